@@ -1,0 +1,151 @@
+# virtutils - one non-recursive GNU Makefile for libshared, the tools and the tests.
+#
+#   make            libshared.a and every tool into bin/
+#   make check      unit (cmocka, with ASan/UBSan), CLI (bats) and fuzz-corpus replay
+#   make demo       a real pipeline in ./demo-root
+#   make bench      ratios against the upstream tools
+#   make deps       install the Debian packages the build and the tests need
+#
+# Every libshared/*/*.c is part of libshared.a, every tools/T/ is a tool T,
+# every tests/unit/test_*.c a unit test and every tests/fuzz/fuzz_*.c a
+# libFuzzer harness: adding a file needs no change here.
+
+VERSION   := 0.1
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DESTDIR   ?=
+
+CC        ?= cc
+FUZZCC    ?= clang
+PKGS      := libxml-2.0 zlib libzstd libcap uuid json-c
+
+# Evaluated once, on first use, so that "make deps" works before pkg-config exists.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+
+WARN      := -Wall -Wextra -Werror
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+	     -D_GNU_SOURCE -DVU_VERSION='"$(VERSION)"' -Ilibshared/include $(PKG_CFLAGS) -MMD -MP
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LIBS       = $(PKG_LIBS) -lpthread
+
+LIB_SRCS  := $(sort $(wildcard libshared/*/*.c))
+TOOLS     := $(notdir $(wildcard tools/*))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
+ASAN_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
+FUZZ_OBJS := $(LIB_SRCS:%.c=build/fuzz/%.o)
+BINS      := $(TOOLS:%=bin/%)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/bin/%)
+MANS      := $(wildcard man/*.1 man/*.7)
+COMPS     := $(wildcard completions/bash/*)
+
+.PHONY: all check unit-bins fuzz-bins install deps demo bench fuzz lint clean
+.DEFAULT_GOAL := all
+
+all: $(BINS)
+
+build/libshared.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/asan/libshared.a: $(ASAN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/libshared.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZCC) $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+# A tool is every .c in its folder, linked with libshared.a.
+define tool_rule
+bin/$(1): $(patsubst %.c,build/%.o,$(wildcard tools/$(1)/*.c)) build/libshared.a
+	@mkdir -p bin
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+build/unit/%: tests/unit/%.c build/asan/libshared.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/asan/libshared.a $(LIBS) -lcmocka
+
+build/fuzz/bin/%: tests/fuzz/%.c build/fuzz/libshared.a
+	@mkdir -p $(@D)
+	$(FUZZCC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+		build/fuzz/libshared.a $(LIBS)
+
+unit-bins: $(UNIT_BINS)
+fuzz-bins: $(FUZZ_BINS)
+
+# check and demo first make sure the machine has what they need, then build
+# in a second make so pkg-config is asked only once it is installed.
+check: deps
+	@$(MAKE) --no-print-directory all unit-bins fuzz-bins >build.log 2>&1 || \
+		{ cat build.log; exit 1; }
+	@tests/run-all
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@for b in tests/bench/*.sh; do $$b || exit 1; done
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-bins
+	@tests/fuzz/explore.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr -Ilibshared/include -D_GNU_SOURCE libshared tools
+	mandoc -Tlint -Wwarning $(MANS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	for m in $(MANS); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	for c in $(COMPS); do install -m 0644 $$c $(DESTDIR)$(BASHCOMPDIR)/; done
+
+clean:
+	rm -rf build bin build.log demo-root
+
+# Debian packages the build, the tests, the fuzzers and the benchmarks need
+# (gcc and make are assumed). A second run finds nothing missing and only
+# asks dpkg once.
+DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
+	libjson-c-dev libcmocka-dev bats bats-assert bats-support qemu-utils \
+	clang libclang-rt-14-dev mandoc cppcheck libvirt0 libxml2-utils strace \
+	time e2fsprogs util-linux
+
+deps:
+	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \
+		awk '$$2 == "ii" { ok[$$1] = 1 } END { n = split("$(DEB_PKGS)", p, " "); \
+		for (i = 1; i <= n; i++) if (!ok[p[i]]) printf "%s ", p[i] }'); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	cmd="apt-get update && apt-get install -y --no-install-recommends $$missing"; \
+	if [ "$$(id -u)" != 0 ]; then echo "make deps: missing packages; run as root:" >&2; \
+		echo "  $$cmd" >&2; exit 1; fi; \
+	echo "make deps: installing $$missing" >&2; \
+	DEBIAN_FRONTEND=noninteractive sh -c "$$cmd" >&2
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* diag.c - "tool: object: what[: strerror]" on stderr */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vu/diag.h"
+
+/* errnum < 0: no strerror part. */
+static void vmsg(int errnum, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	vfprintf(stderr, fmt, ap);
+	if (errnum >= 0)
+		fprintf(stderr, ": %s", strerror(errnum));
+	fputc('\n', stderr);
+}
+
+void vu_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void vu_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(-1, fmt, ap);
+	va_end(ap);
+}
+
+void vu_warnc(int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(errnum < 0 ? -errnum : errnum, fmt, ap);
+	va_end(ap);
+}
+
+void vu_err(int status, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(saved, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void vu_errx(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(-1, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void vu_errc(int status, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(errnum < 0 ? -errnum : errnum, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void vu_errtryhelp(int status)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+		program_invocation_short_name);
+	exit(status);
+}
+
+void vu_usage_err(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(-1, fmt, ap);
+	va_end(ap);
+	vu_errtryhelp(status);
+}
