@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ident.h - identities: RFC 4122 UUIDs and QEMU's locally administered MACs */
+#ifndef VU_IDENT_H
+#define VU_IDENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VU_UUID_STRLEN 37	/* 36 characters and the NUL */
+#define VU_MAC_STRLEN 18
+
+/* A random (version 4) UUID as lower-case text; cannot fail. */
+void vu_uuid_generate(char out[VU_UUID_STRLEN]);
+/* Accepts the 36-character form (any case) and the 32 hex digits form;
+ * writes the canonical lower-case form. 0 or -EINVAL. */
+int vu_uuid_normalize(const char *in, char out[VU_UUID_STRLEN]);
+
+/* "Is this MAC taken?" - the caller knows which domains exist. */
+typedef bool (*vu_mac_used_fn)(const char *mac, void *opaque);
+/* A random 52:54:00:xx:xx:xx (from getrandom) that used() does not report
+ * taken (used may be NULL); -EEXIST after 1000 taken tries, or -errno. */
+int vu_mac_generate(char out[VU_MAC_STRLEN], vu_mac_used_fn used, void *opaque);
+/* Parses aa:bb:cc:dd:ee:ff (any case; like libvirt, an octet may be one
+ * digit), refuses multicast and broadcast; writes the canonical lower-case
+ * form. 0 or -EINVAL. */
+int vu_mac_normalize(const char *in, char out[VU_MAC_STRLEN]);
+
+#endif
