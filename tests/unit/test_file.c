@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_file.c - atomic files, full reads and writes, fsync, locks, names */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "vu/file.h"
+
+struct fx {
+	char dir[64];
+	char path[128];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/test_file.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/vm.xml", f->dir);
+	umask(022);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	DIR *d = opendir(f->dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Number of entries in dir; the first one's name in first. */
+static int list_dir(const char *dir, char *first, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	first[0] = '\0';
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (n++ == 0)
+			snprintf(first, len, "%s", e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+static void write_file(const char *path, const char *s)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(s, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void assert_content(const char *path, const char *want)
+{
+	char buf[256] = "";
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, want);
+}
+
+static void open_and_write(struct vu_atomic *a, const char *path, const char *s)
+{
+	assert_int_equal(vu_atomic_open(a, path, 0640), 0);
+	assert_true(a->fd >= 0);
+	assert_int_equal(vu_write_all(a->fd, s, strlen(s)), 0);
+}
+
+static void test_atomic_new(void **state)
+{
+	struct fx *f = *state;
+	struct vu_atomic a;
+	struct stat st;
+	char first[NAME_MAX + 1];
+
+	open_and_write(&a, f->path, "hello");
+	/* Nothing under the final name yet: unnamed, or a hidden ".vm.xml.*". */
+	assert_int_equal(stat(f->path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	if (a.tmpname) {
+		assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
+		assert_memory_equal(first, ".vm.xml.", 8);
+	} else {
+		assert_int_equal(list_dir(f->dir, first, sizeof(first)), 0);
+	}
+	assert_int_equal(vu_atomic_commit(&a, false, true), 0);
+	assert_int_equal(a.fd, -1);
+	assert_null(a.name);
+	assert_content(f->path, "hello");
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
+	assert_string_equal(first, "vm.xml");
+	vu_atomic_abort(&a);	/* after a commit: must not remove the file */
+	assert_content(f->path, "hello");
+}
+
+static void test_atomic_noreplace(void **state)
+{
+	struct fx *f = *state;
+	struct vu_atomic a;
+	char first[NAME_MAX + 1];
+
+	write_file(f->path, "old");
+	open_and_write(&a, f->path, "new");
+	assert_int_equal(vu_atomic_commit(&a, false, true), -EEXIST);
+	assert_content(f->path, "old");
+	vu_atomic_abort(&a);
+	vu_atomic_abort(&a);
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
+	assert_string_equal(first, "vm.xml");
+	assert_content(f->path, "old");
+}
+
+static void test_atomic_replace(void **state)
+{
+	struct fx *f = *state;
+	struct vu_atomic a;
+	char first[NAME_MAX + 1];
+
+	write_file(f->path, "old");
+	open_and_write(&a, f->path, "new");
+	assert_int_equal(vu_atomic_commit(&a, true, false), 0);
+	assert_content(f->path, "new");
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
+	assert_string_equal(first, "vm.xml");
+}
+
+static void test_atomic_abort(void **state)
+{
+	struct fx *f = *state;
+	struct vu_atomic a;
+	char first[NAME_MAX + 1];
+
+	open_and_write(&a, f->path, "gone");
+	vu_atomic_abort(&a);
+	assert_int_equal(a.fd, -1);
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 0);
+}
+
+/* The hidden-name path, for filesystems without O_TMPFILE, driven through
+ * the public struct as vu_atomic_open would have filled it. */
+static void hidden_atomic(struct fx *f, struct vu_atomic *a, const char *s)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s/.vm.xml.abcdef", f->dir);
+	*a = (struct vu_atomic){ .fd = open(tmp, O_RDWR | O_CREAT | O_EXCL, 0600),
+				 .dirfd = open(f->dir, O_RDONLY | O_DIRECTORY),
+				 .name = strdup("vm.xml"), .tmpname = strdup(".vm.xml.abcdef"),
+				 .path = strdup(f->path) };
+	assert_true(a->fd >= 0 && a->dirfd >= 0);
+	assert_int_equal(vu_write_all(a->fd, s, strlen(s)), 0);
+}
+
+static void test_atomic_hidden_fallback(void **state)
+{
+	struct fx *f = *state;
+	struct vu_atomic a;
+	char first[NAME_MAX + 1];
+
+	hidden_atomic(f, &a, "one");
+	assert_int_equal(vu_atomic_commit(&a, false, true), 0);
+	assert_content(f->path, "one");
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
+
+	hidden_atomic(f, &a, "two");
+	assert_int_equal(vu_atomic_commit(&a, false, true), -EEXIST);
+	assert_content(f->path, "one");
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 2);
+	vu_atomic_abort(&a);
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
+
+	hidden_atomic(f, &a, "three");
+	assert_int_equal(vu_atomic_commit(&a, true, true), 0);
+	assert_content(f->path, "three");
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
+	assert_string_equal(first, "vm.xml");
+}
+
+static void test_atomic_killed(void **state)
+{
+	struct fx *f = *state;
+	char first[NAME_MAX + 1];
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vu_atomic a;
+
+		if (vu_atomic_open(&a, f->path, 0644) < 0 || vu_write_all(a.fd, "x", 1) < 0)
+			_exit(1);
+		_exit(0);	/* dies before commit */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(access(f->path, F_OK), -1);
+	/* At most a hidden leftover, never a visible name. */
+	if (list_dir(f->dir, first, sizeof(first)) > 0)
+		assert_int_equal(first[0], '.');
+}
+
+static void test_atomic_long_name(void **state)
+{
+	struct fx *f = *state;
+	char name[NAME_MAX + 1], path[PATH_MAX];
+	struct vu_atomic a;
+
+	memset(name, 'n', NAME_MAX);
+	name[NAME_MAX] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	write_file(path, "old");
+	/* replace goes through a hidden name, shortened to fit NAME_MAX */
+	open_and_write(&a, path, "new");
+	assert_int_equal(vu_atomic_commit(&a, true, true), 0);
+	assert_content(path, "new");
+}
+
+static void test_atomic_bad_paths(void **state)
+{
+	struct fx *f = *state;
+	struct vu_atomic a;
+	char p[PATH_MAX];
+
+	assert_int_equal(vu_atomic_open(&a, "", 0644), -EINVAL);
+	assert_int_equal(a.fd, -1);
+	vu_atomic_abort(&a);
+	snprintf(p, sizeof(p), "%s/", f->dir);
+	assert_int_equal(vu_atomic_open(&a, p, 0644), -EISDIR);
+	snprintf(p, sizeof(p), "%s/..", f->dir);
+	assert_int_equal(vu_atomic_open(&a, p, 0644), -EISDIR);
+	snprintf(p, sizeof(p), "%s/missing/x", f->dir);
+	assert_int_equal(vu_atomic_open(&a, p, 0644), -ENOENT);
+	assert_int_equal(a.fd, -1);
+	assert_int_equal(vu_atomic_commit(&a, false, false), -EBADF);
+}
+
+static void test_read_write(void **state)
+{
+	struct fx *f = *state;
+	char buf[16];
+	int fd = open(f->path, O_RDWR | O_CREAT, 0644);
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(vu_write_all(fd, "abcdef", 6), 0);
+	assert_int_equal(vu_pwrite_all(fd, "XY", 2, 2), 0);
+	assert_int_equal(vu_pread_all(fd, buf, 6, 0, false), 0);
+	assert_memory_equal(buf, "abXYef", 6);
+	/* Past the end: an error, unless the caller wants zeros there. */
+	assert_int_equal(vu_pread_all(fd, buf, 8, 2, false), -EIO);
+	memset(buf, '?', sizeof(buf));
+	assert_int_equal(vu_pread_all(fd, buf, 8, 2, true), 0);
+	assert_memory_equal(buf, "XYef\0\0\0\0", 8);
+	assert_int_equal(buf[8], '?');
+	close(fd);
+	assert_int_equal(vu_write_all(fd, "a", 1), -EBADF);
+	assert_int_equal(vu_pread_all(fd, buf, 1, 0, true), -EBADF);
+}
+
+static void test_fsync_parent(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+
+	write_file(f->path, "x");
+	assert_int_equal(vu_fsync_parent(f->path), 0);
+	snprintf(p, sizeof(p), "%s/", f->dir);
+	assert_int_equal(vu_fsync_parent(p), 0);
+	assert_int_equal(vu_fsync_parent("bare-name"), 0);
+	snprintf(p, sizeof(p), "%s/missing/x", f->dir);
+	assert_int_equal(vu_fsync_parent(p), -ENOENT);
+	snprintf(p, sizeof(p), "%s/x", f->path);
+	assert_int_equal(vu_fsync_parent(p), -ENOTDIR);
+}
+
+static void test_locks(void **state)
+{
+	struct fx *f = *state;
+	char lock[PATH_MAX], link[PATH_MAX];
+	struct stat st;
+	int ex, sh1, sh2;
+
+	snprintf(lock, sizeof(lock), "%s/lock", f->dir);
+	ex = vu_lock_path(lock, true, true);
+	assert_true(ex >= 0);
+	assert_int_equal(stat(lock, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* flock conflicts between open files, even in one process */
+	assert_int_equal(vu_lock_path(lock, false, true), -EWOULDBLOCK);
+	assert_int_equal(vu_unlock(ex), 0);
+	sh1 = vu_lock_path(lock, false, true);
+	sh2 = vu_lock_path(lock, false, true);
+	assert_true(sh1 >= 0 && sh2 >= 0);
+	assert_int_equal(vu_lock(ex, true, true), -EWOULDBLOCK);
+	close(sh1);
+	close(sh2);
+	assert_int_equal(vu_lock(ex, true, true), 0);
+	close(ex);
+	snprintf(link, sizeof(link), "%s/link", f->dir);
+	assert_int_equal(symlink(lock, link), 0);
+	assert_int_equal(vu_lock_path(link, true, true), -ELOOP);
+	assert_int_equal(vu_lock(-1, true, true), -EBADF);
+}
+
+static void test_name_check(void **state)
+{
+	static const char *good[] = {
+		"web1", "a", "Web_1.2+x:y-z", "0start", "a..b", "a-", "x.xml",
+	};
+	static const char *bad[] = {
+		"", ".hidden", "-opt", ".", "..", "a/b", "../x", "a b", "a\tb",
+		"caf\xc3\xa9", "a$b", "a*b", "a\\b", "a\nb",
+	};
+	char max[NAME_MAX + 2];
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (vu_name_check(good[i]) != 0)
+			fail_msg("refused '%s'", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (vu_name_check(bad[i]) != -EINVAL)
+			fail_msg("accepted '%s'", bad[i]);
+	assert_int_equal(vu_name_check(NULL), -EINVAL);
+	memset(max, 'a', NAME_MAX);
+	max[NAME_MAX] = '\0';
+	assert_int_equal(vu_name_check(max), 0);
+	max[NAME_MAX] = 'a';
+	max[NAME_MAX + 1] = '\0';
+	assert_int_equal(vu_name_check(max), -EINVAL);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_atomic_new), T(test_atomic_noreplace), T(test_atomic_replace),
+		T(test_atomic_abort), T(test_atomic_hidden_fallback), T(test_atomic_killed),
+		T(test_atomic_long_name), T(test_atomic_bad_paths), T(test_read_write),
+		T(test_fsync_parent), T(test_locks), T(test_name_check),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
