@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* qcow2.h - the qcow2 driver's private state, shared by its read and write halves */
+#ifndef VU_IMG_QCOW2_H
+#define VU_IMG_QCOW2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vu/image.h"
+
+#define QCOW2_MAGIC 0x514649fbu		/* "QFI\xfb" */
+#define QCOW2_V2_HEADER_LEN 72
+#define QCOW2_V3_HEADER_LEN 104		/* through header_length */
+#define QCOW2_MIN_CLUSTER_BITS 9
+#define QCOW2_MAX_CLUSTER_BITS 21	/* qemu's limit: 2 MiB */
+#define QCOW2_MIN_EXTL2_CLUSTER_BITS 14
+#define QCOW2_MAX_REFCOUNT_ORDER 6
+#define QCOW2_MAX_L1_BYTES (32u << 20)	/* qemu's limits */
+#define QCOW2_MAX_REFTABLE_BYTES (8u << 20)
+#define QCOW2_MAX_BACKING_NAME 1023
+#define QCOW2_MAX_BACKING_FMT 63
+
+/* incompatible_features */
+#define QCOW2_INCOMPAT_DIRTY (1ull << 0)
+#define QCOW2_INCOMPAT_CORRUPT (1ull << 1)
+#define QCOW2_INCOMPAT_DATA_FILE (1ull << 2)
+#define QCOW2_INCOMPAT_COMPRESSION (1ull << 3)
+#define QCOW2_INCOMPAT_EXTL2 (1ull << 4)
+#define QCOW2_INCOMPAT_KNOWN 0x1full
+/* compatible_features */
+#define QCOW2_COMPAT_LAZY_REFCOUNTS (1ull << 0)
+
+/* Header extension types */
+#define QCOW2_EXT_END 0x00000000u
+#define QCOW2_EXT_BACKING_FMT 0xe2792acau
+#define QCOW2_EXT_FEATURE_NAMES 0x6803f857u
+#define QCOW2_EXT_BITMAPS 0x23852875u
+#define QCOW2_EXT_FDE 0x0537be77u
+#define QCOW2_EXT_DATA_FILE 0x44415441u
+
+enum { QCOW2_COMPRESS_ZLIB = 0, QCOW2_COMPRESS_ZSTD = 1 };
+
+/* L1 and L2 entries */
+#define QCOW2_L1_OFFSET_MASK 0x00fffffffffffe00ull
+#define QCOW2_L2_OFFSET_MASK 0x00fffffffffffe00ull
+#define QCOW2_OFLAG_COPIED (1ull << 63)
+#define QCOW2_OFLAG_COMPRESSED (1ull << 62)
+#define QCOW2_OFLAG_ZERO (1ull << 0)
+#define QCOW2_SUBCLUSTERS 32
+
+/* Byte offsets of the header fields a writer updates in place. */
+#define QCOW2_OFF_L1_SIZE 36
+#define QCOW2_OFF_L1_TABLE 40
+#define QCOW2_OFF_INCOMPAT 72
+
+/* The header, host-endian, as read (v2 fields past 72 as their defaults). */
+struct qcow2_header {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t backing_file_offset;
+	uint32_t backing_file_size;
+	uint32_t cluster_bits;
+	uint64_t size;
+	uint32_t crypt_method;
+	uint32_t l1_size;
+	uint64_t l1_table_offset;
+	uint64_t refcount_table_offset;
+	uint32_t refcount_table_clusters;
+	uint32_t nb_snapshots;
+	uint64_t snapshots_offset;
+	uint64_t incompatible_features;
+	uint64_t compatible_features;
+	uint64_t autoclear_features;
+	uint32_t refcount_order;
+	uint32_t header_length;
+	uint8_t compression_type;
+};
+
+/* One cached L2 table: a cluster of big-endian entries as on disk. */
+struct qcow2_l2_slot {
+	uint64_t offset;	/* host offset of the table; 0 = slot empty */
+	uint64_t last_use;	/* LRU tick */
+	uint8_t *table;		/* cluster_size bytes, allocated on first use */
+};
+
+#define QCOW2_L2_CACHE_MAX 64
+#define QCOW2_L2_CACHE_MIN 4
+#define QCOW2_L2_CACHE_BYTES (2u << 20)	/* slots = this / cluster size */
+
+/* What one guest range is, in this layer. */
+enum qcow2_kind {
+	QCOW2_UNALLOCATED,	/* backing file or zeros */
+	QCOW2_UNALLOCATED_ALLOC,	/* the same, but the host cluster exists (extended L2) */
+	QCOW2_ZERO_PLAIN,	/* reads as zeros, no host cluster */
+	QCOW2_ZERO_ALLOC,	/* reads as zeros, host cluster preallocated */
+	QCOW2_DATA,		/* host file at .host */
+	QCOW2_COMPRESSED,	/* .host is the compressed descriptor */
+};
+
+/* A run of guest bytes of one kind (host-contiguous where it has a host offset). */
+struct qcow2_extent {
+	enum qcow2_kind kind;
+	uint64_t host;		/* of the run's first byte; descriptor if compressed */
+	uint64_t len;
+};
+
+struct qcow2_decomp;
+
+struct qcow2 {
+	struct qcow2_header h;
+	uint64_t file_size;		/* of the image file, at open */
+	uint64_t cluster_size;
+	unsigned cluster_bits;
+	unsigned l2_bits;		/* log2 of the entries per L2 table */
+	unsigned l2_entry_size;		/* 8, or 16 with extended L2 */
+	bool extended_l2;
+	unsigned subcluster_bits;	/* log2 of the subcluster size */
+	unsigned refcount_order;	/* refcount parameters, for the writer */
+	uint64_t refcount_table_offset;
+	uint32_t refcount_table_clusters;
+	/* Compressed descriptor layout */
+	unsigned csize_shift;
+	uint64_t csize_mask;
+	uint64_t coffset_mask;
+	bool direct;			/* img->fd has O_DIRECT: bounce unaligned I/O */
+
+	uint64_t *l1;			/* host-endian, l1_size entries */
+	uint32_t l1_size;
+	struct qcow2_l2_slot l2_cache[QCOW2_L2_CACHE_MAX];
+	unsigned l2_slots;
+	unsigned l2_last;		/* slot of the last hit, tried first */
+	uint64_t l2_tick;
+
+	struct qcow2_decomp *dc;	/* decompression scratch, lazily made */
+	char errmsg[128];		/* why the last read failed, for diagnostics */
+};
+
+/* The read half (qcow2_read.c), also used by the writer. */
+int qcow2_pread(struct vu_image *img, void *buf, size_t len, uint64_t off);
+int qcow2_block_status(struct vu_image *img, uint64_t off, uint64_t len,
+		       struct vu_bstat *bs);
+void qcow2_decomp_free(struct qcow2_decomp *dc);
+int qcow2_read_file(struct qcow2 *q, int fd, void *buf, size_t len, uint64_t off);
+int qcow2_l2_get(struct vu_image *img, uint64_t l2_offset, const uint8_t **table);
+int qcow2_extent(struct vu_image *img, uint64_t off, uint64_t len, bool merge_compressed,
+		 struct qcow2_extent *x);
+/* Why the last read of img failed ("" if it did not say); for tools' messages. */
+const char *qcow2_last_error(const struct vu_image *img);
+
+#endif
