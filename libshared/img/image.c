@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* image.c - open images by format or by probing, walk backing chains */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vu/file.h"
+#include "vu/image.h"
+
+/* Probing order does not matter: the highest score wins, raw scores 1. */
+static const struct vu_image_driver *const drivers[] = {
+	&vu_drv_qcow2,
+	&vu_drv_raw,
+};
+
+#define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))
+#define PROBE_LEN 4096
+
+const struct vu_image_driver *vu_image_driver_find(const char *name)
+{
+	for (size_t i = 0; i < NDRIVERS; i++)
+		if (strcmp(drivers[i]->name, name) == 0)
+			return drivers[i];
+	return NULL;
+}
+
+static int probe(int fd, const struct vu_image_driver **drv, struct vu_err *e)
+{
+	uint8_t buf[PROBE_LEN];
+	ssize_t n;
+	int best = 0;
+
+	memset(buf, 0, sizeof(buf));
+	n = pread(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return vu_err_set(e, errno, "cannot read: %s", strerror(errno));
+	*drv = &vu_drv_raw;
+	for (size_t i = 0; i < NDRIVERS; i++) {
+		int score = drivers[i]->probe(buf, (size_t)n);
+
+		if (score > best) {
+			best = score;
+			*drv = drivers[i];
+		}
+	}
+	return 0;
+}
+
+/* The directory part of path joined with name, unless name is absolute. */
+static char *resolve_relative(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen;
+	char *out;
+
+	if (name[0] == '/' || !slash)
+		return strdup(name);
+	dirlen = (size_t)(slash - path) + 1;
+	out = malloc(dirlen + strlen(name) + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, path, dirlen);
+	strcpy(out + dirlen, name);
+	return out;
+}
+
+struct chain_seen {
+	dev_t dev[VU_BACKING_MAX_DEPTH + 1];
+	ino_t ino[VU_BACKING_MAX_DEPTH + 1];
+	int n;
+};
+
+static int open_file(struct vu_image *img, struct chain_seen *seen, struct vu_err *e)
+{
+	int oflags = (img->flags & VU_OPEN_RDWR) ? O_RDWR : O_RDONLY;
+	struct stat st;
+
+	if (img->flags & VU_OPEN_DIRECT)
+		oflags |= O_DIRECT;
+	if (img->fd < 0)
+		img->fd = open(img->filename, oflags | O_CLOEXEC);
+	if (img->fd < 0)
+		return vu_err_set(e, errno, "%s", strerror(errno));
+	if (fstat(img->fd, &st) < 0)
+		return vu_err_set(e, errno, "%s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return vu_err_set(e, EISDIR, "is a directory");
+	img->is_blockdev = S_ISBLK(st.st_mode);
+	for (int i = 0; i < seen->n; i++)
+		if (seen->dev[i] == st.st_dev && seen->ino[i] == st.st_ino)
+			return vu_err_set(e, ELOOP, "backing chain loops back to itself");
+	if (seen->n > VU_BACKING_MAX_DEPTH)
+		return vu_err_set(e, ELOOP, "backing chain deeper than %d",
+				  VU_BACKING_MAX_DEPTH);
+	seen->dev[seen->n] = st.st_dev;
+	seen->ino[seen->n] = st.st_ino;
+	seen->n++;
+	return 0;
+}
+
+static int open_chain(struct vu_image **out, const char *path, const char *fmt,
+		      unsigned flags, int fd, struct chain_seen *seen, struct vu_err *e);
+
+static int open_backing(struct vu_image *img, struct chain_seen *seen, struct vu_err *e)
+{
+	struct vu_err be;
+	int r;
+
+	vu_err_clear(&be);
+	r = open_chain(&img->backing, img->backing_path, img->backing_fmt,
+		       img->flags & ~VU_OPEN_RDWR, -1, seen, &be);
+	if (r < 0)
+		return vu_err_set(e, -r, "could not open backing file '%s': %s",
+				  img->backing_path, vu_err_str(&be));
+	return 0;
+}
+
+/* fd >= 0: use this already open file (the image owns it from now on). */
+static int open_chain(struct vu_image **out, const char *path, const char *fmt,
+		      unsigned flags, int fd, struct chain_seen *seen, struct vu_err *e)
+{
+	struct vu_image *img = calloc(1, sizeof(*img));
+	int r;
+
+	*out = NULL;
+	if (!img || !(img->filename = strdup(path))) {
+		free(img);
+		if (fd >= 0)
+			close(fd);
+		return vu_err_set(e, ENOMEM, NULL);
+	}
+	img->fd = fd;
+	img->flags = flags;
+	r = open_file(img, seen, e);
+	if (r == 0 && fmt && !(img->drv = vu_image_driver_find(fmt)))
+		r = vu_err_set(e, EINVAL, "unknown file format '%s'", fmt);
+	if (r == 0 && !fmt)
+		r = probe(img->fd, &img->drv, e);
+	if (r == 0) {
+		r = img->drv->open(img, e);
+		if (r < 0)
+			img->drv = NULL;	/* nothing for close() to free */
+	}
+	if (r == 0 && img->backing_file &&
+	    !(img->backing_path = resolve_relative(img->filename, img->backing_file)))
+		r = vu_err_set(e, ENOMEM, NULL);
+	if (r == 0 && img->backing_file && !(flags & VU_OPEN_NO_BACKING))
+		r = open_backing(img, seen, e);
+	if (r < 0) {
+		vu_image_close(&img);
+		return r;
+	}
+	*out = img;
+	return 0;
+}
+
+int vu_image_open(struct vu_image **out, const char *path, const char *fmt,
+		  unsigned flags, struct vu_err *e)
+{
+	struct chain_seen seen = { .n = 0 };
+
+	return open_chain(out, path, fmt, flags, -1, &seen, e);
+}
+
+int vu_image_open_fd(struct vu_image **out, int fd, const char *filename,
+		     const char *fmt, unsigned flags, struct vu_err *e)
+{
+	struct chain_seen seen = { .n = 0 };
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (copy < 0)
+		return vu_err_set(e, errno, "%s", strerror(errno));
+	return open_chain(out, filename, fmt, flags, copy, &seen, e);
+}
+
+void vu_image_close(struct vu_image **pimg)
+{
+	struct vu_image *img = *pimg;
+
+	if (!img)
+		return;
+	vu_image_close(&img->backing);
+	if (img->drv && img->drv->close)
+		img->drv->close(img);
+	if (img->fd >= 0)
+		close(img->fd);
+	free(img->filename);
+	free(img->backing_file);
+	free(img->backing_fmt);
+	free(img->backing_path);
+	free(img);
+	*pimg = NULL;
+}
+
+int vu_image_pread(struct vu_image *img, void *buf, size_t len, uint64_t off)
+{
+	if (off > img->size || len > img->size - off)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	return img->drv->pread(img, buf, len, off);
+}
+
+int vu_image_read_backing(struct vu_image *img, void *buf, size_t len, uint64_t off)
+{
+	struct vu_image *b = img->backing;
+	size_t have = 0;
+
+	if (b && off < b->size) {
+		have = b->size - off < len ? (size_t)(b->size - off) : len;
+		int r = vu_image_pread(b, buf, have, off);
+
+		if (r < 0)
+			return r;
+	}
+	memset((char *)buf + have, 0, len - have);
+	return 0;
+}
+
+int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
+			  struct vu_bstat *bs)
+{
+	struct vu_image *l = img;
+
+	for (int depth = 0;; depth++) {
+		struct vu_bstat s = { 0 };
+		int r;
+
+		if (off >= l->size) {
+			*bs = (struct vu_bstat){ .len = len, .flags = VU_BS_ZERO,
+						 .depth = depth };
+			return 0;
+		}
+		if (len > l->size - off)
+			len = l->size - off;
+		r = l->drv->block_status(l, off, len, &s);
+		if (r < 0)
+			return r;
+		if (s.len == 0 || s.len > len)
+			return -EIO;
+		s.depth = depth;
+		s.layer = l;
+		if ((s.flags & VU_BS_ALLOCATED) || !l->backing) {
+			if (!(s.flags & VU_BS_ALLOCATED)) {
+				s.flags |= VU_BS_ZERO;
+				s.layer = NULL;
+			}
+			*bs = s;
+			return 0;
+		}
+		len = s.len;
+		l = l->backing;
+	}
+}
+
+int vu_image_info(struct vu_image *img, struct vu_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->has_dirty_flag = true;
+	return img->drv->info ? img->drv->info(img, info) : 0;
+}
+
+int64_t vu_image_actual_size(const struct vu_image *img)
+{
+	struct stat st;
+
+	if (fstat(img->fd, &st) < 0)
+		return -errno;
+	return (int64_t)st.st_blocks * 512;
+}
+
+int vu_image_chain_depth(const struct vu_image *img)
+{
+	int n = 0;
+
+	for (const struct vu_image *b = img->backing; b; b = b->backing)
+		n++;
+	return n;
+}
+
+static struct vu_kv *info_add(struct vu_info *info, const char *key, enum vu_kv_type t)
+{
+	struct vu_kv *kv;
+
+	if (info->nkv >= VU_INFO_MAX_KV)
+		return NULL;
+	kv = &info->kv[info->nkv++];
+	memset(kv, 0, sizeof(*kv));
+	kv->key = key;
+	kv->type = t;
+	return kv;
+}
+
+void vu_info_str(struct vu_info *info, const char *key, const char *val)
+{
+	struct vu_kv *kv = info_add(info, key, VU_KV_STR);
+
+	if (kv)
+		snprintf(kv->str, sizeof(kv->str), "%s", val);
+}
+
+void vu_info_bool(struct vu_info *info, const char *key, bool val)
+{
+	struct vu_kv *kv = info_add(info, key, VU_KV_BOOL);
+
+	if (kv)
+		kv->b = val;
+}
+
+void vu_info_int(struct vu_info *info, const char *key, int64_t val)
+{
+	struct vu_kv *kv = info_add(info, key, VU_KV_INT);
+
+	if (kv)
+		kv->i = val;
+}
+
+bool vu_buf_is_zero(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	/* Byte by byte to an 8-byte boundary, then words, then the tail. */
+	while (len && ((uintptr_t)p & 7)) {
+		if (*p++)
+			return false;
+		len--;
+	}
+	for (; len >= 32; p += 32, len -= 32) {
+		const uint64_t *w = (const uint64_t *)(const void *)p;
+
+		if (w[0] | w[1] | w[2] | w[3])
+			return false;
+	}
+	while (len--)
+		if (*p++)
+			return false;
+	return true;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* raw.c - the raw format: the file is the disk, holes are zeros */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vu/file.h"
+#include "vu/image.h"
+
+/* Anything can be raw: the lowest score, so any real format wins. */
+static int raw_probe(const uint8_t *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return 1;
+}
+
+static int raw_open(struct vu_image *img, struct vu_err *e)
+{
+	struct stat st;
+
+	if (fstat(img->fd, &st) < 0)
+		return vu_err_set(e, errno, NULL);
+	if (S_ISBLK(st.st_mode)) {
+		uint64_t sz;
+
+		if (ioctl(img->fd, BLKGETSIZE64, &sz) < 0)
+			return vu_err_set(e, errno, "cannot get device size: %s",
+					  strerror(errno));
+		img->size = sz;
+	} else {
+		img->size = (uint64_t)st.st_size;
+	}
+	return 0;
+}
+
+static int raw_pread(struct vu_image *img, void *buf, size_t len, uint64_t off)
+{
+	return vu_pread_all(img->fd, buf, len, (off_t)off, false);
+}
+
+/*
+ * SEEK_DATA / SEEK_HOLE tell data from holes. Block devices (and file
+ * systems without the calls) report everything as data, which is what
+ * they are as far as anyone can tell.
+ */
+static int raw_block_status(struct vu_image *img, uint64_t off, uint64_t len,
+			    struct vu_bstat *bs)
+{
+	off_t data, hole;
+
+	bs->flags = VU_BS_DATA | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID;
+	bs->offset = off;
+	bs->len = len;
+	if (img->is_blockdev)
+		return 0;
+	data = lseek(img->fd, (off_t)off, SEEK_DATA);
+	if (data < 0 && errno == ENXIO) {
+		bs->flags = VU_BS_ZERO | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID;
+		return 0;
+	}
+	if (data < 0)
+		return errno == EINVAL ? 0 : -errno;
+	if ((uint64_t)data > off) {
+		bs->flags = VU_BS_ZERO | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID;
+		if ((uint64_t)data - off < len)
+			bs->len = (uint64_t)data - off;
+		return 0;
+	}
+	hole = lseek(img->fd, (off_t)off, SEEK_HOLE);
+	if (hole < 0)
+		return -errno;
+	if ((uint64_t)hole - off < len)
+		bs->len = (uint64_t)hole - off;
+	return 0;
+}
+
+static int raw_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off)
+{
+	return vu_pwrite_all(img->fd, buf, len, (off_t)off);
+}
+
+/* Punching keeps files sparse; devices and file systems that cannot are
+ * written with zeros by the caller's fallback below. */
+static int raw_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len,
+			     bool may_unmap)
+{
+	int mode = may_unmap ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
+			     : FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+	static const char zeros[65536];
+
+	if (img->is_blockdev) {
+		uint64_t range[2] = { off, len };
+
+		if (ioctl(img->fd, BLKZEROOUT, range) == 0)
+			return 0;
+	} else if (fallocate(img->fd, mode, (off_t)off, (off_t)len) == 0) {
+		return 0;
+	}
+	while (len) {
+		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+		int r = vu_pwrite_all(img->fd, zeros, n, (off_t)off);
+
+		if (r < 0)
+			return r;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int raw_discard(struct vu_image *img, uint64_t off, uint64_t len)
+{
+	return raw_pwrite_zeroes(img, off, len, true);
+}
+
+static int raw_truncate(struct vu_image *img, uint64_t size)
+{
+	if (img->is_blockdev)
+		return size <= img->size ? 0 : -ENOSPC;
+	if (ftruncate(img->fd, (off_t)size) < 0)
+		return -errno;
+	img->size = size;
+	return 0;
+}
+
+static int raw_flush(struct vu_image *img)
+{
+	return fdatasync(img->fd) < 0 ? -errno : 0;
+}
+
+const struct vu_image_driver vu_drv_raw = {
+	.name = "raw",
+	.probe = raw_probe,
+	.open = raw_open,
+	.pread = raw_pread,
+	.block_status = raw_block_status,
+	.pwrite = raw_pwrite,
+	.pwrite_zeroes = raw_pwrite_zeroes,
+	.discard = raw_discard,
+	.truncate = raw_truncate,
+	.flush = raw_flush,
+};

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* image.h - disk images behind one interface: struct vu_image and its drivers */
+#ifndef VU_IMAGE_H
+#define VU_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vu/err.h"
+
+enum {
+	VU_OPEN_RDWR = 1 << 0,		/* write half (next issue) */
+	VU_OPEN_NO_BACKING = 1 << 1,	/* do not open the backing chain */
+	VU_OPEN_DIRECT = 1 << 2,	/* O_DIRECT (cache=none / directsync) */
+};
+
+/* Longest backing chain we follow; deeper means a loop or an attack. */
+#define VU_BACKING_MAX_DEPTH 64
+
+/* Block status flags, as qemu's BDRV_BLOCK_*. */
+enum {
+	VU_BS_DATA = 1 << 0,		/* read from a file */
+	VU_BS_ZERO = 1 << 1,		/* reads as zeros */
+	VU_BS_ALLOCATED = 1 << 2,	/* this layer decides the content */
+	VU_BS_OFFSET_VALID = 1 << 3,	/* .offset is where it lies in the layer's file */
+	VU_BS_COMPRESSED = 1 << 4,
+};
+
+struct vu_image;
+
+struct vu_bstat {
+	uint64_t len;		/* bytes from the asked offset with this status, > 0 */
+	unsigned flags;
+	uint64_t offset;	/* host offset when VU_BS_OFFSET_VALID */
+	int depth;		/* chain walk: 0 = the image itself, 1 = its backing ... */
+	struct vu_image *layer;	/* chain walk: the layer that decided (NULL: none) */
+};
+
+/* One entry of qemu-img's "format-specific" data, in qemu-img's order. The
+ * JSON key is key; the human label is key with '-' turned into ' '. */
+enum vu_kv_type { VU_KV_STR, VU_KV_BOOL, VU_KV_INT };
+struct vu_kv {
+	const char *key;
+	enum vu_kv_type type;
+	char str[64];
+	bool b;
+	int64_t i;
+};
+
+#define VU_INFO_MAX_KV 16
+struct vu_info {
+	uint64_t cluster_size;		/* 0 = the format has none */
+	bool has_dirty_flag;		/* qemu-img prints "dirty-flag" */
+	bool dirty;
+	int nkv;
+	struct vu_kv kv[VU_INFO_MAX_KV];
+};
+
+struct vu_image_driver {
+	const char *name;
+	/* 0..100: how sure the driver is that the first bytes (up to 4096,
+	 * zero-padded) are its format. */
+	int (*probe)(const uint8_t *buf, size_t len);
+	/* img->fd, filename, flags are set; fill size, backing_file,
+	 * backing_fmt, priv. Validate every field read from the file. */
+	int (*open)(struct vu_image *img, struct vu_err *e);
+	void (*close)(struct vu_image *img);
+	/* Reads [off, off+len) (within img->size). Ranges this layer does not
+	 * allocate come from vu_image_read_backing(). Need not be thread-safe:
+	 * callers serialise. */
+	int (*pread)(struct vu_image *img, void *buf, size_t len, uint64_t off);
+	/* Status of this layer alone from off: bs->len <= len. */
+	int (*block_status)(struct vu_image *img, uint64_t off, uint64_t len,
+			    struct vu_bstat *bs);
+	int (*info)(struct vu_image *img, struct vu_info *info);
+	/* The write half; NULL where a driver is read-only. */
+	int (*pwrite)(struct vu_image *img, const void *buf, size_t len, uint64_t off);
+	int (*pwrite_zeroes)(struct vu_image *img, uint64_t off, uint64_t len,
+			     bool may_unmap);
+	int (*discard)(struct vu_image *img, uint64_t off, uint64_t len);
+	int (*truncate)(struct vu_image *img, uint64_t size);
+	int (*flush)(struct vu_image *img);
+};
+
+struct vu_image {
+	const struct vu_image_driver *drv;
+	char *filename;		/* as given */
+	int fd;
+	unsigned flags;
+	bool is_blockdev;
+	uint64_t size;		/* virtual size in bytes */
+	char *backing_file;	/* as recorded in the image, or NULL */
+	char *backing_fmt;	/* as recorded, or NULL */
+	char *backing_path;	/* backing_file resolved against our directory */
+	struct vu_image *backing;
+	void *priv;		/* the driver's */
+};
+
+/* Drivers, for lookup by name and for probing. */
+const struct vu_image_driver *vu_image_driver_find(const char *name);
+extern const struct vu_image_driver vu_drv_raw;
+extern const struct vu_image_driver vu_drv_qcow2;
+
+/*
+ * Opens path with format fmt, or probes when fmt is NULL. A format given
+ * explicitly (here or as a backing format the image records) is never
+ * overridden. Backing files are opened read-only, relative names resolved
+ * against the directory of the image naming them, at most
+ * VU_BACKING_MAX_DEPTH deep, refusing loops. 0 or -errno with e filled.
+ */
+int vu_image_open(struct vu_image **out, const char *path, const char *fmt,
+		  unsigned flags, struct vu_err *e);
+/* As vu_image_open, on a file already open (a dup of fd is kept): for
+ * files that have no name yet (O_TMPFILE). filename is used in messages
+ * and to resolve a relative backing file. */
+int vu_image_open_fd(struct vu_image **out, int fd, const char *filename,
+		     const char *fmt, unsigned flags, struct vu_err *e);
+/* Closes the image and its backing chain; *img becomes NULL. */
+void vu_image_close(struct vu_image **img);
+
+int vu_image_pread(struct vu_image *img, void *buf, size_t len, uint64_t off);
+/* For drivers: what the backing chain holds at [off, off+len), zeros where
+ * there is no backing file or it is shorter. */
+int vu_image_read_backing(struct vu_image *img, void *buf, size_t len, uint64_t off);
+/* Status through the chain: the first layer that allocates decides; where
+ * none does, VU_BS_ZERO at the depth of the last layer. */
+int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
+			  struct vu_bstat *bs);
+int vu_image_info(struct vu_image *img, struct vu_info *info);
+/* Bytes the file really occupies (st_blocks * 512), as qemu-img's disk size. */
+int64_t vu_image_actual_size(const struct vu_image *img);
+/* Chain length below img (0 = no backing). */
+int vu_image_chain_depth(const struct vu_image *img);
+
+/* Adds a format-specific entry to info (drivers' helpers). */
+void vu_info_str(struct vu_info *info, const char *key, const char *val);
+void vu_info_bool(struct vu_info *info, const char *key, bool val);
+void vu_info_int(struct vu_info *info, const char *key, int64_t val);
+
+/* True if all len bytes of buf are zero (fast, word at a time). */
+bool vu_buf_is_zero(const void *buf, size_t len);
+
+#endif
