@@ -68,11 +68,14 @@ static int run_child(int (*fn)(void))
 
 static void skip_unless_privileged(void)
 {
-	if (geteuid() != 0 || !vu_caps_have(CAP_SETPCAP) || !vu_caps_have(CAP_NET_ADMIN))
+	bool ok = geteuid() == 0 && vu_caps_have(CAP_SETPCAP) && vu_caps_have(CAP_NET_ADMIN);
+
+	for (int i = 0; ok && i < vu_caps_file_n; i++)
+		ok = vu_caps_have(vu_caps_file[i]);
+	if (!ok) {
+		print_message("# skip: needs root with SETPCAP, NET_ADMIN and the file caps\n");
 		skip();
-	for (int i = 0; i < vu_caps_file_n; i++)
-		if (!vu_caps_have(vu_caps_file[i]))
-			skip();
+	}
 }
 
 static int keep_file_set(void)
