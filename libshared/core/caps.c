@@ -125,7 +125,7 @@ const char *vu_caps_name(cap_value_t cap, char *buf, int len)
 		return buf;
 	}
 	/* libcap says "cap_net_admin"; man pages and users say CAP_NET_ADMIN. */
-	for (; name[i] && i < len - 1; i++)
+	for (; i < len - 1 && name[i]; i++)
 		buf[i] = (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 'a' + 'A') : name[i];
 	buf[i] = '\0';
 	cap_free(name);

@@ -174,9 +174,9 @@ xmlDocPtr vu_xml_load(const char *path, struct vu_err *e)
 {
 	bool from_stdin = path && !strcmp(path, "-");
 	int fd = from_stdin ? STDIN_FILENO : -1;
+	size_t len = 0;
+	char *buf = NULL;
 	xmlDocPtr doc;
-	size_t len;
-	char *buf;
 	int r;
 
 	if (!path)
