@@ -230,11 +230,13 @@ int vu_atomic_commit(struct vu_atomic *a, bool replace, bool sync)
 
 	if (a->fd < 0 || a->dirfd < 0)
 		return -EBADF;
-	if (sync && fsync(a->fd) < 0)
-		return -errno;
-	r = publish(a, replace);
-	if (r < 0)
+	r = sync && fsync(a->fd) < 0 ? -errno : publish(a, replace);
+	/* Nothing can be retried under the same name: clean up at once, so
+	 * that a caller who returns early leaves nothing behind. */
+	if (r < 0) {
+		vu_atomic_abort(a);
 		return r;
+	}
 	/* The name is there now; only its durability is at stake. */
 	if (sync && fsync(a->dirfd) < 0)
 		r = -errno;

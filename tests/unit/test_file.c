@@ -141,6 +141,9 @@ static void test_atomic_noreplace(void **state)
 	open_and_write(&a, f->path, "new");
 	assert_int_equal(vu_atomic_commit(&a, false, true), -EEXIST);
 	assert_content(f->path, "old");
+	/* A failed commit cleaned up by itself; abort is still harmless. */
+	assert_int_equal(a.fd, -1);
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
 	vu_atomic_abort(&a);
 	vu_atomic_abort(&a);
 	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
@@ -201,11 +204,13 @@ static void test_atomic_hidden_fallback(void **state)
 	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
 
 	hidden_atomic(f, &a, "two");
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 2);
 	assert_int_equal(vu_atomic_commit(&a, false, true), -EEXIST);
 	assert_content(f->path, "one");
-	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 2);
-	vu_atomic_abort(&a);
+	/* the hidden file went with the failed commit */
 	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 1);
+	assert_string_equal(first, "vm.xml");
+	vu_atomic_abort(&a);
 
 	hidden_atomic(f, &a, "three");
 	assert_int_equal(vu_atomic_commit(&a, true, true), 0);

@@ -28,14 +28,15 @@ struct vu_atomic {
 int vu_atomic_open(struct vu_atomic *a, const char *path, mode_t mode);
 /*
  * sync: fsync the data before the name appears, and the directory after
- * (XML and state always; images per cache mode). On success everything is
- * released. On failure before the name appears (-EEXIST, -ENOSPC, ...) the
- * file is still pending: call vu_atomic_abort(). A failed fsync of the
- * directory is returned too, but then the file already has its name.
+ * (XML and state always; images per cache mode). Everything is released
+ * whatever the result. On failure before the name appears (-EEXIST,
+ * -ENOSPC, ...) the pending file is gone too, as after vu_atomic_abort().
+ * A failed fsync of the directory is returned as well, but then the file
+ * already has its name.
  */
 int vu_atomic_commit(struct vu_atomic *a, bool replace, bool sync);
-/* Drops the pending file; harmless after a successful commit or a failed
- * open, and twice. */
+/* Drops the pending file; harmless after any commit or a failed open, and
+ * twice. */
 void vu_atomic_abort(struct vu_atomic *a);
 
 /* Writes all of buf (retrying short writes and EINTR); 0 or -errno. */
