@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* config.c - ksmtuned.conf: shell-style KEY=value lines, ksmtuned's defaults */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksm.h"
+
+void ksm_conf_defaults(struct ksm_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->monitor_interval = 60;
+	c->sleep_msec = 10;
+	c->npages_boost = 300;
+	c->npages_decay = -50;
+	c->npages_min = 64;
+	c->npages_max = 1250;
+	c->thres_coef = 20;
+	c->thres_const = 2048;
+}
+
+enum key_kind { KEY_INT, KEY_STRING, KEY_BOOL };
+
+/*
+ * The ranges keep every later sum and product inside 64 bits and refuse
+ * values the kernel would reject (pages_to_scan and sleep_millisecs are
+ * unsigned int there), or that make no sense (a zero monitor interval would
+ * spin, a threshold above 100 % of memory).
+ */
+static const struct conf_key {
+	const char *name;
+	enum key_kind kind;
+	size_t off;
+	int64_t min, max;
+} conf_keys[] = {
+	{ "KSM_MONITOR_INTERVAL", KEY_INT, offsetof(struct ksm_conf, monitor_interval), 1, INT32_MAX },
+	{ "KSM_SLEEP_MSEC", KEY_INT, offsetof(struct ksm_conf, sleep_msec), 0, UINT32_MAX },
+	{ "KSM_NPAGES_BOOST", KEY_INT, offsetof(struct ksm_conf, npages_boost), INT32_MIN, INT32_MAX },
+	{ "KSM_NPAGES_DECAY", KEY_INT, offsetof(struct ksm_conf, npages_decay), INT32_MIN, INT32_MAX },
+	{ "KSM_NPAGES_MIN", KEY_INT, offsetof(struct ksm_conf, npages_min), 0, UINT32_MAX },
+	{ "KSM_NPAGES_MAX", KEY_INT, offsetof(struct ksm_conf, npages_max), 0, UINT32_MAX },
+	{ "KSM_THRES_COEF", KEY_INT, offsetof(struct ksm_conf, thres_coef), 0, 100 },
+	{ "KSM_THRES_CONST", KEY_INT, offsetof(struct ksm_conf, thres_const), 0, INT64_C(1) << 50 },
+	{ "LOGFILE", KEY_STRING, offsetof(struct ksm_conf, logfile), 0, 0 },
+	{ "DEBUG", KEY_BOOL, offsetof(struct ksm_conf, debug), 0, 0 },
+	{ "PIDFILE", KEY_STRING, offsetof(struct ksm_conf, pidfile), 0, 0 },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Reads one shell word from *sp into out: bare characters, '...' taken
+ * literally, "..." where a backslash escapes $ ` " \, and a bare backslash
+ * escaping the next character. Expansions ($, `) are refused: ksm-tune
+ * does not run the file through a shell. Returns NULL or what is wrong.
+ */
+static const char *parse_word(const char **sp, char *out, size_t outlen)
+{
+	const char *s = *sp;
+	size_t n = 0;
+
+#define PUT(ch) do { if (n + 1 >= outlen) return "value too long"; out[n++] = (ch); } while (0)
+	while (*s && !isspace((unsigned char)*s)) {
+		if (*s == '\'') {
+			for (s++; *s != '\''; s++) {
+				if (!*s)
+					return "unterminated quote";
+				PUT(*s);
+			}
+			s++;
+		} else if (*s == '"') {
+			for (s++; *s != '"'; s++) {
+				if (!*s)
+					return "unterminated quote";
+				if (*s == '$' || *s == '`')
+					return "shell expansion is not supported";
+				if (*s == '\\' && strchr("$`\"\\", s[1]))
+					s++;
+				PUT(*s);
+			}
+			s++;
+		} else if (*s == '$' || *s == '`') {
+			return "shell expansion is not supported";
+		} else if (*s == '\\') {
+			if (!s[1])
+				return "line continuation is not supported";
+			PUT(s[1]);
+			s += 2;
+		} else if (strchr(";&|<>()", *s)) {
+			return "only KEY=value assignments are supported";
+		} else {
+			PUT(*s);
+			s++;
+		}
+	}
+#undef PUT
+	out[n] = '\0';
+	*sp = s;
+	return NULL;
+}
+
+/* A decimal integer, optionally signed, in [min, max]. */
+static int parse_int(const char *s, int64_t min, int64_t max, int64_t *v)
+{
+	char *end;
+	long long x;
+
+	if (!isdigit((unsigned char)*s) && !((*s == '-' || *s == '+') &&
+					     isdigit((unsigned char)s[1])))
+		return -EINVAL;
+	errno = 0;
+	x = strtoll(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || x < min || x > max)
+		return -ERANGE;
+	*v = x;
+	return 0;
+}
+
+static const struct conf_key *find_key(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++)
+		if (strlen(conf_keys[i].name) == len && !strncmp(conf_keys[i].name, name, len))
+			return &conf_keys[i];
+	return NULL;
+}
+
+/* Stores value under key k; an empty value keeps the default. */
+static int set_key(struct ksm_conf *c, const struct ksm_conf *defaults,
+		   const struct conf_key *k, const char *value, unsigned line,
+		   struct vu_err *e)
+{
+	char *field = (char *)c + k->off;
+	int64_t v;
+	int r;
+
+	switch (k->kind) {
+	case KEY_INT:
+		if (!*value) {
+			memcpy(field, (const char *)defaults + k->off, sizeof(int64_t));
+			return 0;
+		}
+		r = parse_int(value, k->min, k->max, &v);
+		if (r == -ERANGE)
+			return vu_err_set(e, EINVAL, "line %u: %s: %s is out of range (%" PRId64
+					  "..%" PRId64 ")", line, k->name, value, k->min, k->max);
+		if (r < 0)
+			return vu_err_set(e, EINVAL, "line %u: %s: '%s' is not an integer",
+					  line, k->name, value);
+		memcpy(field, &v, sizeof(v));
+		return 0;
+	case KEY_STRING:
+		/* Both string keys are file paths, which are this size at most. */
+		snprintf(field, sizeof(c->logfile), "%s", value);
+		return 0;
+	case KEY_BOOL:
+		/* ksmtuned tests [ -n "$DEBUG" ]: any non-empty value, even 0, is on. */
+		*(bool *)field = *value != '\0';
+		return 0;
+	}
+	return 0;
+}
+
+/* Handles one line of the file; 0, or -EINVAL with e filled. */
+static int parse_line(struct ksm_conf *c, const struct ksm_conf *defaults,
+		      const char *path, char *s, unsigned line,
+		      void (*warn)(const char *, const char *), struct vu_err *e)
+{
+	char value[sizeof(c->logfile)], msg[160];
+	const struct conf_key *k;
+	const char *name, *what;
+	size_t len;
+
+	s[strcspn(s, "\n")] = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || *s == '#')
+		return 0;
+	if (!strncmp(s, "export", 6) && isblank((unsigned char)s[6]))
+		for (s += 6; isblank((unsigned char)*s); s++)
+			;
+	name = s;
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return vu_err_set(e, EINVAL, "line %u: not a KEY=value assignment", line);
+	while (isalnum((unsigned char)*s) || *s == '_')
+		s++;
+	if (*s != '=')
+		return vu_err_set(e, EINVAL, "line %u: not a KEY=value assignment", line);
+	len = (size_t)(s - name);
+	s++;
+	what = parse_word((const char **)&s, value, sizeof(value));
+	if (what)
+		return vu_err_set(e, EINVAL, "line %u: %.*s: %s", line, (int)len, name, what);
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s && *s != '#')
+		return vu_err_set(e, EINVAL, "line %u: unexpected text after the value of %.*s",
+				  line, (int)len, name);
+	k = find_key(name, len);
+	if (!k) {
+		if (warn) {
+			snprintf(msg, sizeof(msg), "line %u: unknown key %.*s, ignored",
+				 line, (int)(len > 64 ? 64 : len), name);
+			warn(path, msg);
+		}
+		return 0;
+	}
+	return set_key(c, defaults, k, value, line, e);
+}
+
+int ksm_conf_load(struct ksm_conf *c, const char *path, bool missing_ok,
+		  void (*warn)(const char *path, const char *msg),
+		  struct vu_err *e)
+{
+	struct ksm_conf next = *c, defaults;
+	char *buf = NULL;
+	size_t cap = 0;
+	unsigned line = 0;
+	int r = 0;
+	FILE *fp;
+
+	ksm_conf_defaults(&defaults);
+	fp = fopen(path, "re");
+	if (!fp) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		return vu_err_set(e, errno, "%s", "");
+	}
+	for (ssize_t got; (got = getline(&buf, &cap, fp)) >= 0;) {
+		line++;
+		if ((size_t)got != strlen(buf)) {
+			r = vu_err_set(e, EINVAL, "line %u: NUL byte", line);
+			break;
+		}
+		r = parse_line(&next, &defaults, path, buf, line, warn, e);
+		if (r < 0)
+			break;
+	}
+	if (!r && ferror(fp))
+		r = vu_err_set(e, errno ? errno : EIO, "%s", "");
+	free(buf);
+	fclose(fp);
+	if (!r)
+		*c = next;
+	return r;
+}
