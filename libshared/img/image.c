@@ -221,6 +221,36 @@ int vu_image_read_backing(struct vu_image *img, void *buf, size_t len, uint64_t 
 	return 0;
 }
 
+/*
+ * A format's data cluster may lie in a hole of its file (preallocated
+ * images): it then reads as zeros, and qemu-img reports it so. Asking the
+ * file costs two lseeks and saves reading the zeros.
+ */
+static int refine_by_file(struct vu_image *l, struct vu_bstat *s)
+{
+	struct vu_bstat f;
+	int r;
+
+	if ((s->flags & (VU_BS_DATA | VU_BS_OFFSET_VALID | VU_BS_ZERO)) !=
+	    (VU_BS_DATA | VU_BS_OFFSET_VALID))
+		return 0;
+	r = vu_file_block_status(l->fd, l->is_blockdev, s->offset, s->len, &f);
+	if (r < 0)
+		return r;
+	s->len = f.len;
+	if (f.flags & VU_BS_ZERO) {
+		struct stat st;
+
+		/* A hole inside the file is zeros; past its end, corruption. */
+		if (fstat(l->fd, &st) < 0)
+			return -errno;
+		if (s->offset + s->len > (uint64_t)st.st_size)
+			return -EIO;
+		s->flags |= VU_BS_ZERO;
+	}
+	return 0;
+}
+
 int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 			  struct vu_bstat *bs)
 {
@@ -242,6 +272,8 @@ int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 			return r;
 		if (s.len == 0 || s.len > len)
 			return -EIO;
+		if (l->drv != &vu_drv_raw && (r = refine_by_file(l, &s)) < 0)
+			return r;
 		s.depth = depth;
 		s.layer = l;
 		if ((s.flags & VU_BS_ALLOCATED) || !l->backing) {
@@ -253,6 +285,13 @@ int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 			return 0;
 		}
 		len = s.len;
+		/* A backing file shorter than its overlay reads as zeros
+		 * past its end; qemu-img counts that at the overlay's depth. */
+		if (off >= l->backing->size) {
+			*bs = (struct vu_bstat){ .len = len, .flags = VU_BS_ZERO,
+						 .depth = depth };
+			return 0;
+		}
 		l = l->backing;
 	}
 }

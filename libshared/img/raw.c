@@ -49,17 +49,17 @@ static int raw_pread(struct vu_image *img, void *buf, size_t len, uint64_t off)
  * systems without the calls) report everything as data, which is what
  * they are as far as anyone can tell.
  */
-static int raw_block_status(struct vu_image *img, uint64_t off, uint64_t len,
-			    struct vu_bstat *bs)
+int vu_file_block_status(int fd, bool is_blockdev, uint64_t off, uint64_t len,
+			 struct vu_bstat *bs)
 {
 	off_t data, hole;
 
 	bs->flags = VU_BS_DATA | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID;
 	bs->offset = off;
 	bs->len = len;
-	if (img->is_blockdev)
+	if (is_blockdev)
 		return 0;
-	data = lseek(img->fd, (off_t)off, SEEK_DATA);
+	data = lseek(fd, (off_t)off, SEEK_DATA);
 	if (data < 0 && errno == ENXIO) {
 		bs->flags = VU_BS_ZERO | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID;
 		return 0;
@@ -72,12 +72,18 @@ static int raw_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 			bs->len = (uint64_t)data - off;
 		return 0;
 	}
-	hole = lseek(img->fd, (off_t)off, SEEK_HOLE);
+	hole = lseek(fd, (off_t)off, SEEK_HOLE);
 	if (hole < 0)
 		return -errno;
 	if ((uint64_t)hole - off < len)
 		bs->len = (uint64_t)hole - off;
 	return 0;
+}
+
+static int raw_block_status(struct vu_image *img, uint64_t off, uint64_t len,
+			    struct vu_bstat *bs)
+{
+	return vu_file_block_status(img->fd, img->is_blockdev, off, len, bs);
 }
 
 static int raw_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off)

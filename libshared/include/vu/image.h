@@ -133,6 +133,11 @@ int64_t vu_image_actual_size(const struct vu_image *img);
 /* Chain length below img (0 = no backing). */
 int vu_image_chain_depth(const struct vu_image *img);
 
+/* The status of a byte range of a file itself (SEEK_DATA / SEEK_HOLE):
+ * holes read as zeros; block devices are all data. */
+int vu_file_block_status(int fd, bool is_blockdev, uint64_t off, uint64_t len,
+			 struct vu_bstat *bs);
+
 /* Adds a format-specific entry to info (drivers' helpers). */
 void vu_info_str(struct vu_info *info, const char *key, const char *val);
 void vu_info_bool(struct vu_info *info, const char *key, bool val);

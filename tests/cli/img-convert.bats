@@ -1,0 +1,541 @@
+#!/usr/bin/env bats
+# img-convert against qemu-img: the same bytes, the same facts, the same exits.
+
+load common
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	export VARIANTS=$BATS_FILE_TMPDIR/variants HOSTILE=$BATS_FILE_TMPDIR/hostile
+	mkdir -p "$VARIANTS" "$HOSTILE"
+	"$TOP/tests/fixtures/mkvariants.sh" "$VARIANTS" >/dev/null
+	"$TOP/tests/fixtures/mkhostile.sh" "$HOSTILE" >/dev/null
+}
+
+setup() {
+	common_setup
+}
+
+# Every variant the fixture script made has a NAME.raw reference beside it.
+variants() {
+	local r
+	for r in "$VARIANTS"/*.raw; do
+		basename "${r%.raw}"
+	done
+}
+
+# A small qcow2 with data, zeros and holes.
+mkimg() {
+	qemu-img create -q -f qcow2 "$1" "${2:-8M}"
+	qemu-io -f qcow2 -c 'write -P 0x11 0 1M' -c 'write -z 2M 1M' \
+		-c 'write -P 0x22 5M 64k' "$1" >/dev/null
+}
+
+@test "--help prints the usage on stdout and exits 0" {
+	run --separate-stderr img-convert --help
+	assert_success
+	assert_output --partial "Usage:"
+	assert_output --partial "convert [-f FMT]"
+	assert_output --partial "img-convert(1)"
+	[ -z "$stderr" ]
+}
+
+@test "a subcommand's --help shows its synopsis" {
+	run img-convert map --help
+	assert_success
+	assert_output --partial "map [-f FMT] [--output=human|json] FILE"
+}
+
+@test "--version names the tool and the suite" {
+	run img-convert --version
+	assert_success
+	assert_output --regexp '^img-convert from virtutils [0-9.]+$'
+}
+
+@test "no command is a usage error with exit 1, as qemu-img" {
+	run img-convert
+	assert_failure 1
+	assert_output --partial "no command specified"
+	assert_output --partial "Try 'img-convert --help'"
+}
+
+@test "an unknown command is refused with exit 1" {
+	run img-convert frobnicate x
+	assert_failure 1
+	assert_output --partial "img-convert: frobnicate: unknown command"
+}
+
+@test "an unknown option is refused with exit 1" {
+	run img-convert info --frob x
+	assert_failure 1
+	assert_output --partial "Try 'img-convert --help'"
+}
+
+@test "info: missing file gives one line and exit 1" {
+	run img-convert info nonexistent.qcow2
+	assert_failure 1
+	assert_output "img-convert: nonexistent.qcow2: No such file or directory"
+}
+
+@test "info: needs exactly one file" {
+	run img-convert info
+	assert_failure 1
+	assert_output --partial "expecting one image file name"
+	run img-convert info a b
+	assert_failure 1
+}
+
+@test "info: --output must be human or json" {
+	mkimg a.qcow2
+	run img-convert info --output=xml a.qcow2
+	assert_failure 1
+	assert_output --partial "'xml' is not human or json"
+}
+
+@test "info: human output equals qemu-img's for every variant" {
+	local v
+	for v in $(variants); do
+		diff -u <(qemu-img info "$VARIANTS/$v") <(img-convert info "$VARIANTS/$v") ||
+			fail "info differs for $v"
+	done
+}
+
+@test "info --output=json: every field equals qemu-img's for every variant" {
+	local v
+	for v in $(variants); do
+		diff -u <(qemu-img info --output=json "$VARIANTS/$v" | jq -S .) \
+			<(img-convert info --output=json "$VARIANTS/$v" | jq -S .) ||
+			fail "info json differs for $v"
+	done
+}
+
+@test "info --backing-chain: human and json agree with qemu-img" {
+	mkimg base.qcow2
+	qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 mid.qcow2
+	qemu-img create -q -f qcow2 -b mid.qcow2 -F qcow2 top.qcow2
+	diff -u <(qemu-img info --backing-chain top.qcow2) <(img-convert info --backing-chain top.qcow2)
+	diff -u <(qemu-img info --backing-chain --output=json top.qcow2 | jq -S .) \
+		<(img-convert info --backing-chain --output=json top.qcow2 | jq -S .)
+}
+
+@test "info: raw images, explicit and probed, as qemu-img" {
+	truncate -s 10M r.raw
+	dd if=/dev/urandom of=r.raw bs=64k count=2 seek=3 conv=notrunc status=none
+	diff -u <(qemu-img info -f raw r.raw) <(img-convert info -f raw r.raw)
+	diff -u <(qemu-img info --output=json r.raw | jq -S .) \
+		<(img-convert info --output=json r.raw | jq -S .)
+}
+
+@test "info: an explicit format is never overridden by probing" {
+	mkimg a.qcow2
+	run img-convert info -f raw --output=json a.qcow2
+	assert_success
+	[ "$(jq -r .format <<<"$output")" = raw ]
+	run img-convert info -f vmdk0 a.qcow2
+	assert_failure 1
+	assert_output --partial "unknown file format 'vmdk0'"
+}
+
+@test "map --output=json equals qemu-img's for every variant" {
+	local v
+	for v in $(variants); do
+		diff -u <(qemu-img map --output=json "$VARIANTS/$v") \
+			<(img-convert map --output=json "$VARIANTS/$v") ||
+			fail "map differs for $v"
+	done
+}
+
+@test "map: human output equals qemu-img's, raw and qcow2" {
+	mkimg a.qcow2
+	diff -u <(qemu-img map a.qcow2) <(img-convert map a.qcow2)
+	truncate -s 4M r.raw
+	dd if=/dev/urandom of=r.raw bs=64k count=2 seek=3 conv=notrunc status=none
+	diff -u <(qemu-img map r.raw) <(img-convert map r.raw)
+}
+
+@test "map: human output refuses compressed clusters, as qemu-img" {
+	mkimg a.qcow2
+	qemu-img convert -c -O qcow2 a.qcow2 c.qcow2
+	run img-convert map c.qcow2
+	assert_failure 1
+	assert_output --partial "compressed clusters"
+}
+
+@test "convert -O raw equals qemu-img's output byte for byte, every variant" {
+	local v
+	for v in $(variants); do
+		img-convert convert -O raw "$VARIANTS/$v" "$v.out" || fail "convert failed for $v"
+		cmp "$VARIANTS/$v.raw" "$v.out" || fail "bytes differ for $v"
+		rm -f "$v.out"
+	done
+}
+
+@test "convert: output is as sparse as qemu-img's (within 1%)" {
+	local v ours theirs
+	for v in $(variants); do
+		img-convert convert -O raw "$VARIANTS/$v" ours.raw
+		qemu-img convert -O raw "$VARIANTS/$v" theirs.raw
+		ours=$(du -k ours.raw | cut -f1)
+		theirs=$(du -k theirs.raw | cut -f1)
+		[ "$ours" -le $((theirs + theirs / 100 + 4)) ] ||
+			fail "$v: $ours KiB allocated against qemu-img's $theirs KiB"
+		rm -f ours.raw theirs.raw
+	done
+}
+
+@test "convert: zeros inside data become holes; -S 0 allocates everything" {
+	dd if=/dev/zero of=z.raw bs=1M count=4 status=none
+	printf 'x' | dd of=z.raw bs=1 seek=1048576 conv=notrunc status=none
+	img-convert convert -f raw -O raw z.raw sparse.raw
+	img-convert convert -f raw -O raw -S 0 z.raw full.raw
+	cmp z.raw sparse.raw
+	cmp z.raw full.raw
+	[ "$(du -k sparse.raw | cut -f1)" -le 64 ]
+	[ "$(du -k full.raw | cut -f1)" -ge 4096 ]
+}
+
+@test "convert -S: a size that is not a multiple of 512 is refused" {
+	mkimg a.qcow2
+	run img-convert convert -S 100 -O raw a.qcow2 out.raw
+	assert_failure 1
+	assert_output --partial "multiples of 512"
+	[ ! -e out.raw ]
+	run img-convert convert -S 32M -O raw a.qcow2 out.raw
+	assert_failure 1
+}
+
+@test "convert: several sources are concatenated" {
+	mkimg a.qcow2 8M
+	truncate -s 1M b.raw
+	printf 'tail' | dd of=b.raw bs=1 seek=1000 conv=notrunc status=none
+	img-convert convert -O raw a.qcow2 b.raw cat.raw
+	qemu-img convert -O raw a.qcow2 b.raw ref.raw
+	cmp cat.raw ref.raw
+	[ "$(stat -c %s cat.raw)" -eq $((9 * 1024 * 1024)) ]
+}
+
+@test "convert -n writes into an existing file, keeping nothing stale" {
+	mkimg a.qcow2 8M
+	head -c 8M /dev/urandom >dst.raw
+	img-convert convert -n -O raw a.qcow2 dst.raw
+	qemu-img compare -f qcow2 -F raw a.qcow2 dst.raw
+}
+
+@test "convert -n refuses a destination smaller than the source" {
+	mkimg a.qcow2 8M
+	truncate -s 1M small.raw
+	run img-convert convert -n -O raw a.qcow2 small.raw
+	assert_failure 1
+	assert_output --partial "smaller than the source"
+	[ "$(stat -c %s small.raw)" -eq 1048576 ]
+}
+
+@test "convert -n needs the destination to exist" {
+	mkimg a.qcow2
+	run img-convert convert -n -O raw a.qcow2 missing.raw
+	assert_failure 1
+	[ ! -e missing.raw ]
+}
+
+@test "convert replaces an existing destination only when complete" {
+	mkimg a.qcow2
+	echo old >dst.raw
+	img-convert convert -O raw a.qcow2 dst.raw
+	qemu-img compare a.qcow2 dst.raw
+}
+
+@test "convert -t and -T take qemu-img's cache modes and refuse others" {
+	mkimg a.qcow2
+	for m in none writeback unsafe directsync writethrough; do
+		img-convert convert -t "$m" -T "$m" -O raw a.qcow2 "out-$m.raw"
+		qemu-img compare a.qcow2 "out-$m.raw"
+	done
+	run img-convert convert -t fast -O raw a.qcow2 x.raw
+	assert_failure 1
+	assert_output --partial "invalid cache mode 'fast'"
+	run img-convert convert -T fast -O raw a.qcow2 x.raw
+	assert_failure 1
+	[ ! -e x.raw ]
+}
+
+@test "convert -t writeback flushes the destination (fdatasync seen)" {
+	mkimg a.qcow2
+	run strace -f -e trace=fdatasync,fsync img-convert convert -t writeback -O raw a.qcow2 o.raw
+	assert_success
+	assert_output --regexp 'f(data)?sync\('
+	run strace -f -e trace=fdatasync img-convert convert -O raw a.qcow2 o2.raw
+	refute_output --partial 'fdatasync('
+}
+
+@test "convert -p shows progress on stderr, -q keeps quiet" {
+	mkimg a.qcow2
+	run --separate-stderr img-convert convert -p -O raw a.qcow2 p.raw
+	assert_success
+	[[ $stderr == *"100.00/100%"* ]] || fail "no progress: $stderr"
+	[ -z "$output" ]
+	run --separate-stderr img-convert convert -p -q -O raw a.qcow2 q.raw
+	assert_success
+	[ -z "$stderr" ]
+}
+
+@test "convert: only raw can be written in this version" {
+	mkimg a.qcow2
+	run img-convert convert -O qcow2 a.qcow2 out.qcow2
+	assert_failure 1
+	assert_output --partial "cannot write format 'qcow2'"
+	[ ! -e out.qcow2 ]
+}
+
+@test "convert: needs a source and a destination" {
+	run img-convert convert -O raw only.raw
+	assert_failure 1
+	assert_output --partial "expecting at least one source and a destination"
+}
+
+@test "convert: a missing source creates nothing" {
+	run img-convert convert -O raw nothing.qcow2 out.raw
+	assert_failure 1
+	assert_output "img-convert: nothing.qcow2: No such file or directory"
+	[ ! -e out.raw ]
+}
+
+@test "convert: a backing chain is read through, with relative names" {
+	mkdir sub
+	mkimg sub/base.qcow2
+	(cd sub && qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 top.qcow2 &&
+		qemu-io -c 'write -P 0x33 1536k 1M' -c 'write -z 0 64k' top.qcow2 >/dev/null)
+	img-convert convert -O raw sub/top.qcow2 out.raw
+	qemu-img convert -O raw sub/top.qcow2 ref.raw
+	cmp out.raw ref.raw
+}
+
+@test "convert: a missing backing file is named in the error" {
+	mkimg base.qcow2
+	qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 top.qcow2
+	rm base.qcow2
+	run img-convert convert -O raw top.qcow2 out.raw
+	assert_failure 1
+	assert_output --partial "could not open backing file"
+	[ ! -e out.raw ]
+}
+
+@test "hostile images: convert refuses each with one line, never crashes" {
+	local f
+	for f in "$HOSTILE"/*; do
+		[ -f "$f" ] || continue
+		run img-convert convert -f qcow2 -O raw "$f" out.raw
+		assert_no_crash
+		[ "$status" -eq 1 ] || fail "$(basename "$f"): convert exited $status"
+		[ "${#lines[@]}" -eq 1 ] || fail "$(basename "$f"): ${#lines[@]} lines: $output"
+		[ ! -e out.raw ] || fail "$(basename "$f"): left out.raw behind"
+	done
+}
+
+@test "hostile images: info never crashes, hangs, or writes its input" {
+	local f sum
+	for f in "$HOSTILE"/*; do
+		[ -f "$f" ] || continue
+		sum=$(sha256sum <"$f")
+		run timeout 10 img-convert info "$f"
+		assert_no_crash
+		run timeout 10 img-convert info -f qcow2 --backing-chain --output=json "$f"
+		assert_no_crash
+		run timeout 10 img-convert map -f qcow2 --output=json "$f"
+		assert_no_crash
+		[ "$(sha256sum <"$f")" = "$sum" ] || fail "$(basename "$f") was modified"
+	done
+}
+
+@test "crash safety: ENOSPC leaves nothing under the destination's name" {
+	need_root
+	mkdir small
+	mount -t tmpfs -o size=1m tmpfs small || skip "cannot mount a tmpfs here"
+	qemu-img create -q -f qcow2 big.qcow2 8M
+	qemu-io -c 'write -P 0x44 0 4M' big.qcow2 >/dev/null
+	run img-convert convert -O raw big.qcow2 small/out.raw
+	local left
+	left=$(ls -A small)
+	umount small
+	assert_failure 1
+	assert_output --partial "small/out.raw"
+	[ -z "$left" ] || fail "left behind: $left"
+}
+
+@test "crash safety: a convert killed mid-copy leaves no destination" {
+	qemu-img create -q -f qcow2 big.qcow2 64M
+	qemu-io -c 'write -P 0x55 0 32M' big.qcow2 >/dev/null
+	# Every write is delayed, so the kill lands in the middle of the copy.
+	strace -f -o /dev/null -e inject=pwrite64:delay_enter=200000 \
+		img-convert convert -O raw big.qcow2 out.raw &
+	local pid=$!
+	sleep 1
+	pkill -KILL -f 'img-convert convert -O raw big.qcow2' || true
+	wait "$pid" || true
+	[ ! -e out.raw ] || fail "out.raw exists after the kill"
+	[ -z "$(ls -A | grep -v '^big.qcow2$')" ] || fail "left behind: $(ls -A)"
+}
+
+@test "img-convert executes no other program" {
+	mkimg a.qcow2
+	strace -f -qq -e trace=execve -o trace.log img-convert convert -O raw a.qcow2 o.raw
+	img-convert info a.qcow2 >/dev/null
+	[ "$(grep -c execve trace.log)" -eq 1 ] || fail "$(cat trace.log)"
+}
+
+@test "compare: identical images, qemu-img's message and exit 0" {
+	mkimg a.qcow2
+	qemu-img convert -O raw a.qcow2 a.raw
+	run img-convert compare a.qcow2 a.raw
+	assert_success
+	assert_output "Images are identical."
+}
+
+@test "compare: the first differing sector is reported, exit 1" {
+	mkimg a.qcow2
+	qemu-img convert -O raw a.qcow2 b.raw
+	printf 'Z' | dd of=b.raw bs=1 seek=$((5 * 1024 * 1024 + 700)) conv=notrunc status=none
+	run img-convert compare a.qcow2 b.raw
+	assert_failure 1
+	assert_output "$(qemu-img compare a.qcow2 b.raw)"
+	run img-convert compare -q a.qcow2 b.raw
+	assert_failure 1
+	assert_output ""
+}
+
+@test "compare: sizes differ but the tail is zero; -s makes it a difference" {
+	truncate -s 2M s1
+	truncate -s 3M s3
+	run img-convert compare s1 s3
+	assert_success
+	assert_output "$(qemu-img compare s1 s3)"
+	run img-convert compare -s s1 s3
+	assert_failure 1
+	assert_output "Strict mode: Image size mismatch!"
+	printf 'x' | dd of=s3 bs=1 seek=$((2 * 1024 * 1024 + 5)) conv=notrunc status=none
+	run img-convert compare s1 s3
+	assert_failure 1
+	assert_output --partial "Content mismatch at offset 2097152!"
+}
+
+@test "compare -s: allocation differences count, equal allocation does not" {
+	mkimg a.qcow2
+	qemu-img convert -O raw -S 0 a.qcow2 full.raw
+	qemu-img convert -O raw a.qcow2 sparse.raw
+	run img-convert compare -s a.qcow2 full.raw
+	assert_failure 1
+	assert_output --regexp '^Strict mode: Offset [0-9]+ block status mismatch!$'
+	run img-convert compare a.qcow2 full.raw
+	assert_success
+	run img-convert compare -s sparse.raw sparse.raw
+	assert_success
+}
+
+@test "compare: -f and -F name each image's format" {
+	mkimg a.qcow2
+	qemu-img convert -O raw a.qcow2 a.raw
+	run img-convert compare -f qcow2 -F raw a.qcow2 a.raw
+	assert_success
+	run img-convert compare -f raw -F raw a.qcow2 a.raw
+	assert_failure 1
+}
+
+@test "compare: exit 2 when an image cannot be opened" {
+	truncate -s 1M a.raw
+	run img-convert compare a.raw missing.raw
+	assert_failure 2
+	assert_output --partial "missing.raw"
+}
+
+@test "compare: exit 4 when an image cannot be read" {
+	mkimg a.qcow2
+	qemu-img convert -O raw a.qcow2 a.raw
+	cp a.qcow2 t.qcow2
+	# Cut the file inside the data clusters: the table still points there.
+	truncate -s 600k t.qcow2
+	run img-convert compare t.qcow2 a.raw
+	[ "$status" -eq 4 ] || fail "exit $status: $output"
+}
+
+@test "compare -p shows progress" {
+	truncate -s 2M s1 s2
+	run --separate-stderr img-convert compare -p s1 s2
+	assert_success
+	[[ $stderr == *"100.00/100%"* ]] || fail "no progress: $stderr"
+}
+
+@test "compare: needs two files" {
+	run img-convert compare one
+	assert_failure 1
+	assert_output --partial "expecting two image file names"
+}
+
+@test "create -f raw: qemu-img's Formatting line, size and sparseness" {
+	mkdir q
+	run img-convert create -f raw d.raw 1G
+	assert_success
+	assert_output "$(cd q && qemu-img create -f raw d.raw 1G)"
+	[ "$(stat -c %s d.raw)" -eq 1073741824 ]
+	[ "$(du -k d.raw | cut -f1)" -eq 0 ]
+}
+
+@test "create: preallocation falloc and full allocate, off does not" {
+	for p in off falloc full; do
+		run img-convert create -f raw -o preallocation=$p "$p.raw" 2M
+		assert_success
+		assert_output "$(mkdir -p q && cd q && qemu-img create -f raw -o preallocation=$p "$p.raw" 2M)"
+	done
+	[ "$(du -k off.raw | cut -f1)" -eq 0 ]
+	[ "$(du -k falloc.raw | cut -f1)" -ge 2048 ]
+	[ "$(du -k full.raw | cut -f1)" -ge 2048 ]
+	cmp full.raw off.raw
+}
+
+@test "create: -o help lists the options; bad options are refused" {
+	run img-convert create -f raw -o help x.raw 1M
+	assert_success
+	assert_output --partial "preallocation"
+	run img-convert create -f raw -o preallocation=sometimes x.raw 1M
+	assert_failure 1
+	run img-convert create -f raw -o cluster_size=4k x.raw 1M
+	assert_failure 1
+	assert_output --partial "invalid option 'cluster_size'"
+	[ ! -e x.raw ]
+}
+
+@test "create: sizes in qemu-img's units; bad sizes refused" {
+	img-convert create -q -f raw k.raw 1.5k
+	[ "$(stat -c %s k.raw)" -eq 1536 ]
+	img-convert create -q -f raw -o size=2M s.raw
+	[ "$(stat -c %s s.raw)" -eq 2097152 ]
+	run img-convert create -f raw bad.raw 12Q
+	assert_failure 1
+	run img-convert create -f raw neg.raw -- -5
+	assert_failure 1
+	run img-convert create -f raw nosize.raw
+	assert_failure 1
+	assert_output --partial "needs a size"
+	[ ! -e bad.raw ] && [ ! -e nosize.raw ]
+}
+
+@test "create -q prints nothing; qcow2 is refused in this version" {
+	run img-convert create -q -f raw q.raw 1M
+	assert_success
+	assert_output ""
+	run img-convert create -f qcow2 q.qcow2 1M
+	assert_failure 1
+	[ ! -e q.qcow2 ]
+}
+
+@test "create replaces an existing file, as qemu-img" {
+	echo hello >e.raw
+	img-convert create -q -f raw e.raw 4k
+	[ "$(stat -c %s e.raw)" -eq 4096 ]
+	cmp e.raw <(head -c 4096 /dev/zero)
+}
+
+@test "a failed write to stdout is an error" {
+	mkimg a.qcow2
+	run img-convert info a.qcow2 >/dev/full
+	run bash -c "img-convert info a.qcow2 >/dev/full"
+	assert_failure 1
+	assert_output --partial "write error"
+}

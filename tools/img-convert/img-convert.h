@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* img-convert.h - the subcommands of img-convert and what they share */
+#ifndef IMG_CONVERT_H
+#define IMG_CONVERT_H
+
+#include <stdbool.h>
+#include <getopt.h>
+#include <stdnoreturn.h>
+
+#include "vu/image.h"
+
+/* qemu-img's exit statuses: scripts test for them. */
+enum {
+	IC_OK = 0,
+	IC_FAIL = 1,		/* also usage errors, as qemu-img */
+};
+
+struct ic_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *synopsis;	/* for --help */
+};
+
+/* --output=human|json */
+enum ic_output { IC_OUT_HUMAN, IC_OUT_JSON };
+int ic_parse_output(const char *arg, enum ic_output *out);
+
+/* main.c helpers shared by the subcommands */
+noreturn void ic_cmd_usage(const char *cmd);	/* exits 0 */
+/* Opens an image for reading or dies with "img-convert: FILE: msg" (1). */
+struct vu_image *ic_open_or_die(const char *path, const char *fmt, unsigned flags);
+/* Parses -t / -T values; false if unknown. sync: flush at end; direct: O_DIRECT */
+bool ic_parse_cache(const char *mode, bool *sync, bool *direct);
+/* Common getopt error exits: unknown option or missing argument. */
+noreturn void ic_bad_option(void);
+
+int cmd_info(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+
+#endif

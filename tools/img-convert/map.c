@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* map.c - "img-convert map": which ranges hold data, zeros, or nothing, and where */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "vu/diag.h"
+
+#include "img-convert.h"
+
+struct map_entry {
+	uint64_t start, length;
+	int depth;
+	bool present, zero, data, has_offset;
+	uint64_t offset;
+	const struct vu_image *layer;
+};
+
+static void entry_from(struct map_entry *m, uint64_t off, const struct vu_bstat *bs)
+{
+	*m = (struct map_entry){
+		.start = off, .length = bs->len, .depth = bs->depth,
+		.present = bs->layer != NULL,
+		.zero = bs->flags & VU_BS_ZERO,
+		.data = bs->flags & VU_BS_DATA,
+		.has_offset = (bs->flags & VU_BS_OFFSET_VALID) != 0,
+		.offset = bs->offset, .layer = bs->layer,
+	};
+}
+
+/* As qemu-img: neighbours merge when nothing but their length differs. */
+static bool can_merge(const struct map_entry *a, const struct map_entry *b)
+{
+	return a->depth == b->depth && a->present == b->present && a->zero == b->zero &&
+	       a->data == b->data && a->has_offset == b->has_offset &&
+	       a->layer == b->layer &&
+	       (!a->has_offset || a->offset + a->length == b->offset);
+}
+
+static int print_entry(const struct map_entry *m, enum ic_output out, bool first)
+{
+	if (out == IC_OUT_JSON) {
+		printf("%s{ \"start\": %" PRIu64 ", \"length\": %" PRIu64 ", \"depth\": %d,"
+		       " \"present\": %s, \"zero\": %s, \"data\": %s",
+		       first ? "[" : ",\n", m->start, m->length, m->depth,
+		       m->present ? "true" : "false", m->zero ? "true" : "false",
+		       m->data ? "true" : "false");
+		if (m->has_offset)
+			printf(", \"offset\": %" PRIu64, m->offset);
+		putchar('}');
+		return 0;
+	}
+	if (!m->data)
+		return 0;
+	if (!m->has_offset)
+		return -1;
+	printf("%#-16" PRIx64 "%#-16" PRIx64 "%#-16" PRIx64 "%s\n", m->start, m->length,
+	       m->offset, m->layer->filename);
+	return 0;
+}
+
+static int map_image(struct vu_image *img, enum ic_output out)
+{
+	struct map_entry cur = { 0 }, next;
+	bool have = false, first = true;
+
+	if (out == IC_OUT_HUMAN)
+		printf("%-16s%-16s%-16s%s\n", "Offset", "Length", "Mapped to", "File");
+	for (uint64_t off = 0; off < img->size; off += next.length) {
+		struct vu_bstat bs;
+		int r = vu_image_block_status(img, off, img->size - off, &bs);
+
+		if (r < 0)
+			vu_errc(IC_FAIL, -r, "%s: block status at offset %" PRIu64,
+				img->filename, off);
+		entry_from(&next, off, &bs);
+		if (have && can_merge(&cur, &next)) {
+			cur.length += next.length;
+			continue;
+		}
+		if (have && print_entry(&cur, out, first) < 0)
+			return -1;
+		first = first && !have;
+		cur = next;
+		have = true;
+	}
+	/* An empty image is one empty, absent extent to qemu-img. */
+	if (!have && out == IC_OUT_JSON)
+		print_entry(&cur, out, first);
+	else if (have && print_entry(&cur, out, first) < 0)
+		return -1;
+	if (out == IC_OUT_JSON)
+		puts("]");
+	return 0;
+}
+
+int cmd_map(int argc, char **argv)
+{
+	enum { OPT_OUTPUT = 256 };
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *fmt = NULL;
+	enum ic_output out = IC_OUT_HUMAN;
+	struct vu_image *img;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': fmt = optarg; break;
+		case OPT_OUTPUT:
+			if (ic_parse_output(optarg, &out) < 0)
+				vu_usage_err(IC_FAIL, "--output: '%s' is not human or json", optarg);
+			break;
+		case 'h': ic_cmd_usage("map");
+		default: ic_bad_option();
+		}
+	}
+	if (optind != argc - 1)
+		vu_usage_err(IC_FAIL, "expecting one image file name");
+	img = ic_open_or_die(argv[optind], fmt, 0);
+	r = map_image(img, out);
+	if (r < 0) {
+		fflush(stdout);
+		vu_warnx("%s: file contains external, encrypted or compressed clusters",
+			 img->filename);
+	}
+	vu_image_close(&img);
+	return r < 0 ? IC_FAIL : IC_OK;
+}
