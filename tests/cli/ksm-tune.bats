@@ -1304,3 +1304,93 @@ stop_run() {
 	assert_failure 1
 	assert_equal "$stderr" "ksm-tune: $SYS: not found: this kernel has no KSM (CONFIG_KSM)"
 }
+
+# --- what ships beside the binary --------------------------------------------
+
+# complete WORD...: what the bash completion offers for the last word, with
+# bash-completion's helpers stubbed so the test does not depend on it.
+complete_words() {
+	bash -c '
+		_init_completion() {
+			words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+			cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+		}
+		_filedir() { COMPREPLY=("<files$*>"); }
+		compopt() { :; }
+		. "$1"
+		shift
+		COMP_WORDS=("$@") COMP_CWORD=$(($# - 1))
+		_ksm_tune
+		printf "%s\n" "${COMPREPLY[@]}"' sh "$TOP/completions/bash/ksm-tune" "$@"
+}
+
+@test "bash completion: commands, each command's options, knobs and values" {
+	run complete_words ksm-tune ""
+	assert_equal "${lines[*]}" "status once run set stop unmerge"
+	run complete_words ksm-tune --sysfs /x o
+	assert_output "once"
+	run complete_words ksm-tune once --
+	assert_line --json
+	assert_line --dry-run
+	assert_line --config
+	refute_line --interval
+	run complete_words ksm-tune run --
+	assert_line --interval
+	assert_line --pidfile
+	refute_line --json
+	run complete_words ksm-tune set merge
+	assert_output "merge_across_nodes="
+	run complete_words ksm-tune -q set run=
+	assert_equal "${lines[*]}" "run=0 run=1 run=2"
+	run complete_words ksm-tune set advisor_mode=s
+	assert_output "advisor_mode=scan-time"
+	run complete_words ksm-tune --config ""
+	assert_output "<files>"
+	run complete_words ksm-tune --proc ""
+	assert_output "<files-d>"
+}
+
+@test "the sample ksmtuned.conf loads without a warning and gives the defaults" {
+	local sample=$TOP/contrib/ksmtuned.conf
+	meminfo 16777216 2000000
+	run --separate-stderr ksm-tune --config "$sample" --sysfs "$SYS" --proc "$PROC" once
+	assert_success
+	[ -z "$stderr" ]
+	assert_equal "$(knobs)" "1 400 10"
+	# Uncommented, every line is still accepted (and is the default).
+	sed -E 's/^#([A-Z_]+=)/\1/; /^(DEBUG|LOGFILE|PIDFILE)=/d' "$sample" >"$CONF"
+	[ "$(grep -c '^KSM_' "$CONF")" = 8 ] || fail "the sample does not show the 8 KSM_ keys"
+	knob pages_to_scan 100
+	run --separate-stderr kt once
+	assert_success
+	[ -z "$stderr" ]
+	assert_equal "$(knobs)" "1 400 10"
+	need_ksmtuned
+	# ksmtuned sources it as a shell script: it must be one.
+	knob pages_to_scan 100
+	once_vs_ksmtuned "1 400 10"
+}
+
+@test "the systemd unit verifies and runs ksm-tune run" {
+	local unit=$TOP/contrib/ksm-tune.service
+	grep -qx 'ExecStart=/usr/local/bin/ksm-tune run' "$unit"
+	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit"
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	mkdir -p "$BATS_TEST_TMPDIR/man/man1"
+	cp "$TOP/man/ksm-tune.1" "$BATS_TEST_TMPDIR/man/man1/"
+	sed "s|/usr/local/bin/ksm-tune|$TOP/bin/ksm-tune|" "$unit" >"$BATS_TEST_TMPDIR/ksm-tune.service"
+	run env MANPATH="$BATS_TEST_TMPDIR/man" systemd-analyze verify "$BATS_TEST_TMPDIR/ksm-tune.service"
+	assert_success
+}
+
+@test "the man page is mandoc-clean and shows the same unit as contrib/" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	run mandoc -Tlint -Wwarning "$TOP/man/ksm-tune.1"
+	assert_success
+	# The unit in EXAMPLES is the shipped one, comments aside.
+	mandoc -Tascii "$TOP/man/ksm-tune.1" | sed "s/.\x08//g" |
+		sed -n '/^ *\[Unit\]/,/^ *WantedBy=/p' | sed 's/^ *//' >"$BATS_TEST_TMPDIR/man.unit"
+	grep -v '^#' "$TOP/contrib/ksm-tune.service" >"$BATS_TEST_TMPDIR/contrib.unit"
+	run diff "$BATS_TEST_TMPDIR/contrib.unit" "$BATS_TEST_TMPDIR/man.unit"
+	assert_success
+}
