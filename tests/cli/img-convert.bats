@@ -445,14 +445,23 @@ mkimg() {
 	assert_output --partial "missing.raw"
 }
 
-@test "compare: exit 4 when an image cannot be read" {
+@test "compare: exit 3 when allocation cannot be checked (data past the end)" {
 	mkimg a.qcow2
 	qemu-img convert -O raw a.qcow2 a.raw
 	cp a.qcow2 t.qcow2
 	# Cut the file inside the data clusters: the table still points there.
 	truncate -s 600k t.qcow2
 	run img-convert compare t.qcow2 a.raw
+	[ "$status" -eq 3 ] || fail "exit $status: $output"
+	assert_output --partial "t.qcow2: block status at offset"
+}
+
+@test "compare: exit 4 when an image cannot be read (undecodable cluster)" {
+	local f=$HOSTILE/compressed-garbage
+	truncate -s "$(qemu-img info --output=json "$f" | jq '.["virtual-size"]')" z.raw
+	run img-convert compare -f qcow2 -F raw "$f" z.raw
 	[ "$status" -eq 4 ] || fail "exit $status: $output"
+	assert_output --partial "read at offset"
 }
 
 @test "compare -p shows progress" {
