@@ -16,6 +16,9 @@
 /* qemu compresses one cluster per frame, so its window never exceeds the
  * 2 MiB cluster; the cap keeps a hostile frame from asking for 128 MiB. */
 #define ZSTD_WINDOW_LOG_MAX 23
+/* Units one extent lookup walks at most: merging stops there, so that a
+ * block status over a huge disk of tiny runs costs bounded time per call. */
+#define EXTENT_MAX_UNITS 16384
 
 struct qcow2_decomp {
 	z_stream z;
@@ -296,7 +299,7 @@ int qcow2_extent(struct vu_image *img, uint64_t off, uint64_t len, bool merge_co
 	uint64_t pos = off, end = off + len;
 
 	x->len = 0;
-	while (pos < end) {
+	for (unsigned n = 0; pos < end && n < EXTENT_MAX_UNITS; n++) {
 		struct qcow2_extent u;
 		int r = unit_at(img, pos, &u);
 

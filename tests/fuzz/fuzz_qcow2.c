@@ -11,7 +11,7 @@
 
 #define READ_CAP (64u << 20)	/* of the virtual size, to keep runs fast */
 #define CHUNK (1u << 20)
-#define MAX_STATUS_CALLS 100000
+#define MAX_STATUS_CALLS 1000
 
 /* The input lives in a private directory, so relative backing names it
  * may carry resolve to files that do not exist (and never to our fds, as
