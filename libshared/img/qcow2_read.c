@@ -351,8 +351,8 @@ void qcow2_decomp_free(struct qcow2_decomp *dc)
 	free(dc);
 }
 
-/* Raw deflate with qemu's 4 KiB window. A stream that fills the cluster
- * is accepted even if more follows, as qemu does. */
+/* Raw deflate with qemu's 4 KiB window; the stream must end exactly at the
+ * end of the cluster (what follows it in the last sector is padding). */
 static int inflate_cluster(struct qcow2 *q, const uint8_t *in, size_t inlen, uint8_t *out)
 {
 	struct qcow2_decomp *dc = q->dc;
@@ -370,7 +370,7 @@ static int inflate_cluster(struct qcow2 *q, const uint8_t *in, size_t inlen, uin
 	dc->z.next_out = out;
 	dc->z.avail_out = (uInt)q->cluster_size;
 	r = inflate(&dc->z, Z_FINISH);
-	if ((r == Z_STREAM_END || r == Z_BUF_ERROR) && dc->z.avail_out == 0)
+	if (r == Z_STREAM_END && dc->z.avail_out == 0)
 		return 0;
 	return corrupt(q, "cannot decompress cluster (zlib)");
 }
