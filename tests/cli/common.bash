@@ -16,6 +16,7 @@ assert_no_crash() {
 	[ "$status" -lt 126 ] || fail "exit status $status: crashed or was killed"
 }
 
+# need_root WHY: skips unless root, saying what root is needed for.
 need_root() {
-	[ "$(id -u)" = 0 ] || skip "needs root (to mount a tmpfs)"
+	[ "$(id -u)" = 0 ] || skip "needs root ($1)"
 }

@@ -13,6 +13,11 @@ setup_file() {
 
 setup() {
 	common_setup
+	LOOPDEV=
+}
+
+teardown() {
+	[ -z "$LOOPDEV" ] || losetup -d "$LOOPDEV"
 }
 
 # Every variant the fixture script made has a NAME.raw reference beside it.
@@ -346,7 +351,7 @@ mkimg() {
 }
 
 @test "crash safety: ENOSPC leaves nothing under the destination's name" {
-	need_root
+	need_root "to mount a tmpfs"
 	mkdir small
 	mount -t tmpfs -o size=1m tmpfs small || skip "cannot mount a tmpfs here"
 	qemu-img create -q -f qcow2 big.qcow2 8M
@@ -372,6 +377,23 @@ mkimg() {
 	wait "$pid" || true
 	[ ! -e out.raw ] || fail "out.raw exists after the kill"
 	[ -z "$(ls -A | grep -v '^big.qcow2$')" ] || fail "left behind: $(ls -A)"
+}
+
+@test "raw block devices: read as a source, written in place as a target" {
+	need_root "to attach a loop device"
+	mkimg a.qcow2 8M
+	truncate -s 8M dev.img
+	LOOPDEV=$(losetup -f --show dev.img) || skip "no loop device can be attached here"
+	run img-convert convert -O raw a.qcow2 "$LOOPDEV"
+	local st=$status
+	qemu-img compare -f qcow2 -F raw a.qcow2 "$LOOPDEV" >/dev/null; local cmp=$?
+	img-convert info -f raw --output=json "$LOOPDEV" >info.json
+	img-convert convert -f raw -O raw "$LOOPDEV" back.raw
+	losetup -d "$LOOPDEV"; LOOPDEV=
+	[ "$st" -eq 0 ] || fail "convert to the device: $output"
+	[ "$cmp" -eq 0 ] || fail "device content differs"
+	[ "$(jq '.["virtual-size"]' info.json)" -eq 8388608 ]
+	qemu-img compare a.qcow2 back.raw
 }
 
 @test "img-convert executes no other program" {
