@@ -116,8 +116,10 @@ static void reload(struct ksm_loop *l, struct ksm_log *log)
 			 vu_err_str(&e));
 		return;
 	}
-	if (ksm_log_open(&nlog, &next) < 0) {
-		vu_warn("%s: cannot open; keeping the previous configuration", next.logfile);
+	r = ksm_log_open(&nlog, &next);
+	if (r < 0) {
+		vu_warnx("%s: %s; keeping the previous configuration", next.logfile,
+			 strerror(-r));
 		return;
 	}
 	ksm_log_close(log);
