@@ -1394,3 +1394,97 @@ complete_words() {
 	run diff "$BATS_TEST_TMPDIR/contrib.unit" "$BATS_TEST_TMPDIR/man.unit"
 	assert_success
 }
+
+# --- the remaining options and error paths ------------------------------------
+
+@test "-h and -V are --help and --version" {
+	run --separate-stderr ksm-tune -h
+	assert_success
+	assert_line "Usage:"
+	run ksm-tune -V
+	assert_success
+	assert_output --regexp '^ksm-tune from virtutils '
+}
+
+@test "--quiet is -q" {
+	knob run 1
+	run --separate-stderr kt --quiet stop
+	assert_success
+	[ -z "$output" ] && [ -z "$stderr" ]
+	assert_equal "$(cat "$SYS/run")" 0
+}
+
+@test "a full standard output is an error (exit 1), not a silent loss" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c '"$@" >/dev/full' sh "${KT[@]}" status
+	assert_failure 1
+	[[ $stderr == "ksm-tune: write error"* ]] || fail "stderr: $stderr"
+}
+
+@test "a KSM directory that cannot be reached is an error naming it" {
+	chmod 000 "$BATS_TEST_TMPDIR"
+	run --separate-stderr unprivileged "${KT[@]}" status
+	chmod 755 "$BATS_TEST_TMPDIR"
+	assert_failure 1
+	assert_equal "$stderr" "ksm-tune: $SYS: Permission denied"
+}
+
+@test "status: a KSM directory that cannot be listed is an error" {
+	chmod 311 "$SYS"
+	run --separate-stderr unprivileged "${KT[@]}" status
+	chmod 755 "$SYS"
+	assert_failure 1
+	assert_equal "$stderr" "ksm-tune: $SYS: Permission denied"
+}
+
+@test "once: a KSM file missing among those to write is an error, nothing written" {
+	meminfo 16777216 2000000
+	rm "$SYS/sleep_millisecs"
+	run --separate-stderr kt once
+	assert_failure 1
+	assert_equal "$stderr" "ksm-tune: $SYS/sleep_millisecs: cannot read: No such file or directory"
+	assert_equal "$(cat "$SYS/pages_to_scan") $(cat "$SYS/run")" "100 0"
+}
+
+@test "set merge_across_nodes: unreadable current values are an error" {
+	knob merge_across_nodes "[1]"
+	run --separate-stderr kt set merge_across_nodes=0
+	assert_failure 1
+	assert_equal "$stderr" "ksm-tune: $SYS: cannot read the current run and merge_across_nodes: not a number"
+	assert_equal "$(cat "$SYS/run")" 0
+}
+
+@test "run: a LOGFILE that cannot be opened is an error at start" {
+	printf 'DEBUG=1\nLOGFILE=%s/no/dir/log\n' "$BATS_TEST_TMPDIR" >"$CONF"
+	run --separate-stderr kt run -i 3600
+	assert_failure 1
+	assert_equal "$stderr" "ksm-tune: $BATS_TEST_TMPDIR/no/dir/log: No such file or directory"
+}
+
+@test "run: SIGHUP with a LOGFILE that cannot be opened keeps the previous configuration" {
+	meminfo 16777216 2000000
+	start_run --interval 3600
+	printf 'KSM_NPAGES_BOOST=1\nDEBUG=1\nLOGFILE=%s/no/dir/log\n' "$BATS_TEST_TMPDIR" >"$CONF"
+	kill -HUP "$BGPID"
+	wait_for 10 grep -q 'keeping the previous configuration' "$BATS_TEST_TMPDIR/run.err"
+	kill -USR1 "$BGPID"
+	wait_for 10 knobs_are "1 300 10" || fail "old configuration not kept: $(knobs)"
+	stop_run
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/run.err")" \
+		"ksm-tune: $BATS_TEST_TMPDIR/no/dir/log: No such file or directory; keeping the previous configuration"
+}
+
+@test "run: SIGHUP reopens LOGFILE, so a rotated log is followed" {
+	printf 'DEBUG=1\nLOGFILE=%s/log\n' "$BATS_TEST_TMPDIR" >"$CONF"
+	start_run --interval 3600
+	wait_for 10 grep -q '^.*: thres ' "$BATS_TEST_TMPDIR/log"
+	mv "$BATS_TEST_TMPDIR/log" "$BATS_TEST_TMPDIR/log.1"
+	kill -HUP "$BGPID"
+	kill -USR1 "$BGPID"
+	wait_for 10 grep -q 'stop ksm$' "$BATS_TEST_TMPDIR/log" || fail "not logged to the new file"
+	stop_run
+	run unstamp "$BATS_TEST_TMPDIR/log"
+	assert_equal "${lines[0]}" "total 16777216"
+	run unstamp "$BATS_TEST_TMPDIR/log.1"
+	refute_line --partial "stop ksm"
+}
