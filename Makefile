@@ -135,7 +135,7 @@ clean:
 DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	libjson-c-dev libcmocka-dev bats bats-assert bats-support qemu-utils \
 	clang libclang-rt-14-dev mandoc cppcheck libvirt0 libxml2-utils strace \
-	time e2fsprogs util-linux jq
+	time e2fsprogs util-linux jq bash-completion
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \

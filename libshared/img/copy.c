@@ -161,18 +161,29 @@ static void slot_put(struct copy_run *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
-static int queue(struct copy_run *c, enum job_kind kind, uint64_t off, uint64_t len,
-		 struct vu_image *src)
+static int queue_zero(struct copy_run *c, uint64_t off, uint64_t len)
+{
+	struct job *j = slot_get(c);
+
+	if (!j)
+		return -EIO;	/* the writer's error is reported instead */
+	*j = (struct job){ .kind = JOB_ZERO, .buf = j->buf, .off = c->dst_base + off,
+			   .len = len };
+	slot_put(c);
+	return 0;
+}
+
+static int queue_data(struct copy_run *c, struct vu_image *src, uint64_t off, uint64_t len)
 {
 	struct job *j = slot_get(c);
 	int r;
 
 	if (!j)
-		return -EIO;	/* the writer's error is reported instead */
-	j->kind = kind;
+		return -EIO;
+	j->kind = JOB_DATA;
 	j->off = c->dst_base + off;
 	j->len = len;
-	if (kind == JOB_DATA && (r = vu_image_pread(src, j->buf, len, off)) < 0)
+	if ((r = vu_image_pread(src, j->buf, len, off)) < 0)
 		return vu_err_set(c->e, -r, "%s: read at offset %llu: %s",
 				  src->filename, (unsigned long long)off, strerror(-r));
 	slot_put(c);
@@ -183,7 +194,7 @@ static int copy_data(struct copy_run *c, struct vu_image *src, uint64_t off, uin
 {
 	while (len) {
 		size_t n = len < COPY_BUF ? (size_t)len : COPY_BUF;
-		int r = queue(c, JOB_DATA, off, n, src);
+		int r = queue_data(c, src, off, n);
 
 		if (r < 0)
 			return r;
@@ -216,7 +227,7 @@ static int copy_one(struct copy_run *c, struct vu_image *src)
 		int r = status(c->e, src, off, &bs);
 
 		if (r == 0)
-			r = (bs.flags & VU_BS_ZERO) ? queue(c, JOB_ZERO, off, bs.len, NULL)
+			r = (bs.flags & VU_BS_ZERO) ? queue_zero(c, off, bs.len)
 						    : copy_data(c, src, off, bs.len);
 		if (r < 0)
 			return r;

@@ -56,7 +56,8 @@ static void parse_o(struct create *cr, char *arg)
 			print_opts_help();
 		if (!val)
 			vu_errx(IC_FAIL, "-o: '%s': expected key=value", kv);
-		*val++ = '\0';
+		else
+			*val++ = '\0';
 		if (strcmp(kv, "preallocation") == 0)
 			parse_prealloc(cr, val);
 		else if (strcmp(kv, "size") == 0)
