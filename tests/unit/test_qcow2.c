@@ -128,8 +128,10 @@ static int list_images(const char *dir, char names[][64], int max)
 
 	assert_non_null(d);
 	while ((de = readdir(d)) && n < max) {
-		if (de->d_type != DT_REG || strchr(de->d_name, '.') ||
-		    strlen(de->d_name) >= 64)
+		struct stat st;
+
+		if (strchr(de->d_name, '.') || strlen(de->d_name) >= 64 ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		strcpy(names[n++], de->d_name);
 	}
@@ -309,6 +311,59 @@ static void test_backing_names(void **state)
 	img = open_ok(f->var, "v3", 0);
 	assert_null(img->backing_file);
 	assert_null(img->backing_fmt);
+	vu_image_close(&img);
+}
+
+/* Flags seen over the whole of one layer (the chain walk not involved). */
+static unsigned seen_flags(struct vu_image *img, uint64_t *min_len)
+{
+	unsigned seen = 0;
+
+	*min_len = UINT64_MAX;
+	for (uint64_t off = 0; off < img->size;) {
+		struct vu_bstat bs = { 0 };
+
+		assert_int_equal(img->drv->block_status(img, off, img->size - off, &bs), 0);
+		assert_true(bs.len > 0 && bs.len <= img->size - off);
+		seen |= 1u << (bs.flags & 31);
+		if (bs.len < *min_len)
+			*min_len = bs.len;
+		off += bs.len;
+	}
+	return seen;
+}
+
+#define SEEN(flags) (1u << (flags))
+
+static void test_status_kinds(void **state)
+{
+	struct fixture *f = *state;
+	struct vu_image *img;
+	uint64_t min_len;
+	unsigned seen;
+
+	SKIP_IF_NO_QEMU(f);
+	img = open_ok(f->var, "v3", VU_OPEN_NO_BACKING);
+	seen = seen_flags(img, &min_len);
+	assert_true(seen & SEEN(VU_BS_DATA | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID));
+	assert_true(seen & SEEN(VU_BS_ZERO | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID));
+	assert_true(seen & SEEN(VU_BS_ZERO | VU_BS_ALLOCATED));
+	assert_true(seen & SEEN(0));
+	vu_image_close(&img);
+	img = open_ok(f->var, "zstd-mixed", VU_OPEN_NO_BACKING);
+	seen = seen_flags(img, &min_len);
+	assert_true(seen & SEEN(VU_BS_DATA | VU_BS_ALLOCATED | VU_BS_COMPRESSED));
+	assert_true(seen & SEEN(VU_BS_DATA | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID));
+	vu_image_close(&img);
+	/* 64 KiB clusters, 2 KiB subclusters: runs end inside clusters. */
+	img = open_ok(f->var, "extl2", VU_OPEN_NO_BACKING);
+	seen = seen_flags(img, &min_len);
+	assert_int_equal(min_len, 2048);
+	assert_true(seen & SEEN(VU_BS_ZERO | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID));
+	vu_image_close(&img);
+	/* 4100 KiB: the last cluster is partial. */
+	img = open_ok(f->var, "odd-size", VU_OPEN_NO_BACKING);
+	seen_flags(img, &min_len);
 	vu_image_close(&img);
 }
 
@@ -555,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_direct),
 		cmocka_unit_test(test_backing_names),
+		cmocka_unit_test(test_status_kinds),
 		cmocka_unit_test(test_corrupt_bit),
 		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_map),
