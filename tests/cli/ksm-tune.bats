@@ -33,7 +33,7 @@ setup() {
 	mkdir -p "$PROC"
 	: >"$CONF"
 	meminfo 16777216 12000000 100000 1000000
-	BGPID=""
+	BGPID="" ORACLE_MISSED=""
 }
 
 teardown() {
@@ -218,9 +218,18 @@ once_vs_ksmtuned() {
 	run kt once
 	assert_success
 	assert_equal "$(knobs)" "$1"
-	need_ksmtuned
+	if [ -z "$KSMTUNED" ]; then
+		ORACLE_MISSED=1
+		return 0
+	fi
 	ksmtuned
 	assert_equal "$(knobs "$OSYS")" "$1"
+}
+
+# Ends a test that used once_vs_ksmtuned: all of ksm-tune's own checks have
+# run; without the oracle the test is a skip, with its reason.
+oracle_checked() {
+	[ -z "${ORACLE_MISSED-}" ] || skip "$KSMTUNED_WHY"
 }
 
 # Removes the date(1) stamp from DEBUG lines, after checking it is there.
@@ -404,6 +413,7 @@ unstamp() {
 	meminfo 16777216 15000000
 	proc 100 1048576 qemu-system-x86_64 -enable-kvm -m 1024
 	once_vs_ksmtuned "0 500 20"
+	oracle_checked
 }
 
 @test "once with committed memory above the threshold starts KSM and decays" {
@@ -412,12 +422,14 @@ unstamp() {
 	proc 101 7340032 qemu-system-x86_64 -name web2 -enable-kvm -m 7168
 	knob pages_to_scan 700
 	once_vs_ksmtuned "1 650 10"
+	oracle_checked
 }
 
 @test "once with free memory below the threshold starts KSM and boosts" {
 	meminfo 16777216 2000000 100000 200000
 	proc 100 2097152 qemu-system-x86_64 -enable-kvm
 	once_vs_ksmtuned "1 400 10"
+	oracle_checked
 }
 
 @test "once: committed + threshold equal to total starts KSM" {
@@ -425,12 +437,14 @@ unstamp() {
 	meminfo 16777216 10000000
 	proc 100 13421773 qemu-system-x86_64 -enable-kvm
 	once_vs_ksmtuned "1 64 10"
+	oracle_checked
 }
 
 @test "once: free memory equal to the threshold starts KSM and decays" {
 	meminfo 16777216 3355443
 	knob pages_to_scan 1000
 	once_vs_ksmtuned "1 950 10"
+	oracle_checked
 }
 
 @test "once: buffers and cache count as free, SwapCached and MemAvailable do not" {
@@ -441,6 +455,7 @@ unstamp() {
 	# SwapCached (half of total in the fixture) would lift free above it.
 	meminfo 16777216 1000000 0 0
 	once_vs_ksmtuned "1 400 10"
+	oracle_checked
 }
 
 @test "once on a tiny host: the threshold floor KSM_THRES_CONST and a long sleep" {
@@ -450,12 +465,14 @@ unstamp() {
 	meminfo 8192 3000
 	proc 7 1000 qemu-system-i386 -enable-kvm
 	once_vs_ksmtuned "0 400 20480"
+	oracle_checked
 }
 
 @test "once on a small host: 512 MiB scales the sleep up" {
 	meminfo 524288 50000
 	proc 7 300000 qemu-system-x86_64 -enable-kvm
 	once_vs_ksmtuned "1 400 320"
+	oracle_checked
 }
 
 @test "once on a huge host: 2 TiB, sleep floor of 10 ms" {
@@ -463,6 +480,7 @@ unstamp() {
 	proc 100 1900000000 qemu-system-x86_64 -enable-kvm -m 1855468
 	knob pages_to_scan 1250
 	once_vs_ksmtuned "1 1250 10"
+	oracle_checked
 }
 
 @test "once: page counts at and beyond the bounds are clamped as ksmtuned clamps" {
@@ -482,6 +500,7 @@ unstamp() {
 		knob pages_to_scan "${pages%:*}"
 		once_vs_ksmtuned "1 ${pages#*:} 10"
 	done
+	oracle_checked
 }
 
 @test "once: unrelated large processes never count" {
@@ -495,6 +514,7 @@ unstamp() {
 	proc 205 9000000 postgres: checkpointer
 	proc 206 9000000 qemu-system-x86_64 -machine accel=tcg:kvm
 	once_vs_ksmtuned "0 100 20"
+	oracle_checked
 }
 
 @test "once: the configuration is ksmtuned's (quotes, comments, export, every key)" {
@@ -520,12 +540,14 @@ unstamp() {
 	meminfo 8388608 900000
 	rm -r "${PROC:?}"/10[01]
 	once_vs_ksmtuned "0 500 40"
+	oracle_checked
 }
 
 @test "once: an empty value keeps the default, as \${KEY:-default} does" {
 	printf 'KSM_NPAGES_BOOST=\nKSM_THRES_COEF=""\n' >"$CONF"
 	meminfo 16777216 2000000
 	once_vs_ksmtuned "1 400 10"
+	oracle_checked
 }
 
 @test "once: MIN above MAX clamps as ksmtuned's if/elif does" {
@@ -534,6 +556,7 @@ unstamp() {
 	once_vs_ksmtuned "1 2000 10"
 	knob pages_to_scan 1900
 	once_vs_ksmtuned "1 1000 10"
+	oracle_checked
 }
 
 @test "once, pass after pass: recovery as ksmtuned sees it, page count carried" {
@@ -1369,6 +1392,7 @@ complete_words() {
 	# ksmtuned sources it as a shell script: it must be one.
 	knob pages_to_scan 100
 	once_vs_ksmtuned "1 400 10"
+	oracle_checked
 }
 
 @test "the systemd unit verifies and runs ksm-tune run" {
