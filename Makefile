@@ -25,6 +25,15 @@ PKGS      := libxml-2.0 zlib libzstd libcap uuid json-c
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 
+# Quiet by default ("CC file"); make V=1 prints the commands.
+ifeq ($(V),1)
+Q :=
+msg = @:
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
 WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
@@ -51,45 +60,48 @@ COMPS     := $(wildcard completions/bash/*)
 
 all: $(BINS)
 
+build/libshared.a build/asan/libshared.a build/fuzz/libshared.a:
+	$(call msg,AR,$@)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
 build/libshared.a: $(LIB_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
-
 build/asan/libshared.a: $(ASAN_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
-
 build/fuzz/libshared.a: $(FUZZ_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
 
 build/%.o: %.c
+	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/asan/%.o: %.c
+	$(call msg,CC-SAN,$<)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
 
 build/fuzz/%.o: %.c
+	$(call msg,CC-FUZ,$<)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+	$(Q)$(FUZZCC) $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
 # A tool is every .c in its folder, linked with libshared.a.
 define tool_rule
 bin/$(1): $(patsubst %.c,build/%.o,$(wildcard tools/$(1)/*.c)) build/libshared.a
+	$$(call msg,LD,$$@)
 	@mkdir -p bin
-	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LIBS)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 build/unit/%: tests/unit/%.c build/asan/libshared.a
+	$(call msg,LD-SAN,$@)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/asan/libshared.a $(LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/asan/libshared.a $(LIBS) -lcmocka
 
 build/fuzz/bin/%: tests/fuzz/%.c build/fuzz/libshared.a
+	$(call msg,LD-FUZ,$@)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+	$(Q)$(FUZZCC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
 		build/fuzz/libshared.a $(LIBS)
 
 unit-bins: $(UNIT_BINS)

@@ -185,7 +185,8 @@ static int queue_data(struct copy_run *c, struct vu_image *src, uint64_t off, ui
 	j->len = len;
 	if ((r = vu_image_pread(src, j->buf, len, off)) < 0)
 		return vu_err_set(c->e, -r, "%s: read at offset %llu: %s",
-				  src->filename, (unsigned long long)off, strerror(-r));
+				  src->filename, (unsigned long long)off,
+				  vu_image_strerror(src, r));
 	slot_put(c);
 	return 0;
 }
@@ -214,7 +215,8 @@ static int status(struct vu_err *e, struct vu_image *src, uint64_t off,
 
 	if (r < 0)
 		return vu_err_set(e, -r, "%s: block status at offset %llu: %s",
-				  src->filename, (unsigned long long)off, strerror(-r));
+				  src->filename, (unsigned long long)off,
+				  vu_image_strerror(src, r));
 	return 0;
 }
 

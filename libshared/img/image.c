@@ -198,11 +198,20 @@ void vu_image_close(struct vu_image **pimg)
 
 int vu_image_pread(struct vu_image *img, void *buf, size_t len, uint64_t off)
 {
+	img->why = NULL;
 	if (off > img->size || len > img->size - off)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
 	return img->drv->pread(img, buf, len, off);
+}
+
+const char *vu_image_strerror(const struct vu_image *img, int r)
+{
+	const char *why = img->why ? img->why :
+			  img->drv->last_error ? img->drv->last_error(img) : "";
+
+	return why && why[0] ? why : strerror(r < 0 ? -r : r);
 }
 
 int vu_image_read_backing(struct vu_image *img, void *buf, size_t len, uint64_t off)
@@ -223,16 +232,17 @@ int vu_image_read_backing(struct vu_image *img, void *buf, size_t len, uint64_t 
 
 /*
  * A format's data cluster may lie in a hole of its file (preallocated
- * images): it then reads as zeros, and qemu-img reports it so. Asking the
- * file costs two lseeks and saves reading the zeros.
+ * images): it then reads as zeros, and qemu-img reports it so. The driver
+ * says when to ask (VU_BS_RECURSE), as qemu's does, so both tools report
+ * the same; asking costs two lseeks and saves reading the zeros.
  */
 static int refine_by_file(struct vu_image *l, struct vu_bstat *s)
 {
 	struct vu_bstat f;
 	int r;
 
-	if ((s->flags & (VU_BS_DATA | VU_BS_OFFSET_VALID | VU_BS_ZERO)) !=
-	    (VU_BS_DATA | VU_BS_OFFSET_VALID))
+	if ((s->flags & (VU_BS_RECURSE | VU_BS_OFFSET_VALID | VU_BS_ZERO)) !=
+	    (VU_BS_RECURSE | VU_BS_OFFSET_VALID))
 		return 0;
 	r = vu_file_block_status(l->fd, l->is_blockdev, s->offset, s->len, &f);
 	if (r < 0)
@@ -256,6 +266,7 @@ int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 {
 	struct vu_image *l = img;
 
+	img->why = NULL;
 	for (int depth = 0;; depth++) {
 		struct vu_bstat s = { 0 };
 		int r;
@@ -272,8 +283,10 @@ int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 			return r;
 		if (s.len == 0 || s.len > len)
 			return -EIO;
-		if (l->drv != &vu_drv_raw && (r = refine_by_file(l, &s)) < 0)
+		if ((r = refine_by_file(l, &s)) < 0) {
+			img->why = "data lies past the end of the file";
 			return r;
+		}
 		s.depth = depth;
 		s.layer = l;
 		if ((s.flags & VU_BS_ALLOCATED) || !l->backing) {
@@ -298,9 +311,29 @@ int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 
 int vu_image_info(struct vu_image *img, struct vu_info *info)
 {
+	int r;
+
 	memset(info, 0, sizeof(*info));
 	info->has_dirty_flag = true;
-	return img->drv->info ? img->drv->info(img, info) : 0;
+	r = img->drv->info ? img->drv->info(img, info) : 0;
+	if (r < 0)
+		vu_info_free(info);
+	return r;
+}
+
+void vu_info_free(struct vu_info *info)
+{
+	for (int i = 0; i < info->nbitmaps; i++)
+		free(info->bitmaps[i].name);
+	for (int i = 0; i < info->nsnapshots; i++) {
+		free(info->snapshots[i].id);
+		free(info->snapshots[i].name);
+	}
+	free(info->bitmaps);
+	free(info->snapshots);
+	info->bitmaps = NULL;
+	info->snapshots = NULL;
+	info->nbitmaps = info->nsnapshots = 0;
 }
 
 int64_t vu_image_actual_size(const struct vu_image *img)
@@ -348,6 +381,11 @@ void vu_info_bool(struct vu_info *info, const char *key, bool val)
 
 	if (kv)
 		kv->b = val;
+}
+
+void vu_info_bitmaps(struct vu_info *info)
+{
+	info_add(info, "bitmaps", VU_KV_BITMAPS);
 }
 
 void vu_info_int(struct vu_info *info, const char *key, int64_t val)

@@ -172,6 +172,10 @@ static int parse_extensions(struct vu_image *img, struct qcow2 *q, const uint8_t
 		} else if (type == QCOW2_EXT_FEATURE_NAMES) {
 			st->names = buf + off;
 			st->names_len = len;
+		} else if (type == QCOW2_EXT_BITMAPS && len >= 24) {
+			q->bitmaps_nb = be32(buf + off);
+			q->bitmaps_dir_size = be64(buf + off + 8);
+			q->bitmaps_dir_offset = be64(buf + off + 16);
 		}
 		off += ((size_t)len + 7) & ~(size_t)7;
 	}
@@ -362,6 +366,7 @@ static void qcow2_free(struct qcow2 *q)
 	for (unsigned i = 0; i < QCOW2_L2_CACHE_MAX; i++)
 		free(q->l2_cache[i].table);
 	qcow2_decomp_free(q->dc);
+	free(q->rc_block);
 	free(q->l1);
 	free(q);
 }
@@ -403,6 +408,7 @@ static int qcow2_open(struct vu_image *img, struct vu_err *e)
 
 	if (!q)
 		return vu_err_set(e, ENOMEM, NULL);
+	q->prealloc = -1;
 	r = open_steps(img, q, e);
 	if (r < 0) {
 		/* image.c does not call close() after a failed open. */
@@ -428,8 +434,12 @@ static int qcow2_info(struct vu_image *img, struct vu_info *info)
 	const struct qcow2 *q = img->priv;
 	const struct qcow2_header *h = &q->h;
 
+	int r;
+
 	info->cluster_size = q->cluster_size;
 	info->dirty = h->incompatible_features & QCOW2_INCOMPAT_DIRTY;
+	if ((r = qcow2_snapshots_read(img, info)) < 0)
+		return r;
 	if (h->version < 3) {
 		vu_info_str(info, "compat", "0.10");
 		vu_info_str(info, "compression-type", "zlib");
@@ -440,6 +450,11 @@ static int qcow2_info(struct vu_image *img, struct vu_info *info)
 	vu_info_str(info, "compression-type",
 		    h->compression_type == QCOW2_COMPRESS_ZSTD ? "zstd" : "zlib");
 	vu_info_bool(info, "lazy-refcounts", h->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS);
+	if (q->bitmaps_nb && (h->autoclear_features & QCOW2_AUTOCLEAR_BITMAPS)) {
+		if ((r = qcow2_bitmaps_read(img, info)) < 0)
+			return r;
+		vu_info_bitmaps(info);
+	}
 	vu_info_int(info, "refcount-bits", 1ll << h->refcount_order);
 	vu_info_bool(info, "corrupt", h->incompatible_features & QCOW2_INCOMPAT_CORRUPT);
 	vu_info_bool(info, "extended-l2", q->extended_l2);
@@ -454,4 +469,5 @@ const struct vu_image_driver vu_drv_qcow2 = {
 	.pread = qcow2_pread,
 	.block_status = qcow2_block_status,
 	.info = qcow2_info,
+	.last_error = qcow2_last_error,
 };

@@ -28,6 +28,8 @@
 #define QCOW2_INCOMPAT_COMPRESSION (1ull << 3)
 #define QCOW2_INCOMPAT_EXTL2 (1ull << 4)
 #define QCOW2_INCOMPAT_KNOWN 0x1full
+/* autoclear_features */
+#define QCOW2_AUTOCLEAR_BITMAPS (1ull << 0)
 /* compatible_features */
 #define QCOW2_COMPAT_LAZY_REFCOUNTS (1ull << 0)
 
@@ -133,6 +135,12 @@ struct qcow2 {
 	uint64_t l2_tick;
 
 	struct qcow2_decomp *dc;	/* decompression scratch, lazily made */
+	uint8_t *rc_block;		/* the last refcount block read */
+	uint64_t rc_block_offset;	/* its host offset; 0 = none */
+	int prealloc;			/* looks preallocated: 1, no: 0, unknown: -1 */
+	uint32_t bitmaps_nb;		/* the bitmaps extension, if any */
+	uint64_t bitmaps_dir_size;
+	uint64_t bitmaps_dir_offset;
 	char errmsg[128];		/* why the last read failed, for diagnostics */
 };
 
@@ -145,6 +153,13 @@ int qcow2_read_file(struct qcow2 *q, int fd, void *buf, size_t len, uint64_t off
 int qcow2_l2_get(struct vu_image *img, uint64_t l2_offset, const uint8_t **table);
 int qcow2_extent(struct vu_image *img, uint64_t off, uint64_t len, bool merge_compressed,
 		 struct qcow2_extent *x);
+/* qcow2_refcount.c: the refcount of a host cluster (by index), and
+ * qemu's test for a metadata-preallocated image (1 yes, 0 no, <0 error). */
+int qcow2_refcount_get(struct vu_image *img, uint64_t cluster, uint64_t *rc);
+int qcow2_detect_prealloc(struct vu_image *img);
+/* qcow2_meta.c: the snapshot table and the bitmap directory, into info. */
+int qcow2_snapshots_read(struct vu_image *img, struct vu_info *info);
+int qcow2_bitmaps_read(struct vu_image *img, struct vu_info *info);
 /* Why the last read of img failed ("" if it did not say); for tools' messages. */
 const char *qcow2_last_error(const struct vu_image *img);
 

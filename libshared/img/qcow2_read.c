@@ -502,6 +502,7 @@ int qcow2_pread(struct vu_image *img, void *buf, size_t len, uint64_t off)
 
 int qcow2_block_status(struct vu_image *img, uint64_t off, uint64_t len, struct vu_bstat *bs)
 {
+	struct qcow2 *q = img->priv;
 	struct qcow2_extent x;
 	int r = qcow2_extent(img, off, len, true, &x);
 
@@ -513,6 +514,11 @@ int qcow2_block_status(struct vu_image *img, uint64_t off, uint64_t len, struct 
 	case QCOW2_DATA:
 		bs->flags = VU_BS_DATA | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID;
 		bs->offset = x.host;
+		if (q->prealloc < 0 && (r = qcow2_detect_prealloc(img)) < 0)
+			return r;
+		q->prealloc = q->prealloc < 0 ? r : q->prealloc;
+		if (q->prealloc)
+			bs->flags |= VU_BS_RECURSE;
 		break;
 	case QCOW2_ZERO_ALLOC:
 		bs->flags = VU_BS_ZERO | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID;

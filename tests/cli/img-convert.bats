@@ -476,6 +476,7 @@ mkimg() {
 	run img-convert compare t.qcow2 a.raw
 	[ "$status" -eq 3 ] || fail "exit $status: $output"
 	assert_output --partial "t.qcow2: block status at offset"
+	assert_output --partial "past the end of the file"
 }
 
 @test "compare: exit 4 when an image cannot be read (undecodable cluster)" {

@@ -95,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    vu_image_open(&img, path, "qcow2", VU_OPEN_NO_BACKING, &e) < 0)
 		return 0;
 	end = img->size < READ_CAP ? img->size : READ_CAP;
-	vu_image_info(img, &info);
+	if (vu_image_info(img, &info) == 0)
+		vu_info_free(&info);
 	read_all(img, end);
 	map_all(img, img->size);
 	vu_image_close(&img);

@@ -28,7 +28,8 @@ static int status_or_die(struct vu_image *img, uint64_t off, uint64_t len,
 	int r = vu_image_block_status(img, off, len, bs);
 
 	if (r < 0) {
-		vu_warnc(-r, "%s: block status at offset %" PRIu64, img->filename, off);
+		vu_warnx("%s: block status at offset %" PRIu64 ": %s", img->filename, off,
+			 vu_image_strerror(img, r));
 		exit(CMP_STATUS);
 	}
 	return 0;
@@ -39,7 +40,8 @@ static void read_or_die(struct vu_image *img, void *buf, size_t n, uint64_t off)
 	int r = vu_image_pread(img, buf, n, off);
 
 	if (r < 0) {
-		vu_warnc(-r, "%s: read at offset %" PRIu64, img->filename, off);
+		vu_warnx("%s: read at offset %" PRIu64 ": %s", img->filename, off,
+			 vu_image_strerror(img, r));
 		exit(CMP_READ);
 	}
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vu/diag.h"
 #include "vu/size.h"
@@ -33,6 +34,8 @@ static void print_kv_human(const struct vu_kv *kv)
 		if (*p == '-')
 			*p = ' ';
 	switch (kv->type) {
+	case VU_KV_BITMAPS:
+		break;	/* printed by the caller, which has the list */
 	case VU_KV_STR:
 		printf("    %s: %s\n", label, kv->str);
 		break;
@@ -43,6 +46,51 @@ static void print_kv_human(const struct vu_kv *kv)
 		printf("    %s: %lld\n", label, (long long)kv->i);
 		break;
 	}
+}
+
+static void print_bitmaps_human(const struct vu_info *info)
+{
+	puts("    bitmaps:");
+	for (int i = 0; i < info->nbitmaps; i++) {
+		const struct vu_bitmap *b = &info->bitmaps[i];
+		int k = 0;
+
+		printf("        [%d]:\n            flags:\n", i);
+		if (b->in_use)
+			printf("                [%d]: in-use\n", k++);
+		if (b->autoload)
+			printf("                [%d]: auto\n", k++);
+		printf("            name: %s\n", b->name);
+		printf("            granularity: %llu\n", (unsigned long long)b->granularity);
+	}
+}
+
+/* qemu-img's snapshot table: fixed columns, local time, h:m:s.ms clock. */
+static void print_snapshot_row(const struct vu_snapshot *sn)
+{
+	char size[32], date[32] = "", clock[64], icount[32] = "";
+	time_t t = sn->date_sec;
+	struct tm tm;
+	uint64_t secs = sn->vm_clock_nsec / 1000000000ull;
+
+	if (localtime_r(&t, &tm))
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(clock, sizeof(clock), "%02d:%02d:%02d.%03d", (int)(secs / 3600),
+		 (int)(secs / 60 % 60), (int)(secs % 60),
+		 (int)(sn->vm_clock_nsec / 1000000 % 1000));
+	if (sn->icount >= 0)
+		snprintf(icount, sizeof(icount), "%lld", (long long)sn->icount);
+	printf("%-9s %-17s%8s%20s%13s%11s\n", sn->id, sn->name,
+	       vu_size_human(sn->vm_state_size, size, sizeof(size)), date, clock, icount);
+}
+
+static void print_snapshots_human(const struct vu_info *info)
+{
+	puts("Snapshot list:");
+	printf("%-9s %-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE",
+	       "VM CLOCK", "ICOUNT");
+	for (int i = 0; i < info->nsnapshots; i++)
+		print_snapshot_row(&info->snapshots[i]);
 }
 
 static void print_human(const struct image_facts *f)
@@ -58,6 +106,8 @@ static void print_human(const struct image_facts *f)
 	       vu_size_human((uint64_t)f->actual, buf, sizeof(buf)));
 	if (f->info.cluster_size)
 		printf("cluster_size: %llu\n", (unsigned long long)f->info.cluster_size);
+	if (f->info.dirty)
+		puts("cleanly shut down: no");
 	if (img->backing_file) {
 		printf("backing file: %s", img->backing_file);
 		if (img->backing_path && strcmp(img->backing_path, img->backing_file))
@@ -66,16 +116,70 @@ static void print_human(const struct image_facts *f)
 	}
 	if (img->backing_fmt)
 		printf("backing file format: %s\n", img->backing_fmt);
+	if (f->info.nsnapshots)
+		print_snapshots_human(&f->info);
 	if (f->info.nkv) {
 		puts("Format specific information:");
-		for (int i = 0; i < f->info.nkv; i++)
-			print_kv_human(&f->info.kv[i]);
+		for (int i = 0; i < f->info.nkv; i++) {
+			if (f->info.kv[i].type == VU_KV_BITMAPS)
+				print_bitmaps_human(&f->info);
+			else
+				print_kv_human(&f->info.kv[i]);
+		}
 	}
 }
 
-static json_object *kv_json(const struct vu_kv *kv)
+static json_object *bitmaps_json(const struct vu_info *info)
+{
+	json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < info->nbitmaps; i++) {
+		const struct vu_bitmap *b = &info->bitmaps[i];
+		json_object *o = json_object_new_object(), *flags = json_object_new_array();
+
+		if (b->in_use)
+			json_object_array_add(flags, json_object_new_string("in-use"));
+		if (b->autoload)
+			json_object_array_add(flags, json_object_new_string("auto"));
+		json_object_object_add(o, "flags", flags);
+		json_object_object_add(o, "name", json_object_new_string(b->name));
+		json_object_object_add(o, "granularity",
+				       json_object_new_int64((int64_t)b->granularity));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static json_object *snapshots_json(const struct vu_info *info)
+{
+	json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < info->nsnapshots; i++) {
+		const struct vu_snapshot *sn = &info->snapshots[i];
+		json_object *o = json_object_new_object();
+
+		if (sn->icount >= 0)
+			json_object_object_add(o, "icount", json_object_new_int64(sn->icount));
+		json_object_object_add(o, "vm-clock-nsec", json_object_new_int64(
+			(int64_t)(sn->vm_clock_nsec % 1000000000ull)));
+		json_object_object_add(o, "name", json_object_new_string(sn->name));
+		json_object_object_add(o, "date-sec", json_object_new_int64(sn->date_sec));
+		json_object_object_add(o, "date-nsec", json_object_new_int64(sn->date_nsec));
+		json_object_object_add(o, "vm-clock-sec", json_object_new_int64(
+			(int64_t)(sn->vm_clock_nsec / 1000000000ull)));
+		json_object_object_add(o, "id", json_object_new_string(sn->id));
+		json_object_object_add(o, "vm-state-size",
+				       json_object_new_int64((int64_t)sn->vm_state_size));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static json_object *kv_json(const struct vu_info *info, const struct vu_kv *kv)
 {
 	switch (kv->type) {
+	case VU_KV_BITMAPS:
+		return bitmaps_json(info);
 	case VU_KV_STR:
 		return json_object_new_string(kv->str);
 	case VU_KV_BOOL:
@@ -92,7 +196,8 @@ static json_object *format_specific(const struct image_facts *f)
 	json_object *data = json_object_new_object();
 
 	for (int i = 0; i < f->info.nkv; i++)
-		json_object_object_add(data, f->info.kv[i].key, kv_json(&f->info.kv[i]));
+		json_object_object_add(data, f->info.kv[i].key,
+				       kv_json(&f->info, &f->info.kv[i]));
 	json_object_object_add(fs, "type", json_object_new_string(f->img->drv->name));
 	json_object_object_add(fs, "data", data);
 	return fs;
@@ -104,6 +209,8 @@ static json_object *facts_json(const struct image_facts *f)
 	const struct vu_image *img = f->img;
 	json_object *o = json_object_new_object();
 
+	if (f->info.nsnapshots)
+		json_object_object_add(o, "snapshots", snapshots_json(&f->info));
 	if (img->backing_fmt)
 		json_object_object_add(o, "backing-filename-format",
 				       json_object_new_string(img->backing_fmt));
@@ -180,6 +287,7 @@ int cmd_info(int argc, char **argv)
 				putchar('\n');
 			print_human(&f);
 		}
+		vu_info_free(&f.info);
 	}
 	if (out == IC_OUT_JSON)
 		print_json(chain ? json_object_get(arr) : json_object_get(

@@ -70,8 +70,8 @@ static int map_image(struct vu_image *img, enum ic_output out)
 		int r = vu_image_block_status(img, off, img->size - off, &bs);
 
 		if (r < 0)
-			vu_errc(IC_FAIL, -r, "%s: block status at offset %" PRIu64,
-				img->filename, off);
+			vu_errx(IC_FAIL, "%s: block status at offset %" PRIu64 ": %s",
+				img->filename, off, vu_image_strerror(img, r));
 		entry_from(&next, off, &bs);
 		if (have && can_merge(&cur, &next)) {
 			cur.length += next.length;

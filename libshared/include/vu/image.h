@@ -25,6 +25,9 @@ enum {
 	VU_BS_ALLOCATED = 1 << 2,	/* this layer decides the content */
 	VU_BS_OFFSET_VALID = 1 << 3,	/* .offset is where it lies in the layer's file */
 	VU_BS_COMPRESSED = 1 << 4,
+	/* The data lies in the layer's file at .offset and the file's own
+	 * holes there read as zeros: ask the file (preallocated images). */
+	VU_BS_RECURSE = 1 << 5,
 };
 
 struct vu_image;
@@ -37,9 +40,27 @@ struct vu_bstat {
 	struct vu_image *layer;	/* chain walk: the layer that decided (NULL: none) */
 };
 
+/* A persistent dirty bitmap an image carries (qcow2's bitmaps extension). */
+struct vu_bitmap {
+	char *name;
+	uint64_t granularity;	/* bytes */
+	bool in_use;		/* left dirty by a writer that did not close */
+	bool autoload;		/* qemu-img's flag "auto" */
+};
+
+/* An internal snapshot (qcow2), as qemu-img lists it. */
+struct vu_snapshot {
+	char *id, *name;
+	uint64_t vm_state_size;
+	uint32_t date_sec, date_nsec;
+	uint64_t vm_clock_nsec;
+	int64_t icount;		/* -1: not recorded */
+};
+
 /* One entry of qemu-img's "format-specific" data, in qemu-img's order. The
- * JSON key is key; the human label is key with '-' turned into ' '. */
-enum vu_kv_type { VU_KV_STR, VU_KV_BOOL, VU_KV_INT };
+ * JSON key is key; the human label is key with '-' turned into ' '.
+ * VU_KV_BITMAPS stands for the info's bitmap list, at its place in the order. */
+enum vu_kv_type { VU_KV_STR, VU_KV_BOOL, VU_KV_INT, VU_KV_BITMAPS };
 struct vu_kv {
 	const char *key;
 	enum vu_kv_type type;
@@ -55,6 +76,10 @@ struct vu_info {
 	bool dirty;
 	int nkv;
 	struct vu_kv kv[VU_INFO_MAX_KV];
+	int nbitmaps;
+	struct vu_bitmap *bitmaps;	/* malloc'd with their names */
+	int nsnapshots;
+	struct vu_snapshot *snapshots;	/* malloc'd with their strings */
 };
 
 struct vu_image_driver {
@@ -73,7 +98,11 @@ struct vu_image_driver {
 	/* Status of this layer alone from off: bs->len <= len. */
 	int (*block_status)(struct vu_image *img, uint64_t off, uint64_t len,
 			    struct vu_bstat *bs);
+	/* Fills cluster size, dirty state, format-specific entries, bitmaps
+	 * and snapshots; may allocate (vu_info_free releases). */
 	int (*info)(struct vu_image *img, struct vu_info *info);
+	/* Why the last pread or block_status failed, or "" (optional). */
+	const char *(*last_error)(const struct vu_image *img);
 	/* The write half; NULL where a driver is read-only. */
 	int (*pwrite)(struct vu_image *img, const void *buf, size_t len, uint64_t off);
 	int (*pwrite_zeroes)(struct vu_image *img, uint64_t off, uint64_t len,
@@ -95,6 +124,7 @@ struct vu_image {
 	char *backing_path;	/* backing_file resolved against our directory */
 	struct vu_image *backing;
 	void *priv;		/* the driver's */
+	const char *why;	/* the generic layer's reason for its last error */
 };
 
 /* Drivers, for lookup by name and for probing. */
@@ -120,6 +150,9 @@ int vu_image_open_fd(struct vu_image **out, int fd, const char *filename,
 void vu_image_close(struct vu_image **img);
 
 int vu_image_pread(struct vu_image *img, void *buf, size_t len, uint64_t off);
+/* The message for error r (-errno) from img's last pread or block status:
+ * the driver's reason when it gave one, else strerror. */
+const char *vu_image_strerror(const struct vu_image *img, int r);
 /* For drivers: what the backing chain holds at [off, off+len), zeros where
  * there is no backing file or it is shorter. */
 int vu_image_read_backing(struct vu_image *img, void *buf, size_t len, uint64_t off);
@@ -128,6 +161,7 @@ int vu_image_read_backing(struct vu_image *img, void *buf, size_t len, uint64_t 
 int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 			  struct vu_bstat *bs);
 int vu_image_info(struct vu_image *img, struct vu_info *info);
+void vu_info_free(struct vu_info *info);
 /* Bytes the file really occupies (st_blocks * 512), as qemu-img's disk size. */
 int64_t vu_image_actual_size(const struct vu_image *img);
 /* Chain length below img (0 = no backing). */
@@ -142,6 +176,8 @@ int vu_file_block_status(int fd, bool is_blockdev, uint64_t off, uint64_t len,
 void vu_info_str(struct vu_info *info, const char *key, const char *val);
 void vu_info_bool(struct vu_info *info, const char *key, bool val);
 void vu_info_int(struct vu_info *info, const char *key, int64_t val);
+/* Marks where the bitmap list goes in the format-specific order. */
+void vu_info_bitmaps(struct vu_info *info);
 
 /* True if all len bytes of buf are zero (fast, word at a time). */
 bool vu_buf_is_zero(const void *buf, size_t len);
