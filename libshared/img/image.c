@@ -30,14 +30,19 @@ const struct vu_image_driver *vu_image_driver_find(const char *name)
 
 static int probe(int fd, const struct vu_image_driver **drv, struct vu_err *e)
 {
-	uint8_t buf[PROBE_LEN];
+	uint8_t *buf;
 	ssize_t n;
 	int best = 0;
 
-	memset(buf, 0, sizeof(buf));
-	n = pread(fd, buf, sizeof(buf), 0);
-	if (n < 0)
+	/* Aligned, so that a file opened with O_DIRECT can be probed too. */
+	if (posix_memalign((void **)&buf, PROBE_LEN, PROBE_LEN))
+		return vu_err_set(e, ENOMEM, NULL);
+	memset(buf, 0, PROBE_LEN);
+	n = pread(fd, buf, PROBE_LEN, 0);
+	if (n < 0) {
+		free(buf);
 		return vu_err_set(e, errno, "cannot read: %s", strerror(errno));
+	}
 	*drv = &vu_drv_raw;
 	for (size_t i = 0; i < NDRIVERS; i++) {
 		int score = drivers[i]->probe(buf, (size_t)n);
@@ -47,6 +52,7 @@ static int probe(int fd, const struct vu_image_driver **drv, struct vu_err *e)
 			*drv = drivers[i];
 		}
 	}
+	free(buf);
 	return 0;
 }
 
@@ -81,14 +87,19 @@ static int open_file(struct vu_image *img, struct chain_seen *seen, struct vu_er
 
 	if (img->flags & VU_OPEN_DIRECT)
 		oflags |= O_DIRECT;
+	/* O_NONBLOCK so that a FIFO named as an image cannot hang the open. */
 	if (img->fd < 0)
-		img->fd = open(img->filename, oflags | O_CLOEXEC);
+		img->fd = open(img->filename, oflags | O_CLOEXEC | O_NONBLOCK);
 	if (img->fd < 0)
 		return vu_err_set(e, errno, "%s", strerror(errno));
 	if (fstat(img->fd, &st) < 0)
 		return vu_err_set(e, errno, "%s", strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return vu_err_set(e, EISDIR, "is a directory");
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return vu_err_set(e, EINVAL, "not a regular file or block device");
+	if (fcntl(img->fd, F_SETFL, fcntl(img->fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		return vu_err_set(e, errno, "%s", strerror(errno));
 	img->is_blockdev = S_ISBLK(st.st_mode);
 	for (int i = 0; i < seen->n; i++)
 		if (seen->dev[i] == st.st_dev && seen->ino[i] == st.st_ino)

@@ -130,6 +130,20 @@ mkimg() {
 		<(img-convert info --output=json r.raw | jq -S .)
 }
 
+@test "info: a FIFO or a character device is refused at once, not waited on" {
+	mkfifo pipe
+	run timeout 5 img-convert info pipe
+	assert_failure 1
+	assert_output "img-convert: pipe: not a regular file or block device"
+	run img-convert info /dev/null
+	assert_failure 1
+	mkimg base.qcow2
+	qemu-img create -q -u -f qcow2 -b pipe -F raw top.qcow2 8M
+	run timeout 5 img-convert convert -O raw top.qcow2 out.raw
+	assert_failure 1
+	assert_output --partial "could not open backing file"
+}
+
 @test "info: an explicit format is never overridden by probing" {
 	mkimg a.qcow2
 	run img-convert info -f raw --output=json a.qcow2
