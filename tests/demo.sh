@@ -26,4 +26,12 @@ step "$bin/img-convert" info disk.raw
 step "$bin/img-convert" compare template.qcow2 disk.raw
 step du -h --apparent-size disk.raw
 step du -h disk.raw
+echo
+echo "== KSM on this host, read only: what ksm-tune sees and would decide"
+if [ -d /sys/kernel/mm/ksm ]; then
+	step "$bin/ksm-tune" status
+	step "$bin/ksm-tune" once --dry-run
+else
+	echo "(this kernel has no /sys/kernel/mm/ksm: skipped)"
+fi
 printf '\nThe demo left its files in %s.\n' "$root"

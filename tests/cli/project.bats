@@ -95,3 +95,10 @@ tools() {
 	grep -q 'make demo' "$TOP/README.md"
 	grep -q '^exec make check$' "$TOP/.ci/run"
 }
+
+@test "make demo runs its pipeline in ./demo-root and checks its result" {
+	run make -C "$TOP" --no-print-directory demo
+	assert_success
+	assert_output --partial "Images are identical."
+	[ -f "$TOP/demo-root/images/disk.raw" ]
+}
