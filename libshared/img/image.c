@@ -188,6 +188,20 @@ int vu_image_open_fd(struct vu_image **out, int fd, const char *filename,
 	return open_chain(out, filename, fmt, flags, copy, &seen, e);
 }
 
+int vu_image_create(int fd, const char *path, const char *fmt,
+		    const struct vu_create_opts *o, struct vu_err *e)
+{
+	const struct vu_image_driver *drv = vu_image_driver_find(fmt);
+
+	if (!drv)
+		return vu_err_set(e, EINVAL, "unknown file format '%s'", fmt);
+	if (!drv->create)
+		return vu_err_set(e, ENOTSUP, "format '%s' cannot be created", fmt);
+	if (o->size > INT64_MAX)
+		return vu_err_set(e, EFBIG, "size too large");
+	return drv->create(fd, path, o, e);
+}
+
 void vu_image_close(struct vu_image **pimg)
 {
 	struct vu_image *img = *pimg;

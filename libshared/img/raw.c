@@ -12,6 +12,44 @@
 #include "vu/file.h"
 #include "vu/image.h"
 
+/* Reserves or writes the whole size, as qemu-img's preallocation modes. */
+static int raw_preallocate(int fd, uint64_t size, enum vu_prealloc mode)
+{
+	static const char zeros[1 << 16];
+
+	if (mode == VU_PREALLOC_FALLOC && size)
+		return -posix_fallocate(fd, 0, (off_t)size);
+	if (mode != VU_PREALLOC_FULL)
+		return 0;
+	for (uint64_t off = 0; off < size; off += sizeof(zeros)) {
+		size_t n = size - off < sizeof(zeros) ? (size_t)(size - off) : sizeof(zeros);
+		int r = vu_pwrite_all(fd, zeros, n, (off_t)off);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int raw_create(int fd, const char *path, const struct vu_create_opts *o,
+		      struct vu_err *e)
+{
+	int r;
+
+	(void)path;
+	if (o->prealloc == VU_PREALLOC_METADATA)
+		return vu_err_set(e, EINVAL, "preallocation 'metadata' is not supported "
+				  "for raw (off, falloc, full)");
+	if (o->backing_file)
+		return vu_err_set(e, EINVAL, "raw images have no backing file");
+	if (ftruncate(fd, (off_t)o->size) < 0)
+		return vu_err_set(e, errno, "%s", strerror(errno));
+	r = raw_preallocate(fd, o->size, o->prealloc);
+	if (r < 0)
+		return vu_err_set(e, -r, "cannot preallocate: %s", strerror(-r));
+	return 0;
+}
+
 /* Anything can be raw: the lowest score, so any real format wins. */
 static int raw_probe(const uint8_t *buf, size_t len)
 {
@@ -142,6 +180,7 @@ static int raw_flush(struct vu_image *img)
 
 const struct vu_image_driver vu_drv_raw = {
 	.name = "raw",
+	.create = raw_create,
 	.probe = raw_probe,
 	.open = raw_open,
 	.pread = raw_pread,

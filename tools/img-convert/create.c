@@ -13,15 +13,15 @@
 
 #include "img-convert.h"
 
-enum prealloc { PREALLOC_OFF, PREALLOC_FALLOC, PREALLOC_FULL };
-
-static const char *const prealloc_names[] = { "off", "falloc", "full" };
+static const char *const prealloc_names[] = {
+	[VU_PREALLOC_OFF] = "off", [VU_PREALLOC_METADATA] = "metadata",
+	[VU_PREALLOC_FALLOC] = "falloc", [VU_PREALLOC_FULL] = "full",
+};
 
 struct create {
 	const char *fmt, *file;
-	enum prealloc prealloc;
+	struct vu_create_opts o;
 	bool prealloc_given;	/* qemu-img echoes it, even "off" */
-	uint64_t size;
 	bool quiet;
 };
 
@@ -29,12 +29,13 @@ static void parse_prealloc(struct create *cr, const char *val)
 {
 	for (size_t i = 0; i < sizeof(prealloc_names) / sizeof(prealloc_names[0]); i++) {
 		if (strcmp(val, prealloc_names[i]) == 0) {
-			cr->prealloc = (enum prealloc)i;
+			cr->o.prealloc = (enum vu_prealloc)i;
 			cr->prealloc_given = true;
 			return;
 		}
 	}
-	vu_errx(IC_FAIL, "-o: preallocation: invalid value '%s' (off, falloc, full)", val);
+	vu_errx(IC_FAIL, "-o: preallocation: invalid value '%s' (off, metadata, falloc, full)",
+		val);
 }
 
 static void print_opts_help(void)
@@ -61,43 +62,24 @@ static void parse_o(struct create *cr, char *arg)
 		if (strcmp(kv, "preallocation") == 0)
 			parse_prealloc(cr, val);
 		else if (strcmp(kv, "size") == 0)
-			cr->size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_FAIL);
+			cr->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_FAIL);
 		else
 			vu_errx(IC_FAIL, "-o: invalid option '%s' for format '%s'", kv, cr->fmt);
 	}
 }
 
-static int allocate(int fd, const struct create *cr)
-{
-	if (ftruncate(fd, (off_t)cr->size) < 0)
-		return -errno;
-	if (cr->prealloc == PREALLOC_FALLOC && cr->size)
-		return -posix_fallocate(fd, 0, (off_t)cr->size);
-	if (cr->prealloc == PREALLOC_FULL) {
-		static const char zeros[1 << 16];
-
-		for (uint64_t off = 0; off < cr->size; off += sizeof(zeros)) {
-			size_t n = cr->size - off < sizeof(zeros) ? cr->size - off : sizeof(zeros);
-			int r = vu_pwrite_all(fd, zeros, n, (off_t)off);
-
-			if (r < 0)
-				return r;
-		}
-	}
-	return 0;
-}
-
-static int create_raw(const struct create *cr)
+/* Complete before it takes the name; replaces an existing file, as qemu-img. */
+static int create_image(const struct create *cr, struct vu_err *e)
 {
 	struct vu_atomic a;
 	int r = vu_atomic_open(&a, cr->file, 0644);
 
 	if (r < 0)
-		return r;
-	r = allocate(a.fd, cr);
-	if (r == 0)
-		r = vu_atomic_commit(&a, true, true);
-	else
+		return vu_err_set(e, -r, "%s", strerror(-r));
+	r = vu_image_create(a.fd, cr->file, cr->fmt, &cr->o, e);
+	if (r == 0 && (r = vu_atomic_commit(&a, true, true)) < 0)
+		return vu_err_set(e, -r, "%s", strerror(-r));
+	if (r < 0)
 		vu_atomic_abort(&a);
 	return r;
 }
@@ -109,8 +91,9 @@ int cmd_create(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct create cr = { .fmt = "raw" };
+	struct vu_err e = { 0 };
 	char **opts = calloc((size_t)argc, sizeof(char *));
-	int nopts = 0, c, r;
+	int nopts = 0, c;
 
 	if (!opts)
 		vu_errx(IC_FAIL, "cannot allocate memory");
@@ -132,20 +115,20 @@ int cmd_create(int argc, char **argv)
 		vu_usage_err(IC_FAIL, "expecting a file name");
 	cr.file = argv[optind];
 	if (optind + 1 < argc)
-		cr.size = vu_parse_size_or_die(argv[optind + 1], VU_SIZE_QEMU, 1, "size", IC_FAIL);
-	else if (!cr.size)
+		cr.o.size = vu_parse_size_or_die(argv[optind + 1], VU_SIZE_QEMU, 1, "size",
+						 IC_FAIL);
+	else if (!cr.o.size)
 		vu_usage_err(IC_FAIL, "image creation needs a size parameter");
 	if (optind + 2 < argc)
 		vu_usage_err(IC_FAIL, "unexpected argument '%s'", argv[optind + 2]);
-	if (cr.size > INT64_MAX)
+	if (cr.o.size > INT64_MAX)
 		vu_errx(IC_FAIL, "%s: size too large", cr.file);
 	if (!cr.quiet)
-		printf("Formatting '%s', fmt=raw size=%llu%s%s\n", cr.file,
-		       (unsigned long long)cr.size,
+		printf("Formatting '%s', fmt=%s size=%llu%s%s\n", cr.file, cr.fmt,
+		       (unsigned long long)cr.o.size,
 		       cr.prealloc_given ? " preallocation=" : "",
-		       cr.prealloc_given ? prealloc_names[cr.prealloc] : "");
-	r = create_raw(&cr);
-	if (r < 0)
-		vu_errc(IC_FAIL, -r, "%s: cannot create", cr.file);
+		       cr.prealloc_given ? prealloc_names[cr.o.prealloc] : "");
+	if (create_image(&cr, &e) < 0)
+		vu_errx(IC_FAIL, "%s: %s", cr.file, vu_err_str(&e));
 	return IC_OK;
 }

@@ -32,6 +32,29 @@ enum {
 
 struct vu_image;
 
+/* How much of a new image is allocated up front (qemu-img's preallocation). */
+enum vu_prealloc {
+	VU_PREALLOC_OFF,	/* sparse */
+	VU_PREALLOC_METADATA,	/* qcow2: every table, no data */
+	VU_PREALLOC_FALLOC,	/* blocks reserved with fallocate */
+	VU_PREALLOC_FULL,	/* zeros written */
+};
+
+/* What a new image is; zero values are qemu-img's defaults. */
+struct vu_create_opts {
+	uint64_t size;			/* virtual size in bytes */
+	enum vu_prealloc prealloc;
+	/* qcow2 */
+	int version;			/* 2 (compat 0.10) or 3 (1.1); 0 = 3 */
+	uint32_t cluster_size;		/* 0 = 64 KiB */
+	unsigned refcount_bits;		/* 0 = 16 */
+	bool lazy_refcounts;
+	bool extended_l2;
+	int compression_type;		/* 0 zlib, 1 zstd */
+	const char *backing_file;	/* recorded as given, or NULL */
+	const char *backing_fmt;	/* recorded, or NULL */
+};
+
 struct vu_bstat {
 	uint64_t len;		/* bytes from the asked offset with this status, > 0 */
 	unsigned flags;
@@ -84,6 +107,10 @@ struct vu_info {
 
 struct vu_image_driver {
 	const char *name;
+	/* Writes a new image into fd (empty, open for writing); path names it
+	 * in messages. NULL where the driver cannot create images. */
+	int (*create)(int fd, const char *path, const struct vu_create_opts *o,
+		      struct vu_err *e);
 	/* 0..100: how sure the driver is that the first bytes (up to 4096,
 	 * zero-padded) are its format. */
 	int (*probe)(const uint8_t *buf, size_t len);
@@ -146,6 +173,14 @@ int vu_image_open(struct vu_image **out, const char *path, const char *fmt,
  * and to resolve a relative backing file. */
 int vu_image_open_fd(struct vu_image **out, int fd, const char *filename,
 		     const char *fmt, unsigned flags, struct vu_err *e);
+/*
+ * Writes a new, empty image of format fmt into fd (a new file or an
+ * O_TMPFILE the caller links into place when this succeeds). A relative
+ * backing file is resolved against path's directory to check it exists.
+ * 0 or -errno with e filled.
+ */
+int vu_image_create(int fd, const char *path, const char *fmt,
+		    const struct vu_create_opts *o, struct vu_err *e);
 /* Closes the image and its backing chain; *img becomes NULL. */
 void vu_image_close(struct vu_image **img);
 
