@@ -12,12 +12,12 @@
 
 static uint32_t be32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)qcow2_get_be(p, 4);
 }
 
 static uint64_t be64(const uint8_t *p)
 {
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
+	return qcow2_get_be(p, 8);
 }
 
 /* Version 1 is the older qcow format, another driver's; 2 and up are ours

@@ -56,6 +56,22 @@ enum { QCOW2_COMPRESS_ZLIB = 0, QCOW2_COMPRESS_ZSTD = 1 };
 #define QCOW2_OFF_L1_TABLE 40
 #define QCOW2_OFF_INCOMPAT 72
 
+/* Big-endian fields, as everything in a qcow2 file is stored. */
+static inline uint64_t qcow2_get_be(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void qcow2_put_be(uint8_t *p, unsigned bytes, uint64_t v)
+{
+	for (unsigned i = bytes; i-- > 0; v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
 /* The header, host-endian, as read (v2 fields past 72 as their defaults). */
 struct qcow2_header {
 	uint32_t magic;

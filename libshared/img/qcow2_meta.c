@@ -11,15 +11,6 @@
 #define BITMAP_DIR_MAX (64u << 20)	/* qemu's limit on the directory */
 #define SNAPSHOT_TABLE_MAX (64u << 20)
 
-static uint64_t be(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Reads a whole table of len bytes at off, checked against the file. */
 static int read_table(struct vu_image *img, uint64_t off, uint64_t len, uint64_t max,
 		      uint8_t **out)
@@ -47,17 +38,17 @@ static long parse_snapshot(const uint8_t *p, uint64_t avail, struct vu_snapshot 
 
 	if (avail < SNAPSHOT_FIXED)
 		return -EINVAL;
-	idlen = be(p + 12, 2);
-	namelen = be(p + 14, 2);
-	extra = be(p + 36, 4);
+	idlen = qcow2_get_be(p + 12, 2);
+	namelen = qcow2_get_be(p + 14, 2);
+	extra = qcow2_get_be(p + 36, 4);
 	size = (SNAPSHOT_FIXED + extra + idlen + namelen + 7) & ~7ull;
 	if (extra > 1024 || size > avail)
 		return -EINVAL;
-	sn->date_sec = (uint32_t)be(p + 16, 4);
-	sn->date_nsec = (uint32_t)be(p + 20, 4);
-	sn->vm_clock_nsec = be(p + 24, 8);
-	sn->vm_state_size = extra >= 8 ? be(p + 40, 8) : be(p + 32, 4);
-	sn->icount = extra >= 24 ? (int64_t)be(p + 40 + 16, 8) : -1;
+	sn->date_sec = (uint32_t)qcow2_get_be(p + 16, 4);
+	sn->date_nsec = (uint32_t)qcow2_get_be(p + 20, 4);
+	sn->vm_clock_nsec = qcow2_get_be(p + 24, 8);
+	sn->vm_state_size = extra >= 8 ? qcow2_get_be(p + 40, 8) : qcow2_get_be(p + 32, 4);
+	sn->icount = extra >= 24 ? (int64_t)qcow2_get_be(p + 40 + 16, 8) : -1;
 	sn->id = strndup((const char *)p + SNAPSHOT_FIXED + extra, idlen);
 	sn->name = strndup((const char *)p + SNAPSHOT_FIXED + extra + idlen, namelen);
 	if (!sn->id || !sn->name)
@@ -101,10 +92,10 @@ static long parse_bitmap(const uint8_t *p, uint64_t avail, struct vu_bitmap *b)
 
 	if (avail < BITMAP_FIXED)
 		return -EINVAL;
-	flags = be(p + 12, 4);
+	flags = qcow2_get_be(p + 12, 4);
 	gbits = p[17];
-	namelen = be(p + 18, 2);
-	extra = be(p + 20, 4);
+	namelen = qcow2_get_be(p + 18, 2);
+	extra = qcow2_get_be(p + 20, 4);
 	size = (BITMAP_FIXED + extra + namelen + 7) & ~7ull;
 	if (size > avail || gbits < 9 || gbits > 63)
 		return -EINVAL;

@@ -32,11 +32,7 @@ struct qcow2_decomp {
 
 static uint64_t be64(const uint8_t *p)
 {
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	return qcow2_get_be(p, 8);
 }
 
 /* Records why a read failed (pread has no vu_err) and returns -EIO. */

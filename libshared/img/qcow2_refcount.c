@@ -6,15 +6,6 @@
 
 #include "qcow2.h"
 
-static uint64_t be_get(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Entry idx of a refcount block, for every width from 1 to 64 bits. Below
  * a byte, the lowest index sits in the lowest bits. */
 static uint64_t block_entry(const uint8_t *blk, unsigned order, uint64_t idx)
@@ -26,7 +17,7 @@ static uint64_t block_entry(const uint8_t *blk, unsigned order, uint64_t idx)
 
 		return (blk[idx / per_byte] >> (idx % per_byte * bits)) & ((1u << bits) - 1);
 	}
-	return be_get(blk + idx * (bits / 8), bits / 8);
+	return qcow2_get_be(blk + idx * (bits / 8), bits / 8);
 }
 
 /* The refcount block holding cluster's count, through a one-block cache;
@@ -44,7 +35,7 @@ static int load_block(struct vu_image *img, uint64_t rt_index, const uint8_t **b
 	r = qcow2_read_file(q, img->fd, ent, 8, q->refcount_table_offset + rt_index * 8);
 	if (r < 0)
 		return r;
-	off = be_get(ent, 8) & ~0x1ffull;
+	off = qcow2_get_be(ent, 8) & ~0x1ffull;
 	if (off == 0)
 		return 0;
 	if (off & (q->cluster_size - 1))
