@@ -346,6 +346,21 @@ int vu_image_info(struct vu_image *img, struct vu_info *info)
 	return r;
 }
 
+int vu_image_check(struct vu_image *img, unsigned fix, struct vu_check_result *res)
+{
+	void (*report)(void *, const char *) = res->report;
+	void *ctx = res->report_ctx;
+
+	memset(res, 0, sizeof(*res));
+	res->report = report;
+	res->report_ctx = ctx;
+	if (!img->drv->check)
+		return -ENOTSUP;
+	if (fix && !(img->flags & VU_OPEN_RDWR))
+		return -EBADF;
+	return img->drv->check(img, fix, res);
+}
+
 void vu_info_free(struct vu_info *info)
 {
 	for (int i = 0; i < info->nbitmaps; i++)

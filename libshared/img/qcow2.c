@@ -210,7 +210,8 @@ static int check_features(struct vu_image *img, struct qcow2 *q, const struct ex
 		return vu_err_set(e, ENOTSUP, "unsupported qcow2 feature: encryption");
 	if (q->h.incompatible_features & QCOW2_INCOMPAT_DATA_FILE)
 		return vu_err_set(e, ENOTSUP, "unsupported qcow2 feature: external data file");
-	if ((q->h.incompatible_features & QCOW2_INCOMPAT_CORRUPT) && (img->flags & VU_OPEN_RDWR))
+	if ((q->h.incompatible_features & QCOW2_INCOMPAT_CORRUPT) && (img->flags & VU_OPEN_RDWR) &&
+	    !(img->flags & VU_OPEN_CHECK))
 		return vu_err_set(e, EACCES, "image is corrupt; cannot be opened read/write");
 	if (q->h.refcount_order > QCOW2_MAX_REFCOUNT_ORDER)
 		return vu_err_set(e, EINVAL, "invalid refcount order %u", q->h.refcount_order);
@@ -349,7 +350,8 @@ static int read_l1(struct vu_image *img, struct qcow2 *q, struct vu_err *e)
 
 		q->l1[i] = l2;
 		l2 &= QCOW2_L1_OFFSET_MASK;
-		if (i >= reach || !l2)
+		/* A check reports bad entries instead of refusing the image. */
+		if (i >= reach || !l2 || (img->flags & VU_OPEN_CHECK))
 			continue;
 		if (l2 & (q->cluster_size - 1))
 			return vu_err_set(e, EINVAL, "unaligned l2 table offset in l1 entry %u", i);
@@ -470,4 +472,5 @@ const struct vu_image_driver vu_drv_qcow2 = {
 	.block_status = qcow2_block_status,
 	.info = qcow2_info,
 	.last_error = qcow2_last_error,
+	.check = qcow2_check,
 };

@@ -176,6 +176,16 @@ int qcow2_detect_prealloc(struct vu_image *img);
 /* qcow2_meta.c: the snapshot table and the bitmap directory, into info. */
 int qcow2_snapshots_read(struct vu_image *img, struct vu_info *info);
 int qcow2_bitmaps_read(struct vu_image *img, struct vu_info *info);
+/* qcow2_check.c: qemu-img check's consistency check and repair. fix is 0,
+ * QCOW2_FIX_LEAKS or QCOW2_FIX_LEAKS | QCOW2_FIX_ERRORS (repairs need img->fd
+ * open read/write). Never prints: findings go to res->report. 0 when the check
+ * ran to its end, -errno when it could not (res->check_errors says so too).
+ * Usable from inside the driver (a writer repairing a dirty image on open);
+ * after a repair the driver's caches are refreshed here, and a writer must
+ * drop whatever refcount or L2 state it keeps of its own. */
+#define QCOW2_FIX_LEAKS VU_CHECK_FIX_LEAKS
+#define QCOW2_FIX_ERRORS VU_CHECK_FIX_ERRORS
+int qcow2_check(struct vu_image *img, unsigned fix, struct vu_check_result *res);
 /* Why the last read of img failed ("" if it did not say); for tools' messages. */
 const char *qcow2_last_error(const struct vu_image *img);
 

@@ -36,6 +36,7 @@ noreturn void ic_bad_option(void);
 
 int cmd_info(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_create(int argc, char **argv);

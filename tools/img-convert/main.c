@@ -15,6 +15,8 @@
 static const struct ic_cmd cmds[] = {
 	{ "info", cmd_info,
 	  "info [-f FMT] [--backing-chain] [--output=human|json] FILE" },
+	{ "check", cmd_check,
+	  "check [-f FMT] [-r leaks|all] [--output=human|json] [-q] FILE" },
 	{ "map", cmd_map, "map [-f FMT] [--output=human|json] FILE" },
 	{ "convert", cmd_convert,
 	  "convert [-f FMT] [-O FMT] [-p] [-q] [-S SIZE] [-n] [-t CACHE] [-T CACHE]\n"
@@ -44,7 +46,9 @@ static void usage(void)
 	puts(" SIZE    bytes, or with a suffix k, M, G, T, P, E (powers of 1024)");
 	puts(" CACHE   none, writeback, unsafe (convert's default), directsync, writethrough");
 	puts("\nExit status: 0 success, 1 failure or usage error; compare: 0 identical,");
-	puts("1 different, 2 cannot open, 3 cannot check allocation, 4 read error.");
+	puts("1 different, 2 cannot open, 3 cannot check allocation, 4 read error;");
+	puts("check: 0 clean, 1 not completed, 2 corruptions, 3 leaks only, 63 no checks");
+	puts("for the format.");
 	fputs(VU_USAGE_MAN_TAIL("img-convert(1)"), stdout);
 	exit(EXIT_SUCCESS);
 }

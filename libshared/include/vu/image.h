@@ -13,6 +13,10 @@ enum {
 	VU_OPEN_RDWR = 1 << 0,		/* write half (next issue) */
 	VU_OPEN_NO_BACKING = 1 << 1,	/* do not open the backing chain */
 	VU_OPEN_DIRECT = 1 << 2,	/* O_DIRECT (cache=none / directsync) */
+	/* Open to check or repair (qemu's BDRV_O_CHECK): an image marked
+	 * corrupt opens read/write and bad L2 offsets in the L1 table are left
+	 * for vu_image_check to report. */
+	VU_OPEN_CHECK = 1 << 3,
 };
 
 /* Longest backing chain we follow; deeper means a loop or an attack. */
@@ -53,6 +57,28 @@ struct vu_create_opts {
 	int compression_type;		/* 0 zlib, 1 zstd */
 	const char *backing_file;	/* recorded as given, or NULL */
 	const char *backing_fmt;	/* recorded, or NULL */
+};
+
+/* Repairs vu_image_check may make (qemu's BDRV_FIX_*). */
+enum {
+	VU_CHECK_FIX_LEAKS = 1 << 0,	/* lower refcounts nothing needs */
+	VU_CHECK_FIX_ERRORS = 1 << 1,	/* everything else, rebuilding refcounts if need be */
+};
+
+/* What a consistency check found, as qemu's BdrvCheckResult. */
+struct vu_check_result {
+	/* In: where each finding goes, one line without its newline, in
+	 * qemu-img's words (qemu-img prints them on stderr); NULL drops them. */
+	void (*report)(void *ctx, const char *line);
+	void *report_ctx;
+	/* Out */
+	int64_t corruptions;		/* references the refcounts do not cover, bad offsets */
+	int64_t leaks;			/* clusters counted but referenced by nothing */
+	int64_t check_errors;		/* what could not be checked */
+	int64_t corruptions_fixed, leaks_fixed;
+	int64_t image_end_offset;	/* end of the last cluster in use */
+	int64_t total_clusters;		/* of the virtual disk */
+	int64_t allocated_clusters, fragmented_clusters, compressed_clusters;
 };
 
 struct vu_bstat {
@@ -137,6 +163,8 @@ struct vu_image_driver {
 	int (*discard)(struct vu_image *img, uint64_t off, uint64_t len);
 	int (*truncate)(struct vu_image *img, uint64_t size);
 	int (*flush)(struct vu_image *img);
+	/* Consistency check and repair (vu_image_check); NULL: cannot be checked. */
+	int (*check)(struct vu_image *img, unsigned fix, struct vu_check_result *res);
 };
 
 struct vu_image {
@@ -196,6 +224,14 @@ int vu_image_read_backing(struct vu_image *img, void *buf, size_t len, uint64_t 
 int vu_image_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 			  struct vu_bstat *bs);
 int vu_image_info(struct vu_image *img, struct vu_info *info);
+/*
+ * Checks the image's metadata as qemu-img check does and, with fix (VU_CHECK_FIX_*,
+ * which needs VU_OPEN_RDWR), repairs it. Fills res (its report callback is
+ * read); 0 when the check ran to the end (res says what it found), -ENOTSUP
+ * when the format has no checks, other -errno when the check could not
+ * finish (res holds what it counted so far).
+ */
+int vu_image_check(struct vu_image *img, unsigned fix, struct vu_check_result *res);
 void vu_info_free(struct vu_info *info);
 /* Bytes the file really occupies (st_blocks * 512), as qemu-img's disk size. */
 int64_t vu_image_actual_size(const struct vu_image *img);
