@@ -73,18 +73,24 @@ static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return alen && blen && a < b + blen && b < a + alen;
 }
 
-/* Whether a write to [off, off+len) would land on metadata other than L2
- * tables (qemu's overlap check, as far as this writes): the header, the
- * L1 tables, the refcount structures, the snapshot table. */
-static bool hits_metadata(const struct qck *c, uint64_t off, uint64_t len)
+/* Whether a write to [off, off+len) would land on metadata (qemu's
+ * "cached" overlap check): the header, the refcount structures, the
+ * snapshot table and its L1 tables, and the active L1 table or its L2
+ * tables, whichever the write is not to (an L1 entry, l1 true, or an L2
+ * table). */
+static bool hits_metadata(const struct qck *c, uint64_t off, uint64_t len, bool l1)
 {
 	const struct qcow2 *q = c->q;
 
 	if (overlap(off, len, 0, c->cs) ||
-	    overlap(off, len, q->h.l1_table_offset, (uint64_t)q->h.l1_size * 8) ||
+	    (!l1 && overlap(off, len, q->h.l1_table_offset, (uint64_t)q->h.l1_size * 8)) ||
 	    overlap(off, len, c->rt_offset, c->rt_n * 8) ||
 	    overlap(off, len, q->h.snapshots_offset, c->snaps_size))
 		return true;
+	for (uint32_t i = 0; l1 && i < q->l1_size; i++)
+		if ((q->l1[i] & QCOW2_L1_OFFSET_MASK) &&
+		    overlap(off, len, q->l1[i] & QCOW2_L1_OFFSET_MASK, c->cs))
+			return true;
 	for (uint32_t i = 0; i < c->nsnaps; i++)
 		if (overlap(off, len, c->snaps[i].l1_offset, (uint64_t)c->snaps[i].l1_size * 8))
 			return true;
@@ -114,7 +120,7 @@ int qck_zero_l2_entry(struct qck *c, uint64_t l2_off, uint8_t *table, uint64_t i
 	} else {
 		qcow2_put_be(p, 8, QCOW2_OFLAG_ZERO);
 	}
-	if (hits_metadata(c, at, c->l2_esize)) {
+	if (hits_metadata(c, at, c->l2_esize, false)) {
 		qck_msg(c, "ERROR: Overlap check failed");
 		c->res->check_errors++;
 		return -EEXIST;
@@ -147,7 +153,7 @@ static void mark(struct qck *c, uint64_t from, uint64_t n, uint64_t v)
  * refcount blocks, then a table of tclusters, counting themselves. */
 static int plan(struct qck *c, uint64_t base, uint64_t *nblocks, uint64_t *tclusters)
 {
-	uint64_t b = count_blocks(c) + 1, t = 1;
+	uint64_t b = count_blocks(c), t = 1;
 
 	for (int round = 0; round < REBUILD_ROUNDS; round++) {
 		uint64_t end = base + b + t, nb, nt;
@@ -163,9 +169,10 @@ static int plan(struct qck *c, uint64_t base, uint64_t *nblocks, uint64_t *tclus
 			*tclusters = t;
 			return (t << c->cb) > QCOW2_MAX_REFTABLE_BYTES ? -EFBIG : 0;
 		}
+		/* More room only ever needs more blocks: this settles. */
 		mark(c, base, b + t, 0);
-		b = nb > b ? nb : b;
-		t = nt > t ? nt : t;
+		b = nb;
+		t = nt;
 	}
 	return -EFBIG;
 }
@@ -252,11 +259,17 @@ static int fix_l1_entry(struct qck *c, uint32_t i, uint64_t rc)
 {
 	struct qcow2 *q = c->q;
 	uint64_t e = rc == 1 ? q->l1[i] | QCOW2_OFLAG_COPIED : q->l1[i] & ~QCOW2_OFLAG_COPIED;
+	uint64_t at = q->h.l1_table_offset + (uint64_t)i * 8;
 	uint8_t b[8];
 	int r;
 
 	qcow2_put_be(b, 8, e);
-	if ((r = qck_write(c, b, 8, q->h.l1_table_offset + (uint64_t)i * 8)) < 0 ||
+	if (hits_metadata(c, at, 8, true)) {
+		qck_msg(c, "Preventing invalid write on metadata (overlaps with an L2 table)");
+		c->res->check_errors++;
+		return -EIO;
+	}
+	if ((r = qck_write(c, b, 8, at)) < 0 ||
 	    (r = qck_sync(c)) < 0) {
 		c->res->check_errors++;
 		return r;
@@ -296,7 +309,7 @@ static int write_l2(struct qck *c, uint64_t l2, int64_t dirty)
 {
 	int r = -EIO;
 
-	if (hits_metadata(c, l2, c->cs)) {
+	if (hits_metadata(c, l2, c->cs, false)) {
 		qck_msg(c, "ERROR: Could not write L2 table; metadata overlap check failed: %s",
 			strerror(EIO));
 	} else if ((r = qck_write(c, c->l2buf, (size_t)c->cs, l2)) < 0 ||

@@ -71,17 +71,17 @@ static void print_json(const struct check_opts *o, const struct vu_image *img,
 	json_object *j = json_object_new_object();
 
 	add_int(j, "image-end-offset", r->image_end_offset, false);
+	add_int(j, "compressed-clusters", r->compressed_clusters, false);
 	add_int(j, "total-clusters", r->total_clusters, false);
+	add_int(j, "corruptions-fixed", r->corruptions_fixed, false);
+	add_int(j, "corruptions", r->corruptions, false);
 	add_int(j, "check-errors", r->check_errors, true);
 	add_int(j, "leaks", r->leaks, false);
 	add_int(j, "leaks-fixed", r->leaks_fixed, false);
-	add_int(j, "corruptions", r->corruptions, false);
 	add_int(j, "allocated-clusters", r->allocated_clusters, false);
-	add_int(j, "fragmented-clusters", r->fragmented_clusters, false);
-	add_int(j, "compressed-clusters", r->compressed_clusters, false);
-	add_int(j, "corruptions-fixed", r->corruptions_fixed, false);
 	json_object_object_add(j, "filename", json_object_new_string(o->file));
 	json_object_object_add(j, "format", json_object_new_string(img->drv->name));
+	add_int(j, "fragmented-clusters", r->fragmented_clusters, false);
 	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 					       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(j);
@@ -114,7 +114,8 @@ static int check_image(const struct check_opts *o, struct vu_image *img)
 		vu_warnx("%s: This image format does not support checks", o->file);
 		return CHECK_UNSUPPORTED;
 	}
-	if (r.leaks_fixed || r.corruptions_fixed)
+	/* A check that failed reports nothing, repairs included, as qemu-img. */
+	if (ret == 0 && (r.leaks_fixed || r.corruptions_fixed))
 		ret = recheck(o, img, &r);
 	if (ret == 0 && !o->quiet) {
 		if (o->out == IC_OUT_JSON)
