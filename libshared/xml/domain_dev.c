@@ -94,8 +94,10 @@ int vu_domain_dev_add_xml(struct vu_domain *dom, const char *xml, xmlNodePtr *ou
 		return vu_err_set(e, le.code ? le.code : EINVAL, "%s", vu_err_str(&le));
 	root = xmlDocGetRootElement(frag);
 	if (!is_device(root, NULL)) {
+		int r = vu_err_set(e, EINVAL, "<%s> is not a device", (const char *)root->name);
+
 		xmlFreeDoc(frag);
-		return vu_err_set(e, EINVAL, "<%s> is not a device", (const char *)root->name);
+		return r;
 	}
 	copy = xmlDocCopyNode(root, dom->doc, 1);
 	xmlFreeDoc(frag);
