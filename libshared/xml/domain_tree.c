@@ -170,6 +170,32 @@ static bool ranked(const char *const *order, const xmlNode *c)
 	return vu_dt_is(c, NULL) && rank(order, c->name) >= 0;
 }
 
+static bool is_blank_text(const xmlNode *n)
+{
+	return n->type == XML_TEXT_NODE && xmlIsBlankNode(n);
+}
+
+/*
+ * An element that held only white space (<devices>\n  </devices>) and now
+ * gets an element child: the white space was layout, and left in it would
+ * stop the child being indented and not survive a reparse. Mixed content
+ * (real text beside elements) is left alone.
+ */
+static void drop_layout_text(xmlNodePtr parent)
+{
+	xmlNodePtr c, next;
+
+	for (c = parent->children; c; c = c->next)
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+		    !is_blank_text(c))
+			return;
+	for (c = parent->children; c; c = next) {
+		next = c->next;
+		if (is_blank_text(c))
+			vu_dt_remove(c);
+	}
+}
+
 /*
  * Before the first known sibling that follows the last one libvirt writes
  * no later than the new element; at the end if there is none. Unknown
@@ -182,6 +208,7 @@ xmlNodePtr vu_dt_place(xmlNodePtr parent, xmlNodePtr node)
 	int mine = rank(order, node->name);
 	xmlNodePtr after = NULL, before = NULL;
 
+	drop_layout_text(parent);
 	for (xmlNodePtr c = parent->children; mine >= 0 && c; c = c->next)
 		if (ranked(order, c) && rank(order, c->name) <= mine)
 			after = c;
@@ -245,12 +272,24 @@ xmlNodePtr vu_dt_find(const xmlNode *node, const char *path)
 	return (xmlNodePtr)node;
 }
 
+/* Checked whole before anything is created: a bad last step must not leave
+ * the first ones behind. */
+static bool path_ok(const char *path)
+{
+	char step[STEP_MAX];
+	int r;
+
+	while ((r = next_step(&path, step)) > 0)
+		;
+	return r == 0;
+}
+
 int vu_dt_ensure(xmlNodePtr node, const char *path, xmlNodePtr *out)
 {
 	char step[STEP_MAX];
 	int r;
 
-	if (!node)
+	if (!node || !path_ok(path))
 		return -EINVAL;
 	while ((r = next_step(&path, step)) > 0) {
 		node = vu_dt_child_ensure(node, step);
@@ -407,6 +446,9 @@ int vu_domain_get(const struct vu_domain *dom, const char *path, const char *att
 int vu_domain_set(struct vu_domain *dom, const char *path, const char *attr,
 		  const char *value)
 {
+	/* Text on <domain> itself would replace the whole document. */
+	if (!attr && (!path || !*path))
+		return -EINVAL;
 	return vu_domain_node_set(vu_dt_root(dom), path, attr, value);
 }
 

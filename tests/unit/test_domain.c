@@ -332,9 +332,15 @@ static void test_path_access(void **state)
 	/* Bad paths. */
 	assert_int_equal(vu_domain_set(dom, "os//loader", "x", "1"), -EINVAL);
 	assert_int_equal(vu_domain_set(dom, "os/1bad", NULL, "1"), -EINVAL);
+	assert_int_equal(vu_domain_set(dom, "perf/event/", "name", "x"), 0);
+	assert_int_equal(vu_domain_remove(dom, "perf"), 0);
+	assert_int_equal(vu_domain_set(dom, "perf/event/1bad", "name", "x"), -EINVAL);
+	assert_null(vu_domain_find(dom, "perf"));
 	assert_int_equal(vu_domain_set(dom, "os/loader", "bad attr", "1"), -EINVAL);
 	assert_null(vu_domain_find(dom, "os/../name"));
 	assert_int_equal(vu_domain_remove(dom, ""), -EINVAL);
+	assert_int_equal(vu_domain_set(dom, "", NULL, "text"), -EINVAL);
+	assert_int_equal(vu_domain_set(dom, NULL, NULL, NULL), -EINVAL);
 	assert_int_equal(vu_domain_remove(dom, "pm"), 0);
 	assert_int_equal(vu_domain_remove(dom, "pm"), -ENOENT);
 	/* Removing the last attribute of a child removes the empty child. */
@@ -376,6 +382,45 @@ static void test_values_are_text(void **state)
 	text = assert_round_trip(dom);
 	assert_non_null(strstr(text, "<description>a &amp;lt; b &amp; &lt;c&gt;</description>"));
 	assert_non_null(strstr(text, "machine=\"pc&amp;q35\""));
+	free(text);
+	vu_domain_free(&dom);
+}
+
+/* An element holding only white space gets children indented like any
+ * other, and the result reads back the same. */
+static void test_layout_whitespace(void **state)
+{
+	struct vu_domain *dom = dom_parse("<domain type='kvm'>\n  <name>t</name>\n"
+					  "  <os>\n    <type>hvm</type>\n  </os>\n"
+					  "  <features>\n  </features>\n"
+					  "  <devices>\n\n  </devices>\n</domain>\n");
+	char *text;
+	(void)state;
+
+	assert_int_equal(vu_domain_add_feature(dom, "acpi"), 0);
+	assert_int_equal(vu_domain_add_input(dom, "tablet", "usb", NULL), 0);
+	text = assert_round_trip(dom);
+	assert_string_equal(text, "<domain type=\"kvm\">\n"
+				  "  <name>t</name>\n"
+				  "  <os>\n"
+				  "    <type>hvm</type>\n"
+				  "  </os>\n"
+				  "  <features>\n"
+				  "    <acpi/>\n"
+				  "  </features>\n"
+				  "  <devices>\n"
+				  "    <input type=\"tablet\" bus=\"usb\"/>\n"
+				  "  </devices>\n"
+				  "</domain>\n");
+	free(text);
+	assert_valid(dom);
+	vu_domain_free(&dom);
+
+	/* Real text beside elements is content: it stays. */
+	dom = dom_parse("<domain type='kvm'><name>t</name><metadata>note <b/> </metadata></domain>");
+	assert_int_equal(vu_domain_ensure(dom, "metadata/c", NULL), 0);
+	text = vu_domain_format(dom);
+	assert_non_null(strstr(text, "<metadata>note <b/> <c/></metadata>"));
 	free(text);
 	vu_domain_free(&dom);
 }
@@ -445,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_metadata_create),
 		cmocka_unit_test(test_path_access),
 		cmocka_unit_test(test_values_are_text),
+		cmocka_unit_test(test_layout_whitespace),
 		cmocka_unit_test(test_unknown_survives_edits),
 	};
 

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* exec.c - run mkfs, mount and umount: the only programs pool building and
+ * starting need, with their complaint kept for the one-line error */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "storage_int.h"
+
+extern char **environ;
+
+/* The last non-empty line of what the program said, trimmed. */
+static void last_line(char *buf, size_t len, char *out, size_t outlen)
+{
+	char *end = buf + len, *start;
+
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	start = end;
+	while (start > buf && start[-1] != '\n')
+		start--;
+	/* The line may be longer than out: keep its start. */
+	size_t n = strlen(start) < outlen - 1 ? strlen(start) : outlen - 1;
+
+	memcpy(out, start, n);
+	out[n] = '\0';
+}
+
+/* Reads the child's stderr, keeping the last 4 KiB. */
+static size_t drain(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	char chunk[1024];
+	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR)) {
+		if (n <= 0)
+			continue;
+		if (len + (size_t)n > cap) {
+			size_t drop = len + (size_t)n - cap;
+
+			if (drop > len)
+				drop = len;
+			memmove(buf, buf + drop, len - drop);
+			len -= drop;
+		}
+		size_t take = (size_t)n > cap ? cap : (size_t)n;
+
+		memcpy(buf + len, chunk + (size_t)n - take, take);
+		len += take;
+	}
+	return len;
+}
+
+static int spawn(const char *const *argv, int errfd, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	int r;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+	r = posix_spawnp(pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return -r;
+}
+
+int st_run(const char *const *argv, struct vu_err *e)
+{
+	char buf[4097], line[200];
+	int pipefd[2], status;
+	pid_t pid;
+	size_t len;
+	int r;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return vu_err_set(e, errno, "cannot run %s: %s", argv[0], strerror(errno));
+	r = spawn(argv, pipefd[1], &pid);
+	close(pipefd[1]);
+	if (r < 0) {
+		close(pipefd[0]);
+		return vu_err_set(e, -r, "cannot run %s: %s", argv[0], strerror(-r));
+	}
+	len = drain(pipefd[0], buf, sizeof(buf) - 1);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	last_line(buf, len, line, sizeof(line));
+	if (WIFSIGNALED(status))
+		return vu_err_set(e, EIO, "%s killed by signal %d", argv[0], WTERMSIG(status));
+	return vu_err_set(e, EIO, "%s failed%s%s", argv[0], line[0] ? ": " : "", line);
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* storage_int.h - what the files of libshared/storage share among themselves */
+#ifndef VU_STORAGE_INT_H
+#define VU_STORAGE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vu/copy.h"
+#include "vu/file.h"
+#include "vu/image.h"
+#include "vu/storage.h"
+
+/* ---- pooldb.c: definitions, live state, autostart marks, locking ---- */
+
+/* "DIR/NAME.xml" (malloc'd). */
+char *st_def_path(const char *dir, const char *name);
+/* Loads and checks ROOT/pools/NAME.xml and RUN/pools/NAME.xml into a new
+ * pool; -ENOENT when neither exists. */
+int st_pool_load(struct vu_storage *s, const char *name, struct vu_pool **out,
+		 struct vu_err *e);
+/* The names of every pool, defined or running (sorted, deduplicated). */
+int st_pool_names(struct vu_storage *s, char ***names, size_t *n, struct vu_err *e);
+void st_names_free(char **names, size_t n);
+/* Writes doc atomically (replacing) as DIR/NAME.xml, flushed. */
+int st_write_xml(const char *dir, const char *name, xmlDocPtr doc, struct vu_err *e);
+int st_remove_xml(const char *dir, const char *name, struct vu_err *e);
+/* The state lock (vu_state_lock) with a message on failure. */
+int st_lock(struct vu_storage *s, bool exclusive, struct vu_err *e);
+void st_unlock(int *fd);
+/* Marks or unmarks autostart (a link to the definition). */
+int st_autostart_set(struct vu_storage *s, const char *name, bool on, struct vu_err *e);
+bool st_autostart_get(struct vu_storage *s, const char *name);
+/* Records the pool as running with this live definition. */
+int st_mark_active(struct vu_storage *s, struct vu_pool *p, xmlDocPtr live, struct vu_err *e);
+int st_mark_inactive(struct vu_storage *s, struct vu_pool *p, struct vu_err *e);
+/* The pool's current definition: live if active, else config. */
+xmlDocPtr st_pool_doc(const struct vu_pool *p);
+
+/* ---- backends: dir (pool_dir.c), fs (pool_fs.c), disk (pool_disk.c) ---- */
+
+int st_dir_build(const struct vu_pool *p, unsigned flags, struct vu_err *e);
+int st_dir_check(const struct vu_pool *p, struct vu_err *e);
+int st_dir_delete(const struct vu_pool *p, struct vu_err *e);
+int st_dir_sizes(const struct vu_pool *p, struct vu_pool_info *info, struct vu_err *e);
+
+int st_fs_build(const struct vu_pool *p, unsigned flags, struct vu_err *e);
+int st_fs_start(const struct vu_pool *p, struct vu_err *e);
+int st_fs_stop(const struct vu_pool *p, struct vu_err *e);
+/* Whether something is mounted on path (1), not (0), or -errno. */
+int st_fs_mounted(const char *path);
+
+int st_disk_build(const struct vu_pool *p, unsigned flags, struct vu_err *e);
+int st_disk_start(const struct vu_pool *p, struct vu_err *e);
+int st_disk_stop(const struct vu_pool *p, struct vu_err *e);
+int st_disk_delete(const struct vu_pool *p, struct vu_err *e);
+int st_disk_sizes(const struct vu_pool *p, struct vu_pool_info *info, struct vu_err *e);
+int st_disk_vol_list(struct vu_pool *p, struct vu_vol ***out, size_t *n, struct vu_err *e);
+int st_disk_vol_create(struct vu_pool *p, const struct vu_volspec *spec, uint64_t size,
+		       struct vu_vol **out, struct vu_err *e);
+int st_disk_vol_delete(const struct vu_vol *v, struct vu_err *e);
+
+/* "pool type 'X' is not supported" (-ENOTSUP). */
+int st_unsupported(const struct vu_pool *p, struct vu_err *e);
+
+/* ---- exec.c: the programs we may run (mkfs, mount, umount) ---- */
+
+/* Runs argv[0] (searched in PATH) with stdin and stdout on /dev/null;
+ * on failure e holds "PROG failed: <its last line of stderr>". */
+int st_run(const char *const *argv, struct vu_err *e);
+
+/* ---- volume.c ---- */
+
+/* The pool's target directory, open (O_DIRECTORY, O_PATH not used: the
+ * volumes are opened relative to it). */
+int st_pool_dirfd(const struct vu_pool *p, struct vu_err *e);
+/* Opens NAME in the pool directory, never through a symlink, and refuses
+ * anything but a regular file. */
+int st_vol_openat(int dirfd, const char *name, int flags, struct vu_err *e);
+/* Describes the regular file NAME of a dir/fs pool. */
+int st_file_vol_load(struct vu_pool *p, int dirfd, const char *name, struct vu_vol **out,
+		     struct vu_err *e);
+/* -ENOTSUP unless the pool is active ("pool 'X' is not active"). */
+int st_need_active(const struct vu_pool *p, struct vu_err *e);
+struct vu_vol *st_vol_new(struct vu_pool *p);
+
+/* ---- volcreate.c: names reserved while a volume is written ---- */
+
+struct st_reservation {
+	int fd;			/* holds the flock that keeps the name */
+	char *path;
+};
+/* Under the exclusive state lock: fails with -EEXIST when NAME exists in
+ * the pool directory (dirfd) or another live creator holds it. */
+int st_reserve(struct vu_storage *s, const struct vu_pool *p, int dirfd, const char *name,
+	       struct st_reservation *res, struct vu_err *e);
+/* Gives the reserved name up (under the lock, so that no creator sees a
+ * reservation vanish while it looks at it). */
+void st_release(struct vu_storage *s, struct st_reservation *res);
+/* Under the lock: links the complete file a under its name (never
+ * replacing) and gives the reservation up. */
+int st_commit(struct vu_storage *s, struct vu_atomic *a, struct st_reservation *res,
+	      struct vu_err *e);
+
+/* ---- imgsrc.c: images that are not files, and sinks that are fds ---- */
+
+/* vu_copy with progress as sp asks (the data bytes are measured first). */
+int st_copy(struct vu_image **src, int nsrc, struct vu_sink *dst, uint64_t min_sparse,
+	    const struct vu_show_progress *sp, struct vu_err *e);
+
+/* An image of size bytes whose content is a pattern: len bytes repeated
+ * (1 to 3), or random bytes when len is 0; or zeros (all one zero extent)
+ * when zeros is true. Close with vu_image_close. */
+int st_pattern_image(struct vu_image **out, uint64_t size, const uint8_t *pat, int len,
+		     bool zeros);
+/* A window [off, off+len) of base (which must outlive it). */
+int st_slice_image(struct vu_image **out, struct vu_image *base, uint64_t off, uint64_t len);
+/* A sink on fd: positional writes for a seekable file (holes left for
+ * zeros when sparse and the file starts empty), in-order writes for a
+ * pipe. finish() sets a regular file's size. */
+struct st_fd_sink {
+	struct vu_sink sink;
+	int fd;
+	bool seekable, sparse;
+	uint64_t pos;		/* streams: bytes written so far */
+};
+void st_fd_sink_init(struct st_fd_sink *fs, int fd, uint64_t size, bool sparse, bool empty);
+/* A sink writing into another one at base + off. */
+struct st_offset_sink {
+	struct vu_sink sink;
+	struct vu_sink *inner;
+	uint64_t base;
+};
+void st_offset_sink_init(struct st_offset_sink *os, struct vu_sink *inner, uint64_t base,
+			 uint64_t size);
+
+#endif
