@@ -430,7 +430,8 @@ static int count_l2(struct qck *c, struct l2_list *l)
 {
 	size_t j = 0;
 
-	qsort(l->v, l->n, 8, cmp_u64);
+	if (l->n)
+		qsort(l->v, l->n, 8, cmp_u64);
 	free(c->l2s);
 	c->nl2s = 0;
 	if (!(c->l2s = calloc(l->n ? l->n : 1, sizeof(*c->l2s))))
