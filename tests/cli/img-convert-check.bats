@@ -238,3 +238,27 @@ repair() {
 		[ "$status" != 124 ] || fail "$f: hung"
 	done
 }
+
+@test "check: the completion offers the subcommand and the -r values" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$TOP/completions/bash/img-convert'
+		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
+			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
+			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _img_convert; echo \${COMPREPLY[*]}; }
+		complete_line 'img-convert ch'
+		complete_line 'img-convert check -r '
+		complete_line 'img-convert check --re'"
+	assert_success
+	assert_line --index 0 "check"
+	assert_line --index 1 "leaks all"
+	assert_line --index 2 "--repair"
+}
+
+@test "check: the man page documents it, its -r values and its exit statuses" {
+	run man -l "$TOP/man/img-convert.1"
+	assert_success
+	assert_output --partial "img-convert check"
+	assert_output --partial "--repair leaks|all"
+	assert_output --partial "63 when"
+}
