@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pool-ctl.h - the command table, the parsed command line, and the helpers
+ * the pool and volume commands share */
+#ifndef POOL_CTL_H
+#define POOL_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#include "vu/storage.h"
+
+enum { PC_OK = 0, PC_FAIL = 1, PC_USAGE = 2 };
+
+/* Every option, by id; a command lists the ones it takes (1 << id). */
+enum pc_opt {
+	O_ALL, O_INACTIVE, O_PERSISTENT, O_TRANSIENT, O_AUTOSTART, O_NO_AUTOSTART,
+	O_TYPE, O_DETAILS, O_NAME_FLAG, O_JSON, O_BYTES, O_PRINT_XML, O_OVERWRITE,
+	O_NO_OVERWRITE, O_BUILD, O_DISABLE, O_UUID, O_NAME_ARG, O_SOURCE_HOST,
+	O_SOURCE_PATH, O_SOURCE_DEV, O_SOURCE_NAME, O_SOURCE_FORMAT, O_TARGET, O_POOL,
+	O_INPUTPOOL, O_ALLOCATION, O_FORMAT, O_BACKING_VOL, O_BACKING_VOL_FORMAT,
+	O_PREALLOC_METADATA, O_REFLINK, O_ALGORITHM, O_ALLOCATE, O_DELTA, O_SHRINK,
+	O_OFFSET, O_LENGTH, O_SPARSE, O_PROGRESS,
+	O_COUNT
+};
+
+#define OPT(o) (1ull << (o))
+
+struct pool_ctl;
+
+struct pc_cmd {
+	const char *name;
+	int (*run)(struct pool_ctl *pc);
+	uint64_t opts;		/* OPT() bits it accepts */
+	int min_args, max_args;	/* operands after the command */
+	const char *synopsis;	/* operands and options, for --help */
+	const char *help;
+};
+
+struct pool_ctl {
+	const struct pc_cmd *cmd;
+	const char *root;
+	bool quiet, verbose;
+	bool storage_open;
+	struct vu_storage st;
+	bool set[O_COUNT];		/* which options were given */
+	const char *arg[O_COUNT];	/* their arguments */
+	int argc;			/* operands after the command */
+	char **argv;
+};
+
+/* main.c */
+extern const struct pc_cmd pc_cmds[];
+/* Opens the state root on first use (the default pool comes with it). */
+struct vu_storage *pc_storage(struct pool_ctl *pc);
+/* virsh's confirmation lines ("Pool x started"), on stdout unless -q. */
+void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "pool-ctl: object: msg" and status 1. */
+int pc_fail(const char *object, const struct vu_err *e);
+noreturn void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The pool named by operand i (or --pool), or dies with status 1. */
+struct vu_pool *pc_pool(struct pool_ctl *pc, const char *ref);
+/* Sizes in virsh's dialect (bytes by default), or a usage error. */
+uint64_t pc_size(const struct pool_ctl *pc, const char *s, const char *what);
+/* Progress as -p and -q ask. */
+struct vu_show_progress pc_progress(const struct pool_ctl *pc);
+/* Prints an XML string (owned) on stdout. */
+int pc_print_xml(char *xml);
+
+/* pool_cmds.c */
+int cmd_define(struct pool_ctl *pc);
+int cmd_define_as(struct pool_ctl *pc);
+int cmd_create(struct pool_ctl *pc);
+int cmd_create_as(struct pool_ctl *pc);
+int cmd_build(struct pool_ctl *pc);
+int cmd_start(struct pool_ctl *pc);
+int cmd_destroy(struct pool_ctl *pc);
+int cmd_delete(struct pool_ctl *pc);
+int cmd_undefine(struct pool_ctl *pc);
+int cmd_autostart(struct pool_ctl *pc);
+int cmd_start_all(struct pool_ctl *pc);
+int cmd_list(struct pool_ctl *pc);
+int cmd_info(struct pool_ctl *pc);
+int cmd_dumpxml(struct pool_ctl *pc);
+int cmd_refresh(struct pool_ctl *pc);
+int cmd_uuid(struct pool_ctl *pc);
+int cmd_name(struct pool_ctl *pc);
+
+/* edit.c */
+int cmd_edit(struct pool_ctl *pc);
+
+/* vol_cmds.c */
+
+/* A volume found from the operands, and the operands after it. */
+struct volref {
+	struct vu_vol *vol;
+	char **rest;
+};
+/* Finds the volume the operands name, with nrest operands after it: VOL
+ * (a path or key, or a name with --pool), POOL VOL, or virsh's VOL ...
+ * POOL. Dies with status 1 when there is none. */
+void pc_volref(struct pool_ctl *pc, int nrest, struct volref *out);
+
+int cmd_vol_create(struct pool_ctl *pc);
+int cmd_vol_create_as(struct pool_ctl *pc);
+int cmd_vol_create_from(struct pool_ctl *pc);
+int cmd_vol_clone(struct pool_ctl *pc);
+int cmd_vol_delete(struct pool_ctl *pc);
+int cmd_vol_wipe(struct pool_ctl *pc);
+int cmd_vol_resize(struct pool_ctl *pc);
+int cmd_vol_list(struct pool_ctl *pc);
+int cmd_vol_info(struct pool_ctl *pc);
+int cmd_vol_dumpxml(struct pool_ctl *pc);
+int cmd_vol_path(struct pool_ctl *pc);
+int cmd_vol_name(struct pool_ctl *pc);
+int cmd_vol_key(struct pool_ctl *pc);
+int cmd_vol_pool(struct pool_ctl *pc);
+
+/* volio.c */
+int cmd_vol_upload(struct pool_ctl *pc);
+int cmd_vol_download(struct pool_ctl *pc);
+
+#endif

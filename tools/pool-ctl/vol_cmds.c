@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vol_cmds.c - pool-ctl's volume commands: create, clone, delete, wipe,
+ * resize, list, info and the name/key/path/pool conversions */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vu/diag.h"
+#include "vu/table.h"
+#include "vu/xml.h"
+
+#include "pool-ctl.h"
+
+static struct vu_vol *try_lookup(struct pool_ctl *pc, const char *pool, const char *ref,
+				 struct vu_err *e)
+{
+	struct vu_vol *v = NULL;
+
+	vu_err_clear(e);
+	vu_vol_lookup(pc_storage(pc), pool, ref, &v, e);
+	return v;
+}
+
+/*
+ * Finds the volume the operands name, with nrest operands after it: VOL
+ * (a path or key, or a name with --pool), POOL VOL (as in the issue and
+ * vol-create-as), or virsh's VOL ... POOL.
+ */
+void pc_volref(struct pool_ctl *pc, int nrest, struct volref *out)
+{
+	const char *pool = pc->set[O_POOL] ? pc->arg[O_POOL] : NULL;
+	struct vu_err e = { 0 }, first = { 0 };
+	char **a = pc->argv;
+
+	if (pc->argc == 1 + nrest || pool) {
+		if (pc->argc != 1 + nrest)
+			pc_usage_err(pc, "%s: unexpected argument '%s'", pc->cmd->name,
+				     a[pc->argc - 1]);
+		out->vol = try_lookup(pc, pool, a[0], &e);
+		out->rest = a + 1;
+		if (!out->vol)
+			exit(pc_fail(a[0], &e));
+		return;
+	}
+	out->vol = try_lookup(pc, a[0], a[1], &first);
+	out->rest = a + 2;
+	if (out->vol)
+		return;
+	out->vol = try_lookup(pc, a[pc->argc - 1], a[0], &e);
+	out->rest = a + 1;
+	if (!out->vol)
+		exit(pc_fail(a[1], &first));
+}
+
+static void free_spec_strings(struct vu_volspec *s)
+{
+	vu_volspec_free(s);
+}
+
+/* ---- creating ---- */
+
+static xmlDocPtr load_xml(const char *file)
+{
+	struct vu_err e = { 0 };
+	xmlDocPtr doc = vu_xml_load(file, &e);
+
+	if (!doc)
+		exit(pc_fail(strcmp(file, "-") ? file : "stdin", &e));
+	return doc;
+}
+
+static void read_spec(const char *file, struct vu_volspec *spec)
+{
+	struct vu_err e = { 0 };
+	xmlDocPtr doc = load_xml(file);
+	int r = vu_volxml_read(doc, spec, &e);
+
+	xmlFreeDoc(doc);
+	if (r < 0)
+		exit(pc_fail(strcmp(file, "-") ? file : "stdin", &e));
+}
+
+static unsigned create_flags(const struct pool_ctl *pc)
+{
+	return (pc->set[O_PREALLOC_METADATA] ? VU_VOL_PREALLOC_METADATA : 0) |
+	       (pc->set[O_REFLINK] ? VU_VOL_REFLINK : 0);
+}
+
+/* POOL and the operands after it: --pool, or the first operand. */
+static char **pool_first(struct pool_ctl *pc, int nrest, const char **pool)
+{
+	if (pc->set[O_POOL]) {
+		*pool = pc->arg[O_POOL];
+		if (pc->argc != nrest)
+			pc_usage_err(pc, "%s: expected %d arguments after --pool", pc->cmd->name,
+				     nrest);
+		return pc->argv;
+	}
+	if (pc->argc != nrest + 1)
+		pc_usage_err(pc, "%s: missing argument", pc->cmd->name);
+	*pool = pc->argv[0];
+	return pc->argv + 1;
+}
+
+int cmd_vol_create(struct pool_ctl *pc)
+{
+	const char *pool;
+	char **a = pool_first(pc, 1, &pool);
+	struct vu_pool *p = pc_pool(pc, pool);
+	struct vu_volspec spec;
+	struct vu_vol *v;
+	struct vu_err e = { 0 };
+	int r;
+
+	read_spec(a[0], &spec);
+	r = vu_vol_create(pc_storage(pc), p, &spec, create_flags(pc), &v, &e);
+	if (r < 0)
+		r = pc_fail(spec.name, &e);
+	else
+		pc_say(pc, "Vol %s created from %s", v->name, a[0]);
+	if (r == 0)
+		vu_vol_free(&v);
+	free_spec_strings(&spec);
+	vu_pool_free(&p);
+	return r;
+}
+
+/* --backing-vol: by name in the pool, else by key or path (virsh). */
+static char *backing_path(struct pool_ctl *pc, const struct vu_pool *p, const char *ref)
+{
+	struct vu_err e = { 0 };
+	struct vu_vol *v = try_lookup(pc, p->name, ref, &e);
+	char *path;
+
+	if (!v)
+		v = try_lookup(pc, NULL, ref, &e);
+	if (!v)
+		exit(pc_fail(ref, &e));
+	path = strdup(v->path);
+	vu_vol_free(&v);
+	if (!path)
+		vu_errx(PC_FAIL, "cannot allocate memory");
+	return path;
+}
+
+static void as_spec(struct pool_ctl *pc, const struct vu_pool *p, char **a,
+		    struct vu_volspec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->mode = -1;
+	spec->owner = spec->group = -1;
+	spec->name = strdup(a[0]);
+	spec->capacity = pc_size(pc, a[1], "capacity");
+	spec->has_capacity = true;
+	if (pc->set[O_ALLOCATION]) {
+		spec->allocation = pc_size(pc, pc->arg[O_ALLOCATION], "allocation");
+		spec->has_allocation = true;
+	}
+	if (pc->set[O_FORMAT])
+		spec->format = strdup(pc->arg[O_FORMAT]);
+	if (pc->set[O_BACKING_VOL_FORMAT] && !pc->set[O_BACKING_VOL])
+		pc_usage_err(pc, "--backing-vol-format needs --backing-vol");
+	if (pc->set[O_BACKING_VOL])
+		spec->backing_path = backing_path(pc, p, pc->arg[O_BACKING_VOL]);
+	if (pc->set[O_BACKING_VOL_FORMAT])
+		spec->backing_format = strdup(pc->arg[O_BACKING_VOL_FORMAT]);
+	if (!spec->name)
+		vu_errx(PC_FAIL, "cannot allocate memory");
+}
+
+static int print_spec(const struct vu_volspec *spec)
+{
+	xmlDocPtr doc = vu_volxml_build_spec(spec);
+	char *text = doc ? vu_xml_format(doc) : NULL;
+
+	xmlFreeDoc(doc);
+	if (!text)
+		vu_errx(PC_FAIL, "cannot allocate memory");
+	return pc_print_xml(text);
+}
+
+int cmd_vol_create_as(struct pool_ctl *pc)
+{
+	const char *pool;
+	char **a = pool_first(pc, 2, &pool);
+	struct vu_pool *p = pc_pool(pc, pool);
+	struct vu_volspec spec;
+	struct vu_vol *v = NULL;
+	struct vu_err e = { 0 };
+	int r;
+
+	as_spec(pc, p, a, &spec);
+	if (pc->set[O_PRINT_XML]) {
+		r = print_spec(&spec);
+	} else if ((r = vu_vol_create(pc_storage(pc), p, &spec, create_flags(pc), &v, &e)) < 0) {
+		r = pc_fail(spec.name, &e);
+	} else {
+		pc_say(pc, "Vol %s created", v->name);
+		vu_vol_free(&v);
+	}
+	free_spec_strings(&spec);
+	vu_pool_free(&p);
+	return r;
+}
+
+int cmd_vol_create_from(struct pool_ctl *pc)
+{
+	const char *pool;
+	char **a = pool_first(pc, 2, &pool);
+	struct vu_pool *p = pc_pool(pc, pool);
+	struct vu_show_progress prog = pc_progress(pc);
+	struct vu_vol *src, *v = NULL;
+	struct vu_volspec spec;
+	struct vu_err e = { 0 };
+	int r;
+
+	src = try_lookup(pc, pc->set[O_INPUTPOOL] ? pc->arg[O_INPUTPOOL] : pool, a[1], &e);
+	if (!src && !pc->set[O_INPUTPOOL])
+		src = try_lookup(pc, NULL, a[1], &e);
+	if (!src)
+		exit(pc_fail(a[1], &e));
+	read_spec(a[0], &spec);
+	r = vu_vol_create_from(pc_storage(pc), p, &spec, src, create_flags(pc), &prog, &v, &e);
+	if (r < 0)
+		r = pc_fail(spec.name, &e);
+	else
+		pc_say(pc, "Vol %s created from input vol %s", v->name, src->name);
+	vu_vol_free(&v);
+	vu_vol_free(&src);
+	free_spec_strings(&spec);
+	vu_pool_free(&p);
+	return r;
+}
+
+/* The clone's request: the original's format, capacity and permissions
+ * under the new name, as virsh builds it from the original's XML. */
+static void clone_spec(const struct vu_vol *src, const char *name, struct vu_volspec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->name = strdup(name);
+	spec->capacity = src->capacity;
+	spec->has_capacity = true;
+	spec->mode = (int)(src->st.st_mode & 07777);
+	spec->owner = src->st.st_uid;
+	spec->group = src->st.st_gid;
+	if (src->type == VU_VOL_BLOCK)
+		spec->format = strdup(src->format);
+	if (!spec->name)
+		vu_errx(PC_FAIL, "cannot allocate memory");
+}
+
+int cmd_vol_clone(struct pool_ctl *pc)
+{
+	struct volref ref;
+	struct vu_show_progress prog = pc_progress(pc);
+	struct vu_volspec spec;
+	struct vu_vol *v = NULL;
+	struct vu_err e = { 0 };
+	int r;
+
+	pc_volref(pc, 1, &ref);
+	clone_spec(ref.vol, ref.rest[0], &spec);
+	r = vu_vol_create_from(pc_storage(pc), ref.vol->pool, &spec, ref.vol, create_flags(pc),
+			       &prog, &v, &e);
+	if (r < 0)
+		r = pc_fail(spec.name, &e);
+	else
+		pc_say(pc, "Vol %s cloned from %s", v->name, ref.vol->name);
+	vu_vol_free(&v);
+	vu_vol_free(&ref.vol);
+	free_spec_strings(&spec);
+	return r;
+}
+
+/* ---- changing ---- */
+
+int cmd_vol_delete(struct pool_ctl *pc)
+{
+	struct volref ref;
+	struct vu_err e = { 0 };
+	int r;
+
+	pc_volref(pc, 0, &ref);
+	r = vu_vol_delete(pc_storage(pc), ref.vol, &e);
+	if (r < 0)
+		r = pc_fail(ref.vol->name, &e);
+	else
+		pc_say(pc, "Vol %s deleted", ref.vol->name);
+	vu_vol_free(&ref.vol);
+	return r;
+}
+
+int cmd_vol_wipe(struct pool_ctl *pc)
+{
+	struct volref ref;
+	struct vu_show_progress prog = pc_progress(pc);
+	struct vu_err e = { 0 };
+	int alg = VU_WIPE_ZERO, r;
+
+	if (pc->set[O_ALGORITHM] && (alg = vu_wipe_alg_parse(pc->arg[O_ALGORITHM])) < 0)
+		pc_usage_err(pc, "unsupported algorithm '%s'", pc->arg[O_ALGORITHM]);
+	pc_volref(pc, 0, &ref);
+	r = vu_vol_wipe(pc_storage(pc), ref.vol, (enum vu_wipe_alg)alg, &prog, &e);
+	if (r < 0)
+		r = pc_fail(ref.vol->name, &e);
+	else
+		pc_say(pc, "Vol %s wiped", ref.vol->name);
+	vu_vol_free(&ref.vol);
+	return r;
+}
+
+int cmd_vol_resize(struct pool_ctl *pc)
+{
+	unsigned flags = (pc->set[O_ALLOCATE] ? VU_VOL_RESIZE_ALLOCATE : 0) |
+			 (pc->set[O_DELTA] ? VU_VOL_RESIZE_DELTA : 0) |
+			 (pc->set[O_SHRINK] ? VU_VOL_RESIZE_SHRINK : 0);
+	struct volref ref;
+	struct vu_err e = { 0 };
+	const char *cap;
+	uint64_t size;
+	int r;
+
+	pc_volref(pc, 1, &ref);
+	cap = ref.rest[0];
+	/* As virsh: "-1G" with --shrink means shrink by 1G. */
+	if (cap[0] == '-') {
+		if (!pc->set[O_SHRINK])
+			pc_usage_err(pc, "negative size requires --shrink");
+		cap++;
+		flags |= VU_VOL_RESIZE_DELTA;
+	}
+	size = pc_size(pc, cap, "capacity");
+	r = vu_vol_resize(pc_storage(pc), ref.vol, size, flags, NULL, &e);
+	if (r < 0)
+		r = pc_fail(ref.vol->name, &e);
+	else
+		pc_say(pc, (flags & VU_VOL_RESIZE_DELTA) ?
+		       "Size of volume '%s' successfully changed by %s" :
+		       "Size of volume '%s' successfully changed to %s", ref.vol->name, cap);
+	vu_vol_free(&ref.vol);
+	return r;
+}
+
+/* ---- looking ---- */
+
+enum { V_NAME, V_PATH, V_TYPE, V_FORMAT, V_CAPACITY, V_ALLOCATION, V_PHYSICAL, V_KEY,
+       V_COUNT };
+
+static const struct vu_col vol_cols[V_COUNT] = {
+	[V_NAME] = { "Name", "name", VU_COL_STR }, [V_PATH] = { "Path", "path", VU_COL_STR },
+	[V_TYPE] = { "Type", "type", VU_COL_STR },
+	[V_FORMAT] = { "Format", "format", VU_COL_STR },
+	[V_CAPACITY] = { "Capacity", "capacity", VU_COL_BYTES },
+	[V_ALLOCATION] = { "Allocation", "allocation", VU_COL_BYTES },
+	[V_PHYSICAL] = { "Physical", "physical", VU_COL_BYTES },
+	[V_KEY] = { "Key", "key", VU_COL_STR },
+};
+
+static const char *vol_type(const struct vu_vol *v)
+{
+	return v->type == VU_VOL_BLOCK ? "block" : "file";
+}
+
+static void vol_row(struct vu_table *t, const struct vu_vol *v, int ncols)
+{
+	char cap[32], alloc[32], phys[32];
+	const struct { const char *text; uint64_t num; } cells[V_COUNT] = {
+		{ v->name, 0 }, { v->path, 0 }, { vol_type(v), 0 }, { v->format, 0 },
+		{ vu_size_virsh(v->capacity, cap, sizeof(cap)), v->capacity },
+		{ vu_size_virsh(v->allocation, alloc, sizeof(alloc)), v->allocation },
+		{ vu_size_virsh(v->physical, phys, sizeof(phys)), v->physical },
+		{ v->key, 0 },
+	};
+	/* The details view leaves Format out, as virsh's. */
+	static const int details[] = { V_NAME, V_PATH, V_TYPE, V_CAPACITY, V_ALLOCATION };
+	bool all = ncols == V_COUNT;
+	int r = vu_table_row(t);
+
+	for (int i = 0; r == 0 && i < ncols; i++) {
+		int c = all ? i : details[i];
+
+		r = vu_table_cell(t, i, cells[c].text, cells[c].num);
+	}
+	if (r < 0)
+		vu_errx(PC_FAIL, "cannot allocate memory");
+}
+
+int cmd_vol_list(struct pool_ctl *pc)
+{
+	const char *pool;
+	struct vu_pool *p;
+	struct vu_vol **vols;
+	struct vu_err e = { 0 };
+	struct vu_col details[5] = { vol_cols[V_NAME], vol_cols[V_PATH], vol_cols[V_TYPE],
+				     vol_cols[V_CAPACITY], vol_cols[V_ALLOCATION] };
+	int ncols = pc->set[O_JSON] ? V_COUNT : pc->set[O_DETAILS] ? 5 : 2;
+	struct vu_table *t;
+	size_t n;
+
+	if (pc->set[O_JSON] && pc->set[O_DETAILS])
+		pc_usage_err(pc, "options --details and --json cannot be combined");
+	pool_first(pc, 0, &pool);
+	p = pc_pool(pc, pool);
+	if (vu_vol_list(pc_storage(pc), p, &vols, &n, &e) < 0) {
+		vu_pool_free(&p);
+		return pc_fail(pool, &e);
+	}
+	t = vu_table_new(ncols == V_COUNT ? vol_cols : details, ncols);
+	if (!t)
+		vu_errx(PC_FAIL, "cannot allocate memory");
+	for (size_t i = 0; i < n; i++)
+		vol_row(t, vols[i], ncols == 2 ? 2 : ncols);
+	if (pc->set[O_JSON])
+		vu_table_print_json(t, stdout);
+	else
+		vu_table_print(t, stdout, !pc->quiet);
+	vu_table_free(&t);
+	vu_vol_list_free(&vols, n);
+	vu_pool_free(&p);
+	return PC_OK;
+}
+
+static void vol_info_size(const struct pool_ctl *pc, const char *label, uint64_t v)
+{
+	char buf[32];
+
+	if (pc->set[O_BYTES])
+		printf("%-15s %llu bytes\n", label, (unsigned long long)v);
+	else
+		printf("%-15s %s\n", label, vu_size_virsh(v, buf, sizeof(buf)));
+}
+
+int cmd_vol_info(struct pool_ctl *pc)
+{
+	struct volref ref;
+
+	pc_volref(pc, 0, &ref);
+	printf("%-15s %s\n", "Name:", ref.vol->name);
+	printf("%-15s %s\n", "Type:", vol_type(ref.vol));
+	vol_info_size(pc, "Capacity:", ref.vol->capacity);
+	vol_info_size(pc, "Allocation:", ref.vol->allocation);
+	vu_vol_free(&ref.vol);
+	return PC_OK;
+}
+
+int cmd_vol_dumpxml(struct pool_ctl *pc)
+{
+	struct volref ref;
+	struct vu_err e = { 0 };
+	char *xml;
+	int r;
+
+	pc_volref(pc, 0, &ref);
+	xml = vu_vol_xml(ref.vol, &e);
+	r = xml ? pc_print_xml(xml) : pc_fail(ref.vol->name, &e);
+	vu_vol_free(&ref.vol);
+	return r;
+}
+
+enum vol_field { F_PATH, F_NAME, F_KEY, F_POOL };
+
+static int print_field(struct pool_ctl *pc, enum vol_field f)
+{
+	struct volref ref;
+	const struct vu_vol *v;
+
+	pc_volref(pc, 0, &ref);
+	v = ref.vol;
+	switch (f) {
+	case F_PATH: puts(v->path); break;
+	case F_NAME: puts(v->name); break;
+	case F_KEY: puts(v->key); break;
+	case F_POOL: puts(pc->set[O_UUID] ? v->pool->uuid : v->pool->name); break;
+	}
+	vu_vol_free(&ref.vol);
+	return PC_OK;
+}
+
+int cmd_vol_path(struct pool_ctl *pc) { return print_field(pc, F_PATH); }
+int cmd_vol_name(struct pool_ctl *pc) { return print_field(pc, F_NAME); }
+int cmd_vol_key(struct pool_ctl *pc) { return print_field(pc, F_KEY); }
+int cmd_vol_pool(struct pool_ctl *pc) { return print_field(pc, F_POOL); }
