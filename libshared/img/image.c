@@ -56,8 +56,7 @@ static int probe(int fd, const struct vu_image_driver **drv, struct vu_err *e)
 	return 0;
 }
 
-/* The directory part of path joined with name, unless name is absolute. */
-static char *resolve_relative(const char *path, const char *name)
+char *vu_image_relative_path(const char *path, const char *name)
 {
 	const char *slash = strrchr(path, '/');
 	size_t dirlen;
@@ -123,7 +122,7 @@ static int open_backing(struct vu_image *img, struct chain_seen *seen, struct vu
 
 	vu_err_clear(&be);
 	r = open_chain(&img->backing, img->backing_path, img->backing_fmt,
-		       img->flags & ~VU_OPEN_RDWR, -1, seen, &be);
+		       img->flags & ~(VU_OPEN_RDWR | VU_OPEN_CHECK), -1, seen, &be);
 	if (r < 0)
 		return vu_err_set(e, -r, "could not open backing file '%s': %s",
 				  img->backing_path, vu_err_str(&be));
@@ -157,7 +156,7 @@ static int open_chain(struct vu_image **out, const char *path, const char *fmt,
 			img->drv = NULL;	/* nothing for close() to free */
 	}
 	if (r == 0 && img->backing_file &&
-	    !(img->backing_path = resolve_relative(img->filename, img->backing_file)))
+	    !(img->backing_path = vu_image_relative_path(img->filename, img->backing_file)))
 		r = vu_err_set(e, ENOMEM, NULL);
 	if (r == 0 && img->backing_file && !(flags & VU_OPEN_NO_BACKING))
 		r = open_backing(img, seen, e);
@@ -188,6 +187,24 @@ int vu_image_open_fd(struct vu_image **out, int fd, const char *filename,
 	return open_chain(out, filename, fmt, flags, copy, &seen, e);
 }
 
+/* The backing file a new image will name opens, in the format it records. */
+static int check_backing(const char *path, const struct vu_create_opts *o, struct vu_err *e)
+{
+	char *full = vu_image_relative_path(path, o->backing_file);
+	struct vu_image *b = NULL;
+	struct vu_err be = { 0 };
+	int r;
+
+	if (!full)
+		return vu_err_set(e, ENOMEM, NULL);
+	r = vu_image_open(&b, full, o->backing_fmt, 0, &be);
+	if (r < 0)
+		vu_err_set(e, -r, "could not open backing file '%s': %s", full, vu_err_str(&be));
+	vu_image_close(&b);
+	free(full);
+	return r;
+}
+
 int vu_image_create(int fd, const char *path, const char *fmt,
 		    const struct vu_create_opts *o, struct vu_err *e)
 {
@@ -199,6 +216,12 @@ int vu_image_create(int fd, const char *path, const char *fmt,
 		return vu_err_set(e, ENOTSUP, "format '%s' cannot be created", fmt);
 	if (o->size > INT64_MAX)
 		return vu_err_set(e, EFBIG, "size too large");
+	if (o->backing_file && !o->backing_unchecked) {
+		int r = check_backing(path, o, e);
+
+		if (r < 0)
+			return r;
+	}
 	return drv->create(fd, path, o, e);
 }
 

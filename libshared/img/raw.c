@@ -12,16 +12,16 @@
 #include "vu/file.h"
 #include "vu/image.h"
 
-/* Reserves or writes the whole size, as qemu-img's preallocation modes. */
-static int raw_preallocate(int fd, uint64_t size, enum vu_prealloc mode)
+/* Reserves or writes [from, size), as qemu-img's preallocation modes. */
+static int raw_preallocate(int fd, uint64_t from, uint64_t size, enum vu_prealloc mode)
 {
 	static const char zeros[1 << 16];
 
-	if (mode == VU_PREALLOC_FALLOC && size)
-		return -posix_fallocate(fd, 0, (off_t)size);
+	if (mode == VU_PREALLOC_FALLOC && size > from)
+		return -posix_fallocate(fd, (off_t)from, (off_t)(size - from));
 	if (mode != VU_PREALLOC_FULL)
 		return 0;
-	for (uint64_t off = 0; off < size; off += sizeof(zeros)) {
+	for (uint64_t off = from; off < size; off += sizeof(zeros)) {
 		size_t n = size - off < sizeof(zeros) ? (size_t)(size - off) : sizeof(zeros);
 		int r = vu_pwrite_all(fd, zeros, n, (off_t)off);
 
@@ -44,7 +44,7 @@ static int raw_create(int fd, const char *path, const struct vu_create_opts *o,
 		return vu_err_set(e, EINVAL, "raw images have no backing file");
 	if (ftruncate(fd, (off_t)o->size) < 0)
 		return vu_err_set(e, errno, "%s", strerror(errno));
-	r = raw_preallocate(fd, o->size, o->prealloc);
+	r = raw_preallocate(fd, 0, o->size, o->prealloc);
 	if (r < 0)
 		return vu_err_set(e, -r, "cannot preallocate: %s", strerror(-r));
 	return 0;
@@ -173,8 +173,29 @@ static int raw_truncate(struct vu_image *img, uint64_t size)
 	return 0;
 }
 
+/* Growing preallocates the new area as qemu-img resize does. */
+static int raw_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
+		      struct vu_err *e)
+{
+	uint64_t old = img->size;
+	int r;
+
+	if (prealloc == VU_PREALLOC_METADATA)
+		return vu_err_set(e, ENOTSUP, "Unsupported preallocation mode: metadata");
+	if (size < old && prealloc != VU_PREALLOC_OFF)
+		return vu_err_set(e, EINVAL, "Preallocation can only be used for growing images");
+	if ((r = raw_truncate(img, size)) < 0)
+		return vu_err_set(e, -r, "%s", strerror(-r));
+	if ((r = raw_preallocate(img->fd, old, size, prealloc)) < 0)
+		return vu_err_set(e, -r, "cannot preallocate: %s", strerror(-r));
+	return 0;
+}
+
+/* cache=unsafe: no sync, as qemu ignores flushes then. */
 static int raw_flush(struct vu_image *img)
 {
+	if (img->flags & VU_OPEN_UNSAFE)
+		return 0;
 	return fdatasync(img->fd) < 0 ? -errno : 0;
 }
 
@@ -190,4 +211,5 @@ const struct vu_image_driver vu_drv_raw = {
 	.discard = raw_discard,
 	.truncate = raw_truncate,
 	.flush = raw_flush,
+	.resize = raw_resize,
 };

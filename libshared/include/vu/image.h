@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vu/err.h"
 
@@ -17,6 +18,10 @@ enum {
 	 * corrupt opens read/write and bad L2 offsets in the L1 table are left
 	 * for vu_image_check to report. */
 	VU_OPEN_CHECK = 1 << 3,
+	/* Writes: no fdatasync anywhere (qemu's cache=unsafe), for a new file
+	 * nobody sees until it is complete. Metadata is still written in an
+	 * order that keeps the file consistent between any two writes. */
+	VU_OPEN_UNSAFE = 1 << 4,
 };
 
 /* Longest backing chain we follow; deeper means a loop or an attack. */
@@ -57,6 +62,15 @@ struct vu_create_opts {
 	int compression_type;		/* 0 zlib, 1 zstd */
 	const char *backing_file;	/* recorded as given, or NULL */
 	const char *backing_fmt;	/* recorded, or NULL */
+	bool backing_unchecked;		/* do not open the backing file (-u) */
+};
+
+/* What "amend" changes in an image; zero values leave a property as it is. */
+struct vu_amend_opts {
+	int version;			/* qcow2: 2 (compat 0.10) or 3 (1.1) */
+	int lazy_refcounts;		/* 1 on, -1 off */
+	unsigned refcount_bits;		/* 1..64, a power of two */
+	uint64_t size;			/* virtual size: resize (may shrink) */
 };
 
 /* Repairs vu_image_check may make (qemu's BDRV_FIX_*). */
@@ -163,6 +177,24 @@ struct vu_image_driver {
 	int (*discard)(struct vu_image *img, uint64_t off, uint64_t len);
 	int (*truncate)(struct vu_image *img, uint64_t size);
 	int (*flush)(struct vu_image *img);
+	/* Resize with preallocation of a grown area (vu_image_resize). */
+	int (*resize)(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
+		      struct vu_err *e);
+	/*
+	 * Compressed clusters (vu_image_pwrite_compressed). compress_cluster
+	 * is reentrant: it reads only what open fixed (cluster size and
+	 * compression type), so worker threads may call it at once while one
+	 * thread writes. out has room for cluster size - 1 bytes; it returns
+	 * the compressed length, 0 when compressing does not shrink the
+	 * cluster, or -errno. write_compressed stores what it made for the
+	 * cluster at guest offset off (cluster aligned); len 0 means data is
+	 * the cluster itself, to store plain. pwrite_compressed does both.
+	 */
+	ssize_t (*compress_cluster)(const struct vu_image *img, const void *cluster, void *out);
+	int (*write_compressed)(struct vu_image *img, const void *data, size_t len, uint64_t off);
+	int (*pwrite_compressed)(struct vu_image *img, const void *cluster, uint64_t off);
+	/* Changes format options in place (vu_image_amend). */
+	int (*amend)(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
 	/* Consistency check and repair (vu_image_check); NULL: cannot be checked. */
 	int (*check)(struct vu_image *img, unsigned fix, struct vu_check_result *res);
 };
@@ -233,6 +265,46 @@ int vu_image_info(struct vu_image *img, struct vu_info *info);
  */
 int vu_image_check(struct vu_image *img, unsigned fix, struct vu_check_result *res);
 void vu_info_free(struct vu_info *info);
+
+/*
+ * The write half: the image must be open with VU_OPEN_RDWR (-EBADF) and
+ * the driver able to write (-EROFS); ranges lie within img->size (-EINVAL).
+ * 0 or -errno; vu_image_strerror() explains a qcow2 write that failed on
+ * bad metadata. Callers serialise.
+ */
+int vu_image_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off);
+/* Zeros [off, off+len): may_unmap lets the driver free what holds it. */
+int vu_image_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len,
+			   bool may_unmap);
+/* Whole clusters in [off, off+len) are given back; reads then return zeros
+ * (qcow2 v3, raw) or the backing file's data (qcow2 v2). */
+int vu_image_discard(struct vu_image *img, uint64_t off, uint64_t len);
+/* Metadata, then data, made durable (no sync with VU_OPEN_UNSAFE). */
+int vu_image_flush(struct vu_image *img);
+/*
+ * A new virtual size. Growing preallocates the new area as asked; shrinking
+ * drops everything past the new end (the caller asks the user first, as
+ * qemu-img's --shrink). e says why it failed.
+ */
+int vu_image_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
+		    struct vu_err *e);
+/*
+ * A whole guest cluster at off (cluster aligned; the last one zero-padded
+ * to a cluster) written compressed, or plain when compressing does not
+ * shrink it, as qemu does. -ENOTSUP for formats without compression.
+ * vu_image_compress_cluster and vu_image_write_compressed are its two
+ * halves, for callers that compress on worker threads (see the driver).
+ */
+int vu_image_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t off);
+ssize_t vu_image_compress_cluster(const struct vu_image *img, const void *cluster, void *out);
+/* len 0: data is the plain cluster (compress_cluster returned 0). */
+int vu_image_write_compressed(struct vu_image *img, const void *data, size_t len,
+			      uint64_t off);
+/* Changes format options of an image open read/write (qemu-img amend). */
+int vu_image_amend(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
+/* path's directory joined with name, unless name is absolute or path has no
+ * directory: how a backing file name recorded in path is found. malloc'd. */
+char *vu_image_relative_path(const char *path, const char *name);
 /* Bytes the file really occupies (st_blocks * 512), as qemu-img's disk size. */
 int64_t vu_image_actual_size(const struct vu_image *img);
 /* Chain length below img (0 = no backing). */
