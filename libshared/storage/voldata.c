@@ -62,13 +62,13 @@ static const char *const wipe_passes[VU_WIPE_COUNT] = {
 	[VU_WIPE_NNSA] = "R,R,00,V",
 	[VU_WIPE_DOD] = "R,00,ff,V",
 	[VU_WIPE_BSI] = "ff,fe,fd,fb,f7,ef,df,bf,7f",
-	[VU_WIPE_GUTMANN] = "R,R,R,R,55,aa,924924,492492,249249,00,11,22,33,44,55,66,77,88,"
-			    "99,aa,bb,cc,dd,ee,ff,924924,492492,249249,6db6db,b6db6d,db6db6,"
-			    "R,R,R,R",
+	[VU_WIPE_GUTMANN] = ("R,R,R,R,55,aa,924924,492492,249249,00,11,22,33,44,55,66,77,88,"
+			     "99,aa,bb,cc,dd,ee,ff,924924,492492,249249,6db6db,b6db6d,db6db6,"
+			     "R,R,R,R"),
 	[VU_WIPE_SCHNEIER] = "00,ff,R,R,R,R,R",
 	[VU_WIPE_PFITZNER7] = "R,R,R,R,R,R,R",
-	[VU_WIPE_PFITZNER33] = "R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,"
-			       "R,R,R",
+	[VU_WIPE_PFITZNER33] = ("R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,R,"
+				"R,R,R"),
 	[VU_WIPE_RANDOM] = "R",
 };
 
