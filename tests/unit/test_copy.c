@@ -60,7 +60,9 @@ static int rec_finish(struct vu_sink *s)
 	return 0;
 }
 
-static const struct vu_sink_ops rec_ops = { rec_pwrite, rec_zero, rec_finish };
+static const struct vu_sink_ops rec_ops = {
+	.pwrite = rec_pwrite, .zero = rec_zero, .finish = rec_finish,
+};
 
 static void rec_init(struct rec_sink *r, uint64_t size, bool zero_init)
 {
@@ -238,6 +240,49 @@ static void test_sources_are_concatenated(void **state)
 	vu_image_close(&img[1]);
 }
 
+/* -W and -m change how the work is scheduled, never the result. */
+static void test_out_of_order_and_in_flight_keep_the_bytes(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t ext[] = { 0, 3 * MiB, 5 * MiB, 3 * MiB + 5, 12 * MiB, 1 * MiB };
+	struct vu_err e = { 0 };
+	struct vu_image *img;
+	const struct { bool ooo; int in_flight; } runs[] = { { true, 16 }, { false, 1 },
+							       { true, 2 }, { false, 99 } };
+
+	mkraw(f->path[0], 16 * MiB, ext, 3, 0x6b);
+	img = open_raw(f->path[0]);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct vu_copy_opts o = { .min_sparse = VU_COPY_MIN_SPARSE,
+					  .out_of_order = runs[i].ooo,
+					  .in_flight = runs[i].in_flight };
+		struct rec_sink r;
+
+		rec_init(&r, 16 * MiB, true);
+		assert_int_equal(vu_copy(&img, 1, &r.sink, &o, &e), 0);
+		check_equal(f->path[0], &r);
+		free(r.data);
+	}
+	vu_image_close(&img);
+}
+
+static void test_compress_needs_a_compressing_sink(void **state)
+{
+	struct fx *f = *state;
+	struct vu_copy_opts o = { .compress = true };
+	struct vu_err e = { 0 };
+	struct vu_image *img;
+	struct rec_sink r;
+
+	mkraw(f->path[0], 1 * MiB, NULL, 0, 0);
+	img = open_raw(f->path[0]);
+	rec_init(&r, 1 * MiB, true);
+	assert_int_equal(vu_copy(&img, 1, &r.sink, &o, &e), -ENOTSUP);
+	assert_false(r.finished);
+	free(r.data);
+	vu_image_close(&img);
+}
+
 static void test_write_error_stops_the_copy(void **state)
 {
 	struct fx *f = *state;
@@ -334,6 +379,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_min_sparse_zero_writes_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sources_are_concatenated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error_stops_the_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order_and_in_flight_keep_the_bytes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compress_needs_a_compressing_sink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_measure_counts_data_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_block_status_and_pread_bounds, setup, teardown),
 		cmocka_unit_test(test_buf_is_zero),

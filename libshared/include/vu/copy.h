@@ -19,6 +19,10 @@ struct vu_sink;
 struct vu_sink_ops {
 	int (*pwrite)(struct vu_sink *s, const void *buf, size_t len, uint64_t off);
 	int (*zero)(struct vu_sink *s, uint64_t off, uint64_t len);
+	/* A whole cluster compressed (len bytes), or plain (len 0); NULL
+	 * where the sink does not compress. */
+	int (*write_compressed)(struct vu_sink *s, const void *data, size_t len,
+				uint64_t off);
 	int (*finish)(struct vu_sink *s);
 };
 
@@ -28,6 +32,7 @@ struct vu_sink {
 	bool zero_init;
 	bool sync;		/* flush at finish (cache modes other than unsafe) */
 	struct vu_image *img;	/* image sinks */
+	uint64_t cluster_size;	/* what compressed writes cover; 0: no compression */
 };
 
 /*
@@ -44,7 +49,19 @@ struct vu_copy_opts {
 	 * 0 writes everything, fully allocating the destination (qemu-img -S 0). */
 	uint64_t min_sparse;
 	struct vu_progress *progress;	/* or NULL */
+	/* Write whole clusters compressed (-c); the sink must be an image
+	 * whose format compresses. Compression runs on worker threads. */
+	bool compress;
+	int workers;			/* compression threads; 0 = one per core */
+	/* Write buffers in the order they are ready, not the guest's (-W). */
+	bool out_of_order;
+	int in_flight;			/* buffers between reading and writing (-m); 0 = 4 */
+	/* The destination has the source's backing chain as its own backing
+	 * file (-B): only what the top image allocates is copied. */
+	bool top_only;
 };
+
+#define VU_COPY_MAX_IN_FLIGHT 16
 
 /* The default for min_sparse, as qemu-img: 4 KiB. */
 #define VU_COPY_MIN_SPARSE 4096
