@@ -412,7 +412,11 @@ static int qcow2_open(struct vu_image *img, struct vu_err *e)
 		return vu_err_set(e, ENOMEM, NULL);
 	q->prealloc = -1;
 	r = open_steps(img, q, e);
+	img->priv = q;
+	if (r == 0 && (img->flags & VU_OPEN_RDWR))
+		r = qcow2_wr_open(img, e);
 	if (r < 0) {
+		img->priv = NULL;
 		/* image.c does not call close() after a failed open. */
 		qcow2_free(q);
 		free(img->backing_file);
@@ -426,6 +430,7 @@ static int qcow2_open(struct vu_image *img, struct vu_err *e)
 
 static void qcow2_close(struct vu_image *img)
 {
+	qcow2_wr_close(img);
 	qcow2_free(img->priv);
 	img->priv = NULL;
 }
@@ -472,5 +477,16 @@ const struct vu_image_driver vu_drv_qcow2 = {
 	.block_status = qcow2_block_status,
 	.info = qcow2_info,
 	.last_error = qcow2_last_error,
+	.create = qcow2_create,
+	.pwrite = qcow2_pwrite,
+	.pwrite_zeroes = qcow2_pwrite_zeroes,
+	.discard = qcow2_discard,
+	.truncate = qcow2_truncate,
+	.flush = qcow2_flush,
+	.resize = qcow2_resize,
+	.compress_cluster = qcow2_compress_cluster,
+	.write_compressed = qcow2_write_compressed,
+	.pwrite_compressed = qcow2_pwrite_compressed,
+	.amend = qcow2_amend,
 	.check = qcow2_check,
 };

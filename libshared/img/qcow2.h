@@ -100,6 +100,7 @@ struct qcow2_l2_slot {
 	uint64_t offset;	/* host offset of the table; 0 = slot empty */
 	uint64_t last_use;	/* LRU tick */
 	uint8_t *table;		/* cluster_size bytes, allocated on first use */
+	bool dirty;		/* changed by the writer, not yet in the file */
 };
 
 #define QCOW2_L2_CACHE_MAX 64
@@ -124,6 +125,7 @@ struct qcow2_extent {
 };
 
 struct qcow2_decomp;
+struct qcow2_wr;	/* the writer's state (qcow2_alloc.c, qcow2_write.c) */
 
 struct qcow2 {
 	struct qcow2_header h;
@@ -158,6 +160,7 @@ struct qcow2 {
 	uint64_t bitmaps_dir_size;
 	uint64_t bitmaps_dir_offset;
 	char errmsg[128];		/* why the last read failed, for diagnostics */
+	struct qcow2_wr *wr;		/* opened read/write: the writer's state */
 };
 
 /* The read half (qcow2_read.c), also used by the writer. */
@@ -167,6 +170,9 @@ int qcow2_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 void qcow2_decomp_free(struct qcow2_decomp *dc);
 int qcow2_read_file(struct qcow2 *q, int fd, void *buf, size_t len, uint64_t off);
 int qcow2_l2_get(struct vu_image *img, uint64_t l2_offset, const uint8_t **table);
+int qcow2_l2_slot(struct vu_image *img, uint64_t l2_offset, bool fresh,
+		  struct qcow2_l2_slot **out);
+void qcow2_decomp_invalidate(struct qcow2 *q);
 int qcow2_extent(struct vu_image *img, uint64_t off, uint64_t len, bool merge_compressed,
 		 struct qcow2_extent *x);
 /* qcow2_refcount.c: the refcount of a host cluster (by index), and
@@ -186,6 +192,25 @@ int qcow2_bitmaps_read(struct vu_image *img, struct vu_info *info);
 #define QCOW2_FIX_LEAKS VU_CHECK_FIX_LEAKS
 #define QCOW2_FIX_ERRORS VU_CHECK_FIX_ERRORS
 int qcow2_check(struct vu_image *img, unsigned fix, struct vu_check_result *res);
+/* The write half (qcow2_write.c and its neighbours). qcow2_wr_open sets up
+ * q->wr when the image is opened read/write; qcow2_wr_close writes what is
+ * cached and drops it. qcow2_l2_writeback writes one changed L2 table in
+ * the writer's order (the read half calls it before reusing a slot). */
+int qcow2_wr_open(struct vu_image *img, struct vu_err *e);
+void qcow2_wr_close(struct vu_image *img);
+int qcow2_l2_writeback(struct vu_image *img, struct qcow2_l2_slot *s);
+int qcow2_create(int fd, const char *path, const struct vu_create_opts *o, struct vu_err *e);
+int qcow2_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off);
+int qcow2_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len, bool may_unmap);
+int qcow2_discard(struct vu_image *img, uint64_t off, uint64_t len);
+int qcow2_truncate(struct vu_image *img, uint64_t size);
+int qcow2_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
+		 struct vu_err *e);
+int qcow2_flush(struct vu_image *img);
+ssize_t qcow2_compress_cluster(const struct vu_image *img, const void *cluster, void *out);
+int qcow2_write_compressed(struct vu_image *img, const void *data, size_t len, uint64_t off);
+int qcow2_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t off);
+int qcow2_amend(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
 /* Why the last read of img failed ("" if it did not say); for tools' messages. */
 const char *qcow2_last_error(const struct vu_image *img);
 

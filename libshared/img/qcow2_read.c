@@ -155,6 +155,10 @@ static int l2_load(struct vu_image *img, struct qcow2_l2_slot *s, uint64_t l2_of
 	struct qcow2 *q = img->priv;
 	int r;
 
+	/* A table the writer changed goes to the file before its slot is reused. */
+	if (s->dirty && (r = qcow2_l2_writeback(img, s)) < 0)
+		return r;
+
 	if (l2_offset & (q->cluster_size - 1))
 		return corrupt(q, "unaligned l2 table offset");
 	if (!in_file(img, l2_offset, q->cluster_size))
@@ -168,6 +172,46 @@ static int l2_load(struct vu_image *img, struct qcow2_l2_slot *s, uint64_t l2_of
 	if (r < 0)
 		return r;
 	s->offset = l2_offset;
+	return 0;
+}
+
+/*
+ * For the writer: the slot of the L2 table at l2_offset, loaded from the
+ * file, or with fresh a new table of zeros (its cluster holds nothing yet).
+ * The pointer is good until the next call that may use the cache.
+ */
+int qcow2_l2_slot(struct vu_image *img, uint64_t l2_offset, bool fresh,
+		  struct qcow2_l2_slot **out)
+{
+	struct qcow2 *q = img->priv;
+	struct qcow2_l2_slot *s = NULL;
+	int r;
+
+	for (unsigned i = 0; i < q->l2_slots && !s; i++)
+		if (q->l2_cache[i].offset == l2_offset)
+			s = &q->l2_cache[i];
+	if (!s && !fresh) {
+		const uint8_t *t;
+
+		if ((r = qcow2_l2_get(img, l2_offset, &t)) < 0)
+			return r;
+		s = &q->l2_cache[q->l2_last];
+	}
+	if (!s) {
+		s = l2_victim(q);
+		if (s->dirty && (r = qcow2_l2_writeback(img, s)) < 0)
+			return r;
+		if (!s->table && posix_memalign((void **)&s->table, DIRECT_ALIGN, q->cluster_size)) {
+			s->table = NULL;
+			return -ENOMEM;
+		}
+		s->offset = l2_offset;
+	}
+	if (fresh)
+		memset(s->table, 0, q->cluster_size);
+	s->last_use = ++q->l2_tick;
+	q->l2_last = (unsigned)(s - q->l2_cache);
+	*out = s;
 	return 0;
 }
 
@@ -333,6 +377,13 @@ static int decomp_init(struct qcow2 *q)
 	}
 	q->dc = dc;
 	return 0;
+}
+
+/* The writer reused or freed host clusters: a cached cluster may be stale. */
+void qcow2_decomp_invalidate(struct qcow2 *q)
+{
+	if (q->dc)
+		q->dc->out_valid = false;
 }
 
 void qcow2_decomp_free(struct qcow2_decomp *dc)

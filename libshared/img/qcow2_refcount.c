@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "qcow2.h"
+#include "qcow2_wr.h"
 
 /* Entry idx of a refcount block, for every width from 1 to 64 bits. Below
  * a byte, the lowest index sits in the lowest bits. */
@@ -58,7 +58,12 @@ int qcow2_refcount_get(struct vu_image *img, uint64_t cluster, uint64_t *rc)
 	struct qcow2 *q = img->priv;
 	uint64_t per_block = q->cluster_size * 8 >> q->refcount_order;
 	const uint8_t *blk;
-	int r = load_block(img, cluster / per_block, &blk);
+	int r;
+
+	/* A writer's refcounts may be newer in its cache than in the file. */
+	if (q->wr)
+		return qcow2_rc_get(img, cluster, rc);
+	r = load_block(img, cluster / per_block, &blk);
 
 	if (r < 0)
 		return r;
