@@ -3,6 +3,7 @@
  * the volumes, edited with libfdisk and told to the kernel with BLKPG */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/blkpg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,15 +56,36 @@ static int check_label_format(const struct vu_pool *p, struct vu_err *e)
 			  f);
 }
 
+static bool is_image_file(const struct vu_pool *p)
+{
+	struct stat st;
+
+	return stat(p->px.source_device, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * The device the partitions are on: the source, or for an image file the
+ * loop device it is attached to while the pool runs (else the file itself,
+ * which libfdisk edits as well).
+ */
+static void disk_dev(const struct vu_pool *p, char *dev, size_t len)
+{
+	if (is_image_file(p) && st_loop_find(p->px.source_device, dev, len) == 0)
+		return;
+	snprintf(dev, len, "%s", p->px.source_device);
+}
+
 static int open_disk(const struct vu_pool *p, bool rw, struct fdisk_context **cxt,
 		     struct vu_err *e)
 {
+	char dev[PATH_MAX];
 	int r;
 
 	*cxt = fdisk_new_context();
 	if (!*cxt)
 		return vu_err_set(e, ENOMEM, NULL);
-	r = fdisk_assign_device(*cxt, p->px.source_device, !rw);
+	disk_dev(p, dev, sizeof(dev));
+	r = fdisk_assign_device(*cxt, dev, !rw);
 	if (r < 0) {
 		fdisk_unref_context(*cxt);
 		*cxt = NULL;
@@ -191,17 +213,19 @@ static int read_parts(struct fdisk_context *cxt, struct part *parts, size_t *n)
 static int sync_kernel(const struct vu_pool *p, const struct part *parts, size_t n,
 		       struct vu_err *e)
 {
+	char dev[PATH_MAX];
 	struct stat st;
 	int fd, r = 0;
 
-	if (stat(p->px.source_device, &st) < 0 || !S_ISBLK(st.st_mode))
-		return 0;	/* an image file has no partition devices */
+	disk_dev(p, dev, sizeof(dev));
+	if (stat(dev, &st) < 0 || !S_ISBLK(st.st_mode))
+		return 0;	/* a file not attached has no partition devices */
 	if (!vu_caps_have(CAP_SYS_ADMIN))
 		return vu_err_set(e, EPERM, "telling the kernel about partitions needs "
 				  "CAP_SYS_ADMIN");
-	fd = open(p->px.source_device, O_RDONLY | O_CLOEXEC);
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return vu_err_set(e, errno, "%s: %s", p->px.source_device, strerror(errno));
+		return vu_err_set(e, errno, "%s: %s", dev, strerror(errno));
 	for (int pno = 1; pno <= MAX_PARTS; pno++)
 		blkpg(fd, BLKPG_DEL_PARTITION, pno, 0, 0);
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -212,8 +236,7 @@ static int sync_kernel(const struct vu_pool *p, const struct part *parts, size_t
 	}
 	close(fd);
 	if (r < 0)
-		return vu_err_set(e, -r, "cannot add partitions of '%s': %s",
-				  p->px.source_device, strerror(-r));
+		return vu_err_set(e, -r, "cannot add partitions of '%s': %s", dev, strerror(-r));
 	return 0;
 }
 
@@ -251,17 +274,34 @@ static int refresh_parts(const struct vu_pool *p, struct part *parts, size_t *n,
 int st_disk_start(const struct vu_pool *p, struct vu_err *e)
 {
 	struct part parts[MAX_PARTS];
+	char dev[PATH_MAX];
+	bool attached = false;
 	size_t n;
 	int r = check_label_format(p, e);
 
-	return r < 0 ? r : refresh_parts(p, parts, &n, e);
+	/* An image file's partitions need a device: a loop device of its own. */
+	if (r == 0 && is_image_file(p) && st_loop_find(p->px.source_device, dev, sizeof(dev)) < 0) {
+		r = st_loop_attach(p->px.source_device, dev, sizeof(dev), e);
+		attached = r == 0;
+	}
+	if (r == 0)
+		r = refresh_parts(p, parts, &n, e);
+	if (r < 0 && attached)
+		st_loop_detach(dev, NULL);
+	return r;
 }
 
 int st_disk_stop(const struct vu_pool *p, struct vu_err *e)
 {
-	(void)p;
-	(void)e;
-	return 0;	/* partitions stay usable, as libvirt leaves them */
+	char dev[PATH_MAX];
+	int r;
+
+	/* A disk's partitions stay usable, as libvirt leaves them; the loop
+	 * device an image file was given goes, with its partitions. */
+	if (!is_image_file(p) || st_loop_find(p->px.source_device, dev, sizeof(dev)) < 0)
+		return 0;
+	r = sync_kernel(p, NULL, 0, e);
+	return r < 0 ? r : st_loop_detach(dev, e);
 }
 
 int st_disk_delete(const struct vu_pool *p, struct vu_err *e)
@@ -319,7 +359,11 @@ int st_disk_sizes(const struct vu_pool *p, struct vu_pool_info *info, struct vu_
 static struct vu_vol *part_vol(struct vu_pool *p, const struct part *pt)
 {
 	struct vu_vol *v = st_vol_new(p);
-	char *path = fdisk_partname(p->px.source_device, pt->partno + 1);
+	char dev[PATH_MAX];
+	char *path;
+
+	disk_dev(p, dev, sizeof(dev));
+	path = fdisk_partname(dev, pt->partno + 1);
 	const char *base = path ? strrchr(path, '/') : NULL;
 
 	if (!v || !path || !(v->path = strdup(path)) || !(v->key = strdup(path)) ||

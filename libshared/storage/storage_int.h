@@ -60,6 +60,11 @@ int st_disk_vol_create(struct vu_pool *p, const struct vu_volspec *spec, uint64_
 		       struct vu_vol **out, struct vu_err *e);
 int st_disk_vol_delete(const struct vu_vol *v, struct vu_err *e);
 
+/* loopdev.c: the loop device of a disk pool on an image file. */
+int st_loop_find(const char *image, char *dev, size_t len);
+int st_loop_attach(const char *image, char *dev, size_t len, struct vu_err *e);
+int st_loop_detach(const char *dev, struct vu_err *e);
+
 /* "pool type 'X' is not supported" (-ENOTSUP). */
 int st_unsupported(const struct vu_pool *p, struct vu_err *e);
 

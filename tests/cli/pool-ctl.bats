@@ -902,6 +902,48 @@ Allocation:     0.00 B"
 	assert_failure
 }
 
+@test "disk pool on an image file: a loop device while it runs" {
+	need_root "loop devices"
+	truncate -s 64M disk.img
+	pool-ctl -q define-as di disk --source-dev "$PWD/disk.img" --source-format dos --target /dev
+	run pool-ctl start --build di
+	[ "$status" -eq 0 ] || skip "loop devices are not permitted here: $output"
+	loop=$(losetup -j "$PWD/disk.img" | cut -d: -f1)
+	LOOPS+=("$loop")
+	[ -b "$loop" ]
+	run pool-ctl vol-create-as di v1 8M
+	assert_output "Vol ${loop#/dev/}p1 created"
+	[ -b "${loop}p1" ]
+	pool-ctl vol-dumpxml "${loop}p1" | valid storagevol.rng
+	run pool-ctl destroy di
+	assert_output "Pool di destroyed"
+	[ -z "$(losetup -j "$PWD/disk.img")" ]
+	run sfdisk -d disk.img
+	assert_output --partial "label: dos"
+}
+
+@test "the state lock is not held while data moves, and a killed upload changes nothing" {
+	pool-ctl -q vol-create-as default u 1M
+	head -c 1048576 /dev/urandom >"$IMAGES/u"
+	cp "$IMAGES/u" before
+	mkfifo feed
+	pool-ctl vol-upload default u - <feed &
+	pid=$!
+	exec 7>feed
+	echo "half of it" >&7
+	sleep 0.5
+	# The upload waits for data: others may define and create meanwhile.
+	run flock -n "$VIRTUTILS_ROOT/.lock" true
+	assert_success
+	run pool-ctl vol-create-as default other 1M
+	assert_output "Vol other created"
+	kill -9 "$pid"
+	wait "$pid" || true
+	exec 7>&-
+	cmp before "$IMAGES/u"
+	[ -z "$(ls -A "$IMAGES" | grep -v '^u$\|^other$')" ]
+}
+
 # ---- what ships with it ----
 
 @test "the completion offers commands, pools and volumes from the state root" {
