@@ -61,6 +61,7 @@ static size_t drain(int fd, char *buf, size_t cap)
 
 static int spawn(const char *const *argv, int errfd, pid_t *pid)
 {
+	static const char *const sbin[] = { "/usr/sbin", "/sbin", "/usr/bin", "/bin" };
 	posix_spawn_file_actions_t fa;
 	int r;
 
@@ -69,6 +70,13 @@ static int spawn(const char *const *argv, int errfd, pid_t *pid)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, errfd, 2);
 	r = posix_spawnp(pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	/* mkfs and mount live in sbin, which a user's PATH may lack. */
+	for (size_t i = 0; r == ENOENT && i < sizeof(sbin) / sizeof(sbin[0]); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s/%s", sbin[i], argv[0]);
+		r = posix_spawn(pid, path, &fa, NULL, (char *const *)argv, environ);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	return -r;
 }

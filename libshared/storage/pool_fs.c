@@ -72,11 +72,13 @@ static int mkfs(const struct vu_pool *p, struct vu_err *e)
 {
 	const char *type = fs_type(p) ? fs_type(p) : "ext4";
 	const char *argv[8];
+	char prog[32];
 	int n = 0;
 
-	argv[n++] = "mkfs";
-	argv[n++] = "-t";
-	argv[n++] = type;
+	/* mkfs.TYPE itself: the mkfs wrapper would look for it in a PATH
+	 * that may lack sbin. */
+	snprintf(prog, sizeof(prog), "mkfs.%s", type);
+	argv[n++] = prog;
 	/* Forced: the caller asked to overwrite, or saw nothing to lose. */
 	if (strncmp(type, "ext", 3) == 0)
 		argv[n++] = "-F";
