@@ -70,14 +70,15 @@ static int probe_fs(const char *dev, char *type, size_t len, struct vu_err *e)
 
 static int mkfs(const struct vu_pool *p, struct vu_err *e)
 {
-	const char *type = fs_type(p) ? fs_type(p) : "ext4";
+	const char *chosen = fs_type(p);
+	const char *type = chosen ? chosen : "ext4";
 	const char *argv[8];
-	char prog[32];
+	char prog[32] = "mkfs.";
 	int n = 0;
 
 	/* mkfs.TYPE itself: the mkfs wrapper would look for it in a PATH
 	 * that may lack sbin. */
-	snprintf(prog, sizeof(prog), "mkfs.%s", type);
+	strncat(prog, type, sizeof(prog) - strlen(prog) - 1);
 	argv[n++] = prog;
 	/* Forced: the caller asked to overwrite, or saw nothing to lose. */
 	if (strncmp(type, "ext", 3) == 0)
