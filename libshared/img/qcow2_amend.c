@@ -36,22 +36,22 @@ static void snaps_free(struct snaps *t)
 static int parse_snap(struct vu_image *img, struct snaps *t, uint64_t avail, struct snap *sn)
 {
 	const uint8_t *p = t->raw + t->len;
-	uint64_t size;
+	uint64_t need;
 
-	if (avail - t->len < SNAPSHOT_FIXED)
+	if (t->len > avail || avail - t->len < SNAPSHOT_FIXED)
 		return -EINVAL;
 	sn->extra = qcow2_get_be(p + 36, 4);
-	size = (SNAPSHOT_FIXED + sn->extra + qcow2_get_be(p + 12, 2) + qcow2_get_be(p + 14, 2) + 7) &
-	       ~7ull;
-	if (size > avail - t->len || sn->extra > 1024)
+	need = SNAPSHOT_FIXED + sn->extra + qcow2_get_be(p + 12, 2) + qcow2_get_be(p + 14, 2);
+	/* The last entry's padding may lie past the end of the file. */
+	if (need > avail - t->len || sn->extra > 1024)
 		return -EINVAL;
 	sn->l1_offset = qcow2_get_be(p, 8);
 	sn->l1_size = (uint32_t)qcow2_get_be(p + 8, 4);
 	sn->vm_state_size = sn->extra >= 8 ? qcow2_get_be(p + 40, 8) : qcow2_get_be(p + 32, 4);
 	sn->disk_size = sn->extra >= 16 ? qcow2_get_be(p + 48, 8) : img->size;
 	sn->pos = t->len;
-	sn->len = size;
-	t->len += size;
+	sn->len = (need + 7) & ~7ull;
+	t->len += sn->len;
 	return 0;
 }
 

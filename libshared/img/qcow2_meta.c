@@ -34,16 +34,21 @@ static int read_table(struct vu_image *img, uint64_t off, uint64_t len, uint64_t
 /* One snapshot entry at p (avail bytes left); returns its padded size or <0. */
 static long parse_snapshot(const uint8_t *p, uint64_t avail, struct vu_snapshot *sn)
 {
-	uint64_t extra, idlen, namelen, size;
+	uint64_t extra, idlen, namelen, need, size;
 
 	if (avail < SNAPSHOT_FIXED)
 		return -EINVAL;
 	idlen = qcow2_get_be(p + 12, 2);
 	namelen = qcow2_get_be(p + 14, 2);
 	extra = qcow2_get_be(p + 36, 4);
-	size = (SNAPSHOT_FIXED + extra + idlen + namelen + 7) & ~7ull;
-	if (extra > 1024 || size > avail)
+	need = SNAPSHOT_FIXED + extra + idlen + namelen;
+	if (extra > 1024 || need > avail)
 		return -EINVAL;
+	/* qemu writes the table without the last entry's padding: at the
+	 * end of the file, that padding is not there. */
+	size = (need + 7) & ~7ull;
+	if (size > avail)
+		size = avail;
 	sn->date_sec = (uint32_t)qcow2_get_be(p + 16, 4);
 	sn->date_nsec = (uint32_t)qcow2_get_be(p + 20, 4);
 	sn->vm_clock_nsec = qcow2_get_be(p + 24, 8);
