@@ -219,6 +219,7 @@ struct copy_job {
 	unsigned flags;
 	const struct vu_show_progress *prog;
 	const char *dst_dir;	/* the new volume's directory */
+	unsigned wflags;	/* VU_OPEN_RDWR, and UNSAFE for a file not linked yet */
 };
 
 /* The source's file, opened as volumes are: relative to its pool
@@ -253,7 +254,7 @@ static int copy_bytes(struct copy_job *j, int srcfd, struct vu_err *e)
 	int r = vu_image_open_fd(&src, srcfd, j->src->path, "raw", 0, e);
 
 	if (r == 0)
-		r = vu_image_open_fd(&dst, j->fd, j->path, "raw", VU_OPEN_RDWR, e);
+		r = vu_image_open_fd(&dst, j->fd, j->path, "raw", j->wflags, e);
 	if (r == 0 && (r = vu_sink_image_init(&sink, dst, src->size, true, true)) < 0)
 		vu_err_set(e, -r, "%s", strerror(-r));
 	if (r == 0)
@@ -279,7 +280,7 @@ static int copy_convert(struct copy_job *j, int srcfd, struct vu_err *e)
 	if (r == 0)
 		r = vu_image_open_fd(&src, srcfd, j->src->path, j->src_fmt, 0, e);
 	if (r == 0)
-		r = vu_image_open_fd(&dst, j->fd, j->path, j->fmt, VU_OPEN_RDWR, e);
+		r = vu_image_open_fd(&dst, j->fd, j->path, j->fmt, j->wflags, e);
 	if (r == 0 && (r = vu_sink_image_init(&sink, dst, j->size, true, true)) < 0)
 		vu_err_set(e, -r, "format '%s' cannot be written: %s", j->fmt, strerror(-r));
 	if (r == 0)
@@ -311,18 +312,13 @@ static bool backing_stays_valid(const struct copy_job *j, int srcfd)
 static int grow(struct copy_job *j, struct vu_err *e)
 {
 	struct vu_image *img;
-	int r = vu_image_open_fd(&img, j->fd, j->path, j->fmt, VU_OPEN_RDWR, e);
+	int r = vu_image_open_fd(&img, j->fd, j->path, j->fmt, j->wflags, e);
 
-	if (r < 0 || img->size >= j->size) {
-		vu_image_close(&img);
-		return r;
+	if (r == 0 && img->size < j->size) {
+		r = vu_image_resize(img, j->size, VU_PREALLOC_OFF, e);
+		if (r == 0 && (r = vu_image_flush(img)) < 0)
+			vu_err_set(e, -r, "%s", strerror(-r));
 	}
-	r = img->drv->truncate ? img->drv->truncate(img, j->size) : -ENOTSUP;
-	if (r == 0 && img->drv->flush)
-		r = img->drv->flush(img);
-	if (r < 0)
-		vu_err_set(e, -r, "cannot grow to %llu bytes: %s", (unsigned long long)j->size,
-			   strerror(-r));
 	vu_image_close(&img);
 	return r;
 }
@@ -384,6 +380,9 @@ static int file_create(struct copy_job *j, struct vu_pool *p, struct vu_vol **ou
 		vu_err_set(e, -r, "%s", strerror(-r));
 	if (r == 0) {
 		j->fd = a.fd;
+		/* Nobody sees the file before it is complete, and the commit
+		 * flushes it: no flush on the way, as qemu's cache=unsafe. */
+		j->wflags = VU_OPEN_RDWR | VU_OPEN_UNSAFE;
 		r = fill(j, e);
 		if (r < 0)
 			vu_atomic_abort(&a);
@@ -409,6 +408,7 @@ static int disk_fill(struct copy_job *j, struct vu_vol *v, struct vu_err *e)
 	j->fd = fd;
 	j->path = v->path;
 	j->fmt = "raw";
+	j->wflags = VU_OPEN_RDWR;
 	r = copy_volume(j, e);
 	close(fd);
 	return r;

@@ -15,6 +15,8 @@
 #include "storage_int.h"
 
 #define XFER_BUF (1u << 20)
+/* A file nobody sees before its commit flushes it: no flush on the way. */
+#define UNSEEN (VU_OPEN_RDWR | VU_OPEN_UNSAFE)
 
 /* Opens the volume's file or device for reading or writing. */
 static int vol_open(const struct vu_vol *v, int flags, struct vu_err *e)
@@ -229,9 +231,9 @@ int vu_vol_wipe(struct vu_storage *s, const struct vu_vol *v, enum vu_wipe_alg a
 	/* Zeros over a sparse file: punching keeps it sparse (as libvirt). */
 	if (r == 0 && alg == VU_WIPE_ZERO && v->type == VU_VOL_FILE &&
 	    v->allocation < v->physical) {
-		r = img->drv->pwrite_zeroes(img, 0, img->size, true);
+		r = vu_image_pwrite_zeroes(img, 0, img->size, true);
 		if (r == 0)
-			r = img->drv->flush(img);
+			r = vu_image_flush(img);
 		if (r < 0)
 			vu_err_set(e, -r, "%s", strerror(-r));
 	} else if (r == 0) {
@@ -283,24 +285,25 @@ static int check_space(const struct vu_vol *v, uint64_t size, struct vu_err *e)
 
 static int do_resize(const struct vu_vol *v, uint64_t size, unsigned flags, struct vu_err *e)
 {
+	/* Only grown space is allocated; a shrink allocates nothing. */
+	enum vu_prealloc pre = (flags & VU_VOL_RESIZE_ALLOCATE) && size > v->capacity ?
+			       VU_PREALLOC_FALLOC : VU_PREALLOC_OFF;
 	int fd = vol_open(v, O_RDWR, e), r;
 	struct vu_image *img = NULL;
 
 	if (fd < 0)
 		return fd;
 	r = vu_image_open_fd(&img, fd, v->path, v->format, VU_OPEN_RDWR, e);
-	if (r == 0 && !img->drv->truncate)
-		r = vu_err_set(e, ENOTSUP, "format '%s' cannot be resized", v->format);
-	if (r == 0 && (r = img->drv->truncate(img, size)) < 0)
-		vu_err_set(e, -r, "cannot resize to %llu bytes: %s", (unsigned long long)size,
-			   strerror(-r));
-	if (r == 0 && (flags & VU_VOL_RESIZE_ALLOCATE) && size > v->capacity &&
-	    (r = -posix_fallocate(fd, (off_t)v->capacity, (off_t)(size - v->capacity))) < 0)
-		vu_err_set(e, -r, "cannot allocate: %s", strerror(-r));
-	if (r == 0 && img->drv->flush && (r = img->drv->flush(img)) < 0)
+	close(fd);
+	if (r == 0 && (r = vu_image_resize(img, size, pre, e)) < 0) {
+		char why[sizeof(e->msg)];
+
+		snprintf(why, sizeof(why), "%s", vu_err_str(e));
+		vu_err_set(e, -r, "cannot resize to %llu bytes: %s", (unsigned long long)size, why);
+	}
+	if (r == 0 && (r = vu_image_flush(img)) < 0)
 		vu_err_set(e, -r, "%s", strerror(-r));
 	vu_image_close(&img);
-	close(fd);
 	return r;
 }
 
@@ -443,7 +446,7 @@ static int copy_current(const struct vu_vol *v, int volfd, int newfd, struct vu_
 		return 0;
 	r = vu_image_open_fd(&src, volfd, v->path, "raw", 0, e);
 	if (r == 0)
-		r = vu_image_open_fd(&dst, newfd, v->path, "raw", VU_OPEN_RDWR, e);
+		r = vu_image_open_fd(&dst, newfd, v->path, "raw", UNSEEN, e);
 	if (r == 0 && (r = vu_sink_image_init(&sink, dst, src->size, true, false)) < 0)
 		vu_err_set(e, -r, "%s", strerror(-r));
 	if (r == 0)
@@ -482,7 +485,7 @@ static int upload_file_vol(struct vu_storage *s, const struct vu_vol *v, int fd,
 	if (r == 0)
 		r = copy_current(v, volfd, a.fd, e);
 	if (r == 0)
-		r = vu_image_open_fd(&dst, a.fd, v->path, "raw", VU_OPEN_RDWR, e);
+		r = vu_image_open_fd(&dst, a.fd, v->path, "raw", UNSEEN, e);
 	if (r == 0)
 		r = upload_into(dst, fd, x, e);
 	vu_image_close(&dst);
