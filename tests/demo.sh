@@ -27,6 +27,20 @@ step "$bin/img-convert" compare template.qcow2 disk.raw
 step du -h --apparent-size disk.raw
 step du -h disk.raw
 echo
+echo "== storage pools: the default pool is this root's images/, another beside it"
+step "$bin/pool-ctl" list --all --details
+step "$bin/pool-ctl" vol-list default --details
+step "$bin/pool-ctl" define-as demo dir - - - - "$root/pool"
+step "$bin/pool-ctl" start --build demo
+step "$bin/pool-ctl" vol-create-as demo blank 64M
+step "$bin/pool-ctl" vol-create-as demo disk 1G --allocation 0
+step "$bin/pool-ctl" -p vol-upload --sparse demo disk disk.raw
+step "$bin/pool-ctl" vol-create-as demo web1 1G --format qcow2 \
+	--backing-vol "$root/images/template.qcow2" --backing-vol-format qcow2
+step "$bin/pool-ctl" vol-list demo --details
+step "$bin/pool-ctl" vol-dumpxml demo web1
+step "$bin/pool-ctl" info demo
+echo
 echo "== KSM on this host, read only: what ksm-tune sees and would decide"
 if [ -d /sys/kernel/mm/ksm ]; then
 	step "$bin/ksm-tune" status
