@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* image_write.c - the write half of struct vu_image: checks shared by every driver */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vu/image.h"
 
@@ -115,4 +117,71 @@ int vu_image_amend(struct vu_image *img, const struct vu_amend_opts *o, struct v
 				  : "Format driver '%s' does not support option amendment",
 				  img->drv->name);
 	return img->drv->amend(img, o, e);
+}
+
+/* The new names, copied, with the path a backing file is opened by. */
+struct backing_names {
+	char *file, *fmt, *path;
+};
+
+static void names_free(struct backing_names *n)
+{
+	free(n->file);
+	free(n->fmt);
+	free(n->path);
+}
+
+static int names_dup(const struct vu_image *img, const char *file, const char *fmt,
+		     struct backing_names *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (!file)
+		return 0;
+	if (!(n->file = strdup(file)) || (fmt && !(n->fmt = strdup(fmt))) ||
+	    !(n->path = vu_image_relative_path(img->filename, file))) {
+		names_free(n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The driver writes the names from img: they are swapped in first and
+ * swapped back when it fails, so img always says what the file says. */
+int vu_image_set_backing(struct vu_image *img, const char *file, const char *fmt,
+			 struct vu_err *e)
+{
+	int r = writable(img, img->drv->set_backing != NULL);
+	struct backing_names n, old = { img->backing_file, img->backing_fmt, img->backing_path };
+
+	if (r < 0)
+		return r == -EBADF ? vu_err_set(e, EBADF, "image not open for writing")
+				   : vu_err_set(e, ENOTSUP, NULL);
+	if (file && !file[0])
+		file = NULL;
+	if (fmt && !file)
+		return vu_err_set(e, EINVAL, "Backing format cannot be used without backing file");
+	if (names_dup(img, file, fmt, &n) < 0)
+		return vu_err_set(e, ENOMEM, NULL);
+	img->backing_file = n.file;
+	img->backing_fmt = n.fmt;
+	if ((r = img->drv->set_backing(img, e)) < 0) {
+		img->backing_file = old.file;
+		img->backing_fmt = old.fmt;
+		names_free(&n);
+		return r;
+	}
+	img->backing_path = n.path;
+	names_free(&old);
+	vu_image_close(&img->backing);
+	return 0;
+}
+
+int vu_image_make_empty(struct vu_image *img, struct vu_err *e)
+{
+	int r = writable(img, img->drv->make_empty != NULL);
+
+	if (r < 0)
+		return r == -EBADF ? vu_err_set(e, EBADF, "image not open for writing")
+				   : vu_err_set(e, ENOTSUP, NULL);
+	return img->drv->make_empty(img, e);
 }

@@ -489,4 +489,6 @@ const struct vu_image_driver vu_drv_qcow2 = {
 	.pwrite_compressed = qcow2_pwrite_compressed,
 	.amend = qcow2_amend,
 	.check = qcow2_check,
+	.set_backing = qcow2_set_backing,
+	.make_empty = qcow2_make_empty,
 };

@@ -211,6 +211,9 @@ ssize_t qcow2_compress_cluster(const struct vu_image *img, const void *cluster, 
 int qcow2_write_compressed(struct vu_image *img, const void *data, size_t len, uint64_t off);
 int qcow2_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t off);
 int qcow2_amend(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
+/* qcow2_backing.c: the backing file names rewritten, and the image emptied. */
+int qcow2_set_backing(struct vu_image *img, struct vu_err *e);
+int qcow2_make_empty(struct vu_image *img, struct vu_err *e);
 /* Why the last read of img failed ("" if it did not say); for tools' messages. */
 const char *qcow2_last_error(const struct vu_image *img);
 

@@ -232,8 +232,7 @@ static int grow(struct vu_image *img, uint64_t size, enum vu_prealloc mode)
 	return qcow2_sync(img);
 }
 
-/* Every cluster of L2 table t at or after guest cluster first goes. */
-static int drop_table_part(struct vu_image *img, uint64_t t, uint64_t first)
+int qcow2_l2_drop(struct vu_image *img, uint64_t t, uint64_t first)
 {
 	struct qcow2 *q = img->priv;
 	uint64_t per = 1ull << q->l2_bits, start = t * per, l2 = q->l1[t] & QCOW2_L1_OFFSET_MASK;
@@ -258,8 +257,7 @@ static int drop_table_part(struct vu_image *img, uint64_t t, uint64_t first)
 	return qcow2_free_later(img, l2, q->cluster_size);
 }
 
-/* The file ends after the last cluster still counted. */
-static int trim_file(struct vu_image *img)
+int qcow2_trim_file(struct vu_image *img)
 {
 	struct qcow2 *q = img->priv;
 	uint64_t end;
@@ -290,12 +288,12 @@ static int shrink(struct vu_image *img, uint64_t size)
 	if ((r = qcow2_header_update(img, 24, 32)) < 0 || (r = qcow2_sync(img)) < 0)
 		return r;
 	for (uint64_t t = first / per; t < q->l1_size; t++)
-		if ((r = drop_table_part(img, t, first)) < 0)
+		if ((r = qcow2_l2_drop(img, t, first)) < 0)
 			return r;
 	if ((r = qcow2_meta_flush(img, true)) < 0 || (r = qcow2_rc_shrink(img)) < 0 ||
 	    (r = qcow2_meta_flush(img, true)) < 0)
 		return r;
-	return trim_file(img);
+	return qcow2_trim_file(img);
 }
 
 int qcow2_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,

@@ -126,6 +126,13 @@ int qcow2_entry_release(struct vu_image *img, uint64_t entry);
 /* qcow2_resize.c */
 int qcow2_l1_grow(struct vu_image *img, uint64_t entries);
 int qcow2_prealloc(struct vu_image *img, uint64_t from, uint64_t to, enum vu_prealloc mode);
+/* Every cluster of L2 table t from guest cluster first on becomes
+ * unallocated; from the table's first cluster, the table goes too (its
+ * L1 entry cleared, the table and what it pointed at freed at the next
+ * flush). */
+int qcow2_l2_drop(struct vu_image *img, uint64_t t, uint64_t first);
+/* The file ends after the last cluster still counted. */
+int qcow2_trim_file(struct vu_image *img);
 
 /* qcow2_create.c: the header cluster as qemu writes it (h's header length
  * and backing name fields are set); -ENOSPC when it does not fit. */

@@ -197,6 +197,13 @@ struct vu_image_driver {
 	int (*amend)(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
 	/* Consistency check and repair (vu_image_check); NULL: cannot be checked. */
 	int (*check)(struct vu_image *img, unsigned fix, struct vu_check_result *res);
+	/* Records img->backing_file and img->backing_fmt, which
+	 * vu_image_set_backing has just changed, in the image's metadata, in
+	 * one write that takes effect whole. NULL: the format has none. */
+	int (*set_backing)(struct vu_image *img, struct vu_err *e);
+	/* Makes every cluster of this layer unallocated, so that the image
+	 * reads as its backing file (vu_image_make_empty). */
+	int (*make_empty)(struct vu_image *img, struct vu_err *e);
 };
 
 struct vu_image {
@@ -302,6 +309,30 @@ int vu_image_write_compressed(struct vu_image *img, const void *data, size_t len
 			      uint64_t off);
 /* Changes format options of an image open read/write (qemu-img amend). */
 int vu_image_amend(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
+/*
+ * Rewrites the backing file name (file) and format (fmt) the image records,
+ * in place and crash-safely: the metadata written before is made durable
+ * first, and the new names replace the old ones in one write. file NULL or
+ * "" removes the backing file (fmt must then be NULL). Data is not copied:
+ * the caller makes the new chain read as the old one first (a safe rebase)
+ * or knows that it does (-u). On success img->backing_file, backing_fmt and
+ * backing_path name the new file and the old chain (img->backing) is
+ * closed: until the image is reopened, ranges it does not allocate read as
+ * zeros and partial-cluster writes over them fail. -ENOTSUP with an empty
+ * message where the format has no backing files (raw), as qemu's words
+ * "Operation not supported"; -ENOSPC when the names do not fit in the
+ * header. 0 or -errno with e filled.
+ */
+int vu_image_set_backing(struct vu_image *img, const char *file, const char *fmt,
+			 struct vu_err *e);
+/*
+ * Makes every cluster the image itself allocates unallocated again, and
+ * frees what held them, so that it reads as its backing file (qemu's
+ * bdrv_make_empty, what qemu-img commit does to the image it committed).
+ * Crash-safe: tables stop pointing at clusters before the clusters are
+ * freed. -ENOTSUP where the format cannot (raw). 0 or -errno with e filled.
+ */
+int vu_image_make_empty(struct vu_image *img, struct vu_err *e);
 /* path's directory joined with name, unless name is absolute or path has no
  * directory: how a backing file name recorded in path is found. malloc'd. */
 char *vu_image_relative_path(const char *path, const char *name);
