@@ -31,6 +31,9 @@ noreturn void ic_cmd_usage(const char *cmd);	/* exits 0 */
 struct vu_image *ic_open_or_die(const char *path, const char *fmt, unsigned flags);
 /* Parses -t / -T values; false if unknown. sync: flush at end; direct: O_DIRECT */
 bool ic_parse_cache(const char *mode, bool *sync, bool *direct);
+/* A -t / -T value as open flags (VU_OPEN_UNSAFE, VU_OPEN_DIRECT); a bad
+ * one is a usage error naming opt. */
+unsigned ic_cache_flags(const char *opt, const char *mode);
 /* Common getopt error exits: unknown option or missing argument. */
 noreturn void ic_bad_option(void);
 
@@ -40,5 +43,7 @@ int cmd_check(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_create(int argc, char **argv);
+int cmd_rebase(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
 
 #endif

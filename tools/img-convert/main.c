@@ -24,6 +24,11 @@ static const struct ic_cmd cmds[] = {
 	{ "compare", cmd_compare, "compare [-f FMT] [-F FMT] [-s] [-p] [-q] A B" },
 	{ "create", cmd_create,
 	  "create [-f FMT] [-o preallocation=off|falloc|full] [-q] FILE SIZE" },
+	{ "rebase", cmd_rebase,
+	  "rebase [-f FMT] [-t CACHE] [-T CACHE] [-p] [-q] [-u] -b BACKING [-F FMT]\n"
+	  "                FILE" },
+	{ "commit", cmd_commit,
+	  "commit [-f FMT] [-t CACHE] [-b BASE] [-d] [-p] [-q] FILE" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -99,6 +104,15 @@ bool ic_parse_cache(const char *mode, bool *sync, bool *direct)
 		}
 	}
 	return false;
+}
+
+unsigned ic_cache_flags(const char *opt, const char *mode)
+{
+	bool sync, direct;
+
+	if (!ic_parse_cache(mode, &sync, &direct))
+		vu_usage_err(IC_FAIL, "%s: invalid cache mode '%s'", opt, mode);
+	return (sync ? 0 : VU_OPEN_UNSAFE) | (direct ? VU_OPEN_DIRECT : 0);
 }
 
 struct vu_image *ic_open_or_die(const char *path, const char *fmt, unsigned flags)
