@@ -61,7 +61,7 @@ tools() {
 		complete_line 'img-convert co'
 		complete_line 'img-convert convert -O '"
 	assert_success
-	assert_line --index 0 "convert compare"
+	assert_line --index 0 "convert compare commit"
 	assert_line --index 1 "raw qcow2"
 }
 
