@@ -145,6 +145,8 @@ static int describe_image(struct vu_vol *v, int fd)
 	}
 	v->format = strdup(img->drv->name);
 	v->capacity = img->size;
+	if (vu_image_actual_size(img) >= 0)
+		v->allocation = (uint64_t)vu_image_actual_size(img);
 	if (img->backing_path) {
 		v->backing_path = strdup(img->backing_path);
 		v->backing_format = backing_format(img);
@@ -177,7 +179,8 @@ int st_file_vol_load(struct vu_pool *p, int dirfd, const char *name, struct vu_v
 	if (r == 0 && describe_image(v, fd) < 0)
 		r = vu_err_set(e, ENOMEM, NULL);
 	close(fd);
-	v->allocation = (uint64_t)v->st.st_blocks * 512;
+	if (!v->allocation)	/* no driver took the file: what it occupies */
+		v->allocation = (uint64_t)v->st.st_blocks * 512;
 	v->physical = (uint64_t)v->st.st_size;
 	if (r < 0)
 		vu_vol_free(&v);
@@ -267,18 +270,48 @@ int vu_vol_list(struct vu_storage *s, struct vu_pool *p, struct vu_vol ***out, s
 
 static char *canonical_path(const char *ref);
 
+/*
+ * dir and fs pools: a file volume's key is its path, so a name, or a path
+ * whose canonical directory is the pool's, names the one file to read;
+ * the others are not opened.
+ */
+static int find_file(struct vu_pool *p, const char *ref, const char *canon,
+		     struct vu_vol **out)
+{
+	char real[PATH_MAX];
+	const char *name = NULL, *slash = canon ? strrchr(canon, '/') : NULL;
+	struct vu_err ignore = { 0 };
+	int dirfd;
+
+	if (vu_name_check(ref) == 0)
+		name = ref;
+	else if (slash && realpath(p->px.target, real) &&
+		 (size_t)(slash - canon) == strlen(real) &&
+		 strncmp(canon, real, strlen(real)) == 0)
+		name = slash + 1;
+	if (!name || (dirfd = st_pool_dirfd(p, &ignore)) < 0)
+		return 0;
+	st_file_vol_load(p, dirfd, name, out, &ignore);
+	close(dirfd);
+	return 0;
+}
+
 /* The volume in p with this name, key or path (compared canonical). */
 static int find_in_pool(struct vu_storage *s, struct vu_pool *p, const char *ref,
 			const char *canon, struct vu_vol **out, struct vu_err *e)
 {
 	struct vu_vol **vols;
 	size_t n;
-	int r = vu_vol_list(s, p, &vols, &n, e);
+	int r;
 
 	*out = NULL;
+	if (p->type == VU_POOL_DIR || p->type == VU_POOL_FS) {
+		r = st_need_active(p, e);
+		return r < 0 ? r : find_file(p, ref, canon, out);
+	}
+	r = vu_vol_list(s, p, &vols, &n, e);
 	for (size_t i = 0; r == 0 && i < n && !*out; i++) {
 		struct vu_vol *v = vols[i];
-
 		char *vc = canon ? canonical_path(v->path) : NULL;
 
 		if (strcmp(v->name, ref) == 0 || strcmp(v->key, ref) == 0 ||
