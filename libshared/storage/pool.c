@@ -179,6 +179,9 @@ static int prepare_def(struct vu_storage *s, xmlDocPtr doc, const struct vu_pool
 	*copy = xmlCopyDoc(doc, 1);
 	if (!*copy)
 		return vu_err_set(e, ENOMEM, NULL);
+	/* A dumpxml of a running pool carries its sizes: they are not part of
+	 * a definition (libvirt ignores them too). */
+	vu_poolxml_drop_sizing(*copy);
 	r = vu_poolxml_read(*copy, px, e);
 	if (r == 0 && px->uuid && old && strcmp(px->uuid, old->uuid) != 0)
 		r = vu_err_set(e, EEXIST, "pool '%s' already exists with uuid %s", px->name,

@@ -167,6 +167,12 @@ vol_matches_qemu() {
 	pool-ctl dumpxml p1 | valid storagepool.rng
 	run pool-ctl dumpxml --inactive p1
 	refute_output --partial "<capacity"
+	# A running pool's dump defines it again, without the sizes.
+	pool-ctl dumpxml p1 >dump.xml
+	run pool-ctl define dump.xml
+	assert_output "Pool p1 defined from dump.xml"
+	run pool-ctl dumpxml --inactive p1
+	refute_output --partial "<capacity"
 }
 
 @test "invalid XML is refused with line and column, and the old definition stays" {
