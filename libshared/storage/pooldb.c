@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "vu/file.h"
@@ -186,9 +187,10 @@ static int scan_dir(const char *dir, char ***names, size_t *n)
 	return r;
 }
 
+/* virsh sorts names without regard to case. */
 static int cmp_names(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
 }
 
 int st_pool_names(struct vu_storage *s, char ***names, size_t *n, struct vu_err *e)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -188,9 +189,11 @@ int st_file_vol_load(struct vu_pool *p, int dirfd, const char *name, struct vu_v
 	return r;
 }
 
+/* virsh sorts names without regard to case. */
 static int cmp_vols(const void *a, const void *b)
 {
-	return strcmp((*(struct vu_vol *const *)a)->name, (*(struct vu_vol *const *)b)->name);
+	return strcasecmp((*(struct vu_vol *const *)a)->name,
+			  (*(struct vu_vol *const *)b)->name);
 }
 
 /* Regular files with volume names; symlinks, directories, FIFOs and our

@@ -246,15 +246,17 @@ static void test_list_lookup(void **state)
 	size_t n;
 
 	vu_vol_free((struct vu_vol *[]){ create(f, "b", MiB, NULL) });
+	vu_vol_free((struct vu_vol *[]){ create(f, "C", MiB, NULL) });
 	v = create(f, "a", MiB, NULL);
 	snprintf(link, sizeof(link), "%s/evil", f->images);
 	assert_int_equal(symlink("/etc/passwd", link), 0);
 	snprintf(path, sizeof(path), "%s/.hidden", f->images);
 	close(open(path, O_CREAT | O_WRONLY, 0600));
 	assert_int_equal(vu_vol_list(&f->s, f->pool, &vols, &n, &e), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_string_equal(vols[0]->name, "a");
 	assert_string_equal(vols[1]->name, "b");
+	assert_string_equal(vols[2]->name, "C");	/* as virsh: case aside */
 	vu_vol_list_free(&vols, n);
 	vu_vol_free(&v);
 
