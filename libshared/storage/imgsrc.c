@@ -121,7 +121,8 @@ int st_pattern_image(struct vu_image **out, uint64_t size, const uint8_t *pat, i
 		return -ENOMEM;
 	pt->len = len;
 	pt->zeros = zeros;
-	memcpy(pt->pat, pat, (size_t)len);
+	if (len > 0)
+		memcpy(pt->pat, pat, (size_t)len);
 	if (len == 0 && getrandom(pt->s, sizeof(pt->s), 0) != (ssize_t)sizeof(pt->s)) {
 		free(pt);
 		return -EIO;

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_storage_io.c - libshared/storage's helpers: the programs it runs,
+ * the mount table, pattern and window images, and descriptor sinks */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+/* The private helpers under test. */
+#include "../../libshared/storage/storage_int.h"
+
+static void test_run(void **state)
+{
+	const char *ok[] = { "true", NULL };
+	const char *quiet[] = { "false", NULL };
+	const char *talk[] = { "sh", "-c", "echo first >&2; echo; echo 'the reason  ' >&2; exit 3",
+			       NULL };
+	const char *missing[] = { "no-such-program-here", NULL };
+	struct vu_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(st_run(ok, &e), 0);
+	assert_int_equal(st_run(quiet, &e), -EIO);
+	assert_string_equal(e.msg, "false failed");
+	assert_int_equal(st_run(talk, &e), -EIO);
+	assert_string_equal(e.msg, "sh failed: the reason");
+	assert_int_equal(st_run(missing, &e), -ENOENT);
+	assert_string_equal(e.msg, "cannot run no-such-program-here: No such file or directory");
+}
+
+static void test_mounted(void **state)
+{
+	char dir[] = "/tmp/test_storage_io.XXXXXX";
+
+	(void)state;
+	assert_int_equal(st_fs_mounted("/"), 1);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(st_fs_mounted(dir), 0);
+	assert_int_equal(st_fs_mounted("/nonexistent/dir"), 0);
+	rmdir(dir);
+}
+
+static void test_loop_find(void **state)
+{
+	char path[] = "/tmp/test_storage_io.XXXXXX", dev[64];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(st_loop_find(path, dev, sizeof(dev)), -ENOENT);
+	assert_int_equal(st_loop_find("/nonexistent", dev, sizeof(dev)), -ENOENT);
+	unlink(path);
+}
+
+static void test_pattern(void **state)
+{
+	const uint8_t three[] = { 0x92, 0x49, 0x24 };
+	struct vu_image *img;
+	struct vu_bstat bs;
+	uint8_t buf[8], other[64], rnd[64];
+
+	(void)state;
+	assert_int_equal(st_pattern_image(&img, 100, three, 3, false), 0);
+	assert_int_equal(img->size, 100);
+	assert_int_equal(vu_image_pread(img, buf, 4, 1), 0);
+	assert_memory_equal(buf, ((uint8_t[]){ 0x49, 0x24, 0x92, 0x49 }), 4);
+	assert_int_equal(vu_image_block_status(img, 0, 100, &bs), 0);
+	assert_int_equal(bs.len, 100);
+	assert_true(bs.flags & VU_BS_DATA);
+	vu_image_close(&img);
+	assert_null(img);
+	assert_int_equal(st_pattern_image(&img, 64, NULL, 0, true), 0);
+	assert_int_equal(vu_image_block_status(img, 0, 64, &bs), 0);
+	assert_true(bs.flags & VU_BS_ZERO);
+	vu_image_close(&img);
+	/* Random data: two images never write the same stream. */
+	assert_int_equal(st_pattern_image(&img, 64, NULL, 0, false), 0);
+	assert_int_equal(vu_image_pread(img, rnd, 64, 0), 0);
+	vu_image_close(&img);
+	assert_int_equal(st_pattern_image(&img, 64, NULL, 0, false), 0);
+	assert_int_equal(vu_image_pread(img, other, 64, 0), 0);
+	vu_image_close(&img);
+	assert_true(memcmp(rnd, other, 64) != 0);
+}
+
+static void test_slice(void **state)
+{
+	const uint8_t pat[] = { 'a', 'b', 'c' };
+	struct vu_image *base, *sl;
+	uint8_t buf[4];
+
+	(void)state;
+	assert_int_equal(st_pattern_image(&base, 30, pat, 3, false), 0);
+	assert_int_equal(st_slice_image(&sl, base, 31, 1), -EINVAL);
+	assert_int_equal(st_slice_image(&sl, base, 20, 11), -EINVAL);
+	assert_int_equal(st_slice_image(&sl, base, 4, 10), 0);
+	assert_int_equal(sl->size, 10);
+	assert_int_equal(vu_image_pread(sl, buf, 4, 0), 0);
+	assert_memory_equal(buf, "bcab", 4);
+	vu_image_close(&sl);
+	vu_image_close(&base);
+}
+
+/* The engine copies into a pipe in order, zeros written out. */
+static void test_fd_sink_pipe(void **state)
+{
+	const uint8_t pat[] = { 'x' };
+	struct vu_image *src;
+	struct st_fd_sink fs;
+	struct vu_err e = { 0 };
+	char buf[32] = { 0 };
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(st_pattern_image(&src, 5, pat, 1, false), 0);
+	st_fd_sink_init(&fs, p[1], 8, false, false);
+	assert_false(fs.seekable);
+	assert_int_equal(st_copy(&src, 1, &fs.sink, 0, NULL, &e), 0);
+	close(p[1]);
+	assert_int_equal(read(p[0], buf, sizeof(buf)), 8);
+	assert_memory_equal(buf, "xxxxx\0\0\0", 8);
+	close(p[0]);
+	vu_image_close(&src);
+}
+
+/* Into an empty file with sparse: zeros stay holes; the size is set. */
+static void test_fd_sink_file(void **state)
+{
+	char path[] = "/tmp/test_storage_io.XXXXXX";
+	int fd = mkstemp(path);
+	struct vu_image *src;
+	struct st_fd_sink fs;
+	struct vu_err e = { 0 };
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(st_pattern_image(&src, 8 << 20, NULL, 0, true), 0);
+	st_fd_sink_init(&fs, fd, 8 << 20, true, true);
+	assert_true(fs.sink.zero_init);
+	assert_int_equal(st_copy(&src, 1, &fs.sink, VU_COPY_MIN_SPARSE, NULL, &e), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 8 << 20);
+	assert_int_equal(st.st_blocks, 0);
+	close(fd);
+	unlink(path);
+	vu_image_close(&src);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run), cmocka_unit_test(test_mounted),
+		cmocka_unit_test(test_loop_find), cmocka_unit_test(test_pattern),
+		cmocka_unit_test(test_slice), cmocka_unit_test(test_fd_sink_pipe),
+		cmocka_unit_test(test_fd_sink_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
