@@ -46,4 +46,9 @@ int cmd_create(int argc, char **argv);
 int cmd_rebase(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 
+/* create.c: -o values as qemu-img reads them; bad values end the program. */
+int ic_parse_bool(const char *key, const char *val);	/* on/off/yes/no/true/false */
+int ic_parse_compat(const char *val);			/* 2 or 3 */
+unsigned ic_parse_number(const char *key, const char *val);
+
 #endif

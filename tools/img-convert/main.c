@@ -23,7 +23,7 @@ static const struct ic_cmd cmds[] = {
 	  "                SRC... DST" },
 	{ "compare", cmd_compare, "compare [-f FMT] [-F FMT] [-s] [-p] [-q] A B" },
 	{ "create", cmd_create,
-	  "create [-f FMT] [-o preallocation=off|falloc|full] [-q] FILE SIZE" },
+	  "create [-f FMT] [-o OPTIONS] [-b BACKING -F FMT] [-u] [-q] FILE [SIZE]" },
 	{ "rebase", cmd_rebase,
 	  "rebase [-f FMT] [-t CACHE] [-T CACHE] [-p] [-q] [-u] -b BACKING [-F FMT]\n"
 	  "                FILE" },
