@@ -364,16 +364,34 @@ static void parse_command(struct pool_ctl *pc, int argc, char **argv)
 			     pc->argv[pc->cmd->max_args]);
 }
 
-/* Keeps what the commands may need: the files, and mounting and
- * partitioning for fs and disk pools. */
-static void drop_caps(void)
+/*
+ * Commands that may mount, run mkfs, attach loop devices or tell the
+ * kernel about partitions (fs and disk pools) keep CAP_SYS_ADMIN besides
+ * the file capabilities; the others keep the file ones only.
+ */
+static bool needs_sys_admin(const struct pc_cmd *c)
+{
+	static const char *const admin[] = {
+		"create", "create-as", "build", "start", "destroy", "delete", "start-all",
+		"refresh", "vol-create", "vol-create-as", "vol-create-from", "vol-clone",
+		"vol-delete",
+	};
+
+	for (size_t i = 0; c && i < ARRAY_SIZE(admin); i++)
+		if (strcmp(c->name, admin[i]) == 0)
+			return true;
+	return false;
+}
+
+static void drop_caps(const struct pc_cmd *c)
 {
 	cap_value_t keep[8];
 	int n = 0;
 
 	for (int i = 0; i < vu_caps_file_n; i++)
 		keep[n++] = vu_caps_file[i];
-	keep[n++] = CAP_SYS_ADMIN;
+	if (needs_sys_admin(c))
+		keep[n++] = CAP_SYS_ADMIN;
 	if (vu_caps_keep(keep, n) < 0)
 		vu_err(PC_FAIL, "cannot drop capabilities");
 }
@@ -384,13 +402,13 @@ int main(int argc, char **argv)
 	int first, r;
 
 	atexit(vu_close_stdout_atexit);
-	drop_caps();
 	first = parse_global(&pc, argc, argv);
 	if (strcmp(argv[first], "help") == 0)
 		usage();
 	pc.cmd = find_cmd(argv[first]);
 	if (!pc.cmd)
 		vu_usage_err(PC_USAGE, "%s: unknown command", argv[first]);
+	drop_caps(pc.cmd);
 	parse_command(&pc, argc - first, argv + first);
 	r = pc.cmd->run(&pc);
 	if (pc.storage_open)
