@@ -45,6 +45,8 @@ int cmd_compare(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_rebase(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
+int cmd_resize(int argc, char **argv);
+int cmd_amend(int argc, char **argv);
 
 /* create.c: -o values as qemu-img reads them; bad values end the program. */
 int ic_parse_bool(const char *key, const char *val);	/* on/off/yes/no/true/false */

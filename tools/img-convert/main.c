@@ -24,6 +24,11 @@ static const struct ic_cmd cmds[] = {
 	{ "compare", cmd_compare, "compare [-f FMT] [-F FMT] [-s] [-p] [-q] A B" },
 	{ "create", cmd_create,
 	  "create [-f FMT] [-o OPTIONS] [-b BACKING -F FMT] [-u] [-q] FILE [SIZE]" },
+	{ "resize", cmd_resize,
+	  "resize [--shrink] [--preallocation=MODE] [-f FMT] [-q] FILE [+|-]SIZE" },
+	{ "amend", cmd_amend,
+	  "amend [-f FMT] [-o compat=,lazy_refcounts=,refcount_bits=,size=] [-p] [-q]\n"
+	  "                FILE" },
 	{ "rebase", cmd_rebase,
 	  "rebase [-f FMT] [-t CACHE] [-T CACHE] [-p] [-q] [-u] -b BACKING [-F FMT]\n"
 	  "                FILE" },
