@@ -491,4 +491,8 @@ const struct vu_image_driver vu_drv_qcow2 = {
 	.check = qcow2_check,
 	.set_backing = qcow2_set_backing,
 	.make_empty = qcow2_make_empty,
+	.snapshot_create = qcow2_snapshot_create,
+	.snapshot_apply = qcow2_snapshot_apply,
+	.snapshot_delete = qcow2_snapshot_delete,
+	.snapshot_load = qcow2_snapshot_load,
 };

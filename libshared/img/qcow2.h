@@ -192,6 +192,12 @@ int qcow2_bitmaps_read(struct vu_image *img, struct vu_info *info);
 #define QCOW2_FIX_LEAKS VU_CHECK_FIX_LEAKS
 #define QCOW2_FIX_ERRORS VU_CHECK_FIX_ERRORS
 int qcow2_check(struct vu_image *img, unsigned fix, struct vu_check_result *res);
+/* qcow2_snapshot.c: internal snapshots (the vu_image_snapshot_* calls). */
+int qcow2_snapshot_create(struct vu_image *img, const char *name, struct vu_err *e);
+int qcow2_snapshot_apply(struct vu_image *img, const char *id_or_name, struct vu_err *e);
+int qcow2_snapshot_delete(struct vu_image *img, const char *id_or_name, struct vu_err *e);
+int qcow2_snapshot_load(struct vu_image *img, const char *id, const char *name,
+			struct vu_err *e);
 /* The write half (qcow2_write.c and its neighbours). qcow2_wr_open sets up
  * q->wr when the image is opened read/write; qcow2_wr_close writes what is
  * cached and drops it. qcow2_l2_writeback writes one changed L2 table in

@@ -204,6 +204,12 @@ struct vu_image_driver {
 	/* Makes every cluster of this layer unallocated, so that the image
 	 * reads as its backing file (vu_image_make_empty). */
 	int (*make_empty)(struct vu_image *img, struct vu_err *e);
+	/* Internal snapshots (vu_image_snapshot_*); NULL: the format has none. */
+	int (*snapshot_create)(struct vu_image *img, const char *name, struct vu_err *e);
+	int (*snapshot_apply)(struct vu_image *img, const char *id_or_name, struct vu_err *e);
+	int (*snapshot_delete)(struct vu_image *img, const char *id_or_name, struct vu_err *e);
+	int (*snapshot_load)(struct vu_image *img, const char *id, const char *name,
+			     struct vu_err *e);
 };
 
 struct vu_image {
@@ -333,6 +339,41 @@ int vu_image_set_backing(struct vu_image *img, const char *file, const char *fmt
  * freed. -ENOTSUP where the format cannot (raw). 0 or -errno with e filled.
  */
 int vu_image_make_empty(struct vu_image *img, struct vu_err *e);
+/*
+ * Internal snapshots (qcow2), as qemu-img snapshot makes them. create,
+ * apply and delete need VU_OPEN_RDWR and switch the image from its old
+ * metadata to the new in one header write, so that an image killed at any
+ * point is either as before or as after, never inconsistent (at worst it
+ * holds unused clusters past its metadata). 0 or -errno with e filled, in
+ * qemu's words where qemu has them:
+ *   create: a new snapshot of the disk as it is now, named name (at most
+ *     255 bytes), with the next free numeric ID, the current date, no VM
+ *     state. -EEXIST when a snapshot of that name exists (qemu-img would
+ *     make a second one), -EFBIG past 65536 snapshots, -ENOTSUP where the
+ *     format has no snapshots (e's message empty: "Operation not supported").
+ *   apply: the disk becomes what the snapshot holds, with its size (qemu's
+ *     "-a"; the snapshot is kept). Found by ID first, then by name.
+ *     -ENOENT "Can't find snapshot"; -ENOTSUP "Block driver does not
+ *     support snapshots".
+ *   delete: the snapshot goes and what only it used is freed; found by ID
+ *     first, then by name (qemu-img's "-d" looks up names only: a tool
+ *     resolves the name to an ID first). -ENOENT "Can't find snapshot",
+ *     also where the format has no snapshots.
+ * The list of snapshots is vu_image_info's.
+ */
+int vu_image_snapshot_create(struct vu_image *img, const char *name, struct vu_err *e);
+int vu_image_snapshot_apply(struct vu_image *img, const char *id_or_name, struct vu_err *e);
+int vu_image_snapshot_delete(struct vu_image *img, const char *id_or_name, struct vu_err *e);
+/*
+ * Makes an image open read-only read as one of its snapshots: its data and
+ * its virtual size (img->size), as qemu's "-l snapshot.id=ID,snapshot.name=
+ * NAME". With both id and name the snapshot must match both; with one, that
+ * one. For qemu-img's "-s ID_OR_NAME", call (s, NULL), and on -ENOENT
+ * (NULL, s). -ENOENT "Can't find snapshot"; -ENOTSUP where the format has
+ * none; -EBUSY on an image open for writing. 0 or -errno with e filled.
+ */
+int vu_image_snapshot_load(struct vu_image *img, const char *id, const char *name,
+			   struct vu_err *e);
 /* path's directory joined with name, unless name is absolute or path has no
  * directory: how a backing file name recorded in path is found. malloc'd. */
 char *vu_image_relative_path(const char *path, const char *name);
