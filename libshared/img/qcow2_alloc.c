@@ -359,7 +359,7 @@ int qcow2_alloc(struct vu_image *img, uint64_t n, uint64_t *host)
 }
 
 /*
- * Compressed data goes sector-aligned into the cluster being filled while
+ * Compressed data goes byte after byte into the cluster being filled while
  * it has room and its refcount can count one more; it may run on into the
  * next cluster when that is the next one allocated.
  */
