@@ -296,12 +296,138 @@ mkimg() {
 	[ -z "$stderr" ]
 }
 
-@test "convert: only raw can be written in this version" {
+@test "convert -O qcow2: every variant reads the same and checks clean" {
+	local v
+	for v in $(variants); do
+		img-convert convert -O qcow2 "$VARIANTS/$v" out.qcow2 || fail "convert failed for $v"
+		qemu-img check -q out.qcow2 || fail "$v: qemu-img check complains"
+		qemu-img compare -q "$VARIANTS/$v.raw" out.qcow2 || fail "$v: contents differ"
+		rm -f out.qcow2
+	done
+}
+
+@test "convert -O qcow2 -o: the options show in qemu-img info" {
 	mkimg a.qcow2
-	run img-convert convert -O qcow2 a.qcow2 out.qcow2
+	img-convert convert -O qcow2 -o cluster_size=4k,compat=0.10 a.qcow2 o1.qcow2
+	run qemu-img info --output=json o1.qcow2
+	[ "$(jq '.["cluster-size"]' <<<"$output")" -eq 4096 ]
+	[ "$(jq -r '.["format-specific"].data.compat' <<<"$output")" = 0.10 ]
+	img-convert convert -O qcow2 -o compression_type=zstd,lazy_refcounts=on,extended_l2=on,refcount_bits=8 \
+		a.qcow2 o2.qcow2
+	run qemu-img info --output=json o2.qcow2
+	[ "$(jq -r '.["format-specific"].data["compression-type"]' <<<"$output")" = zstd ]
+	[ "$(jq -r '.["format-specific"].data["lazy-refcounts"]' <<<"$output")" = true ]
+	[ "$(jq -r '.["format-specific"].data["extended-l2"]' <<<"$output")" = true ]
+	[ "$(jq -r '.["format-specific"].data["refcount-bits"]' <<<"$output")" = 8 ]
+	for f in o1 o2; do
+		qemu-img check -q "$f.qcow2"
+		qemu-img compare -q a.qcow2 "$f.qcow2"
+	done
+	run img-convert convert -O qcow2 -o cluster_size=3k a.qcow2 bad.qcow2
 	assert_failure 1
-	assert_output --partial "cannot write format 'qcow2'"
-	[ ! -e out.qcow2 ]
+	[ ! -e bad.qcow2 ]
+}
+
+@test "convert -c: compressed clusters with zlib and zstd, read back the same" {
+	mkdir tree
+	for i in $(seq 1 40); do seq -f "line %g of a compressible file" 1 2000 >"tree/f$i"; done
+	mke2fs -q -F -t ext4 -d tree fs.raw 32M
+	for t in zlib zstd; do
+		img-convert convert -c -O qcow2 -o compression_type=$t fs.raw "c-$t.qcow2"
+		run qemu-img check --output=json "c-$t.qcow2"
+		assert_success
+		[ "$(jq '.["compressed-clusters"]' <<<"$output")" -gt 0 ] || fail "$t: nothing compressed"
+		qemu-img compare -q fs.raw "c-$t.qcow2"
+		qemu-img convert -c -O qcow2 -o compression_type=$t fs.raw "q-$t.qcow2"
+		local ours theirs
+		ours=$(stat -c %s "c-$t.qcow2")
+		theirs=$(stat -c %s "q-$t.qcow2")
+		[ "$ours" -le $((theirs * 105 / 100)) ] || fail "$t: $ours bytes against qemu-img's $theirs"
+	done
+}
+
+@test "convert -c refuses a format without compression" {
+	mkimg a.qcow2
+	run img-convert convert -c -O raw a.qcow2 out.raw
+	assert_failure 1
+	assert_output --partial "does not support compression"
+	[ ! -e out.raw ]
+}
+
+@test "convert -W and -m change the schedule, never the result" {
+	mkimg a.qcow2
+	img-convert convert -W -m 16 -O qcow2 a.qcow2 w.qcow2
+	img-convert convert -m 1 -c -W -O qcow2 a.qcow2 wc.qcow2
+	for f in w wc; do
+		qemu-img check -q "$f.qcow2"
+		qemu-img compare -q a.qcow2 "$f.qcow2"
+	done
+	run img-convert convert -m 0 -O qcow2 a.qcow2 x.qcow2
+	assert_failure 1
+	assert_output --partial "-m: invalid number of parallel requests"
+	run img-convert convert -m 17 -O qcow2 a.qcow2 x.qcow2
+	assert_failure 1
+	[ ! -e x.qcow2 ]
+}
+
+@test "convert -B: only the top image's data is copied over the new backing file" {
+	mkimg base.qcow2
+	qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 top.qcow2
+	qemu-io -c 'write -P 0x66 6M 64k' top.qcow2 >/dev/null
+	img-convert convert -O qcow2 -B base.qcow2 -F qcow2 top.qcow2 new.qcow2
+	run qemu-img info --output=json new.qcow2
+	[ "$(jq -r '.["backing-filename"]' <<<"$output")" = base.qcow2 ]
+	[ "$(jq -r '.["backing-filename-format"]' <<<"$output")" = qcow2 ]
+	qemu-img check -q new.qcow2
+	qemu-img compare -q top.qcow2 new.qcow2
+	# Only the 64 KiB the top image holds is data in the new image itself.
+	run bash -c "qemu-img map --output=json new.qcow2 | jq -s '[.[][] | select(.depth == 0 and .data)] | map(.length) | add'"
+	assert_output 65536
+	run img-convert convert -O qcow2 -F qcow2 top.qcow2 x.qcow2
+	assert_failure 1
+	assert_output --partial "-F: only with -B"
+}
+
+@test "convert -s and -l read an internal snapshot" {
+	mkimg a.qcow2
+	qemu-img snapshot -c before a.qcow2
+	qemu-img convert -O raw a.qcow2 before.raw
+	qemu-io -c 'write -P 0x99 0 2M' a.qcow2 >/dev/null
+	img-convert convert -O raw -l snapshot.name=before a.qcow2 s1.raw
+	img-convert convert -O raw -s before a.qcow2 s2.raw
+	img-convert convert -O raw -l before a.qcow2 s3.raw
+	cmp before.raw s1.raw
+	cmp before.raw s2.raw
+	cmp before.raw s3.raw
+	run img-convert convert -O raw -l snapshot.name=nosuch a.qcow2 x.raw
+	assert_failure 1
+	[ ! -e x.raw ]
+	run img-convert convert -O raw -s before a.qcow2 a.qcow2 x.raw
+	assert_failure 1
+	assert_output --partial "single source"
+}
+
+@test "convert -n -O qcow2 writes into an existing qcow2" {
+	mkimg a.qcow2
+	qemu-img create -q -f qcow2 dst.qcow2 8M
+	qemu-io -c 'write -P 0x77 0 8M' dst.qcow2 >/dev/null
+	img-convert convert -n -O qcow2 a.qcow2 dst.qcow2
+	qemu-img check -q dst.qcow2
+	qemu-img compare -q a.qcow2 dst.qcow2
+	run img-convert convert -n -o cluster_size=4k -O qcow2 a.qcow2 dst.qcow2
+	assert_failure 1
+}
+
+@test "crash safety: a convert -O qcow2 killed mid-copy leaves no destination" {
+	qemu-img create -q -f qcow2 big.qcow2 64M
+	qemu-io -c 'write -P 0x55 0 32M' big.qcow2 >/dev/null
+	strace -f -o /dev/null -e inject=pwrite64:delay_enter=200000 \
+		img-convert convert -O qcow2 big.qcow2 out.qcow2 &
+	local pid=$!
+	sleep 1
+	pkill -KILL -f 'img-convert convert -O qcow2 big.qcow2' || true
+	wait "$pid" || true
+	[ ! -e out.qcow2 ] || fail "out.qcow2 exists after the kill"
 }
 
 @test "convert: needs a source and a destination" {

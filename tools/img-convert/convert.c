@@ -19,6 +19,11 @@ struct convert {
 	const char *src_fmt, *dst_fmt, *dst;
 	bool progress, quiet, no_create, sync, direct;
 	uint64_t min_sparse;
+	struct vu_copy_opts copy;	/* -c, -W, -m, -B */
+	const char *backing, *backing_fmt;	/* -B, -F */
+	const char *snap_id, *snap_name;	/* -s, -l */
+	char **dst_opts;		/* -o, in order */
+	int ndst_opts;
 	struct vu_image **src;
 	int nsrc;
 	uint64_t total;
@@ -35,42 +40,100 @@ static uint64_t parse_sparse(const char *arg)
 	return v;
 }
 
+static int parse_requests(const char *arg)
+{
+	uint64_t v;
+
+	if (vu_parse_u64(arg, 1, VU_COPY_MAX_IN_FLIGHT, &v) < 0)
+		vu_errx(IC_FAIL, "-m: invalid number of parallel requests '%s' (1 to %d)",
+			arg, VU_COPY_MAX_IN_FLIGHT);
+	return (int)v;
+}
+
+/* -l snapshot.id=ID,snapshot.name=NAME, or -l NAME (qemu-img's short form). */
+static void parse_snapshot_param(struct convert *cv, char *arg)
+{
+	if (!strchr(arg, '=')) {
+		cv->snap_name = arg;
+		return;
+	}
+	for (char *save = NULL, *kv = strtok_r(arg, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		if (strncmp(kv, "snapshot.id=", 12) == 0)
+			cv->snap_id = kv + 12;
+		else if (strncmp(kv, "snapshot.name=", 14) == 0)
+			cv->snap_name = kv + 14;
+		else
+			vu_errx(IC_FAIL, "-l: invalid parameter '%s' "
+				"(snapshot.id=ID, snapshot.name=NAME)", kv);
+	}
+}
+
+static void parse_cache(const char *opt, const char *arg, bool *sync, bool *direct)
+{
+	if (!ic_parse_cache(arg, sync, direct))
+		vu_usage_err(IC_FAIL, "%s: invalid cache mode '%s'", opt, arg);
+}
+
+static void parse_opt(struct convert *cv, int c, char *arg)
+{
+	bool tsync, tdirect;
+
+	switch (c) {
+	case 'f': cv->src_fmt = arg; break;
+	case 'O': cv->dst_fmt = arg; break;
+	case 'o': cv->dst_opts[cv->ndst_opts++] = arg; break;
+	case 'c': cv->copy.compress = true; break;
+	case 'p': cv->progress = true; break;
+	case 'q': cv->quiet = true; break;
+	case 'S': cv->min_sparse = parse_sparse(arg); break;
+	case 'n': cv->no_create = true; break;
+	case 'W': cv->copy.out_of_order = true; break;
+	case 'm': cv->copy.in_flight = parse_requests(arg); break;
+	case 'B': cv->backing = arg; break;
+	case 'F': cv->backing_fmt = arg; break;
+	case 's': cv->snap_name = arg; break;
+	case 'l': parse_snapshot_param(cv, arg); break;
+	case 't': parse_cache("-t", arg, &cv->sync, &cv->direct); break;
+	/* The source is read through the page cache whatever the mode; the
+	 * value is checked so typos are caught. */
+	case 'T': parse_cache("-T", arg, &tsync, &tdirect); break;
+	case 'h': ic_cmd_usage("convert");
+	default: ic_bad_option();
+	}
+}
+
+/* Combinations qemu-img refuses, refused the same way before any work. */
+static void check_args(const struct convert *cv)
+{
+	if (cv->nsrc < 1)
+		vu_usage_err(IC_FAIL, "expecting at least one source and a destination");
+	if (cv->backing && cv->no_create)
+		vu_errx(IC_FAIL, "-B: a backing file needs a new destination (not -n)");
+	if (cv->backing_fmt && !cv->backing)
+		vu_errx(IC_FAIL, "-F: only with -B");
+	if ((cv->snap_id || cv->snap_name) && cv->nsrc > 1)
+		vu_errx(IC_FAIL, "-s/-l: a snapshot can only be read from a single source");
+	if (cv->no_create && cv->ndst_opts)
+		vu_errx(IC_FAIL, "-o: options cannot be given with -n (nothing is created)");
+}
+
 static void parse_args(struct convert *cv, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	bool tsync, tdirect;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:O:pqS:nt:T:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f': cv->src_fmt = optarg; break;
-		case 'O': cv->dst_fmt = optarg; break;
-		case 'p': cv->progress = true; break;
-		case 'q': cv->quiet = true; break;
-		case 'S': cv->min_sparse = parse_sparse(optarg); break;
-		case 'n': cv->no_create = true; break;
-		case 't':
-			if (!ic_parse_cache(optarg, &cv->sync, &cv->direct))
-				vu_usage_err(IC_FAIL, "-t: invalid cache mode '%s'", optarg);
-			break;
-		case 'T':
-			/* The source is read through the page cache whatever
-			 * the mode; the value is checked so typos are caught. */
-			if (!ic_parse_cache(optarg, &tsync, &tdirect))
-				vu_usage_err(IC_FAIL, "-T: invalid cache mode '%s'", optarg);
-			break;
-		case 'h': ic_cmd_usage("convert");
-		default: ic_bad_option();
-		}
-	}
-	if (argc - optind < 2)
-		vu_usage_err(IC_FAIL, "expecting at least one source and a destination");
-	if (strcmp(cv->dst_fmt, "raw") != 0)
-		vu_errx(IC_FAIL, "-O: cannot write format '%s' (raw only)", cv->dst_fmt);
+	cv->dst_opts = calloc((size_t)argc, sizeof(char *));
+	if (!cv->dst_opts)
+		vu_errx(IC_FAIL, "cannot allocate memory");
+	while ((c = getopt_long(argc, argv, "f:O:o:cpqS:nWm:B:F:s:l:t:T:h", longopts,
+				NULL)) != -1)
+		parse_opt(cv, c, optarg);
 	cv->nsrc = argc - optind - 1;
+	check_args(cv);
 	cv->dst = argv[argc - 1];
 }
 
@@ -80,25 +143,36 @@ static void open_sources(struct convert *cv, char **names)
 	if (!cv->src)
 		vu_errx(IC_FAIL, "cannot allocate memory");
 	for (int i = 0; i < cv->nsrc; i++) {
+		struct vu_err e = { 0 };
+
 		cv->src[i] = ic_open_or_die(names[i], cv->src_fmt, 0);
+		if ((cv->snap_id || cv->snap_name) &&
+		    vu_image_snapshot_load(cv->src[i], cv->snap_id, cv->snap_name, &e) < 0)
+			vu_errx(IC_FAIL, "%s: %s", names[i], vu_err_str(&e));
 		if (cv->src[i]->size > UINT64_MAX - cv->total)
 			vu_errx(IC_FAIL, "%s: total size overflows", names[i]);
 		cv->total += cv->src[i]->size;
 	}
 }
 
+/* size: what dst must hold at the end (an existing target keeps its own). */
 static int run_copy(struct convert *cv, struct vu_image *dst, bool zero_init,
-		    struct vu_err *e)
+		    uint64_t size, struct vu_err *e)
 {
 	struct vu_progress p;
-	struct vu_copy_opts o = { .min_sparse = cv->min_sparse, .progress = &p };
+	struct vu_copy_opts o = cv->copy;
 	struct vu_sink sink;
 	uint64_t data = cv->total;
 	int r;
 
-	r = vu_sink_image_init(&sink, dst, cv->total, zero_init, cv->sync);
+	o.min_sparse = cv->min_sparse;
+	o.progress = &p;
+	r = vu_sink_image_init(&sink, dst, size, zero_init, cv->sync);
 	if (r < 0)
-		return vu_err_set(e, -r, "cannot write this format");
+		return vu_err_set(e, -r, "cannot write format '%s'", dst->drv->name);
+	if (o.compress && !sink.cluster_size)
+		return vu_err_set(e, ENOTSUP, "format '%s' does not support compression",
+				  dst->drv->name);
 	/* Like qemu-img, progress counts the data that will really be read. */
 	if (cv->progress && !cv->quiet && (r = vu_copy_measure(cv->src, cv->nsrc, &data, e)) < 0)
 		return r;
@@ -122,24 +196,61 @@ static int convert_in_place(struct convert *cv, struct vu_err *e)
 			       "(%llu < %llu bytes)", (unsigned long long)dst->size,
 			       (unsigned long long)cv->total);
 	if (r == 0)
-		r = run_copy(cv, dst, false, e);
+		r = run_copy(cv, dst, false, dst->size > cv->total ? dst->size : cv->total, e);
 	vu_image_close(&dst);
 	return r;
 }
 
-/* A new file, complete before it takes the destination's name. */
+/* What the new destination is: -o, its size, and -B's backing file. */
+static int dst_options(struct convert *cv, struct ic_fmtopts *fo, struct vu_err *e)
+{
+	ic_fmtopts_init(fo, cv->dst_fmt);
+	for (int i = 0; i < cv->ndst_opts; i++)
+		ic_fmtopts_parse(fo, cv->dst_opts[i]);
+	fo->o.size = cv->total;
+	if (!cv->backing)
+		return 0;
+	fo->o.backing_file = cv->backing;
+	fo->o.backing_fmt = cv->backing_fmt;
+	if (!fo->o.backing_fmt) {
+		/* qemu-img probes it too; recording it keeps later opens exact. */
+		char *path = vu_image_relative_path(cv->dst, cv->backing);
+		struct vu_image *b = NULL;
+		int r = path ? vu_image_open(&b, path, NULL, VU_OPEN_NO_BACKING, e)
+			     : vu_err_set(e, ENOMEM, NULL);
+
+		free(path);
+		if (r < 0)
+			return vu_err_set(e, -r, "backing file '%s': %s", cv->backing,
+					  vu_err_str(e));
+		fo->o.backing_fmt = b->drv->name;	/* a static string */
+		vu_image_close(&b);
+	}
+	return 0;
+}
+
+/* A new file, complete before it takes the destination's name. Writes to
+ * it need no flushes until the end: nobody sees it before it is whole. */
 static int convert_new(struct convert *cv, struct vu_err *e)
 {
+	struct ic_fmtopts fo;
 	struct vu_atomic a;
 	struct vu_image *dst = NULL;
-	int r = vu_atomic_open(&a, cv->dst, 0644);
+	int r = dst_options(cv, &fo, e);
 
 	if (r < 0)
+		return r;
+	if ((r = vu_atomic_open(&a, cv->dst, 0644)) < 0)
 		return vu_err_set(e, -r, "cannot create: %s", strerror(-r));
-	r = vu_image_open_fd(&dst, a.fd, cv->dst, cv->dst_fmt,
-			     VU_OPEN_RDWR | VU_OPEN_NO_BACKING, e);
+	r = vu_image_create(a.fd, cv->dst, cv->dst_fmt, &fo.o, e);
 	if (r == 0)
-		r = run_copy(cv, dst, true, e);
+		r = vu_image_open_fd(&dst, a.fd, cv->dst, cv->dst_fmt,
+				     VU_OPEN_RDWR | VU_OPEN_NO_BACKING | VU_OPEN_UNSAFE, e);
+	/* Over a backing file, zeros must be written: the backing shows through. */
+	if (r == 0)
+		r = run_copy(cv, dst, !cv->backing, cv->total, e);
+	if (r == 0 && (r = vu_image_flush(dst)) < 0)
+		vu_err_set(e, -r, "%s", strerror(-r));
 	vu_image_close(&dst);
 	if (r == 0 && (r = vu_atomic_commit(&a, true, cv->sync)) < 0)
 		return vu_err_set(e, -r, "cannot commit: %s", strerror(-r));
@@ -162,6 +273,7 @@ int cmd_convert(int argc, char **argv)
 	int r;
 
 	parse_args(&cv, argc, argv);
+	cv.copy.top_only = cv.backing != NULL;
 	open_sources(&cv, argv + optind);
 	if (cv.no_create || is_blockdev(cv.dst))
 		r = convert_in_place(&cv, &e);
@@ -170,6 +282,7 @@ int cmd_convert(int argc, char **argv)
 	for (int i = 0; i < cv.nsrc; i++)
 		vu_image_close(&cv.src[i]);
 	free(cv.src);
+	free(cv.dst_opts);
 	if (r < 0)
 		vu_errx(IC_FAIL, "%s: %s", cv.dst, vu_err_str(&e));
 	return IC_OK;

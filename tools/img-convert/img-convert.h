@@ -48,7 +48,26 @@ int cmd_commit(int argc, char **argv);
 int cmd_resize(int argc, char **argv);
 int cmd_amend(int argc, char **argv);
 
-/* create.c: -o values as qemu-img reads them; bad values end the program. */
+/* fmtopts.c: a format's -o options (create, convert). Bad values end the
+ * program with qemu-img's messages; "help" lists the options and exits. */
+extern const char *const ic_prealloc_names[];
+/* qcow2 options as the user spelt them: qemu-img echoes strings and
+ * booleans as given, numbers and sizes as parsed. */
+struct ic_spelt {
+	const char *compat, *compression_type, *extended_l2, *lazy_refcounts;
+};
+struct ic_fmtopts {
+	const char *fmt;
+	bool qcow2;
+	struct vu_create_opts o;
+	struct ic_spelt sp;
+	bool prealloc_given;	/* qemu-img echoes it, even "off" */
+	bool size_given;	/* by -o size= */
+};
+void ic_fmtopts_init(struct ic_fmtopts *fo, const char *fmt);
+/* One -o argument, key=value[,key=value...]; later values win. */
+void ic_fmtopts_parse(struct ic_fmtopts *fo, char *arg);
+/* -o values as qemu-img reads them; bad values end the program. */
 int ic_parse_bool(const char *key, const char *val);	/* on/off/yes/no/true/false */
 int ic_parse_compat(const char *val);			/* 2 or 3 */
 unsigned ic_parse_number(const char *key, const char *val);

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fmtopts.c - a format's -o key=value options, as qemu-img reads them (create, convert) */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vu/diag.h"
+#include "vu/size.h"
+
+#include "img-convert.h"
+
+void ic_fmtopts_init(struct ic_fmtopts *cr, const char *fmt)
+{
+	memset(cr, 0, sizeof(*cr));
+	cr->fmt = fmt;
+	cr->qcow2 = strcmp(fmt, "qcow2") == 0;
+}
+
+const char *const ic_prealloc_names[] = {
+	[VU_PREALLOC_OFF] = "off", [VU_PREALLOC_METADATA] = "metadata",
+	[VU_PREALLOC_FALLOC] = "falloc", [VU_PREALLOC_FULL] = "full",
+};
+
+static void parse_prealloc(struct ic_fmtopts *cr, const char *val)
+{
+	for (size_t i = 0; i < sizeof(ic_prealloc_names) / sizeof(ic_prealloc_names[0]); i++) {
+		if (strcmp(val, ic_prealloc_names[i]) == 0 &&
+		    (cr->qcow2 || i != VU_PREALLOC_METADATA)) {
+			cr->o.prealloc = (enum vu_prealloc)i;
+			cr->prealloc_given = true;
+			return;
+		}
+	}
+	vu_errx(IC_FAIL, "-o: preallocation: invalid value '%s' (off, %sfalloc, full)", val,
+		cr->qcow2 ? "metadata, " : "");
+}
+
+static const char *const qcow2_help =
+	"  backing_file=<str>     - File name of a base image\n"
+	"  backing_fmt=<str>      - Image format of the base image\n"
+	"  cluster_size=<size>    - qcow2 cluster size\n"
+	"  compat=<str>           - Compatibility level (v2 [0.10] or v3 [1.1])\n"
+	"  compression_type=<str> - Compression method used for image cluster compression\n"
+	"  extended_l2=<bool (on/off)> - Extended L2 tables\n"
+	"  lazy_refcounts=<bool (on/off)> - Postpone refcount updates\n"
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, metadata, falloc, full)\n"
+	"  refcount_bits=<num>    - Width of a reference count entry in bits\n"
+	"  size=<size>            - Virtual disk size\n";
+
+static void print_opts_help(const struct ic_fmtopts *cr)
+{
+	puts("Supported options:");
+	if (cr->qcow2) {
+		fputs(qcow2_help, stdout);
+	} else {
+		puts("  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)");
+		puts("  size=<size>            - Virtual disk size");
+	}
+	exit(IC_OK);
+}
+
+int ic_parse_bool(const char *key, const char *val)
+{
+	static const char *const yes[] = { "on", "yes", "true", "y" };
+	static const char *const no[] = { "off", "no", "false", "n" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(val, yes[i]) == 0)
+			return 1;
+		if (strcmp(val, no[i]) == 0)
+			return 0;
+	}
+	vu_errx(IC_FAIL, "-o: %s: expects 'on' or 'off', not '%s'", key, val);
+}
+
+int ic_parse_compat(const char *val)
+{
+	if (strcmp(val, "0.10") == 0 || strcmp(val, "v2") == 0)
+		return 2;
+	if (strcmp(val, "1.1") == 0 || strcmp(val, "v3") == 0)
+		return 3;
+	vu_errx(IC_FAIL, "-o: compat: invalid value '%s' (0.10, v2, 1.1, v3)", val);
+}
+
+/* A whole number as qemu reads one (decimal, 0x hex or 0 octal). */
+unsigned ic_parse_number(const char *key, const char *val)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(val, &end, 0);
+	if (errno || end == val || *end || val[0] == '-' || v > 4096)
+		vu_errx(IC_FAIL, "-o: %s: expects a number, not '%s'", key, val);
+	return (unsigned)v;
+}
+
+static void parse_compression(struct ic_fmtopts *cr, const char *val)
+{
+	if (strcmp(val, "zlib") == 0)
+		cr->o.compression_type = 0;
+	else if (strcmp(val, "zstd") == 0)
+		cr->o.compression_type = 1;
+	else
+		vu_errx(IC_FAIL, "-o: compression_type: invalid value '%s' (zlib, zstd)", val);
+	cr->sp.compression_type = val;
+}
+
+/* The keys only qcow2 has; false if key is not one of them. */
+static bool parse_qcow2_key(struct ic_fmtopts *cr, const char *key, const char *val)
+{
+	if (strcmp(key, "compat") == 0) {
+		cr->o.version = ic_parse_compat(val);
+		cr->sp.compat = val;
+	} else if (strcmp(key, "cluster_size") == 0) {
+		uint64_t v = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "cluster_size", IC_FAIL);
+
+		cr->o.cluster_size = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	} else if (strcmp(key, "lazy_refcounts") == 0) {
+		cr->o.lazy_refcounts = ic_parse_bool(key, val);
+		cr->sp.lazy_refcounts = val;
+	} else if (strcmp(key, "extended_l2") == 0) {
+		cr->o.extended_l2 = ic_parse_bool(key, val);
+		cr->sp.extended_l2 = val;
+	} else if (strcmp(key, "refcount_bits") == 0) {
+		cr->o.refcount_bits = ic_parse_number(key, val);
+	} else if (strcmp(key, "compression_type") == 0) {
+		parse_compression(cr, val);
+	} else if (strcmp(key, "backing_file") == 0) {
+		cr->o.backing_file = val;
+	} else if (strcmp(key, "backing_fmt") == 0) {
+		cr->o.backing_fmt = val;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* -o key=value[,key=value...]; later values win, as qemu-img's. */
+void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
+{
+	for (char *save = NULL, *kv = strtok_r(arg, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *val = strchr(kv, '=');
+
+		if (strcmp(kv, "help") == 0 || strcmp(kv, "?") == 0)
+			print_opts_help(cr);
+		if (!val)
+			vu_errx(IC_FAIL, "-o: '%s': expected key=value", kv);
+		*val++ = '\0';
+		if (strcmp(kv, "preallocation") == 0) {
+			parse_prealloc(cr, val);
+		} else if (strcmp(kv, "size") == 0) {
+			cr->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_FAIL);
+			cr->size_given = true;
+		} else if (!cr->qcow2 || !parse_qcow2_key(cr, kv, val)) {
+			vu_errx(IC_FAIL, "-o: invalid option '%s' for format '%s'", kv, cr->fmt);
+		}
+	}
+}
+
