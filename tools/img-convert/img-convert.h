@@ -47,6 +47,7 @@ int cmd_rebase(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_resize(int argc, char **argv);
 int cmd_amend(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
 
 /* fmtopts.c: a format's -o options (create, convert). Bad values end the
  * program with qemu-img's messages; "help" lists the options and exits. */
@@ -71,5 +72,8 @@ void ic_fmtopts_parse(struct ic_fmtopts *fo, char *arg);
 int ic_parse_bool(const char *key, const char *val);	/* on/off/yes/no/true/false */
 int ic_parse_compat(const char *val);			/* 2 or 3 */
 unsigned ic_parse_number(const char *key, const char *val);
+
+/* snaptable.c: qemu-img's "Snapshot list:" table (info, snapshot -l). */
+void ic_print_snapshots(const struct vu_snapshot *sn, int n);
 
 #endif

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "vu/diag.h"
 #include "vu/size.h"
@@ -65,34 +64,6 @@ static void print_bitmaps_human(const struct vu_info *info)
 	}
 }
 
-/* qemu-img's snapshot table: fixed columns, local time, h:m:s.ms clock. */
-static void print_snapshot_row(const struct vu_snapshot *sn)
-{
-	char size[32], date[32] = "", clock[64], icount[32] = "";
-	time_t t = sn->date_sec;
-	struct tm tm;
-	uint64_t secs = sn->vm_clock_nsec / 1000000000ull;
-
-	if (localtime_r(&t, &tm))
-		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(clock, sizeof(clock), "%02d:%02d:%02d.%03d", (int)(secs / 3600),
-		 (int)(secs / 60 % 60), (int)(secs % 60),
-		 (int)(sn->vm_clock_nsec / 1000000 % 1000));
-	if (sn->icount >= 0)
-		snprintf(icount, sizeof(icount), "%lld", (long long)sn->icount);
-	printf("%-9s %-17s%8s%20s%13s%11s\n", sn->id, sn->name,
-	       vu_size_human(sn->vm_state_size, size, sizeof(size)), date, clock, icount);
-}
-
-static void print_snapshots_human(const struct vu_info *info)
-{
-	puts("Snapshot list:");
-	printf("%-9s %-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE",
-	       "VM CLOCK", "ICOUNT");
-	for (int i = 0; i < info->nsnapshots; i++)
-		print_snapshot_row(&info->snapshots[i]);
-}
-
 static void print_human(const struct image_facts *f)
 {
 	const struct vu_image *img = f->img;
@@ -117,7 +88,7 @@ static void print_human(const struct image_facts *f)
 	if (img->backing_fmt)
 		printf("backing file format: %s\n", img->backing_fmt);
 	if (f->info.nsnapshots)
-		print_snapshots_human(&f->info);
+		ic_print_snapshots(f->info.snapshots, f->info.nsnapshots);
 	if (f->info.nkv) {
 		puts("Format specific information:");
 		for (int i = 0; i < f->info.nkv; i++) {

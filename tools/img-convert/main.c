@@ -34,6 +34,8 @@ static const struct ic_cmd cmds[] = {
 	  "                FILE" },
 	{ "commit", cmd_commit,
 	  "commit [-f FMT] [-t CACHE] [-b BASE] [-d] [-p] [-q] FILE" },
+	{ "snapshot", cmd_snapshot,
+	  "snapshot [-f FMT] [-q] [-U] -l | -c NAME | -a NAME | -d NAME FILE" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
