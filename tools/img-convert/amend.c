@@ -57,9 +57,11 @@ static void parse_o(struct amend *am, char *arg)
 			am->help = true;
 			continue;
 		}
+		/* (else: cppcheck does not know vu_errx does not return) */
 		if (!val)
 			vu_errx(IC_FAIL, "-o: '%s': expected key=value", kv);
-		*val++ = '\0';
+		else
+			*val++ = '\0';
 		parse_key(am, kv, val);
 	}
 }

@@ -146,9 +146,11 @@ void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 
 		if (strcmp(kv, "help") == 0 || strcmp(kv, "?") == 0)
 			print_opts_help(cr);
+		/* (else: cppcheck does not know vu_errx does not return) */
 		if (!val)
 			vu_errx(IC_FAIL, "-o: '%s': expected key=value", kv);
-		*val++ = '\0';
+		else
+			*val++ = '\0';
 		if (strcmp(kv, "preallocation") == 0) {
 			parse_prealloc(cr, val);
 		} else if (strcmp(kv, "size") == 0) {
