@@ -261,6 +261,29 @@ both() {
 	assert_output ""
 }
 
+@test "snapshot completion: its options, and the image's snapshot names after -a and -d" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
+	mkimage a.qcow2
+	img-convert snapshot -c first a.qcow2
+	img-convert snapshot -c second a.qcow2
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$TOP/completions/bash/img-convert'
+		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
+			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
+			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _img_convert; echo \${COMPREPLY[*]}; }
+		complete_line 'img-convert sn'
+		complete_line 'img-convert snapshot -'
+		complete_line 'img-convert snapshot a.qcow2 -a '
+		complete_line 'img-convert snapshot a.qcow2 -d s'
+		complete_line 'img-convert snapshot -c '"
+	assert_success
+	assert_line --index 0 "snapshot"
+	assert_line --index 1 -- "-f -q -U -l -c -a -d --help"
+	assert_line --index 2 "first second"
+	assert_line --index 3 "second"
+	assert_equal "${#lines[@]}" 4
+}
+
 names() {	# names FILE: the snapshot names qemu-img lists, one line
 	qemu-img snapshot -l "$1" | awk 'NR > 2 { print $2 }' | tr '\n' ' '
 }
