@@ -27,6 +27,16 @@ step "$bin/img-convert" compare template.qcow2 disk.raw
 step du -h --apparent-size disk.raw
 step du -h disk.raw
 echo
+echo "== qcow2 written by img-convert: create, fill, snapshot, check, compress"
+step "$bin/img-convert" create -f qcow2 -o lazy_refcounts=on vm.qcow2 1G
+step "$bin/img-convert" convert -n -O qcow2 disk.raw vm.qcow2
+step "$bin/img-convert" snapshot -c installed vm.qcow2
+step "$bin/img-convert" snapshot -l vm.qcow2
+step "$bin/img-convert" check vm.qcow2
+step "$bin/img-convert" convert -c -p -O qcow2 vm.qcow2 vm-small.qcow2
+step "$bin/img-convert" compare vm.qcow2 vm-small.qcow2
+step du -h vm.qcow2 vm-small.qcow2
+echo
 echo "== storage pools: the default pool is this root's images/, another beside it"
 step "$bin/pool-ctl" list --all --details
 step "$bin/pool-ctl" vol-list default --details

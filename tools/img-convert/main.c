@@ -19,8 +19,9 @@ static const struct ic_cmd cmds[] = {
 	  "check [-f FMT] [-r leaks|all] [--output=human|json] [-q] FILE" },
 	{ "map", cmd_map, "map [-f FMT] [--output=human|json] FILE" },
 	{ "convert", cmd_convert,
-	  "convert [-f FMT] [-O FMT] [-p] [-q] [-S SIZE] [-n] [-t CACHE] [-T CACHE]\n"
-	  "                SRC... DST" },
+	  "convert [-f FMT] [-O FMT] [-o OPTIONS] [-c] [-W] [-m N] [-B BACKING [-F FMT]]\n"
+	  "                [-s SNAPSHOT | -l SNAPSHOT-PARAM] [-p] [-q] [-S SIZE] [-n]\n"
+	  "                [-t CACHE] [-T CACHE] SRC... DST" },
 	{ "compare", cmd_compare, "compare [-f FMT] [-F FMT] [-s] [-p] [-q] A B" },
 	{ "create", cmd_create,
 	  "create [-f FMT] [-o OPTIONS] [-b BACKING -F FMT] [-u] [-q] FILE [SIZE]" },
