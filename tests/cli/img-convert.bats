@@ -396,6 +396,8 @@ mkimg() {
 	img-convert convert -O raw -l snapshot.name=before a.qcow2 s1.raw
 	img-convert convert -O raw -s before a.qcow2 s2.raw
 	img-convert convert -O raw -l before a.qcow2 s3.raw
+	img-convert convert -O raw -s 1 a.qcow2 s4.raw
+	cmp before.raw s4.raw
 	cmp before.raw s1.raw
 	cmp before.raw s2.raw
 	cmp before.raw s3.raw

@@ -21,7 +21,8 @@ struct convert {
 	uint64_t min_sparse;
 	struct vu_copy_opts copy;	/* -c, -W, -m, -B */
 	const char *backing, *backing_fmt;	/* -B, -F */
-	const char *snap_id, *snap_name;	/* -s, -l */
+	const char *snap_id, *snap_name;	/* -l */
+	const char *snap_any;		/* -s: an id or a name */
 	char **dst_opts;		/* -o, in order */
 	int ndst_opts;
 	struct vu_image **src;
@@ -92,7 +93,7 @@ static void parse_opt(struct convert *cv, int c, char *arg)
 	case 'm': cv->copy.in_flight = parse_requests(arg); break;
 	case 'B': cv->backing = arg; break;
 	case 'F': cv->backing_fmt = arg; break;
-	case 's': cv->snap_name = arg; break;
+	case 's': cv->snap_any = arg; break;
 	case 'l': parse_snapshot_param(cv, arg); break;
 	case 't': parse_cache("-t", arg, &cv->sync, &cv->direct); break;
 	/* The source is read through the page cache whatever the mode; the
@@ -112,7 +113,7 @@ static void check_args(const struct convert *cv)
 		vu_errx(IC_FAIL, "-B: a backing file needs a new destination (not -n)");
 	if (cv->backing_fmt && !cv->backing)
 		vu_errx(IC_FAIL, "-F: only with -B");
-	if ((cv->snap_id || cv->snap_name) && cv->nsrc > 1)
+	if ((cv->snap_id || cv->snap_name || cv->snap_any) && cv->nsrc > 1)
 		vu_errx(IC_FAIL, "-s/-l: a snapshot can only be read from a single source");
 	if (cv->no_create && cv->ndst_opts)
 		vu_errx(IC_FAIL, "-o: options cannot be given with -n (nothing is created)");
@@ -137,6 +138,19 @@ static void parse_args(struct convert *cv, int argc, char **argv)
 	cv->dst = argv[argc - 1];
 }
 
+/* -s takes an id or a name, tried in that order as qemu-img does. */
+static int load_snapshot(const struct convert *cv, struct vu_image *img, struct vu_err *e)
+{
+	int r;
+
+	if (!cv->snap_any)
+		return vu_image_snapshot_load(img, cv->snap_id, cv->snap_name, e);
+	r = vu_image_snapshot_load(img, cv->snap_any, NULL, e);
+	if (r == -ENOENT)
+		r = vu_image_snapshot_load(img, NULL, cv->snap_any, e);
+	return r;
+}
+
 static void open_sources(struct convert *cv, char **names)
 {
 	cv->src = calloc((size_t)cv->nsrc, sizeof(*cv->src));
@@ -146,9 +160,10 @@ static void open_sources(struct convert *cv, char **names)
 		struct vu_err e = { 0 };
 
 		cv->src[i] = ic_open_or_die(names[i], cv->src_fmt, 0);
-		if ((cv->snap_id || cv->snap_name) &&
-		    vu_image_snapshot_load(cv->src[i], cv->snap_id, cv->snap_name, &e) < 0)
-			vu_errx(IC_FAIL, "%s: %s", names[i], vu_err_str(&e));
+		if ((cv->snap_id || cv->snap_name || cv->snap_any) &&
+		    load_snapshot(cv, cv->src[i], &e) < 0)
+			vu_errx(IC_FAIL, "%s: Failed to load snapshot: %s", names[i],
+				vu_err_str(&e));
 		if (cv->src[i]->size > UINT64_MAX - cv->total)
 			vu_errx(IC_FAIL, "%s: total size overflows", names[i]);
 		cv->total += cv->src[i]->size;
