@@ -227,10 +227,11 @@ static int compress_slot(struct copy_run *c, struct slot *j)
 	return 0;
 }
 
-static struct slot *filled_slot(struct copy_run *c)
+/* Some slot in the given state, or NULL (the caller holds the lock). */
+static struct slot *slot_in(struct copy_run *c, enum slot_state state)
 {
 	for (int i = 0; i < c->nslots; i++)
-		if (c->slots[i].state == SLOT_FILLED)
+		if (c->slots[i].state == state)
 			return &c->slots[i];
 	return NULL;
 }
@@ -243,7 +244,7 @@ static void *worker(void *arg)
 	for (;;) {
 		struct slot *j;
 
-		while (!c->done && !(j = filled_slot(c)))
+		while (!c->done && !(j = slot_in(c, SLOT_FILLED)))
 			pthread_cond_wait(&c->cv, &c->mu);
 		if (c->done)
 			break;
@@ -265,14 +266,8 @@ static struct slot *slot_get(struct copy_run *c)
 	struct slot *j = NULL;
 
 	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		for (int i = 0; i < c->nslots && !j; i++)
-			if (c->slots[i].state == SLOT_FREE)
-				j = &c->slots[i];
-		if (j || c->failed)
-			break;
+	while (!(j = slot_in(c, SLOT_FREE)) && !c->failed)
 		pthread_cond_wait(&c->cv, &c->mu);
-	}
 	if (c->failed)
 		j = NULL;
 	else
@@ -465,14 +460,8 @@ static void queue_end(struct copy_run *c)
 	struct slot *j = NULL;
 
 	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		for (int i = 0; i < c->nslots && !j; i++)
-			if (c->slots[i].state == SLOT_FREE)
-				j = &c->slots[i];
-		if (j)
-			break;
+	while (!(j = slot_in(c, SLOT_FREE)))
 		pthread_cond_wait(&c->cv, &c->mu);
-	}
 	j->kind = JOB_END;
 	j->seq = c->next_seq++;
 	j->state = SLOT_READY;
