@@ -368,6 +368,7 @@ static void parse_types(struct pool_ctl *pc, struct list_filter *f)
 
 static void parse_filter(struct pool_ctl *pc, struct list_filter *f)
 {
+	memset(f, 0, sizeof(*f));
 	exclusive(pc, O_ALL, "all", O_INACTIVE, "inactive");
 	exclusive(pc, O_DETAILS, "details", O_NAME_FLAG, "name");
 	exclusive(pc, O_JSON, "json", O_NAME_FLAG, "name");
