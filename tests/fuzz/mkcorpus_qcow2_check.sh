@@ -5,16 +5,8 @@
 # mkcorrupt.sh. Exits 77 when qemu-img is missing.
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-	echo "usage: mkcorpus_qcow2_check.sh OUTDIR" >&2
-	exit 2
-fi
-for t in qemu-img qemu-io; do
-	if ! command -v "$t" >/dev/null; then
-		echo "mkcorpus_qcow2_check.sh: $t not found" >&2
-		exit 77
-	fi
-done
+. "$(dirname "$0")/../fixtures/lib.sh"
+fixture_start "$@"
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 work=$(mktemp -d)
