@@ -399,15 +399,22 @@ int vu_vol_lookup(struct vu_storage *s, const char *pool, const char *ref,
 
 /* ---- XML ---- */
 
-static void file_info(const struct stat *st, struct vu_volfile *f)
+/* Mode, owner and times; the birth time when the filesystem keeps one
+ * (statx, never through a link), as libvirt shows it. */
+static void file_info(const struct stat *st, const char *path, struct vu_volfile *f)
 {
+	struct statx sx;
+
 	f->mode = (int)(st->st_mode & 07777);
 	f->uid = st->st_uid;
 	f->gid = st->st_gid;
 	f->atime = st->st_atim;
 	f->mtime = st->st_mtim;
 	f->ctime = st->st_ctim;
-	f->has_btime = false;
+	f->has_btime = statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) == 0 &&
+		       (sx.stx_mask & STATX_BTIME) && sx.stx_ino == st->st_ino;
+	if (f->has_btime)
+		f->btime = (struct timespec){ sx.stx_btime.tv_sec, sx.stx_btime.tv_nsec };
 }
 
 char *vu_vol_xml(const struct vu_vol *v, struct vu_err *e)
@@ -427,11 +434,11 @@ char *vu_vol_xml(const struct vu_vol *v, struct vu_err *e)
 	xmlDocPtr doc;
 	char *text;
 
-	file_info(&v->st, &vi.file);
+	file_info(&v->st, v->path, &vi.file);
 	if (v->type == VU_VOL_BLOCK)
 		vi.extent = &ext;
 	if (v->backing_path && stat(v->backing_path, &bst) == 0) {
-		file_info(&bst, &bf);
+		file_info(&bst, v->backing_path, &bf);
 		vi.backing_file = &bf;
 	}
 	doc = vu_volxml_build(&vi);
