@@ -467,6 +467,16 @@ static int keep_perms(int volfd, int newfd, struct vu_err *e)
 	return 0;
 }
 
+/* A file at least as big as the volume, from offset 0, leaves nothing of
+ * what was there: the copy need not start with it. */
+static bool replaces_all(int volfd, int fd, const struct vu_vol_xfer *x)
+{
+	struct stat src, vol;
+
+	return x->offset == 0 && fstat(fd, &src) == 0 && S_ISREG(src.st_mode) &&
+	       fstat(volfd, &vol) == 0 && src.st_size >= vol.st_size;
+}
+
 /* A file volume is rewritten in a copy that replaces it when complete. */
 static int upload_file_vol(struct vu_storage *s, const struct vu_vol *v, int fd,
 			   const struct vu_vol_xfer *x, struct vu_err *e)
@@ -482,7 +492,7 @@ static int upload_file_vol(struct vu_storage *s, const struct vu_vol *v, int fd,
 		return vu_err_set(e, -r, "%s", strerror(-r));
 	}
 	r = keep_perms(volfd, a.fd, e);
-	if (r == 0)
+	if (r == 0 && !replaces_all(volfd, fd, x))
 		r = copy_current(v, volfd, a.fd, e);
 	if (r == 0)
 		r = vu_image_open_fd(&dst, a.fd, v->path, "raw", UNSEEN, e);
