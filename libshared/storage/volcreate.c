@@ -323,10 +323,21 @@ static int grow(struct copy_job *j, struct vu_err *e)
 	return r;
 }
 
+/* A request for a layout of its own (qcow2 version, cluster size,
+ * features, metadata preallocation) is a conversion even in the same
+ * format: a copy of the file would keep the source's layout. */
+static bool new_layout(const struct copy_job *j)
+{
+	const struct vu_volspec *s = j->spec;
+
+	return s->version || s->cluster_size || s->lazy_refcounts || s->extended_l2 ||
+	       (j->flags & VU_VOL_PREALLOC_METADATA);
+}
+
 static int copy_volume(struct copy_job *j, struct vu_err *e)
 {
 	int srcfd = open_source(j->src, e), r;
-	bool same = strcmp(j->fmt, j->src_fmt) == 0;
+	bool same = strcmp(j->fmt, j->src_fmt) == 0 && !new_layout(j);
 
 	if (srcfd < 0)
 		return srcfd;

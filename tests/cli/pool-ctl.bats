@@ -633,6 +633,14 @@ inactive"
 	run pool-ctl vol-create-from default f.xml ov
 	assert_success
 	qemu-img compare -F raw "$IMAGES/ov" "$IMAGES/flat"
+	# A layout of its own is a conversion, even in the same format.
+	echo '<volume><name>v2</name><target><format type="qcow2"/><compat>0.10</compat>
+	      </target></volume>' >v2.xml
+	run pool-ctl vol-create-from default v2.xml ov
+	assert_success
+	run qemu-img info --output=json "$IMAGES/v2"
+	assert_equal "$(jq -r '.["format-specific"].data.compat' <<<"$output")" "0.10"
+	qemu-img compare "$IMAGES/ov" "$IMAGES/v2"
 }
 
 @test "a failed vol-create-from leaves no volume and no reservation" {
