@@ -299,6 +299,9 @@ static int reftable_grow(struct vu_image *img, uint64_t need)
 	int r;
 
 	for (;;) {
+		/* Room to grow, within qemu's limit on the table's size. */
+		if (entries * 8 > QCOW2_MAX_REFTABLE_BYTES)
+			entries = need * 8 <= QCOW2_MAX_REFTABLE_BYTES ? QCOW2_MAX_REFTABLE_BYTES / 8 : need;
 		entries = (entries + per - 1) / per * per;
 		if (entries * 8 > QCOW2_MAX_REFTABLE_BYTES)
 			return -EFBIG;
@@ -306,7 +309,8 @@ static int reftable_grow(struct vu_image *img, uint64_t need)
 		if ((r = find_free(img, c + extra, &s)) < 0)
 			return r;
 		if (((s + c + extra - 1) >> w->rb_bits) >= entries) {
-			entries = (((s + c + extra - 1) >> w->rb_bits) + 1) * 2;
+			need = ((s + c + extra - 1) >> w->rb_bits) + 1;
+			entries = need * 2;
 			continue;
 		}
 		m = missing_blocks(w, s, s + c + extra);
