@@ -558,7 +558,10 @@ static int image_sink_finish(struct vu_sink *s)
 
 	if (s->img->size != s->size && !s->img->is_blockdev)
 		r = s->img->drv->truncate(s->img, s->size);
-	if (r == 0 && s->sync)
+	/* Always: a format's cached metadata must reach the file, and an
+	 * error writing it be seen, before the image counts as written. An
+	 * image opened VU_OPEN_UNSAFE writes without syncing. */
+	if (r == 0)
 		r = s->img->drv->flush(s->img);
 	return r;
 }

@@ -388,6 +388,29 @@ mkimg() {
 	assert_output --partial "-F: only with -B"
 }
 
+@test "convert -B: a write into part of a cluster takes the rest from the backing file" {
+	qemu-img create -q -f qcow2 -o cluster_size=4k base.qcow2 8M
+	qemu-io -c 'write -P 0x11 0 8M' base.qcow2 >/dev/null
+	qemu-img create -q -f qcow2 -o cluster_size=4k -b base.qcow2 -F qcow2 top.qcow2
+	qemu-io -c 'write -P 0x22 4k 4k' top.qcow2 >/dev/null
+	img-convert convert -O qcow2 -B base.qcow2 -F qcow2 top.qcow2 new.qcow2
+	qemu-img check -q new.qcow2
+	qemu-img compare -q top.qcow2 new.qcow2
+}
+
+@test "convert -n -t writeback on qcow2 flushes; -t unsafe does not" {
+	mkimg a.qcow2
+	qemu-img create -q -f qcow2 dst.qcow2 8M
+	run strace -f -e trace=fdatasync,fsync img-convert convert -n -t writeback -O qcow2 a.qcow2 dst.qcow2
+	assert_success
+	assert_output --regexp 'f(data)?sync\('
+	run strace -f -e trace=fdatasync,fsync img-convert convert -n -O qcow2 a.qcow2 dst.qcow2
+	assert_success
+	refute_output --regexp 'f(data)?sync\('
+	qemu-img check -q dst.qcow2
+	qemu-img compare -q a.qcow2 dst.qcow2
+}
+
 @test "convert -s and -l read an internal snapshot" {
 	mkimg a.qcow2
 	qemu-img snapshot -c before a.qcow2

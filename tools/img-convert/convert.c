@@ -201,7 +201,7 @@ static int run_copy(struct convert *cv, struct vu_image *dst, bool zero_init,
 static int convert_in_place(struct convert *cv, struct vu_err *e)
 {
 	struct vu_image *dst;
-	unsigned flags = VU_OPEN_RDWR | VU_OPEN_NO_BACKING;
+	unsigned flags = VU_OPEN_RDWR | VU_OPEN_NO_BACKING | (cv->sync ? 0 : VU_OPEN_UNSAFE);
 	int r = vu_image_open(&dst, cv->dst, cv->dst_fmt, flags, e);
 
 	if (r < 0)
@@ -259,13 +259,13 @@ static int convert_new(struct convert *cv, struct vu_err *e)
 		return vu_err_set(e, -r, "cannot create: %s", strerror(-r));
 	r = vu_image_create(a.fd, cv->dst, cv->dst_fmt, &fo.o, e);
 	if (r == 0)
-		r = vu_image_open_fd(&dst, a.fd, cv->dst, cv->dst_fmt,
-				     VU_OPEN_RDWR | VU_OPEN_NO_BACKING | VU_OPEN_UNSAFE, e);
+		/* With -B the backing file is opened: a write covering part of
+		 * a cluster takes the rest of it from there. */
+		r = vu_image_open_fd(&dst, a.fd, cv->dst, cv->dst_fmt, VU_OPEN_RDWR |
+				     (cv->backing ? 0 : VU_OPEN_NO_BACKING) | VU_OPEN_UNSAFE, e);
 	/* Over a backing file, zeros must be written: the backing shows through. */
 	if (r == 0)
 		r = run_copy(cv, dst, !cv->backing, cv->total, e);
-	if (r == 0 && (r = vu_image_flush(dst)) < 0)
-		vu_err_set(e, -r, "%s", strerror(-r));
 	vu_image_close(&dst);
 	if (r == 0 && (r = vu_atomic_commit(&a, true, cv->sync)) < 0)
 		return vu_err_set(e, -r, "cannot commit: %s", strerror(-r));

@@ -30,7 +30,7 @@ struct vu_sink {
 	const struct vu_sink_ops *ops;
 	uint64_t size;		/* bytes the result must have */
 	bool zero_init;
-	bool sync;		/* flush at finish (cache modes other than unsafe) */
+	bool sync;		/* the caller's cache mode syncs (the image's flags decide) */
 	struct vu_image *img;	/* image sinks */
 	uint64_t cluster_size;	/* what compressed writes cover; 0: no compression */
 };
