@@ -188,7 +188,7 @@ static void *writer(void *arg)
 
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		struct slot *j;
+		struct slot *j = NULL;
 
 		while (!(j = ready_slot(c)))
 			pthread_cond_wait(&c->cv, &c->mu);
@@ -242,7 +242,7 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		struct slot *j;
+		struct slot *j = NULL;
 
 		while (!c->done && !(j = slot_in(c, SLOT_FILLED)))
 			pthread_cond_wait(&c->cv, &c->mu);
