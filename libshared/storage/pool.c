@@ -342,7 +342,12 @@ static int reload(struct vu_storage *s, struct vu_pool **p, struct vu_err *e)
 	return 0;
 }
 
-int vu_pool_start(struct vu_storage *s, struct vu_pool *p, unsigned flags, struct vu_err *e)
+/*
+ * Every change to a pool runs under the exclusive state lock on a fresh
+ * copy of its definition (another process may have changed it). Returns
+ * the lock to release, or -errno with nothing held.
+ */
+static int lock_fresh(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 {
 	int lk = st_lock(s, true, e);
 	int r;
@@ -350,6 +355,20 @@ int vu_pool_start(struct vu_storage *s, struct vu_pool *p, unsigned flags, struc
 	if (lk < 0)
 		return lk;
 	r = reload(s, &p, e);
+	if (r < 0) {
+		st_unlock(&lk);
+		return r;
+	}
+	return lk;
+}
+
+int vu_pool_start(struct vu_storage *s, struct vu_pool *p, unsigned flags, struct vu_err *e)
+{
+	int lk = lock_fresh(s, p, e);
+	int r = 0;
+
+	if (lk < 0)
+		return lk;
 	if (r == 0)
 		r = start_locked(s, p, flags, e);
 	st_unlock(&lk);
@@ -422,12 +441,11 @@ int vu_pool_create(struct vu_storage *s, xmlDocPtr doc, unsigned flags,
 
 int vu_pool_destroy(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 {
-	int lk = st_lock(s, true, e);
-	int r;
+	int lk = lock_fresh(s, p, e);
+	int r = 0;
 
 	if (lk < 0)
 		return lk;
-	r = reload(s, &p, e);
 	if (r == 0 && !p->active)
 		r = vu_err_set(e, EINVAL, "pool is not active");
 	if (r == 0)
@@ -442,12 +460,11 @@ int vu_pool_destroy(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 
 int vu_pool_build(struct vu_storage *s, struct vu_pool *p, unsigned flags, struct vu_err *e)
 {
-	int lk = st_lock(s, true, e);
-	int r;
+	int lk = lock_fresh(s, p, e);
+	int r = 0;
 
 	if (lk < 0)
 		return lk;
-	r = reload(s, &p, e);
 	if (r == 0 && p->active && p->type != VU_POOL_DIR)
 		r = vu_err_set(e, EBUSY, "pool is active; destroy it first");
 	if (r == 0)
@@ -458,12 +475,11 @@ int vu_pool_build(struct vu_storage *s, struct vu_pool *p, unsigned flags, struc
 
 int vu_pool_delete(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 {
-	int lk = st_lock(s, true, e);
-	int r;
+	int lk = lock_fresh(s, p, e);
+	int r = 0;
 
 	if (lk < 0)
 		return lk;
-	r = reload(s, &p, e);
 	if (r == 0 && p->active)
 		r = vu_err_set(e, EBUSY, "pool is active; destroy it first");
 	if (r == 0) {
@@ -485,12 +501,11 @@ int vu_pool_delete(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 
 int vu_pool_undefine(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 {
-	int lk = st_lock(s, true, e);
-	int r;
+	int lk = lock_fresh(s, p, e);
+	int r = 0;
 
 	if (lk < 0)
 		return lk;
-	r = reload(s, &p, e);
 	if (r == 0 && p->active)
 		r = vu_err_set(e, EBUSY, "pool is active; destroy it first");
 	else if (r == 0 && !p->persistent)
@@ -505,12 +520,11 @@ int vu_pool_undefine(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 
 int vu_pool_set_autostart(struct vu_storage *s, struct vu_pool *p, bool on, struct vu_err *e)
 {
-	int lk = st_lock(s, true, e);
-	int r;
+	int lk = lock_fresh(s, p, e);
+	int r = 0;
 
 	if (lk < 0)
 		return lk;
-	r = reload(s, &p, e);
 	if (r == 0 && !p->persistent)
 		r = vu_err_set(e, EINVAL, "cannot set autostart for a transient pool");
 	if (r == 0)
