@@ -9,52 +9,22 @@
 
 #include "vu/image.h"
 
+#include "fuzz_file.h"
+
 #define READ_CAP (64u << 20)	/* of the virtual size, to keep runs fast */
 #define CHUNK (1u << 20)
 #define MAX_STATUS_CALLS 1000
 
-/* The input lives in a private directory, so relative backing names it
- * may carry resolve to files that do not exist (and never to our fds, as
- * they would beside /proc/self/fd/N). */
-static char dir[64];
-static char path[80];
 static uint8_t *buf;
-
-static void cleanup(void)
-{
-	unlink(path);
-	rmdir(dir);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)argc;
 	(void)argv;
-	snprintf(dir, sizeof(dir), "%.40s/fuzz_qcow2.XXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir) || !(buf = malloc(CHUNK)))
+	fuzz_file_init("fuzz_qcow2");
+	if (!(buf = malloc(CHUNK)))
 		abort();
-	snprintf(path, sizeof(path), "%s/img", dir);
-	atexit(cleanup);
 	return 0;
-}
-
-static void write_input(const uint8_t *data, size_t size)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		abort();
-	while (size) {
-		ssize_t n = write(fd, data, size);
-
-		if (n <= 0)
-			abort();
-		data += n;
-		size -= (size_t)n;
-	}
-	close(fd);
 }
 
 static void read_all(struct vu_image *img, uint64_t end)
@@ -89,10 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vu_err e;
 	uint64_t end;
 
-	write_input(data, size);
+	fuzz_file_write(data, size);
 	/* A backing file the input names rarely exists: read without it then. */
-	if (vu_image_open(&img, path, "qcow2", 0, &e) < 0 &&
-	    vu_image_open(&img, path, "qcow2", VU_OPEN_NO_BACKING, &e) < 0)
+	if (vu_image_open(&img, fuzz_path, "qcow2", 0, &e) < 0 &&
+	    vu_image_open(&img, fuzz_path, "qcow2", VU_OPEN_NO_BACKING, &e) < 0)
 		return 0;
 	end = img->size < READ_CAP ? img->size : READ_CAP;
 	if (vu_image_info(img, &info) == 0)
