@@ -19,7 +19,7 @@ DESTDIR   ?=
 
 CC        ?= cc
 FUZZCC    ?= clang
-PKGS      := libxml-2.0 zlib libzstd libcap uuid json-c fdisk blkid
+PKGS      := libxml-2.0 zlib libzstd libcap uuid json-c fdisk blkid libcurl libarchive
 
 # Evaluated once, on first use, so that "make deps" works before pkg-config exists.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
@@ -147,7 +147,8 @@ clean:
 DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	libjson-c-dev libcmocka-dev bats bats-assert bats-support qemu-utils \
 	clang libclang-rt-14-dev mandoc cppcheck libvirt0 libxml2-utils strace \
-	time e2fsprogs util-linux jq bash-completion libfdisk-dev libblkid-dev fdisk mount
+	time e2fsprogs util-linux jq bash-completion libfdisk-dev libblkid-dev fdisk mount \
+	libcurl4-openssl-dev libarchive-dev osinfo-db ovmf virtinst xorriso cpio xfsprogs
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \
