@@ -35,6 +35,18 @@ void location_remove(const struct install_media *m);
 void install_media_clear(struct install_media *m);
 
 /*
+ * What location names, without reading it: LOCATION_URL for http://,
+ * https:// and ftp://, LOCATION_DIR for a directory (also file://PATH),
+ * LOCATION_ISO for any other file (or block device); -EINVAL for another
+ * URL scheme, -ENOENT when the path does not exist. For an ISO,
+ * virt-install also attaches it as the install phase's CD-ROM so the
+ * installer finds its packages there; location_fetch passes no extra
+ * arguments for local trees, so the caller should do the same.
+ */
+enum location_kind { LOCATION_DIR = 1, LOCATION_ISO, LOCATION_URL };
+int location_kind(const char *location, struct vu_err *e);
+
+/*
  * --initrd-inject: appends one newc cpio archive (written with libarchive)
  * holding each file at the archive root under its base name, mode 0644,
  * owner 0:0, to the initrd in place, as virt-install does; the kernel

@@ -20,7 +20,9 @@ struct osinfo {
 	char *name;		/* "Red Hat Enterprise Linux 7.0" */
 	char *family;		/* "linux", "winnt", ...; NULL when unknown */
 	const char *disk_bus;	/* "virtio", "sata" or "ide" */
-	const char *nic_model;	/* "virtio", "e1000e", "e1000" or "rtl8139" */
+	const char *nic_model;	/* "virtio", "e1000e", "e1000" or "rtl8139"
+				 * (or "ne2k_pci" / "pcnet" for the old OSes
+				 * that list only those, as virt-install) */
 	const char *video;	/* "virtio", "qxl", "vga" or "cirrus" */
 	uint64_t min_ram_mib;	/* 0: unknown */
 	uint64_t rec_ram_mib;	/* 0: unknown */
@@ -42,6 +44,16 @@ struct osinfo {
  */
 int osinfo_lookup(const char *name, struct osinfo *out, struct vu_err *e);
 void osinfo_clear(struct osinfo *o);
+/*
+ * osinfo_lookup's disk_bus, nic_model and video are virt-install's choices
+ * for a KVM guest on machine "pc" (i440fx) with VNC graphics and BIOS.
+ * virt-install's choice depends on those too; this redoes it for others:
+ * on q35 ("q35", "pc-q35-*") a disk that is not virtio goes on "sata" and a
+ * NIC that is not virtio is an "e1000e"; video that is not virtio is "qxl"
+ * with graphics "spice", else "bochs" with UEFI. NULL machine or graphics
+ * change nothing.
+ */
+void osinfo_adapt(struct osinfo *o, const char *machine, const char *graphics, bool uefi);
 /* Prints every short id, one per line, sorted (for `--osinfo list` and
  * bash completion). */
 int osinfo_list(FILE *f, struct vu_err *e);
