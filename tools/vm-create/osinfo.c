@@ -417,10 +417,11 @@ static int load_os(int osfd, const char *rel, const char *id, const char *short_
 	if (r < 0)
 		return vu_err_set(e, -r, "osinfo %s/os/%s: %s", db_dir(), rel, strerror(-r));
 	*doc = m.p ? vu_xml_parse(m.p, m.len, &pe) : NULL;
+	if (!m.p)
+		vu_err_set(&pe, EINVAL, "document is empty");
 	unmap_file(&m);
 	if (!*doc)
-		return vu_err_set(e, EINVAL, "osinfo %s/os/%s: %s", db_dir(), rel,
-				  m.len ? vu_err_str(&pe) : "document is empty");
+		return vu_err_set(e, EINVAL, "osinfo %s/os/%s: %s", db_dir(), rel, vu_err_str(&pe));
 	*os = find_os(*doc, id, short_id);
 	if (!*os) {
 		xmlFreeDoc(*doc);
@@ -807,16 +808,26 @@ static size_t edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	while (a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
 /*
  * -ENOENT with "unknown OS name 'X' (did you mean: a, b, c?)": the three
  * short ids (or aliases) nearest by edit distance, within a third of the
- * name's length (at least 2), ties in sorted order.
+ * name's length (at least 2); ties go to the longer common prefix, then to
+ * sorted order (rhel7.99 suggests rhel7.9, rhel7.0, rhel7.1).
  */
 static int unknown(int osfd, const char *name, struct vu_err *e)
 {
 	struct strv sv = { 0 };
 	const char *best[3] = { 0 };
-	size_t dist[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };
+	size_t score[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };
 	size_t limit = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2;
 	char hint[160] = "";
 	int r = osfd >= 0 ? all_short_ids(osfd, &sv) : 0;
@@ -824,14 +835,16 @@ static int unknown(int osfd, const char *name, struct vu_err *e)
 	for (size_t i = 0; r == 0 && i < sv.n + sizeof(aliases) / sizeof(aliases[0]); i++) {
 		const char *cand = i < sv.n ? sv.v[i] : aliases[i - sv.n].alias;
 		size_t d = short_id_ok(name) ? edit_distance(name, cand) : SIZE_MAX;
+		/* distance first, then the longer shared prefix */
+		size_t s = d <= limit ? d * 256 + (255 - common_prefix(name, cand)) : SIZE_MAX;
 
-		for (int k = 0; k < 3 && d <= limit; k++) {
-			if (d >= dist[k])
+		for (int k = 0; k < 3 && s != SIZE_MAX; k++) {
+			if (s >= score[k])
 				continue;
 			memmove(&best[k + 1], &best[k], (size_t)(2 - k) * sizeof(best[0]));
-			memmove(&dist[k + 1], &dist[k], (size_t)(2 - k) * sizeof(dist[0]));
+			memmove(&score[k + 1], &score[k], (size_t)(2 - k) * sizeof(score[0]));
 			best[k] = cand;
-			dist[k] = d;
+			score[k] = s;
 			break;
 		}
 	}
