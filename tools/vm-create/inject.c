@@ -92,7 +92,8 @@ static int inj_entry(struct archive *a, const struct inj_file *f, long ino, stru
 }
 
 /* The file's data, exactly the size its header announced. */
-static int inj_data(struct archive *a, const struct inj_file *f, struct vu_err *e)
+static int inj_data(struct archive *a, const struct inj_file *f, const char *initrd,
+		    struct vu_err *e)
 {
 	char buf[64 * 1024];
 	off_t left = f->st.st_size;
@@ -107,7 +108,7 @@ static int inj_data(struct archive *a, const struct inj_file *f, struct vu_err *
 		if (n == 0)
 			return vu_err_set(e, EIO, "%s: file shrank while being read", f->path);
 		if (archive_write_data(a, buf, (size_t)n) != n)
-			return vu_err_set(e, EIO, "%s", archive_error_string(a));
+			return vu_err_set(e, EIO, "%s: %s", initrd, archive_error_string(a));
 		left -= n;
 	}
 	return 0;
@@ -130,7 +131,7 @@ static int inj_archive(int fd, const char *initrd, struct inj_file *f, size_t n,
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		r = inj_entry(a, &f[i], (long)i + 1, e);
 		if (r == 0)
-			r = inj_data(a, &f[i], e);
+			r = inj_data(a, &f[i], initrd, e);
 	}
 	/* close writes TRAILER!!! */
 	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)

@@ -15,6 +15,13 @@
 
 /* Entries beyond this are not listed: a DVD has tens of thousands. */
 #define ISO_MAX_ENTRIES 1000000
+/* libarchive's ARCHIVE_ERRNO_FILE_FORMAT, not in its public header: EFTYPE
+ * where it exists, else EILSEQ (Linux). */
+#ifdef EFTYPE
+#define VU_ARCHIVE_ERRNO_FORMAT EFTYPE
+#else
+#define VU_ARCHIVE_ERRNO_FORMAT EILSEQ
+#endif
 /* Symbolic and hard links followed from one name. */
 #define ISO_MAX_HOPS 8
 
@@ -35,7 +42,10 @@ static struct archive *iso_reader(const char *path, struct vu_err *e)
 	}
 	archive_read_support_format_iso9660(a);
 	if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
-		vu_err_set(e, EIO, "%s: %s", path, archive_error_string(a));
+		if (archive_errno(a) == VU_ARCHIVE_ERRNO_FORMAT)
+			vu_err_set(e, EIO, "%s: neither a directory nor an ISO 9660 image", path);
+		else
+			vu_err_set(e, EIO, "%s: %s", path, archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
 	}

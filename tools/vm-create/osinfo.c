@@ -10,10 +10,12 @@
  *  - a short id (rhel7.0) usually is the file name without its dashes
  *    (rhel-7.0.xml, win-xp.xml), with "spN" written ".N" (sles12sp1 is
  *    sles-12.1.xml), or a prefix of it (centos7 is centos-7.0.xml,
- *    archlinux is archlinux-rolling.xml). Those candidates are checked with a
- *    byte search for "<short-id>NAME</short-id>" over the mapped file;
- *  - anything else (codenames such as ubuntujammy, secondary short ids) is
- *    found by the same byte search over every file, still without parsing.
+ *    archlinux is archlinux-rolling.xml), then the files of the distro the
+ *    name starts with (ubuntu-*.xml for the codename ubuntujammy). Those
+ *    candidates are checked with a byte search for
+ *    "<short-id>NAME</short-id>" over the mapped file;
+ *  - anything else (alt.p10 in alt-p10.starterkits.xml) is found by the
+ *    same byte search over every file, still without parsing.
  *
  * Inheritance follows libosinfo: the entry, then depth first through its
  * <derives-from> and then its <clones> ancestors. For devices and firmware
@@ -43,6 +45,7 @@
 #define OSINFO_DIR_DEFAULT "/usr/share/osinfo"
 #define CHAIN_MAX 256		/* entries in one inheritance walk (ubuntu has ~50) */
 #define CAND_MAX 8		/* file-name candidates tried before a full scan */
+#define KIN_MAX 128		/* files of the same distro tried before it too */
 #define SHORT_ID_MAX 64		/* longer names are no short id of osinfo-db */
 #define REL_MAX 512		/* "vendor/file.xml" */
 #define OSINFO_FILE_MAX (16u << 20)
@@ -244,7 +247,8 @@ struct find_ctx {
 	char key_sp[SHORT_ID_MAX + 1];	/* key with "spN" as ".N" */
 	char exact[CAND_MAX][REL_MAX];
 	char prefix[CAND_MAX][REL_MAX];
-	int n_exact, n_prefix;
+	char kin[KIN_MAX][REL_MAX];
+	int n_exact, n_prefix, n_kin;
 	char found[REL_MAX];
 };
 
@@ -264,7 +268,8 @@ static void sp_to_dot(const char *in, char *out, size_t size)
 }
 
 /* Collects the files whose name, without ".xml" and dashes, is the key
- * (exact) or starts with it (prefix). */
+ * (exact) or starts with it (prefix), and those of the distro the key
+ * starts with (kin: ubuntu-*.xml for the codename ubuntujammy). */
 static int collect_candidates(int osfd, const char *rel, const char *base, void *ctx)
 {
 	struct find_ctx *fc = ctx;
@@ -282,6 +287,11 @@ static int collect_candidates(int osfd, const char *rel, const char *base, void 
 	} else if (!strncmp(plain, fc->key, klen)) {
 		if (fc->n_prefix < CAND_MAX)
 			snprintf(fc->prefix[fc->n_prefix++], REL_MAX, "%s", rel);
+	} else {
+		size_t distro = strcspn(base, "-.0123456789");
+
+		if (distro >= 3 && !strncmp(base, fc->key, distro) && fc->n_kin < KIN_MAX)
+			snprintf(fc->kin[fc->n_kin++], REL_MAX, "%s", rel);
 	}
 	return 0;
 }
@@ -351,6 +361,9 @@ static int find_file(int osfd, struct find_ctx *fc, const char *id)
 		for (int i = 0; i < fc->n_prefix; i++)
 			if (match_pattern(osfd, fc->prefix[i], NULL, fc))
 				return 1;
+		for (int i = 0; i < fc->n_kin; i++)
+			if (match_pattern(osfd, fc->kin[i], NULL, fc))
+				return 1;
 	}
 	return for_each_file(osfd, match_pattern, fc);
 }
@@ -417,10 +430,11 @@ static int load_os(int osfd, const char *rel, const char *id, const char *short_
 	if (r < 0)
 		return vu_err_set(e, -r, "osinfo %s/os/%s: %s", db_dir(), rel, strerror(-r));
 	*doc = m.p ? vu_xml_parse(m.p, m.len, &pe) : NULL;
+	if (!m.p)
+		vu_err_set(&pe, EINVAL, "document is empty");
 	unmap_file(&m);
 	if (!*doc)
-		return vu_err_set(e, EINVAL, "osinfo %s/os/%s: %s", db_dir(), rel,
-				  m.len ? vu_err_str(&pe) : "document is empty");
+		return vu_err_set(e, EINVAL, "osinfo %s/os/%s: %s", db_dir(), rel, vu_err_str(&pe));
 	*os = find_os(*doc, id, short_id);
 	if (!*os) {
 		xmlFreeDoc(*doc);
@@ -807,16 +821,26 @@ static size_t edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	while (a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
 /*
  * -ENOENT with "unknown OS name 'X' (did you mean: a, b, c?)": the three
  * short ids (or aliases) nearest by edit distance, within a third of the
- * name's length (at least 2), ties in sorted order.
+ * name's length (at least 2); ties go to the longer common prefix, then to
+ * sorted order (rhel7.99 suggests rhel7.9, rhel7.0, rhel7.1).
  */
 static int unknown(int osfd, const char *name, struct vu_err *e)
 {
 	struct strv sv = { 0 };
 	const char *best[3] = { 0 };
-	size_t dist[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };
+	size_t score[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };
 	size_t limit = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2;
 	char hint[160] = "";
 	int r = osfd >= 0 ? all_short_ids(osfd, &sv) : 0;
@@ -824,14 +848,16 @@ static int unknown(int osfd, const char *name, struct vu_err *e)
 	for (size_t i = 0; r == 0 && i < sv.n + sizeof(aliases) / sizeof(aliases[0]); i++) {
 		const char *cand = i < sv.n ? sv.v[i] : aliases[i - sv.n].alias;
 		size_t d = short_id_ok(name) ? edit_distance(name, cand) : SIZE_MAX;
+		/* distance first, then the longer shared prefix */
+		size_t s = d <= limit ? d * 256 + (255 - common_prefix(name, cand)) : SIZE_MAX;
 
-		for (int k = 0; k < 3 && d <= limit; k++) {
-			if (d >= dist[k])
+		for (int k = 0; k < 3 && s != SIZE_MAX; k++) {
+			if (s >= score[k])
 				continue;
 			memmove(&best[k + 1], &best[k], (size_t)(2 - k) * sizeof(best[0]));
-			memmove(&dist[k + 1], &dist[k], (size_t)(2 - k) * sizeof(dist[0]));
+			memmove(&score[k + 1], &score[k], (size_t)(2 - k) * sizeof(score[0]));
 			best[k] = cand;
-			dist[k] = d;
+			score[k] = s;
 			break;
 		}
 	}

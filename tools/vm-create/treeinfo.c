@@ -76,8 +76,10 @@ static char *ti_get(const char *buf, size_t len, const char *section, const char
 		if (!ti_equal(kb, ke, key, true))
 			continue;
 		ti_trim(&vb, &ve);
-		errno = ENOMEM;
-		return strndup(vb, (size_t)(ve - vb));
+		char *v = strndup(vb, (size_t)(ve - vb));
+
+		errno = v ? 0 : ENOMEM;
+		return v;
 	}
 	errno = 0;
 	return NULL;
@@ -125,13 +127,15 @@ invalid:
 static int ti_pick(const char *buf, size_t len, char **dst, const char *const pairs[][2], size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		*dst = ti_get(buf, len, pairs[i][0], pairs[i][1]);
-		if (*dst && **dst)
-			return 0;
-		free(*dst);
-		*dst = NULL;
-		if (errno == ENOMEM)
+		char *v = ti_get(buf, len, pairs[i][0], pairs[i][1]);
+
+		if (!v && errno == ENOMEM)
 			return -ENOMEM;
+		if (v && *v) {
+			*dst = v;
+			return 0;
+		}
+		free(v);
 	}
 	return 0;
 }
@@ -147,6 +151,10 @@ static int ti_image(const char *buf, size_t len, const char *arch, const char *n
 	raw = ti_get(buf, len, section, name);
 	if (!raw)
 		return errno == ENOMEM ? -ENOMEM : 0;
+	if (!*raw) {
+		free(raw);
+		return 0;
+	}
 	*dst = tree_path_normalize(raw);
 	if (!*dst && errno == EINVAL)
 		vu_err_set(e, EINVAL, ".treeinfo: %s path '%.100s' is not inside the install tree",
