@@ -319,7 +319,7 @@ static void network_positional(struct vmc *c, const char *v, struct vu_iface_spe
 }
 
 static void add_network(struct vmc *c, struct vu_domain *dom, const char *arg,
-			struct mac_ctx *mc)
+			const char *old_mac, struct mac_ctx *mc)
 {
 	struct vu_iface_spec sp = { .type = "network", .source = "default",
 				    .model = c->os.nic_model };
@@ -356,7 +356,8 @@ static void add_network(struct vmc *c, struct vu_domain *dom, const char *arg,
 		sp.source = NULL;
 	else if (!sp.source)
 		vmc_usage(c, "--network", "type '%s' needs source=", sp.type);
-	v = vu_subopt_get(&s, "mac");
+	if (!(v = vu_subopt_get(&s, "mac")))
+		v = old_mac;
 	if (v && strcmp(v, "RANDOM")) {
 		if (vu_mac_normalize(v, mac) < 0)
 			vmc_usage(c, "--network", "invalid MAC address '%s'", v);
@@ -384,10 +385,11 @@ void build_networks(struct vmc *c, struct vu_domain *dom)
 			none = true;
 	if (none)
 		return;
+	/* The old --mac is the first interface's. */
 	if (c->networks.n == 0)
-		add_network(c, dom, "default", &mc);
+		add_network(c, dom, "default", c->mac, &mc);
 	for (size_t i = 0; i < c->networks.n; i++)
-		add_network(c, dom, c->networks.v[i], &mc);
+		add_network(c, dom, c->networks.v[i], i ? NULL : c->mac, &mc);
 }
 
 /* ---- boot ---- */

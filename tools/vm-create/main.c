@@ -69,7 +69,7 @@ static noreturn void usage(void)
 	     "\nNetworks and devices:\n"
 	     " -w, --network SPEC         network=,bridge=,type=direct,source=,model=,mac=\n"
 	     "                            | none | bridge:BR | network:NET (default: default)\n"
-	     " -b, --bridge BR  --nonetworks   old forms\n"
+	     " -b, --bridge BR  -m, --mac MAC  --nonetworks   old forms\n"
 	     "     --graphics vnc|spice|none[,listen=,port=,password=]  (--vnc, --nographics)\n"
 	     "     --video --console --serial --channel --rng --controller --input\n"
 	     "     --sound --watchdog --memballoon --host-device PCI   devices\n"
@@ -239,7 +239,7 @@ static int print_step(struct vmc *c, int argc, char **argv)
 
 static void parse_args(struct vmc *c, int argc, char **argv)
 {
-	static const char shortopts[] = "n:r:c:l:x:f:s:b:w:vqdhV";
+	static const char shortopts[] = "n:r:c:l:x:f:s:b:w:m:vqdhV";
 	struct option lo[64 + NDEV];
 	static const struct option base[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -265,6 +265,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "network", required_argument, NULL, 'w' },
 		{ "bridge", required_argument, NULL, 'b' },
 		{ "nonetworks", no_argument, NULL, OPT_NONETWORKS },
+		{ "mac", required_argument, NULL, 'm' },
 		{ "vnc", no_argument, NULL, OPT_VNC },
 		{ "nographics", no_argument, NULL, OPT_NOGRAPHICS },
 		{ "boot", required_argument, NULL, OPT_BOOT },
@@ -328,6 +329,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 			break;
 		}
 		case OPT_NONETWORKS: c->nonetworks = true; break;
+		case 'm': c->mac = optarg; break;
 		case OPT_VNC: push_dev(c, "graphics", "vnc"); break;
 		case OPT_NOGRAPHICS: push_dev(c, "graphics", "none"); break;
 		case OPT_BOOT: maybe_help("--boot", optarg, boot_keys); c->boot = optarg; break;

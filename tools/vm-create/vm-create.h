@@ -58,7 +58,7 @@ struct vmc {
 	/* options */
 	const char *name, *memory, *vcpus, *cpuset, *cpu, *machine, *arch, *virt_type;
 	const char *root, *os_variant, *boot, *cdrom, *location, *extra_args;
-	const char *uuid, *file, *file_size;
+	const char *uuid, *file, *file_size, *mac;
 	struct strlist disks, networks, injects, metadata;
 	struct devarg *devs;
 	size_t ndevs;
