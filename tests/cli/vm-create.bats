@@ -428,3 +428,25 @@ EOF
 	run -0 vm-create --version
 	assert_output --partial 'vm-create from virtutils'
 }
+
+@test "completion: options, sub-options, pool and OS names" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
+	pool-ctl define-as spare dir - - - - "$BATS_TEST_TMPDIR/spare" >/dev/null
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$TOP/completions/bash/vm-create'
+		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
+			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
+			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+			_vm_create vm-create; echo \${COMPREPLY[*]}; }
+		complete_line 'vm-create --initrd'
+		complete_line 'vm-create --disk size=8,ba'
+		complete_line 'vm-create --disk pool=sp'
+		complete_line 'vm-create --os-variant rhel7.'
+		complete_line 'vm-create --network source_m'"
+	assert_success
+	assert_line --index 0 "--initrd-inject"
+	assert_line --index 1 "size=8,backing_store="
+	assert_line --index 2 "pool=spare"
+	assert_line --index 3 --partial "rhel7.0 rhel7.1"
+	assert_line --index 4 "source_mode="
+}
