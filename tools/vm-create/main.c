@@ -407,10 +407,6 @@ static void check_required(struct vmc *c)
 			  "(not first . or -, not all digits)", c->name);
 	if (!c->memory)
 		vmc_usage(c, "--memory", "a memory size is required");
-	if (!c->disks.n && !c->file && !c->nodisks && !c->cdrom && !c->location && !c->pxe &&
-	    !c->import)
-		vmc_usage(c, "--disk", "a storage choice is required "
-			  "(--disk SPEC, --filesystem, or --disk none)");
 	if (!c->disks.n && !c->file && !c->nodisks) {
 		bool fs = false;
 
