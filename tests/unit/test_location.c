@@ -59,7 +59,31 @@ static int can_connect(int port)
 	return ok;
 }
 
-/* python3 -m http.server on 127.0.0.1, serving top; up within 10 s. */
+/* python3's http.server serving top, plus /moved/X redirecting to /X and
+ * /broken/X answering 500. */
+static const char server_py[] =
+	"import functools, http.server, sys\n"
+	"class H(http.server.SimpleHTTPRequestHandler):\n"
+	"    def log_message(self, *args): pass\n"
+	"    def special(self):\n"
+	"        if self.path.startswith('/moved/'):\n"
+	"            self.send_response(302)\n"
+	"            self.send_header('Location', self.path[6:])\n"
+	"            self.send_header('Content-Length', '0')\n"
+	"            self.end_headers()\n"
+	"            return True\n"
+	"        if self.path.startswith('/broken/'):\n"
+	"            self.send_error(500)\n"
+	"            return True\n"
+	"        return False\n"
+	"    def do_GET(self):\n"
+	"        self.special() or super().do_GET()\n"
+	"    def do_HEAD(self):\n"
+	"        self.special() or super().do_HEAD()\n"
+	"h = functools.partial(H, directory=sys.argv[2])\n"
+	"http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), h).serve_forever()\n";
+
+/* The server on 127.0.0.1, on a free port; up within 10 s. */
 static int start_server(void)
 {
 	char portstr[16];
@@ -74,8 +98,7 @@ static int start_server(void)
 
 		dup2(null, 1);
 		dup2(null, 2);
-		execl("/usr/bin/python3", "python3", "-m", "http.server", "--bind", "127.0.0.1",
-		      portstr, "--directory", top, (char *)NULL);
+		execl("/usr/bin/python3", "python3", "-c", server_py, portstr, top, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; server > 0 && i < 200; i++) {
@@ -469,6 +492,9 @@ static void test_http(void **state)
 		 extra);
 	snprintf(loc, sizeof(loc), "%s/debian", http);
 	fetch_ok(loc, "debian", "install.amd/vmlinuz", "install.amd/initrd.gz", "debian", NULL);
+	/* redirects are followed */
+	snprintf(loc, sizeof(loc), "%s/moved/ubuntu", http);
+	fetch_ok(loc, "ubuntu", "casper/vmlinuz", "casper/initrd", "ubuntu", NULL);
 }
 
 static void test_http_errors(void **state)
@@ -480,6 +506,9 @@ static void test_http_errors(void **state)
 	/* every file 404: no tree there */
 	snprintf(loc, sizeof(loc), "%s/no-such-tree", http);
 	fetch_fails(loc, ENOENT, "no kernel found in install tree");
+	/* an error other than "not found" stops the search */
+	snprintf(loc, sizeof(loc), "%s/broken/debian", http);
+	fetch_fails(loc, EIO, "/broken/debian/.treeinfo: The requested URL returned error: 500");
 	snprintf(loc, sizeof(loc), "%s/escape", http);
 	fetch_fails(loc, EINVAL, "'../secret/vmlinuz' is not inside the install tree");
 	snprintf(loc, sizeof(loc), "http://127.0.0.1:%d/tree", port);
