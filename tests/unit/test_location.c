@@ -433,6 +433,9 @@ static void test_dir_layouts(void **state)
 		 NULL);
 	snprintf(loc, sizeof(loc), "%s/links", top);
 	fetch_ok(loc, "links", "pool/vmlinuz", "pool/initrd.gz", "debian", NULL);
+	/* .treeinfo's files missing: the layouts, with .treeinfo's distro */
+	snprintf(loc, sizeof(loc), "%s/stale", top);
+	fetch_ok(loc, "stale", "install/vmlinuz", "install/initrd.gz", "rhel", NULL);
 }
 
 static void test_iso(void **state)
@@ -492,6 +495,9 @@ static void test_http(void **state)
 		 extra);
 	snprintf(loc, sizeof(loc), "%s/debian", http);
 	fetch_ok(loc, "debian", "install.amd/vmlinuz", "install.amd/initrd.gz", "debian", NULL);
+	snprintf(loc, sizeof(loc), "%s/stale", http);
+	snprintf(extra, sizeof(extra), "inst.repo=%s", loc);
+	fetch_ok(loc, "stale", "install/vmlinuz", "install/initrd.gz", "rhel", extra);
 	/* redirects are followed */
 	snprintf(loc, sizeof(loc), "%s/moved/ubuntu", http);
 	fetch_ok(loc, "ubuntu", "casper/vmlinuz", "casper/initrd", "ubuntu", NULL);
@@ -521,7 +527,7 @@ static void test_http_errors(void **state)
 
 static void test_dir_errors(void **state)
 {
-	char loc[160];
+	char loc[160], cmd[600];
 
 	(void)state;
 	snprintf(loc, sizeof(loc), "%s/nokernel", top);
@@ -531,6 +537,13 @@ static void test_dir_errors(void **state)
 	fetch_fails(loc, EINVAL, "kernel path '../secret/vmlinuz'");
 	snprintf(loc, sizeof(loc), "%s/missing", top);
 	fetch_fails(loc, ENOENT, loc);
+	/* .treeinfo names files that are not there, and no layout has any */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/../stale-only && cp %s/stale/.treeinfo "
+		 "%s/../stale-only/", top, top, top);
+	assert_int_equal(system(cmd), 0);
+	snprintf(loc, sizeof(loc), "%s/../stale-only", top);
+	fetch_fails(loc, ENOENT, ".treeinfo names images/pxeboot/vmlinuz and "
+		    "images/pxeboot/initrd.img, which are not both there");
 }
 
 /* An existing copy is never replaced; the other copy is not left. */

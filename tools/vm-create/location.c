@@ -154,6 +154,20 @@ static int loc_set_distro(struct loc_found *f, const char *distro)
 	return distro && !f->distro ? -ENOMEM : 0;
 }
 
+static int loc_not_found(const char *location, const struct treeinfo *ti, struct vu_err *e)
+{
+	static const char layouts[] = "images/pxeboot/, install.amd/, install/, casper/, "
+				      "netboot/, boot/x86_64/loader/";
+
+	if (ti->kernel && ti->initrd)
+		return vu_err_set(e, ENOENT, "no kernel found in install tree %s (.treeinfo names "
+				  "%s and %s, which are not both there, nor are they in any of %s)",
+				  location, ti->kernel, ti->initrd, layouts);
+	return vu_err_set(e, ENOENT, "no kernel found in install tree %s (no .treeinfo names one "
+			  "for %s, nor is there one in any of %s)", location,
+			  ti->arch ? ti->arch : "x86_64", layouts);
+}
+
 /* .treeinfo's pair first, then the layouts; the distro from .treeinfo's
  * family when it has one, else from the layout. */
 static int loc_search(struct tree_src *s, const char *location, const struct treeinfo *ti,
@@ -188,10 +202,7 @@ static int loc_search(struct tree_src *s, const char *location, const struct tre
 							   : l->url_arg };
 		return loc_set_distro(f, distro);
 	}
-	return vu_err_set(e, ENOENT, "no kernel found in install tree %s (no .treeinfo names one "
-			  "for %s, and none of images/pxeboot/, install.amd/, install/, casper/, "
-			  "netboot/, boot/x86_64/loader/ has one)", location,
-			  ti->arch ? ti->arch : "x86_64");
+	return loc_not_found(location, ti, e);
 }
 
 /* mkdir -p; *first is the top directory it created (NULL if none), for
