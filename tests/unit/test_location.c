@@ -591,6 +591,33 @@ static void test_too_big(void **state)
 	fetch_fails(loc, EFBIG, "larger than 2147483648 bytes");
 }
 
+/* --dry-run's search: the same answers, no copies. */
+static void test_probe(void **state)
+{
+	struct install_media m;
+	struct vu_err e;
+	char loc[160], extra[200];
+
+	(void)state;
+	snprintf(loc, sizeof(loc), "%s/suse", http);
+	assert_int_equal(location_probe(loc, &m, &e), 0);
+	assert_null(m.kernel);
+	assert_null(m.initrd);
+	assert_string_equal(m.distro, "suse");
+	snprintf(extra, sizeof(extra), "install=%s", loc);
+	assert_string_equal(m.extra_args, extra);
+	install_media_clear(&m);
+	snprintf(loc, sizeof(loc), "%s/debian.iso", top);
+	assert_int_equal(location_probe(loc, &m, &e), 0);
+	assert_string_equal(m.distro, "debian");
+	assert_null(m.extra_args);
+	install_media_clear(&m);
+	snprintf(loc, sizeof(loc), "%s/nokernel", top);
+	assert_int_equal(location_probe(loc, &m, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "no kernel found in install tree"));
+	assert_null(m.distro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_dir_errors),
 		cmocka_unit_test(test_existing),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_probe),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
