@@ -450,3 +450,15 @@ EOF
 	assert_line --index 3 --partial "rhel7.0 rhel7.1"
 	assert_line --index 4 "source_mode="
 }
+
+@test "--location ISO: the ISO is the install phase's CD-ROM too" {
+	command -v xorriso >/dev/null || skip "xorriso is not installed"
+	xorriso -as mkisofs -quiet -o tree.iso "$TREE" 2>/dev/null
+	vmc_ok --name t --memory 1024 --disk none --location "$PWD/tree.iso" --print-xml 1
+	assert_xp 'string(/domain/devices/disk[@device="cdrom"]/source/@file)' "$PWD/tree.iso"
+	assert_xp 'string(/domain/os/kernel)' "$VIRTUTILS_ROOT/boot/t/vmlinuz"
+	vmc_ok --name u --memory 1024 --disk none --location "$PWD/tree.iso" --dry-run
+	assert_xp 'count(/domain/devices/disk[@device="cdrom"]/source)' 0
+	assert_xp 'string(//*[local-name()="media"]/@path)' "$PWD/tree.iso"
+	[ ! -e "$VIRTUTILS_ROOT/boot/u" ]
+}

@@ -476,46 +476,37 @@ static void check_injects(struct vmc *c)
 			vmc_fail(c, "--initrd-inject", "%s: %s", c->injects.v[i], strerror(errno));
 }
 
-/* --location: the kernel and initrd copied to ROOT/boot/NAME (a temporary
- * directory for --dry-run, removed at once, with the paths the copies
- * would have), and --initrd-inject's files added to that initrd. */
+/* --location: the kernel and initrd copied to ROOT/boot/NAME (for
+ * --dry-run only looked for, with the paths the copies would have), and
+ * --initrd-inject's files added to that initrd. */
 static void fetch_location(struct vmc *c)
 {
 	struct vu_err e = { 0 };
-	char *dir, tmp[] = "/tmp/vm-create.XXXXXX";
+	char *dir;
+	int r;
 
 	check_injects(c);
 	dir = vu_state_path(&c->st, "boot", c->name);
 	if (!dir)
 		vmc_fail(c, "--location", "cannot allocate memory");
-	if (c->dry_run && !mkdtemp(tmp))
-		vmc_fail(c, "--location", "%s: %s", tmp, strerror(errno));
-	if (!c->dry_run && vu_state_prepare(&c->st) < 0)
-		vmc_fail(c, c->st.root, "cannot create the state root");
-	if (!c->dry_run && access(dir, F_OK) == 0)
-		vmc_fail(c, "--location", "%s already exists", dir);
-	if (location_fetch(c->location, c->dry_run ? tmp : dir, &c->media, &e) < 0) {
-		if (c->dry_run)
-			rmdir(tmp);
-		vmc_fail(c, "--location", "%s", vu_err_str(&e));
-	}
-	c->media_fetched = true;
 	if (c->dry_run) {
-		struct install_media planned = c->media;
-
-		if (asprintf(&planned.kernel, "%s/%s", dir, strrchr(c->media.kernel, '/') + 1) < 0 ||
-		    asprintf(&planned.initrd, "%s/%s", dir, strrchr(c->media.initrd, '/') + 1) < 0)
+		r = location_probe(c->location, &c->media, &e);
+		if (r == 0 && (asprintf(&c->media.kernel, "%s/" LOCATION_KERNEL_NAME, dir) < 0 ||
+			       asprintf(&c->media.initrd, "%s/" LOCATION_INITRD_NAME, dir) < 0))
 			vmc_fail(c, "--location", "cannot allocate memory");
-		location_remove(&c->media);
-		rmdir(tmp);
-		free(c->media.kernel);
-		free(c->media.initrd);
-		c->media = planned;
-		c->media_fetched = false;
-	} else if (c->injects.n && initrd_inject(c->media.initrd, c->injects.v, c->injects.n,
-						 &e) < 0) {
-		vmc_fail(c, "--initrd-inject", "%s", vu_err_str(&e));
+	} else {
+		if (vu_state_prepare(&c->st) < 0)
+			vmc_fail(c, c->st.root, "cannot create the state root");
+		if (access(dir, F_OK) == 0)
+			vmc_fail(c, "--location", "%s already exists", dir);
+		r = location_fetch(c->location, dir, &c->media, &e);
+		c->media_fetched = r == 0;
 	}
+	if (r < 0)
+		vmc_fail(c, "--location", "%s", vu_err_str(&e));
+	if (!c->dry_run && c->injects.n &&
+	    initrd_inject(c->media.initrd, c->injects.v, c->injects.n, &e) < 0)
+		vmc_fail(c, "--initrd-inject", "%s", vu_err_str(&e));
 	vmc_debug(c, "kernel %s, initrd %s", c->media.kernel, c->media.initrd);
 	free(dir);
 }
@@ -654,6 +645,7 @@ int main(int argc, char **argv)
 	else if (!c.quiet)
 		fprintf(stderr, "Dry run: domain '%s' not defined\n", c.name);
 	vu_domain_free(&dom);
+	install_media_clear(&c.media);
 	disks_free(&c);
 	osinfo_clear(&c.os);
 	if (c.storage_open)
