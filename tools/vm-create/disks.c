@@ -132,11 +132,14 @@ static void plan_volume(struct vmc *c, struct disk_plan *d, const char *ref)
 	struct vu_err e = { 0 };
 	char *pool;
 
-	if (!slash || slash == ref || !slash[1])
+	size_t len = slash ? (size_t)(slash - ref) : 0;
+
+	if (!len || !slash[1])
 		vmc_usage(c, "--disk", "vol= takes POOL/VOLUME, not '%s'", ref);
-	pool = xstrdup(c, ref);
-	pool[slash - ref] = '\0';
-	if (vu_vol_lookup(vmc_storage(c), pool, slash + 1, &v, &e) < 0)
+	pool = strndup(ref, len);
+	if (!pool)
+		vmc_fail(c, "--disk", "cannot allocate memory");
+	if (vu_vol_lookup(vmc_storage(c), pool, strchr(ref, '/') + 1, &v, &e) < 0)
 		vmc_fail(c, "--disk", "%s", vu_err_str(&e));
 	d->path = xstrdup(c, v->path);
 	d->type = v->type == VU_VOL_BLOCK ? "block" : "file";

@@ -546,7 +546,8 @@ static void print_doc(struct vmc *c, const struct vu_domain *dom)
 
 	if (!xml)
 		vmc_fail(c, "vm-create", "cannot allocate memory");
-	fputs(xml, stdout);
+	else
+		fputs(xml, stdout);
 	free(xml);
 }
 
