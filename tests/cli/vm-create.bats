@@ -174,6 +174,18 @@ XPATH_TABLE=$(cat <<'EOF'
 --machine q35|string(/domain/os/type/@machine)|q35
 |string(/domain/os/type/@machine)|pc
 --arch x86_64|string(/domain/os/type/@arch)|x86_64
+--arch i686|string(/domain/os/type/@machine)|pc
+--arch aarch64|string(/domain/os/type/@machine)|virt
+--arch aarch64|count(/domain/features/acpi)|0
+--arch ppc64le|string(/domain/os/type/@machine)|pseries
+--hvm|string(/domain/os/type)|hvm
+-v|string(/domain/os/type)|hvm
+--accelerate --virt-type qemu|string(/domain/@type)|qemu
+--os-variant rhel7 --disk size=1|string(/domain/devices/disk/target/@bus)|virtio
+--osinfo rhel7.0 --disk size=1|string(/domain/devices/interface/model/@type)|virtio
+--osinfo name=rhel7.0 --disk size=1|string(/domain/devices/disk/target/@bus)|virtio
+--osinfo short-id=win10|string(/domain/clock/@offset)|localtime
+--osinfo id=http://redhat.com/rhel/7.0 --disk size=1|string(/domain/devices/disk/target/@bus)|virtio
 |string(/domain/os/type/@arch)|x86_64
 --virt-type qemu|string(/domain/@type)|qemu
 --virt-type kvm|string(/domain/@type)|kvm

@@ -310,7 +310,11 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		case OPT_ACCELERATE: case 'v': case OPT_NOAUTOCONSOLE: case OPT_NOREBOOT: break;
 		case OPT_CONNECT: if (!c->root) c->root = connect_root(c, optarg); break;
 		case OPT_ROOT: c->root = optarg; break;
-		case OPT_OSINFO: c->os_variant = optarg; break;
+		case OPT_OSINFO:
+			if (strcmp(optarg, "list"))
+				maybe_help("--osinfo", optarg, osinfo_keys);
+			c->os_variant = optarg;
+			break;
 		case OPT_DISK: maybe_help("--disk", optarg, disk_keys); push(c, &c->disks, optarg); break;
 		case 'f': c->file = optarg; break;
 		case 's': c->file_size = optarg; break;
