@@ -89,7 +89,7 @@ static noreturn void usage(void)
 	     "     --define               define the domain in the state root\n"
 	     "     --autostart            with --define: start it at boot (vm-ctl start-all)\n"
 	     "     --noautoconsole        accepted; there is no console to attach\n"
-	     " -d, --debug                say what is decided, on stderr\n"
+	     " -d, --debug, --verbose     say what is decided, on stderr\n"
 	     " -q, --quiet                print nothing but errors\n"
 	     " -h, --help                 display this help\n"
 	     " -V, --version              display version\n"
@@ -285,6 +285,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "define", no_argument, NULL, OPT_DEFINE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
