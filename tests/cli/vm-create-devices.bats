@@ -324,6 +324,7 @@ xp() {
 	for a in default i6300esb,action=poweroff ib700 action=pause ib700,action=none; do
 		same 1 devices/watchdog --watchdog "$a"
 	done
+	same 0 devices/watchdog --watchdog none
 	for a in virtio none default model=virtio; do
 		same 1 devices/memballoon --memballoon "$a"
 	done
@@ -353,6 +354,7 @@ xp() {
 	for a in pci_0000_00_1b_0 00:1b.0 0000:00:1b.0 name=pci_0000_00_1b_0; do
 		same 1 devices/hostdev --host-device "$a"
 	done
+	same 0 devices/hostdev --host-device none
 }
 
 @test "--filesystem writes virt-install's <filesystem>" {
@@ -363,6 +365,7 @@ xp() {
 		/srv/share,tag,readonly=yes /srv/share,tag,driver.type=virtiofs; do
 		same 1 devices/filesystem --filesystem "$a"
 	done
+	same 0 devices/filesystem --filesystem none
 }
 
 @test "defaults: a generic OS gets VNC, a vga card and a pty serial console" {
