@@ -250,6 +250,7 @@ static const struct row rows[] = {
 	{ "controller", "pci,model=pci-bridge", 1, "controller[@type='pci'][@model='pci-bridge']" },
 	{ "controller", "sata", 1, "controller[@type='sata'][@index='0']" },
 	{ "controller", "ide,model=piix4", 1, "controller[@type='ide'][@model='piix4']" },
+	{ "controller", "none", 0, "count(*)=0" },
 	/* --input */
 	{ "input", "tablet", 1, "input[@type='tablet'][@bus='usb'][count(@*)=2][count(*)=0]" },
 	{ "input", "tablet,bus=virtio", 1, "input[@type='tablet'][@bus='virtio']" },
@@ -288,6 +289,7 @@ static const struct row rows[] = {
 	{ "host-device", "name=0001:03:00.1,type=pci,driver.name=vfio", 1,
 	  "hostdev[driver[@name='vfio']]/source/address[@domain='0x0001']" },
 	{ "hostdev", "pci_0000_00_1b_0", 1, "hostdev[@managed='yes']" },
+	{ "host-device", "none", 0, "count(*)=0" },
 	/* --filesystem */
 	{ "filesystem", "/srv/share,share", 1,
 	  "filesystem[@type='mount'][@accessmode='mapped'][count(@*)=2][count(*)=2]"
@@ -304,6 +306,7 @@ static const struct row rows[] = {
 	  "filesystem[not(@accessmode)][driver[@type='virtiofs']]" },
 	{ "filesystem", "/srv/share,tag,driver=path", 1,
 	  "filesystem[@accessmode='mapped'][driver[@type='path']]" },
+	{ "filesystem", "none", 0, "count(*)=0" },
 };
 
 static void test_rows(void **state)
@@ -410,6 +413,7 @@ static const struct bad bads[] = {
 	{ "controller", "scsi,ports=4", "bad value '4' for 'ports'" },
 	{ "controller", "usb2,index=1", "bad value 'usb2' for 'type'" },
 	{ "controller", "usb,foo=1", "unknown option 'foo'" },
+	{ "controller", "none,model=virtio-scsi", "'none' takes no other options" },
 	{ "input", "joystick", "bad value 'joystick' for 'type'" },
 	{ "input", "tablet,bus=ps2", "bad value 'ps2' for 'bus'" },
 	{ "input", "mouse,bus=xen", "bad value 'xen' for 'bus'" },
@@ -427,7 +431,9 @@ static const struct bad bads[] = {
 	{ "host-device", "pci_0000_00_1b_0,type=usb", "bad value 'usb' for 'type'" },
 	{ "host-device", "00:1b.0,driver.name=foo", "bad value 'foo' for 'driver.name'" },
 	{ "host-device", "00:1b.0,00:1c.0", "unknown option '00:1c.0'" },
+	{ "host-device", "none,type=pci", "'none' takes no other options" },
 	{ "filesystem", "/srv/share", "missing target directory" },
+	{ "filesystem", "none,tag", "'none' takes no other options" },
 	{ "filesystem", "target=tag", "missing source directory" },
 	{ "filesystem", "srv,tag", "bad value 'srv' for 'source'" },
 	{ "filesystem", "/srv,target=", "bad value '' for 'target'" },

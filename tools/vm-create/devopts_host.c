@@ -33,7 +33,8 @@ static bool hostdev_present(const struct vu_domain *dom, const struct vu_pci_add
  * A PCI device by address (DDDD:BB:SS.F, BB:SS.F) or node device name
  * (pci_DDDD_BB_SS_F), managed so libvirt detaches it from its host driver.
  * The address is not looked up on this host: the XML may be meant for
- * another one, and must not depend on where it was made.
+ * another one, and must not depend on where it was made. none adds
+ * nothing, as in virt-install.
  */
 int devopt_hostdev(struct vu_domain *dom, const struct vu_subopts *s,
 		   struct devopt_ctx *ctx, struct vu_err *e)
@@ -44,9 +45,12 @@ int devopt_hostdev(struct vu_domain *dom, const struct vu_subopts *s,
 	const char *driver = vu_subopt_get(s, "driver.name");
 	struct vu_pci_addr a;
 	xmlNodePtr dev = NULL;
-	int r = devopt_max_positional(s, 1, e);
+	int r = devopt_is_none(s, e);
 
 	(void)ctx;
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = devopt_max_positional(s, 1, e);
 	if (r == 0 && !name)
 		r = vu_err_set(e, EINVAL, "missing PCI address");
 	if (r == 0 && type && strcmp(type, "pci") != 0)
@@ -130,6 +134,9 @@ int devopt_filesystem(struct vu_domain *dom, const struct vu_subopts *s,
 	int r;
 
 	(void)ctx;
+	r = devopt_is_none(s, e);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	r = fs_parse(s, &fs, e);
 	if (r < 0)
 		return r;

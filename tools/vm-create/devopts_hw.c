@@ -224,7 +224,8 @@ static int controller_parse(const struct vu_domain *dom, const struct vu_subopts
 	return r;
 }
 
-/* --controller TYPE[,model=,index=,ports=], or the usb2 / usb3 sets. */
+/* --controller TYPE[,model=,index=,ports=], or the usb2 / usb3 sets;
+ * none adds nothing, as in virt-install. */
 int devopt_controller(struct vu_domain *dom, const struct vu_subopts *s,
 		      struct devopt_ctx *ctx, struct vu_err *e)
 {
@@ -235,6 +236,9 @@ int devopt_controller(struct vu_domain *dom, const struct vu_subopts *s,
 	int index, r;
 
 	(void)ctx;
+	r = devopt_is_none(s, e);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if (first && s->n == 1 && (!strcmp(first, "usb2") || !strcmp(first, "usb3"))) {
 		r = add_usb_set(dom, !strcmp(first, "usb3"));
 		return r < 0 ? devopt_model_err(r, e, "cannot add the controllers") : 0;
