@@ -474,3 +474,18 @@ EOF
 	assert_xp 'string(//*[local-name()="media"]/@path)' "$PWD/tree.iso"
 	[ ! -e "$VIRTUTILS_ROOT/boot/u" ]
 }
+
+@test "--connect qemu:///system plans in /var/lib/virtutils; --dry-run creates no root" {
+	[ ! -e /var/lib/virtutils ] || skip "/var/lib/virtutils exists: not touched by tests"
+	vmc_ok --connect qemu:///system --name t --memory 1024 --disk size=8 --import --dry-run
+	assert_xp 'string(/domain/devices/disk/source/@file)' /var/lib/virtutils/images/t.qcow2
+	[ ! -e /var/lib/virtutils ]
+	[ ! -e "$VIRTUTILS_ROOT" ]
+}
+
+@test "--root wins over \$VIRTUTILS_ROOT and --connect" {
+	vmc_ok --root "$PWD/other" --connect qemu:///system --name t --memory 1024 \
+		--disk size=1 --import
+	[ -f "$PWD/other/images/t.qcow2" ]
+	[ ! -e "$VIRTUTILS_ROOT/images/t.qcow2" ]
+}
