@@ -132,6 +132,8 @@ err() {
 		--os-variant rhel77
 	[ "$status" -eq 2 ]
 	[[ ${stderr_lines[0]} == "vm-create: --osinfo: unknown OS name 'rhel77'"* ]] || fail "$stderr"
+	err 2 "vm-create: --osinfo: no OS is detected from install media here: name one, or add require=off for generic defaults" \
+		--name t --memory 1024 --disk size=1 --import --osinfo detect=on
 	err 2 "vm-create: --virt-type: kvm or qemu, not 'xen'" --name t --memory 1024 \
 		--disk size=1 --import --virt-type xen
 	err 2 "vm-create: --network: invalid MAC address 'zz'" --name t --memory 1024 \

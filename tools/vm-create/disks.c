@@ -165,9 +165,9 @@ static void plan_path(struct vmc *c, struct disk_plan *d, const char *path)
 		d->type = S_ISBLK(sb.st_mode) ? "block" : "file";
 		if (S_ISDIR(sb.st_mode))
 			vmc_fail(c, path, "is a directory");
-		if (!d->format && S_ISREG(sb.st_mode))
-			d->format = strcmp(d->device, "disk") ? xstrdup(c, "raw") :
-				    probe_format(c, d->path);
+		if (!d->format)
+			d->format = strcmp(d->device, "disk") || !S_ISREG(sb.st_mode) ?
+				    xstrdup(c, "raw") : probe_format(c, d->path);
 		d->size = 0;
 		return;
 	}

@@ -386,6 +386,11 @@ static void resolve_os(struct vmc *c)
 	maybe_help("--osinfo", name, osinfo_keys);
 	if (vu_subopt_parse(name, osinfo_keys, true, &s, &e) < 0)
 		vmc_usage(c, "--osinfo", "%s", vu_err_str(&e));
+	v = vu_subopt_get(&s, "detect");
+	if (v && strcmp(v, "off") && (!vu_subopt_get(&s, "require") ||
+				      strcmp(vu_subopt_get(&s, "require"), "off")))
+		vmc_usage(c, "--osinfo", "no OS is detected from install media here: "
+			  "name one, or add require=off for generic defaults");
 	if (!(v = vu_subopt_positional(&s, 0)) && !(v = vu_subopt_get(&s, "name")) &&
 	    !(v = vu_subopt_get(&s, "short-id")) && !(v = vu_subopt_get(&s, "id")))
 		v = "generic";
