@@ -13,7 +13,10 @@ vmc_setup() {
 	head -c 65536 /dev/zero >"$ISO"
 	mkdir -p "$TREE/images/pxeboot"
 	printf 'kernel image\n' >"$TREE/images/pxeboot/vmlinuz"
-	printf 'initrd\n' | gzip >"$TREE/images/pxeboot/initrd.img"
+	# a real initrd: a gzipped newc archive holding /init
+	(cd "$BATS_TEST_TMPDIR" && mkdir -p initrd-root && printf '#!/bin/sh\n' >initrd-root/init &&
+		cd initrd-root && echo init | cpio -o -H newc --quiet | gzip) \
+		>"$TREE/images/pxeboot/initrd.img"
 }
 
 # valid_xml FILE: FILE validates against libvirt's domain.rng.

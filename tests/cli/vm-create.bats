@@ -78,8 +78,11 @@ setup() {
 	assert_xp 'string(//*[local-name()="cmdline"])' \
 		'ks=file:/ks.cfg console=tty0 console=ttyS0,115200n8'
 	initrd=$VIRTUTILS_ROOT/boot/guest1-rhel7/initrd.img
-	[ "$(stat -c %s "$initrd")" -gt "$(stat -c %s "$TREE/images/pxeboot/initrd.img")" ]
-	grep -aq 'ks.cfg' "$initrd"
+	# every concatenated segment, as the kernel unpacks them: ks.cfg at /
+	run -0 "$TOP/tests/fixtures/newc-walk.py" "$initrd"
+	assert_line --regexp ' init$'
+	assert_line --regexp ' ks.cfg$'
+	"$TOP/tests/fixtures/newc-walk.py" "$initrd" ks.cfg | cmp - ks.cfg
 }
 
 @test "S2: --connect, --virt-type kvm, --cdrom, --graphics vnc, --os-variant sled12" {
