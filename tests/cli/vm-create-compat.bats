@@ -17,7 +17,8 @@ setup() {
 	qemu-img create -q -f qcow2 "$BATS_TEST_TMPDIR/d.qcow2" 1G
 }
 
-# PATH | ARGS (both tools get --name t --osinfo generic --graphics none;
+# PATH | ARGS [| STEP] (both tools get --name t --osinfo generic --graphics
+# none --print-xml STEP, 1 unless given: the install phase, or the only one;
 # $D is an existing qcow2 image, $ISO an ISO stand-in)
 COMPAT_TABLE=$(cat <<'EOF2'
 memory|--memory 2048 --disk none --import --network none
@@ -61,12 +62,22 @@ os/initrd|--memory 1024 --disk none --network none --boot kernel=/k,initrd=/i,cm
 os/cmdline|--memory 1024 --disk none --network none --boot kernel=/k,initrd=/i,cmdline=quiet
 uuid|--memory 1024 --disk none --import --network none --uuid 11111111-2222-3333-4444-555555555555
 on_reboot|--memory 1024 --disk none --network none --cdrom $ISO
+os/boot|--memory 1024 --disk none --network none --cdrom $ISO
+os/boot|--memory 1024 --disk none --network none --cdrom $ISO|2
+os/boot|--memory 1024 --disk $D --network none --cdrom $ISO
+os/boot|--memory 1024 --disk $D --network none --cdrom $ISO|2
+devices/disk|--memory 1024 --disk $D --network none --cdrom $ISO
+devices/disk|--memory 1024 --disk $D --network none --cdrom $ISO|2
+os/boot|--memory 1024 --disk none --network none --pxe
+os/boot|--memory 1024 --disk none --network none --pxe|2
+os/boot|--memory 1024 --disk $D --network none --pxe
+os/boot|--memory 1024 --disk $D --network none --pxe|2
 EOF2
 )
 
 @test "the elements options write equal virt-install's" {
 	local path args n=0 fails=() keep
-	while IFS='|' read -r path args; do
+	while IFS='|' read -r path args step; do
 		n=$((n + 1))
 		args=${args//\$D/$BATS_TEST_TMPDIR/d.qcow2}
 		args=${args//\$ISO/$ISO}
@@ -74,11 +85,11 @@ EOF2
 		set -- $args
 		keep=; [[ $args == *mac=* ]] && keep=keep-mac
 		if ! virt-install --connect test:///default --name t --osinfo generic \
-			--graphics none --print-xml 1 --dry-run "$@" >vi.xml 2>vi.err; then
+			--graphics none --print-xml "${step:-1}" --dry-run "$@" >vi.xml 2>vi.err; then
 			fails+=("row $n [$args]: virt-install failed: $(cat vi.err)")
 			continue
 		fi
-		if ! vm-create --name t --osinfo generic --graphics none --print-xml 1 \
+		if ! vm-create --name t --osinfo generic --graphics none --print-xml "${step:-1}" \
 			--dry-run "$@" >vc.xml 2>vc.err; then
 			fails+=("row $n [$args]: vm-create failed: $(cat vc.err)")
 			continue

@@ -63,8 +63,8 @@ setup() {
 	assert_xp 'string(/domain/devices/interface/@type)' bridge
 	assert_xp 'string(/domain/devices/interface/source/@bridge)' br0
 	assert_xp 'string(//*[local-name()="boot"][1]/@dev)' network
-	vmc_ok --name guest1-rhel7 --memory 2048 --disk none --network=bridge:br0 --pxe \
-		--print-xml 1
+	vmc_ok --name guest1-rhel7 --memory 2048 --disk size=8 --network=bridge:br0 --pxe \
+		--print-xml 1 --dry-run
 	assert_xp 'string(/domain/os/boot[1]/@dev)' network
 	assert_xp 'string(/domain/os/boot[2]/@dev)' hd
 	assert_xp 'string(/domain/on_reboot)' destroy
@@ -270,7 +270,11 @@ XPATH_TABLE=$(cat <<'EOF'
 --cdrom $ISO|string(/domain/devices/disk[@device="cdrom"]/target/@bus)|ide
 --cdrom $ISO --machine q35|string(/domain/devices/disk[@device="cdrom"]/target/@bus)|sata
 --cdrom $ISO|string(/domain/metadata/*[local-name()="install"]/*[local-name()="media"]/@path)|$ISO
---cdrom $ISO|string(/domain/os/boot/@dev)|hd
+--cdrom $ISO --disk size=1|string(/domain/os/boot/@dev)|hd
+--cdrom $ISO|string(/domain/os/boot/@dev)|cdrom
+--pxe|string(/domain/os/boot/@dev)|network
+--pxe|count(/domain/metadata/*/*[local-name()="boot"])|1
+--pxe --disk size=1|count(/domain/metadata/*/*[local-name()="boot"])|2
 --pxe|string(/domain/metadata/*/*[local-name()="boot"][1]/@dev)|network
 --pxe|string(/domain/metadata/*/*[local-name()="on_reboot"])|destroy
 --import|count(/domain/metadata)|0

@@ -456,8 +456,10 @@ void build_boot(struct vmc *c, struct vu_domain *dom)
 				vmc_usage(c, "--boot", "'%s' is given twice", v);
 		devs[n++] = v;
 	}
+	/* As virt-install: the disk, or without one the install device. */
 	if (!n)
-		devs[n++] = "hd";
+		devs[n++] = phase_has_disk(c) || c->import || c->location ? "hd" :
+			    c->cdrom ? "cdrom" : c->pxe ? "network" : "hd";
 	if (!disk_has_boot_order(c) && vu_domain_set_boot_devs(dom, devs, n) < 0)
 		vmc_usage(c, "--boot", "invalid boot order");
 	if ((v = vu_subopt_get(&s, "loader")))

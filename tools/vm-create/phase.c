@@ -30,6 +30,14 @@ bool phase_has_install(const struct vmc *c)
 	return c->cdrom || c->location || c->pxe;
 }
 
+bool phase_has_disk(const struct vmc *c)
+{
+	for (size_t i = 0; i < c->nplans; i++)
+		if (!strcmp(c->plans[i].device, "disk"))
+			return true;
+	return false;
+}
+
 static int add_child(xmlNodePtr rec, const char *name, const char *text, xmlNodePtr *out)
 {
 	xmlNodePtr n = xmlNewTextChild(rec, rec->ns, BAD_CAST name, BAD_CAST text);
@@ -125,7 +133,7 @@ int phase_record(struct vmc *c, struct vu_domain *dom, struct vu_err *e)
 		r = add_boot(rec, "cdrom");
 	if (r == 0 && c->pxe && !c->cdrom)
 		r = add_boot(rec, "network");
-	if (r == 0)
+	if (r == 0 && (phase_has_disk(c) || c->location))
 		r = add_boot(rec, "hd");
 	if (r == 0 && has_media(c))
 		r = add_media(c, dom, rec);

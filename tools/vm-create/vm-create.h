@@ -121,5 +121,8 @@ int phase_record(struct vmc *c, struct vu_domain *dom, struct vu_err *e);
 int phase_install_doc(const struct vu_domain *final, struct vu_domain **out,
 		      struct vu_err *e);
 bool phase_has_install(const struct vmc *c);
+/* Whether a hard disk (not a CD-ROM or floppy) is planned: virt-install
+ * boots hd only then. */
+bool phase_has_disk(const struct vmc *c);
 
 #endif
