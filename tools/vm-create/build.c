@@ -225,11 +225,11 @@ static void build_identity(struct vmc *c, struct vu_domain *dom)
 		if ((v = vu_subopt_get(&s, "description")))
 			check(c, vu_domain_set_description(dom, v), "--metadata", "description");
 		if ((v = vu_subopt_get(&s, "uuid")))
-			want = strdup(v);	/* lives as long as the process */
+			want = vmc_own(c, strdup(v));
 		if ((v = vu_subopt_get(&s, "name"))) {
 			if (vu_name_check(v) < 0 || strspn(v, "0123456789") == strlen(v))
 				vmc_usage(c, "--metadata", "invalid name '%s'", v);
-			c->name = strdup(v);
+			c->name = vmc_own(c, strdup(v));
 		}
 		vu_subopt_free(&s);
 	}

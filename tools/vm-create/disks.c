@@ -242,8 +242,8 @@ static void plan_attrs(struct vmc *c, struct disk_plan *d, const struct vu_subop
 	plan_sizes(c, d, s);
 }
 
-/* One --disk argument. The sub-options stay allocated with the plan (its
- * strings point into them) until the process ends. */
+/* One --disk argument. The sub-options stay with the plan, whose strings
+ * point into them. */
 static void plan_disk(struct vmc *c, const char *arg)
 {
 	struct vu_subopts *s = calloc(1, sizeof(*s));
@@ -258,6 +258,7 @@ static void plan_disk(struct vmc *c, const char *arg)
 	if (vu_subopt_npositional(s) > 1)
 		vmc_usage(c, "--disk", "unknown option '%s'", vu_subopt_positional(s, 1));
 	d = new_plan(c, arg);
+	d->so = s;
 	plan_attrs(c, d, s);
 	path = vu_subopt_get(s, "path") ? vu_subopt_get(s, "path") : vu_subopt_positional(s, 0);
 	vol = vu_subopt_get(s, "vol");
@@ -304,7 +305,7 @@ static void plan_legacy(struct vmc *c)
 	if (asprintf(&arg, "path=%s%s%s", c->file, c->file_size ? ",size=" : "",
 		     c->file_size ? c->file_size : "") < 0)
 		vmc_fail(c, "--file", "cannot allocate memory");
-	plan_disk(c, arg);
+	plan_disk(c, vmc_own(c, arg));
 }
 
 void disks_plan(struct vmc *c)
@@ -419,6 +420,9 @@ void disks_free(struct vmc *c)
 		free(c->plans[i].pool);
 		free(c->plans[i].volname);
 		free(c->plans[i].format);
+		if (c->plans[i].so)
+			vu_subopt_free(c->plans[i].so);
+		free(c->plans[i].so);
 	}
 	free(c->plans);
 	c->plans = NULL;

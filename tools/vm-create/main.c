@@ -174,6 +174,14 @@ static void push(struct vmc *c, struct strlist *l, const char *v)
 	l->v[l->n++] = v;
 }
 
+char *vmc_own(struct vmc *c, char *s)
+{
+	if (!s)
+		vmc_fail(c, "vm-create", "cannot allocate memory");
+	push(c, &c->owned, s);
+	return s;
+}
+
 static void push_dev(struct vmc *c, const char *name, const char *arg)
 {
 	const struct devopt *o = devopt_find(name);
@@ -330,7 +338,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 
 			if (asprintf(&a, "bridge=%s", optarg) < 0)
 				vmc_fail(c, "--bridge", "cannot allocate memory");
-			push(c, &c->networks, a);
+			push(c, &c->networks, vmc_own(c, a));
 			break;
 		}
 		case OPT_NONETWORKS: c->nonetworks = true; break;
@@ -602,6 +610,26 @@ static void define(struct vmc *c, const struct vu_domain *dom)
 		fprintf(stderr, "Domain '%s' defined in %s\n", c->name, c->st.root);
 }
 
+static void vmc_free(struct vmc *c)
+{
+	install_media_clear(&c->media);
+	disks_free(c);
+	osinfo_clear(&c->os);
+	if (c->storage_open)
+		vu_storage_close(&c->storage);
+	vu_state_free(&c->st);
+	for (size_t i = 0; i < c->owned.n; i++)
+		free((char *)c->owned.v[i]);
+	free(c->owned.v);
+	free(c->disks.v);
+	free(c->networks.v);
+	free(c->injects.v);
+	free(c->metadata.v);
+	free(c->devs);
+	free(c->nvram);
+	free(c->nvram_template);
+}
+
 static void build(struct vmc *c, struct vu_domain **out)
 {
 	struct vu_domain *dom;
@@ -656,11 +684,6 @@ int main(int argc, char **argv)
 	else if (!c.quiet)
 		fprintf(stderr, "Dry run: domain '%s' not defined\n", c.name);
 	vu_domain_free(&dom);
-	install_media_clear(&c.media);
-	disks_free(&c);
-	osinfo_clear(&c.os);
-	if (c.storage_open)
-		vu_storage_close(&c.storage);
-	vu_state_free(&c.st);
+	vmc_free(&c);
 	return EXIT_SUCCESS;
 }

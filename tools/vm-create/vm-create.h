@@ -13,6 +13,7 @@
 #include "vu/err.h"
 #include "vu/state.h"
 #include "vu/storage.h"
+#include "vu/subopt.h"
 
 #include "devopts.h"
 #include "location.h"
@@ -38,6 +39,7 @@ struct devarg {
 /* A disk to add, once its --disk argument is understood. */
 struct disk_plan {
 	const char *arg;		/* the option's argument, for messages */
+	struct vu_subopts *so;		/* its sub-options, which strings below point in */
 	char *path;			/* source path; NULL: an empty CD-ROM */
 	char *pool;			/* pool of a volume to create */
 	char *volname;			/* its name in the pool */
@@ -61,6 +63,7 @@ struct vmc {
 	const char *root, *os_variant, *boot, *cdrom, *location, *extra_args;
 	const char *uuid, *file, *file_size, *mac;
 	struct strlist disks, networks, injects, metadata;
+	struct strlist owned;		/* strings made from options, freed at the end */
 	struct devarg *devs;
 	size_t ndevs;
 	bool nonsparse, nodisks, nonetworks, pxe, import, autostart;
@@ -75,7 +78,7 @@ struct vmc {
 	struct disk_plan *plans;
 	size_t nplans;
 	char *nvram;			/* --boot uefi: the copy to make */
-	const char *nvram_template;
+	char *nvram_template;
 	bool nvram_created;
 	struct install_media media;	/* --location */
 	bool media_fetched;
@@ -92,6 +95,8 @@ noreturn void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The storage (opens the state root on first use). */
 struct vu_storage *vmc_storage(struct vmc *c);
+/* Keeps s (malloc'd) until the end of the run; returns it. */
+char *vmc_own(struct vmc *c, char *s);
 
 /* disks.c */
 /* Understands every --disk (and the legacy --file options): errors exit. */
