@@ -136,6 +136,8 @@ err() {
 		--disk size=1 --import --virt-type xen
 	err 2 "vm-create: --network: invalid MAC address 'zz'" --name t --memory 1024 \
 		--disk size=1 --import --network default,mac=zz
+	err 2 "vm-create: --metadata: invalid name '42'" --name t --memory 1024 --disk size=1 \
+		--import --metadata name=42
 	err 2 "vm-create: --uuid: invalid UUID 'nope'" --name t --memory 1024 --disk size=1 \
 		--import --uuid nope
 	err 2 "vm-create: --print-xml: STEP is 1 (install) or 2 (final), not '3'" --name t \

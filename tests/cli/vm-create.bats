@@ -174,6 +174,18 @@ XPATH_TABLE=$(cat <<'EOF'
 --machine q35|string(/domain/os/type/@machine)|q35
 |string(/domain/os/type/@machine)|pc
 --arch x86_64|string(/domain/os/type/@arch)|x86_64
+--arch i686|string(/domain/os/type/@machine)|pc
+--arch aarch64|string(/domain/os/type/@machine)|virt
+--arch aarch64|count(/domain/features/acpi)|0
+--arch ppc64le|string(/domain/os/type/@machine)|pseries
+--hvm|string(/domain/os/type)|hvm
+-v|string(/domain/os/type)|hvm
+--accelerate --virt-type qemu|string(/domain/@type)|qemu
+--os-variant rhel7 --disk size=1|string(/domain/devices/disk/target/@bus)|virtio
+--osinfo rhel7.0 --disk size=1|string(/domain/devices/interface/model/@type)|virtio
+--osinfo name=rhel7.0 --disk size=1|string(/domain/devices/disk/target/@bus)|virtio
+--osinfo short-id=win10|string(/domain/clock/@offset)|localtime
+--osinfo id=http://redhat.com/rhel/7.0 --disk size=1|string(/domain/devices/disk/target/@bus)|virtio
 |string(/domain/os/type/@arch)|x86_64
 --virt-type qemu|string(/domain/@type)|qemu
 --virt-type kvm|string(/domain/@type)|kvm
@@ -449,4 +461,16 @@ EOF
 	assert_line --index 2 "pool=spare"
 	assert_line --index 3 --partial "rhel7.0 rhel7.1"
 	assert_line --index 4 "source_mode="
+}
+
+@test "--location ISO: the ISO is the install phase's CD-ROM too" {
+	command -v xorriso >/dev/null || skip "xorriso is not installed"
+	xorriso -as mkisofs -quiet -o tree.iso "$TREE" 2>/dev/null
+	vmc_ok --name t --memory 1024 --disk none --location "$PWD/tree.iso" --print-xml 1
+	assert_xp 'string(/domain/devices/disk[@device="cdrom"]/source/@file)' "$PWD/tree.iso"
+	assert_xp 'string(/domain/os/kernel)' "$VIRTUTILS_ROOT/boot/t/vmlinuz"
+	vmc_ok --name u --memory 1024 --disk none --location "$PWD/tree.iso" --dry-run
+	assert_xp 'count(/domain/devices/disk[@device="cdrom"]/source)' 0
+	assert_xp 'string(//*[local-name()="media"]/@path)' "$PWD/tree.iso"
+	[ ! -e "$VIRTUTILS_ROOT/boot/u" ]
 }

@@ -59,7 +59,31 @@ static int can_connect(int port)
 	return ok;
 }
 
-/* python3 -m http.server on 127.0.0.1, serving top; up within 10 s. */
+/* python3's http.server serving top, plus /moved/X redirecting to /X and
+ * /broken/X answering 500. */
+static const char server_py[] =
+	"import functools, http.server, sys\n"
+	"class H(http.server.SimpleHTTPRequestHandler):\n"
+	"    def log_message(self, *args): pass\n"
+	"    def special(self):\n"
+	"        if self.path.startswith('/moved/'):\n"
+	"            self.send_response(302)\n"
+	"            self.send_header('Location', self.path[6:])\n"
+	"            self.send_header('Content-Length', '0')\n"
+	"            self.end_headers()\n"
+	"            return True\n"
+	"        if self.path.startswith('/broken/'):\n"
+	"            self.send_error(500)\n"
+	"            return True\n"
+	"        return False\n"
+	"    def do_GET(self):\n"
+	"        self.special() or super().do_GET()\n"
+	"    def do_HEAD(self):\n"
+	"        self.special() or super().do_HEAD()\n"
+	"h = functools.partial(H, directory=sys.argv[2])\n"
+	"http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), h).serve_forever()\n";
+
+/* The server on 127.0.0.1, on a free port; up within 10 s. */
 static int start_server(void)
 {
 	char portstr[16];
@@ -74,8 +98,7 @@ static int start_server(void)
 
 		dup2(null, 1);
 		dup2(null, 2);
-		execl("/usr/bin/python3", "python3", "-m", "http.server", "--bind", "127.0.0.1",
-		      portstr, "--directory", top, (char *)NULL);
+		execl("/usr/bin/python3", "python3", "-c", server_py, portstr, top, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; server > 0 && i < 200; i++) {
@@ -410,6 +433,9 @@ static void test_dir_layouts(void **state)
 		 NULL);
 	snprintf(loc, sizeof(loc), "%s/links", top);
 	fetch_ok(loc, "links", "pool/vmlinuz", "pool/initrd.gz", "debian", NULL);
+	/* .treeinfo's files missing: the layouts, with .treeinfo's distro */
+	snprintf(loc, sizeof(loc), "%s/stale", top);
+	fetch_ok(loc, "stale", "install/vmlinuz", "install/initrd.gz", "rhel", NULL);
 }
 
 static void test_iso(void **state)
@@ -469,6 +495,12 @@ static void test_http(void **state)
 		 extra);
 	snprintf(loc, sizeof(loc), "%s/debian", http);
 	fetch_ok(loc, "debian", "install.amd/vmlinuz", "install.amd/initrd.gz", "debian", NULL);
+	snprintf(loc, sizeof(loc), "%s/stale", http);
+	snprintf(extra, sizeof(extra), "inst.repo=%s", loc);
+	fetch_ok(loc, "stale", "install/vmlinuz", "install/initrd.gz", "rhel", extra);
+	/* redirects are followed */
+	snprintf(loc, sizeof(loc), "%s/moved/ubuntu", http);
+	fetch_ok(loc, "ubuntu", "casper/vmlinuz", "casper/initrd", "ubuntu", NULL);
 }
 
 static void test_http_errors(void **state)
@@ -480,6 +512,9 @@ static void test_http_errors(void **state)
 	/* every file 404: no tree there */
 	snprintf(loc, sizeof(loc), "%s/no-such-tree", http);
 	fetch_fails(loc, ENOENT, "no kernel found in install tree");
+	/* an error other than "not found" stops the search */
+	snprintf(loc, sizeof(loc), "%s/broken/debian", http);
+	fetch_fails(loc, EIO, "/broken/debian/.treeinfo: The requested URL returned error: 500");
 	snprintf(loc, sizeof(loc), "%s/escape", http);
 	fetch_fails(loc, EINVAL, "'../secret/vmlinuz' is not inside the install tree");
 	snprintf(loc, sizeof(loc), "http://127.0.0.1:%d/tree", port);
@@ -492,7 +527,7 @@ static void test_http_errors(void **state)
 
 static void test_dir_errors(void **state)
 {
-	char loc[160];
+	char loc[160], cmd[600];
 
 	(void)state;
 	snprintf(loc, sizeof(loc), "%s/nokernel", top);
@@ -502,6 +537,13 @@ static void test_dir_errors(void **state)
 	fetch_fails(loc, EINVAL, "kernel path '../secret/vmlinuz'");
 	snprintf(loc, sizeof(loc), "%s/missing", top);
 	fetch_fails(loc, ENOENT, loc);
+	/* .treeinfo names files that are not there, and no layout has any */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/../stale-only && cp %s/stale/.treeinfo "
+		 "%s/../stale-only/", top, top, top);
+	assert_int_equal(system(cmd), 0);
+	snprintf(loc, sizeof(loc), "%s/../stale-only", top);
+	fetch_fails(loc, ENOENT, ".treeinfo names images/pxeboot/vmlinuz and "
+		    "images/pxeboot/initrd.img, which are not both there");
 }
 
 /* An existing copy is never replaced; the other copy is not left. */
@@ -549,6 +591,33 @@ static void test_too_big(void **state)
 	fetch_fails(loc, EFBIG, "larger than 2147483648 bytes");
 }
 
+/* --dry-run's search: the same answers, no copies. */
+static void test_probe(void **state)
+{
+	struct install_media m;
+	struct vu_err e;
+	char loc[160], extra[200];
+
+	(void)state;
+	snprintf(loc, sizeof(loc), "%s/suse", http);
+	assert_int_equal(location_probe(loc, &m, &e), 0);
+	assert_null(m.kernel);
+	assert_null(m.initrd);
+	assert_string_equal(m.distro, "suse");
+	snprintf(extra, sizeof(extra), "install=%s", loc);
+	assert_string_equal(m.extra_args, extra);
+	install_media_clear(&m);
+	snprintf(loc, sizeof(loc), "%s/debian.iso", top);
+	assert_int_equal(location_probe(loc, &m, &e), 0);
+	assert_string_equal(m.distro, "debian");
+	assert_null(m.extra_args);
+	install_media_clear(&m);
+	snprintf(loc, sizeof(loc), "%s/nokernel", top);
+	assert_int_equal(location_probe(loc, &m, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "no kernel found in install tree"));
+	assert_null(m.distro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_dir_errors),
 		cmocka_unit_test(test_existing),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_probe),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

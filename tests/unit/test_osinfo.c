@@ -358,6 +358,12 @@ static int fixture_setup(void **state)
 	    "<short-id>orphan1</short-id><derives-from id=\"http://test.org/broken/1\"/>"
 	    "</os>" TAIL);
 	put("test.org/noid-1.xml", HEAD "<os><short-id>noid1</short-id></os>" TAIL);
+	/* An ancestor whose file name is not its id's: found by a search (in
+	 * name order) that must not stop at the files that refer to it. */
+	put("test.org/ref-0.xml", HEAD "<os id=\"http://test.org/ref/0\">"
+	    "<short-id>ref0</short-id><derives-from id=\"http://test.org/moved/9\"/></os>" TAIL);
+	put("test.org/zz-moved.xml", HEAD "<os id=\"http://test.org/moved/9\">"
+	    "<short-id>moved9</short-id><devices>" DEV("1af4/1001") "</devices></os>" TAIL);
 	put("test.org/README", "not xml, not a .xml file\n");
 	setenv("OSINFO_SYSTEM_DIR", fixture, 1);
 	return 0;
@@ -426,6 +432,12 @@ static void test_fixture_odd(void **state)
 	assert_string_equal(o.short_id, "oddball");	/* the first short id */
 	assert_string_equal(o.nic_model, "e1000");
 	osinfo_clear(&o);
+	o = must_find("ref0");
+	assert_string_equal(o.disk_bus, "virtio");	/* from moved9 */
+	osinfo_clear(&o);
+	o = must_find("http://test.org/moved/9");
+	assert_string_equal(o.short_id, "moved9");
+	osinfo_clear(&o);
 	o = must_find("loopa");				/* a cycle ends */
 	assert_string_equal(o.nic_model, "virtio");
 	osinfo_clear(&o);
@@ -465,7 +477,7 @@ static void test_fixture_unknown_and_list(void **state)
 	assert_int_equal(osinfo_list(f, &e), 0);
 	fclose(f);
 	assert_string_equal(buf, "base1\nbroken1\nchild2\ngeneric\ngrandchild3\nloopa\nloopb\n"
-			    "noid1\noddball\noddball-alias\norphan1\n");
+			    "moved9\nnoid1\noddball\noddball-alias\norphan1\nref0\n");
 	free(buf);
 }
 

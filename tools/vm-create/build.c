@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vu/domaindb.h"
+#include "vu/file.h"
 #include "vu/ident.h"
 #include "vu/size.h"
 #include "vu/subopt.h"
@@ -225,8 +226,11 @@ static void build_identity(struct vmc *c, struct vu_domain *dom)
 			check(c, vu_domain_set_description(dom, v), "--metadata", "description");
 		if ((v = vu_subopt_get(&s, "uuid")))
 			want = strdup(v);	/* lives as long as the process */
-		if ((v = vu_subopt_get(&s, "name")))
+		if ((v = vu_subopt_get(&s, "name"))) {
+			if (vu_name_check(v) < 0 || strspn(v, "0123456789") == strlen(v))
+				vmc_usage(c, "--metadata", "invalid name '%s'", v);
 			c->name = strdup(v);
+		}
 		vu_subopt_free(&s);
 	}
 	check(c, vu_domain_set_name(dom, c->name), "--name", "name");

@@ -132,11 +132,14 @@ static void plan_volume(struct vmc *c, struct disk_plan *d, const char *ref)
 	struct vu_err e = { 0 };
 	char *pool;
 
-	if (!slash || slash == ref || !slash[1])
+	size_t len = slash ? (size_t)(slash - ref) : 0;
+
+	if (!len || !slash[1])
 		vmc_usage(c, "--disk", "vol= takes POOL/VOLUME, not '%s'", ref);
-	pool = xstrdup(c, ref);
-	pool[slash - ref] = '\0';
-	if (vu_vol_lookup(vmc_storage(c), pool, slash + 1, &v, &e) < 0)
+	pool = strndup(ref, len);
+	if (!pool)
+		vmc_fail(c, "--disk", "cannot allocate memory");
+	if (vu_vol_lookup(vmc_storage(c), pool, strchr(ref, '/') + 1, &v, &e) < 0)
 		vmc_fail(c, "--disk", "%s", vu_err_str(&e));
 	d->path = xstrdup(c, v->path);
 	d->type = v->type == VU_VOL_BLOCK ? "block" : "file";
@@ -279,6 +282,20 @@ static void plan_disk(struct vmc *c, const char *arg)
 	vmc_debug(c, "disk %s: %s%s", arg, d->path, d->create ? " (new)" : "");
 }
 
+/* A CD-ROM holding path during the install only (--cdrom, an ISO
+ * --location); empty in the final domain. */
+static void plan_install_cdrom(struct vmc *c, const char *path)
+{
+	struct disk_plan *d = new_plan(c, path);
+
+	d->device = "cdrom";
+	d->bus = default_bus(c, "cdrom");
+	d->readonly = true;
+	plan_path(c, d, path);
+	d->format = d->format ? d->format : xstrdup(c, "raw");
+	d->install_media = true;
+}
+
 /* The old RHEL 5 options: --file PATH [--file-size GiB] [--nonsparse]. */
 static void plan_legacy(struct vmc *c)
 {
@@ -299,16 +316,12 @@ void disks_plan(struct vmc *c)
 	for (size_t i = 0; i < c->disks.n; i++)
 		if (strcmp(c->disks.v[i], "none"))
 			plan_disk(c, c->disks.v[i]);
-	if (c->cdrom) {
-		struct disk_plan *d = new_plan(c, c->cdrom);
-
-		d->device = "cdrom";
-		d->bus = default_bus(c, "cdrom");
-		d->readonly = true;
-		plan_path(c, d, c->cdrom);
-		d->format = d->format ? d->format : xstrdup(c, "raw");
-		d->install_media = true;
-	}
+	if (c->cdrom)
+		plan_install_cdrom(c, c->cdrom);
+	/* virt-install also puts an ISO install tree in a CD-ROM for the
+	 * install, where the installer finds its packages. */
+	if (c->location && location_kind(c->location, NULL) == LOCATION_ISO)
+		plan_install_cdrom(c, c->location);
 }
 
 /* A new image at a path of the user's choosing, complete or absent. */

@@ -17,8 +17,8 @@
 /* The names of the copies in destdir: fixed, so the caller and vm-ctl
  * know them whatever the tree called its files (SUSE's "linux",
  * Debian's "initrd.gz"); the kernel detects the initrd's compression. */
-#define LOC_KERNEL "vmlinuz"
-#define LOC_INITRD "initrd.img"
+#define LOC_KERNEL LOCATION_KERNEL_NAME
+#define LOC_INITRD LOCATION_INITRD_NAME
 
 /* "From .disk/info": Debian and Ubuntu CDs share install/. */
 #define LOC_DISK_INFO "?"
@@ -154,6 +154,20 @@ static int loc_set_distro(struct loc_found *f, const char *distro)
 	return distro && !f->distro ? -ENOMEM : 0;
 }
 
+static int loc_not_found(const char *location, const struct treeinfo *ti, struct vu_err *e)
+{
+	static const char layouts[] = "images/pxeboot/, install.amd/, install/, casper/, "
+				      "netboot/, boot/x86_64/loader/";
+
+	if (ti->kernel && ti->initrd)
+		return vu_err_set(e, ENOENT, "no kernel found in install tree %s (.treeinfo names "
+				  "%s and %s, which are not both there, nor are they in any of %s)",
+				  location, ti->kernel, ti->initrd, layouts);
+	return vu_err_set(e, ENOENT, "no kernel found in install tree %s (no .treeinfo names one "
+			  "for %s, nor is there one in any of %s)", location,
+			  ti->arch ? ti->arch : "x86_64", layouts);
+}
+
 /* .treeinfo's pair first, then the layouts; the distro from .treeinfo's
  * family when it has one, else from the layout. */
 static int loc_search(struct tree_src *s, const char *location, const struct treeinfo *ti,
@@ -188,10 +202,7 @@ static int loc_search(struct tree_src *s, const char *location, const struct tre
 							   : l->url_arg };
 		return loc_set_distro(f, distro);
 	}
-	return vu_err_set(e, ENOENT, "no kernel found in install tree %s (no .treeinfo names one "
-			  "for %s, and none of images/pxeboot/, install.amd/, install/, casper/, "
-			  "netboot/, boot/x86_64/loader/ has one)", location,
-			  ti->arch ? ti->arch : "x86_64");
+	return loc_not_found(location, ti, e);
 }
 
 /* mkdir -p; *first is the top directory it created (NULL if none), for
@@ -296,8 +307,24 @@ static int loc_install(struct tree_src *s, const struct loc_found *f, const char
 	return r;
 }
 
-static int loc_fill(struct install_media *out, const char *dir, const struct loc_found *f,
-		    const struct tree_src *s, const char *location)
+/* distro and extra_args, from what the search found. */
+static int loc_describe(struct install_media *out, const struct loc_found *f,
+			const struct tree_src *s, const char *location)
+{
+	out->distro = f->distro ? strdup(f->distro) : NULL;
+	if (f->distro && !out->distro)
+		return -ENOMEM;
+	/* A local directory or ISO is no path the guest could see: no
+	 * argument; the caller attaches an ISO as the install CD-ROM. */
+	if (s->kind == LOCATION_URL && f->url_arg &&
+	    asprintf(&out->extra_args, "%s=%s", f->url_arg, location) < 0) {
+		out->extra_args = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int loc_paths(struct install_media *out, const char *dir)
 {
 	char *abs = realpath(dir, NULL);
 
@@ -308,23 +335,64 @@ static int loc_fill(struct install_media *out, const char *dir, const struct loc
 	if (asprintf(&out->initrd, "%s/%s", abs, LOC_INITRD) < 0)
 		out->initrd = NULL;
 	free(abs);
-	out->distro = f->distro ? strdup(f->distro) : NULL;
-	/* A local directory or ISO is no path the guest could see: no
-	 * argument; the caller attaches an ISO as the install CD-ROM. */
-	if (s->kind == LOCATION_URL && f->url_arg &&
-	    asprintf(&out->extra_args, "%s=%s", f->url_arg, location) < 0)
-		return -ENOMEM;
-	if (!out->kernel || !out->initrd || (f->distro && !out->distro))
-		return -ENOMEM;
-	return 0;
+	return out->kernel && out->initrd ? 0 : -ENOMEM;
+}
+
+/* Opens the tree and finds its files; on success the caller closes s and
+ * clears ti and f. */
+static int loc_find(const char *location, struct tree_src *s, struct treeinfo *ti,
+		    struct loc_found *f, struct vu_err *e)
+{
+	int r = src_open(s, location, e);
+
+	*ti = (struct treeinfo){ 0 };
+	*f = (struct loc_found){ 0 };
+	if (r < 0)
+		return r;
+	r = loc_treeinfo(s, ti, e);
+	if (r == 0)
+		r = loc_search(s, location, ti, f, e);
+	if (r < 0) {
+		treeinfo_clear(ti);
+		src_close(s);
+	}
+	return r;
+}
+
+static void loc_found_clear(struct loc_found *f, struct treeinfo *ti, struct tree_src *s)
+{
+	free(f->distro);
+	treeinfo_clear(ti);
+	src_close(s);
+}
+
+int location_probe(const char *location, struct install_media *out, struct vu_err *e)
+{
+	struct tree_src s;
+	struct treeinfo ti;
+	struct loc_found f;
+	int r;
+
+	*out = (struct install_media){ 0 };
+	vu_err_clear(e);
+	r = loc_find(location, &s, &ti, &f, e);
+	if (r < 0)
+		return r;
+	r = loc_describe(out, &f, &s, location);
+	if (r < 0) {
+		vu_err_set(e, -r, NULL);
+		install_media_clear(out);
+	}
+	loc_found_clear(&f, &ti, &s);
+	return r;
 }
 
 int location_fetch(const char *location, const char *destdir, struct install_media *out,
 		   struct vu_err *e)
 {
 	struct tree_src s;
-	struct treeinfo ti = { 0 };
-	struct loc_found f = { 0 };
+	struct treeinfo ti;
+	struct loc_found f;
 	char *first = NULL, *dir = strdup(destdir);
 	size_t n = dir ? strlen(dir) : 0;
 	int r;
@@ -335,20 +403,18 @@ int location_fetch(const char *location, const char *destdir, struct install_med
 		return vu_err_set(e, ENOMEM, NULL);
 	while (n > 1 && dir[n - 1] == '/')
 		dir[--n] = '\0';
-	r = src_open(&s, location, e);
+	r = loc_find(location, &s, &ti, &f, e);
 	if (r < 0) {
 		free(dir);
 		return r;
 	}
-	r = loc_treeinfo(&s, &ti, e);
-	if (r == 0)
-		r = loc_search(&s, location, &ti, &f, e);
-	if (r == 0)
-		r = loc_mkdirs(dir, &first, e);
+	r = loc_mkdirs(dir, &first, e);
 	if (r == 0)
 		r = loc_install(&s, &f, dir, e);
 	if (r == 0) {
-		r = loc_fill(out, dir, &f, &s, location);
+		r = loc_paths(out, dir);
+		if (r == 0)
+			r = loc_describe(out, &f, &s, location);
 		if (r < 0) {
 			vu_err_set(e, -r, "%s: %s", dir, strerror(-r));
 			loc_unlink_copies(dir);
@@ -359,9 +425,7 @@ int location_fetch(const char *location, const char *destdir, struct install_med
 		loc_rmdirs(dir, first);
 	free(first);
 	free(dir);
-	free(f.distro);
-	treeinfo_clear(&ti);
-	src_close(&s);
+	loc_found_clear(&f, &ti, &s);
 	return r;
 }
 

@@ -30,6 +30,17 @@ struct install_media {
  */
 int location_fetch(const char *location, const char *destdir,
 		   struct install_media *out, struct vu_err *e);
+/* The names of the copies in destdir, whatever the tree calls them. */
+#define LOCATION_KERNEL_NAME "vmlinuz"
+#define LOCATION_INITRD_NAME "initrd.img"
+
+/*
+ * location_fetch without the copies, for --dry-run: finds the kernel and
+ * initrd the same way (and fails the same way), and fills distro and
+ * extra_args; kernel and initrd stay NULL.
+ */
+int location_probe(const char *location, struct install_media *out, struct vu_err *e);
+
 /* Removes the copies (and destdir when it becomes empty). */
 void location_remove(const struct install_media *m);
 void install_media_clear(struct install_media *m);

@@ -89,7 +89,7 @@ static noreturn void usage(void)
 	     "     --define               define the domain in the state root\n"
 	     "     --autostart            with --define: start it at boot (vm-ctl start-all)\n"
 	     "     --noautoconsole        accepted; there is no console to attach\n"
-	     " -d, --debug                say what is decided, on stderr\n"
+	     " -d, --debug, --verbose     say what is decided, on stderr\n"
 	     " -q, --quiet                print nothing but errors\n"
 	     " -h, --help                 display this help\n"
 	     " -V, --version              display version\n"
@@ -285,6 +285,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "define", no_argument, NULL, OPT_DEFINE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
@@ -310,7 +311,11 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		case OPT_ACCELERATE: case 'v': case OPT_NOAUTOCONSOLE: case OPT_NOREBOOT: break;
 		case OPT_CONNECT: if (!c->root) c->root = connect_root(c, optarg); break;
 		case OPT_ROOT: c->root = optarg; break;
-		case OPT_OSINFO: c->os_variant = optarg; break;
+		case OPT_OSINFO:
+			if (strcmp(optarg, "list"))
+				maybe_help("--osinfo", optarg, osinfo_keys);
+			c->os_variant = optarg;
+			break;
 		case OPT_DISK: maybe_help("--disk", optarg, disk_keys); push(c, &c->disks, optarg); break;
 		case 'f': c->file = optarg; break;
 		case 's': c->file_size = optarg; break;
@@ -407,10 +412,6 @@ static void check_required(struct vmc *c)
 			  "(not first . or -, not all digits)", c->name);
 	if (!c->memory)
 		vmc_usage(c, "--memory", "a memory size is required");
-	if (!c->disks.n && !c->file && !c->nodisks && !c->cdrom && !c->location && !c->pxe &&
-	    !c->import)
-		vmc_usage(c, "--disk", "a storage choice is required "
-			  "(--disk SPEC, --filesystem, or --disk none)");
 	if (!c->disks.n && !c->file && !c->nodisks) {
 		bool fs = false;
 
@@ -480,46 +481,37 @@ static void check_injects(struct vmc *c)
 			vmc_fail(c, "--initrd-inject", "%s: %s", c->injects.v[i], strerror(errno));
 }
 
-/* --location: the kernel and initrd copied to ROOT/boot/NAME (a temporary
- * directory for --dry-run, removed at once, with the paths the copies
- * would have), and --initrd-inject's files added to that initrd. */
+/* --location: the kernel and initrd copied to ROOT/boot/NAME (for
+ * --dry-run only looked for, with the paths the copies would have), and
+ * --initrd-inject's files added to that initrd. */
 static void fetch_location(struct vmc *c)
 {
 	struct vu_err e = { 0 };
-	char *dir, tmp[] = "/tmp/vm-create.XXXXXX";
+	char *dir;
+	int r;
 
 	check_injects(c);
 	dir = vu_state_path(&c->st, "boot", c->name);
 	if (!dir)
 		vmc_fail(c, "--location", "cannot allocate memory");
-	if (c->dry_run && !mkdtemp(tmp))
-		vmc_fail(c, "--location", "%s: %s", tmp, strerror(errno));
-	if (!c->dry_run && vu_state_prepare(&c->st) < 0)
-		vmc_fail(c, c->st.root, "cannot create the state root");
-	if (!c->dry_run && access(dir, F_OK) == 0)
-		vmc_fail(c, "--location", "%s already exists", dir);
-	if (location_fetch(c->location, c->dry_run ? tmp : dir, &c->media, &e) < 0) {
-		if (c->dry_run)
-			rmdir(tmp);
-		vmc_fail(c, "--location", "%s", vu_err_str(&e));
-	}
-	c->media_fetched = true;
 	if (c->dry_run) {
-		struct install_media planned = c->media;
-
-		if (asprintf(&planned.kernel, "%s/%s", dir, strrchr(c->media.kernel, '/') + 1) < 0 ||
-		    asprintf(&planned.initrd, "%s/%s", dir, strrchr(c->media.initrd, '/') + 1) < 0)
+		r = location_probe(c->location, &c->media, &e);
+		if (r == 0 && (asprintf(&c->media.kernel, "%s/" LOCATION_KERNEL_NAME, dir) < 0 ||
+			       asprintf(&c->media.initrd, "%s/" LOCATION_INITRD_NAME, dir) < 0))
 			vmc_fail(c, "--location", "cannot allocate memory");
-		location_remove(&c->media);
-		rmdir(tmp);
-		free(c->media.kernel);
-		free(c->media.initrd);
-		c->media = planned;
-		c->media_fetched = false;
-	} else if (c->injects.n && initrd_inject(c->media.initrd, c->injects.v, c->injects.n,
-						 &e) < 0) {
-		vmc_fail(c, "--initrd-inject", "%s", vu_err_str(&e));
+	} else {
+		if (vu_state_prepare(&c->st) < 0)
+			vmc_fail(c, c->st.root, "cannot create the state root");
+		if (access(dir, F_OK) == 0)
+			vmc_fail(c, "--location", "%s already exists", dir);
+		r = location_fetch(c->location, dir, &c->media, &e);
+		c->media_fetched = r == 0;
 	}
+	if (r < 0)
+		vmc_fail(c, "--location", "%s", vu_err_str(&e));
+	if (!c->dry_run && c->injects.n &&
+	    initrd_inject(c->media.initrd, c->injects.v, c->injects.n, &e) < 0)
+		vmc_fail(c, "--initrd-inject", "%s", vu_err_str(&e));
 	vmc_debug(c, "kernel %s, initrd %s", c->media.kernel, c->media.initrd);
 	free(dir);
 }
@@ -559,7 +551,8 @@ static void print_doc(struct vmc *c, const struct vu_domain *dom)
 
 	if (!xml)
 		vmc_fail(c, "vm-create", "cannot allocate memory");
-	fputs(xml, stdout);
+	else
+		fputs(xml, stdout);
 	free(xml);
 }
 
@@ -658,6 +651,7 @@ int main(int argc, char **argv)
 	else if (!c.quiet)
 		fprintf(stderr, "Dry run: domain '%s' not defined\n", c.name);
 	vu_domain_free(&dom);
+	install_media_clear(&c.media);
 	disks_free(&c);
 	osinfo_clear(&c.os);
 	if (c.storage_open)

@@ -173,55 +173,59 @@ static bool file_has(int osfd, const char *rel, const char *pat)
 	return found;
 }
 
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int not_hidden(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+static void free_names(struct dirent **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 /*
  * Calls fn(osfd, "VENDOR/FILE.xml", "FILE.xml", ctx) for each file of
- * os/VENDOR/ (the .d folders beside some files hold no OS entries). fn returns 0 to go on,
- * 1 to stop, or -errno. Returns fn's 1, 0, or the first error.
+ * os/VENDOR/ (the .d folders beside some files hold no OS entries), in
+ * name order so that a short id two files claim always finds the same one.
+ * fn returns 0 to go on, 1 to stop, or -errno. Returns fn's 1, 0, or the
+ * first error.
  */
 typedef int (*file_fn)(int osfd, const char *rel, const char *base, void *ctx);
 
 static int for_each_file(int osfd, file_fn fn, void *ctx)
 {
-	DIR *top;
-	struct dirent *v;
-	int r = 0, fd = dup(osfd);
+	struct dirent **vendors;
+	int nv = scandirat(osfd, ".", &vendors, not_hidden, by_name), r = 0;
 
-	if (fd < 0 || !(top = fdopendir(fd))) {
-		r = -errno;
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
-	rewinddir(top);		/* a dup shares the offset an earlier walk left */
-	while (!r && (v = readdir(top))) {
-		int vfd;
-		DIR *vd;
-		struct dirent *f;
+	if (nv < 0)
+		return -errno;
+	for (int v = 0; v < nv && !r; v++) {
+		struct dirent **files;
+		/* stray files beside the vendor folders list nothing */
+		int nf = scandirat(osfd, vendors[v]->d_name, &files, not_hidden, by_name);
 
-		if (v->d_name[0] == '.')
-			continue;
-		vfd = openat(osfd, v->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (vfd < 0)
-			continue;	/* a stray file beside the vendor folders */
-		vd = fdopendir(vfd);
-		if (!vd) {
-			close(vfd);
-			continue;
-		}
-		while (!r && (f = readdir(vd))) {
-			size_t len = strlen(f->d_name);
+		for (int f = 0; f < nf && !r; f++) {
+			const char *name = files[f]->d_name;
+			size_t len = strlen(name);
 			char rel[REL_MAX];
 
-			if (f->d_name[0] == '.' || len < 5 || strcmp(f->d_name + len - 4, ".xml"))
+			if (len < 5 || strcmp(name + len - 4, ".xml") ||
+			    snprintf(rel, sizeof(rel), "%s/%s", vendors[v]->d_name, name) >=
+				    (int)sizeof(rel))
 				continue;
-			if (snprintf(rel, sizeof(rel), "%s/%s", v->d_name, f->d_name) >=
-			    (int)sizeof(rel))
-				continue;
-			r = fn(osfd, rel, f->d_name, ctx);
+			r = fn(osfd, rel, name, ctx);
 		}
-		closedir(vd);
+		if (nf >= 0)
+			free_names(files, nf);
 	}
-	closedir(top);
+	free_names(vendors, nv);
 	return r;
 }
 
@@ -455,8 +459,10 @@ static int lookup_entry(int osfd, const char *id, const char *short_id, xmlDocPt
 
 	if (!fc)
 		return vu_err_set(e, ENOMEM, NULL);
+	/* osinfo-db writes <os id="...">: a bare id="..." would also find the
+	 * files of the entries that derive from this one. */
 	if (id)
-		snprintf(pat, sizeof(pat), "id=\"%s\"", id);
+		snprintf(pat, sizeof(pat), "<os id=\"%s\"", id);
 	else
 		snprintf(pat, sizeof(pat), "<short-id>%s</short-id>", short_id);
 	fc->pat = pat;

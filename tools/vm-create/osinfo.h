@@ -23,10 +23,12 @@ struct osinfo {
 	const char *nic_model;	/* "virtio", "e1000e", "e1000" or "rtl8139"
 				 * (or "ne2k_pci" / "pcnet" for the old OSes
 				 * that list only those, as virt-install) */
-	const char *video;	/* "virtio", "qxl", "vga" or "cirrus" */
+	const char *video;	/* "virtio", "qxl", "vga" or "cirrus"
+				 * (osinfo_adapt may also give "bochs") */
 	uint64_t min_ram_mib;	/* 0: unknown */
-	uint64_t rec_ram_mib;	/* 0: unknown */
-	unsigned rec_vcpus;	/* 0: unknown */
+	uint64_t rec_ram_mib;	/* 0: unknown (twice the minimum when the
+				 * entry has no recommendation, as virt-install) */
+	unsigned rec_vcpus;	/* 0: unknown (likewise) */
 	bool virtio_rng;	/* the OS drives virtio-rng */
 	bool virtio_balloon;	/* the OS drives virtio-balloon */
 	bool usb_tablet;	/* the OS drives a USB tablet */

@@ -50,7 +50,16 @@ static int add_boot(xmlNodePtr rec, const char *dev)
 	return 0;
 }
 
-/* The CD-ROM --cdrom added: the one drive with no medium. */
+static bool has_media(const struct vmc *c)
+{
+	for (size_t i = 0; i < c->nplans; i++)
+		if (c->plans[i].install_media)
+			return true;
+	return false;
+}
+
+/* The CD-ROM --cdrom (or an ISO --location) added: the drive with no
+ * medium. */
 static int add_media(const struct vmc *c, const struct vu_domain *dom, xmlNodePtr rec)
 {
 	const struct disk_plan *d = NULL;
@@ -118,7 +127,7 @@ int phase_record(struct vmc *c, struct vu_domain *dom, struct vu_err *e)
 		r = add_boot(rec, "network");
 	if (r == 0)
 		r = add_boot(rec, "hd");
-	if (r == 0 && c->cdrom)
+	if (r == 0 && has_media(c))
 		r = add_media(c, dom, rec);
 	if (r == 0 && c->location)
 		r = add_kernel(c, rec);

@@ -46,7 +46,7 @@ static char *src_file_url_path(const char *url)
 		errno = EINVAL;
 		return NULL;
 	}
-	out = o = malloc(strlen(p) + 1);
+	out = o = calloc(1, strlen(p) + 1);
 	if (!out)
 		return NULL;
 	for (; *p; p++) {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdnoreturn.h>
 
 #include "vu/domain.h"
 #include "vu/err.h"
@@ -84,10 +85,10 @@ struct vmc {
 void vmc_debug(const struct vmc *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "vm-create: OPT: MSG", the --help hint, exit 2; after cleaning up. */
-_Noreturn void vmc_usage(struct vmc *c, const char *opt, const char *fmt, ...)
+noreturn void vmc_usage(struct vmc *c, const char *opt, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* "vm-create: OBJ: MSG", exit 1, after removing what was created. */
-_Noreturn void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
+noreturn void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The storage (opens the state root on first use). */
 struct vu_storage *vmc_storage(struct vmc *c);
