@@ -447,7 +447,8 @@ static const struct bad bads[] = {
 	  "bad value 'mapped' for 'accessmode'" },
 };
 
-/* Every error: -EINVAL, its message, and the document as it was. */
+/* Every error: -EINVAL, its message, and the document and the kinds named
+ * as they were. */
 static void test_errors(void **state)
 {
 	(void)state;
@@ -463,6 +464,7 @@ static void test_errors(void **state)
 			fail_msg("--%s %s: %d '%s', want '%s'", b->opt, b->arg, r, e.msg, b->msg);
 		after = vu_domain_format(dom);
 		assert_string_equal(after, before);
+		assert_int_equal(ctx.given, 0);
 		free(before);
 		free(after);
 		vu_domain_free(&dom);

@@ -37,6 +37,7 @@ int devopt_apply(struct vu_domain *dom, const struct devopt *opt, const char *ar
 		 struct devopt_ctx *ctx, struct vu_err *e)
 {
 	struct vu_subopts s;
+	unsigned given;
 	int r;
 
 	if (!dom || !opt || !arg || !ctx || !ctx->os)
@@ -46,7 +47,11 @@ int devopt_apply(struct vu_domain *dom, const struct devopt *opt, const char *ar
 		return vu_err_set(e, ENOMEM, NULL);
 	if (r < 0)
 		return r;
+	/* A failed option changes nothing: not the document, not the kinds. */
+	given = ctx->given;
 	r = opt->apply(dom, &s, ctx, e);
+	if (r < 0)
+		ctx->given = given;
 	vu_subopt_free(&s);
 	return r;
 }

@@ -91,7 +91,7 @@ static int chr_source(const struct vu_subopts *s, struct chr_args *a, struct vu_
 	/* libvirt makes up a socket path only for channels. */
 	if (!a->spec.path && takes_path(type) && (strcmp(type, "unix") || !is_chan(a)))
 		return vu_err_set(e, EINVAL, "type '%s' needs a path", type);
-	if (a->spec.mode && (!takes_host(type) && strcmp(type, "unix")))
+	if (a->spec.mode && !takes_host(type) && strcmp(type, "unix"))
 		return devopt_bad(e, "mode", a->spec.mode);
 	if (a->spec.mode)
 		r = devopt_check(a->spec.mode, "mode", modes, e);
