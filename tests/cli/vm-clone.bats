@@ -572,3 +572,18 @@ b"
 	assert_line --index 1 "tpl web2"
 	assert_line --index 2 "vda vdb sda sdb"
 }
+
+@test "a pool volume disk is copied beside it and written as a file disk" {
+	pool-ctl -q vol-create-as default v1.qcow2 64M --format qcow2
+	cat >vol.xml <<-'EOF'
+	<domain type='kvm'><name>vv</name><memory>65536</memory><os><type>hvm</type></os><devices>
+	<disk type='volume' device='disk'><source pool='default' volume='v1.qcow2'/><target dev='vda' bus='virtio'/></disk>
+	</devices></domain>
+	EOF
+	vm-clone -q --original-xml vol.xml -A >out.xml
+	valid out.xml
+	assert_equal "$(x out.xml '//disk/@type')" file
+	assert_equal "$(x out.xml '//disk/driver/@type')" qcow2
+	assert_equal "$(x out.xml '//disk/source/@file')" "$VIRTUTILS_ROOT/images/v1-clone.qcow2"
+	qemu-img compare "$VIRTUTILS_ROOT/images/v1.qcow2" "$VIRTUTILS_ROOT/images/v1-clone.qcow2"
+}

@@ -185,8 +185,7 @@ int vc_copy_all(struct vc_job *jobs, size_t n, const struct vc_copy_opts *o,
 	struct vu_progress p;
 	int r = 0;
 
-	vu_progress_init(&p, o->progress && !o->quiet ? data_bytes(jobs, n) : 0, o->progress,
-			 o->quiet || !o->progress);
+	vu_progress_init(&p, o->quiet ? 0 : data_bytes(jobs, n), o->progress, o->quiet);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		if ((r = make_one(&jobs[i], o, &p, e)) < 0) {
 			*failed = i;

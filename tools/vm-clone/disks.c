@@ -30,8 +30,8 @@ static const char *share_reason(const struct vu_disk *d, xmlNodePtr node)
 
 	if (d->type && strcmp(d->type, "network") == 0)
 		return "a network disk";
-	if (d->type && strcmp(d->type, "volume") == 0)
-		return "a pool volume";
+	if (d->type && strcmp(d->type, "volume") == 0 && !d->source)
+		return "a pool volume that is not there";
 	if (!d->source)
 		return "no storage to clone";
 	if (d->readonly)
@@ -116,7 +116,7 @@ int vc_disks_choose(struct vc_disks *ds, char *const *force, char *const *skip,
 		if (strcmp(c->type, "network") == 0)
 			return vu_err_set(e, EINVAL, "%s: disk network type is not cloneable",
 					  *force);
-		if (!c->src || strcmp(c->type, "volume") == 0 || strcmp(c->type, "dir") == 0)
+		if (!c->src || strcmp(c->type, "dir") == 0)
 			return vu_err_set(e, EINVAL, "%s: no storage to clone", *force);
 		c->action = VC_COPY;
 		c->why = NULL;
@@ -199,4 +199,34 @@ char *vc_clone_path(const char *orig, const char *oldname, const char *newname, 
 			       ? NULL : out;
 	return asprintf(&out, "%.*s%.*s-clone%s%s", (int)dirlen, orig, (int)stemlen, file, num,
 			dot) < 0 ? NULL : out;
+}
+
+int vc_disk_set_volume(struct vc_disk *c, const char *path, const char *fmt)
+{
+	struct vu_disk d;
+	char *src = strdup(path), *f = NULL;
+	bool typed;
+
+	if (!src || vu_disk_get(c->node, &d) < 0) {
+		free(src);
+		return -ENOMEM;
+	}
+	typed = d.driver_type != NULL;
+	if (!typed && fmt && !(f = strdup(fmt))) {
+		vu_disk_clear(&d);
+		free(src);
+		return -ENOMEM;
+	}
+	free(c->src);
+	c->src = src;
+	if (f) {
+		free(c->fmt);
+		c->fmt = f;
+	}
+	d.source = src;		/* borrowed for the rules, not freed below */
+	c->why = share_reason(&d, c->node);
+	c->action = c->why ? VC_SHARE : VC_COPY;
+	d.source = NULL;
+	vu_disk_clear(&d);
+	return 0;
 }

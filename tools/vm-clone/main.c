@@ -20,6 +20,7 @@
 #include "vu/ident.h"
 #include "vu/opts.h"
 #include "vu/state.h"
+#include "vu/storage.h"
 
 #include "vm-clone.h"
 
@@ -326,6 +327,42 @@ static void load_source(struct clone *c)
 		vu_errx(VC_FAIL, "%s: the domain has no name to make a clone's name from", obj);
 }
 
+/* type='volume' disks name a pool and a volume: found through the
+ * storage pools, as libvirt would (the pools are opened only then). */
+static void find_volumes(struct clone *c)
+{
+	struct vu_storage s;
+	bool open = false;
+
+	for (size_t i = 0; i < c->disks.n; i++) {
+		struct vc_disk *d = &c->disks.d[i];
+		char *pool = NULL, *vol = NULL;
+		struct vu_vol *v = NULL;
+		struct vu_err e = { 0 };
+
+		if (strcmp(d->type, "volume") != 0)
+			continue;
+		vu_domain_node_get(d->node, "source", "pool", &pool);
+		vu_domain_node_get(d->node, "source", "volume", &vol);
+		if (pool && vol && !open) {
+			if (vu_storage_open(&s, c->root ? c->root : c->connect, &e) < 0)
+				vu_errx(VC_FAIL, "state root: %s", vu_err_str(&e));
+			open = true;
+		}
+		if (pool && vol && vu_vol_lookup(&s, pool, vol, &v, &e) == 0 &&
+		    vc_disk_set_volume(d, v->path, v->format) < 0)
+			vu_errx(VC_FAIL, "cannot allocate memory");
+		if (pool && vol && !v)
+			vu_warnx("%s: volume '%s' of pool '%s': %s", d->target, vol, pool,
+				 vu_err_str(&e));
+		vu_vol_free(&v);
+		free(pool);
+		free(vol);
+	}
+	if (open)
+		vu_storage_close(&s);
+}
+
 /* A running QEMU writes its disks: a copy would be torn. */
 static void check_running(struct clone *c)
 {
@@ -414,14 +451,21 @@ static bool exists(const char *path, struct stat *st)
 /* A path --auto-clone makes up: free now, and held until the end. */
 static char *auto_path(struct clone *c, const struct vc_disk *d)
 {
+	struct stat st;
+
+	/* A name made up beside a device would be a file in /dev. */
+	if (exists(d->src, &st) && S_ISBLK(st.st_mode))
+		fail(c, "%s: %s is a block device: give the copy's path with --file",
+		     d->target, d->src);
 	for (unsigned n = 0; n < 100000; n++) {
-		char *cand = vc_clone_path(d->src, c->old_name, c->new_name, n);
+		char *rel = vc_clone_path(d->src, c->old_name, c->new_name, n), *cand;
 		struct vc_resv r;
-		struct stat st;
 		int rc;
 
-		if (!cand)
+		if (!rel)
 			fail(c, "cannot allocate memory");
+		cand = xabsolute(rel);
+		free(rel);
 		if (!creates(c) || c->preserve)
 			rc = exists(cand, &st) ? -EEXIST : 0;
 		else if ((rc = vc_reserve_path(&c->st, cand, &r)) == 0)
@@ -457,9 +501,12 @@ static void set_disk(struct clone *c, struct vc_disk *d)
 	bool blk = exists(d->dst, &st) && S_ISBLK(st.st_mode);
 	int r = vu_disk_set_source(d->node, blk ? "block" : "file", d->dst);
 
-	/* An overlay is a qcow2 whatever the original is. */
+	/* An overlay is a qcow2 whatever the original is; a volume's format
+	 * came from its pool, and a file disk must say it. */
 	if (r == 0 && d->action == VC_LINK)
 		r = vu_domain_node_set(d->node, "driver", "type", "qcow2");
+	else if (r == 0 && strcmp(d->type, "volume") == 0)
+		r = vu_domain_node_set(d->node, "driver", "type", d->fmt);
 	if (r == 0)
 		r = vc_disk_reidentify(d->node);
 	if (r < 0)
@@ -629,6 +676,7 @@ int main(int argc, char **argv)
 	load_source(&c);
 	if (vc_disks_read(c.dom, &c.disks) < 0)
 		vu_errx(VC_FAIL, "cannot allocate memory");
+	find_volumes(&c);
 	if (vc_disks_choose(&c.disks, c.force.v, c.skip.v, &e) < 0)
 		vu_usage_err(VC_USAGE, "%s", vu_err_str(&e));
 	for (size_t i = 0; i < c.disks.n; i++) {

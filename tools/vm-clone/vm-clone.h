@@ -46,6 +46,10 @@ struct vc_disks {
  * -ENOMEM only. */
 int vc_disks_read(struct vu_domain *dom, struct vc_disks *ds);
 void vc_disks_free(struct vc_disks *ds);
+/* A type='volume' disk found in its pool: its file (and format, unless
+ * the XML names one) and virt-clone's rules applied to it. The copy is
+ * written as a type='file' (or 'block') disk with its real path. */
+int vc_disk_set_volume(struct vc_disk *c, const char *path, const char *fmt);
 /* --force-copy and --skip-copy TARGET (NULL-terminated lists). A target
  * no disk has, or a forced disk without storage of its own, is -EINVAL
  * with e saying which. */
