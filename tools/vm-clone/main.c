@@ -173,15 +173,17 @@ static void parse_check(struct clone *c, char *arg)
 		char *eq = strchr(kv, '=');
 		bool off;
 
-		if (!eq || (strcmp(eq + 1, "on") && strcmp(eq + 1, "off")))
+		if (!eq || (strcmp(eq + 1, "on") && strcmp(eq + 1, "off"))) {
 			vu_usage_err(VC_USAGE, "--check: expected NAME=on|off, got '%s'", kv);
-		off = strcmp(eq + 1, "off") == 0;
-		*eq = '\0';
-		if (strcmp(kv, "mac_in_use") == 0 || strcmp(kv, "all") == 0)
-			c->check_macs = !off;
-		else if (strcmp(kv, "path_in_use") && strcmp(kv, "disk_size") &&
-			 strcmp(kv, "path_exists"))
-			vu_usage_err(VC_USAGE, "--check: unknown check '%s'", kv);
+		} else {
+			off = strcmp(eq + 1, "off") == 0;
+			*eq = '\0';
+			if (strcmp(kv, "mac_in_use") == 0 || strcmp(kv, "all") == 0)
+				c->check_macs = !off;
+			else if (strcmp(kv, "path_in_use") && strcmp(kv, "disk_size") &&
+				 strcmp(kv, "path_exists"))
+				vu_usage_err(VC_USAGE, "--check: unknown check '%s'", kv);
+		}
 	}
 }
 
@@ -462,10 +464,10 @@ static char *auto_path(struct clone *c, const struct vc_disk *d)
 		struct vc_resv r;
 		int rc;
 
-		if (!rel)
-			fail(c, "cannot allocate memory");
-		cand = xabsolute(rel);
+		cand = rel ? xabsolute(rel) : NULL;
 		free(rel);
+		if (!cand)
+			fail(c, "cannot allocate memory");
 		if (!creates(c) || c->preserve)
 			rc = exists(cand, &st) ? -EEXIST : 0;
 		else if ((rc = vc_reserve_path(&c->st, cand, &r)) == 0)
@@ -635,7 +637,8 @@ static void print_xml(struct clone *c)
 
 	if (!xml)
 		fail(c, "cannot allocate memory");
-	fputs(xml, stdout);
+	else
+		fputs(xml, stdout);
 	free(xml);
 }
 
