@@ -587,3 +587,18 @@ b"
 	assert_equal "$(x out.xml '//disk/source/@file')" "$VIRTUTILS_ROOT/images/v1-clone.qcow2"
 	qemu-img compare "$VIRTUTILS_ROOT/images/v1.qcow2" "$VIRTUTILS_ROOT/images/v1-clone.qcow2"
 }
+
+@test "a qcow2 overlay copied elsewhere keeps its backing file" {
+	qemu-img create -q -f qcow2 -b tpl.qcow2 -F qcow2 top.qcow2
+	qemu-io -f qcow2 -c 'write -P 0x44 8M 1M' top.qcow2 >/dev/null
+	sed "s|$T/tpl.qcow2|$T/top.qcow2|" tpl.xml >top.xml
+	mkdir sub
+	vm-clone -q --original-xml top.xml -n t1 -f sub/t1.qcow2 -f sub/t1.raw >/dev/null
+	assert_equal "$(qemu-img info --output=json sub/t1.qcow2 | jq -r '."backing-filename"')" "$T/tpl.qcow2"
+	assert_equal "$(qemu-img info --output=json sub/t1.qcow2 | jq -r '."backing-filename-format"')" qcow2
+	qemu-img compare top.qcow2 sub/t1.qcow2
+	qemu-img check sub/t1.qcow2
+	# Beside the original, the relative name still leads there and stays.
+	vm-clone -q --original-xml top.xml -n t2 -f t2.qcow2 -f t2.raw >/dev/null
+	assert_equal "$(qemu-img info --output=json t2.qcow2 | jq -r '."backing-filename"')" tpl.qcow2
+}
