@@ -21,106 +21,14 @@
 #include <json.h>
 
 #include "vu/image.h"
+#include "qemu_test.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024)
 
-/*
- * Crash injection: a writer child dies (SIGKILL, as kill -9) just before
- * its n-th write to the image file. The test binary's own pwrite stands in
- * for libc's, so every write libshared makes passes here. These are the
- * only globals, and only the forked child ever arms them.
- */
-static int crash_fd = -1;
-static long crash_left = -1;	/* writes still allowed; -1: no limit */
-static long crash_writes;	/* writes seen so far */
-
-ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
-{
-	if (fd == crash_fd) {
-		if (crash_left == 0)
-			raise(SIGKILL);
-		if (crash_left > 0)
-			crash_left--;
-		crash_writes++;
-	}
-	return syscall(SYS_pwrite64, fd, buf, n, off);
-}
-
-struct fixture {
-	bool skip;
-	char dir[PATH_MAX];
-};
-
-#define SKIP_IF_NO_QEMU(f) do { if ((f)->skip) { print_message("no qemu-img: skip\n"); skip(); } } while (0)
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4 * PATH_MAX];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Runs a command and returns its stdout (malloc'd). */
-static char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh_out(const char *fmt, ...)
-{
-	char cmd[4 * PATH_MAX];
-	char *out = calloc(1, 1 << 20);
-	size_t n = 0;
-	va_list ap;
-	FILE *p;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	assert_non_null(out);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	while (n < (1 << 20) - 1) {
-		size_t got = fread(out + n, 1, (1 << 20) - 1 - n, p);
-
-		if (!got)
-			break;
-		n += got;
-	}
-	pclose(p);
-	return out;
-}
-
-static void path(char *out, const struct fixture *f, const char *name)
-{
-	assert_true((size_t)snprintf(out, PATH_MAX, "%s/%s", f->dir, name) < PATH_MAX);
-}
-
 static int group_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->skip = system("qemu-img --version >/dev/null 2>&1 && qemu-io --version >/dev/null 2>&1") != 0;
-	snprintf(f->dir, sizeof(f->dir), "%s/vu-qcow2w.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(f->dir))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	sh("rm -rf '%s'", f->dir);
-	free(f);
-	return 0;
+	return qemu_group_setup(state, "qcow2w");
 }
 
 /* ---- helpers ---- */
