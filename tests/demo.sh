@@ -60,9 +60,10 @@ else
 fi
 echo
 echo "== vm-clone: a domain cloned twice, with its disk copied, then linked"
-# The domain to clone; when vm-create's step has defined one, clone that
-# instead: set demo_vm to its name and drop this block.
-demo_vm=demo-vm
+# The domain to clone: vm-create's web1 when its step above defined it,
+# else one defined here on a pool-ctl volume.
+demo_vm=web1
+[ -f "$root/domains/$demo_vm.xml" ] || demo_vm=demo-vm
 if [ ! -f "$root/domains/$demo_vm.xml" ]; then
 	"$bin/pool-ctl" -q vol-create-as default "$demo_vm.qcow2" 1G --format qcow2
 	"$bin/img-convert" convert -n -O qcow2 disk.raw "$root/images/$demo_vm.qcow2"
