@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_vmclone_identity.c - vm-clone's new identity and the live-only
+ * data it drops, field by field, on a document that validates */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "domain_test.h"
+
+/* The tool's modules are not in libshared: build the one under test here. */
+#include "../../tools/vm-clone/identity.c"
+
+static const char live_xml[] =
+	"<domain type='kvm' id='7'><name>web</name>"
+	"<uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid><title>Web</title>"
+	"<memory unit='KiB'>1048576</memory>"
+	"<sysinfo type='smbios'><system><entry name='uuid'>"
+	"4dea22b3-1d52-d8f3-2516-782e98ab3fa0</entry></system></sysinfo>"
+	"<os><type>hvm</type><nvram>/n/web_VARS.fd</nvram></os><devices>"
+	"<disk type='file' device='disk'><source file='/i/web.qcow2'/><backingStore/>"
+	"<mirror type='file' job='copy'><source file='/i/m.img'/></mirror>"
+	"<target dev='vda' bus='virtio'/><serial>WEBDISK0001234567</serial>"
+	"<wwn>5000c50015ea71ad</wwn><alias name='virtio-disk0'/></disk>"
+	"<interface type='network'><mac address='52:54:00:11:22:33'/>"
+	"<source network='default' portid='0f1d3f9c-5d1c-4d8a-b0a6-1e5b7f1f9c01'/>"
+	"<target dev='vnet3'/><alias name='ua-mine'/></interface>"
+	"<interface type='bridge'><mac address='52:54:00:11:22:34'/><source bridge='br0'/>"
+	"<virtualport type='openvswitch'><parameters "
+	"interfaceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/></virtualport></interface>"
+	"<serial type='file'><source path='/l/web-serial.log'/><target port='0'/></serial>"
+	"<serial type='pty'><source path='/dev/pts/4'/><log file='/l/s1.log'/>"
+	"<target port='1'/></serial>"
+	"<console type='pty' tty='/dev/pts/4'><source path='/dev/pts/4'/>"
+	"<target type='serial' port='1'/></console>"
+	"<channel type='unix'><source mode='bind' path='/c/org.qemu.guest_agent.0'/>"
+	"<target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+	"<channel type='unix'><source mode='connect' path='/c/host.sock'/>"
+	"<target type='virtio' name='org.example.host'/></channel>"
+	"<graphics type='vnc' port='5901' autoport='no'/>"
+	"<graphics type='spice' autoport='yes'/>"
+	"</devices>"
+	"<seclabel type='dynamic' model='selinux' relabel='yes'><label>a:b:c:s0</label>"
+	"<imagelabel>a:b:d:s0</imagelabel></seclabel>"
+	"<seclabel type='static' model='dac' relabel='no'><label>+0:+0</label></seclabel>"
+	"</domain>";
+
+static char *get(struct vu_domain *dom, const char *path, const char *attr)
+{
+	char *v = NULL;
+
+	vu_domain_get(dom, path, attr, &v);
+	return v;
+}
+
+/* The n-th (from 0) device elem's child/attr. */
+static char *dev_get(struct vu_domain *dom, const char *elem, int n, const char *child,
+		     const char *attr)
+{
+	xmlNodePtr d = NULL;
+	char *v = NULL;
+
+	while (n-- >= 0)
+		d = vu_domain_dev_next(dom, elem, d);
+	assert_non_null(d);
+	vu_domain_node_get(d, child, attr, &v);
+	return v;
+}
+
+static void assert_str(char *got, const char *want)
+{
+	if (!want)
+		assert_null(got);
+	else {
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+	free(got);
+}
+
+static bool used_33(const char *mac, void *opaque)
+{
+	(void)opaque;
+	return strcmp(mac, "52:54:00:aa:bb:cc") == 0;
+}
+
+static void test_identity(void **state)
+{
+	struct vu_domain *dom = dom_parse(live_xml);
+	struct vc_ident id = { .old_name = "web", .new_name = "web2",
+			       .uuid = "11111111-2222-4333-8444-555555555555",
+			       .nvram = "/n/web2_VARS.fd" };
+	struct vu_err e = { 0 };
+	char *mac0, *mac1;
+
+	(void)state;
+	vc_scrub_live(dom);
+	assert_int_equal(vc_identity(dom, &id, &e), 0);
+	assert_valid(dom);
+	assert_str(get(dom, "name", NULL), "web2");
+	assert_str(get(dom, "uuid", NULL), id.uuid);
+	assert_str(get(dom, "sysinfo/system/entry", NULL), id.uuid);
+	assert_null(vu_domain_find(dom, "title"));
+	assert_str(get(dom, "", "id"), NULL);
+	assert_str(get(dom, "os/nvram", NULL), "/n/web2_VARS.fd");
+	mac0 = dev_get(dom, "interface", 0, "mac", "address");
+	mac1 = dev_get(dom, "interface", 1, "mac", "address");
+	assert_string_not_equal(mac0, "52:54:00:11:22:33");
+	assert_string_not_equal(mac1, "52:54:00:11:22:34");
+	assert_string_not_equal(mac0, mac1);
+	assert_int_equal(strncmp(mac0, "52:54:00:", 9), 0);
+	free(mac0);
+	free(mac1);
+	mac0 = dev_get(dom, "interface", 1, "virtualport/parameters", "interfaceid");
+	assert_string_not_equal(mac0, "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f");
+	free(mac0);
+	/* live data: target, portid, aliases (not the user's) */
+	assert_str(dev_get(dom, "interface", 0, "target", "dev"), NULL);
+	assert_str(dev_get(dom, "interface", 0, "source", "portid"), NULL);
+	assert_str(dev_get(dom, "interface", 0, "source", "network"), "default");
+	assert_str(dev_get(dom, "interface", 0, "alias", "name"), "ua-mine");
+	assert_str(dev_get(dom, "disk", 0, "alias", "name"), NULL);
+	assert_false(vu_domain_node_has(vu_domain_dev_next(dom, "disk", NULL), "backingStore"));
+	assert_false(vu_domain_node_has(vu_domain_dev_next(dom, "disk", NULL), "mirror"));
+	/* logs, ptys, sockets */
+	assert_str(dev_get(dom, "serial", 0, "source", "path"), "/l/web2-serial.log");
+	assert_str(dev_get(dom, "serial", 1, "source", "path"), NULL);
+	assert_str(dev_get(dom, "serial", 1, "log", "file"), "/l/s1-web2.log");
+	assert_str(dev_get(dom, "console", 0, NULL, "tty"), NULL);
+	assert_str(dev_get(dom, "channel", 0, "source", "path"),
+		   "/c/org.qemu.guest_agent-web2.0");
+	assert_str(dev_get(dom, "channel", 1, "source", "path"), "/c/host.sock");
+	/* graphics on autoport */
+	assert_str(dev_get(dom, "graphics", 0, NULL, "port"), NULL);
+	assert_str(dev_get(dom, "graphics", 0, NULL, "autoport"), "yes");
+	/* dynamic labels go, static ones stay */
+	assert_null(vu_domain_find(dom, "seclabel/label"));
+	{
+		xmlNodePtr s = vu_domain_find(dom, "seclabel")->next;
+
+		assert_non_null(child(s, "label"));
+	}
+	vu_domain_free(&dom);
+}
+
+static void test_macs(void **state)
+{
+	struct vu_domain *dom = dom_parse(live_xml);
+	char *const macs[] = { "52:54:00:01:02:03", "RANDOM" };
+	char *const taken[] = { "52:54:00:aa:bb:cc" };
+	char *const dup[] = { "52:54:00:11:22:34" };
+	struct vc_ident id = { .old_name = "web", .new_name = "w",
+			       .uuid = "11111111-2222-4333-8444-555555555555",
+			       .macs = macs, .nmacs = 2, .used = used_33 };
+	struct vu_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(vc_identity(dom, &id, &e), 0);
+	assert_str(dev_get(dom, "interface", 0, "mac", "address"), "52:54:00:01:02:03");
+	id.macs = taken;
+	id.nmacs = 1;
+	assert_int_equal(vc_identity(dom, &id, &e), -EEXIST);
+	assert_string_equal(e.msg, "The MAC address '52:54:00:aa:bb:cc' is in use by another "
+			    "virtual machine.");
+	vu_domain_free(&dom);
+	/* The original's own MACs are not the clone's to take. */
+	dom = dom_parse(live_xml);
+	id.macs = dup;
+	assert_int_equal(vc_identity(dom, &id, &e), -EEXIST);
+	vu_domain_free(&dom);
+}
+
+static void test_reidentify(void **state)
+{
+	struct vu_domain *dom = dom_parse(live_xml);
+	xmlNodePtr disk = vu_domain_dev_next(dom, "disk", NULL);
+	char *serial = NULL, *wwn = NULL;
+
+	(void)state;
+	assert_int_equal(vc_disk_reidentify(disk), 0);
+	assert_int_equal(vu_domain_node_get(disk, "serial", NULL, &serial), 0);
+	assert_int_equal(strlen(serial), strlen("WEBDISK0001234567"));
+	assert_int_equal(strncmp(serial, "WEBDISK00", 9), 0);
+	assert_string_not_equal(serial, "WEBDISK0001234567");
+	assert_int_equal(vu_domain_node_get(disk, "wwn", NULL, &wwn), 0);
+	assert_int_equal(strlen(wwn), 16);
+	assert_int_equal(strncmp(wwn, "5000c50", 7), 0);
+	assert_string_not_equal(wwn, "5000c50015ea71ad");
+	free(serial);
+	free(wwn);
+	assert_valid(dom);
+	vu_domain_free(&dom);
+}
+
+static void test_rename_path(void **state)
+{
+	(void)state;
+	assert_str(vc_rename_path("/l/web.log", "web", "db"), "/l/db.log");
+	assert_str(vc_rename_path("/l/console.log", "web", "db"), "/l/console-db.log");
+	assert_str(vc_rename_path("/web/console", "web", "db"), "/web/console-db");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_identity), cmocka_unit_test(test_macs),
+		cmocka_unit_test(test_reidentify), cmocka_unit_test(test_rename_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

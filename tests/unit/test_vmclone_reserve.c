@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_vmclone_reserve.c - names and paths vm-clone holds while copying */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+/* The tool's modules are not in libshared: build the one under test here. */
+#include "../../tools/vm-clone/reserve.c"
+
+struct fx {
+	char dir[64];
+	struct vu_state st;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/test_vmclone_reserve.XXXXXX");
+	if (!mkdtemp(f->dir) || vu_state_resolve(&f->st, f->dir) < 0 ||
+	    vu_state_prepare(&f->st) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	vu_state_free(&f->st);
+	free(f);
+	return 0;
+}
+
+/* flock locks belong to an open file: a second open of the same
+ * reservation, even in this process, finds it held. */
+static void test_name(void **state)
+{
+	struct fx *f = *state;
+	struct vc_resv a, b;
+	char path[256];
+	int fd;
+
+	assert_int_equal(vc_reserve_name(&f->st, "web-clone", &a), 0);
+	assert_true(a.fd >= 0);
+	assert_int_equal(vc_reserve_name(&f->st, "web-clone", &b), -EEXIST);
+	assert_int_equal(b.fd, -1);
+	vc_release(&f->st, &a);
+	assert_int_equal(a.fd, -1);
+	vc_release(&f->st, &a);		/* twice is harmless */
+	assert_int_equal(vc_reserve_name(&f->st, "web-clone", &b), 0);
+	vc_release(&f->st, &b);
+	/* A defined domain is taken. */
+	snprintf(path, sizeof(path), "%s/domains/web-clone.xml", f->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(vc_reserve_name(&f->st, "web-clone", &b), -EEXIST);
+}
+
+static void test_path(void **state)
+{
+	struct fx *f = *state;
+	struct vc_resv a, b;
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/images/x-clone.qcow2", f->dir);
+	assert_int_equal(vc_reserve_path(&f->st, path, &a), 0);
+	assert_int_equal(vc_reserve_path(&f->st, path, &b), -EEXIST);
+	vc_release(&f->st, &a);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(vc_reserve_path(&f->st, path, &b), -EEXIST);
+}
+
+/* A reservation nobody holds (its vm-clone was killed) is free again. */
+static void test_stale(void **state)
+{
+	struct fx *f = *state;
+	struct vc_resv a;
+	char *stale;
+
+	assert_int_equal(vc_reserve_name(&f->st, "db-clone", &a), 0);
+	stale = strdup(a.path);
+	assert_non_null(stale);
+	close(a.fd);
+	free(a.path);
+	assert_int_equal(access(stale, F_OK), 0);
+	assert_int_equal(vc_reserve_name(&f->st, "db-clone", &a), 0);
+	vc_release(&f->st, &a);
+	assert_int_equal(access(stale, F_OK), -1);
+	free(stale);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = { T(test_name), T(test_path), T(test_stale) };
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* identity.c - what makes a clone another machine (name, UUIDs, MACs,
+ * serials, sockets, logs), and what only a running domain's XML holds */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "vu/domain.h"
+#include "vu/ident.h"
+
+#include "vm-clone.h"
+
+/* virt-clone keeps an extension of at most this many characters. */
+#define EXT_MAX 7
+/* Random hex digits a serial number ends with. */
+#define SERIAL_RAND 8
+
+static bool is(xmlNodePtr n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && !n->ns &&
+	       strcmp((const char *)n->name, name) == 0;
+}
+
+static char *prop(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+	char *s = v ? strdup((const char *)v) : NULL;
+
+	xmlFree(v);
+	return s;
+}
+
+static bool prop_is(xmlNodePtr n, const char *name, const char *value)
+{
+	char *v = prop(n, name);
+	bool eq = v && strcmp(v, value) == 0;
+
+	free(v);
+	return eq;
+}
+
+static void unset(xmlNodePtr n, const char *name)
+{
+	xmlUnsetNsProp(n, NULL, (const xmlChar *)name);
+}
+
+static void drop(xmlNodePtr n)
+{
+	xmlUnlinkNode(n);
+	xmlFreeNode(n);
+}
+
+static xmlNodePtr child(xmlNodePtr n, const char *name)
+{
+	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+		if (is(c, name))
+			return c;
+	return NULL;
+}
+
+/* Removes every child element of n called name. */
+static void drop_children(xmlNodePtr n, const char *name)
+{
+	xmlNodePtr c = n->children, next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (is(c, name))
+			drop(c);
+	}
+}
+
+char *vc_rename_path(const char *path, const char *old_name, const char *new_name)
+{
+	const char *slash = strrchr(path, '/');
+	const char *file = slash ? slash + 1 : path;
+	const char *hit = old_name && *old_name ? strstr(file, old_name) : NULL;
+	const char *dot = strrchr(file, '.');
+	char *out;
+	int r;
+
+	if (hit)
+		r = asprintf(&out, "%.*s%s%s", (int)(hit - path), path, new_name,
+			     hit + strlen(old_name));
+	else {
+		if (!dot || dot == file || strlen(dot + 1) > EXT_MAX)
+			dot = file + strlen(file);
+		r = asprintf(&out, "%.*s-%s%s", (int)(dot - path), path, new_name, dot);
+	}
+	return r < 0 ? NULL : out;
+}
+
+/* ---- MACs ---- */
+
+struct macs {
+	char (*list)[VU_MAC_STRLEN];	/* the clone's, so far, and the original's */
+	size_t n;
+	const struct vc_ident *id;
+};
+
+static bool mac_in(const struct macs *m, const char *mac)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->list[i], mac) == 0)
+			return true;
+	return false;
+}
+
+/* Taken: by another domain, by the original, or by an earlier interface. */
+static bool mac_used(const char *mac, void *opaque)
+{
+	const struct macs *m = opaque;
+
+	return mac_in(m, mac) || (m->id->used && m->id->used(mac, m->id->opaque));
+}
+
+static int new_mac(struct macs *m, size_t i, char out[VU_MAC_STRLEN], struct vu_err *e)
+{
+	const char *want = i < m->id->nmacs ? m->id->macs[i] : NULL;
+	int r;
+
+	if (!want || strcmp(want, "RANDOM") == 0) {
+		if ((r = vu_mac_generate(out, mac_used, m)) < 0)
+			return vu_err_set(e, -r, "cannot find a free MAC address: %s",
+					  strerror(-r));
+		return 0;
+	}
+	if (vu_mac_normalize(want, out) < 0)
+		return vu_err_set(e, EINVAL, "invalid MAC address '%s'", want);
+	if (mac_in(m, out) || (m->id->used && m->id->used(out, m->id->opaque)))
+		return vu_err_set(e, EEXIST, "The MAC address '%s' is in use by another "
+				  "virtual machine.", want);
+	return 0;
+}
+
+static int set_ifaces(struct vu_domain *dom, const struct vc_ident *id, struct vu_err *e)
+{
+	size_t n = vu_domain_dev_count(dom, "interface"), i = 0;
+	struct macs m = { .id = id };
+	xmlNodePtr ifc = NULL;
+	int r = 0;
+
+	if (!(m.list = calloc(2 * n + 1, sizeof(*m.list))))
+		return vu_err_set(e, ENOMEM, NULL);
+	/* The original keeps its MACs: the clone may not take them either. */
+	while ((ifc = vu_domain_dev_next(dom, "interface", ifc))) {
+		struct vu_iface f;
+
+		if (vu_iface_get(ifc, &f) == 0 && f.mac &&
+		    vu_mac_normalize(f.mac, m.list[m.n]) == 0)
+			m.n++;
+		vu_iface_clear(&f);
+	}
+	while (r == 0 && (ifc = vu_domain_dev_next(dom, "interface", ifc))) {
+		char mac[VU_MAC_STRLEN], *ifid = NULL;
+
+		if ((r = new_mac(&m, i++, mac, e)) < 0)
+			break;
+		memcpy(m.list[m.n++], mac, VU_MAC_STRLEN);
+		if ((r = vu_iface_set_mac(ifc, mac)) < 0) {
+			vu_err_set(e, -r, "cannot set the MAC address: %s", strerror(-r));
+			break;
+		}
+		/* Open vSwitch tells ports apart by this UUID. */
+		if (vu_domain_node_get(ifc, "virtualport/parameters", "interfaceid", &ifid) == 0) {
+			char u[VU_UUID_STRLEN];
+
+			vu_uuid_generate(u);
+			r = vu_iface_set_interfaceid(ifc, u);
+			if (r < 0)
+				vu_err_set(e, -r, "cannot set the interfaceid: %s", strerror(-r));
+		}
+		free(ifid);
+	}
+	free(m.list);
+	return r;
+}
+
+/* ---- disks: serial numbers and WWNs are the disk's identity ---- */
+
+static void random_hex(char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[32];
+
+	if (n > sizeof(r) || getrandom(r, n, 0) != (ssize_t)n)
+		memset(r, 0x5a, sizeof(r));	/* cannot happen with n <= 32 */
+	for (size_t i = 0; i < n; i++)
+		out[i] = hex[r[i] & 15];
+	out[n] = '\0';
+}
+
+/* A serial keeps its beginning and ends in random hex, at its length (at
+ * least SERIAL_RAND digits); a WWN keeps its NAA digit and company id
+ * (the first 7 digits) and gets a new vendor part. */
+int vc_disk_reidentify(xmlNodePtr disk)
+{
+	char *serial = NULL, *wwn = NULL;
+	int r = 0;
+
+	if (vu_domain_node_get(disk, "serial", NULL, &serial) == 0) {
+		size_t len = strlen(serial);
+		size_t keep = len > SERIAL_RAND ? len - SERIAL_RAND : 0;
+		char *s = malloc(keep + SERIAL_RAND + 1);
+
+		if (!s)
+			r = -ENOMEM;
+		else {
+			memcpy(s, serial, keep);
+			random_hex(s + keep, SERIAL_RAND);
+			r = vu_domain_node_set(disk, "serial", NULL, s);
+			free(s);
+		}
+	}
+	if (r == 0 && vu_domain_node_get(disk, "wwn", NULL, &wwn) == 0) {
+		const char *digits = strncmp(wwn, "0x", 2) == 0 ? wwn + 2 : wwn;
+		char w[17];
+
+		if (strlen(digits) == 16) {
+			memcpy(w, digits, 7);
+			random_hex(w + 7, 9);
+			r = vu_domain_node_set(disk, "wwn", NULL, w);
+		}
+	}
+	free(serial);
+	free(wwn);
+	return r;
+}
+
+/* ---- character devices and graphics ---- */
+
+static int rename_attr(xmlNodePtr n, const char *attr, const struct vc_ident *id)
+{
+	char *old = prop(n, attr), *new = NULL;
+	int r = 0;
+
+	if (old && (new = vc_rename_path(old, id->old_name, id->new_name)) == NULL)
+		r = -ENOMEM;
+	if (new)
+		xmlSetProp(n, (const xmlChar *)attr, (const xmlChar *)new);
+	free(old);
+	free(new);
+	return r;
+}
+
+/* serial and console type='file' write to a file QEMU creates, and any
+ * chardev may log to one: two domains may not share them. A guest agent
+ * socket QEMU listens on is one per domain too. */
+static int set_chardevs(struct vu_domain *dom, const struct vc_ident *id)
+{
+	static const char *const kinds[] = { "serial", "console", "parallel", "channel" };
+	int r = 0;
+
+	for (size_t k = 0; r == 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		xmlNodePtr dev = NULL;
+
+		while (r == 0 && (dev = vu_domain_dev_next(dom, kinds[k], dev))) {
+			xmlNodePtr src = child(dev, "source"), log = child(dev, "log");
+			bool file = prop_is(dev, "type", "file");
+			bool listen = prop_is(dev, "type", "unix") && src &&
+				      !prop_is(src, "mode", "connect");
+
+			if (src && (file || (listen && k == 3)))
+				r = rename_attr(src, "path", id);
+			if (r == 0 && log)
+				r = rename_attr(log, "file", id);
+		}
+	}
+	return r;
+}
+
+static void set_graphics(struct vu_domain *dom)
+{
+	xmlNodePtr g = NULL;
+
+	while ((g = vu_domain_dev_next(dom, "graphics", g))) {
+		char *port = prop(g, "port"), *tls = prop(g, "tlsPort");
+		bool fixed = (port && strcmp(port, "-1") != 0) || (tls && strcmp(tls, "-1") != 0) ||
+			     prop_is(g, "autoport", "no");
+
+		if (fixed)
+			vu_graphics_set_port(g, -1);
+		free(port);
+		free(tls);
+	}
+}
+
+static int set_nvram(struct vu_domain *dom, const char *path)
+{
+	char *old = NULL, *tmpl = NULL;
+	int r;
+
+	if (!path || vu_domain_get_nvram(dom, &old, &tmpl) < 0)
+		return 0;
+	r = vu_domain_set_nvram(dom, path, tmpl);
+	free(old);
+	free(tmpl);
+	return r;
+}
+
+int vc_identity(struct vu_domain *dom, const struct vc_ident *id, struct vu_err *e)
+{
+	int r;
+
+	if ((r = vu_domain_set_name(dom, id->new_name)) < 0)
+		return vu_err_set(e, -r, "cannot set the name: %s", strerror(-r));
+	/* vu_domain_set_uuid keeps <sysinfo>'s system uuid equal to it. */
+	if ((r = vu_domain_set_uuid(dom, id->uuid)) < 0)
+		return vu_err_set(e, -r, "invalid UUID '%s'", id->uuid);
+	vu_domain_set_title(dom, NULL);
+	vu_domain_remove_id(dom);
+	if ((r = set_ifaces(dom, id, e)) < 0)
+		return r;
+	if ((r = set_chardevs(dom, id)) < 0 || (r = set_nvram(dom, id->nvram)) < 0)
+		return vu_err_set(e, -r, "%s", strerror(-r));
+	set_graphics(dom);
+	return 0;
+}
+
+/* ---- what only a running domain's XML holds ---- */
+
+/* Aliases libvirt makes up; "ua-" ones are the user's and persistent. */
+static void drop_aliases(xmlNodePtr n)
+{
+	xmlNodePtr c = n->children, next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (is(c, "alias")) {
+			char *name = prop(c, "name");
+
+			if (!name || strncmp(name, "ua-", 3) != 0)
+				drop(c);
+			free(name);
+		} else if (c->type == XML_ELEMENT_NODE) {
+			drop_aliases(c);
+		}
+	}
+}
+
+static void scrub_chardevs(struct vu_domain *dom)
+{
+	static const char *const kinds[] = { "serial", "console", "parallel", "channel" };
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		xmlNodePtr dev = NULL;
+
+		while ((dev = vu_domain_dev_next(dom, kinds[k], dev))) {
+			if (!prop_is(dev, "type", "pty"))
+				continue;
+			unset(dev, "tty");
+			vu_domain_node_set(dev, "source", "path", NULL);
+		}
+	}
+}
+
+static void scrub_seclabels(struct vu_domain *dom)
+{
+	xmlNodePtr root = xmlDocGetRootElement(vu_domain_doc(dom));
+
+	for (xmlNodePtr s = root ? root->children : NULL; s; s = s->next) {
+		if (!is(s, "seclabel"))
+			continue;
+		if (prop_is(s, "type", "dynamic"))
+			drop_children(s, "label");
+		drop_children(s, "imagelabel");
+	}
+}
+
+void vc_scrub_live(struct vu_domain *dom)
+{
+	xmlNodePtr n = NULL, devices = vu_domain_find(dom, "devices");
+
+	while ((n = vu_domain_dev_next(dom, "interface", n))) {
+		xmlNodePtr src = child(n, "source");
+
+		vu_iface_set_target(n, NULL);
+		if (src)
+			unset(src, "portid");	/* the port of a running network */
+	}
+	while ((n = vu_domain_dev_next(dom, "disk", n))) {
+		drop_children(n, "backingStore");
+		drop_children(n, "mirror");
+	}
+	if (devices)
+		drop_aliases(devices);
+	scrub_chardevs(dom);
+	scrub_seclabels(dom);
+}
