@@ -358,7 +358,11 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 			push(c, &c->metadata, optarg);
 			break;
 		case OPT_UUID: c->uuid = optarg; break;
-		case OPT_PRINT_XML: c->print_xml = true; c->print_step = print_step(c, argc, argv); break;
+		case OPT_PRINT_XML:
+			/* implies --quiet, as in virt-install */
+			c->print_xml = c->quiet = true;
+			c->print_step = print_step(c, argc, argv);
+			break;
 		case OPT_DRY_RUN: c->dry_run = true; break;
 		case OPT_DEFINE: c->define = true; break;
 		case 'q': c->quiet = true; break;
