@@ -151,3 +151,14 @@ err() {
 	err 2 "vm-create: --print-xml: there is no install phase: only step 1" --name t \
 		--memory 1024 --disk none --import --print-xml 2
 }
+
+@test "a document that cannot be written: one message, no disk left" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr vm-create --name t --memory 1024 --disk size=1 --import
+	[ "$status" -eq 0 ]
+	rm "$VIRTUTILS_ROOT/images/t.qcow2"
+	run --separate-stderr bash -c 'vm-create --name t --memory 1024 --disk size=1 --import >/dev/full'
+	[ "$status" -eq 1 ]
+	assert_equal "$stderr" "vm-create: write error: No space left on device"
+	assert_nothing_left
+}

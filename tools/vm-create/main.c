@@ -158,7 +158,7 @@ struct vu_storage *vmc_storage(struct vmc *c)
 
 	if (!c->storage_open) {
 		if (vu_storage_open(&c->storage, c->root, &e) < 0)
-			vmc_fail(c, c->st.root, "%s", vu_err_str(&e));
+			vmc_fail(c, "state root", "%s", vu_err_str(&e));
 		c->storage_open = true;
 	}
 	return &c->storage;
@@ -587,19 +587,34 @@ static void output(struct vmc *c, const struct vu_domain *dom)
 	if (!inst || c->print_step != 1)
 		print_doc(c, dom);
 	vu_domain_free(&inst);
+	/* A document that did not reach its reader leaves no disks behind;
+	 * _exit, since the stream would fail again at exit, saying it twice. */
+	if ((fflush(stdout) == EOF || ferror(stdout)) && errno != EPIPE) {
+		int err = errno;
+
+		cleanup(c);
+		vu_warnc(err, "write error");
+		fflush(stderr);
+		_exit(VMC_FAIL);
+	}
 }
 
-static void autostart_link(struct vmc *c)
+/* ROOT/autostart/domains/NAME -> ../../domains/NAME.xml; -1 with errno. */
+static int autostart_link(struct vmc *c)
 {
-	char *link = vu_state_path(&c->st, "autostart/domains", c->name), *target;
+	char *link = vu_state_path(&c->st, "autostart/domains", c->name), *target = NULL;
+	int r = -1;
 
-	if (!link || asprintf(&target, "../../domains/%s.xml", c->name) < 0)
-		vmc_fail(c, "--autostart", "cannot allocate memory");
-	if (symlink(target, link) < 0 && errno != EEXIST)
-		vmc_fail(c, link, "%s", strerror(errno));
-	vu_fsync_parent(link);
+	if (link && asprintf(&target, "../../domains/%s.xml", c->name) >= 0 &&
+	    (symlink(target, link) == 0 || errno == EEXIST)) {
+		vu_fsync_parent(link);
+		r = 0;
+	} else if (!link || !target) {
+		errno = ENOMEM;
+	}
 	free(link);
 	free(target);
+	return r;
 }
 
 static void define(struct vmc *c, const struct vu_domain *dom)
@@ -608,8 +623,10 @@ static void define(struct vmc *c, const struct vu_domain *dom)
 
 	if (vu_domaindb_define(&c->st, dom, 0, &e) < 0)
 		vmc_fail(c, c->name, "%s", vu_err_str(&e));
-	if (c->autostart)
-		autostart_link(c);
+	if (c->autostart && autostart_link(c) < 0) {
+		vu_domaindb_undefine(&c->st, c->name, NULL);
+		vmc_fail(c, "--autostart", "%s", strerror(errno));
+	}
 	if (!c->quiet)
 		fprintf(stderr, "Domain '%s' defined in %s\n", c->name, c->st.root);
 }
