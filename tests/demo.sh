@@ -51,6 +51,15 @@ step "$bin/pool-ctl" vol-list demo --details
 step "$bin/pool-ctl" vol-dumpxml demo web1
 step "$bin/pool-ctl" info demo
 echo
+echo "== a VM definition with a new disk in the default pool (virt-install's options)"
+step "$bin/vm-create" --name web1 --memory 1024 --vcpus 2 --disk size=4 \
+	--pxe --os-variant rhel7 --print-xml 1 --dry-run
+step "$bin/vm-create" --name web1 --memory 1024 --vcpus 2 --disk size=4 \
+	--pxe --os-variant rhel7 --define --autostart
+step cat "$root/domains/web1.xml"
+step "$bin/pool-ctl" vol-info default web1.qcow2
+[ -f "$root/images/web1.qcow2" ]
+echo
 echo "== KSM on this host, read only: what ksm-tune sees and would decide"
 if [ -d /sys/kernel/mm/ksm ]; then
 	step "$bin/ksm-tune" status

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_firmware.c - UEFI firmware from QEMU's descriptors: the machine's
+ * OVMF descriptors, and fixture directories for overrides and errors */
+#include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+/* The tool's modules are not in libshared: build the one under test here. */
+#include "../../tools/vm-create/firmware.c"
+
+#define SYS "/usr/share/qemu/firmware/"
+
+static char tmp[64];
+
+/* ---- the machine's descriptors (Debian's ovmf) ---- */
+
+static void test_real_pc(void **state)
+{
+	struct firmware fw;
+	struct vu_err e = { 0 };
+
+	(void)state;
+	/* 40- and 50- are secure and q35 only: pc gets 60- either way. */
+	for (int secure = 0; secure < 2; secure++) {
+		assert_int_equal(firmware_find("x86_64", "pc", secure, &fw, &e), 0);
+		assert_string_equal(fw.descriptor, SYS "60-edk2-x86_64.json");
+		assert_string_equal(fw.code, "/usr/share/OVMF/OVMF_CODE_4M.fd");
+		assert_string_equal(fw.vars_template, "/usr/share/OVMF/OVMF_VARS_4M.fd");
+		assert_string_equal(fw.format, "raw");
+		assert_false(fw.secure_boot);
+		assert_false(fw.requires_smm);
+		firmware_clear(&fw);
+		assert_null(fw.code);
+	}
+	assert_int_equal(firmware_find("x86_64", "pc-i440fx-7.2", false, &fw, &e), 0);
+	assert_string_equal(fw.descriptor, SYS "60-edk2-x86_64.json");
+	firmware_clear(&fw);
+	assert_int_equal(firmware_find(NULL, NULL, false, &fw, &e), 0);	/* x86_64/pc */
+	assert_string_equal(fw.descriptor, SYS "60-edk2-x86_64.json");
+	firmware_clear(&fw);
+}
+
+static void test_real_q35(void **state)
+{
+	struct firmware fw;
+	struct vu_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(firmware_find("x86_64", "q35", true, &fw, &e), 0);
+	assert_string_equal(fw.descriptor, SYS "40-edk2-x86_64-secure-enrolled.json");
+	assert_string_equal(fw.code, "/usr/share/OVMF/OVMF_CODE_4M.ms.fd");
+	assert_string_equal(fw.vars_template, "/usr/share/OVMF/OVMF_VARS_4M.ms.fd");
+	assert_true(fw.secure_boot);
+	assert_true(fw.requires_smm);
+	firmware_clear(&fw);
+	assert_int_equal(firmware_find("x86_64", "pc-q35-7.2", false, &fw, &e), 0);
+	assert_string_equal(fw.descriptor, SYS "60-edk2-x86_64.json");
+	assert_false(fw.secure_boot);
+	firmware_clear(&fw);
+}
+
+static void test_real_no_match(void **state)
+{
+	struct firmware fw;
+	struct vu_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(firmware_find("aarch64", "virt", true, &fw, &e), -ENOENT);
+	assert_string_equal(e.msg, "no UEFI firmware for aarch64/virt in /usr/share/qemu/firmware:"
+			    "/etc/qemu/firmware:/nonexistent/qemu/firmware");
+	assert_null(fw.descriptor);
+	assert_int_equal(firmware_find("x86_64", "microvm", false, &fw, &e), -ENOENT);
+	assert_memory_equal(e.msg, "no UEFI firmware for x86_64/microvm without secure boot in ",
+			    strlen("no UEFI firmware for x86_64/microvm without secure boot in "));
+}
+
+/* ---- fixture directories ---- */
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s/%s", tmp, dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A descriptor for code c (and vars v, or none) on arch a, machines m. */
+static char *desc(const char *c, const char *v, const char *a, const char *m,
+		  const char *features)
+{
+	static char buf[1024];
+	char vars[256] = "";
+
+	if (v)
+		snprintf(vars, sizeof(vars),
+			 ", \"nvram-template\": { \"filename\": \"%s\", \"format\": \"qcow2\" }", v);
+	snprintf(buf, sizeof(buf),
+		 "{ \"description\": \"test\", \"interface-types\": [ \"uefi\" ],\n"
+		 "  \"mapping\": { \"device\": \"flash\",\n"
+		 "    \"executable\": { \"filename\": \"%s\", \"format\": \"qcow2\" }%s },\n"
+		 "  \"targets\": [ { \"architecture\": \"%s\", \"machines\": [ %s ] } ],\n"
+		 "  \"features\": [ %s ], \"tags\": [] }\n",
+		 c, vars, a, m, features);
+	return buf;
+}
+
+static void use_dirs(const char *a, const char *b)
+{
+	char env[200];
+
+	if (b)
+		snprintf(env, sizeof(env), "%s/%s:%s/%s", tmp, a, tmp, b);
+	else
+		snprintf(env, sizeof(env), "%s/%s", tmp, a);
+	setenv("VU_FIRMWARE_DIR", env, 1);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int fixture_setup(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/test_firmware.XXXXXX");
+	return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int fixture_teardown(void **state)
+{
+	(void)state;
+	unsetenv("VU_FIRMWARE_DIR");
+	return nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_override_by_name(void **state)
+{
+	struct firmware fw;
+	struct vu_err e = { 0 };
+
+	(void)state;
+	put("sys", "50-a.json", desc("/sys/A.fd", "/sys/A_VARS.fd", "x86_64",
+				     "\"pc-i440fx-*\"", "\"acpi-s3\""));
+	put("sys", "60-b.json", desc("/sys/B.fd", NULL, "x86_64", "\"pc-*\"", ""));
+	use_dirs("sys", NULL);
+	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
+	assert_string_equal(fw.code, "/sys/A.fd");
+	assert_string_equal(fw.vars_template, "/sys/A_VARS.fd");
+	assert_string_equal(fw.format, "qcow2");
+	firmware_clear(&fw);
+
+	/* The later directory's 50-a.json replaces the earlier one's. */
+	put("etc", "50-a.json", desc("/etc/A.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
+	use_dirs("sys", "etc");
+	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
+	assert_string_equal(fw.code, "/etc/A.fd");
+	assert_null(fw.vars_template);		/* a stateless descriptor */
+	assert_non_null(strstr(fw.descriptor, "/etc/50-a.json"));
+	firmware_clear(&fw);
+
+	/* An empty file hides the name; the next in name order wins. */
+	put("etc", "50-a.json", "");
+	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
+	assert_string_equal(fw.code, "/sys/B.fd");
+	firmware_clear(&fw);
+
+	/* A lower name in any directory comes first. */
+	put("etc", "10-c.json", desc("/etc/C.fd", NULL, "x86_64", "\"pc-i440fx-*\"",
+				     "\"secure-boot\", \"requires-smm\""));
+	assert_int_equal(firmware_find("x86_64", "pc", true, &fw, &e), 0);
+	assert_string_equal(fw.code, "/etc/C.fd");
+	assert_true(fw.secure_boot && fw.requires_smm);
+	firmware_clear(&fw);
+	/* ...unless it is secure and secure boot is not wanted. */
+	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
+	assert_string_equal(fw.code, "/sys/B.fd");
+	firmware_clear(&fw);
+}
+
+static void test_arch_mismatch(void **state)
+{
+	struct firmware fw;
+	struct vu_err e = { 0 };
+	char want[256];
+
+	(void)state;
+	put("arm", "50-arm.json", desc("/arm/A.fd", NULL, "aarch64", "\"virt-*\"", ""));
+	put("arm", "60-bios.json",
+	    "{ \"interface-types\": [ \"bios\" ], \"mapping\": { \"device\": \"memory\","
+	    " \"filename\": \"/x/bios.bin\" }, \"targets\": [ { \"architecture\": \"x86_64\","
+	    " \"machines\": [ \"pc-*\" ] } ], \"features\": [] }");
+	put("arm", "70-kernel.json",
+	    "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"kernel\","
+	    " \"filename\": \"/x/k\" }, \"targets\": [ { \"architecture\": \"x86_64\","
+	    " \"machines\": [ \"pc-*\" ] } ] }");
+	put("arm", "notes.txt", "not a descriptor");
+	use_dirs("arm", NULL);
+	assert_int_equal(firmware_find("x86_64", "pc", true, &fw, &e), -ENOENT);
+	snprintf(want, sizeof(want), "no UEFI firmware for x86_64/pc in %s/arm", tmp);
+	assert_string_equal(e.msg, want);
+	assert_null(fw.code);
+	assert_int_equal(firmware_find("aarch64", "virt-7.2", false, &fw, &e), 0);
+	assert_string_equal(fw.code, "/arm/A.fd");
+	firmware_clear(&fw);
+	/* "virt" alone is no versioned name: globs match what they say. */
+	assert_int_equal(firmware_find("aarch64", "virt", false, &fw, &e), -ENOENT);
+}
+
+static void test_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"{ \"interface-types\": [ \"uefi\" ], ",	/* cut short */
+		"[ 1, 2 ]",					/* not an object */
+		"{ } trailing",
+		"\x01\x02",
+	};
+	struct firmware fw;
+	struct vu_err e = { 0 };
+
+	(void)state;
+	put("bad", "60-ok.json", desc("/ok.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
+	use_dirs("bad", NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put("bad", "50-bad.json", bad[i]);
+		assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), -EINVAL);
+		assert_non_null(strstr(e.msg, "/bad/50-bad.json: not a firmware descriptor: "));
+		assert_null(fw.code);
+	}
+	/* Parts of the wrong type are no match, not a crash. */
+	put("bad", "50-bad.json",
+	    "{ \"interface-types\": \"uefi\", \"mapping\": [], \"targets\": [ 1, { } ],"
+	    " \"features\": { } }");
+	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
+	assert_string_equal(fw.code, "/ok.fd");
+	firmware_clear(&fw);
+}
+
+static void test_missing_mapping_fields(void **state)
+{
+	struct firmware fw;
+	struct vu_err e = { 0 };
+
+	(void)state;
+	put("miss", "50-noexec.json",
+	    "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
+	    " \"nvram-template\": { \"filename\": \"/v.fd\" } }, \"targets\": [ {"
+	    " \"architecture\": \"x86_64\", \"machines\": [ \"pc-q35-*\" ] } ] }");
+	put("miss", "60-noformat.json",
+	    "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
+	    " \"executable\": { \"filename\": \"/c.fd\" } }, \"targets\": [ {"
+	    " \"architecture\": \"x86_64\", \"machines\": [ \"pc-i440fx-*\" ] } ] }");
+	use_dirs("miss", NULL);
+	assert_int_equal(firmware_find("x86_64", "q35", false, &fw, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "/miss/50-noexec.json: mapping has no executable filename"));
+	assert_null(fw.descriptor);
+	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
+	assert_string_equal(fw.code, "/c.fd");
+	assert_string_equal(fw.format, "raw");	/* the spec's default */
+	assert_null(fw.vars_template);
+	assert_false(fw.secure_boot);
+	firmware_clear(&fw);
+	/* A directory that does not exist is an empty one. */
+	use_dirs("nothing-here", NULL);
+	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest real[] = {
+		cmocka_unit_test(test_real_pc),
+		cmocka_unit_test(test_real_q35),
+		cmocka_unit_test(test_real_no_match),
+	};
+	const struct CMUnitTest fix[] = {
+		cmocka_unit_test(test_override_by_name),
+		cmocka_unit_test(test_arch_mismatch),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_missing_mapping_fields),
+	};
+	int failed;
+
+	/* The first group reads the machine's directories: no user overrides. */
+	unsetenv("VU_FIRMWARE_DIR");
+	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
+	failed = cmocka_run_group_tests_name("system", real, NULL, NULL);
+	return failed + cmocka_run_group_tests_name("fixture", fix, fixture_setup,
+						    fixture_teardown);
+}
