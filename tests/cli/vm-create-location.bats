@@ -82,6 +82,17 @@ install_xp() {
 	want=$(printf '%s\n' "$output" | sed -n 's|.*<cmdline>\(.*\)</cmdline>.*|\1|p' | head -n 1)
 	[ "$want" = "method=$URL/fedora-old" ] || fail "virt-install's cmdline: $want"
 	[ "$(install_xp cmdline)" = "$want" ] || fail "cmdline: $(install_xp cmdline), want $want"
+	# With --extra-args, the user's arguments come first.
+	vmc --name old2 --memory 1024 --disk none --location "$URL/fedora-old" \
+		--extra-args "ks=file:/ks.cfg console=ttyS0"
+	run --separate-stderr virt-install --connect test:///default --name old2 --memory 1024 \
+		--disk none --location "$URL/fedora-old" --extra-args "ks=file:/ks.cfg console=ttyS0" \
+		--print-xml --dry-run
+	[ "$status" -eq 0 ] || fail "virt-install: $stderr"
+	want=$(printf '%s\n' "$output" | sed -n 's|.*<cmdline>\(.*\)</cmdline>.*|\1|p' | head -n 1)
+	[ "$want" = "ks=file:/ks.cfg console=ttyS0 method=$URL/fedora-old" ] ||
+		fail "virt-install's cmdline: $want"
+	[ "$(install_xp cmdline)" = "$want" ] || fail "cmdline: $(install_xp cmdline), want $want"
 }
 
 @test "--location ISO reads the tree inside the image without mounting it" {

@@ -100,8 +100,10 @@ static int add_kernel(const struct vmc *c, xmlNodePtr rec)
 	char *cmd = NULL;
 	int r;
 
+	/* virt-install writes the user's arguments first, then the tree's
+	 * ("ks=file:/ks.cfg method=URL"). */
 	if (extra && tree)
-		r = asprintf(&cmd, "%s %s", tree, extra) < 0 ? -ENOMEM : 0;
+		r = asprintf(&cmd, "%s %s", extra, tree) < 0 ? -ENOMEM : 0;
 	else
 		r = (cmd = strdup(extra ? extra : tree ? tree : "")) ? 0 : -ENOMEM;
 	if (r == 0)
