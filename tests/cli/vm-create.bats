@@ -189,6 +189,14 @@ XPATH_TABLE=$(cat <<'EOF'
 --osinfo name=rhel7.0 --disk size=1|string(/domain/devices/disk/target/@bus)|virtio
 --osinfo short-id=win10|string(/domain/clock/@offset)|localtime
 --osinfo id=http://redhat.com/rhel/7.0 --disk size=1|string(/domain/devices/disk/target/@bus)|virtio
+--osinfo winxp --disk size=1 --machine q35|string(/domain/devices/disk/target/@bus)|sata
+--osinfo winxp --machine q35|string(/domain/devices/interface/model/@type)|e1000e
+--osinfo winxp --graphics spice|string(/domain/devices/video/model/@type)|qxl
+--osinfo win11|string(/domain/os/loader/@type)|pflash
+--osinfo win11|string(/domain/devices/video/model/@type)|bochs
+--osinfo win11 --boot loader=/x/code.fd|string(/domain/os/loader)|/x/code.fd
+--osinfo win11 --boot loader=/x/code.fd|count(/domain/os/nvram)|0
+--osinfo rhel7.0|count(/domain/os/loader)|0
 |string(/domain/os/type/@arch)|x86_64
 --virt-type qemu|string(/domain/@type)|qemu
 --virt-type kvm|string(/domain/@type)|kvm

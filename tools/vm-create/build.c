@@ -456,6 +456,9 @@ void build_boot(struct vmc *c, struct vu_domain *dom)
 				vmc_usage(c, "--boot", "'%s' is given twice", v);
 		devs[n++] = v;
 	}
+	/* An OS that needs UEFI gets it, as virt-install gives it. */
+	if (vmc_wants_uefi(c) && !c->nvram && !vu_domain_find(dom, "os/loader"))
+		boot_uefi(c, dom);
 	/* As virt-install: the disk, or without one the install device. */
 	if (!n)
 		devs[n++] = phase_has_disk(c) || c->import || c->location ? "hd" :

@@ -381,11 +381,42 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		vmc_usage(c, NULL, "unexpected argument '%s'", argv[optind]);
 }
 
+/* The graphics type the last --graphics names ("vnc" when none does):
+ * osinfo_adapt needs it before the devices are built. */
+static const char *graphics_type(const struct vmc *c, char *buf, size_t len)
+{
+	const char *arg = "vnc";
+
+	for (size_t i = 0; i < c->ndevs; i++)
+		if (!strcmp(c->devs[i].opt->name, "graphics"))
+			arg = c->devs[i].arg;
+	if (!strncmp(arg, "type=", 5))
+		arg += 5;
+	snprintf(buf, len, "%.*s", (int)strcspn(arg, ","), arg);
+	return buf;
+}
+
+/* Whether the domain boots UEFI: --boot uefi, or an OS that needs it and
+ * no --boot loader= of the user's. */
+bool vmc_wants_uefi(const struct vmc *c)
+{
+	const char *p = c->boot;
+
+	for (; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		if (!strncmp(p, "uefi", 4) && (p[4] == ',' || !p[4]))
+			return true;
+		if (!strncmp(p, "loader=", 7))
+			return false;
+	}
+	return c->os.uefi;
+}
+
 /* --os-variant: NAME, generic, none, list, or detect=on,require=off (we
  * read no install media, so detection finds nothing and falls back). */
 static void resolve_os(struct vmc *c)
 {
 	const char *name = c->os_variant ? c->os_variant : "generic";
+	char gfx[32];
 	struct vu_subopts s;
 	struct vu_err e = { 0 };
 	const char *v;
@@ -413,6 +444,8 @@ static void resolve_os(struct vmc *c)
 		vmc_fail(c, "--osinfo", "%s", vu_err_str(&e));
 	}
 	vu_subopt_free(&s);
+	osinfo_adapt(&c->os, c->machine, graphics_type(c, gfx, sizeof(gfx)),
+		     vmc_wants_uefi(c));
 }
 
 /* The options that must be there, each named when it is not. */

@@ -117,6 +117,8 @@ extern const char *const memory_keys[], *const vcpu_keys[], *const cpu_keys[],
 void build_base(struct vmc *c, struct vu_domain *dom);
 void build_networks(struct vmc *c, struct vu_domain *dom);
 void build_boot(struct vmc *c, struct vu_domain *dom);
+/* --boot uefi, or an OS that needs UEFI without a --boot loader=. */
+bool vmc_wants_uefi(const struct vmc *c);
 
 /* phase.c */
 /* Records the install phase (--cdrom, --location, --pxe) under <metadata>. */
