@@ -19,7 +19,7 @@ DESTDIR   ?=
 
 CC        ?= cc
 FUZZCC    ?= clang
-PKGS      := libxml-2.0 zlib libzstd libcap uuid json-c fdisk blkid libcurl libarchive
+PKGS      := libxml-2.0 zlib libzstd libcap uuid json-c fdisk blkid libarchive
 
 # Evaluated once, on first use, so that "make deps" works before pkg-config exists.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)

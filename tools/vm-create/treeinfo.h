@@ -47,6 +47,7 @@ struct tree_src {
 	int dirfd;		/* DIR */
 	struct iso_entry *ents;	/* ISO: every entry, listed once at open */
 	size_t nents;
+	struct curl_api *api;	/* URL: libcurl, loaded when first needed */
 	void *curl;		/* URL: one handle, so connections are reused */
 	char *curl_err;		/* URL: curl's CURLOPT_ERRORBUFFER */
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* url.c - an install tree on an http(s) or ftp server, read with libcurl */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +19,61 @@
  * take long, a dead server should not hang a provisioning script. */
 #define URL_CONNECT_TIMEOUT 30L
 #define URL_STALL_TIME 60L
+
+/*
+ * libcurl is loaded with dlopen when a URL is given, not linked: it and
+ * what it pulls in (TLS, LDAP, Kerberos, ...) are some thirty libraries,
+ * whose mapping took over a third of an ordinary vm-create run that never
+ * touches the network.
+ */
+struct curl_api {
+	void *lib;
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	CURLU *(*url)(void);
+	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+	void (*url_cleanup)(CURLU *);
+	const char *(*url_strerror)(CURLUcode);
+};
+
+static void curl_api_free(struct curl_api *a)
+{
+	if (a && a->lib)
+		dlclose(a->lib);
+	free(a);
+}
+
+/* Symbol by symbol; a libcurl too old to have one is refused. */
+static int curl_api_load(struct curl_api **out, struct vu_err *e)
+{
+	static const char *const names[] = {
+		"curl_easy_init", "curl_easy_setopt", "curl_easy_perform", "curl_easy_getinfo",
+		"curl_easy_cleanup", "curl_easy_strerror", "curl_url", "curl_url_set",
+		"curl_url_cleanup", "curl_url_strerror",
+	};
+	struct curl_api *a = calloc(1, sizeof(*a));
+	void **slot;
+
+	if (!a)
+		return vu_err_set(e, ENOMEM, NULL);
+	if (!(a->lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL))) {
+		free(a);
+		return vu_err_set(e, ENOPKG, "cannot load libcurl for URLs: %s", dlerror());
+	}
+	slot = (void **)&a->easy_init;
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++, slot++) {
+		if (!(*slot = dlsym(a->lib, names[i]))) {
+			curl_api_free(a);
+			return vu_err_set(e, ENOPKG, "libcurl lacks %s", names[i]);
+		}
+	}
+	*out = a;
+	return 0;
+}
 
 static bool url_keep(unsigned char c)
 {
@@ -48,66 +104,70 @@ char *url_join(const char *base, const char *path)
 
 /* The location must be a URL curl parses; a query or a fragment would end
  * up in the middle of every file's URL, so neither is taken. */
-static int url_check(const char *url, struct vu_err *e)
+static int url_check(const struct curl_api *a, const char *url, struct vu_err *e)
 {
-	CURLU *h = curl_url();
+	CURLU *h = a->url();
 	CURLUcode rc;
 
 	if (!h)
 		return vu_err_set(e, ENOMEM, NULL);
-	rc = curl_url_set(h, CURLUPART_URL, url, 0);
-	curl_url_cleanup(h);
+	rc = a->url_set(h, CURLUPART_URL, url, 0);
+	a->url_cleanup(h);
 	if (rc != CURLUE_OK)
-		return vu_err_set(e, EINVAL, "%s: %s", url, curl_url_strerror(rc));
+		return vu_err_set(e, EINVAL, "%s: %s", url, a->url_strerror(rc));
 	if (strpbrk(url, "?#"))
 		return vu_err_set(e, EINVAL, "%s: an install tree URL takes no query or fragment",
 				  url);
 	return 0;
 }
 
-static void url_options(CURL *c, char *errbuf)
+static void url_options(const struct curl_api *a, CURL *c, char *errbuf)
 {
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	CURLcode (*const setopt)(CURL *, CURLoption, ...) = a->easy_setopt;
+
+	setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	setopt(c, CURLOPT_NOSIGNAL, 1L);
+	setopt(c, CURLOPT_FAILONERROR, 1L);
+	setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	setopt(c, CURLOPT_MAXREDIRS, 10L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
+	setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp");
+	setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
 #else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FTP);
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
+	setopt(c, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FTP);
+	setopt(c, CURLOPT_REDIR_PROTOCOLS,
 			 CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FTP);
 #endif
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, URL_CONNECT_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, URL_STALL_TIME);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "virtutils-vm-create/" VU_VERSION);
+	setopt(c, CURLOPT_CONNECTTIMEOUT, URL_CONNECT_TIMEOUT);
+	setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	setopt(c, CURLOPT_LOW_SPEED_TIME, URL_STALL_TIME);
+	setopt(c, CURLOPT_USERAGENT, "virtutils-vm-create/" VU_VERSION);
 }
 
 int url_open(struct tree_src *s, const char *url, struct vu_err *e)
 {
-	int r = url_check(url, e);
 	size_t n = strlen(url);
+	int r = curl_api_load(&s->api, e);
 
-	if (r < 0)
+	if (r < 0 || (r = url_check(s->api, url, e)) < 0)
 		return r;
 	s->where = malloc(n + 2);
 	s->curl_err = calloc(1, CURL_ERROR_SIZE);
-	s->curl = curl_easy_init();
+	s->curl = s->api->easy_init();
 	if (!s->where || !s->curl_err || !s->curl)
 		return vu_err_set(e, ENOMEM, NULL);
 	snprintf(s->where, n + 2, "%s%s", url, n && url[n - 1] == '/' ? "" : "/");
-	url_options(s->curl, s->curl_err);
+	url_options(s->api, s->curl, s->curl_err);
 	return 0;
 }
 
 void url_close(struct tree_src *s)
 {
 	if (s->curl)
-		curl_easy_cleanup(s->curl);
+		s->api->easy_cleanup(s->curl);
+	curl_api_free(s->api);
 	free(s->curl_err);
+	s->api = NULL;
 	s->curl = NULL;
 	s->curl_err = NULL;
 }
@@ -127,7 +187,7 @@ static size_t url_write_cb(char *p, size_t size, size_t n, void *data)
 
 /* 404 and 410 over HTTP, 550 over FTP: the file is not in the tree,
  * which is an answer, not a failure. */
-static bool url_absent(CURL *c, CURLcode rc)
+static bool url_absent(const struct curl_api *a, CURL *c, CURLcode rc)
 {
 	long code = 0;
 
@@ -135,7 +195,7 @@ static bool url_absent(CURL *c, CURLcode rc)
 		return true;
 	if (rc != CURLE_HTTP_RETURNED_ERROR)
 		return false;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	a->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	return code == 404 || code == 410;
 }
 
@@ -151,18 +211,18 @@ static int url_request(struct tree_src *s, const char *path, struct tree_sink *k
 	if (!url)
 		return vu_err_set(e, ENOMEM, NULL);
 	s->curl_err[0] = '\0';
-	curl_easy_setopt(s->curl, CURLOPT_URL, url);
+	s->api->easy_setopt(s->curl, CURLOPT_URL, url);
 	if (k)
-		curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_NOBODY, k ? 0L : 1L);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, url_write_cb);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &w);
-	curl_easy_setopt(s->curl, CURLOPT_MAXFILESIZE_LARGE,
+		s->api->easy_setopt(s->curl, CURLOPT_HTTPGET, 1L);
+	s->api->easy_setopt(s->curl, CURLOPT_NOBODY, k ? 0L : 1L);
+	s->api->easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, url_write_cb);
+	s->api->easy_setopt(s->curl, CURLOPT_WRITEDATA, &w);
+	s->api->easy_setopt(s->curl, CURLOPT_MAXFILESIZE_LARGE,
 			 (curl_off_t)(k ? k->max : 0));
-	rc = curl_easy_perform(s->curl);
+	rc = s->api->easy_perform(s->curl);
 	if (rc == CURLE_OK)
 		r = 0;
-	else if (url_absent(s->curl, rc))
+	else if (url_absent(s->api, s->curl, rc))
 		r = -ENOENT;
 	else if (w.err < 0)
 		r = tree_sink_fail(k, w.err, url, e);
@@ -170,7 +230,7 @@ static int url_request(struct tree_src *s, const char *path, struct tree_sink *k
 		r = tree_sink_fail(k, -EFBIG, url, e);
 	else
 		r = vu_err_set(e, EIO, "%s: %s", url,
-			       s->curl_err[0] ? s->curl_err : curl_easy_strerror(rc));
+			       s->curl_err[0] ? s->curl_err : s->api->easy_strerror(rc));
 	free(url);
 	return r;
 }
