@@ -197,6 +197,9 @@ XPATH_TABLE=$(cat <<'EOF'
 --osinfo win11 --boot loader=/x/code.fd|string(/domain/os/loader)|/x/code.fd
 --osinfo win11 --boot loader=/x/code.fd|count(/domain/os/nvram)|0
 --osinfo rhel7.0|count(/domain/os/loader)|0
+--osinfo rhel7.0|string(/domain/vcpu)|2
+--osinfo rhel7.0 --vcpus 3|string(/domain/vcpu)|3
+|string(/domain/vcpu)|1
 |string(/domain/os/type/@arch)|x86_64
 --virt-type qemu|string(/domain/@type)|qemu
 --virt-type kvm|string(/domain/@type)|kvm

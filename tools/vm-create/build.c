@@ -141,8 +141,10 @@ static void build_vcpus(struct vmc *c, struct vu_domain *dom)
 			n = so * co * th;
 		check(c, vu_domain_set_cpu_topology(dom, so, co, th), "--vcpus", "topology");
 	}
+	/* As virt-install: the OS's recommended count when none is given
+	 * (not capped by this host's CPUs: the XML must not depend on it). */
 	if (!n)
-		n = max ? max : 1;
+		n = max ? max : c->os.rec_vcpus ? c->os.rec_vcpus : 1;
 	if (!max)
 		max = n;
 	if (n > max)
