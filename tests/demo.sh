@@ -60,46 +60,8 @@ step cat "$root/domains/web1.xml"
 step "$bin/pool-ctl" vol-info default web1.qcow2
 [ -f "$root/images/web1.qcow2" ]
 echo
-echo "== KSM on this host, read only: what ksm-tune sees and would decide"
-if [ -d /sys/kernel/mm/ksm ]; then
-	step "$bin/ksm-tune" status
-	step "$bin/ksm-tune" once --dry-run
-else
-	echo "(this kernel has no /sys/kernel/mm/ksm: skipped)"
-fi
-echo
 echo "== vm-clone: a domain cloned twice, with its disk copied, then linked"
-# The domain to clone: vm-create's web1 when its step above defined it,
-# else one defined here on a pool-ctl volume.
 demo_vm=web1
-[ -f "$root/domains/$demo_vm.xml" ] || demo_vm=demo-vm
-if [ ! -f "$root/domains/$demo_vm.xml" ]; then
-	"$bin/pool-ctl" -q vol-create-as default "$demo_vm.qcow2" 1G --format qcow2
-	"$bin/img-convert" convert -n -O qcow2 disk.raw "$root/images/$demo_vm.qcow2"
-	mkdir -p "$root/domains"
-	cat >"$root/domains/$demo_vm.xml" <<-EOF
-	<domain type='kvm'>
-	  <name>$demo_vm</name>
-	  <uuid>6b0bd1de-9e1e-4b2f-9b51-3f1b5c2a7e10</uuid>
-	  <memory unit='KiB'>1048576</memory>
-	  <vcpu placement='static'>1</vcpu>
-	  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-	  <devices>
-	    <disk type='file' device='disk'>
-	      <driver name='qemu' type='qcow2'/>
-	      <source file='$root/images/$demo_vm.qcow2'/>
-	      <target dev='vda' bus='virtio'/>
-	    </disk>
-	    <interface type='network'>
-	      <mac address='52:54:00:de:00:01'/>
-	      <source network='default'/>
-	      <model type='virtio'/>
-	    </interface>
-	    <graphics type='vnc' port='5900' autoport='no'/>
-	  </devices>
-	</domain>
-	EOF
-fi
 step "$bin/vm-clone" --original "$demo_vm" --auto-clone --define
 step "$bin/vm-clone" --original "$demo_vm" --name "$demo_vm-linked" --linked --auto-clone --define
 step ls -ls "$root/domains" "$root/images"
@@ -108,4 +70,12 @@ step "$bin/img-convert" info "$root/images/$demo_vm-linked.qcow2"
 echo "what the clone changed (both laid out by xmllint):"
 diff <(xmllint --format "$root/domains/$demo_vm.xml") \
 	<(xmllint --format "$root/domains/$demo_vm-clone.xml") || true
+echo
+echo "== KSM on this host, read only: what ksm-tune sees and would decide"
+if [ -d /sys/kernel/mm/ksm ]; then
+	step "$bin/ksm-tune" status
+	step "$bin/ksm-tune" once --dry-run
+else
+	echo "(this kernel has no /sys/kernel/mm/ksm: skipped)"
+fi
 printf '\nThe demo left its files in %s.\n' "$root"
