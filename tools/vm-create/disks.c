@@ -244,15 +244,23 @@ static void plan_attrs(struct vmc *c, struct disk_plan *d, const struct vu_subop
 
 /* One --disk argument. The sub-options stay with the plan, whose strings
  * point into them. */
-static void plan_disk(struct vmc *c, const char *arg)
+/* The sub-options of one --disk, kept as long as the plan. */
+static struct vu_subopts *subopts_new(struct vmc *c)
 {
 	struct vu_subopts *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		vmc_fail(c, "--disk", "cannot allocate memory");
+	return s;
+}
+
+static void plan_disk(struct vmc *c, const char *arg)
+{
+	struct vu_subopts *s = subopts_new(c);
 	struct vu_err e = { 0 };
 	struct disk_plan *d;
 	const char *path, *vol, *pool;
 
-	if (!s)
-		vmc_fail(c, "--disk", "cannot allocate memory");
 	if (vu_subopt_parse(arg, disk_keys, true, s, &e) < 0)
 		vmc_usage(c, "--disk", "%s", vu_err_str(&e));
 	if (vu_subopt_npositional(s) > 1)
