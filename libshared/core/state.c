@@ -106,6 +106,33 @@ static int run_dir(const struct vu_state *st, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* --connect's URIs: the system's root and run dir, or the user's, as
+ * libvirt's qemu:///system and qemu:///session name its two daemons. */
+static int uri_state(struct vu_state *st, const char *uri)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int r;
+
+	if (strcmp(uri, VU_URI_SYSTEM) == 0) {
+		st->root = strdup("/var/lib/virtutils");
+		st->run = strdup("/run/virtutils");
+		r = st->root && st->run ? 0 : -ENOMEM;
+	} else if ((r = user_root(&st->root)) == 0) {
+		if (xdg && xdg[0] == '/')
+			r = asprintf(&st->run, "%s/virtutils", xdg) < 0 ? -ENOMEM : 0;
+		else
+			r = (st->run = vu_state_path(st, "run", NULL)) ? 0 : -ENOMEM;
+	}
+	if (r < 0)
+		vu_state_free(st);
+	return r;
+}
+
+bool vu_state_uri_known(const char *uri)
+{
+	return strcmp(uri, VU_URI_SYSTEM) == 0 || strcmp(uri, VU_URI_SESSION) == 0;
+}
+
 int vu_state_resolve(struct vu_state *st, const char *root_opt)
 {
 	const char *env = getenv("VIRTUTILS_ROOT");
@@ -114,6 +141,8 @@ int vu_state_resolve(struct vu_state *st, const char *root_opt)
 	*st = (struct vu_state){ 0 };
 	if (root_opt && !*root_opt)
 		return -EINVAL;
+	if (root_opt && vu_state_uri_known(root_opt))
+		return uri_state(st, root_opt);
 	if (!root_opt && env && *env)
 		root_opt = env;
 	st->explicit_root = root_opt != NULL;

@@ -398,6 +398,27 @@ f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); print("ok", flush=Tru
 	assert_success
 }
 
+@test "--connect qemu:///session: the user's root, and its run dir for the running check" {
+	export XDG_DATA_HOME=$T/xdg XDG_RUNTIME_DIR=$T/xrun
+	mkdir -p "$XDG_DATA_HOME/virtutils/domains" "$XDG_RUNTIME_DIR/virtutils/domains"
+	cp tpl.xml "$XDG_DATA_HOME/virtutils/domains/tpl.xml"
+	/usr/bin/python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); print("ok", flush=True); time.sleep(60)' \
+		"$XDG_RUNTIME_DIR/virtutils/domains/tpl.pid" >locker.out &
+	LOCKER=$!
+	for _ in $(seq 50); do [ -s locker.out ] && break; sleep 0.1; done
+	rm -f locker.out
+	run vm-clone --connect qemu:///session --original tpl -A
+	assert_error 1 "Domain to clone must be shutoff."
+	kill "$LOCKER"
+	wait "$LOCKER" 2>/dev/null || true
+	LOCKER=
+	run -0 vm-clone -q --connect qemu:///session --original tpl -n tpl2 -f tpl2.qcow2 \
+		-f tpl2.raw --define
+	[ -f "$XDG_DATA_HOME/virtutils/domains/tpl2.xml" ] || fail "not defined in the session root"
+	[ ! -e "$VIRTUTILS_ROOT/domains/tpl2.xml" ] || fail "defined in \$VIRTUTILS_ROOT"
+}
+
 # ---- errors leave nothing behind ----
 
 @test "a target file that exists is refused unless --replace or --preserve-data" {

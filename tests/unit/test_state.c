@@ -92,6 +92,34 @@ static void test_root_option(void **state)
 	assert_null(st.root);
 }
 
+/* --connect's URIs: the system's paths, or the user's, never the env's. */
+static void test_root_uri(void **state)
+{
+	struct vu_state st;
+	(void)state;
+
+	setenv("VIRTUTILS_ROOT", "/from/env", 1);
+	setenv("XDG_DATA_HOME", "/xdg/data", 1);
+	setenv("XDG_RUNTIME_DIR", "/xdg/run", 1);
+	assert_int_equal(vu_state_resolve(&st, "qemu:///system"), 0);
+	assert_string_equal(st.root, "/var/lib/virtutils");
+	assert_string_equal(st.run, "/run/virtutils");
+	assert_false(st.explicit_root);
+	vu_state_free(&st);
+	assert_int_equal(vu_state_resolve(&st, "qemu:///session"), 0);
+	assert_string_equal(st.root, "/xdg/data/virtutils");
+	assert_string_equal(st.run, "/xdg/run/virtutils");
+	vu_state_free(&st);
+	unsetenv("XDG_RUNTIME_DIR");
+	assert_int_equal(vu_state_resolve(&st, "qemu:///session"), 0);
+	assert_string_equal(st.run, "/xdg/data/virtutils/run");
+	vu_state_free(&st);
+	unsetenv("XDG_DATA_HOME");
+	assert_true(vu_state_uri_known("qemu:///system"));
+	assert_false(vu_state_uri_known("qemu:///system/"));
+	assert_false(vu_state_uri_known("xen:///"));
+}
+
 static void test_root_env(void **state)
 {
 	struct vu_state st;
@@ -274,7 +302,7 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_root_option), T(test_root_env), T(test_root_default_for_root),
+		T(test_root_option), T(test_root_uri), T(test_root_env), T(test_root_default_for_root),
 		T(test_root_default_for_user), T(test_prepare), T(test_path), T(test_lock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

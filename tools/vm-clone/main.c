@@ -187,26 +187,13 @@ static void parse_check(struct clone *c, char *arg)
 	}
 }
 
-/* --connect: the state root vm-create's URIs name. */
+/* --connect: the state root vm-create's URIs name (vu_state_resolve). */
 static void parse_connect(struct clone *c, const char *uri)
 {
-	static char session[PATH_MAX];
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-
-	if (strcmp(uri, "qemu:///system") == 0) {
-		c->connect = "/var/lib/virtutils";
-	} else if (strcmp(uri, "qemu:///session") == 0) {
-		if (xdg && xdg[0] == '/')
-			snprintf(session, sizeof(session), "%s/virtutils", xdg);
-		else if (home && home[0] == '/')
-			snprintf(session, sizeof(session), "%s/.local/share/virtutils", home);
-		else
-			vu_usage_err(VC_USAGE, "--connect %s: no home directory", uri);
-		c->connect = session;
-	} else {
+	if (!vu_state_uri_known(uri))
 		vu_usage_err(VC_USAGE, "--connect: unsupported URI '%s' (qemu:///system or "
 			     "qemu:///session)", uri);
-	}
+	c->connect = uri;
 }
 
 static const vu_excl_t excl[] = {

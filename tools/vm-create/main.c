@@ -213,21 +213,10 @@ static void maybe_help(const char *opt, const char *arg, const char *const *keys
 /* --connect: virt-install's URIs name our two state roots. */
 static const char *connect_root(struct vmc *c, const char *uri)
 {
-	static char buf[PATH_MAX];
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-
-	if (!strcmp(uri, "qemu:///system"))
-		return "/var/lib/virtutils";
-	if (strcmp(uri, "qemu:///session"))
+	if (!vu_state_uri_known(uri))
 		vmc_usage(c, "--connect", "only qemu:///system and qemu:///session are known, "
 			  "not '%s'", uri);
-	if (xdg && xdg[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/virtutils", xdg);
-	else if (home && home[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/.local/share/virtutils", home);
-	else
-		vmc_usage(c, "--connect", "no $HOME for qemu:///session");
-	return buf;
+	return uri;
 }
 
 /* --print-xml takes an optional STEP, also as the next word (as

@@ -24,9 +24,16 @@ struct vu_state {
  * $XDG_* values that are not absolute are ignored, as the XDG spec says;
  * without $HOME the password database gives the home directory. A non-root
  * user without $XDG_RUNTIME_DIR gets the run dir inside the root.
+ * root_opt may also be one of the two URIs below (a tool's --connect): the
+ * root and run dir that root (system) or any other user (session) gets by
+ * default, whoever runs the tool; $VIRTUTILS_ROOT does not override them.
  * 0, -EINVAL (empty root_opt), -ENOENT (no home) or -ENOMEM.
  */
 int vu_state_resolve(struct vu_state *st, const char *root_opt);
+#define VU_URI_SYSTEM "qemu:///system"
+#define VU_URI_SESSION "qemu:///session"
+/* Whether uri is one of those two. */
+bool vu_state_uri_known(const char *uri);
 /* Creates root, its subdirectories (domains pools networks images autostart/...)
  * and the run dir, as needed (images/ is created mode 0711 whatever the umask).
  * Existing directories are left as they are. 0 or -errno (-ENOTDIR when a
