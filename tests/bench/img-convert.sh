@@ -3,11 +3,11 @@
 # qcow2 -> raw and qcow2 -> qcow2 on a 2 GiB sparse qcow2 (about 40% random
 # data, 10% explicit zero clusters, the rest unallocated), and compressed
 # (-c) raw -> qcow2 on a compressible 1 GiB ext4 image of text. Runs
-# alternate, the median of RUNS wall times is kept, and the ratio
+# alternate, each after a sync, the median of RUNS (5) wall times is kept, and the ratio
 # ours/theirs is printed (goals: at most 1.0, 0.6 for -c; peak RSS <= 64 MiB).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 dir=$(mktemp -d "${TMPDIR:-/var/tmp}/vu-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
@@ -26,8 +26,11 @@ rm src.raw
 qemu-io -f qcow2 "${zeros[@]}" src.qcow2 >/dev/null
 
 # timed OUT CMD...: one run writing OUT (removed first); prints "seconds peak_kib".
+# The sync first: the dirty pages of the run before (2 GiB of them) would
+# otherwise be written back during this one, and charge it for the last.
 timed() {
 	rm -f "$1"
+	sync
 	shift
 	/usr/bin/time -f '%e %M' -o t.out "$@" >/dev/null
 	cat t.out
