@@ -1331,20 +1331,19 @@ stop_run() {
 # --- what ships beside the binary --------------------------------------------
 
 # complete WORD...: what the bash completion offers for the last word, with
-# bash-completion's helpers stubbed so the test does not depend on it.
+# bash-completion's own helpers, in a directory holding one file (conf) and
+# one directory (sub) for the file and directory arguments.
 complete_words() {
-	bash -c '
-		_init_completion() {
-			words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
-			cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-		}
-		_filedir() { COMPREPLY=("<files$*>"); }
-		compopt() { :; }
+	mkdir -p "$BATS_TEST_TMPDIR/cw/sub" && touch "$BATS_TEST_TMPDIR/cw/conf"
+	(cd "$BATS_TEST_TMPDIR/cw" && bash -c '
+		. /usr/share/bash-completion/bash_completion
+		# compopt works only inside a completion bash runs itself.
+		compopt() { builtin compopt "$@" 2>/dev/null || :; }
 		. "$1"
 		shift
-		COMP_WORDS=("$@") COMP_CWORD=$(($# - 1))
+		COMP_WORDS=("$@") COMP_CWORD=$(($# - 1)) COMP_LINE="$*" COMP_POINT=${#COMP_LINE}
 		_ksm_tune
-		printf "%s\n" "${COMPREPLY[@]}"' sh "$TOP/completions/bash/ksm-tune" "$@"
+		printf "%s\n" "${COMPREPLY[@]}"' sh "$TOP/completions/bash/ksm-tune" "$@")
 }
 
 @test "bash completion: commands, each command's options, knobs and values" {
@@ -1368,9 +1367,9 @@ complete_words() {
 	run complete_words ksm-tune set advisor_mode=s
 	assert_output "advisor_mode=scan-time"
 	run complete_words ksm-tune --config ""
-	assert_output "<files>"
+	assert_equal "${lines[*]}" "conf sub"
 	run complete_words ksm-tune --proc ""
-	assert_output "<files-d>"
+	assert_output "sub"
 }
 
 @test "the sample ksmtuned.conf loads without a warning and gives the defaults" {
