@@ -148,7 +148,8 @@ DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	libjson-c-dev libcmocka-dev bats bats-assert bats-support qemu-utils \
 	clang libclang-rt-14-dev mandoc cppcheck libvirt0 libxml2-utils strace \
 	time e2fsprogs util-linux jq bash-completion libfdisk-dev libblkid-dev fdisk mount \
-	libcurl4-openssl-dev libarchive-dev osinfo-db ovmf virtinst xorriso cpio xfsprogs
+	libcurl4-openssl-dev libarchive-dev osinfo-db ovmf virtinst xorriso cpio xfsprogs \
+	python3
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \
