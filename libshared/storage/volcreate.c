@@ -3,15 +3,15 @@
  * without it (O_TMPFILE in the pool directory), link it into place under it */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/filecopy.h"
+#include "vu/progress.h"
 #include "storage_int.h"
 
 /* libvirt's mode for a volume it creates. */
@@ -239,28 +239,26 @@ static int open_source(const struct vu_vol *v, struct vu_err *e)
 	return fd;
 }
 
-/* Shares the source's blocks (btrfs, XFS): instant and exact. */
-static int reflink(int dst, int src)
+/* Copies the bytes of the source file, holes staying holes (vu_file_copy):
+ * the new volume is the same image, with every feature its format has.
+ * Extents are shared where the filesystem does it by itself, and must be
+ * with reflink. */
+static int copy_bytes(struct copy_job *j, int srcfd, bool reflink, struct vu_err *e)
 {
-	return ioctl(dst, FICLONE, src) < 0 ? -errno : 0;
-}
+	const struct vu_show_progress *sp = j->prog;
+	bool show = !reflink && sp && !sp->quiet && (sp->force || isatty(STDERR_FILENO));
+	struct vu_filecopy_opts o = { .reflink = reflink };
+	struct vu_progress p;
+	uint64_t data = 0;
+	int r;
 
-/* Copies the bytes of the source file, holes staying holes: the new
- * volume is the same image, with every feature its format has. */
-static int copy_bytes(struct copy_job *j, int srcfd, struct vu_err *e)
-{
-	struct vu_image *src = NULL, *dst = NULL;
-	struct vu_sink sink;
-	int r = vu_image_open_fd(&src, srcfd, j->src->path, "raw", 0, e);
-
-	if (r == 0)
-		r = vu_image_open_fd(&dst, j->fd, j->path, "raw", j->wflags, e);
-	if (r == 0 && (r = vu_sink_image_init(&sink, dst, src->size, true, true)) < 0)
-		vu_err_set(e, -r, "%s", strerror(-r));
-	if (r == 0)
-		r = st_copy(&src, 1, &sink, VU_COPY_MIN_SPARSE, j->prog, e);
-	vu_image_close(&src);
-	vu_image_close(&dst);
+	if (show && vu_file_data_bytes(srcfd, &data) == 0) {
+		vu_progress_init(&p, data, sp->force, sp->quiet);
+		o.progress = &p;
+	}
+	r = vu_file_copy(srcfd, j->fd, &o, e);
+	if (o.progress)
+		vu_progress_end(&p);
 	return r;
 }
 
@@ -344,10 +342,9 @@ static int copy_volume(struct copy_job *j, struct vu_err *e)
 	if ((j->flags & VU_VOL_REFLINK) && !same)
 		r = vu_err_set(e, EINVAL, "a reflink copy keeps the format ('%s')", j->src_fmt);
 	else if (j->flags & VU_VOL_REFLINK)
-		r = reflink(j->fd, srcfd) < 0 ? vu_err_set(e, errno, "cannot reflink: %s",
-							   strerror(errno)) : 0;
+		r = copy_bytes(j, srcfd, true, e);
 	else if (same && j->src->type == VU_VOL_FILE && backing_stays_valid(j, srcfd))
-		r = reflink(j->fd, srcfd) == 0 ? 0 : copy_bytes(j, srcfd, e);
+		r = copy_bytes(j, srcfd, false, e);
 	else
 		r = copy_convert(j, srcfd, e);
 	if (r == 0 && same && j->src->type == VU_VOL_FILE)
