@@ -9,20 +9,20 @@
 
 /* virt-install's --hostdev spelling is found too, as it accepts both. */
 static const struct devopt devopts[] = {
-	{ "graphics", devopt_graphics_keys, devopt_graphics },
-	{ "video", devopt_video_keys, devopt_video },
-	{ "console", devopt_chardev_keys, devopt_console },
-	{ "serial", devopt_chardev_keys, devopt_serial },
-	{ "channel", devopt_chardev_keys, devopt_channel },
-	{ "rng", devopt_rng_keys, devopt_rng },
-	{ "controller", devopt_controller_keys, devopt_controller },
-	{ "input", devopt_input_keys, devopt_input },
-	{ "sound", devopt_sound_keys, devopt_sound },
-	{ "watchdog", devopt_watchdog_keys, devopt_watchdog },
-	{ "memballoon", devopt_memballoon_keys, devopt_memballoon },
-	{ "host-device", devopt_hostdev_keys, devopt_hostdev },
-	{ "hostdev", devopt_hostdev_keys, devopt_hostdev },
-	{ "filesystem", devopt_filesystem_keys, devopt_filesystem },
+	{ "graphics", devopt_graphics_keys, devopt_graphics, DEVOPT_GRAPHICS, 0, false },
+	{ "video", devopt_video_keys, devopt_video, 0, DEVOPT_VIDEO_NONE, false },
+	{ "console", devopt_chardev_keys, devopt_console, DEVOPT_CONSOLE, 0, false },
+	{ "serial", devopt_chardev_keys, devopt_serial, DEVOPT_CONSOLE, 0, false },
+	{ "channel", devopt_chardev_keys, devopt_channel, 0, DEVOPT_CHANNEL_NONE, false },
+	{ "rng", devopt_rng_keys, devopt_rng, DEVOPT_RNG, 0, false },
+	{ "controller", devopt_controller_keys, devopt_controller, 0, 0, false },
+	{ "input", devopt_input_keys, devopt_input, DEVOPT_INPUT, 0, false },
+	{ "sound", devopt_sound_keys, devopt_sound, 0, 0, false },
+	{ "watchdog", devopt_watchdog_keys, devopt_watchdog, 0, 0, false },
+	{ "memballoon", devopt_memballoon_keys, devopt_memballoon, DEVOPT_MEMBALLOON, 0, true },
+	{ "host-device", devopt_hostdev_keys, devopt_hostdev, 0, 0, false },
+	{ "hostdev", devopt_hostdev_keys, devopt_hostdev, 0, 0, false },
+	{ "filesystem", devopt_filesystem_keys, devopt_filesystem, 0, 0, false },
 };
 
 const struct devopt *devopt_find(const char *name)
@@ -31,6 +31,18 @@ const struct devopt *devopt_find(const char *name)
 		if (strcmp(devopts[i].name, name) == 0)
 			return &devopts[i];
 	return NULL;
+}
+
+/* Is the argument exactly "none"? With other items beside it: -EINVAL. */
+static int devopt_is_none(const struct vu_subopts *s, struct vu_err *e)
+{
+	const char *first = vu_subopt_positional(s, 0);
+
+	if (!first || strcmp(first, "none") != 0)
+		return 0;
+	if (s->n > 1)
+		return vu_err_set(e, EINVAL, "'none' takes no other options");
+	return 1;
 }
 
 int devopt_apply(struct vu_domain *dom, const struct devopt *opt, const char *arg,
@@ -47,11 +59,17 @@ int devopt_apply(struct vu_domain *dom, const struct devopt *opt, const char *ar
 		return vu_err_set(e, ENOMEM, NULL);
 	if (r < 0)
 		return r;
-	/* A failed option changes nothing: not the document, not the kinds. */
+	/* "none" adds nothing and only says which defaults are not wanted;
+	 * a failed option changes nothing: not the document, not the kinds. */
 	given = ctx->given;
-	r = opt->apply(dom, &s, ctx, e);
+	r = opt->none_is_model ? 0 : devopt_is_none(&s, e);
+	if (r > 0)
+		ctx->given |= opt->given | opt->none;
+	else if (r == 0 && (r = opt->apply(dom, &s, ctx, e)) == 0)
+		ctx->given |= opt->given;
 	if (r < 0)
 		ctx->given = given;
+	r = r < 0 ? r : 0;
 	vu_subopt_free(&s);
 	return r;
 }
@@ -96,17 +114,6 @@ int devopt_max_positional(const struct vu_subopts *s, size_t max, struct vu_err 
 	if (vu_subopt_npositional(s) <= max)
 		return 0;
 	return vu_err_set(e, EINVAL, "unknown option '%s'", vu_subopt_positional(s, max));
-}
-
-int devopt_is_none(const struct vu_subopts *s, struct vu_err *e)
-{
-	const char *first = vu_subopt_positional(s, 0);
-
-	if (!first || strcmp(first, "none") != 0)
-		return 0;
-	if (s->n > 1)
-		return vu_err_set(e, EINVAL, "'none' takes no other options");
-	return 1;
 }
 
 int devopt_uint(const struct vu_subopts *s, const char *key, const char *alias,

@@ -21,9 +21,13 @@ struct devopt_ctx {
 struct devopt {
 	const char *name;		/* "video" for --video */
 	const char *const *keys;	/* sub-option keys, for --video=? */
-	/* adds the device(s) for one occurrence of the option */
+	/* adds the device(s) for one occurrence of the option; "none" never
+	 * reaches it unless none_is_model */
 	int (*apply)(struct vu_domain *dom, const struct vu_subopts *s,
 		     struct devopt_ctx *ctx, struct vu_err *e);
+	unsigned given;			/* ctx->given bits any use sets */
+	unsigned none;			/* and those "none" sets too */
+	bool none_is_model;		/* "none" is written out (memballoon) */
 };
 
 /* The option named name ("graphics", "video", "console", "serial",

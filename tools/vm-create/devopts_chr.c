@@ -243,36 +243,21 @@ static int add_chr(struct vu_domain *dom, const char *elem, const struct vu_subo
 int devopt_serial(struct vu_domain *dom, const struct vu_subopts *s,
 		  struct devopt_ctx *ctx, struct vu_err *e)
 {
-	int r = devopt_is_none(s, e);
-
-	if (r < 0)
-		return r;
-	ctx->given |= DEVOPT_CONSOLE;
-	return r > 0 ? 0 : add_chr(dom, "serial", s, e);
+	(void)ctx;
+	return add_chr(dom, "serial", s, e);
 }
 
 int devopt_console(struct vu_domain *dom, const struct vu_subopts *s,
 		   struct devopt_ctx *ctx, struct vu_err *e)
 {
-	int r = devopt_is_none(s, e);
-
-	if (r < 0)
-		return r;
-	ctx->given |= DEVOPT_CONSOLE;
-	return r > 0 ? 0 : add_chr(dom, "console", s, e);
+	(void)ctx;
+	return add_chr(dom, "console", s, e);
 }
 
-/* --channel none: no SPICE agent channel beside SPICE graphics. */
+/* --channel none (devopts.c) is what stops the SPICE agent channel. */
 int devopt_channel(struct vu_domain *dom, const struct vu_subopts *s,
 		   struct devopt_ctx *ctx, struct vu_err *e)
 {
-	int r = devopt_is_none(s, e);
-
-	if (r < 0)
-		return r;
-	if (r > 0) {
-		ctx->given |= DEVOPT_CHANNEL_NONE;
-		return 0;
-	}
+	(void)ctx;
 	return add_chr(dom, "channel", s, e);
 }

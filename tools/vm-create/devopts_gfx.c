@@ -137,13 +137,9 @@ int devopt_graphics(struct vu_domain *dom, const struct vu_subopts *s,
 {
 	struct gfx_args g = { { NULL, NULL, 0, NULL }, NULL, NULL, NULL };
 	xmlNodePtr dev = NULL;
-	int r = devopt_is_none(s, e);
+	int r;
 
-	if (r < 0)
-		return r;
-	ctx->given |= DEVOPT_GRAPHICS;
-	if (r > 0)
-		return 0;
+	(void)ctx;
 	r = graphics_parse(s, &g, e);
 	if (r < 0)
 		return r;
@@ -188,14 +184,8 @@ int devopt_video(struct vu_domain *dom, const struct vu_subopts *s,
 	};
 	const char *model = devopt_get2(s, "model.type", "model");
 	uint64_t heads = 0, vram = 0;
-	int r = devopt_is_none(s, e);
+	int r;
 
-	if (r < 0)
-		return r;
-	if (r > 0) {
-		ctx->given |= DEVOPT_VIDEO_NONE;
-		return 0;
-	}
 	if (!model)
 		model = vu_subopt_positional(s, 0);
 	r = devopt_max_positional(s, 1, e);

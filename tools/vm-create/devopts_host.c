@@ -45,11 +45,9 @@ int devopt_hostdev(struct vu_domain *dom, const struct vu_subopts *s,
 	const char *driver = vu_subopt_get(s, "driver.name");
 	struct vu_pci_addr a;
 	xmlNodePtr dev = NULL;
-	int r = devopt_is_none(s, e);
+	int r;
 
 	(void)ctx;
-	if (r != 0)
-		return r < 0 ? r : 0;
 	r = devopt_max_positional(s, 1, e);
 	if (r == 0 && !name)
 		r = vu_err_set(e, EINVAL, "missing PCI address");
@@ -134,9 +132,6 @@ int devopt_filesystem(struct vu_domain *dom, const struct vu_subopts *s,
 	int r;
 
 	(void)ctx;
-	r = devopt_is_none(s, e);
-	if (r != 0)
-		return r < 0 ? r : 0;
 	r = fs_parse(s, &fs, e);
 	if (r < 0)
 		return r;

@@ -100,13 +100,9 @@ int devopt_rng(struct vu_domain *dom, const struct vu_subopts *s,
 	       struct devopt_ctx *ctx, struct vu_err *e)
 {
 	struct rng_args a = { 0 };
-	int r = devopt_is_none(s, e);
+	int r;
 
-	if (r < 0)
-		return r;
-	ctx->given |= DEVOPT_RNG;
-	if (r > 0)
-		return 0;
+	(void)ctx;
 	r = rng_parse(s, &a, e);
 	if (r < 0)
 		return r;
@@ -236,9 +232,6 @@ int devopt_controller(struct vu_domain *dom, const struct vu_subopts *s,
 	int index, r;
 
 	(void)ctx;
-	r = devopt_is_none(s, e);
-	if (r != 0)
-		return r < 0 ? r : 0;
 	if (first && s->n == 1 && (!strcmp(first, "usb2") || !strcmp(first, "usb3"))) {
 		r = add_usb_set(dom, !strcmp(first, "usb3"));
 		return r < 0 ? devopt_model_err(r, e, "cannot add the controllers") : 0;
@@ -268,13 +261,8 @@ int devopt_input(struct vu_domain *dom, const struct vu_subopts *s,
 	static const char *const buses[] = { "usb", "ps2", "virtio", NULL };
 	const char *type = devopt_first(s, "type");
 	const char *bus = vu_subopt_get(s, "bus");
-	int r = devopt_is_none(s, e);
+	int r;
 
-	if (r < 0)
-		return r;
-	ctx->given |= DEVOPT_INPUT;
-	if (r > 0)
-		return 0;
 	if (!type)
 		type = "mouse";
 	r = devopt_max_positional(s, 1, e);
@@ -310,10 +298,8 @@ int devopt_sound(struct vu_domain *dom, const struct vu_subopts *s,
 		"ich6", "ich7", "ich9", "ac97", "es1370", "sb16", "pcspk", "usb", NULL
 	};
 	const char *model = devopt_first(s, "model");
-	int r = devopt_is_none(s, e);
+	int r;
 
-	if (r != 0)
-		return r < 0 ? r : 0;
 	r = devopt_max_positional(s, 1, e);
 	if (r < 0)
 		return r;
@@ -336,11 +322,9 @@ int devopt_watchdog(struct vu_domain *dom, const struct vu_subopts *s,
 	};
 	const char *model = devopt_first(s, "model");
 	const char *action = vu_subopt_get(s, "action");
-	int r = devopt_is_none(s, e);
+	int r;
 
 	(void)ctx;
-	if (r != 0)
-		return r < 0 ? r : 0;
 	if (!model || !strcmp(model, "default"))
 		model = "i6300esb";
 	r = devopt_max_positional(s, 1, e);
@@ -367,13 +351,13 @@ int devopt_memballoon(struct vu_domain *dom, const struct vu_subopts *s,
 	const char *model = devopt_first(s, "model");
 	int r = devopt_max_positional(s, 1, e);
 
+	(void)ctx;
 	if (!model || !strcmp(model, "default"))
 		model = "virtio";
 	if (r == 0)
 		r = devopt_check(model, "model", models, e);
 	if (r < 0)
 		return r;
-	ctx->given |= DEVOPT_MEMBALLOON;
 	r = vu_domain_set_memballoon(dom, model, NULL);
 	return r < 0 ? devopt_model_err(r, e, "cannot set the memory balloon") : 0;
 }

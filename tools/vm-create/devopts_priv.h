@@ -40,8 +40,6 @@ const char *devopt_get2(const struct vu_subopts *s, const char *key, const char 
 const char *devopt_first(const struct vu_subopts *s, const char *key);
 /* -EINVAL ("unknown option 'X'") when more than max positional items. */
 int devopt_max_positional(const struct vu_subopts *s, size_t max, struct vu_err *e);
-/* Is the argument exactly "none"? With other items beside it: -EINVAL. */
-int devopt_is_none(const struct vu_subopts *s, struct vu_err *e);
 /* A decimal value of key in [min, max]; 0 leaves *out alone when absent. */
 int devopt_uint(const struct vu_subopts *s, const char *key, const char *alias,
 		uint64_t min, uint64_t max, uint64_t *out, struct vu_err *e);
