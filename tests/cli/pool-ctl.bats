@@ -890,6 +890,49 @@ Allocation:     0.00 B"
 	! findmnt -n "$PWD/mnt" >/dev/null
 }
 
+# fs_pool_on_image NAME [MKFS-OPTION...]: an fs pool NAME on ./fs.img
+# (64 MiB, ext4 made by the test when options are given) mounted on ./mnt.
+fs_pool_on_image() {
+	local name=$1
+	shift
+	need_root "mount"
+	truncate -s 64M fs.img
+	[ $# -eq 0 ] || mkfs.ext4 -q -F "$@" fs.img
+	pool-ctl -q define-as "$name" fs --source-dev "$PWD/fs.img" --target "$PWD/mnt" \
+		--source-format ext4
+}
+
+# skip_unless_started: after "run pool-ctl start ...", skips when this
+# machine does not let us mount.
+skip_unless_started() {
+	if [ "$status" -ne 0 ] && [[ $output == *"mount"* ]]; then
+		skip "mounting is not permitted here: $output"
+	fi
+}
+
+@test "mkfs, mount and umount are the system's, run without the caller's PATH or environment" {
+	fs_pool_on_image fsi
+	mkdir fake
+	for prog in mkfs.ext4 mount umount; do
+		printf '#!/bin/sh\ntouch "%s/planted"\n' "$PWD" >"fake/$prog"
+		chmod +x "fake/$prog"
+	done
+	# mke2fs reads MKE2FS_CONFIG: 1 KiB inodes if it reached mkfs.
+	printf '[defaults]\n\tinode_size = 1024\n' >mke2fs.conf
+	run env PATH="$PWD/fake:$PATH" MKE2FS_CONFIG="$PWD/mke2fs.conf" \
+		pool-ctl start --build --overwrite fsi
+	skip_unless_started
+	assert_output "Pool fsi started"
+	[ ! -e planted ] || fail "a program from PATH ran"
+	findmnt -n "$PWD/mnt" >/dev/null
+	run dumpe2fs -h fs.img
+	assert_line --regexp "^Inode size:[[:space:]]+256$"
+	run env PATH="$PWD/fake:$PATH" pool-ctl destroy fsi
+	assert_output "Pool fsi destroyed"
+	[ ! -e planted ] || fail "a program from PATH ran"
+	! findmnt -n "$PWD/mnt" >/dev/null
+}
+
 @test "disk pool: partitions are volumes" {
 	need_loop 128
 	dev=${LOOP#/dev/}
