@@ -933,6 +933,80 @@ skip_unless_started() {
 	! findmnt -n "$PWD/mnt" >/dev/null
 }
 
+# kept CMD...: the capabilities pool-ctl works with (its last capset), by
+# name, without CAP_.
+kept() {
+	strace -qq -e trace=capset -o capset.log pool-ctl -q "$@" >/dev/null ||
+		{ echo "pool-ctl $* failed"; return 1; }
+	grep '^capset(' capset.log | tail -n 1 | grep -o 'effective=[^,]*' | grep -o 'CAP_[A-Z_]*' |
+		sed 's/^CAP_//' | sort | tr '\n' ' '
+}
+
+@test "CAP_SYS_ADMIN is kept only to mount, for loop devices and partitions, never for a dir pool" {
+	need_root "capabilities"
+	command -v strace >/dev/null || skip "strace is not installed"
+	local files="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER "
+	local admin="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER SYS_ADMIN "
+	pool-ctl -q list >/dev/null
+	assert_equal "$(kept vol-create-as default v 1M)" "$files"
+	assert_equal "$(kept vol-clone --pool default v v2)" "$files"
+	assert_equal "$(kept vol-delete default v2)" "$files"
+	echo '<volume><name>x</name><capacity>1024</capacity></volume>' >x.xml
+	assert_equal "$(kept vol-create default x.xml)" "$files"
+	echo '<volume><name>y</name></volume>' >y.xml
+	assert_equal "$(kept vol-create-from default y.xml v)" "$files"
+	assert_equal "$(kept refresh default)" "$files"
+	assert_equal "$(kept create-as tp dir --target "$PWD/tp" --build)" "$files"
+	assert_equal "$(kept destroy tp)" "$files"
+	assert_equal "$(kept vol-info default v)" "$files"
+	fs_pool_on_image fsi -m 0
+	assert_equal "$(kept build fsi)" "$files"
+	run pool-ctl start fsi
+	skip_unless_started
+	pool-ctl -q destroy fsi
+	assert_equal "$(kept start fsi)" "$admin"
+	assert_equal "$(kept vol-create-as fsi v 1M)" "$files"
+	assert_equal "$(kept vol-delete fsi v)" "$files"
+	assert_equal "$(kept refresh fsi)" "$admin"
+	assert_equal "$(kept destroy fsi)" "$admin"
+	assert_equal "$(kept delete fsi)" "$files"
+	assert_equal "$(kept start-all)" "$files"
+	pool-ctl -q build fsi
+	pool-ctl -q autostart fsi
+	assert_equal "$(kept start-all)" "$admin"
+	findmnt -n "$PWD/mnt" >/dev/null
+	pool-ctl -q destroy fsi
+	pool-ctl -q undefine fsi
+	echo "<pool type='fs'><name>tfs</name><source><device path='$PWD/fs.img'/><format type='ext4'/></source><target><path>$PWD/mnt</path></target></pool>" >tfs.xml
+	assert_equal "$(kept create tfs.xml)" "$admin"
+	assert_equal "$(kept destroy tfs)" "$admin"
+	need_loop 64
+	pool-ctl -q define-as dp disk --source-dev "$LOOP" --source-format gpt --target /dev
+	assert_equal "$(kept build dp)" "$files"
+	assert_equal "$(kept start dp)" "$admin"
+	assert_equal "$(kept vol-create-as dp p 8M)" "$admin"
+	assert_equal "$(kept vol-wipe "${LOOP}p1")" "$files"
+	assert_equal "$(kept vol-delete "${LOOP}p1")" "$admin"
+	assert_equal "$(kept destroy dp)" "$admin"
+	assert_equal "$(kept delete dp)" "$admin"
+}
+
+@test "without CAP_SYS_ADMIN dir pools work, and an fs pool's start says what it needs" {
+	command -v capsh >/dev/null || skip "capsh (libcap2-bin) is not installed"
+	fs_pool_on_image fsi -m 0
+	pool-ctl -q list
+	run capsh --drop=cap_sys_admin -- -c "pool-ctl vol-create-as default v 1M &&
+		pool-ctl vol-clone --pool default v w && pool-ctl vol-delete default w &&
+		pool-ctl build fsi && pool-ctl start fsi"
+	assert_failure 1
+	assert_output "Vol v created
+Vol w cloned from v
+Vol w deleted
+Pool fsi built
+pool-ctl: fsi: mounting needs CAP_SYS_ADMIN"
+	! findmnt -n "$PWD/mnt" >/dev/null
+}
+
 @test "disk pool: partitions are volumes" {
 	need_loop 128
 	dev=${LOOP#/dev/}

@@ -41,16 +41,15 @@ void pc_volref(struct pool_ctl *pc, int nrest, struct volref *out)
 		out->rest = a + 1;
 		if (!out->vol)
 			exit(pc_fail(a[0], &e));
-		return;
+	} else if ((out->vol = try_lookup(pc, a[0], a[1], &first))) {
+		out->rest = a + 2;
+	} else {
+		out->vol = try_lookup(pc, a[pc->argc - 1], a[0], &e);
+		out->rest = a + 1;
+		if (!out->vol)
+			exit(pc_fail(a[1], &first));
 	}
-	out->vol = try_lookup(pc, a[0], a[1], &first);
-	out->rest = a + 2;
-	if (out->vol)
-		return;
-	out->vol = try_lookup(pc, a[pc->argc - 1], a[0], &e);
-	out->rest = a + 1;
-	if (!out->vol)
-		exit(pc_fail(a[1], &first));
+	pc_caps_for(pc, out->vol->pool->type);
 }
 
 static void free_spec_strings(struct vu_volspec *s)
