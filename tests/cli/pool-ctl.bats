@@ -1007,6 +1007,25 @@ pool-ctl: fsi: mounting needs CAP_SYS_ADMIN"
 	! findmnt -n "$PWD/mnt" >/dev/null
 }
 
+@test "info and dumpxml give libvirt's figures: the root reserve is available" {
+	fs_pool_on_image fsr -m 5
+	run pool-ctl start --build fsr
+	skip_unless_started
+	pool-ctl -q vol-create-as fsr v 4M
+	run pool-ctl info --bytes fsr
+	local cap alloc avail bfree bavail frsize
+	cap=$(awk '$1 == "Capacity:" { print $2 }' <<<"$output")
+	alloc=$(awk '$1 == "Allocation:" { print $2 }' <<<"$output")
+	avail=$(awk '$1 == "Available:" { print $2 }' <<<"$output")
+	assert_equal "$cap" "$((alloc + avail))"
+	read -r bfree bavail frsize < <(stat -f -c '%f %a %S' mnt)
+	[ "$bfree" -gt "$bavail" ] || fail "no root reserve on the test filesystem"
+	assert_equal "$avail" "$((bfree * frsize))"
+	run pool-ctl dumpxml fsr
+	assert_equal "$(xmllint --xpath 'string(/pool/available)' - <<<"$output")" "$avail"
+	assert_equal "$(xmllint --xpath 'string(/pool/allocation)' - <<<"$output")" "$alloc"
+}
+
 @test "disk pool: partitions are volumes" {
 	need_loop 128
 	dev=${LOOP#/dev/}
