@@ -450,9 +450,9 @@ inactive"
 # ---- volumes ----
 
 @test "vol-create-as: sparse and allocated raw, virsh's sizes, and qemu-img agrees" {
-	run pool-ctl vol-create-as default sparse 1G
+	run pool-ctl vol-create-as default sparse 1G --allocation 0
 	assert_output "Vol sparse created"
-	run pool-ctl vol-create-as default full 2MiB --allocation 2M
+	run pool-ctl vol-create-as default full 2MiB
 	assert_output "Vol full created"
 	pool-ctl -q vol-create-as default dec 1KB
 	pool-ctl -q vol-create-as --pool default named 1K
@@ -473,6 +473,47 @@ inactive"
 	assert_error 1 "sparse: volume 'sparse' already exists"
 	run pool-ctl vol-create-as nopool v 1M
 	assert_error 1 "nopool: no storage pool with matching name or uuid"
+}
+
+# allocated FILE: the bytes the file occupies on disk.
+allocated() {
+	echo $(( $(stat -c '%b * %B' "$1") ))
+}
+
+@test "a raw volume is allocated in full unless --allocation says less, as virsh does" {
+	pool-ctl -q vol-create-as default full 8M
+	pool-ctl -q vol-create-as default sparse 8M --allocation 0
+	pool-ctl -q vol-create-as default part 8M --allocation 2M
+	echo '<volume><name>xml</name><capacity unit="M">8</capacity></volume>' >v.xml
+	pool-ctl -q vol-create default v.xml
+	[ "$(allocated "$IMAGES/full")" -ge 8388608 ] || fail "full: $(allocated "$IMAGES/full")"
+	[ "$(allocated "$IMAGES/xml")" -ge 8388608 ] || fail "xml: $(allocated "$IMAGES/xml")"
+	assert_equal "$(allocated "$IMAGES/sparse")" 0
+	[ "$(allocated "$IMAGES/part")" -ge 2097152 ] && [ "$(allocated "$IMAGES/part")" -lt 8388608 ]
+	run pool-ctl vol-info --bytes default full
+	assert_line --index 3 "Allocation:     8388608 bytes"
+	for v in full sparse part xml; do
+		[ "$(stat -c %s "$IMAGES/$v")" = 8388608 ]
+		vol_matches_qemu "$v" "$IMAGES/$v"
+	done
+}
+
+@test "qcow2 volumes: metadata only, falloc with --prealloc-metadata, as libvirt's storage driver" {
+	need_qcow2_writer
+	pool-ctl -q vol-create-as default q 8M --format qcow2
+	pool-ctl -q vol-create-as default qf 8M --format qcow2 --prealloc-metadata
+	pool-ctl -q vol-create-as default qm 8M --format qcow2 --prealloc-metadata --allocation 0
+	# Without the flag the allocation asks nothing of a qcow2 volume.
+	[ "$(allocated "$IMAGES/q")" -lt 1048576 ] || fail "q: $(allocated "$IMAGES/q")"
+	# allocation (by default the capacity) covers it: preallocation=falloc.
+	[ "$(allocated "$IMAGES/qf")" -ge 8388608 ] || fail "qf: $(allocated "$IMAGES/qf")"
+	# Less: preallocation=metadata, every table and no data.
+	[ "$(allocated "$IMAGES/qm")" -lt 1048576 ] || fail "qm: $(allocated "$IMAGES/qm")"
+	[ "$(stat -c %s "$IMAGES/qm")" -gt 8388608 ]
+	for v in q qf qm; do
+		vol_matches_qemu "$v" "$IMAGES/$v"
+		check_image "$IMAGES/$v"
+	done
 }
 
 @test "vol-create-as --print-xml prints virsh's request, valid, and creates nothing" {
@@ -574,7 +615,7 @@ inactive"
 }
 
 @test "vol-clone and vol-create-from copy the content, sparse" {
-	pool-ctl -q vol-create-as default src 32M
+	pool-ctl -q vol-create-as default src 32M --allocation 0
 	qemu-io -f raw -c 'write -P 0x5a 4M 1M' "$IMAGES/src" >/dev/null
 	run pool-ctl vol-clone src c1 --pool default
 	assert_output "Vol c1 cloned from src"
@@ -683,8 +724,8 @@ inactive"
 }
 
 @test "vol-list, --details, --json; vol-info and --bytes" {
-	pool-ctl -q vol-create-as default b 1M --allocation 1M
-	pool-ctl -q vol-create-as default a 1G
+	pool-ctl -q vol-create-as default b 1M
+	pool-ctl -q vol-create-as default a 1G --allocation 0
 	run pool-ctl vol-list default
 	dashes=$(printf '%*s' $((4 + 3 + ${#IMAGES} + 2 + 3)) '' | tr ' ' -)
 	assert_output " Name   Path
@@ -742,7 +783,7 @@ Allocation:     0.00 B"
 }
 
 @test "vol-wipe: zeros keep a sparse file sparse; patterns are written" {
-	pool-ctl -q vol-create-as default w 4M
+	pool-ctl -q vol-create-as default w 4M --allocation 0
 	qemu-io -f raw -c 'write -P 0x77 1M 64k' "$IMAGES/w" >/dev/null
 	run pool-ctl vol-wipe --pool default w
 	assert_output "Vol w wiped"
