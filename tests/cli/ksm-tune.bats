@@ -934,6 +934,27 @@ unstamp() {
 	[ -s "$BATS_TEST_TMPDIR/my \"log\"" ]
 }
 
+@test "configuration: only a regular file of at most 64 KiB, refused at once in one line" {
+	local before
+	before=$(snapshot "$SYS")
+	mkfifo fifo
+	for f in /dev/zero "$PWD/fifo"; do
+		run --separate-stderr timeout 5 ksm-tune --config "$f" --sysfs "$SYS" --proc "$PROC" once
+		assert_failure 1
+		assert_equal "$stderr" "ksm-tune: $f: not a regular file"
+	done
+	run --separate-stderr timeout 5 ksm-tune --config "$PWD/fifo" --sysfs "$SYS" --proc "$PROC" \
+		run --pidfile "$PWD/k.pid"
+	assert_failure 1
+	assert_equal "$stderr" "ksm-tune: $PWD/fifo: not a regular file"
+	# Comments past 64 KiB: refused, whatever the content.
+	head -c 65537 /dev/zero | tr '\0' '#' >"$CONF"
+	run --separate-stderr kt once
+	assert_failure 1
+	assert_equal "$stderr" "ksm-tune: $CONF: larger than 64 KiB"
+	assert_equal "$(snapshot "$SYS")" "$before"
+}
+
 # --- run: the loop ---------------------------------------------------------
 
 # Starts `ksm-tune run` in the background with a pidfile, waits until it is

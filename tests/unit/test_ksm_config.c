@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -228,6 +229,51 @@ static void test_missing_file(void **state)
 	assert_int_equal(ksm_conf_load(&c, "/", true, NULL, &e), -EISDIR);
 }
 
+/* Devices and FIFOs are refused before a byte is read: /dev/zero would
+ * never end, a FIFO would wait for a writer. */
+static void test_not_regular(void **state)
+{
+	char fifo[] = "/tmp/test_ksm_config.fifoXXXXXX";
+	struct ksm_conf c;
+	struct vu_err e;
+
+	(void)state;
+	ksm_conf_defaults(&c);
+	assert_int_equal(ksm_conf_load(&c, "/dev/zero", false, NULL, &e), -EINVAL);
+	assert_string_equal(vu_err_str(&e), "not a regular file");
+	assert_non_null(mkdtemp(fifo));
+	assert_int_equal(chdir(fifo), 0);
+	assert_int_equal(mkfifo("f", 0600), 0);
+	assert_int_equal(ksm_conf_load(&c, "f", true, NULL, &e), -EINVAL);
+	assert_string_equal(vu_err_str(&e), "not a regular file");
+	unlink("f");
+	assert_int_equal(chdir("/"), 0);
+	rmdir(fifo);
+}
+
+/* 64 KiB at most, comments included. */
+static void test_size_limit(void **state)
+{
+	static char text[64 * 1024 + 1];
+	const char *path;
+	struct ksm_conf c;
+	struct vu_err e;
+
+	(void)state;
+	memset(text, '#', sizeof(text));
+	for (size_t i = 63; i < sizeof(text); i += 64)
+		text[i] = '\n';
+	text[sizeof(text) - 2] = '\n';
+	ksm_conf_defaults(&c);
+	path = conf_file(text, sizeof(text) - 1);
+	assert_int_equal(ksm_conf_load(&c, path, false, NULL, &e), 0);
+	unlink(path);
+	path = conf_file(text, sizeof(text));
+	assert_int_equal(ksm_conf_load(&c, path, false, NULL, &e), -EFBIG);
+	assert_string_equal(vu_err_str(&e), "larger than 64 KiB");
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +286,8 @@ int main(void)
 		cmocka_unit_test(test_error_leaves_conf),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_size_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

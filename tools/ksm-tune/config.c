@@ -2,10 +2,13 @@
 /* config.c - ksmtuned.conf: shell-style KEY=value lines, ksmtuned's defaults */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ksm.h"
 
@@ -21,6 +24,14 @@ void ksm_conf_defaults(struct ksm_conf *c)
 	c->thres_coef = 20;
 	c->thres_const = 2048;
 }
+
+/*
+ * ksmtuned.conf is a dozen assignments; Debian's is under 1 KiB. 64 KiB
+ * leaves room for any amount of comment, while a --config given a log, an
+ * image or a device is refused at once instead of read into memory (the
+ * file is read again on every SIGHUP).
+ */
+#define CONF_MAX_BYTES (64 * 1024)
 
 enum key_kind { KEY_INT, KEY_STRING, KEY_BOOL };
 
@@ -212,39 +223,107 @@ static int parse_line(struct ksm_conf *c, const struct ksm_conf *defaults,
 	return set_key(c, defaults, k, value, line, e);
 }
 
+/*
+ * Opens path for reading without waiting on a FIFO or taking a terminal,
+ * and keeps it only if it is a regular file of at most CONF_MAX_BYTES.
+ * The fd, or -errno with e filled (msg empty for the system's errors).
+ */
+static int open_conf(const char *path, struct vu_err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	int r = 0;
+
+	if (fd < 0)
+		return vu_err_set(e, errno, NULL);
+	if (fstat(fd, &st) < 0)
+		r = vu_err_set(e, errno, NULL);
+	else if (S_ISDIR(st.st_mode))
+		r = vu_err_set(e, EISDIR, NULL);
+	else if (!S_ISREG(st.st_mode))
+		r = vu_err_set(e, EINVAL, "not a regular file");
+	else if (st.st_size > CONF_MAX_BYTES)
+		r = vu_err_set(e, EFBIG, "larger than %d KiB", CONF_MAX_BYTES / 1024);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The whole file, NUL-terminated, in buf (CONF_MAX_BYTES + 1 bytes); a
+ * file that grew past the limit since open_conf looked is refused too. */
+static int read_conf(int fd, char *buf, size_t *len, struct vu_err *e)
+{
+	size_t n = 0;
+
+	for (;;) {
+		ssize_t got = read(fd, buf + n, CONF_MAX_BYTES + 1 - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return vu_err_set(e, errno, NULL);
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > CONF_MAX_BYTES)
+			return vu_err_set(e, EFBIG, "larger than %d KiB", CONF_MAX_BYTES / 1024);
+	}
+	buf[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+/* Parses the lines of buf[0..len) into next. */
+static int parse_lines(struct ksm_conf *next, const char *path, char *buf, size_t len,
+		       void (*warn)(const char *path, const char *msg), struct vu_err *e)
+{
+	struct ksm_conf defaults;
+	unsigned line = 0;
+	char *s = buf, *end = buf + len;
+	int r = 0;
+
+	ksm_conf_defaults(&defaults);
+	while (r == 0 && s < end) {
+		char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+
+		line++;
+		s[n] = '\0';
+		if (strlen(s) != n)
+			return vu_err_set(e, EINVAL, "line %u: NUL byte", line);
+		r = parse_line(next, &defaults, path, s, line, warn, e);
+		s += n + 1;
+	}
+	return r;
+}
+
 int ksm_conf_load(struct ksm_conf *c, const char *path, bool missing_ok,
 		  void (*warn)(const char *path, const char *msg),
 		  struct vu_err *e)
 {
-	struct ksm_conf next = *c, defaults;
-	char *buf = NULL;
-	size_t cap = 0;
-	unsigned line = 0;
-	int r = 0;
-	FILE *fp;
+	struct ksm_conf next = *c;
+	char *buf;
+	size_t len = 0;
+	int fd = open_conf(path, e), r;
 
-	ksm_conf_defaults(&defaults);
-	fp = fopen(path, "re");
-	if (!fp) {
-		if (errno == ENOENT && missing_ok)
-			return 0;
-		return vu_err_set(e, errno, "%s", "");
+	if (fd == -ENOENT && missing_ok) {
+		vu_err_clear(e);
+		return 0;
 	}
-	for (ssize_t got; (got = getline(&buf, &cap, fp)) >= 0;) {
-		line++;
-		if ((size_t)got != strlen(buf)) {
-			r = vu_err_set(e, EINVAL, "line %u: NUL byte", line);
-			break;
-		}
-		r = parse_line(&next, &defaults, path, buf, line, warn, e);
-		if (r < 0)
-			break;
+	if (fd < 0)
+		return fd;
+	if (!(buf = malloc(CONF_MAX_BYTES + 1))) {
+		close(fd);
+		return vu_err_set(e, ENOMEM, NULL);
 	}
-	if (!r && ferror(fp))
-		r = vu_err_set(e, errno ? errno : EIO, "%s", "");
+	r = read_conf(fd, buf, &len, e);
+	close(fd);
+	if (r == 0)
+		r = parse_lines(&next, path, buf, len, warn, e);
 	free(buf);
-	fclose(fp);
-	if (!r)
+	if (r == 0)
 		*c = next;
 	return r;
 }

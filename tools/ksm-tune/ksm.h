@@ -39,8 +39,10 @@ void ksm_conf_defaults(struct ksm_conf *c);
  * values bare, 'single' or "double" quoted, '#' comments, blank lines. A key
  * given an empty value keeps its default, as ksmtuned's ${KEY:-default} does.
  * Unknown keys are reported through warn (once per line) and ignored.
- * Returns 0, -errno if the file cannot be read (e->msg empty), or -EINVAL
- * with e->msg "line N: ..." for a malformed line or value; c is then
+ * Only a regular file of at most 64 KiB is read.
+ * Returns 0, -errno if the file cannot be read (e->msg empty), -EINVAL
+ * "not a regular file", -EFBIG "larger than 64 KiB", or -EINVAL with
+ * e->msg "line N: ..." for a malformed line or value; c is then
  * unchanged. missing_ok: a file that does not exist gives the defaults.
  */
 int ksm_conf_load(struct ksm_conf *c, const char *path, bool missing_ok,
