@@ -171,6 +171,14 @@ static void test_refusals(void **state)
 		{ "A=1|x\n", "line 1: A: only KEY=value assignments are supported" },
 		{ "A=1 \\\n", "line 1: unexpected text after the value of A" },
 		{ "A=1\\\n", "line 1: A: line continuation is not supported" },
+		{ "KSM_NPAGES_BOOST=09\n", "line 1: KSM_NPAGES_BOOST: '09': value too great "
+		  "for base (a leading 0 is octal)" },
+		{ "KSM_SLEEP_MSEC=-0178\n", "line 1: KSM_SLEEP_MSEC: '-0178': value too great "
+		  "for base (a leading 0 is octal)" },
+		{ "KSM_SLEEP_MSEC=0xg\n", "line 1: KSM_SLEEP_MSEC: '0xg' is not an integer" },
+		{ "KSM_SLEEP_MSEC=0x-1\n", "line 1: KSM_SLEEP_MSEC: '0x-1' is not an integer" },
+		{ "KSM_THRES_COEF=0x65\n", "line 1: KSM_THRES_COEF: 0x65 is out of range (0..100)" },
+		{ "KSM_NPAGES_MIN=0x10\n", "line 1: KSM_NPAGES_MIN: '0x10' is not an integer" },
 	};
 	struct ksm_conf c;
 	struct vu_err e;
@@ -182,6 +190,39 @@ static void test_refusals(void **state)
 		if (r != -EINVAL || strcmp(vu_err_str(&e), cases[i].msg))
 			fail_msg("'%s': %d '%s'", cases[i].text, r, vu_err_str(&e));
 	}
+}
+
+/* As ksmtuned's bash reads them: $[...] keys octal and hex, the keys it
+ * compares with [ -lt ] (and sleep's) decimal. */
+static void test_bash_numbers(void **state)
+{
+	static const char text[] =
+		"KSM_NPAGES_BOOST=010\n"
+		"KSM_NPAGES_DECAY=-010\n"
+		"KSM_SLEEP_MSEC=0x10\n"
+		"KSM_THRES_COEF=0X1a\n"
+		"KSM_NPAGES_MIN=010\n"
+		"KSM_NPAGES_MAX=+0100\n"
+		"KSM_THRES_CONST=02048\n"
+		"KSM_MONITOR_INTERVAL=010\n";
+	struct ksm_conf c;
+	struct vu_err e;
+
+	(void)state;
+	assert_int_equal(load(&c, text, &e), 0);
+	assert_int_equal(c.npages_boost, 8);
+	assert_int_equal(c.npages_decay, -8);
+	assert_int_equal(c.sleep_msec, 16);
+	assert_int_equal(c.thres_coef, 26);
+	assert_int_equal(c.npages_min, 10);
+	assert_int_equal(c.npages_max, 100);
+	assert_int_equal(c.thres_const, 2048);
+	assert_int_equal(c.monitor_interval, 10);
+	assert_int_equal(load(&c, "KSM_NPAGES_BOOST=0x\nKSM_NPAGES_DECAY=0\n", &e), 0);
+	assert_int_equal(c.npages_boost, 0);
+	assert_int_equal(c.npages_decay, 0);
+	assert_int_equal(load(&c, "KSM_NPAGES_BOOST=-0x7fffffff\n", &e), 0);
+	assert_int_equal(c.npages_boost, -INT32_MAX);
 }
 
 static void test_error_leaves_conf(void **state)
@@ -282,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_empty_values),
 		cmocka_unit_test(test_unknown_key_warns),
+		cmocka_unit_test(test_bash_numbers),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_error_leaves_conf),
 		cmocka_unit_test(test_nul_byte),

@@ -33,7 +33,12 @@ void ksm_conf_defaults(struct ksm_conf *c)
  */
 #define CONF_MAX_BYTES (64 * 1024)
 
-enum key_kind { KEY_INT, KEY_STRING, KEY_BOOL };
+/*
+ * How ksmtuned's bash reads each number: KEY_ARITH values only inside
+ * $[...], where 010 is octal and 0x10 hex; KEY_INT values in [ ... -lt ... ]
+ * tests (or as sleep's argument), which read decimal and refuse 0x.
+ */
+enum key_kind { KEY_INT, KEY_ARITH, KEY_STRING, KEY_BOOL };
 
 /*
  * The ranges keep every later sum and product inside 64 bits and refuse
@@ -48,12 +53,14 @@ static const struct conf_key {
 	int64_t min, max;
 } conf_keys[] = {
 	{ "KSM_MONITOR_INTERVAL", KEY_INT, offsetof(struct ksm_conf, monitor_interval), 1, INT32_MAX },
-	{ "KSM_SLEEP_MSEC", KEY_INT, offsetof(struct ksm_conf, sleep_msec), 0, UINT32_MAX },
-	{ "KSM_NPAGES_BOOST", KEY_INT, offsetof(struct ksm_conf, npages_boost), INT32_MIN, INT32_MAX },
-	{ "KSM_NPAGES_DECAY", KEY_INT, offsetof(struct ksm_conf, npages_decay), INT32_MIN, INT32_MAX },
+	{ "KSM_SLEEP_MSEC", KEY_ARITH, offsetof(struct ksm_conf, sleep_msec), 0, UINT32_MAX },
+	{ "KSM_NPAGES_BOOST", KEY_ARITH, offsetof(struct ksm_conf, npages_boost), INT32_MIN,
+	  INT32_MAX },
+	{ "KSM_NPAGES_DECAY", KEY_ARITH, offsetof(struct ksm_conf, npages_decay), INT32_MIN,
+	  INT32_MAX },
 	{ "KSM_NPAGES_MIN", KEY_INT, offsetof(struct ksm_conf, npages_min), 0, UINT32_MAX },
 	{ "KSM_NPAGES_MAX", KEY_INT, offsetof(struct ksm_conf, npages_max), 0, UINT32_MAX },
-	{ "KSM_THRES_COEF", KEY_INT, offsetof(struct ksm_conf, thres_coef), 0, 100 },
+	{ "KSM_THRES_COEF", KEY_ARITH, offsetof(struct ksm_conf, thres_coef), 0, 100 },
 	{ "KSM_THRES_CONST", KEY_INT, offsetof(struct ksm_conf, thres_const), 0, INT64_C(1) << 50 },
 	{ "LOGFILE", KEY_STRING, offsetof(struct ksm_conf, logfile), 0, 0 },
 	{ "DEBUG", KEY_BOOL, offsetof(struct ksm_conf, debug), 0, 0 },
@@ -113,20 +120,35 @@ static const char *parse_word(const char **sp, char *out, size_t outlen)
 	return NULL;
 }
 
-/* A decimal integer, optionally signed, in [min, max]. */
-static int parse_int(const char *s, int64_t min, int64_t max, int64_t *v)
+/*
+ * An integer, optionally signed, in [min, max]: decimal, or with arith as
+ * a constant of bash's arithmetic, where a leading 0 means octal and 0x
+ * hexadecimal. -EINVAL not a number, -EDOM a digit too great for the base
+ * (bash: "value too great for base"), -ERANGE outside [min, max].
+ */
+static int parse_int(const char *s, bool arith, int64_t min, int64_t max, int64_t *v)
 {
+	const char *digits = s + (*s == '-' || *s == '+');
+	bool hex = arith && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+	int base = hex ? 16 : arith && digits[0] == '0' ? 8 : 10;
 	char *end;
-	long long x;
+	long long x = 0;
 
-	if (!isdigit((unsigned char)*s) && !((*s == '-' || *s == '+') &&
-					     isdigit((unsigned char)s[1])))
+	if (!isdigit((unsigned char)*digits))
 		return -EINVAL;
-	errno = 0;
-	x = strtoll(s, &end, 10);
-	if (*end)
+	if (hex && !digits[2]) {
+		x = 0;		/* bash reads a bare 0x as 0 */
+	} else if (hex && !isxdigit((unsigned char)digits[2])) {
 		return -EINVAL;
-	if (errno == ERANGE || x < min || x > max)
+	} else {
+		errno = 0;
+		x = strtoll(s, &end, base);
+		if (*end)
+			return base == 8 && isdigit((unsigned char)*end) ? -EDOM : -EINVAL;
+		if (errno == ERANGE)
+			return -ERANGE;
+	}
+	if (x < min || x > max)
 		return -ERANGE;
 	*v = x;
 	return 0;
@@ -151,11 +173,16 @@ static int set_key(struct ksm_conf *c, const struct ksm_conf *defaults,
 
 	switch (k->kind) {
 	case KEY_INT:
+	case KEY_ARITH:
 		if (!*value) {
 			memcpy(field, (const char *)defaults + k->off, sizeof(int64_t));
 			return 0;
 		}
-		r = parse_int(value, k->min, k->max, &v);
+		r = parse_int(value, k->kind == KEY_ARITH, k->min, k->max, &v);
+		/* ksmtuned's bash stops there: refused, as a value we cannot read. */
+		if (r == -EDOM)
+			return vu_err_set(e, EINVAL, "line %u: %s: '%s': value too great for "
+					  "base (a leading 0 is octal)", line, k->name, value);
 		if (r == -ERANGE)
 			return vu_err_set(e, EINVAL, "line %u: %s: %s is out of range (%" PRId64
 					  "..%" PRId64 ")", line, k->name, value, k->min, k->max);
