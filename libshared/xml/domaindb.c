@@ -11,6 +11,7 @@
 
 #include "vu/domaindb.h"
 #include "vu/file.h"
+#include "vu/xml.h"
 
 static char *def_path(const struct vu_state *st, const char *name)
 {
@@ -236,8 +237,8 @@ static int check_name(const char *name, struct vu_err *e)
 {
 	const char *c = name;
 
-	if (vu_name_check(name) < 0)
-		return vu_err_set(e, EINVAL, "invalid domain name '%.255s'", name);
+	if (vu_xml_name_check("domain", name, e) < 0)
+		return -EINVAL;
 	while (isdigit((unsigned char)*c))
 		c++;
 	if (!*c)

@@ -134,10 +134,13 @@ static void test_unique(void **state)
 static void test_names(void **state)
 {
 	struct fx *f = *state;
-	struct vu_domain *digits = mkdom("1234", U1, M1), *dot = mkdom(".hidden", U1, M1);
+	struct vu_domain *digits = mkdom("1234", U1, M1), *dot = mkdom("x", U1, M1);
 
 	define(f, digits, 0, -EINVAL, "domain name '1234' cannot be only digits");
-	define(f, dot, 0, -EINVAL, "invalid domain name '.hidden'");
+	/* Loading refuses such a name; one set by a tool is refused here. */
+	assert_int_equal(vu_domain_set_name(dot, ".hidden"), 0);
+	define(f, dot, 0, -EINVAL, "invalid domain name '.hidden': letters, digits and "
+	       "_.+:- only, not first . or -, 1 to 255 bytes");
 	vu_domain_free(&digits);
 	vu_domain_free(&dot);
 }

@@ -41,7 +41,9 @@ struct vu_domain;
 
 /* Loads a domain from a path, or stdin for "-" (vu_xml_load's safety rules).
  * The root must be <domain> in no namespace, else -EINVAL with the root's
- * name in e. */
+ * name in e. Its <name>, when there is one, follows the rule for names on
+ * the command line (vu_xml_name_check), and there is at most one: tools
+ * make paths of it. */
 int vu_domain_load(struct vu_domain **out, const char *path, struct vu_err *e);
 /* The same from a buffer of len bytes. */
 int vu_domain_parse(struct vu_domain **out, const char *buf, size_t len,
