@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vu/domaindb.h"
@@ -246,6 +247,14 @@ static int check_name(const char *name, struct vu_err *e)
 	return 0;
 }
 
+/*
+ * Definitions are 0600 whatever the umask, as libvirt keeps them: they may
+ * hold secrets (a VNC or SPICE password, iSCSI credentials). The mode is
+ * set on the file before it gets its name, so it is never readable to
+ * others, not even for a moment.
+ */
+#define DEF_MODE 0600
+
 static int write_def(const struct vu_state *st, const struct vu_domain *dom,
 		     const char *name, bool replace, struct vu_err *e)
 {
@@ -254,8 +263,10 @@ static int write_def(const struct vu_state *st, const struct vu_domain *dom,
 	struct vu_atomic a;
 	int r = path && xml ? 0 : -ENOMEM;
 
-	if (r == 0 && (r = vu_atomic_open(&a, path, 0644)) == 0) {
-		r = vu_write_all(a.fd, xml, strlen(xml));
+	if (r == 0 && (r = vu_atomic_open(&a, path, DEF_MODE)) == 0) {
+		r = fchmod(a.fd, DEF_MODE) < 0 ? -errno : 0;
+		if (r == 0)
+			r = vu_write_all(a.fd, xml, strlen(xml));
 		r = r < 0 ? (vu_atomic_abort(&a), r) : vu_atomic_commit(&a, replace, true);
 	}
 	if (r == -EEXIST)

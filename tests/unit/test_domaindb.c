@@ -145,6 +145,27 @@ static void test_names(void **state)
 	vu_domain_free(&dot);
 }
 
+/* 0600 whatever the umask: a definition may hold a display password. */
+static void test_define_mode(void **state)
+{
+	static const mode_t masks[] = { 022, 0, 0277 };
+	struct fx *f = *state;
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		struct vu_domain *d = mkdom("web1", U1, M1);
+		char *path = vu_state_path(&f->st, "domains", "web1.xml");
+		mode_t old = umask(masks[i]);
+
+		define(f, d, VU_DOMAINDB_REPLACE, 0, NULL);
+		umask(old);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 07777, 0600);
+		free(path);
+		vu_domain_free(&d);
+	}
+}
+
 static void test_undefine(void **state)
 {
 	struct fx *f = *state;
@@ -221,6 +242,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_define_load_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_define_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undefine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mismatched_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_running, setup, teardown),
