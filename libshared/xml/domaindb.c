@@ -287,7 +287,7 @@ int vu_domaindb_define(const struct vu_state *st, const struct vu_domain *dom,
 
 	if (vu_domain_get_name(dom, &name) < 0)
 		return vu_err_set(e, EINVAL, "the domain has no name");
-	if ((r = check_name(name, e)) < 0)
+	if ((r = check_name(name, e)) < 0 || (r = vu_domain_check(dom, e)) < 0)
 		goto out;
 	if ((r = fd = lock_root(st, true, e)) < 0)
 		goto out;

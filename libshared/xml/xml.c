@@ -511,3 +511,20 @@ int vu_xml_validate(xmlDocPtr doc, const char *rng_path, struct vu_err *e)
 		return report(e, EINVAL, "", &fe, "does not match the schema");
 	return report(e, ENOMEM, "", &fe, "validation failed");
 }
+
+int vu_xml_validate_libvirt(xmlDocPtr doc, const char *rng, struct vu_err *e)
+{
+	struct vu_err le = { 0 };
+	char path[PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", VU_SCHEMA_DIR, rng);
+	if (access(path, F_OK) != 0)
+		return 0;
+	r = vu_xml_validate(doc, path, &le);
+	if (r == -EINVAL)
+		return vu_err_set(e, EINVAL, "not valid per libvirt's schema: %s", le.msg);
+	if (r < 0)
+		return vu_err_set(e, -r, "%s", vu_err_str(&le));
+	return 0;
+}

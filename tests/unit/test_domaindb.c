@@ -145,6 +145,48 @@ static void test_names(void **state)
 	vu_domain_free(&dot);
 }
 
+/* What libvirt would refuse is never stored. */
+static void test_define_checks_values(void **state)
+{
+	static const struct { const char *xml, *msg; } bad[] = {
+		{ "<memory>-5</memory>", "<memory>: '-5' is not a whole number" },
+		{ "<memory>12abc</memory>", "<memory>: '12abc' is not a whole number" },
+		{ "<memory unit='KiB'>1180591620717411303424</memory>",
+		  "<memory>: 1180591620717411303424 KiB is more than libvirt takes (8 EiB)" },
+		{ "<memory unit='EiB'>9</memory>",
+		  "<memory>: 9 EiB is more than libvirt takes (8 EiB)" },
+		{ "<memory unit='parsecs'>1</memory>", "<memory>: unknown unit 'parsecs'" },
+		{ "<memory>0</memory>", "<memory>: 0: the guest needs memory" },
+		{ "<memory>1024</memory><currentMemory>1 </currentMemory>",
+		  "<currentMemory>: '1 ' is not a whole number" },
+		{ "<memory>1024</memory><vcpu>0</vcpu>",
+		  "<vcpu>: '0' is not a count from 1 to 65535" },
+		{ "<memory>1024</memory><vcpu>65536</vcpu>",
+		  "<vcpu>: '65536' is not a count from 1 to 65535" },
+		{ "<memory>1024</memory><vcpu current='0'>2</vcpu>",
+		  "<vcpu current>: '0' is not a count from 1 to 65535" },
+		{ "<memory>1024</memory><vcpu current='3'>2</vcpu>",
+		  "<vcpu current=3>: more than the 2 of <vcpu>" },
+	};
+	struct fx *f = *state;
+	char xml[512];
+	char **names;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vu_domain *d;
+
+		snprintf(xml, sizeof(xml), "<domain type='kvm'><name>v</name>%s"
+			 "<os><type>hvm</type></os></domain>", bad[i].xml);
+		d = dom_parse(xml);
+		define(f, d, 0, i == 2 || i == 3 ? -ERANGE : -EINVAL, bad[i].msg);
+		vu_domain_free(&d);
+	}
+	assert_int_equal(vu_domaindb_list(&f->st, &names, &n), 0);
+	assert_int_equal(n, 0);
+	vu_domaindb_names_free(names);
+}
+
 /* 0600 whatever the umask: a definition may hold a display password. */
 static void test_define_mode(void **state)
 {
@@ -242,6 +284,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_define_load_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_define_checks_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_define_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undefine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mismatched_file, setup, teardown),

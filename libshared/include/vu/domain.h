@@ -59,6 +59,19 @@ char *vu_domain_format(const struct vu_domain *dom);
  * still belongs to dom. */
 xmlDocPtr vu_domain_doc(const struct vu_domain *dom);
 
+/* ---- before a domain is stored (domain_check.c) ---- */
+
+/*
+ * What libvirt would refuse, checked before a definition is stored: a
+ * valid name; <memory>, <currentMemory>, <maxMemory> as digits in a unit
+ * libvirt knows and at most 8 EiB (<memory> not 0, unless NUMA cells give
+ * the size); <vcpu> and its current= from 1 to 65535, current not above
+ * the maximum; then libvirt's domain schema when it is installed
+ * (vu_xml_validate_libvirt). 0, or -EINVAL / -ERANGE with one line in e naming the
+ * element ("<memory>: '12abc' is not a whole number").
+ */
+int vu_domain_check(const struct vu_domain *dom, struct vu_err *e);
+
 /* ---- any element, by path (domain_tree.c) ----
  * A path is element names separated by '/', relative to <domain>
  * ("os/loader", "devices/emulator"; "" is <domain> itself); each step takes

@@ -40,11 +40,12 @@ enum {
 	VU_DOMAINDB_REPLACE = 1,	/* a domain of the same name may be replaced */
 };
 /*
- * Under the exclusive lock: checks uniqueness as above (against the domain
- * of the same name too, unless VU_DOMAINDB_REPLACE), checks the name with
- * vu_name_check and refuses an all-digit name, then writes the document
- * atomically (O_TMPFILE, fsync, link; replace by rename), mode 0600
- * whatever the umask: a definition may hold a display password.
+ * Checks the name with vu_name_check and refuses an all-digit name, checks
+ * what libvirt would refuse (vu_domain_check: value ranges, its schema),
+ * then under the exclusive lock checks uniqueness as above (against the
+ * domain of the same name too, unless VU_DOMAINDB_REPLACE) and writes
+ * the document atomically (O_TMPFILE, fsync, link; replace by rename),
+ * mode 0600 whatever the umask: a definition may hold a display password.
  */
 int vu_domaindb_define(const struct vu_state *st, const struct vu_domain *dom,
 		       unsigned flags, struct vu_err *e);

@@ -34,6 +34,15 @@ bool vu_xml_c14n_equal(xmlDocPtr a, xmlDocPtr b);
  * error in e ("line L: what"). A schema that cannot be read gives -errno,
  * one that does not parse -EBADMSG, both with "schema PATH: ..." in e. */
 int vu_xml_validate(xmlDocPtr doc, const char *rng_path, struct vu_err *e);
+/* Where libvirt's library package (Debian's libvirt0, Fedora's
+ * libvirt-libs) installs its schemas. */
+#define VU_SCHEMA_DIR "/usr/share/libvirt/schemas"
+/* Before a definition is stored: validates against libvirt's schema rng
+ * ("domain.rng", "storagepool.rng") when it is installed, and is 0 when it
+ * is not (the tools do not need libvirt). -EINVAL with "not valid per
+ * libvirt's schema: line L: what" in e; a schema that cannot be read or
+ * parsed fails as vu_xml_validate says. */
+int vu_xml_validate_libvirt(xmlDocPtr doc, const char *rng, struct vu_err *e);
 
 /* ---- names (names.c) ---- */
 
