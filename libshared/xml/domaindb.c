@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/diag.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/xml.h"
@@ -164,15 +165,22 @@ static int clash(const struct vu_domain *dom, const struct vu_domain *other,
 	return r;
 }
 
-/* check_unique with the lock already taken. */
+/*
+ * check_unique with the lock already taken. A definition that cannot be
+ * read (a hand-edited or hostile file) cannot clash and must not stop
+ * others being defined: it is skipped, and with warn said so on stderr,
+ * once per run (define checks again under its lock, quietly).
+ */
 static int unique_locked(const struct vu_state *st, const struct vu_domain *dom,
-			 const char *name, const char *replace, struct vu_err *e)
+			 const char *name, const char *replace, bool warn,
+			 struct vu_err *e)
 {
 	char **names;
 	size_t n;
 	int r = list_locked(st, &names, &n);
 
 	for (size_t k = 0; r == 0 && k < n; k++) {
+		struct vu_err le = { 0 };
 		struct vu_domain *other;
 
 		if (replace && strcmp(names[k], replace) == 0)
@@ -181,10 +189,11 @@ static int unique_locked(const struct vu_state *st, const struct vu_domain *dom,
 			r = vu_err_set(e, EEXIST, "domain '%s' already exists", name);
 			break;
 		}
-		/* A definition we cannot read cannot clash; it is reported
-		 * where it is used, not here. */
-		if (load_locked(st, names[k], &other, NULL) < 0)
+		if (load_locked(st, names[k], &other, &le) < 0) {
+			if (warn && le.code != ENOENT && le.code != ENOMEM)
+				vu_warnx("%s (skipped)", vu_err_str(&le));
 			continue;
+		}
 		r = clash(dom, other, names[k], e);
 		vu_domain_free(&other);
 	}
@@ -201,7 +210,7 @@ int vu_domaindb_check_unique(const struct vu_state *st, const struct vu_domain *
 	if (vu_domain_get_name(dom, &name) < 0)
 		return vu_err_set(e, EINVAL, "the domain has no name");
 	fd = lock_root(st, false, e);
-	r = fd < 0 ? fd : unique_locked(st, dom, name, replace, e);
+	r = fd < 0 ? fd : unique_locked(st, dom, name, replace, true, e);
 	if (fd >= 0)
 		close(fd);
 	free(name);
@@ -291,7 +300,7 @@ int vu_domaindb_define(const struct vu_state *st, const struct vu_domain *dom,
 		goto out;
 	if ((r = fd = lock_root(st, true, e)) < 0)
 		goto out;
-	r = unique_locked(st, dom, name, replace ? name : NULL, e);
+	r = unique_locked(st, dom, name, replace ? name : NULL, false, e);
 	if (r == 0)
 		r = write_def(st, dom, name, replace, e);
 	close(fd);

@@ -208,6 +208,31 @@ static void test_define_mode(void **state)
 	}
 }
 
+/* A definition that cannot be read (hostile, hand-broken) blocks nobody. */
+static void test_unreadable_skipped(void **state)
+{
+	struct fx *f = *state;
+	struct vu_domain *a = mkdom("web1", U1, M1), *b = mkdom("web2", U2, M2);
+	char *bad = vu_state_path(&f->st, "domains", "bad.xml");
+	FILE *out = fopen(bad, "w");
+	struct vu_err e = { 0 };
+
+	assert_non_null(out);
+	fputs("<domain type='kvm'><name>bad</name><x", out);
+	for (int i = 0; i < 5000; i++)
+		fprintf(out, " a%d='1'", i);
+	fputs("/></domain>", out);
+	fclose(out);
+	/* Skipped (with one warning line on stderr), the others still count. */
+	define(f, a, 0, 0, NULL);
+	define(f, b, 0, 0, NULL);
+	assert_int_equal(vu_domaindb_check_unique(&f->st, a, NULL, &e), -EEXIST);
+	assert_string_equal(e.msg, "domain 'web1' already exists");
+	free(bad);
+	vu_domain_free(&a);
+	vu_domain_free(&b);
+}
+
 static void test_undefine(void **state)
 {
 	struct fx *f = *state;
@@ -286,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_define_checks_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_define_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undefine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mismatched_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_running, setup, teardown),
