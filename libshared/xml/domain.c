@@ -36,16 +36,47 @@ static int adopt(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e)
 	return 0;
 }
 
+/*
+ * The name is checked as soon as the document is read, by the rule for a
+ * name on the command line: tools build paths from it (definitions,
+ * reservations, clone names), and one from an untrusted document must not
+ * climb out of its directory. A document without a name loads (libvirt's
+ * own test documents have none); whatever stores one refuses it.
+ */
+static int check_name(const struct vu_domain *dom, struct vu_err *e)
+{
+	xmlNodePtr root = vu_dt_root(dom);
+	char *name = NULL;
+	int r;
+
+	if (vu_dt_child(root, "name") && vu_dt_next(vu_dt_child(root, "name"), "name"))
+		return vu_err_set(e, EINVAL, "more than one <name>");
+	r = vu_domain_get_name(dom, &name);
+	if (r == 0)
+		r = vu_xml_name_check("domain", name, e);
+	else if (r == -ENOENT)
+		r = 0;
+	else
+		vu_err_set(e, -r, NULL);
+	free(name);
+	return r;
+}
+
 /* vu_xml_load and vu_xml_parse report through e; the code comes back
  * even when the caller passed no e. */
 static int wrap(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e, struct vu_err *le)
 {
+	int r;
+
 	if (!doc) {
 		if (e)
 			*e = *le;
 		return -(le->code ? le->code : EINVAL);
 	}
-	return adopt(out, doc, e);
+	r = adopt(out, doc, e);
+	if (r == 0 && (r = check_name(*out, e)) < 0)
+		vu_domain_free(out);
+	return r;
 }
 
 int vu_domain_load(struct vu_domain **out, const char *path, struct vu_err *e)

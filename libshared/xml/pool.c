@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/file.h"
 #include "vu/ident.h"
 #include "vu/poolxml.h"
+#include "vu/xml.h"
 #include "xmlnode.h"
 
 static const char *const type_names[VU_POOL_TYPE_COUNT] = {
@@ -109,7 +109,7 @@ static int read_root(xmlDocPtr doc, struct vu_poolxml *px, struct vu_err *e)
 		return oom ? -ENOMEM : vu_err_set(e, EINVAL, "the pool has no type");
 	t = vu_pool_type_parse(type);
 	if (t < 0)
-		vu_err_set(e, EINVAL, "unknown pool type '%s'", type);
+		vu_err_set(e, EINVAL, "unknown pool type '%s'", VU_SHOWN(type));
 	free(type);
 	if (t < 0)
 		return -EINVAL;
@@ -126,9 +126,7 @@ static int read_name(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
 	px->name = vu_xn_text(vu_xn_child(root, "name"), &oom);
 	if (oom)
 		return -ENOMEM;
-	if (vu_name_check(px->name) < 0)
-		return vu_err_set(e, EINVAL, "invalid pool name '%s'", px->name);
-	return 0;
+	return vu_xml_name_check("pool", px->name, e);
 }
 
 static int read_uuid(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
@@ -144,7 +142,7 @@ static int read_uuid(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
 	if (!text)
 		return -ENOMEM;
 	if (vu_uuid_normalize(text, canon) < 0) {
-		vu_err_set(e, EINVAL, "invalid UUID '%s'", text);
+		vu_err_set(e, EINVAL, "invalid UUID '%s'", VU_SHOWN(text));
 		free(text);
 		return -EINVAL;
 	}
@@ -196,7 +194,8 @@ static int read_perms(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
 		r = i == 0 ? parse_mode(text, &px->mode)
 			   : parse_id(text, i == 1 ? &px->owner : &px->group);
 		if (r < 0)
-			vu_err_set(e, EINVAL, "invalid target permission %s '%s'", fields[i], text);
+			vu_err_set(e, EINVAL, "invalid target permission %s '%s'", fields[i],
+				   VU_SHOWN(text));
 		free(text);
 	}
 	return r;
@@ -217,7 +216,8 @@ static int read_target(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
 		return 0;
 	}
 	if (px->target[0] != '/')
-		return vu_err_set(e, EINVAL, "target path '%s' is not absolute", px->target);
+		return vu_err_set(e, EINVAL, "target path '%s' is not absolute",
+				  VU_SHOWN(px->target));
 	len = strlen(px->target);
 	while (len > 1 && px->target[len - 1] == '/')
 		px->target[--len] = '\0';
@@ -271,7 +271,7 @@ static int check_format(const struct vu_poolxml *px, struct vu_err *e)
 	if (!allowed || !px->source_format || in_list(px->source_format, allowed))
 		return 0;
 	return vu_err_set(e, EINVAL, "unknown source format '%s' for a pool of type '%s'",
-			  px->source_format, type_names[px->type]);
+			  VU_SHOWN(px->source_format), type_names[px->type]);
 }
 
 /* Absolute paths where the schema wants them: a relative device would be
@@ -281,7 +281,7 @@ static int check_paths(const struct vu_poolxml *px, struct vu_err *e)
 	if ((px->type == VU_POOL_FS || px->type == VU_POOL_DISK) && px->source_device &&
 	    px->source_device[0] != '/')
 		return vu_err_set(e, EINVAL, "source device '%s' is not absolute",
-				  px->source_device);
+				  VU_SHOWN(px->source_device));
 	return 0;
 }
 

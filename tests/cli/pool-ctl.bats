@@ -189,7 +189,7 @@ vol_matches_qemu() {
 	assert_error 1 "lvm.xml: unknown pool type 'lvm'"
 	echo '<pool type="dir"><name>../p1</name><target><path>/x</path></target></pool>' >n.xml
 	run pool-ctl define n.xml
-	assert_error 1 "n.xml: invalid pool name '../p1'"
+	assert_error 1 "n.xml: invalid pool name '../p1': letters, digits and _.+:- only, not first . or -, 1 to 255 bytes"
 	pool-ctl dumpxml p1 | diff before -
 }
 
@@ -547,7 +547,7 @@ allocated() {
 	[ ! -e "$VIRTUTILS_ROOT/etc" ] && [ ! -e /etc/x ]
 	printf '<volume><name>../x</name><capacity>1</capacity></volume>' >v.xml
 	run pool-ctl vol-create default v.xml
-	assert_error 1 "v.xml: invalid volume name '../x'"
+	assert_error 1 "v.xml: invalid volume name '../x': letters, digits and _.+:- only, not first . or -, 1 to 255 bytes"
 }
 
 @test "qcow2 volumes, overlays and metadata preallocation match qemu-img" {
