@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/file.h"
 #include "vu/state.h"
 
@@ -209,7 +210,7 @@ int vu_state_prepare(const struct vu_state *st)
 {
 	int r = make_dirs(st->root, 0755);
 
-	for (size_t i = 0; r >= 0 && i < sizeof(state_dirs) / sizeof(state_dirs[0]); i++)
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(state_dirs); i++)
 		r = make_state_dir(st, state_dirs[i].sub, state_dirs[i].mode,
 				   state_dirs[i].exact);
 	if (r >= 0)

@@ -13,8 +13,6 @@ struct vu_domain {
 	xmlDocPtr doc;
 };
 
-#define VU_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* <domain>, the root (vu_domain_load made sure of it). */
 xmlNodePtr vu_dt_root(const struct vu_domain *dom);
 /* An element in no namespace with that name? */

@@ -7,6 +7,7 @@
 
 #include <libxml/tree.h>
 
+#include "vu/base.h"
 #include "vu/size.h"
 
 #include "domain_priv.h"
@@ -121,7 +122,7 @@ static const struct {
 
 static const char *const *order_of(const xmlNode *parent)
 {
-	for (size_t i = 0; i < VU_ARRAY_SIZE(orders); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(orders); i++)
 		if (vu_dt_is(parent, orders[i].parent))
 			return orders[i].order;
 	return NULL;

@@ -15,6 +15,7 @@
 #include <libxml/uri.h>
 #include <libxml/xmlsave.h>
 
+#include "vu/base.h"
 #include "vu/xml.h"
 
 /* A bound's number inside a message's literal. */
@@ -218,7 +219,7 @@ static const char *skip_special(const struct shape *sh, const char *p)
 	} kinds[] = { { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" } };
 	size_t left = (size_t)(sh->end - p);
 
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		size_t lo = strlen(kinds[i].open);
 		const char *c;
 

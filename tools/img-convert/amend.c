@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/progress.h"
 #include "vu/size.h"
@@ -39,7 +40,7 @@ static void parse_key(struct amend *am, const char *key, const char *val)
 		vu_errx(IC_FAIL, "%s: Cannot amend the backing file (use 'img-convert rebase')",
 			am->file);
 	} else {
-		for (size_t i = 0; i < sizeof(create_only) / sizeof(create_only[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(create_only); i++)
 			if (strcmp(key, create_only[i]) == 0)
 				vu_errx(IC_FAIL, "%s: Invalid parameter '%s': this option is only "
 					"supported for image creation", am->file, key);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/size.h"
 
@@ -24,7 +25,7 @@ const char *const ic_prealloc_names[] = {
 
 static void parse_prealloc(struct ic_fmtopts *cr, const char *val)
 {
-	for (size_t i = 0; i < sizeof(ic_prealloc_names) / sizeof(ic_prealloc_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ic_prealloc_names); i++) {
 		if (strcmp(val, ic_prealloc_names[i]) == 0 &&
 		    (cr->qcow2 || i != VU_PREALLOC_METADATA)) {
 			cr->o.prealloc = (enum vu_prealloc)i;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
@@ -39,8 +40,6 @@ static const struct ic_cmd cmds[] = {
 	  "snapshot [-f FMT] [-q] [-U] -l | -c NAME | -a NAME | -d NAME FILE" },
 };
 
-#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
-
 static void usage(void)
 {
 	fputs(VU_USAGE_HEADER, stdout);
@@ -49,7 +48,7 @@ static void usage(void)
 	fputs(VU_USAGE_SEPARATOR, stdout);
 	puts("Create, inspect, compare, map and convert disk images (raw, qcow2).");
 	fputs(VU_USAGE_COMMANDS, stdout);
-	for (size_t i = 0; i < NCMDS; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		printf(" %s\n", cmds[i].synopsis);
 	fputs(VU_USAGE_OPTIONS, stdout);
 	puts(" -h, --help               display this help");
@@ -68,7 +67,7 @@ static void usage(void)
 
 void ic_cmd_usage(const char *cmd)
 {
-	for (size_t i = 0; i < NCMDS; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (strcmp(cmds[i].name, cmd) == 0) {
 			fputs(VU_USAGE_HEADER, stdout);
 			printf(" %s %s\n", program_invocation_short_name, cmds[i].synopsis);
@@ -104,7 +103,7 @@ bool ic_parse_cache(const char *mode, bool *sync, bool *direct)
 		{ "directsync", true, true },
 	};
 
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
 		if (strcmp(mode, modes[i].name) == 0) {
 			*sync = modes[i].sync;
 			*direct = modes[i].direct;
@@ -146,7 +145,7 @@ int main(int argc, char **argv)
 		usage();
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
 		vu_print_version();
-	for (size_t i = 0; i < NCMDS; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].run(argc - 1, argv + 1);
 	vu_usage_err(IC_FAIL, "%s: unknown command", argv[1]);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/size.h"
 
@@ -21,7 +22,7 @@ static enum vu_prealloc parse_prealloc(const char *val)
 {
 	static const char *const names[] = { "off", "metadata", "falloc", "full" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(val, names[i]) == 0)
 			return (enum vu_prealloc)i;
 	vu_errx(IC_FAIL, "Invalid preallocation mode '%s'", val);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
+
 #include "ksm.h"
 
 void ksm_conf_defaults(struct ksm_conf *c)
@@ -66,8 +68,6 @@ static const struct conf_key {
 	{ "DEBUG", KEY_BOOL, offsetof(struct ksm_conf, debug), 0, 0 },
 	{ "PIDFILE", KEY_STRING, offsetof(struct ksm_conf, pidfile), 0, 0 },
 };
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * Reads one shell word from *sp into out: bare characters, '...' taken

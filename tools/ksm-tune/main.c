@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
@@ -19,8 +20,6 @@
 #include "vu/size.h"
 
 #include "ksm.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Options that belong to some commands only: a bit each. */
 enum {

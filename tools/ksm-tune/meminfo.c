@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vu/base.h"
+
 #include "ksm.h"
 
 /* Values beyond an exabyte are nonsense, and would overflow the sums. */
@@ -52,7 +54,7 @@ int ksm_meminfo_parse(const char *text, struct ksm_meminfo *m, struct vu_err *e)
 			m->total_kb = v;
 			have_total = true;
 		}
-		for (size_t i = 0; i < sizeof(free_keys) / sizeof(free_keys[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(free_keys); i++) {
 			size_t len = strlen(free_keys[i]);
 
 			if (strncmp(s, free_keys[i], len))

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
@@ -14,8 +15,6 @@
 #include "vu/size.h"
 
 #include "pool-ctl.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Long-only options outside the per-command set. */
 enum { OPT_ROOT = CHAR_MAX + 1, OPT_BASE };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/table.h"
 #include "vu/xml.h"
@@ -83,7 +84,7 @@ static void fill_as(struct pool_ctl *pc, struct vu_pool_as *as)
 				  &as->source_dev, &as->source_name, &as->target };
 	int next = 0;
 
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		if (pc->set[order[i]])
 			*fields[i] = pc->arg[order[i]];
 		else if (next < pc->argc)
@@ -540,11 +541,11 @@ int cmd_list(struct pool_ctl *pc)
 		r = PC_OK;
 	} else {
 		if (pc->set[O_JSON])
-			view_init(&v, view_json, sizeof(view_json) / sizeof(int));
+			view_init(&v, view_json, ARRAY_SIZE(view_json));
 		else if (pc->set[O_DETAILS])
-			view_init(&v, view_details, sizeof(view_details) / sizeof(int));
+			view_init(&v, view_details, ARRAY_SIZE(view_details));
 		else
-			view_init(&v, view_plain, sizeof(view_plain) / sizeof(int));
+			view_init(&v, view_plain, ARRAY_SIZE(view_plain));
 		r = print_list(pc, all, kept, &v);
 	}
 	vu_pool_list_free(&all, kept);

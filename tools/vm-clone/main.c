@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
@@ -234,7 +235,7 @@ static void parse_args(struct clone *c, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int status[sizeof(excl) / sizeof(excl[0])] = { 0 }, ch;
+	int status[ARRAY_SIZE(excl)] = { 0 }, ch;
 	char mac[VU_MAC_STRLEN], uuid[VU_UUID_STRLEN];
 
 	c->check_macs = true;

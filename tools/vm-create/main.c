@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
@@ -34,7 +35,6 @@ static const char *const dev_names[] = {
 	"graphics", "video", "console", "serial", "channel", "rng", "controller", "input",
 	"sound", "watchdog", "memballoon", "host-device", "filesystem",
 };
-#define NDEV (sizeof(dev_names) / sizeof(dev_names[0]))
 
 static const char *const osinfo_keys[] = { "name", "short-id", "id", "detect", "require",
 					   NULL };
@@ -237,7 +237,7 @@ static int print_step(struct vmc *c, int argc, char **argv)
 static void parse_args(struct vmc *c, int argc, char **argv)
 {
 	static const char shortopts[] = "n:r:c:l:x:f:s:b:w:m:vqdhV";
-	struct option lo[64 + NDEV];
+	struct option lo[64 + ARRAY_SIZE(dev_names)];
 	static const struct option base[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "memory", required_argument, NULL, OPT_MEMORY },
@@ -286,11 +286,11 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
-	size_t n = sizeof(base) / sizeof(base[0]);
+	size_t n = ARRAY_SIZE(base);
 	int o;
 
 	memcpy(lo, base, sizeof(base));
-	for (size_t i = 0; i < NDEV; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(dev_names); i++)
 		lo[n++] = (struct option){ dev_names[i], required_argument, NULL, OPT_DEV + (int)i };
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 
@@ -359,7 +359,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		case 'h': usage();
 		case 'V': vu_print_version();
 		default:
-			if (o >= OPT_DEV && o < OPT_DEV + (int)NDEV) {
+			if (o >= OPT_DEV && o < OPT_DEV + (int)ARRAY_SIZE(dev_names)) {
 				push_dev(c, dev_names[o - OPT_DEV], optarg);
 				break;
 			}
