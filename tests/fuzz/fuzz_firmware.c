@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/file.h"
 
 #include "../../tools/vm-create/firmware.c"
@@ -49,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0 || vu_write_all(fd, data, size) < 0)
 		abort();
 	close(fd);
-	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(machines); i++) {
 		struct firmware fw;
 		struct vu_err e;
 		int r = firmware_find(machines[i][0], machines[i][1], i & 1, &fw, &e);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/file.h"
 
 struct fx {
@@ -357,10 +358,10 @@ static void test_name_check(void **state)
 	};
 	char max[NAME_MAX + 2];
 	(void)state;
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
 		if (vu_name_check(good[i]) != 0)
 			fail_msg("refused '%s'", good[i]);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (vu_name_check(bad[i]) != -EINVAL)
 			fail_msg("accepted '%s'", bad[i]);
 	assert_int_equal(vu_name_check(NULL), -EINVAL);

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 /* The tool's modules are not in libshared: build the one under test here. */
 #include "../../tools/ksm-tune/config.c"
 
@@ -184,7 +186,7 @@ static void test_refusals(void **state)
 	struct vu_err e;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		int r = load(&c, cases[i].text, &e);
 
 		if (r != -EINVAL || strcmp(vu_err_str(&e), cases[i].msg))

@@ -12,12 +12,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 /* The tool's modules are not in libshared: build the ones under test here. */
 #include "../../tools/ksm-tune/meminfo.c"
 #include "../../tools/ksm-tune/procscan.c"
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__ })
-#define ARGC(...) ((int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *)))
+#define ARGC(...) ((int)ARRAY_SIZE(((const char *[]){ __VA_ARGS__ })))
 #define IS_KVM(...) ksm_is_kvm_qemu(ARGV(__VA_ARGS__), ARGC(__VA_ARGS__))
 
 static void test_kvm_qemu(void **state)

@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 /* The tool's modules are not in libshared: build the one under test here. */
 #include "../../tools/vm-create/osinfo.c"
 
@@ -114,7 +116,7 @@ static void test_aliases(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct osinfo o = must_find(cases[i][0]);
 
 		assert_string_equal(o.short_id, cases[i][1]);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/file.h"
 #include "vu/state.h"
 
@@ -241,7 +242,7 @@ static void test_prepare(void **state)
 	umask(077);
 	assert_int_equal(vu_state_resolve(&st, f->root), 0);
 	assert_int_equal(vu_state_prepare(&st), 0);
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		assert_dir_mode(f->root, subs[i], 0700);
 	/* images/ must stay traversable whatever the umask */
 	assert_dir_mode(f->root, "images", 0711);
