@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/opts.h"
 
 void vu_print_version(void)
 {
 	printf("%s from virtutils %s\n", program_invocation_short_name, VU_VERSION);
-	exit(EXIT_SUCCESS);
+	exit(VU_EXIT_OK);
 }
 
 const char *vu_opt_name(int c, const struct option *longopts, char buf[3])
@@ -31,7 +32,7 @@ static void excl_fail(int a, int b, const struct option *longopts)
 	const char *na = vu_opt_name(a, longopts, ba);
 	const char *nb = vu_opt_name(b, longopts, bb);
 
-	vu_usage_err(2, "options %s%s and %s%s cannot be combined",
+	vu_usage_err(VU_EXIT_USAGE, "options %s%s and %s%s cannot be combined",
 		     na == ba ? "" : "--", na, nb == bb ? "" : "--", nb);
 }
 

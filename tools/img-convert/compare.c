@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/progress.h"
 
@@ -175,7 +176,7 @@ int cmd_compare(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 2)
-		vu_usage_err(IC_FAIL, "expecting two image file names");
+		vu_usage_err(IC_EXIT_USAGE, "expecting two image file names");
 	c.a = open_or_exit(argv[optind], fa);
 	c.b = open_or_exit(argv[optind + 1], fb);
 	c.ba = malloc(CMP_BUF);

@@ -7,13 +7,15 @@
 #include <getopt.h>
 #include <stdnoreturn.h>
 
+#include "vu/base.h"
 #include "vu/image.h"
 
-/* qemu-img's exit statuses: scripts test for them. */
-enum {
-	IC_OK = 0,
-	IC_FAIL = 1,		/* also usage errors, as qemu-img */
-};
+/*
+ * img-convert keeps qemu-img's exit statuses because scripts test for
+ * them: a usage error is a failure (1), not VU_EXIT_USAGE (2). check and
+ * compare have codes of their own (check.c, compare.c).
+ */
+#define IC_EXIT_USAGE VU_EXIT_FAIL
 
 struct ic_cmd {
 	const char *name;

@@ -86,7 +86,7 @@ static noreturn void usage(void)
 	     "     --pidfile FILE       run: keep the pid in FILE, locked while running");
 	fputs(VU_USAGE_COMMON, stdout);
 	fputs(VU_USAGE_MAN_TAIL("ksm-tune(1)"), stdout);
-	exit(EXIT_SUCCESS);
+	exit(VU_EXIT_OK);
 }
 
 static void conf_warn(const char *path, const char *msg)
@@ -243,24 +243,24 @@ static int cmd_once(struct ksm_tune *kt)
 	int r;
 
 	if (load_conf(kt) < 0 || check_sysfs(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	/* Between cron runs the kernel's value is the only memory there is. */
 	r = ksm_sysfs_read_int(kt->sysfs, "pages_to_scan", &npages);
 	if (r < 0) {
 		snprintf(obj, sizeof(obj), "%s/pages_to_scan", kt->sysfs);
 		vu_warnx("%s: %s", obj, r == -EINVAL ? "not a number" : strerror(-r));
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	r = ksm_log_open(&log, &kt->conf);
 	if (r < 0) {
 		vu_warnc(-r, "%s", kt->conf.logfile);
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	r = ksm_pass_run(kt->sysfs, kt->proc, &kt->conf, npages, kt->dry_run, &p, &e);
 	if (r < 0) {
 		vu_warnx("%s: %s", p.obj, vu_err_str(&e));
 		ksm_log_close(&log);
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	/* Each cron run logs what a starting ksmtuned and its adjust log. */
 	if (!kt->dry_run) {
@@ -275,7 +275,7 @@ static int cmd_once(struct ksm_tune *kt)
 	else if (!kt->quiet)
 		report_pass(&p, &kt->conf, kt->dry_run);
 	ksm_pass_free(&p);
-	return EXIT_SUCCESS;
+	return VU_EXIT_OK;
 }
 
 static void run_report(const struct ksm_pass *p, const struct ksm_conf *c, void *arg)
@@ -299,7 +299,7 @@ static int cmd_run(struct ksm_tune *kt)
 	};
 
 	if (load_conf(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	l.conf = kt->conf;
 	return ksm_loop_run(&l);
 }
@@ -364,29 +364,29 @@ static int cmd_status(struct ksm_tune *kt)
 {
 	struct ksm_status st = { .page_size = sysconf(_SC_PAGESIZE) };
 	char **names = NULL, **values;
-	int status = EXIT_SUCCESS;
+	int status = VU_EXIT_OK;
 	struct vu_err e;
 	size_t n;
 	int r;
 
 	if (check_sysfs(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	r = ksm_sysfs_list(kt->sysfs, &names);
 	if (r < 0) {
 		vu_warnc(-r, "%s", kt->sysfs);
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	r = ksm_procs_scan(kt->proc, &st.procs, &e);
 	if (r < 0) {
 		vu_warnx("%s: %s", kt->proc, vu_err_str(&e));
 		ksm_sysfs_list_free(&names);
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	for (n = 0; names[n]; n++)
 		;
 	values = calloc(n + 1, sizeof(*values));
 	if (!values)
-		vu_errx(EXIT_FAILURE, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	for (size_t i = 0; i < n; i++) {
 		char buf[4096];
 
@@ -394,12 +394,12 @@ static int cmd_status(struct ksm_tune *kt)
 		if (r < 0) {
 			/* Report it, and still show the others. */
 			vu_warnc(-r, "%s/%s", kt->sysfs, names[i]);
-			status = EXIT_FAILURE;
+			status = VU_EXIT_FAIL;
 			continue;
 		}
 		values[i] = strdup(buf);
 		if (!values[i])
-			vu_errx(EXIT_FAILURE, "cannot allocate memory");
+			vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 		if (!strcmp(names[i], "pages_shared"))
 			st.have_shared = !ksm_sysfs_read_int(kt->sysfs, names[i], &st.pages_shared);
 		else if (!strcmp(names[i], "pages_sharing"))
@@ -433,11 +433,11 @@ static int apply(struct ksm_tune *kt, struct ksm_write *w, size_t n)
 		else
 			vu_warnx("%s/%s: cannot read: %s", kt->sysfs, w[failed].name,
 				 strerror(-r));
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	if (!kt->quiet)
 		print_writes(w, n, kt->dry_run);
-	return EXIT_SUCCESS;
+	return VU_EXIT_OK;
 }
 
 static int set_run(struct ksm_tune *kt, int64_t run)
@@ -445,7 +445,7 @@ static int set_run(struct ksm_tune *kt, int64_t run)
 	struct ksm_write w = { .name = "run" };
 
 	if (check_sysfs(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	snprintf(w.value, sizeof(w.value), "%" PRId64, run);
 	return apply(kt, &w, 1);
 }
@@ -470,20 +470,20 @@ static void parse_assignment(const char *arg, struct ksm_write *w)
 	int r;
 
 	if (keylen == 0 || !arg[keylen])
-		vu_usage_err(2, "%s: not KEY=VALUE", arg);
+		vu_usage_err(VU_EXIT_USAGE, "%s: not KEY=VALUE", arg);
 	snprintf(key, sizeof(key), "%.*s", (int)keylen, arg);
 	k = ksm_knob_find(key);
 	if (!k)
-		vu_usage_err(2, "%s: %s", key, ksm_knob_readonly(key) ?
+		vu_usage_err(VU_EXIT_USAGE, "%s: %s", key, ksm_knob_readonly(key) ?
 			     "read-only, the kernel's count" : "unknown key");
 	r = ksm_knob_check(k, value);
 	if (r < 0 && k->words)
-		vu_usage_err(2, "%s: '%s' is not none or scan-time", k->name, value);
+		vu_usage_err(VU_EXIT_USAGE, "%s: '%s' is not none or scan-time", k->name, value);
 	if (r == -ERANGE)
-		vu_usage_err(2, "%s: %s is out of range (%" PRId64 "..%" PRId64 ")",
+		vu_usage_err(VU_EXIT_USAGE, "%s: %s is out of range (%" PRId64 "..%" PRId64 ")",
 			     k->name, value, k->min, k->max);
 	if (r < 0)
-		vu_usage_err(2, "%s: '%s' is not an integer", k->name, value);
+		vu_usage_err(VU_EXIT_USAGE, "%s: '%s' is not an integer", k->name, value);
 	memset(w, 0, sizeof(*w));
 	w->name = k->name;
 	/* Canonical form, so "0100" compares equal to the kernel's "100". */
@@ -509,19 +509,19 @@ static int cmd_set(struct ksm_tune *kt)
 	int r;
 
 	if (ng > ARRAY_SIZE(given))
-		vu_usage_err(2, "too many KEY=VALUE arguments (at most %zu)", ARRAY_SIZE(given));
+		vu_usage_err(VU_EXIT_USAGE, "too many KEY=VALUE arguments (at most %zu)", ARRAY_SIZE(given));
 	for (size_t i = 0; i < ng; i++) {
 		parse_assignment(kt->argv[i], &given[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(given[j].name, given[i].name))
-				vu_usage_err(2, "%s: given twice", given[i].name);
+				vu_usage_err(VU_EXIT_USAGE, "%s: given twice", given[i].name);
 		if (!strcmp(given[i].name, "run"))
 			run = &given[i];
 		else if (!strcmp(given[i].name, "merge_across_nodes"))
 			man = &given[i];
 	}
 	if (check_sysfs(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	for (size_t i = 0; i < ng; i++) {
 		snprintf(path, sizeof(path), "%s/%s", kt->sysfs, given[i].name);
 		if (access(path, F_OK) < 0) {
@@ -529,7 +529,7 @@ static int cmd_set(struct ksm_tune *kt)
 				vu_warnx("%s: not supported by this kernel", path);
 			else
 				vu_warn("%s", path);
-			return EXIT_FAILURE;
+			return VU_EXIT_FAIL;
 		}
 	}
 	if (man) {
@@ -539,7 +539,7 @@ static int cmd_set(struct ksm_tune *kt)
 		if (r < 0) {
 			vu_warnx("%s: cannot read the current run and merge_across_nodes: %s",
 				 kt->sysfs, r == -EINVAL ? "not a number" : strerror(-r));
-			return EXIT_FAILURE;
+			return VU_EXIT_FAIL;
 		}
 		if (strtoll(man->value, NULL, 10) != cur_man) {
 			memset(&w[n], 0, sizeof(w[n]));
@@ -589,7 +589,7 @@ static int64_t parse_interval_or_die(const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end || errno || !isfinite(v) || v < 0.001 || v > INT32_MAX)
-		vu_usage_err(2, "--interval: '%s' is not a number of seconds (0.001 or more)", s);
+		vu_usage_err(VU_EXIT_USAGE, "--interval: '%s' is not a number of seconds (0.001 or more)", s);
 	return (int64_t)(v * 1000 + 0.5);
 }
 
@@ -602,12 +602,12 @@ static void check_options(const struct ksm_tune *kt, const struct ksm_cmd *cmd)
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if ((kt->given & names[i].bit) && !(cmd->opts & names[i].bit))
-			vu_usage_err(2, "%s: not an option of '%s'", names[i].name,
+			vu_usage_err(VU_EXIT_USAGE, "%s: not an option of '%s'", names[i].name,
 				     cmd->name ? cmd->name : "status");
 	if (cmd->max_args < 0 && kt->argc == 0)
-		vu_usage_err(2, "%s: KEY=VALUE expected", cmd->name);
+		vu_usage_err(VU_EXIT_USAGE, "%s: KEY=VALUE expected", cmd->name);
 	if (cmd->max_args >= 0 && kt->argc > cmd->max_args)
-		vu_usage_err(2, "%s: unexpected argument '%s'", cmd->name ? cmd->name : "status",
+		vu_usage_err(VU_EXIT_USAGE, "%s: unexpected argument '%s'", cmd->name ? cmd->name : "status",
 			     kt->argv[cmd->max_args]);
 }
 
@@ -683,7 +683,7 @@ int main(int argc, char **argv)
 		case 'V':
 			vu_print_version();
 		default:
-			vu_errtryhelp(2);
+			vu_errtryhelp(VU_EXIT_USAGE);
 		}
 	}
 	kt.cmd = optind < argc ? argv[optind++] : NULL;
@@ -691,12 +691,12 @@ int main(int argc, char **argv)
 	kt.argv = argv + optind;
 	cmd = find_command(kt.cmd);
 	if (!cmd)
-		vu_usage_err(2, "%s: unknown command", kt.cmd);
+		vu_usage_err(VU_EXIT_USAGE, "%s: unknown command", kt.cmd);
 	check_options(&kt, cmd);
 
 	/* Writing the KSM files is all ksm-tune does that needs a privilege. */
 	r = vu_caps_keep(keep, (int)ARRAY_SIZE(keep));
 	if (r < 0)
-		vu_errc(EXIT_FAILURE, -r, "cannot drop capabilities");
+		vu_errc(VU_EXIT_FAIL, -r, "cannot drop capabilities");
 	return cmd->handler(&kt);
 }

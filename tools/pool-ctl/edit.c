@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/file.h"
 #include "vu/xml.h"
@@ -98,7 +99,7 @@ static int apply(struct pool_ctl *pc, const char *path, const char *before,
 	if (after && strcmp(after, before) == 0) {
 		free(after);
 		pc_say(pc, "Pool %s XML configuration not changed.", p->name);
-		return PC_OK;
+		return VU_EXIT_OK;
 	}
 	free(after);
 	if (!(doc = vu_xml_load(path, &e)))
@@ -109,7 +110,7 @@ static int apply(struct pool_ctl *pc, const char *path, const char *before,
 		return pc_fail(p->name, &e);
 	pc_say(pc, "Pool %s XML configuration edited.", np->name);
 	vu_pool_free(&np);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 int cmd_edit(struct pool_ctl *pc)
@@ -126,9 +127,9 @@ int cmd_edit(struct pool_ctl *pc)
 	if (!(xml = vu_pool_xml(pc_storage(pc), p, true, &e))) {
 		r = pc_fail(p->name, &e);
 	} else if (write_temp(p->name, xml, &path) < 0) {
-		r = PC_FAIL;
+		r = VU_EXIT_FAIL;
 	} else {
-		r = run_editor(path) < 0 ? PC_FAIL : apply(pc, path, xml, p);
+		r = run_editor(path) < 0 ? VU_EXIT_FAIL : apply(pc, path, xml, p);
 		unlink(path);
 	}
 	free(path);

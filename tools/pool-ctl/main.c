@@ -156,7 +156,7 @@ static noreturn void usage(void)
 	     " ALG       zero nnsa dod bsi gutmann schneier pfitzner7 pfitzner33 random");
 	puts("\nExit status: 0 success, 1 failure, 2 usage error.");
 	fputs(VU_USAGE_MAN_TAIL("pool-ctl(1)"), stdout);
-	exit(EXIT_SUCCESS);
+	exit(VU_EXIT_OK);
 }
 
 static noreturn void cmd_usage(const struct pc_cmd *c)
@@ -167,7 +167,7 @@ static noreturn void cmd_usage(const struct pc_cmd *c)
 	fputs(VU_USAGE_SEPARATOR, stdout);
 	printf("%c%s.\n", c->help[0] - 'a' + 'A', c->help + 1);
 	fputs(VU_USAGE_MAN_TAIL("pool-ctl(1)"), stdout);
-	exit(EXIT_SUCCESS);
+	exit(VU_EXIT_OK);
 }
 
 void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
@@ -179,7 +179,7 @@ void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	vu_usage_err(PC_USAGE, "%s", msg);
+	vu_usage_err(VU_EXIT_USAGE, "%s", msg);
 }
 
 void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
@@ -197,7 +197,7 @@ void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
 int pc_fail(const char *object, const struct vu_err *e)
 {
 	vu_warnx("%s: %s", object, vu_err_str(e));
-	return PC_FAIL;
+	return VU_EXIT_FAIL;
 }
 
 struct vu_storage *pc_storage(struct pool_ctl *pc)
@@ -226,7 +226,7 @@ struct vu_pool *pc_pool(struct pool_ctl *pc, const char *ref)
 uint64_t pc_size(const struct pool_ctl *pc, const char *s, const char *what)
 {
 	(void)pc;
-	return vu_parse_size_or_die(s, VU_SIZE_VIRSH, 1, what, PC_USAGE);
+	return vu_parse_size_or_die(s, VU_SIZE_VIRSH, 1, what, VU_EXIT_USAGE);
 }
 
 struct vu_show_progress pc_progress(const struct pool_ctl *pc)
@@ -237,11 +237,11 @@ struct vu_show_progress pc_progress(const struct pool_ctl *pc)
 int pc_print_xml(char *xml)
 {
 	if (!xml)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	else
 		fputs(xml, stdout);
 	free(xml);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* virsh's "pool-" spellings name the same commands. */
@@ -270,7 +270,7 @@ static void protect_negative(int argc, char **argv)
 		char *m = malloc(strlen(argv[i]) + 2);
 
 		if (!m)
-			vu_errx(PC_FAIL, "cannot allocate memory");
+			vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 		else {
 			m[0] = NEG_MARK;
 			strcpy(m + 1, argv[i]);
@@ -316,7 +316,7 @@ static void common_opt(struct pool_ctl *pc, int c)
 			cmd_usage(pc->cmd);
 		usage();
 	case 'V': vu_print_version();
-	default: vu_errtryhelp(PC_USAGE);
+	default: vu_errtryhelp(VU_EXIT_USAGE);
 	}
 }
 
@@ -330,7 +330,7 @@ static int parse_global(struct pool_ctl *pc, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+qvphV", lo, NULL)) != -1)
 		common_opt(pc, c);
 	if (optind >= argc)
-		vu_usage_err(PC_USAGE, "no command specified");
+		vu_usage_err(VU_EXIT_USAGE, "no command specified");
 	return optind;
 }
 
@@ -358,9 +358,9 @@ static void parse_command(struct pool_ctl *pc, int argc, char **argv)
 	for (int i = 0; i < pc->argc; i++)
 		pc->argv[i] = unmark(pc->argv[i]);
 	if (pc->argc < pc->cmd->min_args)
-		vu_usage_err(PC_USAGE, "%s: missing argument", pc->cmd->name);
+		vu_usage_err(VU_EXIT_USAGE, "%s: missing argument", pc->cmd->name);
 	if (pc->argc > pc->cmd->max_args)
-		vu_usage_err(PC_USAGE, "%s: unexpected argument '%s'", pc->cmd->name,
+		vu_usage_err(VU_EXIT_USAGE, "%s: unexpected argument '%s'", pc->cmd->name,
 			     pc->argv[pc->cmd->max_args]);
 }
 
@@ -392,7 +392,7 @@ static void keep_caps(bool sys_admin, bool setpcap)
 	if (setpcap)
 		keep[n++] = CAP_SETPCAP;
 	if (vu_caps_keep(keep, n) < 0)
-		vu_err(PC_FAIL, "cannot drop capabilities");
+		vu_err(VU_EXIT_FAIL, "cannot drop capabilities");
 }
 
 /* The first step, before the command runs. SETPCAP stays with a pending
@@ -433,7 +433,7 @@ int main(int argc, char **argv)
 		usage();
 	pc.cmd = find_cmd(argv[first]);
 	if (!pc.cmd)
-		vu_usage_err(PC_USAGE, "%s: unknown command", argv[first]);
+		vu_usage_err(VU_EXIT_USAGE, "%s: unknown command", argv[first]);
 	drop_caps(&pc);
 	parse_command(&pc, argc - first, argv + first);
 	r = pc.cmd->run(&pc);

@@ -10,8 +10,6 @@
 
 #include "vu/storage.h"
 
-enum { PC_OK = 0, PC_FAIL = 1, PC_USAGE = 2 };
-
 /* Every option, by id; a command lists the ones it takes (1 << id). */
 enum pc_opt {
 	O_ALL, O_INACTIVE, O_PERSISTENT, O_TRANSIENT, O_AUTOSTART, O_NO_AUTOSTART,

@@ -70,7 +70,7 @@ int cmd_define(struct pool_ctl *pc)
 		return pc_fail(file, &e);
 	pc_say(pc, "Pool %s defined from %s", p->name, file);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* Positional words fill, in order, the fields no option gave (virsh). */
@@ -109,7 +109,7 @@ static xmlDocPtr build_as(struct pool_ctl *pc)
 
 	fill_as(pc, &as);
 	if (!(doc = vu_poolxml_build(&as)))
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	if (vu_poolxml_read(doc, &px, &e) < 0)
 		exit(pc_fail(as.name, &e));
 	pc_caps_for(pc, px.type);
@@ -123,7 +123,7 @@ static int print_doc(xmlDocPtr doc)
 
 	xmlFreeDoc(doc);
 	if (!text)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	return pc_print_xml(text);
 }
 
@@ -142,7 +142,7 @@ int cmd_define_as(struct pool_ctl *pc)
 		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : pc->argv[0], &e);
 	pc_say(pc, "Pool %s defined", p->name);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* The type create will start; a document create refuses needs nothing. */
@@ -176,7 +176,7 @@ int cmd_create(struct pool_ctl *pc)
 		return pc_fail(file, &e);
 	pc_say(pc, "Pool %s created from %s", p->name, file);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 int cmd_create_as(struct pool_ctl *pc)
@@ -195,7 +195,7 @@ int cmd_create_as(struct pool_ctl *pc)
 		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : pc->argv[0], &e);
 	pc_say(pc, "Pool %s created", p->name);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* ---- one pool, one action ---- */
@@ -229,7 +229,7 @@ static int act(struct pool_ctl *pc, enum action a)
 	else
 		pc_say(pc, done_msg[a], p->name);
 	vu_pool_free(&p);
-	return r < 0 ? PC_FAIL : r;
+	return r < 0 ? VU_EXIT_FAIL : r;
 }
 
 int cmd_build(struct pool_ctl *pc) { return act(pc, A_BUILD); }
@@ -285,7 +285,7 @@ static void caps_for_autostart(struct pool_ctl *pc)
 int cmd_start_all(struct pool_ctl *pc)
 {
 	caps_for_autostart(pc);
-	return vu_pool_start_all(pc_storage(pc), started, pc) < 0 ? PC_FAIL : PC_OK;
+	return vu_pool_start_all(pc_storage(pc), started, pc) < 0 ? VU_EXIT_FAIL : VU_EXIT_OK;
 }
 
 /* ---- information ---- */
@@ -328,7 +328,7 @@ int cmd_info(struct pool_ctl *pc)
 		info_size(pc, "Available:", info.available);
 	}
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 int cmd_dumpxml(struct pool_ctl *pc)
@@ -348,7 +348,7 @@ int cmd_uuid(struct pool_ctl *pc)
 
 	printf("%s\n", p->uuid);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* virsh pool-name takes a UUID only. */
@@ -360,12 +360,12 @@ int cmd_name(struct pool_ctl *pc)
 
 	if (vu_uuid_normalize(ref, uuid) < 0) {
 		vu_warnx("%s: not a UUID", ref);
-		return PC_FAIL;
+		return VU_EXIT_FAIL;
 	}
 	p = pc_pool(pc, uuid);
 	printf("%s\n", p->name);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* ---- list ---- */
@@ -391,7 +391,7 @@ static void parse_types(struct pool_ctl *pc, struct list_filter *f)
 	if (f->any_type)
 		return;
 	if (!(list = strdup(pc->arg[O_TYPE])))
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int ty = vu_pool_type_parse(t);
 
@@ -466,7 +466,7 @@ static void set(struct vu_table *t, const struct view *v, int col, const char *t
 		if (v->cols[i] != col)
 			continue;
 		if ((null ? vu_table_null(t, i, text) : vu_table_cell(t, i, text, num)) < 0)
-			vu_errx(PC_FAIL, "cannot allocate memory");
+			vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	}
 }
 
@@ -476,7 +476,7 @@ static void add_row(struct vu_table *t, const struct view *v, const struct vu_po
 	const uint64_t nums[] = { in->capacity, in->allocation, in->available };
 
 	if (vu_table_row(t) < 0)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	set(t, v, C_NAME, p->name, 0, false);
 	set(t, v, C_UUID, p->uuid, 0, false);
 	set(t, v, C_TYPE, vu_pool_type_name(p->type), 0, false);
@@ -497,10 +497,10 @@ static int print_list(struct pool_ctl *pc, struct vu_pool **pools, size_t n,
 {
 	bool details = pc->set[O_DETAILS] || pc->set[O_JSON];
 	struct vu_table *t = vu_table_new(v->defs, v->n);
-	int r = PC_OK;
+	int r = VU_EXIT_OK;
 
 	if (!t)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	for (size_t i = 0; i < n; i++) {
 		struct vu_pool_info in = { 0 };
 		struct vu_err e = { 0 };
@@ -538,7 +538,7 @@ int cmd_list(struct pool_ctl *pc)
 	if (pc->set[O_NAME_FLAG]) {
 		for (size_t i = 0; i < kept; i++)
 			printf("%s\n", all[i]->name);
-		r = PC_OK;
+		r = VU_EXIT_OK;
 	} else {
 		if (pc->set[O_JSON])
 			view_init(&v, view_json, ARRAY_SIZE(view_json));

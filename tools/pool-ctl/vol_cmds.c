@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/table.h"
 #include "vu/xml.h"
@@ -154,7 +155,7 @@ static char *backing_path(struct pool_ctl *pc, const struct vu_pool *p, const ch
 	path = strdup(v->path);
 	vu_vol_free(&v);
 	if (!path)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	return path;
 }
 
@@ -180,7 +181,7 @@ static void as_spec(struct pool_ctl *pc, const struct vu_pool *p, char **a,
 	if (pc->set[O_BACKING_VOL_FORMAT])
 		spec->backing_format = strdup(pc->arg[O_BACKING_VOL_FORMAT]);
 	if (!spec->name)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
 static int print_spec(const struct vu_volspec *spec)
@@ -190,7 +191,7 @@ static int print_spec(const struct vu_volspec *spec)
 
 	xmlFreeDoc(doc);
 	if (!text)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	return pc_print_xml(text);
 }
 
@@ -266,7 +267,7 @@ static void clone_spec(const struct vu_vol *src, const char *name, struct vu_vol
 	if (src->type == VU_VOL_BLOCK)
 		spec->format = strdup(src->format);
 	if (!spec->name)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
 int cmd_vol_clone(struct pool_ctl *pc)
@@ -402,7 +403,7 @@ static void vol_row(struct vu_table *t, const struct vu_vol *v, int ncols)
 		r = vu_table_cell(t, i, cells[c].text, cells[c].num);
 	}
 	if (r < 0)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
 int cmd_vol_list(struct pool_ctl *pc)
@@ -427,7 +428,7 @@ int cmd_vol_list(struct pool_ctl *pc)
 	}
 	t = vu_table_new(ncols == V_COUNT ? vol_cols : details, ncols);
 	if (!t)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
 	for (size_t i = 0; i < n; i++)
 		vol_row(t, vols[i], ncols == 2 ? 2 : ncols);
 	if (pc->set[O_JSON])
@@ -437,7 +438,7 @@ int cmd_vol_list(struct pool_ctl *pc)
 	vu_table_free(&t);
 	vu_vol_list_free(&vols, n);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 static void vol_info_size(const struct pool_ctl *pc, const char *label, uint64_t v)
@@ -460,7 +461,7 @@ int cmd_vol_info(struct pool_ctl *pc)
 	vol_info_size(pc, "Capacity:", ref.vol->capacity);
 	vol_info_size(pc, "Allocation:", ref.vol->allocation);
 	vu_vol_free(&ref.vol);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 int cmd_vol_dumpxml(struct pool_ctl *pc)
@@ -493,7 +494,7 @@ static int print_field(struct pool_ctl *pc, enum vol_field f)
 	case F_POOL: puts(pc->set[O_UUID] ? v->pool->uuid : v->pool->name); break;
 	}
 	vu_vol_free(&ref.vol);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 int cmd_vol_path(struct pool_ctl *pc) { return print_field(pc, F_PATH); }

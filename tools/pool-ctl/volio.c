@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/file.h"
 
@@ -40,7 +41,7 @@ int cmd_vol_upload(struct pool_ctl *pc)
 	if (fd < 0) {
 		vu_warn("%s: cannot read", file);
 		vu_vol_free(&ref.vol);
-		return PC_FAIL;
+		return VU_EXIT_FAIL;
 	}
 	r = vu_vol_upload(pc_storage(pc), ref.vol, fd, &x, &e);
 	if (r < 0)
@@ -88,13 +89,13 @@ int cmd_vol_download(struct pool_ctl *pc)
 	if ((fd = open_output(file, &a, &atomic)) < 0) {
 		vu_warn("%s: cannot create", file);
 		vu_vol_free(&ref.vol);
-		return PC_FAIL;
+		return VU_EXIT_FAIL;
 	}
 	fflush(stdout);
 	r = vu_vol_download(pc_storage(pc), ref.vol, fd, &x, &e);
 	if (r == 0 && atomic && (r = vu_atomic_commit(&a, true, false)) < 0) {
 		vu_warnc(-r, "%s", file);
-		r = PC_FAIL;
+		r = VU_EXIT_FAIL;
 	} else if (r < 0) {
 		if (atomic)
 			vu_atomic_abort(&a);

@@ -96,7 +96,7 @@ static noreturn void usage(void)
 	     "\n --OPTION=? (or --OPTION help) lists an option's sub-options.");
 	puts("\nExit status: 0 success, 1 failure, 2 usage error.");
 	fputs(VU_USAGE_MAN_TAIL("vm-create(1)"), stdout);
-	exit(EXIT_SUCCESS);
+	exit(VU_EXIT_OK);
 }
 
 /* Removes what this run created: images, the NVRAM copy, install media. */
@@ -136,8 +136,8 @@ void vmc_usage(struct vmc *c, const char *opt, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (opt)
-		vu_usage_err(VMC_USAGE, "%s: %s", opt, msg);
-	vu_usage_err(VMC_USAGE, "%s", msg);
+		vu_usage_err(VU_EXIT_USAGE, "%s: %s", opt, msg);
+	vu_usage_err(VU_EXIT_USAGE, "%s", msg);
 }
 
 void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
@@ -149,7 +149,7 @@ void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	vu_errx(VMC_FAIL, "%s: %s", obj, msg);
+	vu_errx(VU_EXIT_FAIL, "%s: %s", obj, msg);
 }
 
 struct vu_storage *vmc_storage(struct vmc *c)
@@ -195,7 +195,7 @@ static void push_dev(struct vmc *c, const char *name, const char *arg)
 		vmc_usage(c, opt, "not supported");
 	if (vu_subopt_is_help(arg)) {
 		vu_subopt_help(stdout, opt, o->keys);
-		exit(EXIT_SUCCESS);
+		exit(VU_EXIT_OK);
 	}
 	c->devs = n;
 	c->devs[c->ndevs++] = (struct devarg){ o, arg };
@@ -206,7 +206,7 @@ static void maybe_help(const char *opt, const char *arg, const char *const *keys
 {
 	if (vu_subopt_is_help(arg)) {
 		vu_subopt_help(stdout, opt, keys);
-		exit(EXIT_SUCCESS);
+		exit(VU_EXIT_OK);
 	}
 }
 
@@ -363,7 +363,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 				push_dev(c, dev_names[o - OPT_DEV], optarg);
 				break;
 			}
-			vu_errtryhelp(VMC_USAGE);
+			vu_errtryhelp(VU_EXIT_USAGE);
 		}
 	}
 	if (optind < argc)
@@ -413,7 +413,7 @@ static void resolve_os(struct vmc *c)
 	if (!strcmp(name, "list")) {
 		if (osinfo_list(stdout, &e) < 0)
 			vmc_fail(c, "--osinfo", "%s", vu_err_str(&e));
-		exit(EXIT_SUCCESS);
+		exit(VU_EXIT_OK);
 	}
 	maybe_help("--osinfo", name, osinfo_keys);
 	if (vu_subopt_parse(name, osinfo_keys, true, &s, &e) < 0)
@@ -617,7 +617,7 @@ static void output(struct vmc *c, const struct vu_domain *dom)
 		cleanup(c);
 		vu_warnc(err, "write error");
 		fflush(stderr);
-		_exit(VMC_FAIL);
+		_exit(VU_EXIT_FAIL);
 	}
 }
 
@@ -697,7 +697,7 @@ int main(int argc, char **argv)
 
 	atexit(vu_close_stdout_atexit);
 	if (vu_caps_keep(vu_caps_file, vu_caps_file_n) < 0)
-		vu_err(VMC_FAIL, "cannot drop capabilities");
+		vu_err(VU_EXIT_FAIL, "cannot drop capabilities");
 	parse_args(&c, argc, argv);
 	if (c.os_variant && !strcmp(c.os_variant, "list"))
 		resolve_os(&c);
@@ -729,5 +729,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Dry run: domain '%s' not defined\n", c.name);
 	vu_domain_free(&dom);
 	vmc_free(&c);
-	return EXIT_SUCCESS;
+	return VU_EXIT_OK;
 }
