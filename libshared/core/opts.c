@@ -32,7 +32,7 @@ static void excl_fail(int a, int b, const struct option *longopts)
 	const char *na = vu_opt_name(a, longopts, ba);
 	const char *nb = vu_opt_name(b, longopts, bb);
 
-	vu_usage_err(VU_EXIT_USAGE, "options %s%s and %s%s cannot be combined",
+	vu_die_usage(VU_EXIT_USAGE, "options %s%s and %s%s cannot be combined",
 		     na == ba ? "" : "--", na, nb == bb ? "" : "--", nb);
 }
 

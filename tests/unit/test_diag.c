@@ -49,12 +49,12 @@ static int capture(void (*fn)(void), char *out, size_t outlen, char *err, size_t
 static void do_warn(void) { errno = ENOENT; vu_warn("%s: cannot open", "a.xml"); }
 static void do_warnx(void) { vu_warnx("%s: bad name", "pool"); }
 static void do_warnc(void) { vu_warnc(-EACCES, "%s", "dir"); }
-static void do_err(void) { errno = ENOSPC; vu_err(1, "%s: write", "img"); }
-static void do_errx(void) { vu_errx(3, "plain"); }
-static void do_errc(void) { vu_errc(1, EEXIST, "%s", "vm1"); }
-static void do_usage(void) { vu_usage_err(2, "unexpected argument '%s'", "x"); }
+static void do_err(void) { errno = ENOSPC; vu_die(1, "%s: write", "img"); }
+static void do_errx(void) { vu_diex(3, "plain"); }
+static void do_errc(void) { vu_diec(1, EEXIST, "%s", "vm1"); }
+static void do_usage(void) { vu_die_usage(2, "unexpected argument '%s'", "x"); }
 static void do_version(void) { vu_print_version(); }
-static void do_errx_newline(void) { vu_errx(1, "%s: invalid name", "a\nb\tc\x7f"); }
+static void do_errx_newline(void) { vu_diex(1, "%s: invalid name", "a\nb\tc\x7f"); }
 
 static void test_warn_family(void **state)
 {

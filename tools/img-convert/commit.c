@@ -47,7 +47,7 @@ static void parse_args(struct commit *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_EXIT_USAGE, "Expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
 	c->file = argv[optind];
 }
 
@@ -60,7 +60,7 @@ static bool names_layer(const struct vu_image *parent, const char *name)
 	bool same;
 
 	if (!path)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	same = stat(path, &sa) == 0 && fstat(parent->backing->fd, &sb) == 0 &&
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 	free(path);
@@ -72,13 +72,13 @@ static struct vu_image *find_base(struct commit *c)
 	struct vu_image *l = c->top;
 
 	if (!l->backing)
-		vu_errx(VU_EXIT_FAIL, "%s: Image does not have a backing file", c->file);
+		vu_diex(VU_EXIT_FAIL, "%s: Image does not have a backing file", c->file);
 	/* Without -b, the immediate backing file, as qemu-img (not QMP's
 	 * deepest one). */
 	for (c->depth = 1; c->base && !names_layer(l, c->base); c->depth++) {
 		l = l->backing;
 		if (!l->backing)
-			vu_errx(VU_EXIT_FAIL, "%s: Did not find '%s' in the backing chain of '%s'",
+			vu_diex(VU_EXIT_FAIL, "%s: Did not find '%s' in the backing chain of '%s'",
 				c->file, c->base, c->file);
 	}
 	return l->backing;
@@ -94,10 +94,10 @@ static void open_base(struct commit *c, const struct vu_image *layer)
 
 	if (vu_image_open(&c->bw, layer->filename, layer->drv->name, VU_OPEN_RDWR | c->flags,
 			  &e) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: %s", layer->filename, vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", layer->filename, vu_err_str(&e));
 	if (c->bw->size < c->top->size &&
 	    vu_image_resize(c->bw, c->top->size, VU_PREALLOC_OFF, &e) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: %s", layer->filename, vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", layer->filename, vu_err_str(&e));
 }
 
 /* FILE's view of [off, off+n) into the base: zeros as zeros, data as data. */
@@ -106,14 +106,14 @@ static void commit_range(struct commit *c, uint64_t off, uint64_t n, bool zero)
 	int r;
 
 	if (zero && (r = vu_image_pwrite_zeroes(c->bw, off, n, true)) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: %s", c->bw->filename, vu_image_strerror(c->bw, r));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", c->bw->filename, vu_image_strerror(c->bw, r));
 	while (!zero && n) {
 		size_t k = n < CM_BUF ? (size_t)n : CM_BUF;
 
 		if ((r = vu_image_pread(c->top, c->buf, k, off)) < 0)
-			vu_errx(VU_EXIT_FAIL, "%s: %s", c->file, vu_image_strerror(c->top, r));
+			vu_diex(VU_EXIT_FAIL, "%s: %s", c->file, vu_image_strerror(c->top, r));
 		if ((r = vu_image_pwrite(c->bw, c->buf, k, off)) < 0)
-			vu_errx(VU_EXIT_FAIL, "%s: %s", c->bw->filename, vu_image_strerror(c->bw, r));
+			vu_diex(VU_EXIT_FAIL, "%s: %s", c->bw->filename, vu_image_strerror(c->bw, r));
 		off += k;
 		n -= k;
 	}
@@ -131,7 +131,7 @@ static void commit_data(struct commit *c)
 		int r = vu_image_block_status(c->top, off, size - off, &bs);
 
 		if (r < 0)
-			vu_errx(VU_EXIT_FAIL, "%s: %s", c->file, vu_image_strerror(c->top, r));
+			vu_diex(VU_EXIT_FAIL, "%s: %s", c->file, vu_image_strerror(c->top, r));
 		n = bs.len;
 		if (bs.layer && bs.depth < c->depth)
 			commit_range(c, off, n, bs.flags & VU_BS_ZERO);
@@ -147,9 +147,9 @@ static void empty_top(struct commit *c)
 	int r = vu_image_make_empty(c->top, &e);
 
 	if (r < 0 && r != -ENOTSUP)
-		vu_errx(VU_EXIT_FAIL, "%s: %s", c->file, vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", c->file, vu_err_str(&e));
 	if ((r = vu_image_flush(c->top)) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: cannot flush: %s", c->file, vu_image_strerror(c->top, r));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", c->file, vu_image_strerror(c->top, r));
 }
 
 int cmd_commit(int argc, char **argv)
@@ -161,13 +161,13 @@ int cmd_commit(int argc, char **argv)
 	c.top = ic_open_or_die(c.file, c.fmt, VU_OPEN_RDWR | c.flags);
 	open_base(&c, find_base(&c));
 	if (!(c.buf = malloc(CM_BUF)))
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	vu_progress_init(&c.p, c.top->size, c.progress, c.quiet);
 	commit_data(&c);
 	vu_progress_end(&c.p);
 	/* The base holds the data durably before FILE lets go of it. */
 	if ((r = vu_image_flush(c.bw)) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: cannot flush: %s", c.bw->filename, vu_image_strerror(c.bw, r));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", c.bw->filename, vu_image_strerror(c.bw, r));
 	vu_image_close(&c.bw);
 	if (!c.drop)
 		empty_top(&c);

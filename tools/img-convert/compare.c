@@ -176,13 +176,13 @@ int cmd_compare(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 2)
-		vu_usage_err(IC_EXIT_USAGE, "expecting two image file names");
+		vu_die_usage(IC_EXIT_USAGE, "expecting two image file names");
 	c.a = open_or_exit(argv[optind], fa);
 	c.b = open_or_exit(argv[optind + 1], fb);
 	c.ba = malloc(CMP_BUF);
 	c.bb = malloc(CMP_BUF);
 	if (!c.ba || !c.bb)
-		vu_errx(CMP_READ, "cannot allocate memory");
+		vu_diex(CMP_READ, "cannot allocate memory");
 	vu_progress_init(&c.progress, c.a->size < c.b->size ? c.a->size : c.b->size,
 			 progress, c.quiet);
 	r = compare(&c);

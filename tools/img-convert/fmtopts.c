@@ -33,7 +33,7 @@ static void parse_prealloc(struct ic_fmtopts *cr, const char *val)
 			return;
 		}
 	}
-	vu_errx(VU_EXIT_FAIL, "-o: preallocation: invalid value '%s' (off, %sfalloc, full)", val,
+	vu_diex(VU_EXIT_FAIL, "-o: preallocation: invalid value '%s' (off, %sfalloc, full)", val,
 		cr->qcow2 ? "metadata, " : "");
 }
 
@@ -72,7 +72,7 @@ int ic_parse_bool(const char *key, const char *val)
 		if (strcmp(val, no[i]) == 0)
 			return 0;
 	}
-	vu_errx(VU_EXIT_FAIL, "-o: %s: expects 'on' or 'off', not '%s'", key, val);
+	vu_diex(VU_EXIT_FAIL, "-o: %s: expects 'on' or 'off', not '%s'", key, val);
 }
 
 int ic_parse_compat(const char *val)
@@ -81,7 +81,7 @@ int ic_parse_compat(const char *val)
 		return 2;
 	if (strcmp(val, "1.1") == 0 || strcmp(val, "v3") == 0)
 		return 3;
-	vu_errx(VU_EXIT_FAIL, "-o: compat: invalid value '%s' (0.10, v2, 1.1, v3)", val);
+	vu_diex(VU_EXIT_FAIL, "-o: compat: invalid value '%s' (0.10, v2, 1.1, v3)", val);
 }
 
 /* A whole number as qemu reads one (decimal, 0x hex or 0 octal). */
@@ -93,7 +93,7 @@ unsigned ic_parse_number(const char *key, const char *val)
 	errno = 0;
 	v = strtoull(val, &end, 0);
 	if (errno || end == val || *end || val[0] == '-' || v > 4096)
-		vu_errx(VU_EXIT_FAIL, "-o: %s: expects a number, not '%s'", key, val);
+		vu_diex(VU_EXIT_FAIL, "-o: %s: expects a number, not '%s'", key, val);
 	return (unsigned)v;
 }
 
@@ -104,7 +104,7 @@ static void parse_compression(struct ic_fmtopts *cr, const char *val)
 	else if (strcmp(val, "zstd") == 0)
 		cr->o.compression_type = 1;
 	else
-		vu_errx(VU_EXIT_FAIL, "-o: compression_type: invalid value '%s' (zlib, zstd)", val);
+		vu_diex(VU_EXIT_FAIL, "-o: compression_type: invalid value '%s' (zlib, zstd)", val);
 	cr->sp.compression_type = val;
 }
 
@@ -147,9 +147,9 @@ void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 
 		if (strcmp(kv, "help") == 0 || strcmp(kv, "?") == 0)
 			print_opts_help(cr);
-		/* (else: cppcheck does not know vu_errx does not return) */
+		/* (else: cppcheck does not know vu_diex does not return) */
 		if (!val)
-			vu_errx(VU_EXIT_FAIL, "-o: '%s': expected key=value", kv);
+			vu_diex(VU_EXIT_FAIL, "-o: '%s': expected key=value", kv);
 		else
 			*val++ = '\0';
 		if (strcmp(kv, "preallocation") == 0) {
@@ -158,7 +158,7 @@ void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 			cr->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);
 			cr->size_given = true;
 		} else if (!cr->qcow2 || !parse_qcow2_key(cr, kv, val)) {
-			vu_errx(VU_EXIT_FAIL, "-o: invalid option '%s' for format '%s'", kv, cr->fmt);
+			vu_diex(VU_EXIT_FAIL, "-o: invalid option '%s' for format '%s'", kv, cr->fmt);
 		}
 	}
 }

@@ -21,7 +21,7 @@ static void facts_get(struct image_facts *f, struct vu_image *img)
 {
 	f->img = img;
 	if (vu_image_info(img, &f->info) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: cannot read image information", img->filename);
+		vu_diex(VU_EXIT_FAIL, "%s: cannot read image information", img->filename);
 	f->actual = vu_image_actual_size(img);
 }
 
@@ -236,14 +236,14 @@ int cmd_info(int argc, char **argv)
 		case OPT_CHAIN: chain = true; break;
 		case OPT_OUTPUT:
 			if (ic_parse_output(optarg, &out) < 0)
-				vu_usage_err(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
+				vu_die_usage(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
 			break;
 		case 'h': ic_cmd_usage("info");
 		default: ic_bad_option();
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_EXIT_USAGE, "expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "expecting one image file name");
 	img = ic_open_or_die(argv[optind], fmt, chain ? 0 : VU_OPEN_NO_BACKING);
 	/* Without --backing-chain the backing file is named, not opened,
 	 * as qemu-img does; the full path is still worked out for display. */

@@ -79,7 +79,7 @@ void ic_cmd_usage(const char *cmd)
 
 void ic_bad_option(void)
 {
-	vu_errtryhelp(IC_EXIT_USAGE);
+	vu_die_tryhelp(IC_EXIT_USAGE);
 }
 
 int ic_parse_output(const char *arg, enum ic_output *out)
@@ -118,7 +118,7 @@ unsigned ic_cache_flags(const char *opt, const char *mode)
 	bool sync, direct;
 
 	if (!ic_parse_cache(mode, &sync, &direct))
-		vu_usage_err(IC_EXIT_USAGE, "%s: invalid cache mode '%s'", opt, mode);
+		vu_die_usage(IC_EXIT_USAGE, "%s: invalid cache mode '%s'", opt, mode);
 	return (sync ? 0 : VU_OPEN_UNSAFE) | (direct ? VU_OPEN_DIRECT : 0);
 }
 
@@ -128,7 +128,7 @@ struct vu_image *ic_open_or_die(const char *path, const char *fmt, unsigned flag
 	struct vu_err e = { 0 };
 
 	if (vu_image_open(&img, path, fmt, flags, &e) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: %s", path, vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", path, vu_err_str(&e));
 	return img;
 }
 
@@ -137,9 +137,9 @@ int main(int argc, char **argv)
 	atexit(vu_close_stdout_atexit);
 	/* qemu-img never needs more than the file capabilities. */
 	if (vu_caps_keep(vu_caps_file, vu_caps_file_n) < 0)
-		vu_err(VU_EXIT_FAIL, "cannot drop capabilities");
+		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
 	if (argc < 2)
-		vu_usage_err(IC_EXIT_USAGE, "no command specified");
+		vu_die_usage(IC_EXIT_USAGE, "no command specified");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0)
 		usage();
@@ -148,5 +148,5 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].run(argc - 1, argv + 1);
-	vu_usage_err(IC_EXIT_USAGE, "%s: unknown command", argv[1]);
+	vu_die_usage(IC_EXIT_USAGE, "%s: unknown command", argv[1]);
 }

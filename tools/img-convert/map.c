@@ -71,7 +71,7 @@ static int map_image(struct vu_image *img, enum ic_output out)
 		int r = vu_image_block_status(img, off, img->size - off, &bs);
 
 		if (r < 0)
-			vu_errx(VU_EXIT_FAIL, "%s: block status at offset %" PRIu64 ": %s",
+			vu_diex(VU_EXIT_FAIL, "%s: block status at offset %" PRIu64 ": %s",
 				img->filename, off, vu_image_strerror(img, r));
 		entry_from(&next, off, &bs);
 		if (have && can_merge(&cur, &next)) {
@@ -113,14 +113,14 @@ int cmd_map(int argc, char **argv)
 		case 'f': fmt = optarg; break;
 		case OPT_OUTPUT:
 			if (ic_parse_output(optarg, &out) < 0)
-				vu_usage_err(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
+				vu_die_usage(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
 			break;
 		case 'h': ic_cmd_usage("map");
 		default: ic_bad_option();
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_EXIT_USAGE, "expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "expecting one image file name");
 	img = ic_open_or_die(argv[optind], fmt, 0);
 	r = map_image(img, out);
 	if (r < 0) {

@@ -25,7 +25,7 @@ static enum vu_prealloc parse_prealloc(const char *val)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(val, names[i]) == 0)
 			return (enum vu_prealloc)i;
-	vu_errx(VU_EXIT_FAIL, "Invalid preallocation mode '%s'", val);
+	vu_diex(VU_EXIT_FAIL, "Invalid preallocation mode '%s'", val);
 }
 
 /*
@@ -43,7 +43,7 @@ static void parse_args(struct resize *rs, int argc, char **argv)
 	int c;
 
 	if (argc < 3)
-		vu_usage_err(IC_EXIT_USAGE, "Not enough arguments");
+		vu_die_usage(IC_EXIT_USAGE, "Not enough arguments");
 	rs->size = argv[--argc];
 	while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -56,7 +56,7 @@ static void parse_args(struct resize *rs, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_EXIT_USAGE, "Expecting image file name and size");
+		vu_die_usage(IC_EXIT_USAGE, "Expecting image file name and size");
 	rs->file = argv[optind];
 }
 
@@ -87,16 +87,16 @@ int cmd_resize(int argc, char **argv)
 	img = ic_open_or_die(rs.file, rs.fmt, VU_OPEN_RDWR);
 	size = new_size(rs.size, img->size);
 	if (size == 0)
-		vu_errx(VU_EXIT_FAIL, "%s: New image size must be positive", rs.file);
+		vu_diex(VU_EXIT_FAIL, "%s: New image size must be positive", rs.file);
 	if (size <= img->size && rs.prealloc != VU_PREALLOC_OFF)
-		vu_errx(VU_EXIT_FAIL, "%s: Preallocation can only be used for growing images", rs.file);
+		vu_diex(VU_EXIT_FAIL, "%s: Preallocation can only be used for growing images", rs.file);
 	if (size < img->size && !rs.shrink)
-		vu_errx(VU_EXIT_FAIL, "%s: Use the --shrink option to perform a shrink operation "
+		vu_diex(VU_EXIT_FAIL, "%s: Use the --shrink option to perform a shrink operation "
 			"(it deletes all data beyond the new end)", rs.file);
 	if (vu_image_resize(img, size, rs.prealloc, &e) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: %s", rs.file, vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", rs.file, vu_err_str(&e));
 	if ((r = vu_image_flush(img)) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: cannot flush: %s", rs.file, vu_image_strerror(img, r));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", rs.file, vu_image_strerror(img, r));
 	vu_image_close(&img);
 	if (!rs.quiet)
 		puts("Image resized.");

@@ -22,7 +22,7 @@ struct sn_args {
 static void set_action(struct sn_args *a, enum sn_action action, const char *name)
 {
 	if (a->action != SN_NONE)
-		vu_usage_err(IC_EXIT_USAGE, "Cannot mix '-l', '-a', '-c', '-d'");
+		vu_die_usage(IC_EXIT_USAGE, "Cannot mix '-l', '-a', '-c', '-d'");
 	a->action = action;
 	a->name = name;
 }
@@ -50,7 +50,7 @@ static void parse_args(struct sn_args *a, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_EXIT_USAGE, "Expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
 	a->file = argv[optind];
 }
 
@@ -59,7 +59,7 @@ static void list(struct vu_image *img)
 	struct vu_info info = { 0 };
 
 	if (vu_image_info(img, &info) < 0)
-		vu_errx(VU_EXIT_FAIL, "%s: cannot read the snapshot table", img->filename);
+		vu_diex(VU_EXIT_FAIL, "%s: cannot read the snapshot table", img->filename);
 	if (info.nsnapshots)
 		ic_print_snapshots(info.snapshots, info.nsnapshots);
 	vu_info_free(&info);
@@ -123,7 +123,7 @@ int cmd_snapshot(int argc, char **argv)
 	parse_args(&a, argc, argv);
 	/* As qemu-img: no backing chain, and writable unless listing. */
 	if (a.force_share && a.action != SN_LIST)
-		vu_errx(VU_EXIT_FAIL, "%s: force-share=on can only be used with read-only images",
+		vu_diex(VU_EXIT_FAIL, "%s: force-share=on can only be used with read-only images",
 			a.file);
 	img = ic_open_or_die(a.file, a.fmt, VU_OPEN_NO_BACKING |
 			     (a.action == SN_LIST ? 0 : VU_OPEN_RDWR));

@@ -386,7 +386,7 @@ static int cmd_status(struct ksm_tune *kt)
 		;
 	values = calloc(n + 1, sizeof(*values));
 	if (!values)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	for (size_t i = 0; i < n; i++) {
 		char buf[4096];
 
@@ -399,7 +399,7 @@ static int cmd_status(struct ksm_tune *kt)
 		}
 		values[i] = strdup(buf);
 		if (!values[i])
-			vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 		if (!strcmp(names[i], "pages_shared"))
 			st.have_shared = !ksm_sysfs_read_int(kt->sysfs, names[i], &st.pages_shared);
 		else if (!strcmp(names[i], "pages_sharing"))
@@ -470,20 +470,20 @@ static void parse_assignment(const char *arg, struct ksm_write *w)
 	int r;
 
 	if (keylen == 0 || !arg[keylen])
-		vu_usage_err(VU_EXIT_USAGE, "%s: not KEY=VALUE", arg);
+		vu_die_usage(VU_EXIT_USAGE, "%s: not KEY=VALUE", arg);
 	snprintf(key, sizeof(key), "%.*s", (int)keylen, arg);
 	k = ksm_knob_find(key);
 	if (!k)
-		vu_usage_err(VU_EXIT_USAGE, "%s: %s", key, ksm_knob_readonly(key) ?
+		vu_die_usage(VU_EXIT_USAGE, "%s: %s", key, ksm_knob_readonly(key) ?
 			     "read-only, the kernel's count" : "unknown key");
 	r = ksm_knob_check(k, value);
 	if (r < 0 && k->words)
-		vu_usage_err(VU_EXIT_USAGE, "%s: '%s' is not none or scan-time", k->name, value);
+		vu_die_usage(VU_EXIT_USAGE, "%s: '%s' is not none or scan-time", k->name, value);
 	if (r == -ERANGE)
-		vu_usage_err(VU_EXIT_USAGE, "%s: %s is out of range (%" PRId64 "..%" PRId64 ")",
+		vu_die_usage(VU_EXIT_USAGE, "%s: %s is out of range (%" PRId64 "..%" PRId64 ")",
 			     k->name, value, k->min, k->max);
 	if (r < 0)
-		vu_usage_err(VU_EXIT_USAGE, "%s: '%s' is not an integer", k->name, value);
+		vu_die_usage(VU_EXIT_USAGE, "%s: '%s' is not an integer", k->name, value);
 	memset(w, 0, sizeof(*w));
 	w->name = k->name;
 	/* Canonical form, so "0100" compares equal to the kernel's "100". */
@@ -509,12 +509,12 @@ static int cmd_set(struct ksm_tune *kt)
 	int r;
 
 	if (ng > ARRAY_SIZE(given))
-		vu_usage_err(VU_EXIT_USAGE, "too many KEY=VALUE arguments (at most %zu)", ARRAY_SIZE(given));
+		vu_die_usage(VU_EXIT_USAGE, "too many KEY=VALUE arguments (at most %zu)", ARRAY_SIZE(given));
 	for (size_t i = 0; i < ng; i++) {
 		parse_assignment(kt->argv[i], &given[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(given[j].name, given[i].name))
-				vu_usage_err(VU_EXIT_USAGE, "%s: given twice", given[i].name);
+				vu_die_usage(VU_EXIT_USAGE, "%s: given twice", given[i].name);
 		if (!strcmp(given[i].name, "run"))
 			run = &given[i];
 		else if (!strcmp(given[i].name, "merge_across_nodes"))
@@ -589,7 +589,7 @@ static int64_t parse_interval_or_die(const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end || errno || !isfinite(v) || v < 0.001 || v > INT32_MAX)
-		vu_usage_err(VU_EXIT_USAGE, "--interval: '%s' is not a number of seconds (0.001 or more)", s);
+		vu_die_usage(VU_EXIT_USAGE, "--interval: '%s' is not a number of seconds (0.001 or more)", s);
 	return (int64_t)(v * 1000 + 0.5);
 }
 
@@ -602,12 +602,12 @@ static void check_options(const struct ksm_tune *kt, const struct ksm_cmd *cmd)
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if ((kt->given & names[i].bit) && !(cmd->opts & names[i].bit))
-			vu_usage_err(VU_EXIT_USAGE, "%s: not an option of '%s'", names[i].name,
+			vu_die_usage(VU_EXIT_USAGE, "%s: not an option of '%s'", names[i].name,
 				     cmd->name ? cmd->name : "status");
 	if (cmd->max_args < 0 && kt->argc == 0)
-		vu_usage_err(VU_EXIT_USAGE, "%s: KEY=VALUE expected", cmd->name);
+		vu_die_usage(VU_EXIT_USAGE, "%s: KEY=VALUE expected", cmd->name);
 	if (cmd->max_args >= 0 && kt->argc > cmd->max_args)
-		vu_usage_err(VU_EXIT_USAGE, "%s: unexpected argument '%s'", cmd->name ? cmd->name : "status",
+		vu_die_usage(VU_EXIT_USAGE, "%s: unexpected argument '%s'", cmd->name ? cmd->name : "status",
 			     kt->argv[cmd->max_args]);
 }
 
@@ -683,7 +683,7 @@ int main(int argc, char **argv)
 		case 'V':
 			vu_print_version();
 		default:
-			vu_errtryhelp(VU_EXIT_USAGE);
+			vu_die_tryhelp(VU_EXIT_USAGE);
 		}
 	}
 	kt.cmd = optind < argc ? argv[optind++] : NULL;
@@ -691,12 +691,12 @@ int main(int argc, char **argv)
 	kt.argv = argv + optind;
 	cmd = find_command(kt.cmd);
 	if (!cmd)
-		vu_usage_err(VU_EXIT_USAGE, "%s: unknown command", kt.cmd);
+		vu_die_usage(VU_EXIT_USAGE, "%s: unknown command", kt.cmd);
 	check_options(&kt, cmd);
 
 	/* Writing the KSM files is all ksm-tune does that needs a privilege. */
 	r = vu_caps_keep(keep, (int)ARRAY_SIZE(keep));
 	if (r < 0)
-		vu_errc(VU_EXIT_FAIL, -r, "cannot drop capabilities");
+		vu_diec(VU_EXIT_FAIL, -r, "cannot drop capabilities");
 	return cmd->handler(&kt);
 }

@@ -122,7 +122,7 @@ int cmd_edit(struct pool_ctl *pc)
 	int r;
 
 	if (!ref)
-		pc_usage_err(pc, "edit: missing pool name");
+		pc_die_usage(pc, "edit: missing pool name");
 	p = pc_pool(pc, ref);
 	if (!(xml = vu_pool_xml(pc_storage(pc), p, true, &e))) {
 		r = pc_fail(p->name, &e);

@@ -170,7 +170,7 @@ static noreturn void cmd_usage(const struct pc_cmd *c)
 	exit(VU_EXIT_OK);
 }
 
-void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
+void pc_die_usage(const struct pool_ctl *pc, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -179,7 +179,7 @@ void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	vu_usage_err(VU_EXIT_USAGE, "%s", msg);
+	vu_die_usage(VU_EXIT_USAGE, "%s", msg);
 }
 
 void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
@@ -237,7 +237,7 @@ struct vu_show_progress pc_progress(const struct pool_ctl *pc)
 int pc_print_xml(char *xml)
 {
 	if (!xml)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	else
 		fputs(xml, stdout);
 	free(xml);
@@ -270,7 +270,7 @@ static void protect_negative(int argc, char **argv)
 		char *m = malloc(strlen(argv[i]) + 2);
 
 		if (!m)
-			vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 		else {
 			m[0] = NEG_MARK;
 			strcpy(m + 1, argv[i]);
@@ -316,7 +316,7 @@ static void common_opt(struct pool_ctl *pc, int c)
 			cmd_usage(pc->cmd);
 		usage();
 	case 'V': vu_print_version();
-	default: vu_errtryhelp(VU_EXIT_USAGE);
+	default: vu_die_tryhelp(VU_EXIT_USAGE);
 	}
 }
 
@@ -330,7 +330,7 @@ static int parse_global(struct pool_ctl *pc, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+qvphV", lo, NULL)) != -1)
 		common_opt(pc, c);
 	if (optind >= argc)
-		vu_usage_err(VU_EXIT_USAGE, "no command specified");
+		vu_die_usage(VU_EXIT_USAGE, "no command specified");
 	return optind;
 }
 
@@ -358,9 +358,9 @@ static void parse_command(struct pool_ctl *pc, int argc, char **argv)
 	for (int i = 0; i < pc->argc; i++)
 		pc->argv[i] = unmark(pc->argv[i]);
 	if (pc->argc < pc->cmd->min_args)
-		vu_usage_err(VU_EXIT_USAGE, "%s: missing argument", pc->cmd->name);
+		vu_die_usage(VU_EXIT_USAGE, "%s: missing argument", pc->cmd->name);
 	if (pc->argc > pc->cmd->max_args)
-		vu_usage_err(VU_EXIT_USAGE, "%s: unexpected argument '%s'", pc->cmd->name,
+		vu_die_usage(VU_EXIT_USAGE, "%s: unexpected argument '%s'", pc->cmd->name,
 			     pc->argv[pc->cmd->max_args]);
 }
 
@@ -392,7 +392,7 @@ static void keep_caps(bool sys_admin, bool setpcap)
 	if (setpcap)
 		keep[n++] = CAP_SETPCAP;
 	if (vu_caps_keep(keep, n) < 0)
-		vu_err(VU_EXIT_FAIL, "cannot drop capabilities");
+		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
 }
 
 /* The first step, before the command runs. SETPCAP stays with a pending
@@ -433,7 +433,7 @@ int main(int argc, char **argv)
 		usage();
 	pc.cmd = find_cmd(argv[first]);
 	if (!pc.cmd)
-		vu_usage_err(VU_EXIT_USAGE, "%s: unknown command", argv[first]);
+		vu_die_usage(VU_EXIT_USAGE, "%s: unknown command", argv[first]);
 	drop_caps(&pc);
 	parse_command(&pc, argc - first, argv + first);
 	r = pc.cmd->run(&pc);

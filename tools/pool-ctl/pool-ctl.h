@@ -58,7 +58,7 @@ void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "pool-ctl: object: msg" and status 1. */
 int pc_fail(const char *object, const struct vu_err *e);
-noreturn void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
+noreturn void pc_die_usage(const struct pool_ctl *pc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The pool named by operand i (or --pool), or dies with status 1; the
  * capabilities are settled for its type (pc_caps_for). */

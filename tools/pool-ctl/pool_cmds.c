@@ -15,11 +15,11 @@
 static const char *pool_ref(struct pool_ctl *pc)
 {
 	if (pc->set[O_POOL] && pc->argc)
-		pc_usage_err(pc, "%s: unexpected argument '%s'", pc->cmd->name, pc->argv[0]);
+		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, pc->argv[0]);
 	if (pc->set[O_POOL])
 		return pc->arg[O_POOL];
 	if (!pc->argc)
-		pc_usage_err(pc, "%s: missing pool name", pc->cmd->name);
+		pc_die_usage(pc, "%s: missing pool name", pc->cmd->name);
 	return pc->argv[0];
 }
 
@@ -27,7 +27,7 @@ static void exclusive(const struct pool_ctl *pc, enum pc_opt a, const char *an, 
 		      const char *bn)
 {
 	if (pc->set[a] && pc->set[b])
-		pc_usage_err(pc, "options --%s and --%s cannot be combined", an, bn);
+		pc_die_usage(pc, "options --%s and --%s cannot be combined", an, bn);
 }
 
 static unsigned build_flags(const struct pool_ctl *pc)
@@ -91,12 +91,12 @@ static void fill_as(struct pool_ctl *pc, struct vu_pool_as *as)
 			*fields[i] = pc->argv[next++];
 	}
 	if (next < pc->argc)
-		pc_usage_err(pc, "%s: unexpected argument '%s'", pc->cmd->name, pc->argv[next]);
+		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, pc->argv[next]);
 	as->source_format = pc->arg[O_SOURCE_FORMAT];
 	if (!as->name || !strcmp(as->name, "-"))
-		pc_usage_err(pc, "%s: missing pool name", pc->cmd->name);
+		pc_die_usage(pc, "%s: missing pool name", pc->cmd->name);
 	if (!as->type || !strcmp(as->type, "-"))
-		pc_usage_err(pc, "%s: missing pool type", pc->cmd->name);
+		pc_die_usage(pc, "%s: missing pool type", pc->cmd->name);
 }
 
 /* The define-as document, checked as define would check it. */
@@ -109,7 +109,7 @@ static xmlDocPtr build_as(struct pool_ctl *pc)
 
 	fill_as(pc, &as);
 	if (!(doc = vu_poolxml_build(&as)))
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (vu_poolxml_read(doc, &px, &e) < 0)
 		exit(pc_fail(as.name, &e));
 	pc_caps_for(pc, px.type);
@@ -123,7 +123,7 @@ static int print_doc(xmlDocPtr doc)
 
 	xmlFreeDoc(doc);
 	if (!text)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return pc_print_xml(text);
 }
 
@@ -391,12 +391,12 @@ static void parse_types(struct pool_ctl *pc, struct list_filter *f)
 	if (f->any_type)
 		return;
 	if (!(list = strdup(pc->arg[O_TYPE])))
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int ty = vu_pool_type_parse(t);
 
 		if (ty < 0)
-			pc_usage_err(pc, "invalid pool type '%s'", t);
+			pc_die_usage(pc, "invalid pool type '%s'", t);
 		else
 			f->types[ty] = true;
 	}
@@ -466,7 +466,7 @@ static void set(struct vu_table *t, const struct view *v, int col, const char *t
 		if (v->cols[i] != col)
 			continue;
 		if ((null ? vu_table_null(t, i, text) : vu_table_cell(t, i, text, num)) < 0)
-			vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	}
 }
 
@@ -476,7 +476,7 @@ static void add_row(struct vu_table *t, const struct view *v, const struct vu_po
 	const uint64_t nums[] = { in->capacity, in->allocation, in->available };
 
 	if (vu_table_row(t) < 0)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	set(t, v, C_NAME, p->name, 0, false);
 	set(t, v, C_UUID, p->uuid, 0, false);
 	set(t, v, C_TYPE, vu_pool_type_name(p->type), 0, false);
@@ -500,7 +500,7 @@ static int print_list(struct pool_ctl *pc, struct vu_pool **pools, size_t n,
 	int r = VU_EXIT_OK;
 
 	if (!t)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	for (size_t i = 0; i < n; i++) {
 		struct vu_pool_info in = { 0 };
 		struct vu_err e = { 0 };

@@ -36,7 +36,7 @@ void pc_volref(struct pool_ctl *pc, int nrest, struct volref *out)
 
 	if (pc->argc == 1 + nrest || pool) {
 		if (pc->argc != 1 + nrest)
-			pc_usage_err(pc, "%s: unexpected argument '%s'", pc->cmd->name,
+			pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name,
 				     a[pc->argc - 1]);
 		out->vol = try_lookup(pc, pool, a[0], &e);
 		out->rest = a + 1;
@@ -93,12 +93,12 @@ static char **pool_first(struct pool_ctl *pc, int nrest, const char **pool)
 	if (pc->set[O_POOL]) {
 		*pool = pc->arg[O_POOL];
 		if (pc->argc != nrest)
-			pc_usage_err(pc, "%s: expected %d arguments after --pool", pc->cmd->name,
+			pc_die_usage(pc, "%s: expected %d arguments after --pool", pc->cmd->name,
 				     nrest);
 		return pc->argv;
 	}
 	if (pc->argc != nrest + 1)
-		pc_usage_err(pc, "%s: missing argument", pc->cmd->name);
+		pc_die_usage(pc, "%s: missing argument", pc->cmd->name);
 	*pool = pc->argv[0];
 	return pc->argv + 1;
 }
@@ -155,7 +155,7 @@ static char *backing_path(struct pool_ctl *pc, const struct vu_pool *p, const ch
 	path = strdup(v->path);
 	vu_vol_free(&v);
 	if (!path)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return path;
 }
 
@@ -175,13 +175,13 @@ static void as_spec(struct pool_ctl *pc, const struct vu_pool *p, char **a,
 	if (pc->set[O_FORMAT])
 		spec->format = strdup(pc->arg[O_FORMAT]);
 	if (pc->set[O_BACKING_VOL_FORMAT] && !pc->set[O_BACKING_VOL])
-		pc_usage_err(pc, "--backing-vol-format needs --backing-vol");
+		pc_die_usage(pc, "--backing-vol-format needs --backing-vol");
 	if (pc->set[O_BACKING_VOL])
 		spec->backing_path = backing_path(pc, p, pc->arg[O_BACKING_VOL]);
 	if (pc->set[O_BACKING_VOL_FORMAT])
 		spec->backing_format = strdup(pc->arg[O_BACKING_VOL_FORMAT]);
 	if (!spec->name)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
 static int print_spec(const struct vu_volspec *spec)
@@ -191,7 +191,7 @@ static int print_spec(const struct vu_volspec *spec)
 
 	xmlFreeDoc(doc);
 	if (!text)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return pc_print_xml(text);
 }
 
@@ -267,7 +267,7 @@ static void clone_spec(const struct vu_vol *src, const char *name, struct vu_vol
 	if (src->type == VU_VOL_BLOCK)
 		spec->format = strdup(src->format);
 	if (!spec->name)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
 int cmd_vol_clone(struct pool_ctl *pc)
@@ -319,7 +319,7 @@ int cmd_vol_wipe(struct pool_ctl *pc)
 	int alg = VU_WIPE_ZERO, r;
 
 	if (pc->set[O_ALGORITHM] && (alg = vu_wipe_alg_parse(pc->arg[O_ALGORITHM])) < 0)
-		pc_usage_err(pc, "unsupported algorithm '%s'", pc->arg[O_ALGORITHM]);
+		pc_die_usage(pc, "unsupported algorithm '%s'", pc->arg[O_ALGORITHM]);
 	pc_volref(pc, 0, &ref);
 	r = vu_vol_wipe(pc_storage(pc), ref.vol, (enum vu_wipe_alg)alg, &prog, &e);
 	if (r < 0)
@@ -346,7 +346,7 @@ int cmd_vol_resize(struct pool_ctl *pc)
 	/* As virsh: "-1G" with --shrink means shrink by 1G. */
 	if (cap[0] == '-') {
 		if (!pc->set[O_SHRINK])
-			pc_usage_err(pc, "negative size requires --shrink");
+			pc_die_usage(pc, "negative size requires --shrink");
 		cap++;
 		flags |= VU_VOL_RESIZE_DELTA;
 	}
@@ -403,7 +403,7 @@ static void vol_row(struct vu_table *t, const struct vu_vol *v, int ncols)
 		r = vu_table_cell(t, i, cells[c].text, cells[c].num);
 	}
 	if (r < 0)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
 int cmd_vol_list(struct pool_ctl *pc)
@@ -419,7 +419,7 @@ int cmd_vol_list(struct pool_ctl *pc)
 	size_t n;
 
 	if (pc->set[O_JSON] && pc->set[O_DETAILS])
-		pc_usage_err(pc, "options --details and --json cannot be combined");
+		pc_die_usage(pc, "options --details and --json cannot be combined");
 	pool_first(pc, 0, &pool);
 	p = pc_pool(pc, pool);
 	if (vu_vol_list(pc_storage(pc), p, &vols, &n, &e) < 0) {
@@ -428,7 +428,7 @@ int cmd_vol_list(struct pool_ctl *pc)
 	}
 	t = vu_table_new(ncols == V_COUNT ? vol_cols : details, ncols);
 	if (!t)
-		vu_errx(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	for (size_t i = 0; i < n; i++)
 		vol_row(t, vols[i], ncols == 2 ? 2 : ncols);
 	if (pc->set[O_JSON])

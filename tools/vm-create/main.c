@@ -136,8 +136,8 @@ void vmc_usage(struct vmc *c, const char *opt, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (opt)
-		vu_usage_err(VU_EXIT_USAGE, "%s: %s", opt, msg);
-	vu_usage_err(VU_EXIT_USAGE, "%s", msg);
+		vu_die_usage(VU_EXIT_USAGE, "%s: %s", opt, msg);
+	vu_die_usage(VU_EXIT_USAGE, "%s", msg);
 }
 
 void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
@@ -149,7 +149,7 @@ void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	vu_errx(VU_EXIT_FAIL, "%s: %s", obj, msg);
+	vu_diex(VU_EXIT_FAIL, "%s: %s", obj, msg);
 }
 
 struct vu_storage *vmc_storage(struct vmc *c)
@@ -363,7 +363,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 				push_dev(c, dev_names[o - OPT_DEV], optarg);
 				break;
 			}
-			vu_errtryhelp(VU_EXIT_USAGE);
+			vu_die_tryhelp(VU_EXIT_USAGE);
 		}
 	}
 	if (optind < argc)
@@ -697,7 +697,7 @@ int main(int argc, char **argv)
 
 	atexit(vu_close_stdout_atexit);
 	if (vu_caps_keep(vu_caps_file, vu_caps_file_n) < 0)
-		vu_err(VU_EXIT_FAIL, "cannot drop capabilities");
+		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
 	parse_args(&c, argc, argv);
 	if (c.os_variant && !strcmp(c.os_variant, "list"))
 		resolve_os(&c);
