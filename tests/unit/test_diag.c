@@ -136,10 +136,19 @@ static void do_excl_conflict(void)
 {
 	int status[1] = { 0 };
 
-	vu_excl_check(excl, status, OPT_DEFINE, longopts);
-	vu_excl_check(excl, status, OPT_DEFINE, longopts);	/* repeating is fine */
-	vu_excl_check(excl, status, 'x', longopts);		/* not in a row */
-	vu_excl_check(excl, status, OPT_PRINT, longopts);
+	vu_excl_check(excl, status, OPT_DEFINE, longopts, 2);
+	vu_excl_check(excl, status, OPT_DEFINE, longopts, 2);	/* repeating is fine */
+	vu_excl_check(excl, status, 'x', longopts, 2);		/* not in a row */
+	vu_excl_check(excl, status, OPT_PRINT, longopts, 2);
+}
+
+/* img-convert's usage status is qemu-img's 1. */
+static void do_excl_status_1(void)
+{
+	int status[1] = { 0 };
+
+	vu_excl_check(excl, status, 'q', longopts, 1);
+	vu_excl_check(excl, status, OPT_DEFINE, longopts, 1);
 }
 
 static void test_exclusive_options(void **state)
@@ -149,6 +158,16 @@ static void test_exclusive_options(void **state)
 	(void)state;
 	assert_int_equal(capture(do_excl_conflict, out, sizeof(out), err, sizeof(err)), 2);
 	assert_non_null(strstr(err, "options --define and --print-xml cannot be combined"));
+}
+
+static void test_exclusive_options_status(void **state)
+{
+	char out[256], err[512];
+
+	(void)state;
+	assert_int_equal(capture(do_excl_status_1, out, sizeof(out), err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "options --quiet and --define cannot be combined\n"
+				    "Try '"));
 }
 
 static void test_opt_name(void **state)
@@ -184,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_usage_error_points_to_help),
 		cmocka_unit_test(test_version_on_stdout),
 		cmocka_unit_test(test_exclusive_options),
+		cmocka_unit_test(test_exclusive_options_status),
 		cmocka_unit_test(test_opt_name),
 		cmocka_unit_test(test_err_record),
 	};

@@ -644,7 +644,7 @@ int main(int argc, char **argv)
 
 	atexit(vu_close_stdout_atexit);
 	while ((c = getopt_long(argc, argv, "c:ni:qvhV", longopts, NULL)) != -1) {
-		vu_excl_check(excl, excl_st, c, longopts);
+		vu_excl_check(excl, excl_st, c, longopts, VU_EXIT_USAGE);
 		switch (c) {
 		case 'c':
 			kt.config = optarg;

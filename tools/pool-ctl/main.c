@@ -334,9 +334,20 @@ static int parse_global(struct pool_ctl *pc, int argc, char **argv)
 	return optind;
 }
 
+/* Options that cannot be combined, in any command that takes them. */
+#define X(o) (OPT_BASE + (o))
+static const vu_excl_t excl[] = {
+	{ X(O_ALL), X(O_INACTIVE) },
+	{ X(O_DETAILS), X(O_NAME_FLAG), X(O_JSON) },
+	{ X(O_OVERWRITE), X(O_NO_OVERWRITE) },
+	{ 0 }
+};
+#undef X
+
 static void parse_command(struct pool_ctl *pc, int argc, char **argv)
 {
 	struct option lo[8 + O_COUNT];
+	int seen[ARRAY_SIZE(excl)] = { 0 };
 	int c;
 
 	build_longopts(pc->cmd, lo);
@@ -346,6 +357,7 @@ static void parse_command(struct pool_ctl *pc, int argc, char **argv)
 		protect_negative(argc, argv);
 	optind = 0;	/* 0: glibc starts over on the new argv */
 	while ((c = getopt_long(argc, argv, "qvphV", lo, NULL)) != -1) {
+		vu_excl_check(excl, seen, c, lo, VU_EXIT_USAGE);
 		if (c < OPT_BASE) {
 			common_opt(pc, c);
 			continue;

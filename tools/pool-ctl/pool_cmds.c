@@ -23,18 +23,10 @@ static const char *pool_ref(struct pool_ctl *pc)
 	return pc->argv[0];
 }
 
-static void exclusive(const struct pool_ctl *pc, enum pc_opt a, const char *an, enum pc_opt b,
-		      const char *bn)
-{
-	if (pc->set[a] && pc->set[b])
-		pc_die_usage(pc, "options --%s and --%s cannot be combined", an, bn);
-}
-
 static unsigned build_flags(const struct pool_ctl *pc)
 {
 	unsigned f = 0;
 
-	exclusive(pc, O_OVERWRITE, "overwrite", O_NO_OVERWRITE, "no-overwrite");
 	if (pc->set[O_OVERWRITE])
 		f |= VU_POOL_BUILD_OVERWRITE;
 	if (pc->set[O_NO_OVERWRITE])
@@ -406,10 +398,6 @@ static void parse_types(struct pool_ctl *pc, struct list_filter *f)
 static void parse_filter(struct pool_ctl *pc, struct list_filter *f)
 {
 	memset(f, 0, sizeof(*f));
-	exclusive(pc, O_ALL, "all", O_INACTIVE, "inactive");
-	exclusive(pc, O_DETAILS, "details", O_NAME_FLAG, "name");
-	exclusive(pc, O_JSON, "json", O_NAME_FLAG, "name");
-	exclusive(pc, O_JSON, "json", O_DETAILS, "details");
 	f->active = pc->set[O_ALL] ? -1 : !pc->set[O_INACTIVE];
 	f->persistent = tristate(pc, O_PERSISTENT, O_TRANSIENT);
 	f->autostart = tristate(pc, O_AUTOSTART, O_NO_AUTOSTART);

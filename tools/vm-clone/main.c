@@ -240,7 +240,7 @@ static void parse_args(struct clone *c, int argc, char **argv)
 
 	c->check_macs = true;
 	while ((ch = getopt_long(argc, argv, "o:n:Af:m:u:pqvdhV", longopts, NULL)) != -1) {
-		vu_excl_check(excl, status, ch, longopts);
+		vu_excl_check(excl, status, ch, longopts, VU_EXIT_USAGE);
 		switch (ch) {
 		case 'o': c->original = optarg; break;
 		case OPT_ORIGINAL_XML: c->original_xml = optarg; break;
