@@ -2,7 +2,9 @@
 /* edit.c - pool-ctl edit: the definition in the user's editor, checked and
  * defined only when it changed and is valid (the old one stays otherwise) */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,20 +52,22 @@ static int run_editor(const char *path)
 	return 0;
 }
 
-static char *read_file(const char *path)
+/* Whether the file at path holds text, byte for byte; false when it
+ * cannot be read (vu_xml_load says why). */
+static bool same_text(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t len = 0;
+	char *buf = NULL;
+	bool same;
 
-	if (!f)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
+	if (fd < 0)
+		return false;
+	same = vu_read_all(fd, strlen(text), &buf, &len) == 0 && len == strlen(text) &&
+	       memcmp(buf, text, len) == 0;
+	close(fd);
+	free(buf);
+	return same;
 }
 
 static int write_temp(const char *name, const char *xml, char **path)
@@ -90,18 +94,15 @@ static int write_temp(const char *name, const char *xml, char **path)
 static int apply(struct pool_ctl *pc, const char *path, const char *before,
 		 const struct vu_pool *p)
 {
-	char *after = read_file(path);
 	struct vu_err e = { 0 };
 	struct vu_pool *np;
 	xmlDocPtr doc;
 	int r;
 
-	if (after && strcmp(after, before) == 0) {
-		free(after);
+	if (same_text(path, before)) {
 		pc_say(pc, "Pool %s XML configuration not changed.", p->name);
 		return VU_EXIT_OK;
 	}
-	free(after);
 	if (!(doc = vu_xml_load(path, &e)))
 		return pc_fail(path, &e);
 	r = vu_pool_define(pc_storage(pc), doc, &np, &e);
