@@ -123,7 +123,7 @@ static void parse_args(struct amend *am, int argc, char **argv)
 	free(opts);
 }
 
-int cmd_amend(int argc, char **argv)
+int ic_cmd_amend(void *ctx, int argc, char **argv)
 {
 	struct amend am = { 0 };
 	struct vu_err e = { 0 };
@@ -131,6 +131,7 @@ int cmd_amend(int argc, char **argv)
 	struct vu_image *img;
 	int r;
 
+	(void)ctx;
 	parse_args(&am, argc, argv);
 	if (am.help)
 		print_help(&am);

@@ -183,12 +183,13 @@ static void parse_args(int argc, char **argv, struct check_opts *o)
 	o->file = argv[optind];
 }
 
-int cmd_check(int argc, char **argv)
+int ic_cmd_check(void *ctx, int argc, char **argv)
 {
 	struct check_opts o = { .out = IC_OUT_HUMAN };
 	struct vu_image *img;
 	int ret;
 
+	(void)ctx;
 	parse_args(argc, argv, &o);
 	/* As qemu-img: the whole chain is opened, read/write only to repair. */
 	img = ic_open_or_die(o.file, o.fmt, VU_OPEN_CHECK | (o.fix ? VU_OPEN_RDWR : 0));

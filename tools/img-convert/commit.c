@@ -152,11 +152,12 @@ static void empty_top(struct commit *c)
 		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", c->file, vu_image_strerror(c->top, r));
 }
 
-int cmd_commit(int argc, char **argv)
+int ic_cmd_commit(void *ctx, int argc, char **argv)
 {
 	struct commit c = { .fmt = NULL };
 	int r;
 
+	(void)ctx;
 	parse_args(&c, argc, argv);
 	c.top = ic_open_or_die(c.file, c.fmt, VU_OPEN_RDWR | c.flags);
 	open_base(&c, find_base(&c));

@@ -153,7 +153,7 @@ static struct vu_image *open_or_exit(const char *path, const char *fmt)
 	return img;
 }
 
-int cmd_compare(int argc, char **argv)
+int ic_cmd_compare(void *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -164,6 +164,7 @@ int cmd_compare(int argc, char **argv)
 	bool progress = false;
 	int ch, r;
 
+	(void)ctx;
 	while ((ch = getopt_long(argc, argv, "f:F:spqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': fa = optarg; break;

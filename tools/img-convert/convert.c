@@ -282,12 +282,13 @@ static bool is_blockdev(const char *path)
 	return stat(path, &st) == 0 && S_ISBLK(st.st_mode);
 }
 
-int cmd_convert(int argc, char **argv)
+int ic_cmd_convert(void *ctx, int argc, char **argv)
 {
 	struct convert cv = { .dst_fmt = "raw", .min_sparse = VU_COPY_MIN_SPARSE };
 	struct vu_err e = { 0 };
 	int r;
 
+	(void)ctx;
 	parse_args(&cv, argc, argv);
 	cv.copy.top_only = cv.backing != NULL;
 	open_sources(&cv, argv + optind);

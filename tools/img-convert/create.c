@@ -138,12 +138,13 @@ static int parse_args(struct create *cr, int argc, char **argv, char **opts)
 	return optind;
 }
 
-int cmd_create(int argc, char **argv)
+int ic_cmd_create(void *ctx, int argc, char **argv)
 {
 	struct create cr = { .file = NULL };
 	struct vu_err e = { 0 };
 	char **opts = calloc((size_t)argc, sizeof(char *));
 
+	(void)ctx;
 	if (!opts)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	optind = parse_args(&cr, argc, argv, opts);

@@ -17,18 +17,12 @@
  */
 #define IC_EXIT_USAGE VU_EXIT_FAIL
 
-struct ic_cmd {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *synopsis;	/* for --help */
-};
-
 /* --output=human|json */
 enum ic_output { IC_OUT_HUMAN, IC_OUT_JSON };
 int ic_parse_output(const char *arg, enum ic_output *out);
 
 /* main.c helpers shared by the subcommands */
-noreturn void ic_cmd_usage(const char *cmd);	/* exits 0 */
+noreturn void ic_cmd_usage(const char *cmd);	/* "COMMAND --help": exits 0 */
 /* Opens an image for reading or dies with "img-convert: FILE: msg" (1). */
 struct vu_image *ic_open_or_die(const char *path, const char *fmt, unsigned flags);
 /* Parses -t / -T values; false if unknown. sync: flush at end; direct: O_DIRECT */
@@ -39,17 +33,19 @@ unsigned ic_cache_flags(const char *opt, const char *mode);
 /* Common getopt error exits: unknown option or missing argument. */
 noreturn void ic_bad_option(void);
 
-int cmd_info(int argc, char **argv);
-int cmd_map(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_convert(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
-int cmd_create(int argc, char **argv);
-int cmd_rebase(int argc, char **argv);
-int cmd_commit(int argc, char **argv);
-int cmd_resize(int argc, char **argv);
-int cmd_amend(int argc, char **argv);
-int cmd_snapshot(int argc, char **argv);
+/* The commands, rows of main.c's vu_cmd table: ctx is NULL, argv[0] the
+ * command's name, its options and operands after it (getopt_long). */
+int ic_cmd_info(void *ctx, int argc, char **argv);
+int ic_cmd_map(void *ctx, int argc, char **argv);
+int ic_cmd_check(void *ctx, int argc, char **argv);
+int ic_cmd_convert(void *ctx, int argc, char **argv);
+int ic_cmd_compare(void *ctx, int argc, char **argv);
+int ic_cmd_create(void *ctx, int argc, char **argv);
+int ic_cmd_rebase(void *ctx, int argc, char **argv);
+int ic_cmd_commit(void *ctx, int argc, char **argv);
+int ic_cmd_resize(void *ctx, int argc, char **argv);
+int ic_cmd_amend(void *ctx, int argc, char **argv);
+int ic_cmd_snapshot(void *ctx, int argc, char **argv);
 
 /* fmtopts.c: a format's -o options (create, convert). Bad values end the
  * program with qemu-img's messages; "help" lists the options and exits. */

@@ -214,7 +214,7 @@ static void print_json(json_object *o)
 	json_object_put(o);
 }
 
-int cmd_info(int argc, char **argv)
+int ic_cmd_info(void *ctx, int argc, char **argv)
 {
 	enum { OPT_OUTPUT = 256, OPT_CHAIN };
 	static const struct option longopts[] = {
@@ -230,6 +230,7 @@ int cmd_info(int argc, char **argv)
 	struct vu_image *img;
 	int c;
 
+	(void)ctx;
 	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fmt = optarg; break;

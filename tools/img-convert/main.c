@@ -8,36 +8,38 @@
 #include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
+#include "vu/cmd.h"
 #include "vu/diag.h"
 #include "vu/opts.h"
 
 #include "img-convert.h"
 
-static const struct ic_cmd cmds[] = {
-	{ "info", cmd_info,
-	  "info [-f FMT] [--backing-chain] [--output=human|json] FILE" },
-	{ "check", cmd_check,
-	  "check [-f FMT] [-r leaks|all] [--output=human|json] [-q] FILE" },
-	{ "map", cmd_map, "map [-f FMT] [--output=human|json] FILE" },
-	{ "convert", cmd_convert,
-	  "convert [-f FMT] [-O FMT] [-o OPTIONS] [-c] [-W] [-m N] [-B BACKING [-F FMT]]\n"
-	  "                [-s SNAPSHOT | -l SNAPSHOT-PARAM] [-p] [-q] [-S SIZE] [-n]\n"
-	  "                [-t CACHE] [-T CACHE] SRC... DST" },
-	{ "compare", cmd_compare, "compare [-f FMT] [-F FMT] [-s] [-p] [-q] A B" },
-	{ "create", cmd_create,
-	  "create [-f FMT] [-o OPTIONS] [-b BACKING -F FMT] [-u] [-q] FILE [SIZE]" },
-	{ "resize", cmd_resize,
-	  "resize [--shrink] [--preallocation=MODE] [-f FMT] [-q] FILE [+|-]SIZE" },
-	{ "amend", cmd_amend,
-	  "amend [-f FMT] [-o compat=,lazy_refcounts=,refcount_bits=,size=] [-p] [-q]\n"
-	  "                FILE" },
-	{ "rebase", cmd_rebase,
-	  "rebase [-f FMT] [-t CACHE] [-T CACHE] [-p] [-q] [-u] -b BACKING [-F FMT]\n"
-	  "                FILE" },
-	{ "commit", cmd_commit,
-	  "commit [-f FMT] [-t CACHE] [-b BASE] [-d] [-p] [-q] FILE" },
-	{ "snapshot", cmd_snapshot,
-	  "snapshot [-f FMT] [-q] [-U] -l | -c NAME | -a NAME | -d NAME FILE" },
+/* The commands and their synopses, as qemu-img lists them. */
+static const struct vu_cmd cmds[] = {
+	{ .name = "info", .run = ic_cmd_info,
+	  .usage = "[-f FMT] [--backing-chain] [--output=human|json] FILE" },
+	{ .name = "check", .run = ic_cmd_check,
+	  .usage = "[-f FMT] [-r leaks|all] [--output=human|json] [-q] FILE" },
+	{ .name = "map", .run = ic_cmd_map, .usage = "[-f FMT] [--output=human|json] FILE" },
+	{ .name = "convert", .run = ic_cmd_convert,
+	  .usage = "[-f FMT] [-O FMT] [-o OPTIONS] [-c] [-W] [-m N] [-B BACKING [-F FMT]]\n"
+		   "                [-s SNAPSHOT | -l SNAPSHOT-PARAM] [-p] [-q] [-S SIZE] [-n]\n"
+		   "                [-t CACHE] [-T CACHE] SRC... DST" },
+	{ .name = "compare", .run = ic_cmd_compare, .usage = "[-f FMT] [-F FMT] [-s] [-p] [-q] A B" },
+	{ .name = "create", .run = ic_cmd_create,
+	  .usage = "[-f FMT] [-o OPTIONS] [-b BACKING -F FMT] [-u] [-q] FILE [SIZE]" },
+	{ .name = "resize", .run = ic_cmd_resize,
+	  .usage = "[--shrink] [--preallocation=MODE] [-f FMT] [-q] FILE [+|-]SIZE" },
+	{ .name = "amend", .run = ic_cmd_amend,
+	  .usage = "[-f FMT] [-o compat=,lazy_refcounts=,refcount_bits=,size=] [-p] [-q]\n"
+		   "                FILE" },
+	{ .name = "rebase", .run = ic_cmd_rebase,
+	  .usage = "[-f FMT] [-t CACHE] [-T CACHE] [-p] [-q] [-u] -b BACKING [-F FMT]\n"
+		   "                FILE" },
+	{ .name = "commit", .run = ic_cmd_commit,
+	  .usage = "[-f FMT] [-t CACHE] [-b BASE] [-d] [-p] [-q] FILE" },
+	{ .name = "snapshot", .run = ic_cmd_snapshot,
+	  .usage = "[-f FMT] [-q] [-U] -l | -c NAME | -a NAME | -d NAME FILE" },
 };
 
 static void usage(void)
@@ -48,8 +50,7 @@ static void usage(void)
 	fputs(VU_USAGE_SEPARATOR, stdout);
 	puts("Create, inspect, compare, map and convert disk images (raw, qcow2).");
 	fputs(VU_USAGE_COMMANDS, stdout);
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-		printf(" %s\n", cmds[i].synopsis);
+	vu_cmd_print_list(stdout, cmds, ARRAY_SIZE(cmds), 0, false);
 	fputs(VU_USAGE_OPTIONS, stdout);
 	puts(" -h, --help               display this help");
 	puts(" -V, --version            display version");
@@ -67,13 +68,10 @@ static void usage(void)
 
 void ic_cmd_usage(const char *cmd)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
-		if (strcmp(cmds[i].name, cmd) == 0) {
-			fputs(VU_USAGE_HEADER, stdout);
-			printf(" %s %s\n", program_invocation_short_name, cmds[i].synopsis);
-			fputs(VU_USAGE_MAN_TAIL("img-convert(1)"), stdout);
-		}
-	}
+	const struct vu_cmd *c = vu_cmd_find(cmds, ARRAY_SIZE(cmds), cmd);
+
+	if (c)
+		vu_cmd_print_usage(stdout, c, "img-convert(1)");
 	exit(VU_EXIT_OK);
 }
 
@@ -134,19 +132,17 @@ struct vu_image *ic_open_or_die(const char *path, const char *fmt, unsigned flag
 
 int main(int argc, char **argv)
 {
+	const char *name = argc < 2 ? NULL : argv[1];
+
 	atexit(vu_close_stdout_atexit);
 	/* qemu-img never needs more than the file capabilities. */
 	if (vu_caps_keep(vu_caps_file, vu_caps_file_n) < 0)
 		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
-	if (argc < 2)
-		vu_die_usage(IC_EXIT_USAGE, "no command specified");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0)
+	if (name && (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 ||
+		     strcmp(name, "help") == 0))
 		usage();
-	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
+	if (name && (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0))
 		vu_print_version();
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].run(argc - 1, argv + 1);
-	vu_die_usage(IC_EXIT_USAGE, "%s: unknown command", argv[1]);
+	return vu_cmd_find_or_die(cmds, ARRAY_SIZE(cmds), name, IC_EXIT_USAGE)
+		->run(NULL, argc - 1, argv + 1);
 }

@@ -94,7 +94,7 @@ static int map_image(struct vu_image *img, enum ic_output out)
 	return 0;
 }
 
-int cmd_map(int argc, char **argv)
+int ic_cmd_map(void *ctx, int argc, char **argv)
 {
 	enum { OPT_OUTPUT = 256 };
 	static const struct option longopts[] = {
@@ -108,6 +108,7 @@ int cmd_map(int argc, char **argv)
 	struct vu_image *img;
 	int c, r;
 
+	(void)ctx;
 	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fmt = optarg; break;

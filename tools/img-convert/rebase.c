@@ -251,12 +251,13 @@ static void rebase_safe(struct rebase *rb)
 	free(rb->bn);
 }
 
-int cmd_rebase(int argc, char **argv)
+int ic_cmd_rebase(void *ctx, int argc, char **argv)
 {
 	struct rebase rb = { .prefix = 0 };
 	struct vu_err e = { 0 };
 	int r;
 
+	(void)ctx;
 	parse_args(&rb, argc, argv);
 	/* -u: the old backing file need not open (it may have moved: that is why). */
 	rb.img = ic_open_or_die(rb.file, rb.fmt, VU_OPEN_RDWR | rb.flags |

@@ -73,7 +73,7 @@ static uint64_t new_size(const char *arg, uint64_t cur)
 	return n;
 }
 
-int cmd_resize(int argc, char **argv)
+int ic_cmd_resize(void *ctx, int argc, char **argv)
 {
 	struct resize rs = { .prealloc = VU_PREALLOC_OFF };
 	struct vu_err e = { 0 };
@@ -81,6 +81,7 @@ int cmd_resize(int argc, char **argv)
 	uint64_t size;
 	int r;
 
+	(void)ctx;
 	parse_args(&rs, argc, argv);
 	if (rs.size[0] != '+' && rs.size[0] != '-')
 		vu_parse_size_or_die(rs.size, VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);

@@ -114,12 +114,13 @@ static int delete(struct vu_image *img, const char *name)
 	return r < 0 || !id ? VU_EXIT_FAIL : VU_EXIT_OK;
 }
 
-int cmd_snapshot(int argc, char **argv)
+int ic_cmd_snapshot(void *ctx, int argc, char **argv)
 {
 	struct sn_args a = { 0 };
 	struct vu_image *img;
 	int rc = VU_EXIT_OK;
 
+	(void)ctx;
 	parse_args(&a, argc, argv);
 	/* As qemu-img: no backing chain, and writable unless listing. */
 	if (a.force_share && a.action != SN_LIST)
