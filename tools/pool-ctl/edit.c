@@ -114,9 +114,10 @@ static int apply(struct pool_ctl *pc, const char *path, const char *before,
 	return VU_EXIT_OK;
 }
 
-int cmd_edit(struct pool_ctl *pc)
+int cmd_edit(void *ctx, int argc, char **argv)
 {
-	const char *ref = pc->set[O_POOL] ? pc->arg[O_POOL] : pc->argc ? pc->argv[0] : NULL;
+	struct pool_ctl *pc = ctx;
+	const char *ref = pc->set[O_POOL] ? pc->arg[O_POOL] : argc ? argv[0] : NULL;
 	struct vu_err e = { 0 };
 	struct vu_pool *p;
 	char *xml, *path = NULL;

@@ -12,15 +12,15 @@
 #include "pool-ctl.h"
 
 /* The pool operand: --pool, or the first operand. */
-static const char *pool_ref(struct pool_ctl *pc)
+static const char *pool_ref(struct pool_ctl *pc, int argc, char **argv)
 {
-	if (pc->set[O_POOL] && pc->argc)
-		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, pc->argv[0]);
+	if (pc->set[O_POOL] && argc)
+		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, argv[0]);
 	if (pc->set[O_POOL])
 		return pc->arg[O_POOL];
-	if (!pc->argc)
+	if (!argc)
 		pc_die_usage(pc, "%s: missing pool name", pc->cmd->name);
-	return pc->argv[0];
+	return argv[0];
 }
 
 static unsigned build_flags(const struct pool_ctl *pc)
@@ -49,14 +49,16 @@ static xmlDocPtr load_xml(const char *file)
 
 /* ---- define, create ---- */
 
-int cmd_define(struct pool_ctl *pc)
+int cmd_define(void *ctx, int argc, char **argv)
 {
-	const char *file = pc->argv[0];
+	struct pool_ctl *pc = ctx;
+	const char *file = argv[0];
 	xmlDocPtr doc = load_xml(file);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r = vu_pool_define(pc_storage(pc), doc, &p, &e);
 
+	(void)argc;	/* 1, as its row says */
 	xmlFreeDoc(doc);
 	if (r < 0)
 		return pc_fail(file, &e);
@@ -66,7 +68,7 @@ int cmd_define(struct pool_ctl *pc)
 }
 
 /* Positional words fill, in order, the fields no option gave (virsh). */
-static void fill_as(struct pool_ctl *pc, struct vu_pool_as *as)
+static void fill_as(struct pool_ctl *pc, int argc, char **argv, struct vu_pool_as *as)
 {
 	static const enum pc_opt order[] = {
 		O_NAME_ARG, O_TYPE, O_SOURCE_HOST, O_SOURCE_PATH, O_SOURCE_DEV, O_SOURCE_NAME,
@@ -79,11 +81,11 @@ static void fill_as(struct pool_ctl *pc, struct vu_pool_as *as)
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		if (pc->set[order[i]])
 			*fields[i] = pc->arg[order[i]];
-		else if (next < pc->argc)
-			*fields[i] = pc->argv[next++];
+		else if (next < argc)
+			*fields[i] = argv[next++];
 	}
-	if (next < pc->argc)
-		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, pc->argv[next]);
+	if (next < argc)
+		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, argv[next]);
 	as->source_format = pc->arg[O_SOURCE_FORMAT];
 	if (!as->name || !strcmp(as->name, "-"))
 		pc_die_usage(pc, "%s: missing pool name", pc->cmd->name);
@@ -92,14 +94,14 @@ static void fill_as(struct pool_ctl *pc, struct vu_pool_as *as)
 }
 
 /* The define-as document, checked as define would check it. */
-static xmlDocPtr build_as(struct pool_ctl *pc)
+static xmlDocPtr build_as(struct pool_ctl *pc, int argc, char **argv)
 {
 	struct vu_pool_as as = { 0 };
 	struct vu_poolxml px;
 	struct vu_err e = { 0 };
 	xmlDocPtr doc;
 
-	fill_as(pc, &as);
+	fill_as(pc, argc, argv, &as);
 	if (!(doc = vu_poolxml_build(&as)))
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (vu_poolxml_read(doc, &px, &e) < 0)
@@ -119,9 +121,10 @@ static int print_doc(xmlDocPtr doc)
 	return pc_print_xml(text);
 }
 
-int cmd_define_as(struct pool_ctl *pc)
+int cmd_define_as(void *ctx, int argc, char **argv)
 {
-	xmlDocPtr doc = build_as(pc);
+	struct pool_ctl *pc = ctx;
+	xmlDocPtr doc = build_as(pc, argc, argv);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r;
@@ -131,7 +134,7 @@ int cmd_define_as(struct pool_ctl *pc)
 	r = vu_pool_define(pc_storage(pc), doc, &p, &e);
 	xmlFreeDoc(doc);
 	if (r < 0)
-		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : pc->argv[0], &e);
+		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0], &e);
 	pc_say(pc, "Pool %s defined", p->name);
 	vu_pool_free(&p);
 	return VU_EXIT_OK;
@@ -151,15 +154,17 @@ static void caps_for_doc(struct pool_ctl *pc, xmlDocPtr doc)
 	vu_poolxml_free(&px);
 }
 
-int cmd_create(struct pool_ctl *pc)
+int cmd_create(void *ctx, int argc, char **argv)
 {
-	const char *file = pc->argv[0];
+	struct pool_ctl *pc = ctx;
+	const char *file = argv[0];
 	unsigned flags = build_flags(pc);
 	xmlDocPtr doc = load_xml(file);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r;
 
+	(void)argc;	/* 1, as its row says */
 	caps_for_doc(pc, doc);
 	r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
 
@@ -171,10 +176,11 @@ int cmd_create(struct pool_ctl *pc)
 	return VU_EXIT_OK;
 }
 
-int cmd_create_as(struct pool_ctl *pc)
+int cmd_create_as(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	unsigned flags = build_flags(pc);
-	xmlDocPtr doc = build_as(pc);
+	xmlDocPtr doc = build_as(pc, argc, argv);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r;
@@ -184,7 +190,7 @@ int cmd_create_as(struct pool_ctl *pc)
 	r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
 	xmlFreeDoc(doc);
 	if (r < 0)
-		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : pc->argv[0], &e);
+		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0], &e);
 	pc_say(pc, "Pool %s created", p->name);
 	vu_pool_free(&p);
 	return VU_EXIT_OK;
@@ -200,10 +206,10 @@ static const char *const done_msg[] = {
 	[A_UNDEFINE] = "Pool %s has been undefined", [A_REFRESH] = "Pool %s refreshed",
 };
 
-static int act(struct pool_ctl *pc, enum action a)
+static int act(struct pool_ctl *pc, int argc, char **argv, enum action a)
 {
 	struct vu_storage *s = pc_storage(pc);
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 	unsigned flags = build_flags(pc);
 	struct vu_err e = { 0 };
 	int r;
@@ -224,16 +230,17 @@ static int act(struct pool_ctl *pc, enum action a)
 	return r < 0 ? VU_EXIT_FAIL : r;
 }
 
-int cmd_build(struct pool_ctl *pc) { return act(pc, A_BUILD); }
-int cmd_start(struct pool_ctl *pc) { return act(pc, A_START); }
-int cmd_destroy(struct pool_ctl *pc) { return act(pc, A_DESTROY); }
-int cmd_delete(struct pool_ctl *pc) { return act(pc, A_DELETE); }
-int cmd_undefine(struct pool_ctl *pc) { return act(pc, A_UNDEFINE); }
-int cmd_refresh(struct pool_ctl *pc) { return act(pc, A_REFRESH); }
+int cmd_build(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_BUILD); }
+int cmd_start(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_START); }
+int cmd_destroy(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_DESTROY); }
+int cmd_delete(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_DELETE); }
+int cmd_undefine(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_UNDEFINE); }
+int cmd_refresh(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_REFRESH); }
 
-int cmd_autostart(struct pool_ctl *pc)
+int cmd_autostart(void *ctx, int argc, char **argv)
 {
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct pool_ctl *pc = ctx;
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 	bool on = !pc->set[O_DISABLE];
 	struct vu_err e = { 0 };
 	int r = vu_pool_set_autostart(pc_storage(pc), p, on, &e);
@@ -274,8 +281,12 @@ static void caps_for_autostart(struct pool_ctl *pc)
 	pc_caps_settle(pc, need);
 }
 
-int cmd_start_all(struct pool_ctl *pc)
+int cmd_start_all(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
+
+	(void)argc;
+	(void)argv;
 	caps_for_autostart(pc);
 	return vu_pool_start_all(pc_storage(pc), started, pc) < 0 ? VU_EXIT_FAIL : VU_EXIT_OK;
 }
@@ -297,9 +308,10 @@ static void info_size(const struct pool_ctl *pc, const char *label, uint64_t v)
 		printf("%-15s %s\n", label, vu_size_virsh(v, buf, sizeof(buf)));
 }
 
-int cmd_info(struct pool_ctl *pc)
+int cmd_info(void *ctx, int argc, char **argv)
 {
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct pool_ctl *pc = ctx;
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 	struct vu_pool_info info;
 	struct vu_err e = { 0 };
 	int r = vu_pool_info(pc_storage(pc), p, &info, &e);
@@ -323,9 +335,10 @@ int cmd_info(struct pool_ctl *pc)
 	return VU_EXIT_OK;
 }
 
-int cmd_dumpxml(struct pool_ctl *pc)
+int cmd_dumpxml(void *ctx, int argc, char **argv)
 {
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct pool_ctl *pc = ctx;
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 	struct vu_err e = { 0 };
 	char *xml = vu_pool_xml(pc_storage(pc), p, pc->set[O_INACTIVE], &e);
 	int r = xml ? pc_print_xml(xml) : pc_fail(p->name, &e);
@@ -334,9 +347,10 @@ int cmd_dumpxml(struct pool_ctl *pc)
 	return r;
 }
 
-int cmd_uuid(struct pool_ctl *pc)
+int cmd_uuid(void *ctx, int argc, char **argv)
 {
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct pool_ctl *pc = ctx;
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 
 	printf("%s\n", p->uuid);
 	vu_pool_free(&p);
@@ -344,9 +358,10 @@ int cmd_uuid(struct pool_ctl *pc)
 }
 
 /* virsh pool-name takes a UUID only. */
-int cmd_name(struct pool_ctl *pc)
+int cmd_name(void *ctx, int argc, char **argv)
 {
-	const char *ref = pool_ref(pc);
+	struct pool_ctl *pc = ctx;
+	const char *ref = pool_ref(pc, argc, argv);
 	char uuid[VU_UUID_STRLEN];
 	struct vu_pool *p;
 
@@ -505,8 +520,9 @@ static int print_list(struct pool_ctl *pc, struct vu_pool **pools, size_t n,
 	return r;
 }
 
-int cmd_list(struct pool_ctl *pc)
+int cmd_list(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct list_filter f;
 	struct vu_pool **all;
 	struct vu_err e = { 0 };
@@ -514,6 +530,8 @@ int cmd_list(struct pool_ctl *pc)
 	size_t n, kept = 0;
 	int r;
 
+	(void)argc;
+	(void)argv;
 	parse_filter(pc, &f);
 	if (vu_pool_list(pc_storage(pc), &all, &n, &e) < 0)
 		return pc_fail("pools", &e);

@@ -25,8 +25,9 @@ static void xfer_opts(const struct pool_ctl *pc, struct vu_vol_xfer *x,
 		x->length = pc_size(pc, pc->arg[O_LENGTH], "length");
 }
 
-int cmd_vol_upload(struct pool_ctl *pc)
+int cmd_vol_upload(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct vu_show_progress prog = pc_progress(pc);
 	struct vu_vol_xfer x;
 	struct volref ref;
@@ -35,7 +36,7 @@ int cmd_vol_upload(struct pool_ctl *pc)
 	int fd, r;
 
 	xfer_opts(pc, &x, &prog);
-	pc_volref(pc, 1, &ref);
+	pc_volref(pc, argc, argv, 1, &ref);
 	file = ref.rest[0];
 	fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	if (fd < 0) {
@@ -72,8 +73,9 @@ static int open_output(const char *file, struct vu_atomic *a, bool *atomic)
 	return a->fd;
 }
 
-int cmd_vol_download(struct pool_ctl *pc)
+int cmd_vol_download(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct vu_show_progress prog = pc_progress(pc);
 	struct vu_vol_xfer x;
 	struct volref ref;
@@ -84,7 +86,7 @@ int cmd_vol_download(struct pool_ctl *pc)
 	int fd, r;
 
 	xfer_opts(pc, &x, &prog);
-	pc_volref(pc, 1, &ref);
+	pc_volref(pc, argc, argv, 1, &ref);
 	file = ref.rest[0];
 	if ((fd = open_output(file, &a, &atomic)) < 0) {
 		vu_warn("%s: cannot create", file);
