@@ -15,6 +15,7 @@
 #include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
+#include "vu/cmd.h"
 #include "vu/diag.h"
 #include "vu/opts.h"
 #include "vu/size.h"
@@ -41,53 +42,8 @@ struct ksm_tune {
 	int64_t interval_ms;
 	const char *pidfile;
 	unsigned given;			/* OF_* seen on the command line */
-	const char *cmd;
-	int argc;			/* operands after the command */
-	char **argv;
 	struct ksm_conf conf;
 };
-
-struct ksm_cmd {
-	const char *name;		/* NULL: the default when none is given */
-	int (*handler)(struct ksm_tune *kt);
-	unsigned opts;			/* OF_* it accepts */
-	int max_args;			/* -1: any number, at least one */
-	const char *help;
-};
-
-static noreturn void usage(void)
-{
-	fputs(VU_USAGE_HEADER, stdout);
-	printf(" %1$s [options] [status] [--json]\n"
-	       " %1$s [options] once [--dry-run] [--json]\n"
-	       " %1$s [options] run [--interval S] [--pidfile FILE]\n"
-	       " %1$s [options] set [--dry-run] KEY=VALUE...\n"
-	       " %1$s [options] stop|unmerge [--dry-run]\n",
-	       program_invocation_short_name);
-	fputs(VU_USAGE_SEPARATOR, stdout);
-	puts("Tune Kernel Same-page Merging from memory pressure, as ksmtuned does.");
-	fputs(VU_USAGE_COMMANDS, stdout);
-	puts(" status            the KSM files, memory saved and QEMU memory (the default)\n"
-	     " once              one tuning pass, as ksmtuned's adjust (for cron)\n"
-	     " run               tune every KSM_MONITOR_INTERVAL seconds, in the foreground\n"
-	     " set KEY=VALUE...  write KSM knobs: run, pages_to_scan, sleep_millisecs,\n"
-	     "                   merge_across_nodes, max_page_sharing, use_zero_pages, ...\n"
-	     " stop              stop KSM and keep the merged pages (run=0)\n"
-	     " unmerge           stop KSM and unmerge every page (run=2)");
-	fputs(VU_USAGE_OPTIONS, stdout);
-	puts(" -c, --config FILE        ksmtuned.conf to read (default " KSM_DEFAULT_CONFIG ")\n"
-	     "     --sysfs DIR          the KSM directory (default " KSM_DEFAULT_SYSFS ")\n"
-	     "     --proc DIR           the proc tree (default " KSM_DEFAULT_PROC ")\n"
-	     "     --json               status, once: print JSON, sizes in bytes\n"
-	     " -n, --dry-run            once, set, stop, unmerge: say what would change,\n"
-	     "                            write nothing\n"
-	     " -i, --interval S         run: seconds between passes (default\n"
-	     "                            KSM_MONITOR_INTERVAL)\n"
-	     "     --pidfile FILE       run: keep the pid in FILE, locked while running");
-	fputs(VU_USAGE_COMMON, stdout);
-	fputs(VU_USAGE_MAN_TAIL("ksm-tune(1)"), stdout);
-	exit(VU_EXIT_OK);
-}
 
 static void conf_warn(const char *path, const char *msg)
 {
@@ -233,8 +189,9 @@ static json_object *json_pass(const struct ksm_pass *p, bool dry_run)
 	return o;
 }
 
-static int cmd_once(struct ksm_tune *kt)
+static int cmd_once(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
 	struct ksm_pass p;
 	struct ksm_log log;
 	struct vu_err e;
@@ -242,6 +199,8 @@ static int cmd_once(struct ksm_tune *kt)
 	char obj[4096];
 	int r;
 
+	(void)argc;
+	(void)argv;
 	if (load_conf(kt) < 0 || check_sysfs(kt) < 0)
 		return VU_EXIT_FAIL;
 	/* Between cron runs the kernel's value is the only memory there is. */
@@ -284,8 +243,9 @@ static void run_report(const struct ksm_pass *p, const struct ksm_conf *c, void 
 	report_pass(p, c, false);
 }
 
-static int cmd_run(struct ksm_tune *kt)
+static int cmd_run(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
 	struct ksm_loop l = {
 		.config = kt->config,
 		.config_required = kt->config_given,
@@ -298,6 +258,8 @@ static int cmd_run(struct ksm_tune *kt)
 		.report = kt->verbose ? run_report : NULL,
 	};
 
+	(void)argc;
+	(void)argv;
 	if (load_conf(kt) < 0)
 		return VU_EXIT_FAIL;
 	l.conf = kt->conf;
@@ -360,8 +322,9 @@ static void status_json(char **names, char **values, const struct ksm_status *st
 	print_json(o);
 }
 
-static int cmd_status(struct ksm_tune *kt)
+static int cmd_status(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
 	struct ksm_status st = { .page_size = sysconf(_SC_PAGESIZE) };
 	char **names = NULL, **values;
 	int status = VU_EXIT_OK;
@@ -369,6 +332,8 @@ static int cmd_status(struct ksm_tune *kt)
 	size_t n;
 	int r;
 
+	(void)argc;
+	(void)argv;
 	if (check_sysfs(kt) < 0)
 		return VU_EXIT_FAIL;
 	r = ksm_sysfs_list(kt->sysfs, &names);
@@ -450,13 +415,21 @@ static int set_run(struct ksm_tune *kt, int64_t run)
 	return apply(kt, &w, 1);
 }
 
-static int cmd_stop(struct ksm_tune *kt)
+static int cmd_stop(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
+
+	(void)argc;
+	(void)argv;
 	return set_run(kt, 0);
 }
 
-static int cmd_unmerge(struct ksm_tune *kt)
+static int cmd_unmerge(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
+
+	(void)argc;
+	(void)argv;
 	return set_run(kt, 2);
 }
 
@@ -499,19 +472,20 @@ static void parse_assignment(const char *arg, struct ksm_write *w)
  * value asked for, or else the one before. run goes last in any case, so
  * that KSM starts with its new settings.
  */
-static int cmd_set(struct ksm_tune *kt)
+static int cmd_set(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
 	struct ksm_write given[16], w[20];
 	const struct ksm_write *run = NULL, *man = NULL;
 	int64_t cur_run = 0, cur_man;
-	size_t ng = (size_t)kt->argc, n = 0;
+	size_t ng = (size_t)argc, n = 0;
 	char path[4096];
 	int r;
 
 	if (ng > ARRAY_SIZE(given))
 		vu_die_usage(VU_EXIT_USAGE, "too many KEY=VALUE arguments (at most %zu)", ARRAY_SIZE(given));
 	for (size_t i = 0; i < ng; i++) {
-		parse_assignment(kt->argv[i], &given[i]);
+		parse_assignment(argv[i], &given[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(given[j].name, given[i].name))
 				vu_die_usage(VU_EXIT_USAGE, "%s: given twice", given[i].name);
@@ -562,22 +536,49 @@ static int cmd_set(struct ksm_tune *kt)
 	return apply(kt, w, n);
 }
 
-static const struct ksm_cmd commands[] = {
-	{ .name = NULL, .handler = cmd_status, .opts = OF_JSON, .max_args = 0 },
-	{ .name = "status", .handler = cmd_status, .opts = OF_JSON, .max_args = 0 },
-	{ .name = "once", .handler = cmd_once, .opts = OF_JSON | OF_DRY_RUN, .max_args = 0 },
-	{ .name = "run", .handler = cmd_run, .opts = OF_INTERVAL | OF_PIDFILE, .max_args = 0 },
-	{ .name = "set", .handler = cmd_set, .opts = OF_DRY_RUN, .max_args = -1 },
-	{ .name = "stop", .handler = cmd_stop, .opts = OF_DRY_RUN, .max_args = 0 },
-	{ .name = "unmerge", .handler = cmd_unmerge, .opts = OF_DRY_RUN, .max_args = 0 },
+static const struct vu_cmd commands[] = {
+	{ .name = "status", .run = cmd_status, .opts = OF_JSON,
+	  .help = "the KSM files, memory saved and QEMU memory (the default)" },
+	{ .name = "once", .run = cmd_once, .opts = OF_JSON | OF_DRY_RUN,
+	  .help = "one tuning pass, as ksmtuned's adjust (for cron)" },
+	{ .name = "run", .run = cmd_run, .opts = OF_INTERVAL | OF_PIDFILE,
+	  .help = "tune every KSM_MONITOR_INTERVAL seconds, in the foreground" },
+	{ .name = "set", .run = cmd_set, .opts = OF_DRY_RUN, .usage = "KEY=VALUE...",
+	  .help = "write KSM knobs: run, pages_to_scan, sleep_millisecs,\n"
+		  "                   merge_across_nodes, max_page_sharing, use_zero_pages, ...",
+	  .min_args = 1, .max_args = VU_CMD_ANY },
+	{ .name = "stop", .run = cmd_stop, .opts = OF_DRY_RUN,
+	  .help = "stop KSM and keep the merged pages (run=0)" },
+	{ .name = "unmerge", .run = cmd_unmerge, .opts = OF_DRY_RUN,
+	  .help = "stop KSM and unmerge every page (run=2)" },
 };
 
-static const struct ksm_cmd *find_command(const char *name)
+static noreturn void usage(void)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!name ? !commands[i].name : commands[i].name && !strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
+	fputs(VU_USAGE_HEADER, stdout);
+	printf(" %1$s [options] [status] [--json]\n"
+	       " %1$s [options] once [--dry-run] [--json]\n"
+	       " %1$s [options] run [--interval S] [--pidfile FILE]\n"
+	       " %1$s [options] set [--dry-run] KEY=VALUE...\n"
+	       " %1$s [options] stop|unmerge [--dry-run]\n",
+	       program_invocation_short_name);
+	fputs(VU_USAGE_SEPARATOR, stdout);
+	puts("Tune Kernel Same-page Merging from memory pressure, as ksmtuned does.");
+	fputs(VU_USAGE_COMMANDS, stdout);
+	vu_cmd_print_list(stdout, commands, ARRAY_SIZE(commands), 16, true);
+	fputs(VU_USAGE_OPTIONS, stdout);
+	puts(" -c, --config FILE        ksmtuned.conf to read (default " KSM_DEFAULT_CONFIG ")\n"
+	     "     --sysfs DIR          the KSM directory (default " KSM_DEFAULT_SYSFS ")\n"
+	     "     --proc DIR           the proc tree (default " KSM_DEFAULT_PROC ")\n"
+	     "     --json               status, once: print JSON, sizes in bytes\n"
+	     " -n, --dry-run            once, set, stop, unmerge: say what would change,\n"
+	     "                            write nothing\n"
+	     " -i, --interval S         run: seconds between passes (default\n"
+	     "                            KSM_MONITOR_INTERVAL)\n"
+	     "     --pidfile FILE       run: keep the pid in FILE, locked while running");
+	fputs(VU_USAGE_COMMON, stdout);
+	fputs(VU_USAGE_MAN_TAIL("ksm-tune(1)"), stdout);
+	exit(VU_EXIT_OK);
 }
 
 /* Seconds, possibly fractional ("0.5"), as milliseconds. */
@@ -593,7 +594,9 @@ static int64_t parse_interval_or_die(const char *s)
 	return (int64_t)(v * 1000 + 0.5);
 }
 
-static void check_options(const struct ksm_tune *kt, const struct ksm_cmd *cmd)
+/* The command-only options given belong to cmd, and its operands fit. */
+static void check_options(const struct ksm_tune *kt, const struct vu_cmd *cmd, int argc,
+			  char **argv)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{ OF_JSON, "--json" }, { OF_DRY_RUN, "--dry-run" },
@@ -603,12 +606,8 @@ static void check_options(const struct ksm_tune *kt, const struct ksm_cmd *cmd)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if ((kt->given & names[i].bit) && !(cmd->opts & names[i].bit))
 			vu_die_usage(VU_EXIT_USAGE, "%s: not an option of '%s'", names[i].name,
-				     cmd->name ? cmd->name : "status");
-	if (cmd->max_args < 0 && kt->argc == 0)
-		vu_die_usage(VU_EXIT_USAGE, "%s: KEY=VALUE expected", cmd->name);
-	if (cmd->max_args >= 0 && kt->argc > cmd->max_args)
-		vu_die_usage(VU_EXIT_USAGE, "%s: unexpected argument '%s'", cmd->name ? cmd->name : "status",
-			     kt->argv[cmd->max_args]);
+				     cmd->name);
+	vu_cmd_check_args(cmd, argc, argv, "KEY=VALUE expected", VU_EXIT_USAGE);
 }
 
 int main(int argc, char **argv)
@@ -639,7 +638,7 @@ int main(int argc, char **argv)
 		.proc = KSM_DEFAULT_PROC,
 	};
 	static const cap_value_t keep[] = { CAP_DAC_OVERRIDE };
-	const struct ksm_cmd *cmd;
+	const struct vu_cmd *cmd;
 	int c, r;
 
 	atexit(vu_close_stdout_atexit);
@@ -686,17 +685,14 @@ int main(int argc, char **argv)
 			vu_die_tryhelp(VU_EXIT_USAGE);
 		}
 	}
-	kt.cmd = optind < argc ? argv[optind++] : NULL;
-	kt.argc = argc - optind;
-	kt.argv = argv + optind;
-	cmd = find_command(kt.cmd);
-	if (!cmd)
-		vu_die_usage(VU_EXIT_USAGE, "%s: unknown command", kt.cmd);
-	check_options(&kt, cmd);
+	/* No command is status. */
+	cmd = vu_cmd_find_or_die(commands, ARRAY_SIZE(commands),
+				 optind < argc ? argv[optind++] : "status", VU_EXIT_USAGE);
+	check_options(&kt, cmd, argc - optind, argv + optind);
 
 	/* Writing the KSM files is all ksm-tune does that needs a privilege. */
 	r = vu_caps_keep(keep, (int)ARRAY_SIZE(keep));
 	if (r < 0)
 		vu_diec(VU_EXIT_FAIL, -r, "cannot drop capabilities");
-	return cmd->handler(&kt);
+	return cmd->run(&kt, argc - optind, argv + optind);
 }
