@@ -60,7 +60,9 @@ int vu_table_row(struct vu_table *t)
 {
 	if (t->nrows == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct cell *c = realloc(t->cells, cap * (size_t)t->ncols * sizeof(*c));
+		/* A table without columns still has rows (a record of nothing). */
+		struct cell *c = realloc(t->cells, cap * (size_t)(t->ncols ? t->ncols : 1) *
+					 sizeof(*c));
 
 		if (!c)
 			return -ENOMEM;

@@ -250,6 +250,14 @@ static void test_empty_shapes(void **state)
 	assert_string_equal(out, "[\n]\n");
 	free(out);
 	vu_table_free(&t);
+	/* A record of no columns (an empty KSM directory) still has its row. */
+	t = vu_table_new(c, 0);
+	vu_table_set_json(t, VU_JSON_OBJECT);
+	assert_int_equal(vu_table_row(t), 0);
+	out = capture(t, 1, 0);
+	assert_string_equal(out, "{\n}\n");
+	free(out);
+	vu_table_free(&t);
 }
 
 static char *record(const struct vu_table *t)

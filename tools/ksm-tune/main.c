@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
@@ -19,6 +17,7 @@
 #include "vu/diag.h"
 #include "vu/opts.h"
 #include "vu/size.h"
+#include "vu/table.h"
 
 #include "ksm.h"
 
@@ -74,24 +73,51 @@ static int check_sysfs(const struct ksm_tune *kt)
 	return -1;
 }
 
-static void print_json(json_object *o)
+/* --json goes through the table printer; these end the program when
+ * memory runs out. */
+static void table_ok(int r)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	if (r < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
-/* A sysfs value as JSON: a number when it is one, else the text. */
-static json_object *json_value(const char *s)
+static struct vu_table *table_new(const struct vu_col *cols, int ncols, enum vu_table_json shape)
 {
-	char *end;
-	long long v;
+	struct vu_table *t = vu_table_new(cols, ncols);
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s && !*end && !errno)
-		return json_object_new_int64(v);
-	return json_object_new_string(s);
+	if (!t)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	else	/* (else: cppcheck does not know vu_diex does not return) */
+		vu_table_set_json(t, shape);
+	return t;
+}
+
+/* A record: one row, printed as an object. */
+static struct vu_table *record_new(const struct vu_col *cols, int ncols)
+{
+	struct vu_table *t = table_new(cols, ncols, VU_JSON_OBJECT);
+
+	table_ok(vu_table_row(t));
+	return t;
+}
+
+static void print_json(struct vu_table *t)
+{
+	table_ok(vu_table_print_json(t, stdout));
+	vu_table_free(&t);
+}
+
+/* The QEMU processes counted, as a list of pids. */
+static struct vu_table *pid_list(const struct ksm_procs *procs)
+{
+	static const struct vu_col pid[] = { { NULL, "pid", VU_COL_INT } };
+	struct vu_table *t = table_new(pid, 1, VU_JSON_VALUES);
+
+	for (size_t i = 0; i < procs->n; i++) {
+		table_ok(vu_table_row(t));
+		table_ok(vu_table_cell_int(t, 0, NULL, procs->v[i].pid));
+	}
+	return t;
 }
 
 /* "name: old -> new" for each knob of a change, or "(unchanged)". */
@@ -106,20 +132,24 @@ static void print_writes(const struct ksm_write *w, size_t n, bool dry_run)
 	}
 }
 
-static json_object *json_writes(const struct ksm_write *w, size_t n)
+/* Each write of a change: the knob, its values before and after (numbers
+ * when they are), and whether it changed. */
+static struct vu_table *write_list(const struct ksm_write *w, size_t n)
 {
-	json_object *a = json_object_new_array();
+	static const struct vu_col cols[] = {
+		{ NULL, "key", VU_COL_STR }, { NULL, "old", VU_COL_AUTO },
+		{ NULL, "new", VU_COL_AUTO }, { NULL, "changed", VU_COL_BOOL },
+	};
+	struct vu_table *t = table_new(cols, ARRAY_SIZE(cols), VU_JSON_ROWS);
 
 	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "key", json_object_new_string(w[i].name));
-		json_object_object_add(o, "old", json_value(w[i].old));
-		json_object_object_add(o, "new", json_value(w[i].value));
-		json_object_object_add(o, "changed", json_object_new_boolean(w[i].changed));
-		json_object_array_add(a, o);
+		table_ok(vu_table_row(t));
+		table_ok(vu_table_cell(t, 0, w[i].name, 0));
+		table_ok(vu_table_cell(t, 1, w[i].old, 0));
+		table_ok(vu_table_cell(t, 2, w[i].value, 0));
+		table_ok(vu_table_cell(t, 3, w[i].changed ? "yes" : "no", w[i].changed));
 	}
-	return a;
+	return t;
 }
 
 /* The lines that say why: the figures ksmtuned compares, and the outcome. */
@@ -165,28 +195,35 @@ static void report_pass(const struct ksm_pass *p, const struct ksm_conf *c, bool
 	fflush(stdout);
 }
 
-static json_object *json_pass(const struct ksm_pass *p, bool dry_run)
+/* A pass for scripts: the decision, its inputs in bytes, each write. */
+static struct vu_table *pass_record(const struct ksm_pass *p, bool dry_run)
 {
-	json_object *o = json_object_new_object();
-	json_object *pids = json_object_new_array();
+	enum { ACTION, STEP, TOTAL, FREE, COMMITTED, THRESHOLD, PIDS, NPAGES, WRITES, DRY_RUN };
+	static const struct vu_col cols[] = {
+		[ACTION] = { NULL, "action", VU_COL_STR }, [STEP] = { NULL, "step", VU_COL_STR },
+		[TOTAL] = { NULL, "total", VU_COL_INT }, [FREE] = { NULL, "free", VU_COL_INT },
+		[COMMITTED] = { NULL, "committed", VU_COL_INT },
+		[THRESHOLD] = { NULL, "threshold", VU_COL_INT },
+		[PIDS] = { NULL, "qemu_pids", VU_COL_TABLE },
+		[NPAGES] = { NULL, "pages_to_scan_before", VU_COL_INT },
+		[WRITES] = { NULL, "writes", VU_COL_TABLE },
+		[DRY_RUN] = { NULL, "dry_run", VU_COL_BOOL },
+	};
+	struct vu_table *t = record_new(cols, ARRAY_SIZE(cols));
+	const char *step = p->d.step == KSM_STEP_NONE ? NULL :
+			   p->d.step == KSM_STEP_BOOST ? "boost" : "decay";
 
-	for (size_t i = 0; i < p->procs.n; i++)
-		json_object_array_add(pids, json_object_new_int(p->procs.v[i].pid));
-	json_object_object_add(o, "action", json_object_new_string(
-		p->d.action == KSM_STOP ? "stop" : "start"));
-	json_object_object_add(o, "step", p->d.step == KSM_STEP_NONE ? NULL :
-			       json_object_new_string(p->d.step == KSM_STEP_BOOST ?
-						      "boost" : "decay"));
-	json_object_object_add(o, "total", json_object_new_int64(p->in.total_kb * 1024));
-	json_object_object_add(o, "free", json_object_new_int64(p->in.free_kb * 1024));
-	json_object_object_add(o, "committed",
-			       json_object_new_int64(p->in.committed_kb * 1024));
-	json_object_object_add(o, "threshold", json_object_new_int64(p->d.thres_kb * 1024));
-	json_object_object_add(o, "qemu_pids", pids);
-	json_object_object_add(o, "pages_to_scan_before", json_object_new_int64(p->in.npages));
-	json_object_object_add(o, "writes", json_writes(p->w, p->nw));
-	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
-	return o;
+	table_ok(vu_table_cell(t, ACTION, p->d.action == KSM_STOP ? "stop" : "start", 0));
+	table_ok(vu_table_cell(t, STEP, step, 0));
+	table_ok(vu_table_cell_int(t, TOTAL, NULL, p->in.total_kb * 1024));
+	table_ok(vu_table_cell_int(t, FREE, NULL, p->in.free_kb * 1024));
+	table_ok(vu_table_cell_int(t, COMMITTED, NULL, p->in.committed_kb * 1024));
+	table_ok(vu_table_cell_int(t, THRESHOLD, NULL, p->d.thres_kb * 1024));
+	table_ok(vu_table_cell_table(t, PIDS, NULL, pid_list(&p->procs)));
+	table_ok(vu_table_cell_int(t, NPAGES, NULL, p->in.npages));
+	table_ok(vu_table_cell_table(t, WRITES, NULL, write_list(p->w, p->nw)));
+	table_ok(vu_table_cell(t, DRY_RUN, dry_run ? "yes" : "no", dry_run));
+	return t;
 }
 
 static int cmd_once(void *ctx, int argc, char **argv)
@@ -230,7 +267,7 @@ static int cmd_once(void *ctx, int argc, char **argv)
 	if (kt->verbose)
 		print_processes(&p.procs);
 	if (kt->json)
-		print_json(json_pass(&p, kt->dry_run));
+		print_json(pass_record(&p, kt->dry_run));
 	else if (!kt->quiet)
 		report_pass(&p, &kt->conf, kt->dry_run);
 	ksm_pass_free(&p);
@@ -274,62 +311,90 @@ struct ksm_status {
 	struct ksm_procs procs;
 };
 
-static void status_text(char **names, char **values, const struct ksm_status *st)
+/* The KSM files' values as a record of their own (cols are made here
+ * and must outlive it); a file that cannot be read is reported and left
+ * without a value. false if one could not be read. */
+static bool read_files(const struct ksm_tune *kt, char **names, struct vu_col *cols, size_t n,
+		       struct vu_table **out, struct ksm_status *st)
 {
-	char saved[32], qemu[32], ratio[32] = "-";
-	int width = (int)strlen("qemu_processes");
+	bool ok = true;
 
-	for (size_t i = 0; names[i]; i++)
-		if ((int)strlen(names[i]) > width)
-			width = (int)strlen(names[i]);
-	for (size_t i = 0; names[i]; i++)
-		if (values[i])
-			printf("%-*s  %s\n", width, names[i], values[i]);
-	vu_size_human(st->have_sharing ? (uint64_t)st->pages_sharing * (uint64_t)st->page_size : 0,
-		      saved, sizeof(saved));
-	vu_size_human((uint64_t)st->procs.rss_kb * 1024, qemu, sizeof(qemu));
-	if (st->have_shared && st->have_sharing && st->pages_shared > 0)
-		snprintf(ratio, sizeof(ratio), "%.2f",
-			 (double)st->pages_sharing / (double)st->pages_shared);
-	printf("%-*s  %s\n", width, "memory_saved", st->have_sharing ? saved : "-");
-	printf("%-*s  %s\n", width, "sharing_ratio", ratio);
-	printf("%-*s  %zu\n", width, "qemu_processes", st->procs.n);
-	printf("%-*s  %s\n", width, "qemu_memory", qemu);
+	for (size_t i = 0; i < n; i++)
+		cols[i] = (struct vu_col){ names[i], names[i], VU_COL_AUTO };
+	*out = record_new(cols, (int)n);
+	for (size_t i = 0; i < n; i++) {
+		char buf[4096];
+		int r = ksm_sysfs_read(kt->sysfs, names[i], buf, sizeof(buf));
+
+		if (r < 0) {
+			/* Report it, and still show the others. */
+			vu_warnc(-r, "%s/%s", kt->sysfs, names[i]);
+			ok = false;
+			continue;
+		}
+		table_ok(vu_table_cell(*out, (int)i, buf, 0));
+		if (!strcmp(names[i], "pages_shared"))
+			st->have_shared = !ksm_sysfs_read_int(kt->sysfs, names[i], &st->pages_shared);
+		else if (!strcmp(names[i], "pages_sharing"))
+			st->have_sharing = !ksm_sysfs_read_int(kt->sysfs, names[i],
+							       &st->pages_sharing);
+	}
+	return ok;
 }
 
-static void status_json(char **names, char **values, const struct ksm_status *st)
+/* The status record: the KSM files, then the figures derived from them
+ * and from the QEMU processes. The text shows sizes for people and leaves
+ * out what only scripts want (the page size, the pids). */
+static struct vu_table *status_record(struct vu_table *files, const struct ksm_status *st)
 {
-	json_object *o = json_object_new_object();
-	json_object *files = json_object_new_object();
-	json_object *pids = json_object_new_array();
+	enum { FILES, PAGE_SIZE, SAVED, RATIO, NPROCS, QEMU_MEMORY, PIDS };
+	static const struct vu_col cols[] = {
+		[FILES] = { "ksm", "ksm", VU_COL_TABLE },
+		[PAGE_SIZE] = { NULL, "page_size", VU_COL_INT },
+		[SAVED] = { "memory_saved", "memory_saved", VU_COL_INT },
+		[RATIO] = { "sharing_ratio", "sharing_ratio", VU_COL_REAL },
+		[NPROCS] = { "qemu_processes", "qemu_processes", VU_COL_INT },
+		[QEMU_MEMORY] = { "qemu_memory", "qemu_memory", VU_COL_INT },
+		[PIDS] = { NULL, "qemu_pids", VU_COL_TABLE },
+	};
+	struct vu_table *t = record_new(cols, ARRAY_SIZE(cols));
+	int64_t saved = st->pages_sharing * st->page_size;
+	int64_t qemu = st->procs.rss_kb * 1024;
+	char text[32];
 
-	for (size_t i = 0; names[i]; i++)
-		json_object_object_add(files, names[i],
-				       values[i] ? json_value(values[i]) : NULL);
-	for (size_t i = 0; i < st->procs.n; i++)
-		json_object_array_add(pids, json_object_new_int(st->procs.v[i].pid));
-	json_object_object_add(o, "ksm", files);
-	json_object_object_add(o, "page_size", json_object_new_int64(st->page_size));
-	json_object_object_add(o, "memory_saved", st->have_sharing ?
-			       json_object_new_int64(st->pages_sharing * st->page_size) : NULL);
-	json_object_object_add(o, "sharing_ratio",
-			       st->have_shared && st->have_sharing && st->pages_shared > 0 ?
-			       json_object_new_double((double)st->pages_sharing /
-						      (double)st->pages_shared) : NULL);
-	json_object_object_add(o, "qemu_processes", json_object_new_int64((int64_t)st->procs.n));
-	json_object_object_add(o, "qemu_memory", json_object_new_int64(st->procs.rss_kb * 1024));
-	json_object_object_add(o, "qemu_pids", pids);
-	print_json(o);
+	table_ok(vu_table_cell_table(t, FILES, NULL, files));
+	table_ok(vu_table_cell_int(t, PAGE_SIZE, NULL, st->page_size));
+	if (st->have_sharing)
+		table_ok(vu_table_cell_int(t, SAVED, vu_size_human((uint64_t)saved, text,
+								  sizeof(text)), saved));
+	else
+		table_ok(vu_table_null(t, SAVED, "-"));
+	if (st->have_shared && st->have_sharing && st->pages_shared > 0) {
+		double ratio = (double)st->pages_sharing / (double)st->pages_shared;
+
+		snprintf(text, sizeof(text), "%.2f", ratio);
+		table_ok(vu_table_cell_real(t, RATIO, text, ratio));
+	} else {
+		table_ok(vu_table_null(t, RATIO, "-"));
+	}
+	snprintf(text, sizeof(text), "%zu", st->procs.n);
+	table_ok(vu_table_cell_int(t, NPROCS, text, (int64_t)st->procs.n));
+	table_ok(vu_table_cell_int(t, QEMU_MEMORY, vu_size_human((uint64_t)qemu, text,
+								sizeof(text)), qemu));
+	table_ok(vu_table_cell_table(t, PIDS, NULL, pid_list(&st->procs)));
+	return t;
 }
 
 static int cmd_status(void *ctx, int argc, char **argv)
 {
 	struct ksm_tune *kt = ctx;
 	struct ksm_status st = { .page_size = sysconf(_SC_PAGESIZE) };
-	char **names = NULL, **values;
-	int status = VU_EXIT_OK;
+	struct vu_table *files, *t;
+	struct vu_col *cols;
+	char **names = NULL;
 	struct vu_err e;
 	size_t n;
+	bool ok;
 	int r;
 
 	(void)argc;
@@ -349,38 +414,19 @@ static int cmd_status(void *ctx, int argc, char **argv)
 	}
 	for (n = 0; names[n]; n++)
 		;
-	values = calloc(n + 1, sizeof(*values));
-	if (!values)
+	if (!(cols = calloc(n ? n : 1, sizeof(*cols))))
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-	for (size_t i = 0; i < n; i++) {
-		char buf[4096];
-
-		r = ksm_sysfs_read(kt->sysfs, names[i], buf, sizeof(buf));
-		if (r < 0) {
-			/* Report it, and still show the others. */
-			vu_warnc(-r, "%s/%s", kt->sysfs, names[i]);
-			status = VU_EXIT_FAIL;
-			continue;
-		}
-		values[i] = strdup(buf);
-		if (!values[i])
-			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-		if (!strcmp(names[i], "pages_shared"))
-			st.have_shared = !ksm_sysfs_read_int(kt->sysfs, names[i], &st.pages_shared);
-		else if (!strcmp(names[i], "pages_sharing"))
-			st.have_sharing = !ksm_sysfs_read_int(kt->sysfs, names[i],
-							      &st.pages_sharing);
-	}
+	ok = read_files(kt, names, cols, n, &files, &st);
+	t = status_record(files, &st);
 	if (kt->json)
-		status_json(names, values, &st);
+		table_ok(vu_table_print_json(t, stdout));
 	else
-		status_text(names, values, &st);
-	for (size_t i = 0; i < n; i++)
-		free(values[i]);
-	free(values);
+		vu_table_print_record(t, stdout);
+	vu_table_free(&t);
+	free(cols);
 	ksm_sysfs_list_free(&names);
 	ksm_procs_free(&st.procs);
-	return status;
+	return ok ? VU_EXIT_OK : VU_EXIT_FAIL;
 }
 
 /* Applies a change made of writes, printing it; the exit status. */
