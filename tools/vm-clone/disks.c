@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/err.h"
 
 #include "vm-clone.h"

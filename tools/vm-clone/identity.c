@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/ident.h"
 
 #include "vm-clone.h"

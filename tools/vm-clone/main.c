@@ -14,7 +14,7 @@
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/ident.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* volume.c - libvirt storage volume XML: read what vol-create asks for,
+/* volxml.c - libvirt storage volume XML: read what vol-create asks for,
  * build vol-create-as's request and vol-dumpxml's description */
 #include <errno.h>
 #include <inttypes.h>

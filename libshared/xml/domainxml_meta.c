@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_meta.c - applications' elements under <metadata>, one per
+/* domainxml_meta.c - applications' elements under <metadata>, one per
  * namespace, read and replaced without disturbing anyone else's */
 #include <errno.h>
 #include <stdlib.h>
@@ -7,10 +7,10 @@
 
 #include <libxml/tree.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/xml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 static bool in_ns(const xmlNode *node, const char *uri)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain.c - domain documents (load, parse, create, format) and their
+/* domainxml.c - domain documents (load, parse, create, format) and their
  * identity: type, name, uuid, title, description */
 #include <errno.h>
 #include <stdlib.h>
@@ -7,10 +7,10 @@
 
 #include <libxml/tree.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/xml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* Takes doc over: wraps it when its root is a libvirt <domain>. */
 static int adopt(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e)

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_disk.c - disks: adding, reading back, repointing, and choosing the
+/* domainxml_disk.c - disks: adding, reading back, repointing, and choosing the
  * next free target name on a bus the way libvirt numbers them */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* The source attribute a disk type names its file or device with. */
 static const char *source_attr(const char *type)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_tree.c - reading and editing a domain's elements by path, creating
+/* domainxml_tree.c - reading and editing a domain's elements by path, creating
  * missing ones where libvirt writes them and touching nothing else */
 #include <errno.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "vu/size.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /*
  * The order libvirt writes children in, per parent element. The schema

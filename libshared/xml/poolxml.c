@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pool.c - libvirt storage pool XML: what each type requires, the fields the
+/* poolxml.c - libvirt storage pool XML: what each type requires, the fields the
  * tools read, UUID and sizing edits, and virsh's pool-define-as document */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_priv.h - what the domain*.c files share and nobody else sees:
+/* domainxml_priv.h - what the domainxml*.c files share and nobody else sees:
  * the document handle and the tree helpers (vu_dt_*) they are built on */
-#ifndef VU_DOMAIN_PRIV_H
-#define VU_DOMAIN_PRIV_H
+#ifndef VU_DOMAINXML_PRIV_H
+#define VU_DOMAINXML_PRIV_H
 
 #include <stdbool.h>
 #include <libxml/tree.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 
 struct vu_domain {
 	xmlDocPtr doc;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_res.c - a domain's resources: memory with libvirt's units, vcpu
+/* domainxml_res.c - a domain's resources: memory with libvirt's units, vcpu
  * count and placement, and the guest CPU (mode, model, topology, features) */
 #include <errno.h>
 #include <inttypes.h>
@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/size.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* ---- memory ---- */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_dev.c - the <devices> list: iterating, adding (from attributes or
+/* domainxml_dev.c - the <devices> list: iterating, adding (from attributes or
  * from XML) and removing devices, and builders for the kinds vm-create
  * writes (graphics, video, consoles and channels, controllers, input, rng,
  * memballoon, filesystems, PCI host devices, watchdog, sound) */
@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/xml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* ---- emulator ---- */
 

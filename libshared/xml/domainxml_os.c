@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_os.c - how a domain boots and behaves: <os> (type, boot order,
+/* domainxml_os.c - how a domain boots and behaves: <os> (type, boot order,
  * firmware, direct kernel, boot menu), features, clock, lifecycle actions
  * and SMBIOS sysinfo */
 #include <errno.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* ---- os ---- */
 

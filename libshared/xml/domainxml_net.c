@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_net.c - network interfaces: adding, reading back, and the
+/* domainxml_net.c - network interfaces: adding, reading back, and the
  * identities a clone must change (MAC, openvswitch interfaceid, tap name) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/ident.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* The source attribute naming what an interface type connects to. */
 static const char *source_attr(const char *type)
