@@ -11,6 +11,7 @@
 
 #include "vu/err.h"
 #include "vu/ident.h"
+#include "vu/xmlnode.h"
 
 /*
  * Conventions for every function below:
@@ -57,7 +58,7 @@ char *vu_domain_format(const struct vu_domain *dom);
  * still belongs to dom. */
 xmlDocPtr vu_domain_doc(const struct vu_domain *dom);
 
-/* ---- any element, by path (domainxml_tree.c) ----
+/* ---- any element, by path (domainxml.c) ----
  * A path is element names separated by '/', relative to <domain>
  * ("os/loader", "devices/emulator"; "" is <domain> itself); each step takes
  * the first child of that name in no namespace. attr NULL means the
@@ -78,21 +79,9 @@ int vu_domain_get(const struct vu_domain *dom, const char *path, const char *att
 int vu_domain_set(struct vu_domain *dom, const char *path, const char *attr,
 		  const char *value);
 
-/* The same relative to any element (a device handle); child is a path
- * below node, NULL for node itself. Removing the last attribute of a child
- * that holds nothing else removes the child: an empty <source/> would mean
- * something else (an empty CD-ROM). */
-int vu_domain_node_get(xmlNodePtr node, const char *child, const char *attr,
-		       char **out);
-int vu_domain_node_set(xmlNodePtr node, const char *child, const char *attr,
-		       const char *value);
-/* Flag elements such as <readonly/>: present or not. */
-bool vu_domain_node_has(xmlNodePtr node, const char *child);
-int vu_domain_node_flag(xmlNodePtr node, const char *child, bool on);
-/* A non-negative decimal attribute (or text) of node/child, as
- * vu_domain_node_get; -EINVAL when it is not one. */
-int vu_domain_node_get_uint(xmlNodePtr node, const char *child, const char *attr,
-			    uint64_t *out);
+/* Relative to any element (a device handle): vu_node_get, vu_node_set,
+ * vu_node_has, vu_node_flag and the rest of vu/xmlnode.h, whose paths and
+ * conventions these share. */
 
 /* ---- identity (domainxml.c) ---- */
 
@@ -399,7 +388,7 @@ int vu_domain_add_disk(struct vu_domain *dom, const struct vu_disk_spec *spec,
 
 /* What a disk says, read back; absent parts are NULL / false / 0. source is
  * source/@file, @dev or @dir after the disk's type (NULL for network and
- * volume disks: use vu_domain_node_get). Free with vu_disk_clear. */
+ * volume disks: use vu_node_get). Free with vu_disk_clear. */
 struct vu_disk {
 	char *type;
 	char *device;
