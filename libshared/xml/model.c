@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vu/xml.h"
+#include "vu/xmlnode.h"
 
 #include "model.h"
 
@@ -56,4 +57,11 @@ bool vu_model_word_in(const char *s, const char *const *words)
 		if (!strcmp(s, words[i]))
 			return true;
 	return false;
+}
+
+int vu_model_opt(const xmlNode *node, const char *path, const char *attr, char **out)
+{
+	int r = vu_node_get(node, path, attr, out);
+
+	return r == -ENOENT ? 0 : r;
 }

@@ -17,6 +17,8 @@ int vu_model_parse(xmlDocPtr *out, const char *buf, size_t len, struct vu_err *e
 /* A new document holding only <root/>; *root_out (may be NULL) gets it.
  * 0 or -ENOMEM. */
 int vu_model_new(xmlDocPtr *out, const char *root, xmlNodePtr *root_out);
+/* vu_node_get for what may be absent: 0 with *out NULL then. */
+int vu_model_opt(const xmlNode *node, const char *path, const char *attr, char **out);
 /* Is s one of the NULL-terminated words? (Values a model accepts.) */
 bool vu_model_word_in(const char *s, const char *const *words);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* poolxml.c - libvirt storage pool XML: what each type requires, the fields the
- * tools read, UUID and sizing edits, and virsh's pool-define-as document */
+/* poolxml.c - libvirt storage pool XML: the document, what each type
+ * requires, the fields the tools read, UUID and sizing edits, and virsh's
+ * pool-define-as document */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,7 +11,14 @@
 #include "vu/file.h"
 #include "vu/ident.h"
 #include "vu/poolxml.h"
-#include "xmlnode.h"
+#include "vu/xml.h"
+#include "vu/xmlnode.h"
+
+#include "model.h"
+
+struct vu_poolxml {
+	xmlDocPtr doc;
+};
 
 static const char *const type_names[VU_POOL_TYPE_COUNT] = {
 	[VU_POOL_DIR] = "dir", [VU_POOL_FS] = "fs", [VU_POOL_NETFS] = "netfs",
@@ -72,85 +80,132 @@ int vu_pool_type_parse(const char *s)
 	return -EINVAL;
 }
 
-static bool in_list(const char *s, const char *const *list)
+/* ---- the document ---- */
+
+/* Takes doc over. */
+static int wrap(struct vu_poolxml **out, xmlDocPtr doc)
 {
-	for (; *list; list++)
-		if (strcmp(s, *list) == 0)
-			return true;
-	return false;
+	*out = doc ? malloc(sizeof(**out)) : NULL;
+	if (!*out) {
+		xmlFreeDoc(doc);
+		return -ENOMEM;
+	}
+	(*out)->doc = doc;
+	return 0;
 }
 
-void vu_poolxml_free(struct vu_poolxml *px)
+int vu_poolxml_load(struct vu_poolxml **out, const char *path, struct vu_err *e)
 {
-	free(px->name);
-	free(px->uuid);
-	free(px->target);
-	free(px->source_device);
-	free(px->source_format);
-	free(px->source_dir);
-	free(px->source_host);
-	free(px->source_name);
-	memset(px, 0, sizeof(*px));
-	px->mode = -1;
-	px->owner = px->group = -1;
+	xmlDocPtr doc;
+	int r = vu_model_load(&doc, path, e);
+
+	*out = NULL;
+	if (r == 0 && (r = wrap(out, doc)) < 0)
+		vu_err_set(e, -r, NULL);
+	return r;
 }
 
-static int read_root(xmlDocPtr doc, struct vu_poolxml *px, struct vu_err *e)
+int vu_poolxml_parse(struct vu_poolxml **out, const char *buf, size_t len, struct vu_err *e)
 {
-	xmlNodePtr root = xmlDocGetRootElement(doc);
-	bool oom = false;
+	xmlDocPtr doc;
+	int r = vu_model_parse(&doc, buf, len, e);
+
+	*out = NULL;
+	if (r == 0 && (r = wrap(out, doc)) < 0)
+		vu_err_set(e, -r, NULL);
+	return r;
+}
+
+int vu_poolxml_copy(struct vu_poolxml **out, const struct vu_poolxml *px)
+{
+	return wrap(out, xmlCopyDoc(px->doc, 1));
+}
+
+void vu_poolxml_free(struct vu_poolxml **px)
+{
+	if (!px || !*px)
+		return;
+	xmlFreeDoc((*px)->doc);
+	free(*px);
+	*px = NULL;
+}
+
+char *vu_poolxml_format(const struct vu_poolxml *px)
+{
+	return px ? vu_xml_format(px->doc) : NULL;
+}
+
+xmlDocPtr vu_poolxml_doc(const struct vu_poolxml *px)
+{
+	return px ? px->doc : NULL;
+}
+
+/* ---- the check and the fields ---- */
+
+void vu_pool_def_free(struct vu_pool_def *def)
+{
+	free(def->name);
+	free(def->uuid);
+	free(def->target);
+	free(def->source_device);
+	free(def->source_format);
+	free(def->source_dir);
+	free(def->source_host);
+	free(def->source_name);
+	memset(def, 0, sizeof(*def));
+	def->mode = -1;
+	def->owner = def->group = -1;
+}
+
+static int read_root(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e)
+{
 	char *type;
 	int t;
 
-	if (!root || root->ns || strcmp((const char *)root->name, "pool") != 0)
+	if (!vu_node_is(root, "pool"))
 		return vu_err_set(e, EINVAL, "the root element is not <pool>");
-	type = vu_xn_attr(root, "type", &oom);
-	if (!type)
-		return oom ? -ENOMEM : vu_err_set(e, EINVAL, "the pool has no type");
+	t = vu_node_get(root, NULL, "type", &type);
+	if (t < 0)
+		return t == -ENOENT ? vu_err_set(e, EINVAL, "the pool has no type") : t;
 	t = vu_pool_type_parse(type);
 	if (t < 0)
 		vu_err_set(e, EINVAL, "unknown pool type '%s'", type);
 	free(type);
 	if (t < 0)
 		return -EINVAL;
-	px->type = (enum vu_pool_type)t;
+	def->type = (enum vu_pool_type)t;
 	return 0;
 }
 
-static int read_name(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
+static int read_name(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e)
 {
-	bool oom = false;
+	int r;
 
-	if (vu_xn_count(root, "name") != 1)
+	if (vu_node_count(root, "name") != 1)
 		return vu_err_set(e, EINVAL, "a pool needs exactly one <name>");
-	px->name = vu_xn_text(vu_xn_child(root, "name"), &oom);
-	if (oom)
-		return -ENOMEM;
-	if (vu_name_check(px->name) < 0)
-		return vu_err_set(e, EINVAL, "invalid pool name '%s'", px->name);
+	if ((r = vu_node_get(root, "name", NULL, &def->name)) < 0)
+		return r;
+	if (vu_name_check(def->name) < 0)
+		return vu_err_set(e, EINVAL, "invalid pool name '%s'", def->name);
 	return 0;
 }
 
-static int read_uuid(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
+static int read_uuid(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e)
 {
-	xmlNodePtr n = vu_xn_child(root, "uuid");
 	char canon[VU_UUID_STRLEN];
-	bool oom = false;
 	char *text;
+	int r = vu_node_get(root, "uuid", NULL, &text);
 
-	if (!n)
-		return 0;
-	text = vu_xn_text(n, &oom);
-	if (!text)
-		return -ENOMEM;
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
 	if (vu_uuid_normalize(text, canon) < 0) {
 		vu_err_set(e, EINVAL, "invalid UUID '%s'", text);
 		free(text);
 		return -EINVAL;
 	}
 	free(text);
-	px->uuid = strdup(canon);
-	return px->uuid ? 0 : -ENOMEM;
+	def->uuid = strdup(canon);
+	return def->uuid ? 0 : -ENOMEM;
 }
 
 /* An octal mode as libvirt writes it (0711). */
@@ -179,22 +234,20 @@ static int parse_id(const char *s, long long *id)
 	return 0;
 }
 
-static int read_perms(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
+static int read_perms(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e)
 {
-	xmlNodePtr perms = vu_xn_path(root, "target/permissions");
+	xmlNodePtr perms = vu_node_find(root, "target/permissions");
 	static const char *const fields[] = { "mode", "owner", "group" };
 	int r = 0;
 
 	for (int i = 0; i < 3 && r == 0 && perms; i++) {
-		bool oom = false;
-		char *text = vu_xn_text(vu_xn_child(perms, fields[i]), &oom);
+		char *text;
 
-		if (oom)
-			return -ENOMEM;
-		if (!text)
+		r = vu_model_opt(perms, fields[i], NULL, &text);
+		if (r < 0 || !text)
 			continue;
-		r = i == 0 ? parse_mode(text, &px->mode)
-			   : parse_id(text, i == 1 ? &px->owner : &px->group);
+		r = i == 0 ? parse_mode(text, &def->mode)
+			   : parse_id(text, i == 1 ? &def->owner : &def->group);
 		if (r < 0)
 			vu_err_set(e, EINVAL, "invalid target permission %s '%s'", fields[i], text);
 		free(text);
@@ -202,159 +255,163 @@ static int read_perms(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
 	return r;
 }
 
-static int read_target(xmlNodePtr root, struct vu_poolxml *px, struct vu_err *e)
+static int read_target(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e)
 {
-	bool oom = false;
+	int r = vu_model_opt(root, "target/path", NULL, &def->target);
 	size_t len;
 
-	px->target = vu_xn_text(vu_xn_path(root, "target/path"), &oom);
-	if (oom)
-		return -ENOMEM;
-	if (!px->target) {
-		if (type_needs[px->type] & NEED_TARGET)
+	if (r < 0)
+		return r;
+	if (!def->target) {
+		if (type_needs[def->type] & NEED_TARGET)
 			return vu_err_set(e, EINVAL, "a pool of type '%s' needs a target path",
-					  type_names[px->type]);
+					  type_names[def->type]);
 		return 0;
 	}
-	if (px->target[0] != '/')
-		return vu_err_set(e, EINVAL, "target path '%s' is not absolute", px->target);
-	len = strlen(px->target);
-	while (len > 1 && px->target[len - 1] == '/')
-		px->target[--len] = '\0';
-	return read_perms(root, px, e);
+	if (def->target[0] != '/')
+		return vu_err_set(e, EINVAL, "target path '%s' is not absolute", def->target);
+	len = strlen(def->target);
+	while (len > 1 && def->target[len - 1] == '/')
+		def->target[--len] = '\0';
+	return read_perms(root, def, e);
 }
 
-static int read_source_fields(xmlNodePtr src, struct vu_poolxml *px)
+static int read_source_fields(xmlNodePtr src, struct vu_pool_def *def)
 {
-	bool oom = false;
+	int r = vu_model_opt(src, "device", "path", &def->source_device);
 
-	px->source_device = vu_xn_attr(vu_xn_child(src, "device"), "path", &oom);
-	px->source_format = vu_xn_attr(vu_xn_child(src, "format"), "type", &oom);
-	px->source_dir = vu_xn_attr(vu_xn_child(src, "dir"), "path", &oom);
-	px->source_host = vu_xn_attr(vu_xn_child(src, "host"), "name", &oom);
-	px->source_name = vu_xn_text(vu_xn_child(src, "name"), &oom);
-	return oom ? -ENOMEM : 0;
+	if (r == 0)
+		r = vu_model_opt(src, "format", "type", &def->source_format);
+	if (r == 0)
+		r = vu_model_opt(src, "dir", "path", &def->source_dir);
+	if (r == 0)
+		r = vu_model_opt(src, "host", "name", &def->source_host);
+	if (r == 0)
+		r = vu_model_opt(src, "name", NULL, &def->source_name);
+	return r;
 }
 
-static int need(struct vu_err *e, const struct vu_poolxml *px, const char *what)
+static int need(struct vu_err *e, const struct vu_pool_def *def, const char *what)
 {
-	return vu_err_set(e, EINVAL, "a pool of type '%s' needs %s", type_names[px->type], what);
+	return vu_err_set(e, EINVAL, "a pool of type '%s' needs %s", type_names[def->type], what);
 }
 
-static int check_source(xmlNodePtr src, const struct vu_poolxml *px, struct vu_err *e)
+static int check_source(xmlNodePtr src, const struct vu_pool_def *def, struct vu_err *e)
 {
-	unsigned n = type_needs[px->type];
+	unsigned n = type_needs[def->type];
 
-	if ((n & NEED_DEVICE) && !px->source_device)
-		return need(e, px, "a source device");
-	if ((n & NEED_HOST) && !px->source_host)
-		return need(e, px, "a source host");
-	if ((n & NEED_DIR) && !px->source_dir)
-		return need(e, px, "a source directory");
-	if ((n & NEED_NAME) && !px->source_name)
-		return need(e, px, "a source name");
-	if ((n & NEED_ADAPTER) && !vu_xn_child(src, "adapter"))
-		return need(e, px, "a source adapter");
-	if ((n & NEED_NAME_OR_DEV) && !px->source_name && !px->source_device)
-		return need(e, px, "a source name or device");
-	if ((n & NO_TARGET) && px->target)
+	if ((n & NEED_DEVICE) && !def->source_device)
+		return need(e, def, "a source device");
+	if ((n & NEED_HOST) && !def->source_host)
+		return need(e, def, "a source host");
+	if ((n & NEED_DIR) && !def->source_dir)
+		return need(e, def, "a source directory");
+	if ((n & NEED_NAME) && !def->source_name)
+		return need(e, def, "a source name");
+	if ((n & NEED_ADAPTER) && !vu_node_child(src, "adapter"))
+		return need(e, def, "a source adapter");
+	if ((n & NEED_NAME_OR_DEV) && !def->source_name && !def->source_device)
+		return need(e, def, "a source name or device");
+	if ((n & NO_TARGET) && def->target)
 		return vu_err_set(e, EINVAL, "a pool of type '%s' has no target",
-				  type_names[px->type]);
+				  type_names[def->type]);
 	return 0;
 }
 
-static int check_format(const struct vu_poolxml *px, struct vu_err *e)
+static int check_format(const struct vu_pool_def *def, struct vu_err *e)
 {
-	const char *const *allowed = px->type == VU_POOL_FS ? fs_formats :
-				     px->type == VU_POOL_DISK ? disk_formats : NULL;
+	const char *const *allowed = def->type == VU_POOL_FS ? fs_formats :
+				     def->type == VU_POOL_DISK ? disk_formats : NULL;
 
-	if (!allowed || !px->source_format || in_list(px->source_format, allowed))
+	if (!allowed || !def->source_format || vu_model_word_in(def->source_format, allowed))
 		return 0;
 	return vu_err_set(e, EINVAL, "unknown source format '%s' for a pool of type '%s'",
-			  px->source_format, type_names[px->type]);
+			  def->source_format, type_names[def->type]);
 }
 
 /* Absolute paths where the schema wants them: a relative device would be
  * looked up in whatever directory the tool happens to run. */
-static int check_paths(const struct vu_poolxml *px, struct vu_err *e)
+static int check_paths(const struct vu_pool_def *def, struct vu_err *e)
 {
-	if ((px->type == VU_POOL_FS || px->type == VU_POOL_DISK) && px->source_device &&
-	    px->source_device[0] != '/')
+	if ((def->type == VU_POOL_FS || def->type == VU_POOL_DISK) && def->source_device &&
+	    def->source_device[0] != '/')
 		return vu_err_set(e, EINVAL, "source device '%s' is not absolute",
-				  px->source_device);
+				  def->source_device);
 	return 0;
 }
 
-int vu_poolxml_read(xmlDocPtr doc, struct vu_poolxml *px, struct vu_err *e)
+int vu_poolxml_read(const struct vu_poolxml *px, struct vu_pool_def *def, struct vu_err *e)
 {
-	xmlNodePtr root = xmlDocGetRootElement(doc);
+	xmlNodePtr root = px ? xmlDocGetRootElement(px->doc) : NULL;
 	xmlNodePtr src;
 	int r;
 
-	memset(px, 0, sizeof(*px));
-	px->mode = -1;
-	px->owner = px->group = -1;
-	r = read_root(doc, px, e);
+	memset(def, 0, sizeof(*def));
+	def->mode = -1;
+	def->owner = def->group = -1;
+	r = read_root(root, def, e);
 	if (r == 0)
-		r = read_name(root, px, e);
+		r = read_name(root, def, e);
 	if (r == 0)
-		r = read_uuid(root, px, e);
+		r = read_uuid(root, def, e);
 	if (r == 0)
-		r = read_target(root, px, e);
-	src = root ? vu_xn_child(root, "source") : NULL;
-	if (r == 0 && (r = read_source_fields(src, px)) < 0)
+		r = read_target(root, def, e);
+	src = vu_node_child(root, "source");
+	if (r == 0 && (r = read_source_fields(src, def)) < 0)
 		vu_err_set(e, ENOMEM, NULL);
 	if (r == 0)
-		r = check_source(src, px, e);
+		r = check_source(src, def, e);
 	if (r == 0)
-		r = check_format(px, e);
+		r = check_format(def, e);
 	if (r == 0)
-		r = check_paths(px, e);
+		r = check_paths(def, e);
 	if (r == -ENOMEM)
 		vu_err_set(e, ENOMEM, NULL);
 	if (r < 0)
-		vu_poolxml_free(px);
+		vu_pool_def_free(def);
 	return r;
 }
 
-int vu_poolxml_set_uuid(xmlDocPtr doc, const char *uuid)
-{
-	xmlNodePtr root = xmlDocGetRootElement(doc);
+/* ---- edits ---- */
 
-	vu_xn_remove_all(root, "uuid");
-	return vu_xn_insert_after(root, vu_xn_child(root, "name"), "uuid", uuid) ? 0 : -ENOMEM;
+int vu_poolxml_set_uuid(struct vu_poolxml *px, const char *uuid)
+{
+	xmlNodePtr root = xmlDocGetRootElement(px->doc);
+
+	vu_node_remove_all(root, "uuid");
+	return vu_node_insert(root, "uuid", uuid, NULL);
 }
 
-void vu_poolxml_drop_sizing(xmlDocPtr doc)
+void vu_poolxml_drop_sizing(struct vu_poolxml *px)
 {
-	xmlNodePtr root = xmlDocGetRootElement(doc);
+	xmlNodePtr root = xmlDocGetRootElement(px->doc);
 
-	vu_xn_remove_all(root, "capacity");
-	vu_xn_remove_all(root, "allocation");
-	vu_xn_remove_all(root, "available");
+	vu_node_remove_all(root, "capacity");
+	vu_node_remove_all(root, "allocation");
+	vu_node_remove_all(root, "available");
 }
 
-int vu_poolxml_set_sizing(xmlDocPtr doc, uint64_t capacity, uint64_t allocation,
+int vu_poolxml_set_sizing(struct vu_poolxml *px, uint64_t capacity, uint64_t allocation,
 			  uint64_t available)
 {
-	xmlNodePtr root = xmlDocGetRootElement(doc);
+	xmlNodePtr root = xmlDocGetRootElement(px->doc), n;
 	const char *names[] = { "capacity", "allocation", "available" };
 	uint64_t vals[] = { capacity, allocation, available };
-	xmlNodePtr after = vu_xn_child(root, "uuid");
+	int r = 0;
 
-	if (!after)
-		after = vu_xn_child(root, "name");
-	vu_poolxml_drop_sizing(doc);
-	for (int i = 0; i < 3; i++) {
+	vu_poolxml_drop_sizing(px);
+	for (int i = 0; r == 0 && i < 3; i++) {
 		char num[24];
 
 		snprintf(num, sizeof(num), "%" PRIu64, vals[i]);
-		after = vu_xn_insert_after(root, after, names[i], num);
-		if (!after || !xmlSetProp(after, (const xmlChar *)"unit", (const xmlChar *)"bytes"))
-			return -ENOMEM;
+		r = vu_node_insert(root, names[i], num, &n);
+		if (r == 0)
+			r = vu_node_set(n, NULL, "unit", "bytes");
 	}
-	return 0;
+	return r;
 }
+
+/* ---- virsh's pool-define-as ---- */
 
 /* A define-as field counts when given and not virsh's "-" placeholder. */
 static const char *field(const char *s)
@@ -362,51 +419,63 @@ static const char *field(const char *s)
 	return s && *s && strcmp(s, "-") != 0 ? s : NULL;
 }
 
-static bool add_attr_elem(xmlNodePtr parent, const char *name, const char *attr,
-			  const char *val)
+/* <name attr='val'/> under parent when val is given. */
+static int add_attr_elem(xmlNodePtr parent, const char *name, const char *attr,
+			 const char *val)
 {
 	xmlNodePtr n;
+	int r;
 
 	if (!field(val))
-		return true;
-	n = vu_xn_add(parent, name, NULL);
-	return n && xmlSetProp(n, (const xmlChar *)attr, (const xmlChar *)val);
+		return 0;
+	r = vu_node_insert(parent, name, NULL, &n);
+	return r < 0 ? r : vu_node_set(n, NULL, attr, val);
 }
 
-static bool build_source(xmlNodePtr root, const struct vu_pool_as *as)
+static int build_source(xmlNodePtr root, const struct vu_pool_as *as)
 {
 	xmlNodePtr src;
+	int r;
 
 	if (!field(as->source_host) && !field(as->source_path) && !field(as->source_dev) &&
 	    !field(as->source_name) && !field(as->source_format))
-		return true;
-	src = vu_xn_add(root, "source", NULL);
-	return src && add_attr_elem(src, "host", "name", as->source_host) &&
-	       add_attr_elem(src, "dir", "path", as->source_path) &&
-	       add_attr_elem(src, "device", "path", as->source_dev) &&
-	       add_attr_elem(src, "format", "type", as->source_format) &&
-	       (!field(as->source_name) || vu_xn_add(src, "name", as->source_name));
+		return 0;
+	r = vu_node_insert(root, "source", NULL, &src);
+	if (r == 0)
+		r = add_attr_elem(src, "host", "name", as->source_host);
+	if (r == 0)
+		r = add_attr_elem(src, "dir", "path", as->source_path);
+	if (r == 0)
+		r = add_attr_elem(src, "device", "path", as->source_dev);
+	if (r == 0)
+		r = add_attr_elem(src, "format", "type", as->source_format);
+	if (r == 0 && field(as->source_name))
+		r = vu_node_insert(src, "name", as->source_name, NULL);
+	return r;
 }
 
-xmlDocPtr vu_poolxml_build(const struct vu_pool_as *as)
+int vu_poolxml_new(struct vu_poolxml **out, const struct vu_pool_as *as)
 {
-	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
-	xmlNodePtr root = doc ? xmlNewDocNode(doc, NULL, (const xmlChar *)"pool", NULL) : NULL;
-	bool ok = root != NULL;
+	xmlNodePtr root, t;
+	xmlDocPtr doc;
+	int r = vu_model_new(&doc, "pool", &root);
 
-	if (ok) {
-		xmlDocSetRootElement(doc, root);
-		ok = xmlSetProp(root, (const xmlChar *)"type", (const xmlChar *)as->type) &&
-		     vu_xn_add(root, "name", as->name) && build_source(root, as);
+	*out = NULL;
+	if (r < 0)
+		return r;
+	r = vu_node_set(root, NULL, "type", as->type);
+	if (r == 0)
+		r = vu_node_insert(root, "name", as->name, NULL);
+	if (r == 0)
+		r = build_source(root, as);
+	if (r == 0 && field(as->target)) {
+		r = vu_node_insert(root, "target", NULL, &t);
+		if (r == 0)
+			r = vu_node_insert(t, "path", as->target, NULL);
 	}
-	if (ok && field(as->target)) {
-		xmlNodePtr t = vu_xn_add(root, "target", NULL);
-
-		ok = t && vu_xn_add(t, "path", as->target);
-	}
-	if (!ok) {
+	if (r < 0) {
 		xmlFreeDoc(doc);
-		return NULL;
+		return r;
 	}
-	return doc;
+	return wrap(out, doc);
 }

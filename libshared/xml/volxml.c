@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* volxml.c - libvirt storage volume XML: read what vol-create asks for,
- * build vol-create-as's request and vol-dumpxml's description */
+/* volxml.c - libvirt storage volume XML: the document, what vol-create asks
+ * for, vol-create-as's request and vol-dumpxml's description */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,7 +10,71 @@
 #include "vu/file.h"
 #include "vu/size.h"
 #include "vu/volxml.h"
-#include "xmlnode.h"
+#include "vu/xml.h"
+#include "vu/xmlnode.h"
+
+#include "model.h"
+
+struct vu_volxml {
+	xmlDocPtr doc;
+};
+
+/* ---- the document ---- */
+
+/* Takes doc over. */
+static int wrap(struct vu_volxml **out, xmlDocPtr doc)
+{
+	*out = doc ? malloc(sizeof(**out)) : NULL;
+	if (!*out) {
+		xmlFreeDoc(doc);
+		return -ENOMEM;
+	}
+	(*out)->doc = doc;
+	return 0;
+}
+
+int vu_volxml_load(struct vu_volxml **out, const char *path, struct vu_err *e)
+{
+	xmlDocPtr doc;
+	int r = vu_model_load(&doc, path, e);
+
+	*out = NULL;
+	if (r == 0 && (r = wrap(out, doc)) < 0)
+		vu_err_set(e, -r, NULL);
+	return r;
+}
+
+int vu_volxml_parse(struct vu_volxml **out, const char *buf, size_t len, struct vu_err *e)
+{
+	xmlDocPtr doc;
+	int r = vu_model_parse(&doc, buf, len, e);
+
+	*out = NULL;
+	if (r == 0 && (r = wrap(out, doc)) < 0)
+		vu_err_set(e, -r, NULL);
+	return r;
+}
+
+void vu_volxml_free(struct vu_volxml **vx)
+{
+	if (!vx || !*vx)
+		return;
+	xmlFreeDoc((*vx)->doc);
+	free(*vx);
+	*vx = NULL;
+}
+
+char *vu_volxml_format(const struct vu_volxml *vx)
+{
+	return vx ? vu_xml_format(vx->doc) : NULL;
+}
+
+xmlDocPtr vu_volxml_doc(const struct vu_volxml *vx)
+{
+	return vx ? vx->doc : NULL;
+}
+
+/* ---- the check and the request ---- */
 
 void vu_volspec_free(struct vu_volspec *s)
 {
@@ -26,9 +90,11 @@ void vu_volspec_free(struct vu_volspec *s)
 /* <capacity unit='G'>10</capacity>: the unit is virsh's, bytes by default. */
 static int read_scaled(xmlNodePtr n, uint64_t *out, bool *has, struct vu_err *e)
 {
-	bool oom = false;
-	char *text = vu_xn_text(n, &oom), *unit = vu_xn_attr(n, "unit", &oom), *joined = NULL;
-	int r = oom ? -ENOMEM : 0;
+	char *text = NULL, *unit = NULL, *joined = NULL;
+	int r = vu_model_opt(n, NULL, NULL, &text);
+
+	if (r == 0)
+		r = vu_model_opt(n, NULL, "unit", &unit);
 
 	if (r == 0 && text && asprintf(&joined, "%s%s", text, unit ? unit : "") < 0)
 		r = -ENOMEM;
@@ -47,10 +113,10 @@ static int read_scaled(xmlNodePtr n, uint64_t *out, bool *has, struct vu_err *e)
 
 static int read_sizes(xmlNodePtr root, struct vu_volspec *s, struct vu_err *e)
 {
-	int r = read_scaled(vu_xn_child(root, "capacity"), &s->capacity, &s->has_capacity, e);
+	int r = read_scaled(vu_node_child(root, "capacity"), &s->capacity, &s->has_capacity, e);
 
 	if (r == 0)
-		r = read_scaled(vu_xn_child(root, "allocation"), &s->allocation,
+		r = read_scaled(vu_node_child(root, "allocation"), &s->allocation,
 				&s->has_allocation, e);
 	return r;
 }
@@ -71,13 +137,12 @@ static int read_perms(xmlNodePtr perms, struct vu_volspec *s, struct vu_err *e)
 	static const char *const fields[] = { "mode", "owner", "group" };
 
 	for (int i = 0; i < 3 && perms; i++) {
-		bool oom = false;
-		char *text = vu_xn_text(vu_xn_child(perms, fields[i]), &oom);
+		char *text;
 		long long v;
-		int r;
+		int r = vu_model_opt(perms, fields[i], NULL, &text);
 
-		if (oom)
-			return -ENOMEM;
+		if (r < 0)
+			return r;
 		if (!text)
 			continue;
 		r = read_num(text, i == 0 ? 8 : 10, i == 0 ? 0 : -1, i == 0 ? 07777 : UINT32_MAX,
@@ -100,9 +165,8 @@ static int read_perms(xmlNodePtr perms, struct vu_volspec *s, struct vu_err *e)
 
 static int read_compat(xmlNodePtr target, struct vu_volspec *s, struct vu_err *e)
 {
-	bool oom = false;
-	char *compat = vu_xn_text(vu_xn_child(target, "compat"), &oom);
-	int r = oom ? -ENOMEM : 0;
+	char *compat;
+	int r = vu_model_opt(target, "compat", NULL, &compat);
 
 	if (compat && strcmp(compat, "0.10") == 0)
 		s->version = 2;
@@ -116,36 +180,34 @@ static int read_compat(xmlNodePtr target, struct vu_volspec *s, struct vu_err *e
 
 static int read_target(xmlNodePtr root, struct vu_volspec *s, struct vu_err *e)
 {
-	xmlNodePtr target = vu_xn_child(root, "target");
-	xmlNodePtr features = vu_xn_child(target, "features");
-	bool has_cluster = false, oom = false;
-	int r;
+	xmlNodePtr target = vu_node_child(root, "target");
+	bool has_cluster = false;
+	int r = vu_model_opt(target, "format", "type", &s->format);
 
-	s->format = vu_xn_attr(vu_xn_child(target, "format"), "type", &oom);
-	if (oom)
-		return -ENOMEM;
-	r = read_perms(vu_xn_child(target, "permissions"), s, e);
+	if (r == 0)
+		r = read_perms(vu_node_child(target, "permissions"), s, e);
 	if (r == 0)
 		r = read_compat(target, s, e);
 	if (r == 0)
-		r = read_scaled(vu_xn_child(target, "clusterSize"), &s->cluster_size,
+		r = read_scaled(vu_node_child(target, "clusterSize"), &s->cluster_size,
 				&has_cluster, e);
-	s->lazy_refcounts = vu_xn_child(features, "lazy_refcounts") != NULL;
-	s->extended_l2 = vu_xn_child(features, "extended_l2") != NULL;
+	s->lazy_refcounts = vu_node_has(target, "features/lazy_refcounts");
+	s->extended_l2 = vu_node_has(target, "features/extended_l2");
 	return r;
 }
 
 static int read_backing(xmlNodePtr root, struct vu_volspec *s, struct vu_err *e)
 {
-	xmlNodePtr bs = vu_xn_child(root, "backingStore");
-	bool oom = false;
+	xmlNodePtr bs = vu_node_child(root, "backingStore");
+	int r;
 
 	if (!bs)
 		return 0;
-	s->backing_path = vu_xn_text(vu_xn_child(bs, "path"), &oom);
-	s->backing_format = vu_xn_attr(vu_xn_child(bs, "format"), "type", &oom);
-	if (oom)
-		return -ENOMEM;
+	r = vu_model_opt(bs, "path", NULL, &s->backing_path);
+	if (r == 0)
+		r = vu_model_opt(bs, "format", "type", &s->backing_format);
+	if (r < 0)
+		return r;
 	if (!s->backing_path || s->backing_path[0] != '/')
 		return vu_err_set(e, EINVAL, "the backing store needs an absolute path");
 	return 0;
@@ -153,23 +215,22 @@ static int read_backing(xmlNodePtr root, struct vu_volspec *s, struct vu_err *e)
 
 static int read_name(xmlNodePtr root, struct vu_volspec *s, struct vu_err *e)
 {
-	bool oom = false;
+	int r;
 
-	if (!root || root->ns || strcmp((const char *)root->name, "volume") != 0)
+	if (!vu_node_is(root, "volume"))
 		return vu_err_set(e, EINVAL, "the root element is not <volume>");
-	if (vu_xn_count(root, "name") != 1)
+	if (vu_node_count(root, "name") != 1)
 		return vu_err_set(e, EINVAL, "a volume needs exactly one <name>");
-	s->name = vu_xn_text(vu_xn_child(root, "name"), &oom);
-	if (oom)
-		return -ENOMEM;
+	if ((r = vu_node_get(root, "name", NULL, &s->name)) < 0)
+		return r;
 	if (vu_name_check(s->name) < 0)
 		return vu_err_set(e, EINVAL, "invalid volume name '%s'", s->name);
 	return 0;
 }
 
-int vu_volxml_read(xmlDocPtr doc, struct vu_volspec *s, struct vu_err *e)
+int vu_volxml_read(const struct vu_volxml *vx, struct vu_volspec *s, struct vu_err *e)
 {
-	xmlNodePtr root = xmlDocGetRootElement(doc);
+	xmlNodePtr root = vx ? xmlDocGetRootElement(vx->doc) : NULL;
 	int r;
 
 	memset(s, 0, sizeof(*s));
@@ -191,63 +252,72 @@ int vu_volxml_read(xmlDocPtr doc, struct vu_volspec *s, struct vu_err *e)
 
 /* ---- building ---- */
 
-static xmlNodePtr add_u64(xmlNodePtr parent, const char *name, uint64_t v, const char *unit)
+static int add_u64(xmlNodePtr parent, const char *name, uint64_t v, const char *unit)
 {
 	char num[24];
 	xmlNodePtr n;
+	int r;
 
 	snprintf(num, sizeof(num), "%" PRIu64, v);
-	n = vu_xn_add(parent, name, num);
-	if (n && unit && !xmlSetProp(n, (const xmlChar *)"unit", (const xmlChar *)unit))
-		return NULL;
-	return n;
+	r = vu_node_insert(parent, name, num, &n);
+	return r < 0 || !unit ? r : vu_node_set(n, NULL, "unit", unit);
 }
 
-static bool add_format(xmlNodePtr parent, const char *fmt)
+/* <format type='fmt'/>, when there is a format. */
+static int add_format(xmlNodePtr parent, const char *fmt)
 {
 	xmlNodePtr n;
+	int r;
 
 	if (!fmt)
-		return true;
-	n = vu_xn_add(parent, "format", NULL);
-	return n && xmlSetProp(n, (const xmlChar *)"type", (const xmlChar *)fmt);
+		return 0;
+	r = vu_node_insert(parent, "format", NULL, &n);
+	return r < 0 ? r : vu_node_set(n, NULL, "type", fmt);
 }
 
-static xmlDocPtr new_volume_doc(xmlNodePtr *root)
+/* Takes the half-built doc over: the handle when r is 0, else freed. */
+static int built(struct vu_volxml **out, xmlDocPtr doc, int r)
 {
-	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
-
-	*root = doc ? xmlNewDocNode(doc, NULL, (const xmlChar *)"volume", NULL) : NULL;
-	if (!*root) {
+	*out = NULL;
+	if (r < 0) {
 		xmlFreeDoc(doc);
-		return NULL;
+		return r;
 	}
-	xmlDocSetRootElement(doc, *root);
-	return doc;
+	return wrap(out, doc);
 }
 
-xmlDocPtr vu_volxml_build_spec(const struct vu_volspec *s)
+/* <backingStore><path>...</path><format type='...'/></backingStore>. */
+static int add_backing_path(xmlNodePtr root, const char *path, const char *format,
+			    xmlNodePtr *out)
+{
+	int r = vu_node_insert(root, "backingStore", NULL, out);
+
+	if (r == 0)
+		r = vu_node_insert(*out, "path", path, NULL);
+	return r < 0 ? r : add_format(*out, format);
+}
+
+int vu_volxml_new_spec(struct vu_volxml **out, const struct vu_volspec *s)
 {
 	xmlNodePtr root, t, b;
-	xmlDocPtr doc = new_volume_doc(&root);
-	bool ok = doc && vu_xn_add(root, "name", s->name) &&
-		  add_u64(root, "capacity", s->capacity, NULL) &&
-		  (!s->has_allocation || add_u64(root, "allocation", s->allocation, NULL));
+	xmlDocPtr doc;
+	int r = vu_model_new(&doc, "volume", &root);
 
-	if (ok && s->format)
-		ok = (t = vu_xn_add(root, "target", NULL)) && add_format(t, s->format);
-	if (ok && s->backing_path)
-		ok = (b = vu_xn_add(root, "backingStore", NULL)) &&
-		     vu_xn_add(b, "path", s->backing_path) && add_format(b, s->backing_format);
-	if (!ok) {
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
+	if (r == 0)
+		r = vu_node_insert(root, "name", s->name, NULL);
+	if (r == 0)
+		r = add_u64(root, "capacity", s->capacity, NULL);
+	if (r == 0 && s->has_allocation)
+		r = add_u64(root, "allocation", s->allocation, NULL);
+	if (r == 0 && s->format && (r = vu_node_insert(root, "target", NULL, &t)) == 0)
+		r = add_format(t, s->format);
+	if (r == 0 && s->backing_path)
+		r = add_backing_path(root, s->backing_path, s->backing_format, &b);
+	return built(out, doc, r);
 }
 
 /* libvirt's timestamp: seconds, and nanoseconds only when there are some. */
-static bool add_time(xmlNodePtr parent, const char *name, const struct timespec *ts)
+static int add_time(xmlNodePtr parent, const char *name, const struct timespec *ts)
 {
 	char buf[48];
 
@@ -255,93 +325,119 @@ static bool add_time(xmlNodePtr parent, const char *name, const struct timespec 
 		snprintf(buf, sizeof(buf), "%lld.%09ld", (long long)ts->tv_sec, ts->tv_nsec);
 	else
 		snprintf(buf, sizeof(buf), "%lld", (long long)ts->tv_sec);
-	return vu_xn_add(parent, name, buf) != NULL;
+	return vu_node_insert(parent, name, buf, NULL);
 }
 
-static bool add_file(xmlNodePtr parent, const struct vu_volfile *f)
+static int add_file(xmlNodePtr parent, const struct vu_volfile *f)
 {
-	xmlNodePtr p = vu_xn_add(parent, "permissions", NULL);
-	xmlNodePtr ts;
+	xmlNodePtr p, ts;
 	char mode[8];
+	int r = vu_node_insert(parent, "permissions", NULL, &p);
 
 	snprintf(mode, sizeof(mode), "%04o", (unsigned)f->mode & 07777);
-	if (!p || !vu_xn_add(p, "mode", mode) || !add_u64(p, "owner", f->uid, NULL) ||
-	    !add_u64(p, "group", f->gid, NULL))
-		return false;
-	ts = vu_xn_add(parent, "timestamps", NULL);
-	return ts && add_time(ts, "atime", &f->atime) &&
-	       (!f->has_btime || add_time(ts, "btime", &f->btime)) &&
-	       add_time(ts, "mtime", &f->mtime) && add_time(ts, "ctime", &f->ctime);
+	if (r == 0)
+		r = vu_node_insert(p, "mode", mode, NULL);
+	if (r == 0)
+		r = add_u64(p, "owner", f->uid, NULL);
+	if (r == 0)
+		r = add_u64(p, "group", f->gid, NULL);
+	if (r == 0)
+		r = vu_node_insert(parent, "timestamps", NULL, &ts);
+	if (r == 0)
+		r = add_time(ts, "atime", &f->atime);
+	if (r == 0 && f->has_btime)
+		r = add_time(ts, "btime", &f->btime);
+	if (r == 0)
+		r = add_time(ts, "mtime", &f->mtime);
+	if (r == 0)
+		r = add_time(ts, "ctime", &f->ctime);
+	return r;
 }
 
-static bool add_source(xmlNodePtr root, const struct vu_volextent *x)
+static int add_source(xmlNodePtr root, const struct vu_volextent *x)
 {
-	xmlNodePtr src, dev, ext;
+	const char *attrs[] = { "start", NULL, "end", NULL, NULL };
+	char a[24], b[24];
+	xmlNodePtr ext;
+	int r;
 
 	if (!x)
-		return true;
-	src = vu_xn_add(root, "source", NULL);
-	dev = src ? vu_xn_add(src, "device", NULL) : NULL;
-	ext = dev ? vu_xn_add(dev, "extent", NULL) : NULL;
-	if (!ext || !xmlSetProp(dev, (const xmlChar *)"path", (const xmlChar *)x->device))
-		return false;
-	char a[24], b[24];
-
+		return 0;
 	snprintf(a, sizeof(a), "%" PRIu64, x->start);
 	snprintf(b, sizeof(b), "%" PRIu64, x->end);
-	return xmlSetProp(ext, (const xmlChar *)"start", (const xmlChar *)a) &&
-	       xmlSetProp(ext, (const xmlChar *)"end", (const xmlChar *)b);
+	attrs[1] = a;
+	attrs[3] = b;
+	r = vu_node_set(root, "source/device", "path", x->device);
+	if (r == 0)
+		r = vu_node_ensure(root, "source/device/extent", &ext);
+	return r < 0 ? r : vu_node_set_attrs(ext, attrs);
 }
 
-static bool add_qcow2_target(xmlNodePtr t, const struct vu_volinfo *v)
+static int add_qcow2_target(xmlNodePtr t, const struct vu_volinfo *v)
 {
-	xmlNodePtr f;
+	int r = 0;
 
-	if (v->compat && !vu_xn_add(t, "compat", v->compat))
-		return false;
-	if (v->cluster_size && !add_u64(t, "clusterSize", v->cluster_size, "B"))
-		return false;
-	if (!v->lazy_refcounts && !v->extended_l2)
-		return true;
-	f = vu_xn_add(t, "features", NULL);
-	return f && (!v->lazy_refcounts || vu_xn_add(f, "lazy_refcounts", NULL)) &&
-	       (!v->extended_l2 || vu_xn_add(f, "extended_l2", NULL));
+	if (v->compat)
+		r = vu_node_insert(t, "compat", v->compat, NULL);
+	if (r == 0 && v->cluster_size)
+		r = add_u64(t, "clusterSize", v->cluster_size, "B");
+	if (r == 0 && v->lazy_refcounts)
+		r = vu_node_ensure(t, "features/lazy_refcounts", NULL);
+	if (r == 0 && v->extended_l2)
+		r = vu_node_ensure(t, "features/extended_l2", NULL);
+	return r;
 }
 
-static bool add_target(xmlNodePtr root, const struct vu_volinfo *v)
+static int add_target(xmlNodePtr root, const struct vu_volinfo *v)
 {
-	xmlNodePtr t = vu_xn_add(root, "target", NULL);
+	xmlNodePtr t;
+	int r = vu_node_insert(root, "target", NULL, &t);
 
-	return t && vu_xn_add(t, "path", v->path) && add_format(t, v->format) &&
-	       add_file(t, &v->file) && add_qcow2_target(t, v);
+	if (r == 0)
+		r = vu_node_insert(t, "path", v->path, NULL);
+	if (r == 0)
+		r = add_format(t, v->format);
+	if (r == 0)
+		r = add_file(t, &v->file);
+	return r < 0 ? r : add_qcow2_target(t, v);
 }
 
-static bool add_backing(xmlNodePtr root, const struct vu_volinfo *v)
+static int add_backing(xmlNodePtr root, const struct vu_volinfo *v)
 {
 	xmlNodePtr b;
+	int r;
 
 	if (!v->backing_path)
-		return true;
-	b = vu_xn_add(root, "backingStore", NULL);
-	return b && vu_xn_add(b, "path", v->backing_path) && add_format(b, v->backing_format) &&
-	       (!v->backing_file || add_file(b, v->backing_file));
+		return 0;
+	r = add_backing_path(root, v->backing_path, v->backing_format, &b);
+	if (r == 0 && v->backing_file)
+		r = add_file(b, v->backing_file);
+	return r;
 }
 
-xmlDocPtr vu_volxml_build(const struct vu_volinfo *v)
+int vu_volxml_new(struct vu_volxml **out, const struct vu_volinfo *v)
 {
 	xmlNodePtr root;
-	xmlDocPtr doc = new_volume_doc(&root);
-	bool ok = doc && xmlSetProp(root, (const xmlChar *)"type", (const xmlChar *)v->type) &&
-		  vu_xn_add(root, "name", v->name) && vu_xn_add(root, "key", v->key) &&
-		  add_source(root, v->extent) &&
-		  add_u64(root, "capacity", v->capacity, "bytes") &&
-		  add_u64(root, "allocation", v->allocation, "bytes") &&
-		  add_u64(root, "physical", v->physical, "bytes") && add_target(root, v) &&
-		  add_backing(root, v);
+	xmlDocPtr doc;
+	int r = vu_model_new(&doc, "volume", &root);
 
-	if (!ok) {
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
+	if (r == 0)
+		r = vu_node_set(root, NULL, "type", v->type);
+	if (r == 0)
+		r = vu_node_insert(root, "name", v->name, NULL);
+	if (r == 0)
+		r = vu_node_insert(root, "key", v->key, NULL);
+	if (r == 0)
+		r = add_source(root, v->extent);
+	if (r == 0)
+		r = add_u64(root, "capacity", v->capacity, "bytes");
+	if (r == 0)
+		r = add_u64(root, "allocation", v->allocation, "bytes");
+	if (r == 0)
+		r = add_u64(root, "physical", v->physical, "bytes");
+	if (r == 0)
+		r = add_target(root, v);
+	if (r == 0)
+		r = add_backing(root, v);
+	return built(out, doc, r);
 }
