@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* domainxml_meta.c - applications' elements under <metadata>, one per
- * namespace, read and replaced without disturbing anyone else's */
+ * namespace, read and replaced without disturbing anyone else's. Raw
+ * libxml2 beside vu_node_*: these elements are found by namespace URI and
+ * moved between documents, which the node module (by name) does not do. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

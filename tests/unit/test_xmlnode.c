@@ -12,8 +12,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "vu/xml.h"
 #include "vu/xmlnode.h"
+
+#include "domain_test.h"	/* assert_get, child_names */
 
 static xmlDocPtr parse(const char *xml)
 {
@@ -30,36 +31,9 @@ static xmlNodePtr root(xmlDocPtr doc)
 	return xmlDocGetRootElement(doc);
 }
 
-/* The names of node's child elements, joined by spaces. */
-static const char *names(const xmlNode *node, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (xmlNodePtr c = node->children; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s",
-					      n ? " " : "", (const char *)c->name);
-	return buf;
-}
-
 #define assert_names(node, want) do { \
 	char buf_[512]; \
-	assert_string_equal(names((node), buf_, sizeof(buf_)), (want)); \
-} while (0)
-
-/* Asserts a getter gives want (NULL: -ENOENT) and frees it. */
-#define assert_get(call_, out_, want) do { \
-	int r_ = (call_); \
-	if ((want) == NULL) { \
-		assert_int_equal(r_, -ENOENT); \
-		assert_null(out_); \
-	} else { \
-		assert_int_equal(r_, 0); \
-		assert_string_equal((out_), (want)); \
-	} \
-	free(out_); \
-	(out_) = NULL; \
+	assert_string_equal(child_names((node), buf_, sizeof(buf_)), (want)); \
 } while (0)
 
 /* Whatever is absent is -ENOENT with *out NULL: a missing attribute, a
@@ -188,7 +162,7 @@ static void test_domain_order(void **state)
 	assert_int_equal(vu_node_insert(dom, "memory", "1024", NULL), 0);
 	assert_int_equal(vu_node_insert(dom, "seclabel", NULL, NULL), 0);
 	assert_int_equal(vu_node_insert(dom, "zzz", NULL, NULL), 0);
-	assert_names(dom, "name y uuid memory devices on_crash unknown seclabel zzz");
+	assert_names(dom, "name x:y uuid memory devices on_crash unknown seclabel zzz");
 	assert_int_equal(vu_node_insert(devices, "interface", NULL, &n), 0);
 	assert_int_equal(vu_node_insert(devices, "emulator", "/usr/bin/qemu", NULL), 0);
 	assert_names(devices, "emulator disk interface graphics");

@@ -30,19 +30,23 @@
  *    does not rank goes at the end.
  *
  * How a document model is written (libshared/xml/domainxml*.c, poolxml.c,
- * volxml.c; a network model copies it):
- *  1. An opaque handle that owns one xmlDocPtr: struct vu_domain, struct
- *     vu_poolxml, struct vu_volxml. Nothing else is kept beside the tree,
- *     so what the model does not know round-trips (equal under C14N).
+ * volxml.c; a network model copies it). K is the kind's prefix: domain,
+ * or poolxml and volxml where libshared/storage already names its live
+ * objects struct vu_pool and struct vu_vol.
+ *  1. An opaque handle that owns one xmlDocPtr (struct vu_domain, struct
+ *     vu_poolxml, struct vu_volxml). Nothing is kept beside the tree, so
+ *     what the model does not know round-trips (equal under C14N).
  *  2. Open: vu_K_load(&h, path, e) and vu_K_parse(&h, buf, len, e) on
- *     vu_xml_load/vu_xml_parse (no network, no entities), or vu_K_new() for
- *     a new document (model.h has the shared first steps).
+ *     vu_xml_load/vu_xml_parse (no network, no entities), vu_K_new() for a
+ *     new document; the shared first steps are in xml/model.h.
  *  3. Check, in one function: what libvirt's parser and schema would
- *     refuse (vu_poolxml_read, vu_volxml_read; the domain checks its root
- *     at load), with "what is wrong" in e. The tests validate what the
- *     model writes against libvirt's RelaxNG schema (VU_K_RNG).
+ *     refuse, with "what is wrong" in e (vu_poolxml_read and vu_volxml_read
+ *     also fill a struct of typed fields; the domain checks its root at
+ *     load). The tests validate what the model writes against libvirt's
+ *     RelaxNG schema (VU_K_RNG) with vu_xml_validate.
  *  4. Typed get/set (vu_domain_get_name, vu_poolxml_set_uuid, ...) written
- *     with vu_node_* only; no raw xmlGetProp/xmlSetProp in a model.
+ *     with vu_node_* only, no raw xmlGetProp/xmlSetProp; the kind's child
+ *     order goes into the tables in node.c.
  *  5. vu_K_format(h): libvirt's layout (vu_xml_format); vu_K_doc(h): the
  *     tree, for C14N comparison and schema validation; vu_K_free(&h).
  */
