@@ -8,11 +8,33 @@
 
 #include "vu/diag.h"
 
+/* A message is one line whatever it quotes (a name given with a newline,
+ * a value from a document): control characters are written as escapes. */
+static void put_one_line(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			fputs("\\n", stderr);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+}
+
 /* errnum < 0: no strerror part. */
 static void vmsg(int errnum, const char *fmt, va_list ap)
 {
+	char *text = NULL;
+
 	fprintf(stderr, "%s: ", program_invocation_short_name);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&text, fmt, ap) >= 0)
+		put_one_line(text);
+	else
+		fputs("(message lost: out of memory)", stderr);
+	free(text);
 	if (errnum >= 0)
 		fprintf(stderr, ": %s", strerror(errnum));
 	fputc('\n', stderr);

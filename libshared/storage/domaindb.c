@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/diag.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
+#include "vu/xml.h"
 
 static char *def_path(const struct vu_state *st, const char *name)
 {
@@ -162,15 +165,22 @@ static int clash(const struct vu_domain *dom, const struct vu_domain *other,
 	return r;
 }
 
-/* check_unique with the lock already taken. */
+/*
+ * check_unique with the lock already taken. A definition that cannot be
+ * read (a hand-edited or hostile file) cannot clash and must not stop
+ * others being defined: it is skipped, and with warn said so on stderr,
+ * once per run (define checks again under its lock, quietly).
+ */
 static int unique_locked(const struct vu_state *st, const struct vu_domain *dom,
-			 const char *name, const char *replace, struct vu_err *e)
+			 const char *name, const char *replace, bool warn,
+			 struct vu_err *e)
 {
 	char **names;
 	size_t n;
 	int r = list_locked(st, &names, &n);
 
 	for (size_t k = 0; r == 0 && k < n; k++) {
+		struct vu_err le = { 0 };
 		struct vu_domain *other;
 
 		if (replace && strcmp(names[k], replace) == 0)
@@ -179,10 +189,11 @@ static int unique_locked(const struct vu_state *st, const struct vu_domain *dom,
 			r = vu_err_set(e, EEXIST, "domain '%s' already exists", name);
 			break;
 		}
-		/* A definition we cannot read cannot clash; it is reported
-		 * where it is used, not here. */
-		if (load_locked(st, names[k], &other, NULL) < 0)
+		if (load_locked(st, names[k], &other, &le) < 0) {
+			if (warn && le.code != ENOENT && le.code != ENOMEM)
+				vu_warnx("%s (skipped)", vu_err_str(&le));
 			continue;
+		}
 		r = clash(dom, other, names[k], e);
 		vu_domain_free(&other);
 	}
@@ -199,7 +210,7 @@ int vu_domaindb_check_unique(const struct vu_state *st, const struct vu_domain *
 	if (vu_domain_get_name(dom, &name) < 0)
 		return vu_err_set(e, EINVAL, "the domain has no name");
 	fd = lock_root(st, false, e);
-	r = fd < 0 ? fd : unique_locked(st, dom, name, replace, e);
+	r = fd < 0 ? fd : unique_locked(st, dom, name, replace, true, e);
 	if (fd >= 0)
 		close(fd);
 	free(name);
@@ -236,14 +247,22 @@ static int check_name(const char *name, struct vu_err *e)
 {
 	const char *c = name;
 
-	if (vu_name_check(name) < 0)
-		return vu_err_set(e, EINVAL, "invalid domain name '%.255s'", name);
+	if (vu_xml_name_check("domain", name, e) < 0)
+		return -EINVAL;
 	while (isdigit((unsigned char)*c))
 		c++;
 	if (!*c)
 		return vu_err_set(e, EINVAL, "domain name '%s' cannot be only digits", name);
 	return 0;
 }
+
+/*
+ * Definitions are 0600 whatever the umask, as libvirt keeps them: they may
+ * hold secrets (a VNC or SPICE password, iSCSI credentials). The mode is
+ * set on the file before it gets its name, so it is never readable to
+ * others, not even for a moment.
+ */
+#define DEF_MODE 0600
 
 static int write_def(const struct vu_state *st, const struct vu_domain *dom,
 		     const char *name, bool replace, struct vu_err *e)
@@ -253,8 +272,10 @@ static int write_def(const struct vu_state *st, const struct vu_domain *dom,
 	struct vu_atomic a;
 	int r = path && xml ? 0 : -ENOMEM;
 
-	if (r == 0 && (r = vu_atomic_open(&a, path, 0644)) == 0) {
-		r = vu_write_all(a.fd, xml, strlen(xml));
+	if (r == 0 && (r = vu_atomic_open(&a, path, DEF_MODE)) == 0) {
+		r = fchmod(a.fd, DEF_MODE) < 0 ? -errno : 0;
+		if (r == 0)
+			r = vu_write_all(a.fd, xml, strlen(xml));
 		r = r < 0 ? (vu_atomic_abort(&a), r) : vu_atomic_commit(&a, replace, true);
 	}
 	if (r == -EEXIST)
@@ -275,11 +296,11 @@ int vu_domaindb_define(const struct vu_state *st, const struct vu_domain *dom,
 
 	if (vu_domain_get_name(dom, &name) < 0)
 		return vu_err_set(e, EINVAL, "the domain has no name");
-	if ((r = check_name(name, e)) < 0)
+	if ((r = check_name(name, e)) < 0 || (r = vu_domain_check(dom, e)) < 0)
 		goto out;
 	if ((r = fd = lock_root(st, true, e)) < 0)
 		goto out;
-	r = unique_locked(st, dom, name, replace ? name : NULL, e);
+	r = unique_locked(st, dom, name, replace ? name : NULL, false, e);
 	if (r == 0)
 		r = write_def(st, dom, name, replace, e);
 	close(fd);

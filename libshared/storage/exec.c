@@ -13,7 +13,7 @@
 
 #include "storage_int.h"
 
-extern char **environ;
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The last non-empty line of what the program said, trimmed. */
 static void last_line(char *buf, size_t len, char *out, size_t outlen)
@@ -59,23 +59,31 @@ static size_t drain(int fd, char *buf, size_t cap)
 	return len;
 }
 
+/*
+ * We may hold CAP_SYS_ADMIN here, so neither the caller's PATH nor the
+ * rest of its environment reaches the program: it is looked for in the
+ * system directories only, in a fixed order, and runs with a minimal
+ * environment (LC_ALL=C keeps its complaint in the words we pass on).
+ */
+static const char *const sys_dirs[] = { "/sbin", "/usr/sbin", "/bin", "/usr/bin" };
+static char *const clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+
 static int spawn(const char *const *argv, int errfd, pid_t *pid)
 {
-	static const char *const sbin[] = { "/usr/sbin", "/sbin", "/usr/bin", "/bin" };
 	posix_spawn_file_actions_t fa;
-	int r;
+	int r = ENOENT;
 
+	if (strchr(argv[0], '/'))
+		return -EINVAL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, errfd, 2);
-	r = posix_spawnp(pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	/* mkfs and mount live in sbin, which a user's PATH may lack. */
-	for (size_t i = 0; r == ENOENT && i < sizeof(sbin) / sizeof(sbin[0]); i++) {
+	for (size_t i = 0; (r == ENOENT || r == ENOTDIR) && i < ARRAY_SIZE(sys_dirs); i++) {
 		char path[64];
 
-		snprintf(path, sizeof(path), "%s/%s", sbin[i], argv[0]);
-		r = posix_spawn(pid, path, &fa, NULL, (char *const *)argv, environ);
+		snprintf(path, sizeof(path), "%s/%s", sys_dirs[i], argv[0]);
+		r = posix_spawn(pid, path, &fa, NULL, (char *const *)argv, clean_env);
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	return -r;

@@ -561,6 +561,33 @@ int vu_pool_start_all(struct vu_storage *s, vu_pool_started_fn fn, void *opaque)
 	return first;
 }
 
+/* ---- privileges ---- */
+
+/* Measured, not guessed: mkfs and a new partition table only write the
+ * device; the kernel calls behind mount, umount, loop devices and BLKPG
+ * are what refuse a process without CAP_SYS_ADMIN. */
+static bool fs_needs(enum vu_pool_op op)
+{
+	return op == VU_POOL_OP_START || op == VU_POOL_OP_DESTROY || op == VU_POOL_OP_REFRESH;
+}
+
+static bool disk_needs(enum vu_pool_op op)
+{
+	return op != VU_POOL_OP_BUILD;
+}
+
+bool vu_pool_needs_sys_admin(enum vu_pool_type type, enum vu_pool_op op)
+{
+	switch (type) {
+	case VU_POOL_FS:
+		return fs_needs(op);
+	case VU_POOL_DISK:
+		return disk_needs(op);
+	default:
+		return false;	/* dir pools; other types are refused first */
+	}
+}
+
 /* ---- what virsh shows ---- */
 
 int vu_pool_info(struct vu_storage *s, struct vu_pool *p, struct vu_pool_info *info,

@@ -90,7 +90,12 @@ int st_dir_delete(const struct vu_pool *p, struct vu_err *e)
 			  strerror(errno));
 }
 
-/* As libvirt: the filesystem's size, what is used, what is left to us. */
+/*
+ * libvirt's figures, so that virsh and we agree on one directory: the
+ * filesystem's size, its free blocks (f_bfree, the root reserve included:
+ * libvirt runs as root), and the rest as allocation, so that capacity is
+ * always allocation + available.
+ */
 int st_dir_sizes(const struct vu_pool *p, struct vu_pool_info *info, struct vu_err *e)
 {
 	struct statvfs sv;
@@ -98,7 +103,7 @@ int st_dir_sizes(const struct vu_pool *p, struct vu_pool_info *info, struct vu_e
 	if (statvfs(p->px.target, &sv) < 0)
 		return vu_err_set(e, errno, "%s: %s", p->px.target, strerror(errno));
 	info->capacity = (uint64_t)sv.f_frsize * sv.f_blocks;
-	info->allocation = (uint64_t)sv.f_frsize * (sv.f_blocks - sv.f_bfree);
-	info->available = (uint64_t)sv.f_frsize * sv.f_bavail;
+	info->available = (uint64_t)sv.f_frsize * sv.f_bfree;
+	info->allocation = info->capacity - info->available;
 	return 0;
 }

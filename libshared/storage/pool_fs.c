@@ -76,8 +76,7 @@ static int mkfs(const struct vu_pool *p, struct vu_err *e)
 	char prog[32] = "mkfs.";
 	int n = 0;
 
-	/* mkfs.TYPE itself: the mkfs wrapper would look for it in a PATH
-	 * that may lack sbin. */
+	/* mkfs.TYPE itself: the mkfs wrapper would look for it in PATH. */
 	strncat(prog, type, sizeof(prog) - strlen(prog) - 1);
 	argv[n++] = prog;
 	/* Forced: the caller asked to overwrite, or saw nothing to lose. */

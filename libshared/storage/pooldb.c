@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vu/file.h"
@@ -228,8 +229,12 @@ int st_write_xml(const char *dir, const char *name, const struct vu_poolxml *doc
 	struct vu_atomic a;
 	int r = path && text ? vu_atomic_open(&a, path, 0600) : -ENOMEM;
 
+	/* 0600 whatever the umask, as libvirt keeps them: a pool may hold
+	 * credentials (iSCSI CHAP, RBD auth). Set before the name appears. */
 	if (r == 0) {
-		r = vu_write_all(a.fd, text, strlen(text));
+		r = fchmod(a.fd, 0600) < 0 ? -errno : 0;
+		if (r == 0)
+			r = vu_write_all(a.fd, text, strlen(text));
 		if (r == 0)
 			r = vu_atomic_commit(&a, true, true);
 		else

@@ -72,8 +72,10 @@ int st_unsupported(const struct vu_pool *p, struct vu_err *e);
 
 /* ---- exec.c: the programs we may run (mkfs, mount, umount) ---- */
 
-/* Runs argv[0] (searched in PATH) with stdin and stdout on /dev/null;
- * on failure e holds "PROG failed: <its last line of stderr>". */
+/* Runs argv[0] (a bare name, looked for in /sbin, /usr/sbin, /bin,
+ * /usr/bin in that order, never in $PATH) with stdin and stdout on
+ * /dev/null and an environment of PATH and LC_ALL=C only; on failure e
+ * holds "PROG failed: <its last line of stderr>". */
 int st_run(const char *const *argv, struct vu_err *e);
 
 /* ---- volume.c ---- */

@@ -142,14 +142,25 @@ static char *probe_format(const char *path, struct vu_err *e)
 	return fmt;
 }
 
+/* KiB, rounded up: the unit libvirt compares sizes in for qemu-img. */
+static uint64_t kib(uint64_t bytes)
+{
+	return bytes / 1024 + (bytes % 1024 != 0);
+}
+
+/* As libvirt: a qcow2 volume is preallocated only when asked
+ * (PREALLOC_METADATA), then with falloc when the allocation covers the
+ * capacity and with metadata when it does not (or is not given). */
 static void qcow2_opts(struct vu_create_opts *o, const struct vu_volspec *spec, unsigned flags)
 {
 	o->version = spec->version;
 	o->cluster_size = (uint32_t)spec->cluster_size;
 	o->lazy_refcounts = spec->lazy_refcounts;
 	o->extended_l2 = spec->extended_l2;
-	if (flags & VU_VOL_PREALLOC_METADATA)
-		o->prealloc = VU_PREALLOC_METADATA;
+	if (!(flags & VU_VOL_PREALLOC_METADATA))
+		return;
+	o->prealloc = spec->has_allocation && kib(spec->allocation) >= kib(o->size) ?
+		      VU_PREALLOC_FALLOC : VU_PREALLOC_METADATA;
 }
 
 /* A raw volume's allocation: all of it reserved up front, or the first

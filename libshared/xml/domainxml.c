@@ -37,6 +37,41 @@ static int adopt(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e)
 	return 0;
 }
 
+/*
+ * The name is checked as soon as the document is read, by the rule for a
+ * name on the command line: tools build paths from it (definitions,
+ * reservations, clone names), and one from an untrusted document must not
+ * climb out of its directory. A document without a name loads (libvirt's
+ * own test documents have none); whatever stores one refuses it.
+ */
+static int check_name(const struct vu_domain *dom, struct vu_err *e)
+{
+	char *name = NULL;
+	int r;
+
+	if (vu_node_count(vu_domain_root(dom), "name") > 1)
+		return vu_err_set(e, EINVAL, "more than one <name>");
+	r = vu_domain_get_name(dom, &name);
+	if (r == 0)
+		r = vu_xml_name_check("domain", name, e);
+	else if (r == -ENOENT)
+		r = 0;
+	else
+		vu_err_set(e, -r, NULL);
+	free(name);
+	return r;
+}
+
+/* A document read from a file or a buffer: adopted, and its name checked. */
+static int opened(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e)
+{
+	int r = adopt(out, doc, e);
+
+	if (r == 0 && (r = check_name(*out, e)) < 0)
+		vu_domain_free(out);
+	return r;
+}
+
 int vu_domain_load(struct vu_domain **out, const char *path, struct vu_err *e)
 {
 	xmlDocPtr doc;
@@ -46,7 +81,7 @@ int vu_domain_load(struct vu_domain **out, const char *path, struct vu_err *e)
 		return vu_err_set(e, EINVAL, NULL);
 	*out = NULL;
 	r = vu_model_load(&doc, path, e);
-	return r < 0 ? r : adopt(out, doc, e);
+	return r < 0 ? r : opened(out, doc, e);
 }
 
 int vu_domain_parse(struct vu_domain **out, const char *buf, size_t len, struct vu_err *e)
@@ -58,7 +93,7 @@ int vu_domain_parse(struct vu_domain **out, const char *buf, size_t len, struct 
 		return vu_err_set(e, EINVAL, NULL);
 	*out = NULL;
 	r = vu_model_parse(&doc, buf, len, e);
-	return r < 0 ? r : adopt(out, doc, e);
+	return r < 0 ? r : opened(out, doc, e);
 }
 
 int vu_domain_new(struct vu_domain **out, const char *type)

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/file.h"
 #include "vu/ident.h"
 #include "vu/poolxml.h"
 #include "vu/xml.h"
@@ -169,7 +168,7 @@ static int read_root(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e)
 		return t == -ENOENT ? vu_err_set(e, EINVAL, "the pool has no type") : t;
 	t = vu_pool_type_parse(type);
 	if (t < 0)
-		vu_err_set(e, EINVAL, "unknown pool type '%s'", type);
+		vu_err_set(e, EINVAL, "unknown pool type '%s'", VU_SHOWN(type));
 	free(type);
 	if (t < 0)
 		return -EINVAL;
@@ -185,9 +184,7 @@ static int read_name(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e)
 		return vu_err_set(e, EINVAL, "a pool needs exactly one <name>");
 	if ((r = vu_node_get(root, "name", NULL, &def->name)) < 0)
 		return r;
-	if (vu_name_check(def->name) < 0)
-		return vu_err_set(e, EINVAL, "invalid pool name '%s'", def->name);
-	return 0;
+	return vu_xml_name_check("pool", def->name, e);
 }
 
 static int read_uuid(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e)
@@ -199,7 +196,7 @@ static int read_uuid(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e)
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
 	if (vu_uuid_normalize(text, canon) < 0) {
-		vu_err_set(e, EINVAL, "invalid UUID '%s'", text);
+		vu_err_set(e, EINVAL, "invalid UUID '%s'", VU_SHOWN(text));
 		free(text);
 		return -EINVAL;
 	}
@@ -249,7 +246,8 @@ static int read_perms(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *e
 		r = i == 0 ? parse_mode(text, &def->mode)
 			   : parse_id(text, i == 1 ? &def->owner : &def->group);
 		if (r < 0)
-			vu_err_set(e, EINVAL, "invalid target permission %s '%s'", fields[i], text);
+			vu_err_set(e, EINVAL, "invalid target permission %s '%s'", fields[i],
+				   VU_SHOWN(text));
 		free(text);
 	}
 	return r;
@@ -269,7 +267,8 @@ static int read_target(xmlNodePtr root, struct vu_pool_def *def, struct vu_err *
 		return 0;
 	}
 	if (def->target[0] != '/')
-		return vu_err_set(e, EINVAL, "target path '%s' is not absolute", def->target);
+		return vu_err_set(e, EINVAL, "target path '%s' is not absolute",
+				  VU_SHOWN(def->target));
 	len = strlen(def->target);
 	while (len > 1 && def->target[len - 1] == '/')
 		def->target[--len] = '\0';
@@ -326,7 +325,7 @@ static int check_format(const struct vu_pool_def *def, struct vu_err *e)
 	if (!allowed || !def->source_format || vu_model_word_in(def->source_format, allowed))
 		return 0;
 	return vu_err_set(e, EINVAL, "unknown source format '%s' for a pool of type '%s'",
-			  def->source_format, type_names[def->type]);
+			  VU_SHOWN(def->source_format), type_names[def->type]);
 }
 
 /* Absolute paths where the schema wants them: a relative device would be
@@ -336,7 +335,7 @@ static int check_paths(const struct vu_pool_def *def, struct vu_err *e)
 	if ((def->type == VU_POOL_FS || def->type == VU_POOL_DISK) && def->source_device &&
 	    def->source_device[0] != '/')
 		return vu_err_set(e, EINVAL, "source device '%s' is not absolute",
-				  def->source_device);
+				  VU_SHOWN(def->source_device));
 	return 0;
 }
 

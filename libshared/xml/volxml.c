@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/file.h"
 #include "vu/size.h"
 #include "vu/volxml.h"
 #include "vu/xml.h"
@@ -101,7 +100,8 @@ static int read_scaled(xmlNodePtr n, uint64_t *out, bool *has, struct vu_err *e)
 	if (r == 0 && joined) {
 		r = vu_parse_size(joined, VU_SIZE_VIRSH, 1, out);
 		if (r < 0)
-			vu_err_set(e, EINVAL, "invalid %s '%s'", (const char *)n->name, joined);
+			vu_err_set(e, EINVAL, "invalid %s '%s'", (const char *)n->name,
+				   VU_SHOWN(joined));
 		else
 			*has = true;
 	}
@@ -148,7 +148,8 @@ static int read_perms(xmlNodePtr perms, struct vu_volspec *s, struct vu_err *e)
 		r = read_num(text, i == 0 ? 8 : 10, i == 0 ? 0 : -1, i == 0 ? 07777 : UINT32_MAX,
 			     &v);
 		if (r < 0) {
-			vu_err_set(e, EINVAL, "invalid permission %s '%s'", fields[i], text);
+			vu_err_set(e, EINVAL, "invalid permission %s '%s'", fields[i],
+				   VU_SHOWN(text));
 			free(text);
 			return r;
 		}
@@ -173,7 +174,8 @@ static int read_compat(xmlNodePtr target, struct vu_volspec *s, struct vu_err *e
 	else if (compat && strcmp(compat, "1.1") == 0)
 		s->version = 3;
 	else if (compat)
-		r = vu_err_set(e, EINVAL, "unsupported compat '%s' (0.10, 1.1)", compat);
+		r = vu_err_set(e, EINVAL, "unsupported compat '%s' (0.10, 1.1)",
+			       VU_SHOWN(compat));
 	free(compat);
 	return r;
 }
@@ -223,9 +225,7 @@ static int read_name(xmlNodePtr root, struct vu_volspec *s, struct vu_err *e)
 		return vu_err_set(e, EINVAL, "a volume needs exactly one <name>");
 	if ((r = vu_node_get(root, "name", NULL, &s->name)) < 0)
 		return r;
-	if (vu_name_check(s->name) < 0)
-		return vu_err_set(e, EINVAL, "invalid volume name '%s'", s->name);
-	return 0;
+	return vu_xml_name_check("volume", s->name, e);
 }
 
 int vu_volxml_read(const struct vu_volxml *vx, struct vu_volspec *s, struct vu_err *e)

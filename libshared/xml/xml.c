@@ -17,8 +17,17 @@
 
 #include "vu/xml.h"
 
+/* A bound's number inside a message's literal. */
+#define NUM_(x) #x
+#define NUM(x) NUM_(x)
+
 /* Documents are a few kilobytes; a bigger input is an attack or a mistake. */
 #define XML_MAX_BYTES (64u << 20)
+/* The same for their shape (libvirt's biggest elements have some twenty
+ * attributes and one document a few hundred nodes): see scan_markup. */
+#define XML_MAX_ATTRS 1000	/* attributes of one element */
+#define XML_MAX_NSDECLS 1000	/* namespace declarations in one document */
+#define XML_MAX_NODES 100000	/* elements, attributes, comments, PIs */
 
 /*
  * No network, and blank text nodes dropped so the output can be indented
@@ -37,6 +46,25 @@ typedef const xmlError *xml_error_arg;
 #else
 typedef xmlErrorPtr xml_error_arg;
 #endif
+
+/* Errors are one line: libxml2 puts a second one in some messages
+ * ("...indicate encoding !\nBytes: 0xFF 0x3C") and quotes values that may
+ * hold newlines. Each run of control characters becomes one space. */
+static void one_line(char *s)
+{
+	char *out = s;
+
+	while (*s) {
+		if ((unsigned char)*s >= 0x20 && *s != 0x7f) {
+			*out++ = *s++;
+			continue;
+		}
+		while (*s && ((unsigned char)*s < 0x20 || *s == 0x7f))
+			s++;
+		*out++ = ' ';
+	}
+	*out = '\0';
+}
 
 /* The first error of one call, so that no global handler is touched and
  * the message is the cause rather than its aftermath. */
@@ -60,8 +88,9 @@ static void keep_first_error(void *data, xml_error_arg err)
 	if (!fe->line && err->node)
 		fe->line = (int)xmlGetLineNo((xmlNodePtr)err->node);
 	snprintf(fe->msg, sizeof(fe->msg), "%s", err->message ? err->message : "unknown error");
+	one_line(fe->msg);
 	n = strlen(fe->msg);
-	while (n > 0 && (fe->msg[n - 1] == '\n' || fe->msg[n - 1] == ' '))
+	while (n > 0 && fe->msg[n - 1] == ' ')
 		fe->msg[--n] = '\0';
 }
 
@@ -96,6 +125,140 @@ static xmlDocPtr no_doc(struct vu_err *e, int code, const char *msg)
 	return NULL;
 }
 
+/*
+ * Bounding the work per document. libxml2 checks each attribute of an
+ * element against all the earlier ones, and each prefix against every
+ * namespace in scope: 200 000 attributes on one element take it minutes,
+ * all inside one start tag, before any SAX callback could count and stop
+ * it. So the bytes are looked at first, in one linear pass, and a document
+ * over the bounds never reaches libxml2. The pass is no parser: it only
+ * has to count no less than libxml2 would build. Comments, CDATA sections
+ * and processing instructions are skipped whole; any other markup ("<a",
+ * "</a", "<!DOCTYPE", "<!ATTLIST" ...) runs to the first '>' outside quotes,
+ * and each quoted string in it is an attribute (or an attribute default or
+ * entity value: bounded alike). Text holds no '<' in well-formed XML, and
+ * whatever a malformed document makes us count, libxml2 refuses it anyway.
+ */
+struct shape {
+	const char *start, *end;
+	size_t nodes, nsdecls;
+};
+
+/* "line L: what" at p; lines are counted only when there is an error. */
+static int shape_err(const struct shape *sh, const char *p, struct vu_err *e,
+		     const char *what)
+{
+	int line = 1;
+
+	for (const char *c = sh->start; c < p; c++)
+		line += *c == '\n';
+	return vu_err_set(e, EINVAL, "line %d: %s", line, what);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Whether the quoted value opening at q belongs to an xmlns or xmlns:P
+ * attribute: the name before "=" starts with "xmlns". */
+static bool is_nsdecl(const char *tag, const char *q)
+{
+	const char *p = q;
+
+	while (p > tag && is_blank(p[-1]))
+		p--;
+	if (p == tag || p[-1] != '=')
+		return false;
+	for (p--; p > tag && is_blank(p[-1]);)
+		p--;
+	/* A name holds no quote: this never walks back into a value. */
+	while (p > tag && !is_blank(p[-1]) && !strchr("<'\"", p[-1]))
+		p--;
+	return strncmp(p, "xmlns", 5) == 0 && (p[5] == ':' || p[5] == '=' || is_blank(p[5]));
+}
+
+/* One piece of markup from its '<' to its '>' (or the end); returns where
+ * scanning goes on, or NULL with e filled when a bound is crossed. */
+static const char *scan_markup(struct shape *sh, const char *p, struct vu_err *e)
+{
+	const char *tag = p;
+	size_t attrs = 0;
+
+	sh->nodes += p + 1 < sh->end && p[1] != '/';
+	for (p++; p < sh->end && *p != '>'; p++) {
+		const char *close;
+
+		if (*p != '"' && *p != '\'')
+			continue;
+		close = memchr(p + 1, *p, (size_t)(sh->end - p - 1));
+		attrs++;
+		sh->nodes++;
+		if (is_nsdecl(tag, p) && ++sh->nsdecls > XML_MAX_NSDECLS) {
+			shape_err(sh, p, e, "more than " NUM(XML_MAX_NSDECLS)
+				  " namespace declarations");
+			return NULL;
+		}
+		if (attrs > XML_MAX_ATTRS) {
+			shape_err(sh, tag, e, "an element with more than "
+				  NUM(XML_MAX_ATTRS) " attributes");
+			return NULL;
+		}
+		p = close ? close : sh->end - 1;
+	}
+	return p < sh->end ? p + 1 : p;
+}
+
+/* The end of a comment, CDATA section or PI opening at p (or NULL when p
+ * opens none of them). */
+static const char *skip_special(const struct shape *sh, const char *p)
+{
+	static const struct {
+		const char *open, *close;
+	} kinds[] = { { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" } };
+	size_t left = (size_t)(sh->end - p);
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t lo = strlen(kinds[i].open);
+		const char *c;
+
+		if (left < lo || memcmp(p, kinds[i].open, lo) != 0)
+			continue;
+		c = memmem(p + lo, left - lo, kinds[i].close, strlen(kinds[i].close));
+		return c ? c + strlen(kinds[i].close) : sh->end;
+	}
+	return NULL;
+}
+
+/* 0, or -EINVAL with "line L: ..." when the document holds a NUL byte
+ * (XML allows none, and libxml2 would take it for the end of the input,
+ * dropping what follows) or crosses one of the bounds above. */
+static int check_shape(const char *buf, size_t len, struct vu_err *e)
+{
+	struct shape sh = { .start = buf, .end = buf + len };
+	const char *p = memchr(buf, '\0', len);
+
+	if (p)
+		return shape_err(&sh, p, e, "a NUL byte (XML allows none)");
+	for (p = buf; p && p < sh.end;) {
+		const char *lt = memchr(p, '<', (size_t)(sh.end - p)), *after;
+
+		if (!lt)
+			break;
+		if ((after = skip_special(&sh, lt)) != NULL)
+			sh.nodes++;
+		else
+			after = scan_markup(&sh, lt, e);
+		if (after && sh.nodes > XML_MAX_NODES)
+			return shape_err(&sh, lt, e, "more than " NUM(XML_MAX_NODES)
+					 " elements and attributes");
+		if (!after)
+			return -EINVAL;
+		p = after;
+	}
+	return 0;
+}
+
 static xmlDocPtr parse(const char *buf, size_t len, const char *url, struct vu_err *e)
 {
 	struct first_error fe = { 0 };
@@ -106,6 +269,8 @@ static xmlDocPtr parse(const char *buf, size_t len, const char *url, struct vu_e
 		return no_doc(e, EINVAL, "document is empty");
 	if (len > INT_MAX)
 		return no_doc(e, EFBIG, "document is too large");
+	if (check_shape(buf, len, e) < 0)
+		return NULL;
 	xmlInitParser();
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt)
@@ -345,4 +510,21 @@ int vu_xml_validate(xmlDocPtr doc, const char *rng_path, struct vu_err *e)
 	if (r > 0)
 		return report(e, EINVAL, "", &fe, "does not match the schema");
 	return report(e, ENOMEM, "", &fe, "validation failed");
+}
+
+int vu_xml_validate_libvirt(xmlDocPtr doc, const char *rng, struct vu_err *e)
+{
+	struct vu_err le = { 0 };
+	char path[PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", VU_SCHEMA_DIR, rng);
+	if (access(path, F_OK) != 0)
+		return 0;
+	r = vu_xml_validate(doc, path, &le);
+	if (r == -EINVAL)
+		return vu_err_set(e, EINVAL, "not valid per libvirt's schema: %s", le.msg);
+	if (r < 0)
+		return vu_err_set(e, -r, "%s", vu_err_str(&le));
+	return 0;
 }

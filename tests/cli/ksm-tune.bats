@@ -934,6 +934,83 @@ unstamp() {
 	[ -s "$BATS_TEST_TMPDIR/my \"log\"" ]
 }
 
+@test "configuration: numbers as ksmtuned's bash reads them, 010 octal and 0x10 hex" {
+	# Boost from 100 by 010: 8 in bash's $[...], not 10.
+	printf 'KSM_NPAGES_BOOST=010\n' >"$CONF"
+	meminfo 16777216 2000000
+	once_vs_ksmtuned "1 108 10"
+	printf 'KSM_NPAGES_BOOST=0x10\n' >"$CONF"
+	knob pages_to_scan 100
+	once_vs_ksmtuned "1 116 10"
+	# Decay by -010 from 700 with the guests' memory committed.
+	printf 'export KSM_NPAGES_DECAY=-010\n' >"$CONF"
+	meminfo 16777216 8000000
+	proc 100 14000000 qemu-system-x86_64 -enable-kvm
+	knob pages_to_scan 700
+	once_vs_ksmtuned "1 692 10"
+	rm -r "${PROC:?}/100"
+	# A 4 GiB host sleeps KSM_SLEEP_MSEC * 4: 010 is 32 ms, 0x10 64.
+	knob pages_to_scan 100
+	meminfo 4194304 100000
+	printf 'KSM_SLEEP_MSEC=010\n' >"$CONF"
+	once_vs_ksmtuned "1 400 32"
+	printf "KSM_SLEEP_MSEC='0x10'\n" >"$CONF"
+	knob pages_to_scan 100
+	once_vs_ksmtuned "1 400 64"
+	# KSM_THRES_COEF=010 is 8 %: 1500000 kB free is above it (10 % is not).
+	printf 'KSM_THRES_COEF=010\n' >"$CONF"
+	meminfo 16777216 1500000
+	mksysfs "$SYS"
+	knob run 1
+	once_vs_ksmtuned "0 100 20"
+	oracle_checked
+}
+
+@test "configuration: 09 is refused, where ksmtuned's bash goes on with garbage" {
+	local key before
+	before=$(snapshot "$SYS")
+	meminfo 16777216 2000000
+	for key in KSM_NPAGES_BOOST KSM_SLEEP_MSEC; do
+		printf '%s=09\n' "$key" >"$CONF"
+		run --separate-stderr kt once
+		assert_failure 1
+		assert_equal "$stderr" "ksm-tune: $CONF: line 1: $key: '09': value too great for base (a leading 0 is octal)"
+		assert_equal "$(snapshot "$SYS")" "$before"
+		[ -n "$KSMTUNED" ] || continue
+		# The oracle: bash complains, drops the command, and ksmtuned goes
+		# on with the value empty: "KSMCTL start $npages $sleep" then
+		# writes an empty sleep_millisecs (which a kernel refuses), and
+		# with no page count the sleep lands in pages_to_scan.
+		rm -rf "$OSYS"
+		cp -a "$SYS" "$OSYS"
+		run ksmtuned
+		assert_output --partial "09: value too great for base"
+		assert_equal "$(cat "$OSYS/sleep_millisecs")" ""
+	done
+	[ -n "$KSMTUNED" ] || skip "$KSMTUNED_WHY"
+}
+
+@test "configuration: only a regular file of at most 64 KiB, refused at once in one line" {
+	local before
+	before=$(snapshot "$SYS")
+	mkfifo fifo
+	for f in /dev/zero "$PWD/fifo"; do
+		run --separate-stderr timeout 5 ksm-tune --config "$f" --sysfs "$SYS" --proc "$PROC" once
+		assert_failure 1
+		assert_equal "$stderr" "ksm-tune: $f: not a regular file"
+	done
+	run --separate-stderr timeout 5 ksm-tune --config "$PWD/fifo" --sysfs "$SYS" --proc "$PROC" \
+		run --pidfile "$PWD/k.pid"
+	assert_failure 1
+	assert_equal "$stderr" "ksm-tune: $PWD/fifo: not a regular file"
+	# Comments past 64 KiB: refused, whatever the content.
+	head -c 65537 /dev/zero | tr '\0' '#' >"$CONF"
+	run --separate-stderr kt once
+	assert_failure 1
+	assert_equal "$stderr" "ksm-tune: $CONF: larger than 64 KiB"
+	assert_equal "$(snapshot "$SYS")" "$before"
+}
+
 # --- run: the loop ---------------------------------------------------------
 
 # Starts `ksm-tune run` in the background with a pidfile, waits until it is

@@ -189,7 +189,7 @@ vol_matches_qemu() {
 	assert_error 1 "lvm.xml: unknown pool type 'lvm'"
 	echo '<pool type="dir"><name>../p1</name><target><path>/x</path></target></pool>' >n.xml
 	run pool-ctl define n.xml
-	assert_error 1 "n.xml: invalid pool name '../p1'"
+	assert_error 1 "n.xml: invalid pool name '../p1': letters, digits and _.+:- only, not first . or -, 1 to 255 bytes"
 	pool-ctl dumpxml p1 | diff before -
 }
 
@@ -450,9 +450,9 @@ inactive"
 # ---- volumes ----
 
 @test "vol-create-as: sparse and allocated raw, virsh's sizes, and qemu-img agrees" {
-	run pool-ctl vol-create-as default sparse 1G
+	run pool-ctl vol-create-as default sparse 1G --allocation 0
 	assert_output "Vol sparse created"
-	run pool-ctl vol-create-as default full 2MiB --allocation 2M
+	run pool-ctl vol-create-as default full 2MiB
 	assert_output "Vol full created"
 	pool-ctl -q vol-create-as default dec 1KB
 	pool-ctl -q vol-create-as --pool default named 1K
@@ -473,6 +473,47 @@ inactive"
 	assert_error 1 "sparse: volume 'sparse' already exists"
 	run pool-ctl vol-create-as nopool v 1M
 	assert_error 1 "nopool: no storage pool with matching name or uuid"
+}
+
+# allocated FILE: the bytes the file occupies on disk.
+allocated() {
+	echo $(( $(stat -c '%b * %B' "$1") ))
+}
+
+@test "a raw volume is allocated in full unless --allocation says less, as virsh does" {
+	pool-ctl -q vol-create-as default full 8M
+	pool-ctl -q vol-create-as default sparse 8M --allocation 0
+	pool-ctl -q vol-create-as default part 8M --allocation 2M
+	echo '<volume><name>xml</name><capacity unit="M">8</capacity></volume>' >v.xml
+	pool-ctl -q vol-create default v.xml
+	[ "$(allocated "$IMAGES/full")" -ge 8388608 ] || fail "full: $(allocated "$IMAGES/full")"
+	[ "$(allocated "$IMAGES/xml")" -ge 8388608 ] || fail "xml: $(allocated "$IMAGES/xml")"
+	assert_equal "$(allocated "$IMAGES/sparse")" 0
+	[ "$(allocated "$IMAGES/part")" -ge 2097152 ] && [ "$(allocated "$IMAGES/part")" -lt 8388608 ]
+	run pool-ctl vol-info --bytes default full
+	assert_line --index 3 "Allocation:     8388608 bytes"
+	for v in full sparse part xml; do
+		[ "$(stat -c %s "$IMAGES/$v")" = 8388608 ]
+		vol_matches_qemu "$v" "$IMAGES/$v"
+	done
+}
+
+@test "qcow2 volumes: metadata only, falloc with --prealloc-metadata, as libvirt's storage driver" {
+	need_qcow2_writer
+	pool-ctl -q vol-create-as default q 8M --format qcow2
+	pool-ctl -q vol-create-as default qf 8M --format qcow2 --prealloc-metadata
+	pool-ctl -q vol-create-as default qm 8M --format qcow2 --prealloc-metadata --allocation 0
+	# Without the flag the allocation asks nothing of a qcow2 volume.
+	[ "$(allocated "$IMAGES/q")" -lt 1048576 ] || fail "q: $(allocated "$IMAGES/q")"
+	# allocation (by default the capacity) covers it: preallocation=falloc.
+	[ "$(allocated "$IMAGES/qf")" -ge 8388608 ] || fail "qf: $(allocated "$IMAGES/qf")"
+	# Less: preallocation=metadata, every table and no data.
+	[ "$(allocated "$IMAGES/qm")" -lt 1048576 ] || fail "qm: $(allocated "$IMAGES/qm")"
+	[ "$(stat -c %s "$IMAGES/qm")" -gt 8388608 ]
+	for v in q qf qm; do
+		vol_matches_qemu "$v" "$IMAGES/$v"
+		check_image "$IMAGES/$v"
+	done
 }
 
 @test "vol-create-as --print-xml prints virsh's request, valid, and creates nothing" {
@@ -506,7 +547,7 @@ inactive"
 	[ ! -e "$VIRTUTILS_ROOT/etc" ] && [ ! -e /etc/x ]
 	printf '<volume><name>../x</name><capacity>1</capacity></volume>' >v.xml
 	run pool-ctl vol-create default v.xml
-	assert_error 1 "v.xml: invalid volume name '../x'"
+	assert_error 1 "v.xml: invalid volume name '../x': letters, digits and _.+:- only, not first . or -, 1 to 255 bytes"
 }
 
 @test "qcow2 volumes, overlays and metadata preallocation match qemu-img" {
@@ -574,7 +615,7 @@ inactive"
 }
 
 @test "vol-clone and vol-create-from copy the content, sparse" {
-	pool-ctl -q vol-create-as default src 32M
+	pool-ctl -q vol-create-as default src 32M --allocation 0
 	qemu-io -f raw -c 'write -P 0x5a 4M 1M' "$IMAGES/src" >/dev/null
 	run pool-ctl vol-clone src c1 --pool default
 	assert_output "Vol c1 cloned from src"
@@ -683,8 +724,8 @@ inactive"
 }
 
 @test "vol-list, --details, --json; vol-info and --bytes" {
-	pool-ctl -q vol-create-as default b 1M --allocation 1M
-	pool-ctl -q vol-create-as default a 1G
+	pool-ctl -q vol-create-as default b 1M
+	pool-ctl -q vol-create-as default a 1G --allocation 0
 	run pool-ctl vol-list default
 	dashes=$(printf '%*s' $((4 + 3 + ${#IMAGES} + 2 + 3)) '' | tr ' ' -)
 	assert_output " Name   Path
@@ -742,7 +783,7 @@ Allocation:     0.00 B"
 }
 
 @test "vol-wipe: zeros keep a sparse file sparse; patterns are written" {
-	pool-ctl -q vol-create-as default w 4M
+	pool-ctl -q vol-create-as default w 4M --allocation 0
 	qemu-io -f raw -c 'write -P 0x77 1M 64k' "$IMAGES/w" >/dev/null
 	run pool-ctl vol-wipe --pool default w
 	assert_output "Vol w wiped"
@@ -888,6 +929,142 @@ Allocation:     0.00 B"
 	findmnt -n "$PWD/mnt" >/dev/null
 	pool-ctl -q destroy fsi
 	! findmnt -n "$PWD/mnt" >/dev/null
+}
+
+# fs_pool_on_image NAME [MKFS-OPTION...]: an fs pool NAME on ./fs.img
+# (64 MiB, ext4 made by the test when options are given) mounted on ./mnt.
+fs_pool_on_image() {
+	local name=$1
+	shift
+	need_root "mount"
+	truncate -s 64M fs.img
+	[ $# -eq 0 ] || mkfs.ext4 -q -F "$@" fs.img
+	pool-ctl -q define-as "$name" fs --source-dev "$PWD/fs.img" --target "$PWD/mnt" \
+		--source-format ext4
+}
+
+# skip_unless_started: after "run pool-ctl start ...", skips when this
+# machine does not let us mount.
+skip_unless_started() {
+	if [ "$status" -ne 0 ] && [[ $output == *"mount"* ]]; then
+		skip "mounting is not permitted here: $output"
+	fi
+}
+
+@test "mkfs, mount and umount are the system's, run without the caller's PATH or environment" {
+	fs_pool_on_image fsi
+	mkdir fake
+	for prog in mkfs.ext4 mount umount; do
+		printf '#!/bin/sh\ntouch "%s/planted"\n' "$PWD" >"fake/$prog"
+		chmod +x "fake/$prog"
+	done
+	# mke2fs reads MKE2FS_CONFIG: 1 KiB inodes if it reached mkfs.
+	printf '[defaults]\n\tinode_size = 1024\n' >mke2fs.conf
+	run env PATH="$PWD/fake:$PATH" MKE2FS_CONFIG="$PWD/mke2fs.conf" \
+		pool-ctl start --build --overwrite fsi
+	skip_unless_started
+	assert_output "Pool fsi started"
+	[ ! -e planted ] || fail "a program from PATH ran"
+	findmnt -n "$PWD/mnt" >/dev/null
+	run dumpe2fs -h fs.img
+	assert_line --regexp "^Inode size:[[:space:]]+256$"
+	run env PATH="$PWD/fake:$PATH" pool-ctl destroy fsi
+	assert_output "Pool fsi destroyed"
+	[ ! -e planted ] || fail "a program from PATH ran"
+	! findmnt -n "$PWD/mnt" >/dev/null
+}
+
+# kept CMD...: the capabilities pool-ctl works with (its last capset), by
+# name, without CAP_.
+kept() {
+	strace -qq -e trace=capset -o capset.log pool-ctl -q "$@" >/dev/null ||
+		{ echo "pool-ctl $* failed"; return 1; }
+	grep '^capset(' capset.log | tail -n 1 | grep -o 'effective=[^,]*' | grep -o 'CAP_[A-Z_]*' |
+		sed 's/^CAP_//' | sort | tr '\n' ' '
+}
+
+@test "CAP_SYS_ADMIN is kept only to mount, for loop devices and partitions, never for a dir pool" {
+	need_root "capabilities"
+	command -v strace >/dev/null || skip "strace is not installed"
+	local files="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER "
+	local admin="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER SYS_ADMIN "
+	pool-ctl -q list >/dev/null
+	assert_equal "$(kept vol-create-as default v 1M)" "$files"
+	assert_equal "$(kept vol-clone --pool default v v2)" "$files"
+	assert_equal "$(kept vol-delete default v2)" "$files"
+	echo '<volume><name>x</name><capacity>1024</capacity></volume>' >x.xml
+	assert_equal "$(kept vol-create default x.xml)" "$files"
+	echo '<volume><name>y</name></volume>' >y.xml
+	assert_equal "$(kept vol-create-from default y.xml v)" "$files"
+	assert_equal "$(kept refresh default)" "$files"
+	assert_equal "$(kept create-as tp dir --target "$PWD/tp" --build)" "$files"
+	assert_equal "$(kept destroy tp)" "$files"
+	assert_equal "$(kept vol-info default v)" "$files"
+	fs_pool_on_image fsi -m 0
+	assert_equal "$(kept build fsi)" "$files"
+	run pool-ctl start fsi
+	skip_unless_started
+	pool-ctl -q destroy fsi
+	assert_equal "$(kept start fsi)" "$admin"
+	assert_equal "$(kept vol-create-as fsi v 1M)" "$files"
+	assert_equal "$(kept vol-delete fsi v)" "$files"
+	assert_equal "$(kept refresh fsi)" "$admin"
+	assert_equal "$(kept destroy fsi)" "$admin"
+	assert_equal "$(kept delete fsi)" "$files"
+	assert_equal "$(kept start-all)" "$files"
+	pool-ctl -q build fsi
+	pool-ctl -q autostart fsi
+	assert_equal "$(kept start-all)" "$admin"
+	findmnt -n "$PWD/mnt" >/dev/null
+	pool-ctl -q destroy fsi
+	pool-ctl -q undefine fsi
+	echo "<pool type='fs'><name>tfs</name><source><device path='$PWD/fs.img'/><format type='ext4'/></source><target><path>$PWD/mnt</path></target></pool>" >tfs.xml
+	assert_equal "$(kept create tfs.xml)" "$admin"
+	assert_equal "$(kept destroy tfs)" "$admin"
+	need_loop 64
+	pool-ctl -q define-as dp disk --source-dev "$LOOP" --source-format gpt --target /dev
+	assert_equal "$(kept build dp)" "$files"
+	assert_equal "$(kept start dp)" "$admin"
+	assert_equal "$(kept vol-create-as dp p 8M)" "$admin"
+	assert_equal "$(kept vol-wipe "${LOOP}p1")" "$files"
+	assert_equal "$(kept vol-delete "${LOOP}p1")" "$admin"
+	assert_equal "$(kept destroy dp)" "$admin"
+	assert_equal "$(kept delete dp)" "$admin"
+}
+
+@test "without CAP_SYS_ADMIN dir pools work, and an fs pool's start says what it needs" {
+	command -v capsh >/dev/null || skip "capsh (libcap2-bin) is not installed"
+	fs_pool_on_image fsi -m 0
+	pool-ctl -q list
+	run capsh --drop=cap_sys_admin -- -c "pool-ctl vol-create-as default v 1M &&
+		pool-ctl vol-clone --pool default v w && pool-ctl vol-delete default w &&
+		pool-ctl build fsi && pool-ctl start fsi"
+	assert_failure 1
+	assert_output "Vol v created
+Vol w cloned from v
+Vol w deleted
+Pool fsi built
+pool-ctl: fsi: mounting needs CAP_SYS_ADMIN"
+	! findmnt -n "$PWD/mnt" >/dev/null
+}
+
+@test "info and dumpxml give libvirt's figures: the root reserve is available" {
+	fs_pool_on_image fsr -m 5
+	run pool-ctl start --build fsr
+	skip_unless_started
+	pool-ctl -q vol-create-as fsr v 4M
+	run pool-ctl info --bytes fsr
+	local cap alloc avail bfree bavail frsize
+	cap=$(awk '$1 == "Capacity:" { print $2 }' <<<"$output")
+	alloc=$(awk '$1 == "Allocation:" { print $2 }' <<<"$output")
+	avail=$(awk '$1 == "Available:" { print $2 }' <<<"$output")
+	assert_equal "$cap" "$((alloc + avail))"
+	read -r bfree bavail frsize < <(stat -f -c '%f %a %S' mnt)
+	[ "$bfree" -gt "$bavail" ] || fail "no root reserve on the test filesystem"
+	assert_equal "$avail" "$((bfree * frsize))"
+	run pool-ctl dumpxml fsr
+	assert_equal "$(xmllint --xpath 'string(/pool/available)' - <<<"$output")" "$avail"
+	assert_equal "$(xmllint --xpath 'string(/pool/allocation)' - <<<"$output")" "$alloc"
 }
 
 @test "disk pool: partitions are volumes" {

@@ -104,6 +104,34 @@ static void test_keep_file_set(void **state)
 	assert_int_equal(cap_get_bound(CAP_NET_ADMIN), 1);
 }
 
+/* pool-ctl's two steps: SYS_ADMIN (and SETPCAP) kept until the pool's
+ * type is known, then the file set alone, in every set and the bounding
+ * set too. */
+static int keep_in_two_steps(void)
+{
+	cap_value_t first[8];
+	int n = 0, r;
+
+	for (int i = 0; i < vu_caps_file_n; i++)
+		first[n++] = vu_caps_file[i];
+	first[n++] = CAP_SYS_ADMIN;
+	first[n++] = CAP_SETPCAP;
+	if (vu_caps_keep(first, n) != 0)
+		return 1;
+	if ((r = check_sets(first, n, true)) != 0)
+		return r;
+	if (vu_caps_keep(vu_caps_file, vu_caps_file_n) != 0)
+		return 1;
+	return check_sets(vu_caps_file, vu_caps_file_n, true);
+}
+
+static void test_keep_in_two_steps(void **state)
+{
+	(void)state;
+	skip_unless_privileged();
+	report(run_child(keep_in_two_steps));
+}
+
 static int keep_nothing(void)
 {
 	if (vu_caps_keep(NULL, 0) != 0)
@@ -172,6 +200,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keep_file_set),
+		cmocka_unit_test(test_keep_in_two_steps),
 		cmocka_unit_test(test_keep_nothing),
 		cmocka_unit_test(test_keep_without_caps),
 		cmocka_unit_test(test_keep_invalid),

@@ -54,6 +54,7 @@ static void do_errx(void) { vu_errx(3, "plain"); }
 static void do_errc(void) { vu_errc(1, EEXIST, "%s", "vm1"); }
 static void do_usage(void) { vu_usage_err(2, "unexpected argument '%s'", "x"); }
 static void do_version(void) { vu_print_version(); }
+static void do_errx_newline(void) { vu_errx(1, "%s: invalid name", "a\nb\tc\x7f"); }
 
 static void test_warn_family(void **state)
 {
@@ -88,6 +89,10 @@ static void test_err_family_exits(void **state)
 	assert_string_equal(err, want);
 	assert_int_equal(capture(do_errc, out, sizeof(out), err, sizeof(err)), 1);
 	snprintf(want, sizeof(want), "%s: vm1: %s\n", p, strerror(EEXIST));
+	assert_string_equal(err, want);
+	/* One line, whatever the message quotes. */
+	assert_int_equal(capture(do_errx_newline, out, sizeof(out), err, sizeof(err)), 1);
+	snprintf(want, sizeof(want), "%s: a\\nb\\x09c\\x7f: invalid name\n", p);
 	assert_string_equal(err, want);
 }
 

@@ -84,6 +84,56 @@ static void test_load_errors(void **state)
 	vu_domain_free(NULL);
 }
 
+/* A name from a document is refused when it is read, by the command line's
+ * rule: tools make paths of it. */
+static void test_load_checks_name(void **state)
+{
+	static const struct { const char *name, *shown; } bad[] = {
+		{ "../../../../tmp/victim", "../../../../tmp/victim" },
+		{ "a/b", "a/b" },
+		{ ".hidden", ".hidden" },
+		{ "two\nlines", "two\\nlines" },
+		{ "", "" },
+	};
+	char xml[1024], name[301], want[256];
+	struct vu_domain *dom = NULL;
+	struct vu_err e = { 0 };
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(xml, sizeof(xml), "<domain type='kvm'><name>%s</name></domain>",
+			 bad[i].name);
+		assert_int_equal(vu_domain_parse(&dom, xml, strlen(xml), &e), -EINVAL);
+		assert_null(dom);
+		snprintf(want, sizeof(want), "invalid domain name '%s': letters, digits and "
+			 "_.+:- only, not first . or -, 1 to 255 bytes", bad[i].shown);
+		assert_string_equal(e.msg, want);
+	}
+	/* 300 bytes: the rule's message, shortened, not "File name too long". */
+	memset(name, 'a', 300);
+	name[300] = '\0';
+	snprintf(xml, sizeof(xml), "<domain type='kvm'><name>%s</name></domain>", name);
+	assert_int_equal(vu_domain_parse(&dom, xml, strlen(xml), &e), -EINVAL);
+	assert_memory_equal(e.msg, "invalid domain name 'aaaa", 25);
+	assert_non_null(strstr(e.msg, "a...': letters, digits and _.+:- only"));
+	assert_true(strlen(e.msg) < 160);
+	/* The name tools read is the first: a second one is refused outright. */
+	snprintf(xml, sizeof(xml), "<domain type='kvm'><name>ok</name><name>../x</name></domain>");
+	assert_int_equal(vu_domain_parse(&dom, xml, strlen(xml), &e), -EINVAL);
+	assert_string_equal(e.msg, "more than one <name>");
+	/* Text split by a comment is the text tools read. */
+	snprintf(xml, sizeof(xml), "<domain type='kvm'><name>..<!-- -->/x</name></domain>");
+	assert_int_equal(vu_domain_parse(&dom, xml, strlen(xml), &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "'../x'"));
+	/* 255 bytes and a document without a name are fine. */
+	name[255] = '\0';
+	snprintf(xml, sizeof(xml), "<domain type='kvm'><name>%s</name></domain>", name);
+	assert_int_equal(vu_domain_parse(&dom, xml, strlen(xml), &e), 0);
+	vu_domain_free(&dom);
+	assert_int_equal(vu_domain_parse(&dom, "<domain type='kvm'/>", 20, &e), 0);
+	vu_domain_free(&dom);
+}
+
 /* "-" reads the document from stdin, as every tool's XML argument does. */
 static void test_load_stdin(void **state)
 {
@@ -478,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_fixtures_round_trip),
 		cmocka_unit_test(test_fixtures_still_validate),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_load_checks_name),
 		cmocka_unit_test(test_load_stdin),
 		cmocka_unit_test(test_new_skeleton),
 		cmocka_unit_test(test_identity),

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -170,6 +171,14 @@ static void test_refusals(void **state)
 		{ "A=1|x\n", "line 1: A: only KEY=value assignments are supported" },
 		{ "A=1 \\\n", "line 1: unexpected text after the value of A" },
 		{ "A=1\\\n", "line 1: A: line continuation is not supported" },
+		{ "KSM_NPAGES_BOOST=09\n", "line 1: KSM_NPAGES_BOOST: '09': value too great "
+		  "for base (a leading 0 is octal)" },
+		{ "KSM_SLEEP_MSEC=-0178\n", "line 1: KSM_SLEEP_MSEC: '-0178': value too great "
+		  "for base (a leading 0 is octal)" },
+		{ "KSM_SLEEP_MSEC=0xg\n", "line 1: KSM_SLEEP_MSEC: '0xg' is not an integer" },
+		{ "KSM_SLEEP_MSEC=0x-1\n", "line 1: KSM_SLEEP_MSEC: '0x-1' is not an integer" },
+		{ "KSM_THRES_COEF=0x65\n", "line 1: KSM_THRES_COEF: 0x65 is out of range (0..100)" },
+		{ "KSM_NPAGES_MIN=0x10\n", "line 1: KSM_NPAGES_MIN: '0x10' is not an integer" },
 	};
 	struct ksm_conf c;
 	struct vu_err e;
@@ -181,6 +190,39 @@ static void test_refusals(void **state)
 		if (r != -EINVAL || strcmp(vu_err_str(&e), cases[i].msg))
 			fail_msg("'%s': %d '%s'", cases[i].text, r, vu_err_str(&e));
 	}
+}
+
+/* As ksmtuned's bash reads them: $[...] keys octal and hex, the keys it
+ * compares with [ -lt ] (and sleep's) decimal. */
+static void test_bash_numbers(void **state)
+{
+	static const char text[] =
+		"KSM_NPAGES_BOOST=010\n"
+		"KSM_NPAGES_DECAY=-010\n"
+		"KSM_SLEEP_MSEC=0x10\n"
+		"KSM_THRES_COEF=0X1a\n"
+		"KSM_NPAGES_MIN=010\n"
+		"KSM_NPAGES_MAX=+0100\n"
+		"KSM_THRES_CONST=02048\n"
+		"KSM_MONITOR_INTERVAL=010\n";
+	struct ksm_conf c;
+	struct vu_err e;
+
+	(void)state;
+	assert_int_equal(load(&c, text, &e), 0);
+	assert_int_equal(c.npages_boost, 8);
+	assert_int_equal(c.npages_decay, -8);
+	assert_int_equal(c.sleep_msec, 16);
+	assert_int_equal(c.thres_coef, 26);
+	assert_int_equal(c.npages_min, 10);
+	assert_int_equal(c.npages_max, 100);
+	assert_int_equal(c.thres_const, 2048);
+	assert_int_equal(c.monitor_interval, 10);
+	assert_int_equal(load(&c, "KSM_NPAGES_BOOST=0x\nKSM_NPAGES_DECAY=0\n", &e), 0);
+	assert_int_equal(c.npages_boost, 0);
+	assert_int_equal(c.npages_decay, 0);
+	assert_int_equal(load(&c, "KSM_NPAGES_BOOST=-0x7fffffff\n", &e), 0);
+	assert_int_equal(c.npages_boost, -INT32_MAX);
 }
 
 static void test_error_leaves_conf(void **state)
@@ -228,6 +270,51 @@ static void test_missing_file(void **state)
 	assert_int_equal(ksm_conf_load(&c, "/", true, NULL, &e), -EISDIR);
 }
 
+/* Devices and FIFOs are refused before a byte is read: /dev/zero would
+ * never end, a FIFO would wait for a writer. */
+static void test_not_regular(void **state)
+{
+	char fifo[] = "/tmp/test_ksm_config.fifoXXXXXX";
+	struct ksm_conf c;
+	struct vu_err e;
+
+	(void)state;
+	ksm_conf_defaults(&c);
+	assert_int_equal(ksm_conf_load(&c, "/dev/zero", false, NULL, &e), -EINVAL);
+	assert_string_equal(vu_err_str(&e), "not a regular file");
+	assert_non_null(mkdtemp(fifo));
+	assert_int_equal(chdir(fifo), 0);
+	assert_int_equal(mkfifo("f", 0600), 0);
+	assert_int_equal(ksm_conf_load(&c, "f", true, NULL, &e), -EINVAL);
+	assert_string_equal(vu_err_str(&e), "not a regular file");
+	unlink("f");
+	assert_int_equal(chdir("/"), 0);
+	rmdir(fifo);
+}
+
+/* 64 KiB at most, comments included. */
+static void test_size_limit(void **state)
+{
+	static char text[64 * 1024 + 1];
+	const char *path;
+	struct ksm_conf c;
+	struct vu_err e;
+
+	(void)state;
+	memset(text, '#', sizeof(text));
+	for (size_t i = 63; i < sizeof(text); i += 64)
+		text[i] = '\n';
+	text[sizeof(text) - 2] = '\n';
+	ksm_conf_defaults(&c);
+	path = conf_file(text, sizeof(text) - 1);
+	assert_int_equal(ksm_conf_load(&c, path, false, NULL, &e), 0);
+	unlink(path);
+	path = conf_file(text, sizeof(text));
+	assert_int_equal(ksm_conf_load(&c, path, false, NULL, &e), -EFBIG);
+	assert_string_equal(vu_err_str(&e), "larger than 64 KiB");
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,10 +323,13 @@ int main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_empty_values),
 		cmocka_unit_test(test_unknown_key_warns),
+		cmocka_unit_test(test_bash_numbers),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_error_leaves_conf),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_size_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

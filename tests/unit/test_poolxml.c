@@ -17,6 +17,10 @@
 #include "vu/xml.h"
 
 #define SCHEMAS "/usr/share/libvirt/schemas"
+/* What a name read from a document is refused with: the command line's rule. */
+#define NAME_RULE "': letters, digits and _.+:- only, not first . or -, 1 to 255 bytes"
+#define A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define A300 A64 A64 A64 A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static struct vu_poolxml *parse(const char *s)
 {
@@ -124,7 +128,14 @@ static void test_read_errors(void **state)
 		{ "<pool type='dir'><target><path>/x</path></target></pool>",
 		  "a pool needs exactly one <name>" },
 		{ "<pool type='dir'><name>../x</name><target><path>/x</path></target></pool>",
-		  "invalid pool name '../x'" },
+		  "invalid pool name '../x" NAME_RULE },
+		{ "<pool type='dir'><name>a\nb</name><target><path>/x</path></target></pool>",
+		  "invalid pool name 'a\\nb" NAME_RULE },
+		{ "<pool type='dir'><name>" A300 "</name><target><path>/x</path></target></pool>",
+		  "invalid pool name '" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..."
+		  NAME_RULE },
+		{ "<pool type='dir'><name>a</name><target><path>r\nel</path></target></pool>",
+		  "target path 'r\\nel' is not absolute" },
 		{ "<pool type='dir'><name>a</name></pool>",
 		  "a pool of type 'dir' needs a target path" },
 		{ "<pool type='dir'><name>a</name><target><path>rel</path></target></pool>",
@@ -299,7 +310,13 @@ static void test_volspec_errors(void **state)
 		{ "<pool/>", "the root element is not <volume>" },
 		{ "<volume><capacity>1</capacity></volume>", "a volume needs exactly one <name>" },
 		{ "<volume><name>../../etc/x</name></volume>",
-		  "invalid volume name '../../etc/x'" },
+		  "invalid volume name '../../etc/x" NAME_RULE },
+		{ "<volume><name>v\tw</name></volume>", "invalid volume name 'v\\tw" NAME_RULE },
+		{ "<volume><name>" A300 "</name></volume>",
+		  "invalid volume name '" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..."
+		  NAME_RULE },
+		{ "<volume><name>v</name><target><compat>2\n0</compat></target></volume>",
+		  "unsupported compat '2\\n0' (0.10, 1.1)" },
 		{ "<volume><name>v</name><capacity unit='Q'>1</capacity></volume>",
 		  "invalid capacity '1Q'" },
 		{ "<volume><name>v</name><capacity>-1</capacity></volume>",

@@ -328,6 +328,33 @@ static void test_unsupported(void **state)
 	vu_poolxml_free(&doc);
 }
 
+/* Which work keeps CAP_SYS_ADMIN: mounting, loop devices and the kernel's
+ * partitions (fs start/destroy/refresh; disk all but build), never a dir
+ * pool's, never a build (mkfs, a new label), never a type we refuse. */
+static void test_needs_sys_admin(void **state)
+{
+	static const struct {
+		enum vu_pool_type type;
+		bool want[VU_POOL_OP_VOL_DELETE + 1];
+	} table[] = {
+		/*             build  start  destroy delete refresh vol-create vol-delete */
+		{ VU_POOL_DIR, { false, false, false, false, false, false, false } },
+		{ VU_POOL_FS, { false, true, true, false, true, false, false } },
+		{ VU_POOL_DISK, { false, true, true, true, true, true, true } },
+		{ VU_POOL_NETFS, { false, false, false, false, false, false, false } },
+		{ VU_POOL_LOGICAL, { false, false, false, false, false, false, false } },
+	};
+	(void)state;
+	for (size_t t = 0; t < sizeof(table) / sizeof(table[0]); t++) {
+		for (int op = VU_POOL_OP_BUILD; op <= VU_POOL_OP_VOL_DELETE; op++) {
+			bool got = vu_pool_needs_sys_admin(table[t].type, (enum vu_pool_op)op);
+
+			if (got != table[t].want[op])
+				fail_msg("%s, op %d: %d", vu_pool_type_name(table[t].type), op, got);
+		}
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -335,7 +362,7 @@ int main(void)
 		T(test_default_pool), T(test_define_lookup), T(test_conflicts),
 		T(test_start_stop), T(test_delete_not_empty), T(test_transient),
 		T(test_autostart_start_all), T(test_xml), T(test_hand_written),
-		T(test_unsupported),
+		T(test_unsupported), cmocka_unit_test(test_needs_sys_admin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -350,6 +350,105 @@ static void test_parse_errors(void **state)
 	assert_null(parse_quietly("<a>", NULL));	/* e may be NULL */
 }
 
+/* A document of n copies of piece between head and tail, built here. */
+static char *repeat(const char *head, const char *piece, size_t n, const char *tail,
+		    size_t *len)
+{
+	size_t hl = strlen(head), pl = strlen(piece), tl = strlen(tail);
+	char *buf = malloc(hl + n * (pl + 12) + tl + 1), *p = buf;
+
+	assert_non_null(buf);
+	p += sprintf(p, "%s", head);
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, piece, (unsigned)i);
+	p += sprintf(p, "%s", tail);
+	*len = (size_t)(p - buf);
+	return buf;
+}
+
+/* Work per document is bounded before libxml2 sees it: 200 000 attributes
+ * on one element would take libxml2 minutes (it compares each with all the
+ * earlier ones). */
+static void test_shape_bounds(void **state)
+{
+	static const struct {
+		const char *head, *piece, *tail;
+		size_t n;
+		const char *msg;
+	} cases[] = {
+		{ "<domain>\n<x ", "a%u='1' ", "/></domain>", 200000,
+		  "line 2: an element with more than 1000 attributes" },
+		{ "<domain>", "<x a%u='1'/>", "</domain>", 1001, NULL },
+		{ "<domain>", "<x/>", "</domain>", 200000,
+		  "line 1: more than 100000 elements and attributes" },
+		{ "<domain>", "<x xmlns:p%u='urn:x'/>", "</domain>", 1001,
+		  "line 1: more than 1000 namespace declarations" },
+		{ "<domain>", "<x xmlns='urn:%u'/>", "</domain>", 1001,
+		  "line 1: more than 1000 namespace declarations" },
+		/* Quoted '>' and markup in comments are no tags of their own. */
+		{ "<domain a='>'><!-- <x a='1' b='2'> -->", "<x a='%u&gt;'/>", "</domain>",
+		  900, NULL },
+		{ "<domain><!--", "<x a='%u' b='1'/>", "--></domain>", 90000, NULL },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vu_err e = { 0 };
+		size_t len;
+		char *xml = repeat(cases[i].head, cases[i].piece, cases[i].n, cases[i].tail,
+				   &len);
+		xmlDocPtr doc = vu_xml_parse(xml, len, &e);
+
+		if (!cases[i].msg) {
+			if (!doc)
+				fail_msg("case %zu refused: %s", i, vu_err_str(&e));
+			xmlFreeDoc(doc);
+		} else {
+			assert_null(doc);
+			assert_int_equal(e.code, EINVAL);
+			assert_string_equal(e.msg, cases[i].msg);
+		}
+		free(xml);
+	}
+}
+
+/* XML allows no NUL: libxml2 would end the document there and drop the
+ * rest without a word. */
+static void test_nul_byte(void **state)
+{
+	static const char doc1[] = "<domain><name>a</name></domain>\0<junk";
+	static const char doc2[] = "<domain>\n<name>a\0b</name></domain>";
+	struct vu_err e = { 0 };
+	(void)state;
+
+	assert_null(vu_xml_parse(doc1, sizeof(doc1) - 1, &e));
+	assert_string_equal(e.msg, "line 1: a NUL byte (XML allows none)");
+	assert_null(vu_xml_parse(doc2, sizeof(doc2) - 1, &e));
+	assert_string_equal(e.msg, "line 2: a NUL byte (XML allows none)");
+}
+
+/* libxml2 puts a second line in some messages and quotes values with
+ * newlines in others: ours are one line. */
+static void test_errors_one_line(void **state)
+{
+	static const char *const docs[] = {
+		"<domain><name>n\xffl</name></domain>",
+		"<domain><name>a</name>\n\n<\xc3\x28/></domain>",
+	};
+	struct vu_err e = { 0 };
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		assert_null(parse_quietly(docs[i], &e));
+		assert_int_equal(e.code, EINVAL);
+		if (strpbrk(e.msg, "\n\r\t"))
+			fail_msg("not one line: %s", e.msg);
+	}
+	assert_null(parse_quietly(docs[0], &e));
+	assert_non_null(strstr(e.msg, "UTF-8"));
+	assert_non_null(strstr(e.msg, " Bytes: 0xFF"));
+}
+
 static void test_load(void **state)
 {
 	char path[] = "/tmp/test_xml.XXXXXX";
@@ -397,6 +496,9 @@ int main(void)
 		cmocka_unit_test(test_validate_bad_schema),
 		cmocka_unit_test(test_external_entities),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_shape_bounds),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_errors_one_line),
 		cmocka_unit_test(test_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,10 +2,13 @@
 /* config.c - ksmtuned.conf: shell-style KEY=value lines, ksmtuned's defaults */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ksm.h"
 
@@ -22,7 +25,20 @@ void ksm_conf_defaults(struct ksm_conf *c)
 	c->thres_const = 2048;
 }
 
-enum key_kind { KEY_INT, KEY_STRING, KEY_BOOL };
+/*
+ * ksmtuned.conf is a dozen assignments; Debian's is under 1 KiB. 64 KiB
+ * leaves room for any amount of comment, while a --config given a log, an
+ * image or a device is refused at once instead of read into memory (the
+ * file is read again on every SIGHUP).
+ */
+#define CONF_MAX_BYTES (64 * 1024)
+
+/*
+ * How ksmtuned's bash reads each number: KEY_ARITH values only inside
+ * $[...], where 010 is octal and 0x10 hex; KEY_INT values in [ ... -lt ... ]
+ * tests (or as sleep's argument), which read decimal and refuse 0x.
+ */
+enum key_kind { KEY_INT, KEY_ARITH, KEY_STRING, KEY_BOOL };
 
 /*
  * The ranges keep every later sum and product inside 64 bits and refuse
@@ -37,12 +53,14 @@ static const struct conf_key {
 	int64_t min, max;
 } conf_keys[] = {
 	{ "KSM_MONITOR_INTERVAL", KEY_INT, offsetof(struct ksm_conf, monitor_interval), 1, INT32_MAX },
-	{ "KSM_SLEEP_MSEC", KEY_INT, offsetof(struct ksm_conf, sleep_msec), 0, UINT32_MAX },
-	{ "KSM_NPAGES_BOOST", KEY_INT, offsetof(struct ksm_conf, npages_boost), INT32_MIN, INT32_MAX },
-	{ "KSM_NPAGES_DECAY", KEY_INT, offsetof(struct ksm_conf, npages_decay), INT32_MIN, INT32_MAX },
+	{ "KSM_SLEEP_MSEC", KEY_ARITH, offsetof(struct ksm_conf, sleep_msec), 0, UINT32_MAX },
+	{ "KSM_NPAGES_BOOST", KEY_ARITH, offsetof(struct ksm_conf, npages_boost), INT32_MIN,
+	  INT32_MAX },
+	{ "KSM_NPAGES_DECAY", KEY_ARITH, offsetof(struct ksm_conf, npages_decay), INT32_MIN,
+	  INT32_MAX },
 	{ "KSM_NPAGES_MIN", KEY_INT, offsetof(struct ksm_conf, npages_min), 0, UINT32_MAX },
 	{ "KSM_NPAGES_MAX", KEY_INT, offsetof(struct ksm_conf, npages_max), 0, UINT32_MAX },
-	{ "KSM_THRES_COEF", KEY_INT, offsetof(struct ksm_conf, thres_coef), 0, 100 },
+	{ "KSM_THRES_COEF", KEY_ARITH, offsetof(struct ksm_conf, thres_coef), 0, 100 },
 	{ "KSM_THRES_CONST", KEY_INT, offsetof(struct ksm_conf, thres_const), 0, INT64_C(1) << 50 },
 	{ "LOGFILE", KEY_STRING, offsetof(struct ksm_conf, logfile), 0, 0 },
 	{ "DEBUG", KEY_BOOL, offsetof(struct ksm_conf, debug), 0, 0 },
@@ -102,20 +120,35 @@ static const char *parse_word(const char **sp, char *out, size_t outlen)
 	return NULL;
 }
 
-/* A decimal integer, optionally signed, in [min, max]. */
-static int parse_int(const char *s, int64_t min, int64_t max, int64_t *v)
+/*
+ * An integer, optionally signed, in [min, max]: decimal, or with arith as
+ * a constant of bash's arithmetic, where a leading 0 means octal and 0x
+ * hexadecimal. -EINVAL not a number, -EDOM a digit too great for the base
+ * (bash: "value too great for base"), -ERANGE outside [min, max].
+ */
+static int parse_int(const char *s, bool arith, int64_t min, int64_t max, int64_t *v)
 {
+	const char *digits = s + (*s == '-' || *s == '+');
+	bool hex = arith && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+	int base = hex ? 16 : arith && digits[0] == '0' ? 8 : 10;
 	char *end;
-	long long x;
+	long long x = 0;
 
-	if (!isdigit((unsigned char)*s) && !((*s == '-' || *s == '+') &&
-					     isdigit((unsigned char)s[1])))
+	if (!isdigit((unsigned char)*digits))
 		return -EINVAL;
-	errno = 0;
-	x = strtoll(s, &end, 10);
-	if (*end)
+	if (hex && !digits[2]) {
+		x = 0;		/* bash reads a bare 0x as 0 */
+	} else if (hex && !isxdigit((unsigned char)digits[2])) {
 		return -EINVAL;
-	if (errno == ERANGE || x < min || x > max)
+	} else {
+		errno = 0;
+		x = strtoll(s, &end, base);
+		if (*end)
+			return base == 8 && isdigit((unsigned char)*end) ? -EDOM : -EINVAL;
+		if (errno == ERANGE)
+			return -ERANGE;
+	}
+	if (x < min || x > max)
 		return -ERANGE;
 	*v = x;
 	return 0;
@@ -140,11 +173,16 @@ static int set_key(struct ksm_conf *c, const struct ksm_conf *defaults,
 
 	switch (k->kind) {
 	case KEY_INT:
+	case KEY_ARITH:
 		if (!*value) {
 			memcpy(field, (const char *)defaults + k->off, sizeof(int64_t));
 			return 0;
 		}
-		r = parse_int(value, k->min, k->max, &v);
+		r = parse_int(value, k->kind == KEY_ARITH, k->min, k->max, &v);
+		/* ksmtuned's bash stops there: refused, as a value we cannot read. */
+		if (r == -EDOM)
+			return vu_err_set(e, EINVAL, "line %u: %s: '%s': value too great for "
+					  "base (a leading 0 is octal)", line, k->name, value);
 		if (r == -ERANGE)
 			return vu_err_set(e, EINVAL, "line %u: %s: %s is out of range (%" PRId64
 					  "..%" PRId64 ")", line, k->name, value, k->min, k->max);
@@ -212,39 +250,107 @@ static int parse_line(struct ksm_conf *c, const struct ksm_conf *defaults,
 	return set_key(c, defaults, k, value, line, e);
 }
 
+/*
+ * Opens path for reading without waiting on a FIFO or taking a terminal,
+ * and keeps it only if it is a regular file of at most CONF_MAX_BYTES.
+ * The fd, or -errno with e filled (msg empty for the system's errors).
+ */
+static int open_conf(const char *path, struct vu_err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	int r = 0;
+
+	if (fd < 0)
+		return vu_err_set(e, errno, NULL);
+	if (fstat(fd, &st) < 0)
+		r = vu_err_set(e, errno, NULL);
+	else if (S_ISDIR(st.st_mode))
+		r = vu_err_set(e, EISDIR, NULL);
+	else if (!S_ISREG(st.st_mode))
+		r = vu_err_set(e, EINVAL, "not a regular file");
+	else if (st.st_size > CONF_MAX_BYTES)
+		r = vu_err_set(e, EFBIG, "larger than %d KiB", CONF_MAX_BYTES / 1024);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The whole file, NUL-terminated, in buf (CONF_MAX_BYTES + 1 bytes); a
+ * file that grew past the limit since open_conf looked is refused too. */
+static int read_conf(int fd, char *buf, size_t *len, struct vu_err *e)
+{
+	size_t n = 0;
+
+	for (;;) {
+		ssize_t got = read(fd, buf + n, CONF_MAX_BYTES + 1 - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return vu_err_set(e, errno, NULL);
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > CONF_MAX_BYTES)
+			return vu_err_set(e, EFBIG, "larger than %d KiB", CONF_MAX_BYTES / 1024);
+	}
+	buf[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+/* Parses the lines of buf[0..len) into next. */
+static int parse_lines(struct ksm_conf *next, const char *path, char *buf, size_t len,
+		       void (*warn)(const char *path, const char *msg), struct vu_err *e)
+{
+	struct ksm_conf defaults;
+	unsigned line = 0;
+	char *s = buf, *end = buf + len;
+	int r = 0;
+
+	ksm_conf_defaults(&defaults);
+	while (r == 0 && s < end) {
+		char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+
+		line++;
+		s[n] = '\0';
+		if (strlen(s) != n)
+			return vu_err_set(e, EINVAL, "line %u: NUL byte", line);
+		r = parse_line(next, &defaults, path, s, line, warn, e);
+		s += n + 1;
+	}
+	return r;
+}
+
 int ksm_conf_load(struct ksm_conf *c, const char *path, bool missing_ok,
 		  void (*warn)(const char *path, const char *msg),
 		  struct vu_err *e)
 {
-	struct ksm_conf next = *c, defaults;
-	char *buf = NULL;
-	size_t cap = 0;
-	unsigned line = 0;
-	int r = 0;
-	FILE *fp;
+	struct ksm_conf next = *c;
+	char *buf;
+	size_t len = 0;
+	int fd = open_conf(path, e), r;
 
-	ksm_conf_defaults(&defaults);
-	fp = fopen(path, "re");
-	if (!fp) {
-		if (errno == ENOENT && missing_ok)
-			return 0;
-		return vu_err_set(e, errno, "%s", "");
+	if (fd == -ENOENT && missing_ok) {
+		vu_err_clear(e);
+		return 0;
 	}
-	for (ssize_t got; (got = getline(&buf, &cap, fp)) >= 0;) {
-		line++;
-		if ((size_t)got != strlen(buf)) {
-			r = vu_err_set(e, EINVAL, "line %u: NUL byte", line);
-			break;
-		}
-		r = parse_line(&next, &defaults, path, buf, line, warn, e);
-		if (r < 0)
-			break;
+	if (fd < 0)
+		return fd;
+	if (!(buf = malloc(CONF_MAX_BYTES + 1))) {
+		close(fd);
+		return vu_err_set(e, ENOMEM, NULL);
 	}
-	if (!r && ferror(fp))
-		r = vu_err_set(e, errno ? errno : EIO, "%s", "");
+	r = read_conf(fd, buf, &len, e);
+	close(fd);
+	if (r == 0)
+		r = parse_lines(&next, path, buf, len, warn, e);
 	free(buf);
-	fclose(fp);
-	if (!r)
+	if (r == 0)
 		*c = next;
 	return r;
 }

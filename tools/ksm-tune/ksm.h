@@ -39,8 +39,13 @@ void ksm_conf_defaults(struct ksm_conf *c);
  * values bare, 'single' or "double" quoted, '#' comments, blank lines. A key
  * given an empty value keeps its default, as ksmtuned's ${KEY:-default} does.
  * Unknown keys are reported through warn (once per line) and ignored.
- * Returns 0, -errno if the file cannot be read (e->msg empty), or -EINVAL
- * with e->msg "line N: ..." for a malformed line or value; c is then
+ * Numbers are read as ksmtuned's bash reads them: the keys it uses only in
+ * $[...] arithmetic (KSM_SLEEP_MSEC, KSM_NPAGES_BOOST, KSM_NPAGES_DECAY,
+ * KSM_THRES_COEF) in octal after a leading 0 and in hex after 0x, the
+ * others in decimal. Only a regular file of at most 64 KiB is read.
+ * Returns 0, -errno if the file cannot be read (e->msg empty), -EINVAL
+ * "not a regular file", -EFBIG "larger than 64 KiB", or -EINVAL with
+ * e->msg "line N: ..." for a malformed line or value; c is then
  * unchanged. missing_ok: a file that does not exist gives the defaults.
  */
 int ksm_conf_load(struct ksm_conf *c, const char *path, bool missing_ok,

@@ -220,6 +220,7 @@ struct vu_pool *pc_pool(struct pool_ctl *pc, const char *ref)
 
 	if (vu_pool_lookup(pc_storage(pc), ref, &p, &e) < 0)
 		exit(pc_fail(ref, &e));
+	pc_caps_for(pc, p->type);
 	return p;
 }
 
@@ -365,35 +366,61 @@ static void parse_command(struct pool_ctl *pc, int argc, char **argv)
 }
 
 /*
- * Commands that may mount, run mkfs, attach loop devices or tell the
- * kernel about partitions (fs and disk pools) keep CAP_SYS_ADMIN besides
- * the file capabilities; the others keep the file ones only.
+ * Commands whose work may need CAP_SYS_ADMIN, and what they do to their
+ * pool: whether it does is known once the pool's type is (a dir pool
+ * never needs it), so these keep it until then; every other command keeps
+ * the file capabilities only, from the start.
  */
-static bool needs_sys_admin(const struct pc_cmd *c)
-{
-	static const char *const admin[] = {
-		"create", "create-as", "build", "start", "destroy", "delete", "start-all",
-		"refresh", "vol-create", "vol-create-as", "vol-create-from", "vol-clone",
-		"vol-delete",
-	};
+static const struct { const char *name; enum vu_pool_op op; } pool_ops[] = {
+	{ "create", VU_POOL_OP_START }, { "create-as", VU_POOL_OP_START },
+	{ "build", VU_POOL_OP_BUILD }, { "start", VU_POOL_OP_START },
+	{ "start-all", VU_POOL_OP_START }, { "destroy", VU_POOL_OP_DESTROY },
+	{ "delete", VU_POOL_OP_DELETE }, { "refresh", VU_POOL_OP_REFRESH },
+	{ "vol-create", VU_POOL_OP_VOL_CREATE }, { "vol-create-as", VU_POOL_OP_VOL_CREATE },
+	{ "vol-create-from", VU_POOL_OP_VOL_CREATE }, { "vol-clone", VU_POOL_OP_VOL_CREATE },
+	{ "vol-delete", VU_POOL_OP_VOL_DELETE },
+};
 
-	for (size_t i = 0; c && i < ARRAY_SIZE(admin); i++)
-		if (strcmp(c->name, admin[i]) == 0)
-			return true;
-	return false;
-}
-
-static void drop_caps(const struct pc_cmd *c)
+static void keep_caps(bool sys_admin, bool setpcap)
 {
 	cap_value_t keep[8];
 	int n = 0;
 
 	for (int i = 0; i < vu_caps_file_n; i++)
 		keep[n++] = vu_caps_file[i];
-	if (needs_sys_admin(c))
+	if (sys_admin)
 		keep[n++] = CAP_SYS_ADMIN;
+	if (setpcap)
+		keep[n++] = CAP_SETPCAP;
 	if (vu_caps_keep(keep, n) < 0)
 		vu_err(PC_FAIL, "cannot drop capabilities");
+}
+
+/* The first step, before the command runs. SETPCAP stays with a pending
+ * SYS_ADMIN so that the second step can take both out of the bounding
+ * set as well. */
+static void drop_caps(struct pool_ctl *pc)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pool_ops); i++) {
+		if (strcmp(pc->cmd->name, pool_ops[i].name) == 0) {
+			pc->caps_pending = true;
+			pc->pool_op = pool_ops[i].op;
+		}
+	}
+	keep_caps(pc->caps_pending, pc->caps_pending);
+}
+
+void pc_caps_settle(struct pool_ctl *pc, bool sys_admin)
+{
+	if (!pc->caps_pending)
+		return;
+	pc->caps_pending = false;
+	keep_caps(sys_admin, false);
+}
+
+void pc_caps_for(struct pool_ctl *pc, enum vu_pool_type type)
+{
+	pc_caps_settle(pc, vu_pool_needs_sys_admin(type, pc->pool_op));
 }
 
 int main(int argc, char **argv)
@@ -408,7 +435,7 @@ int main(int argc, char **argv)
 	pc.cmd = find_cmd(argv[first]);
 	if (!pc.cmd)
 		vu_usage_err(PC_USAGE, "%s: unknown command", argv[first]);
-	drop_caps(pc.cmd);
+	drop_caps(&pc);
 	parse_command(&pc, argc - first, argv + first);
 	r = pc.cmd->run(&pc);
 	if (pc.storage_open)

@@ -42,6 +42,8 @@ struct pool_ctl {
 	const char *root;
 	bool quiet, verbose;
 	bool storage_open;
+	bool caps_pending;		/* CAP_SYS_ADMIN kept until the pool is known */
+	enum vu_pool_op pool_op;	/* what the command does to it */
 	struct vu_storage st;
 	bool set[O_COUNT];		/* which options were given */
 	const char *arg[O_COUNT];	/* their arguments */
@@ -60,8 +62,16 @@ void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
 int pc_fail(const char *object, const struct vu_err *e);
 noreturn void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* The pool named by operand i (or --pool), or dies with status 1. */
+/* The pool named by operand i (or --pool), or dies with status 1; the
+ * capabilities are settled for its type (pc_caps_for). */
 struct vu_pool *pc_pool(struct pool_ctl *pc, const char *ref);
+/* Once the pool a command acts on is known: keeps CAP_SYS_ADMIN only if
+ * the command's work on a pool of this type needs it. The first call
+ * decides, later ones change nothing; commands that never need it have
+ * dropped it before they run. */
+void pc_caps_for(struct pool_ctl *pc, enum vu_pool_type type);
+/* The same, decided by the caller (start-all: any pool it will start). */
+void pc_caps_settle(struct pool_ctl *pc, bool sys_admin);
 /* Sizes in virsh's dialect (bytes by default), or a usage error. */
 uint64_t pc_size(const struct pool_ctl *pc, const char *s, const char *what);
 /* Progress as -p and -q ask. */

@@ -111,6 +111,7 @@ static struct vu_poolxml *build_as(struct pool_ctl *pc)
 		vu_errx(PC_FAIL, "cannot allocate memory");
 	if (vu_poolxml_read(doc, &def, &e) < 0)
 		exit(pc_fail(as.name, &e));
+	pc_caps_for(pc, def.type);
 	vu_pool_def_free(&def);
 	return doc;
 }
@@ -143,6 +144,20 @@ int cmd_define_as(struct pool_ctl *pc)
 	return PC_OK;
 }
 
+/* The type create will start; a document create refuses needs nothing. */
+static void caps_for_doc(struct pool_ctl *pc, const struct vu_poolxml *doc)
+{
+	struct vu_pool_def def;
+	struct vu_err e = { 0 };
+
+	if (vu_poolxml_read(doc, &def, &e) < 0) {
+		pc_caps_settle(pc, false);
+		return;
+	}
+	pc_caps_for(pc, def.type);
+	vu_pool_def_free(&def);
+}
+
 int cmd_create(struct pool_ctl *pc)
 {
 	const char *file = pc->argv[0];
@@ -150,8 +165,10 @@ int cmd_create(struct pool_ctl *pc)
 	struct vu_poolxml *doc = load_xml(file);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
-	int r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
+	int r;
 
+	caps_for_doc(pc, doc);
+	r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
 	vu_poolxml_free(&doc);
 	if (r < 0)
 		return pc_fail(file, &e);
@@ -246,8 +263,26 @@ static void started(const struct vu_pool *p, int r, const struct vu_err *e, void
 		pc_say(pc, "Pool %s started", p->name);
 }
 
+/* start-all keeps CAP_SYS_ADMIN if one of the pools it starts needs it. */
+static void caps_for_autostart(struct pool_ctl *pc)
+{
+	struct vu_pool **all;
+	struct vu_err e = { 0 };
+	bool need = false;
+	size_t n;
+
+	if (vu_pool_list(pc_storage(pc), &all, &n, &e) == 0) {
+		for (size_t i = 0; i < n; i++)
+			need |= all[i]->autostart && !all[i]->active &&
+				vu_pool_needs_sys_admin(all[i]->type, VU_POOL_OP_START);
+		vu_pool_list_free(&all, n);
+	}
+	pc_caps_settle(pc, need);
+}
+
 int cmd_start_all(struct pool_ctl *pc)
 {
+	caps_for_autostart(pc);
 	return vu_pool_start_all(pc_storage(pc), started, pc) < 0 ? PC_FAIL : PC_OK;
 }
 

@@ -41,16 +41,15 @@ void pc_volref(struct pool_ctl *pc, int nrest, struct volref *out)
 		out->rest = a + 1;
 		if (!out->vol)
 			exit(pc_fail(a[0], &e));
-		return;
+	} else if ((out->vol = try_lookup(pc, a[0], a[1], &first))) {
+		out->rest = a + 2;
+	} else {
+		out->vol = try_lookup(pc, a[pc->argc - 1], a[0], &e);
+		out->rest = a + 1;
+		if (!out->vol)
+			exit(pc_fail(a[1], &first));
 	}
-	out->vol = try_lookup(pc, a[0], a[1], &first);
-	out->rest = a + 2;
-	if (out->vol)
-		return;
-	out->vol = try_lookup(pc, a[pc->argc - 1], a[0], &e);
-	out->rest = a + 1;
-	if (!out->vol)
-		exit(pc_fail(a[1], &first));
+	pc_caps_for(pc, out->vol->pool->type);
 }
 
 static void free_spec_strings(struct vu_volspec *s)
@@ -95,6 +94,20 @@ static char **pool_first(struct pool_ctl *pc, int nrest, const char **pool)
 	return pc->argv + 1;
 }
 
+/*
+ * libvirt reads a request without <allocation> as allocation = capacity
+ * (virsh vol-create-as sends none without --allocation): a raw volume is
+ * then fully allocated, and a qcow2 one with --prealloc-metadata gets
+ * falloc instead of metadata. --allocation 0 asks for a sparse one.
+ */
+static void default_allocation(struct vu_volspec *spec)
+{
+	if (spec->has_allocation || !spec->has_capacity)
+		return;
+	spec->allocation = spec->capacity;
+	spec->has_allocation = true;
+}
+
 int cmd_vol_create(struct pool_ctl *pc)
 {
 	const char *pool;
@@ -106,6 +119,7 @@ int cmd_vol_create(struct pool_ctl *pc)
 	int r;
 
 	read_spec(a[0], &spec);
+	default_allocation(&spec);
 	r = vu_vol_create(pc_storage(pc), p, &spec, create_flags(pc), &v, &e);
 	if (r < 0)
 		r = pc_fail(spec.name, &e);
@@ -183,13 +197,18 @@ int cmd_vol_create_as(struct pool_ctl *pc)
 	int r;
 
 	as_spec(pc, p, a, &spec);
+	/* --print-xml shows virsh's request: no allocation unless given. */
 	if (pc->set[O_PRINT_XML]) {
 		r = print_spec(&spec);
-	} else if ((r = vu_vol_create(pc_storage(pc), p, &spec, create_flags(pc), &v, &e)) < 0) {
-		r = pc_fail(spec.name, &e);
 	} else {
-		pc_say(pc, "Vol %s created", v->name);
-		vu_vol_free(&v);
+		default_allocation(&spec);
+		r = vu_vol_create(pc_storage(pc), p, &spec, create_flags(pc), &v, &e);
+		if (r < 0) {
+			r = pc_fail(spec.name, &e);
+		} else {
+			pc_say(pc, "Vol %s created", v->name);
+			vu_vol_free(&v);
+		}
 	}
 	free_spec_strings(&spec);
 	vu_pool_free(&p);

@@ -618,6 +618,15 @@ static void check_unique(struct clone *c)
 		fail(c, "%s", vu_err_str(&e));
 }
 
+/* What libvirt would refuse is refused before any disk is copied. */
+static void check_valid(struct clone *c)
+{
+	struct vu_err e = { 0 };
+
+	if (c->define && vu_domain_check(c->dom, &e) < 0)
+		fail(c, "%s: %s", c->new_name, vu_err_str(&e));
+}
+
 static void print_xml(struct clone *c)
 {
 	char *xml = vu_domain_format(c->dom);
@@ -681,6 +690,7 @@ int main(int argc, char **argv)
 	new_identity(&c);
 	plan_disks(&c);
 	check_unique(&c);
+	check_valid(&c);
 	if (c.print_xml) {
 		print_xml(&c);
 		return VC_OK;

@@ -710,7 +710,8 @@ int main(int argc, char **argv)
 	if (c.define && !c.dry_run) {
 		if (vu_state_prepare(&c.st) < 0)
 			vmc_fail(&c, c.st.root, "cannot create the state root");
-		if (vu_domaindb_check_unique(&c.st, dom, NULL, &e) < 0)
+		if (vu_domaindb_check_unique(&c.st, dom, NULL, &e) < 0 ||
+		    vu_domain_check(dom, &e) < 0)
 			vmc_fail(&c, c.name, "%s", vu_err_str(&e));
 	}
 	if (!c.dry_run)

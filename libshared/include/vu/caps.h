@@ -16,6 +16,9 @@ extern const int vu_caps_file_n;
  * capabilities go with the sets. A process without capabilities has nothing
  * to drop and succeeds. 0, -EINVAL (a value outside the kernel's range) or
  * -errno.
+ * A tool that learns what it needs only later (pool-ctl: the pool's type)
+ * calls it twice, the second time with less; keeping CAP_SETPCAP through
+ * the first call lets the second trim the bounding set as well.
  */
 int vu_caps_keep(const cap_value_t *keep, int n);
 /* 1 if the effective set holds cap, else 0. */

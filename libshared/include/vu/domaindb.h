@@ -28,7 +28,9 @@ void vu_domaindb_names_free(char **names);
  * Checks dom's name, UUID and interface MACs against every defined domain
  * except the one named `replace` (NULL: none). -EEXIST with e saying
  * "domain 'N' already exists", "UUID U is used by domain 'N'" or
- * "MAC M is used by domain 'N'".
+ * "MAC M is used by domain 'N'". A definition that cannot be read is
+ * skipped with one warning line on stderr naming its file, printed here
+ * because the tool goes on and the user must still hear of it.
  */
 int vu_domaindb_check_unique(const struct vu_state *st, const struct vu_domain *dom,
 			     const char *replace, struct vu_err *e);
@@ -40,10 +42,13 @@ enum {
 	VU_DOMAINDB_REPLACE = 1,	/* a domain of the same name may be replaced */
 };
 /*
- * Under the exclusive lock: checks uniqueness as above (against the domain
- * of the same name too, unless VU_DOMAINDB_REPLACE), checks the name with
- * vu_name_check and refuses an all-digit name, then writes the document
- * atomically (O_TMPFILE, fsync, link; replace by rename).
+ * Checks the name with vu_name_check and refuses an all-digit name, checks
+ * what libvirt would refuse (vu_domain_check: value ranges, its schema),
+ * then under the exclusive lock checks uniqueness as above (against the
+ * domain of the same name too, unless VU_DOMAINDB_REPLACE; unreadable
+ * definitions skipped quietly) and writes the document atomically
+ * (O_TMPFILE, fsync, link; replace by rename), mode 0600 whatever the
+ * umask: a definition may hold a display password.
  */
 int vu_domaindb_define(const struct vu_state *st, const struct vu_domain *dom,
 		       unsigned flags, struct vu_err *e);

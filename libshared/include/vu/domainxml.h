@@ -42,7 +42,9 @@ struct vu_domain;
 
 /* Loads a domain from a path, or stdin for "-" (vu_xml_load's safety rules).
  * The root must be <domain> in no namespace, else -EINVAL with the root's
- * name in e. */
+ * name in e. Its <name>, when there is one, follows the rule for names on
+ * the command line (vu_xml_name_check), and there is at most one: tools
+ * make paths of it. */
 int vu_domain_load(struct vu_domain **out, const char *path, struct vu_err *e);
 /* The same from a buffer of len bytes. */
 int vu_domain_parse(struct vu_domain **out, const char *buf, size_t len,
@@ -57,6 +59,19 @@ char *vu_domain_format(const struct vu_domain *dom);
 /* The underlying document, for XPath, vu_xml_validate and the like; it
  * still belongs to dom. */
 xmlDocPtr vu_domain_doc(const struct vu_domain *dom);
+
+/* ---- before a domain is stored (domainxml_check.c) ---- */
+
+/*
+ * What libvirt would refuse, checked before a definition is stored: a
+ * valid name; <memory>, <currentMemory>, <maxMemory> as digits in a unit
+ * libvirt knows and at most 8 EiB (<memory> not 0, unless NUMA cells give
+ * the size); <vcpu> and its current= from 1 to 65535, current not above
+ * the maximum; then libvirt's domain schema when it is installed
+ * (vu_xml_validate_libvirt). 0, or -EINVAL / -ERANGE with one line in e naming the
+ * element ("<memory>: '12abc' is not a whole number").
+ */
+int vu_domain_check(const struct vu_domain *dom, struct vu_err *e);
 
 /* ---- any element, by path (domainxml.c) ----
  * A path is element names separated by '/', relative to <domain>

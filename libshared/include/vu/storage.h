@@ -116,6 +116,27 @@ int vu_pool_undefine(struct vu_storage *s, struct vu_pool *p, struct vu_err *e);
 int vu_pool_set_autostart(struct vu_storage *s, struct vu_pool *p, bool on,
 			  struct vu_err *e);
 
+/* What a command does to a pool, for vu_pool_needs_sys_admin. */
+enum vu_pool_op {
+	VU_POOL_OP_BUILD,
+	VU_POOL_OP_START,	/* with or without START_BUILD */
+	VU_POOL_OP_DESTROY,
+	VU_POOL_OP_DELETE,
+	VU_POOL_OP_REFRESH,
+	VU_POOL_OP_VOL_CREATE,	/* vol-create, -as, -from, vol-clone */
+	VU_POOL_OP_VOL_DELETE,
+};
+/*
+ * Whether op on a pool of this type may mount, unmount, attach or detach a
+ * loop device or tell the kernel about partitions (BLKPG), the calls that
+ * need CAP_SYS_ADMIN: fs pools to start, destroy and refresh (which mounts
+ * again what went); disk pools for all but build, volumes included. Dir
+ * pools never need it, nor does building any pool (mkfs and a new
+ * partition table only write a device the file permissions let us
+ * write), nor a type we cannot start.
+ */
+bool vu_pool_needs_sys_admin(enum vu_pool_type type, enum vu_pool_op op);
+
 /* Called by vu_pool_start_all for each autostart pool it tried. */
 typedef void (*vu_pool_started_fn)(const struct vu_pool *p, int r, const struct vu_err *e,
 				   void *opaque);
