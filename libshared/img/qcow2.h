@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vu/image.h"
+#include "image_int.h"
 
 #define QCOW2_MAGIC 0x514649fbu		/* "QFI\xfb" */
 #define QCOW2_V2_HEADER_LEN 72

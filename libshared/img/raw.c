@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "vu/file.h"
-#include "vu/image.h"
+#include "image_int.h"
 
 /* Reserves or writes [from, size), as qemu-img's preallocation modes. */
 static int raw_preallocate(int fd, uint64_t from, uint64_t size, enum vu_prealloc mode)

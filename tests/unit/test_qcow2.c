@@ -18,6 +18,8 @@
 #include <json.h>
 
 #include "vu/image.h"
+/* White-box: the drivers' view of struct vu_image (layers, flags, fds). */
+#include "../../libshared/img/image_int.h"
 
 /* libshared/img/qcow2.h: why the last read failed. */
 const char *qcow2_last_error(const struct vu_image *img);
@@ -293,24 +295,24 @@ static void test_backing_names(void **state)
 
 	SKIP_IF_NO_QEMU(f);
 	img = open_ok(f->var, "chain-top", VU_OPEN_NO_BACKING);
-	assert_string_equal(img->backing_file, "chain-mid");
-	assert_string_equal(img->backing_fmt, "qcow2");
-	assert_null(img->backing);
+	assert_string_equal(vu_image_backing_file(img), "chain-mid");
+	assert_string_equal(vu_image_backing_fmt(img), "qcow2");
+	assert_null(vu_image_backing(img));
 	vu_image_close(&img);
 	img = open_ok(f->var, "chain-top", 0);
 	assert_int_equal(vu_image_chain_depth(img), 2);
 	vu_image_close(&img);
 	img = open_ok(f->var, "backing-raw", 0);
-	assert_string_equal(img->backing_fmt, "raw");
-	assert_ptr_equal(img->backing->drv, &vu_drv_raw);
+	assert_string_equal(vu_image_backing_fmt(img), "raw");
+	assert_string_equal(vu_image_format_name(vu_image_backing(img)), "raw");
 	vu_image_close(&img);
 	img = open_ok(f->var, "backing-nofmt", 0);
-	assert_null(img->backing_fmt);
-	assert_ptr_equal(img->backing->drv, &vu_drv_qcow2);
+	assert_null(vu_image_backing_fmt(img));
+	assert_string_equal(vu_image_format_name(vu_image_backing(img)), "qcow2");
 	vu_image_close(&img);
 	img = open_ok(f->var, "v3", 0);
-	assert_null(img->backing_file);
-	assert_null(img->backing_fmt);
+	assert_null(vu_image_backing_file(img));
+	assert_null(vu_image_backing_fmt(img));
 	vu_image_close(&img);
 }
 
