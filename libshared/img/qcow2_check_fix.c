@@ -7,29 +7,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vu/file.h"
 #include "qcow2_check.h"
 
 #define OFF_REFTABLE 48		/* header: refcount_table_offset, then its clusters */
 #define REBUILD_ROUNDS 32
 
+/* A repair's write; the file may grow (a rebuilt refcount structure). */
 int qck_write(struct qck *c, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
+	int r = vu_pwrite_all(c->img->fd, buf, len, (off_t)off);
 
-	while (len) {
-		ssize_t n = pwrite(c->img->fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	if (off > c->file_size)
-		c->file_size = off;
-	return 0;
+	if (r == 0 && off + len > c->file_size)
+		c->file_size = off + len;
+	return r;
 }
 
 int qck_sync(struct qck *c)
