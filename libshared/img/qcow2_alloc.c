@@ -8,33 +8,6 @@
 
 #define RT_OFFSET_MASK 0xfffffffffffffe00ull
 
-static uint64_t rc_entry_get(const uint8_t *blk, unsigned order, uint64_t i)
-{
-	unsigned bits = 1u << order;
-
-	/* Below a byte, the lowest index sits in the lowest bits. */
-	if (order < 3) {
-		unsigned per = 8 / bits;
-
-		return (blk[i / per] >> (i % per * bits)) & ((1u << bits) - 1);
-	}
-	return qcow2_get_be(blk + i * (bits / 8), bits / 8);
-}
-
-static void rc_entry_set(uint8_t *blk, unsigned order, uint64_t i, uint64_t v)
-{
-	unsigned bits = 1u << order;
-
-	if (order < 3) {
-		unsigned per = 8 / bits, sh = (unsigned)(i % per) * bits;
-		uint8_t m = (uint8_t)(((1u << bits) - 1) << sh);
-
-		blk[i / per] = (uint8_t)((blk[i / per] & ~m) | ((v << sh) & m));
-		return;
-	}
-	qcow2_put_be(blk + i * (bits / 8), bits / 8, v);
-}
-
 int qcow2_rc_load(struct vu_image *img, struct vu_err *e)
 {
 	struct qcow2 *q = img->priv;
@@ -44,7 +17,7 @@ int qcow2_rc_load(struct vu_image *img, struct vu_err *e)
 	int r;
 
 	w->rb_bits = q->cluster_bits + 3 - q->refcount_order;
-	w->rc_max = q->refcount_order == 6 ? UINT64_MAX : (1ull << (1u << q->refcount_order)) - 1;
+	w->rc_max = qcow2_rc_max(q->refcount_order);
 	w->rt_dirty_lo = UINT64_MAX;
 	if (!(w->rt = calloc(n ? n : 1, sizeof(*w->rt))) || !(raw = malloc(n * 8 + 1)))
 		return vu_err_set(e, ENOMEM, NULL);
@@ -145,8 +118,8 @@ int qcow2_rc_get(struct vu_image *img, uint64_t cluster, uint64_t *rc)
 		return 0;
 	if ((r = rc_slot(img, w->rt[cluster >> w->rb_bits], false, &s)) < 0)
 		return r;
-	*rc = rc_entry_get(s->block, ((struct qcow2 *)img->priv)->refcount_order,
-			   cluster & ((1ull << w->rb_bits) - 1));
+	*rc = qcow2_rc_entry_get(s->block, ((struct qcow2 *)img->priv)->refcount_order,
+				 cluster & ((1ull << w->rb_bits) - 1));
 	return 0;
 }
 
@@ -162,12 +135,12 @@ int qcow2_rc_add(struct vu_image *img, uint64_t cluster, int64_t delta)
 		return -EIO;	/* a reference to a cluster nothing counts */
 	if ((r = rc_slot(img, w->rt[cluster >> w->rb_bits], false, &s)) < 0)
 		return r;
-	v = rc_entry_get(s->block, q->refcount_order, i);
+	v = qcow2_rc_entry_get(s->block, q->refcount_order, i);
 	if (delta < 0 && v < (uint64_t)-delta)
 		return -EIO;
 	if (delta > 0 && w->rc_max - v < (uint64_t)delta)
 		return -ERANGE;
-	rc_entry_set(s->block, q->refcount_order, i, v + (uint64_t)delta);
+	qcow2_rc_entry_set(s->block, q->refcount_order, i, v + (uint64_t)delta);
 	s->dirty = true;
 	return 0;
 }

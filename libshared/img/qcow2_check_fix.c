@@ -48,7 +48,7 @@ int qck_set_rc(struct qck *c, uint64_t cluster, uint64_t v)
 		blen = (1u << c->order) / 8;
 		boff = ent * blen;
 	}
-	qck_rc_set(c->rb, c->order, ent, v);
+	qcow2_rc_entry_set(c->rb, c->order, ent, v);
 	if ((r = qck_write(c, c->rb + boff, (size_t)blen, c->rb_off + boff)) < 0) {
 		c->rb_valid = false;
 		return r;
@@ -137,7 +137,7 @@ static uint64_t count_blocks(const struct qck *c)
 static void mark(struct qck *c, uint64_t from, uint64_t n, uint64_t v)
 {
 	for (uint64_t i = 0; i < n; i++)
-		qck_rc_set(c->imrt, c->order, from + i, v);
+		qcow2_rc_entry_set(c->imrt, c->order, from + i, v);
 }
 
 /* Room for the new structure past everything the file holds: nblocks

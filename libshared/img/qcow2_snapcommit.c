@@ -120,7 +120,8 @@ int qsn_rc(struct qsn_commit *c, uint64_t cluster, uint64_t *rc)
 	uint64_t b = block_index(c, cluster);
 
 	if (b < c->nsh && c->sh[b]) {
-		*rc = qck_rc_get(c->sh[b]->blk, c->q->refcount_order, block_entry(c, cluster));
+		*rc = qcow2_rc_entry_get(c->sh[b]->blk, c->q->refcount_order,
+					 block_entry(c, cluster));
 		return 0;
 	}
 	return qcow2_rc_get(c->img, cluster, rc);
@@ -149,7 +150,7 @@ int qsn_add(struct qsn_commit *c, uint64_t cluster, int64_t delta)
 
 	if ((r = shadow_get(c, block_index(c, cluster), &s)) < 0)
 		return r;
-	v = qck_rc_get(s->blk, c->q->refcount_order, block_entry(c, cluster));
+	v = qcow2_rc_entry_get(s->blk, c->q->refcount_order, block_entry(c, cluster));
 	if (delta < 0 && v < (uint64_t)-delta)
 		return qsn_corrupt(c, "refcount of cluster %llu is too low; "
 				   "run 'img-convert check -r all'", (unsigned long long)cluster);
@@ -159,7 +160,7 @@ int qsn_add(struct qsn_commit *c, uint64_t cluster, int64_t delta)
 		return -ERANGE;
 	}
 	v += (uint64_t)delta;
-	qck_rc_set(s->blk, c->q->refcount_order, block_entry(c, cluster), v);
+	qcow2_rc_entry_set(s->blk, c->q->refcount_order, block_entry(c, cluster), v);
 	return v == 0 && delta < 0 ? note_freed(c, cluster) : 0;
 }
 

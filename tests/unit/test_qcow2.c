@@ -18,11 +18,9 @@
 #include <json.h>
 
 #include "vu/image.h"
-/* White-box: the drivers' view of struct vu_image (layers, flags, fds). */
-#include "../../libshared/img/image_int.h"
-
-/* libshared/img/qcow2.h: why the last read failed. */
-const char *qcow2_last_error(const struct vu_image *img);
+/* White-box: the drivers' view of struct vu_image (layers, flags, fds),
+ * refcount entries, and why the last read failed. */
+#include "../../libshared/img/qcow2.h"
 
 #define CHUNK ((1u << 20) + 4093)	/* odd, so reads straddle clusters */
 #define READ_CAP (64u << 20)
@@ -610,6 +608,46 @@ static void test_hostile(void **state)
 		check_hostile(f->hostile, names[i]);
 }
 
+/* Refcount entries of every width, as qemu lays them out; setting one
+ * leaves its neighbours alone. */
+static void test_refcount_entries(void **state)
+{
+	static const struct { unsigned order; uint64_t i, v; uint8_t bytes[8]; } known[] = {
+		{ 0, 9, 1, { [1] = 0x02 } },
+		{ 1, 5, 2, { [1] = 0x08 } },
+		{ 2, 3, 0xa, { [1] = 0xa0 } },
+		{ 3, 2, 0xab, { [2] = 0xab } },
+		{ 4, 1, 0x1234, { [2] = 0x12, [3] = 0x34 } },
+		{ 5, 1, 0x01020304, { [4] = 1, 2, 3, 4 } },
+	};
+	uint8_t blk[512];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+		memset(blk, 0, sizeof(blk));
+		qcow2_rc_entry_set(blk, known[k].order, known[k].i, known[k].v);
+		assert_memory_equal(blk, known[k].bytes, 8);
+		assert_true(vu_buf_is_zero(blk + 8, sizeof(blk) - 8));
+		assert_int_equal(qcow2_rc_entry_get(blk, known[k].order, known[k].i), known[k].v);
+	}
+	memset(blk, 0, sizeof(blk));
+	qcow2_rc_entry_set(blk, 6, 1, 0x0102030405060708ull);
+	assert_memory_equal(blk + 8, ((uint8_t[]){ 1, 2, 3, 4, 5, 6, 7, 8 }), 8);
+	for (unsigned order = 0; order <= QCOW2_MAX_REFCOUNT_ORDER; order++) {
+		uint64_t max = qcow2_rc_max(order), n = sizeof(blk) * 8 >> order;
+
+		assert_true(order == 6 ? max == UINT64_MAX : max == (1ull << (1u << order)) - 1);
+		memset(blk, 0xff, sizeof(blk));
+		for (uint64_t i = 0; i < n; i++)
+			assert_int_equal(qcow2_rc_entry_get(blk, order, i), max);
+		for (uint64_t i = 0; i < n; i++)
+			qcow2_rc_entry_set(blk, order, i, (i * 0x9e3779b97f4a7c15ull) & max);
+		for (uint64_t i = 0; i < n; i++)
+			assert_int_equal(qcow2_rc_entry_get(blk, order, i),
+					 (i * 0x9e3779b97f4a7c15ull) & max);
+	}
+}
+
 /* A cluster cut off the file after open reads as an error, never as zeros:
  * the driver trusts the file size it saw at open, the file says EOF. */
 static void test_file_shrank(void **state)
@@ -653,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_map),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_file_shrank),
+		cmocka_unit_test(test_refcount_entries),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
