@@ -235,18 +235,12 @@ static int reftable_switch(struct vu_image *img, uint64_t start, uint64_t cluste
 	struct qcow2 *q = img->priv;
 	struct qcow2_wr *w = q->wr;
 	uint64_t old = q->refcount_table_offset, oldc = q->refcount_table_clusters;
-	uint64_t bytes = clusters << q->cluster_bits;
-	uint8_t *raw = calloc(1, bytes);
 	int r;
 
-	if (!raw)
-		return -ENOMEM;
-	for (uint64_t i = 0; i < w->rt_entries; i++)
-		qcow2_put_be(raw + i * 8, 8, w->rt[i]);
 	if ((r = write_dirty_blocks(img)) == 0 && (r = qcow2_sync(img)) == 0 &&
-	    (r = qcow2_write_file(img, raw, bytes, start << q->cluster_bits)) == 0)
+	    (r = qcow2_write_table(img, w->rt, w->rt_entries, clusters << q->cluster_bits,
+				   start << q->cluster_bits)) == 0)
 		r = qcow2_sync(img);
-	free(raw);
 	if (r < 0)
 		return r;
 	q->refcount_table_offset = q->h.refcount_table_offset = start << q->cluster_bits;
@@ -400,7 +394,6 @@ int qcow2_rc_write(struct vu_image *img)
 	struct qcow2 *q = img->priv;
 	struct qcow2_wr *w = q->wr;
 	uint64_t lo = w->rt_dirty_lo, hi = w->rt_dirty_hi;
-	uint8_t *raw;
 	int r = write_dirty_blocks(img);
 
 	if (r < 0 || lo >= hi)
@@ -408,12 +401,8 @@ int qcow2_rc_write(struct vu_image *img)
 	/* New blocks are in the file before a table entry names them. */
 	if ((r = qcow2_sync(img)) < 0)
 		return r;
-	if (!(raw = malloc((hi - lo) * 8)))
-		return -ENOMEM;
-	for (uint64_t i = lo; i < hi; i++)
-		qcow2_put_be(raw + (i - lo) * 8, 8, w->rt[i]);
-	r = qcow2_write_file(img, raw, (hi - lo) * 8, q->refcount_table_offset + lo * 8);
-	free(raw);
+	r = qcow2_write_table(img, w->rt + lo, hi - lo, (hi - lo) * 8,
+			      q->refcount_table_offset + lo * 8);
 	if (r < 0)
 		return r;
 	w->rt_dirty_lo = UINT64_MAX;

@@ -290,7 +290,6 @@ int qsn_write_l1(struct qsn_commit *c, const uint64_t *l1, uint32_t n, uint64_t 
 {
 	struct qcow2 *q = c->q;
 	uint64_t bytes = (uint64_t)n * 8;
-	uint8_t *raw;
 	int r;
 
 	*off = 0;
@@ -298,14 +297,8 @@ int qsn_write_l1(struct qsn_commit *c, const uint64_t *l1, uint32_t n, uint64_t 
 		return 0;
 	if ((r = qsn_alloc(c, (bytes + q->cluster_size - 1) >> q->cluster_bits, off)) < 0)
 		return r;
-	if (!(raw = malloc(bytes)))
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		qcow2_put_be(raw + i * 8ull, 8, l1[i]);
 	/* As qemu: the table's bytes, not its whole last cluster. */
-	r = qcow2_write_file(c->img, raw, bytes, *off);
-	free(raw);
-	return r;
+	return qcow2_write_table(c->img, l1, n, bytes, *off);
 }
 
 /* ---- the refcount structures ---- */
@@ -377,10 +370,9 @@ static int write_refcounts(struct qsn_commit *c)
 {
 	struct qcow2 *q = c->q;
 	uint64_t bytes = c->rt_clusters << q->cluster_bits;
-	uint8_t *raw;
 	int r = 0;
 
-	if (!(c->rt = calloc(c->rt_entries, sizeof(*c->rt))) || !(raw = calloc(1, bytes)))
+	if (!(c->rt = calloc(c->rt_entries, sizeof(*c->rt))))
 		return -ENOMEM;
 	memcpy(c->rt, q->wr->rt, q->wr->rt_entries * sizeof(*c->rt));
 	for (uint64_t b = 0; b < c->nsh && r == 0; b++) {
@@ -389,11 +381,8 @@ static int write_refcounts(struct qsn_commit *c)
 		c->rt[b] = c->sh[b]->new_off;
 		r = qcow2_write_file(c->img, c->sh[b]->blk, q->cluster_size, c->sh[b]->new_off);
 	}
-	for (uint64_t i = 0; i < c->rt_entries; i++)
-		qcow2_put_be(raw + i * 8, 8, c->rt[i]);
 	if (r == 0)
-		r = qcow2_write_file(c->img, raw, bytes, c->rt_off);
-	free(raw);
+		r = qcow2_write_table(c->img, c->rt, c->rt_entries, bytes, c->rt_off);
 	return r < 0 ? r : qcow2_sync(c->img);
 }
 
