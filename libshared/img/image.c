@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "vu/file.h"
-#include "vu/image.h"
+#include "image_int.h"
 
 /* Probing order does not matter: the highest score wins, raw scores 1. */
 static const struct vu_image_driver *const drivers[] = {

@@ -111,19 +111,12 @@ void st_release(struct vu_storage *s, struct st_reservation *res);
 int st_commit(struct vu_storage *s, struct vu_atomic *a, struct st_reservation *res,
 	      struct vu_err *e);
 
-/* ---- imgsrc.c: images that are not files, and sinks that are fds ---- */
+/* ---- imgsrc.c: copies with progress, and sinks that are fds ---- */
 
 /* vu_copy with progress as sp asks (the data bytes are measured first). */
 int st_copy(struct vu_image **src, int nsrc, struct vu_sink *dst, uint64_t min_sparse,
 	    const struct vu_show_progress *sp, struct vu_err *e);
 
-/* An image of size bytes whose content is a pattern: len bytes repeated
- * (1 to 3), or random bytes when len is 0; or zeros (all one zero extent)
- * when zeros is true. Close with vu_image_close. */
-int st_pattern_image(struct vu_image **out, uint64_t size, const uint8_t *pat, int len,
-		     bool zeros);
-/* A window [off, off+len) of base (which must outlive it). */
-int st_slice_image(struct vu_image **out, struct vu_image *base, uint64_t off, uint64_t len);
 /* A sink on fd: positional writes for a seekable file (holes left for
  * zeros when sparse and the file starts empty), in-order writes for a
  * pipe. finish() sets a regular file's size. */

@@ -97,9 +97,7 @@ static struct vu_vol *create(struct fx *f, const char *name, uint64_t cap, const
 
 static bool have_qcow2_create(void)
 {
-	const struct vu_image_driver *d = vu_image_driver_find("qcow2");
-
-	return d && d->create && d->pwrite;
+	return vu_image_format_known("qcow2");
 }
 
 static void fill(const char *path, off_t off, int byte, size_t len)

@@ -65,9 +65,9 @@ static void check_backing(struct create *cr)
 			vu_err_str(&e));
 	if (!cr->fo.o.backing_fmt)
 		vu_errx(IC_FAIL, "%s: Backing file specified without backing format "
-			"(detected format of %s)", cr->file, img->drv->name);
+			"(detected format of %s)", cr->file, vu_image_format_name(img));
 	if (!cr->fo.o.size && !cr->fo.size_given)
-		cr->fo.o.size = img->size;
+		cr->fo.o.size = vu_image_size(img);
 	cr->fo.size_given = true;
 	vu_image_close(&img);
 	free(full);
