@@ -9,6 +9,18 @@
 # Every libshared/*/*.c is part of libshared.a, every tools/T/ is a tool T,
 # every tests/unit/test_*.c a unit test and every tests/fuzz/fuzz_*.c a
 # libFuzzer harness: adding a file needs no change here.
+#
+# What a libshared file holds is in its name, one rule for every kind of
+# libvirt object (domain, pool, volume; networks next):
+#   xml/<kind>xml*.c     the document model: one libvirt XML kind as a
+#                        handle over its tree (load, check, typed get/set,
+#                        format), written on xml/node.c; header
+#                        vu/<kind>xml.h (domainxml, poolxml, volxml)
+#   storage/<kind>db.c   the state database: the kind's definitions in the
+#                        state root, live state in the run directory,
+#                        autostart links, the lock (domaindb, pooldb)
+#   storage/<object>*.c  what is done to the objects the databases hold
+#                        (pool.c, pool_dir.c, volume.c, volcreate.c, ...)
 
 VERSION   := 0.1
 PREFIX    ?= /usr/local

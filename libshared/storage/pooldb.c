@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "vu/file.h"
-#include "vu/xml.h"
 #include "storage_int.h"
 
 char *st_def_path(const char *dir, const char *name)
@@ -40,31 +39,33 @@ void st_unlock(int *fd)
 }
 
 /* Loads DIR/NAME.xml; *doc stays NULL when there is no such file. */
-static int load_def(const char *dir, const char *name, xmlDocPtr *doc, struct vu_err *e)
+static int load_def(const char *dir, const char *name, struct vu_poolxml **doc,
+		    struct vu_err *e)
 {
 	char *path = st_def_path(dir, name);
 	struct vu_err le = { 0 };
+	int r;
 
 	*doc = NULL;
 	if (!path)
 		return vu_err_set(e, ENOMEM, NULL);
-	*doc = vu_xml_load(path, &le);
-	if (!*doc && le.code != ENOENT)
+	r = vu_poolxml_load(doc, path, &le);
+	if (r < 0 && r != -ENOENT)
 		vu_err_set(e, le.code, "%s: %s", path, vu_err_str(&le));
 	free(path);
-	return *doc || le.code == ENOENT ? 0 : -e->code;
+	return r == -ENOENT ? 0 : r;
 }
 
 /* A definition file must name the pool it is named after. */
-static int check_def(xmlDocPtr doc, const char *dir, const char *name,
-		     struct vu_poolxml *px, struct vu_err *e)
+static int check_def(const struct vu_poolxml *doc, const char *dir, const char *name,
+		     struct vu_pool_def *px, struct vu_err *e)
 {
 	struct vu_err le = { 0 };
 	int r = vu_poolxml_read(doc, px, &le);
 
 	if (r == 0 && strcmp(px->name, name) != 0) {
 		r = vu_err_set(&le, EINVAL, "defines pool '%.100s', not '%.100s'", px->name, name);
-		vu_poolxml_free(px);
+		vu_pool_def_free(px);
 	}
 	if (r < 0)
 		vu_err_set(e, le.code, "%s/%s.xml: %s", dir, name, vu_err_str(&le));
@@ -142,7 +143,7 @@ int st_pool_load(struct vu_storage *s, const char *name, struct vu_pool **out,
 	return 0;
 }
 
-xmlDocPtr st_pool_doc(const struct vu_pool *p)
+const struct vu_poolxml *st_pool_doc(const struct vu_pool *p)
 {
 	return p->live ? p->live : p->config;
 }
@@ -221,9 +222,10 @@ void st_names_free(char **names, size_t n)
 	free(names);
 }
 
-int st_write_xml(const char *dir, const char *name, xmlDocPtr doc, struct vu_err *e)
+int st_write_xml(const char *dir, const char *name, const struct vu_poolxml *doc,
+		 struct vu_err *e)
 {
-	char *path = st_def_path(dir, name), *text = vu_xml_format(doc);
+	char *path = st_def_path(dir, name), *text = vu_poolxml_format(doc);
 	struct vu_atomic a;
 	int r = path && text ? vu_atomic_open(&a, path, 0600) : -ENOMEM;
 
@@ -298,13 +300,14 @@ int st_autostart_set(struct vu_storage *s, const char *name, bool on, struct vu_
 	return r;
 }
 
-int st_mark_active(struct vu_storage *s, struct vu_pool *p, xmlDocPtr live, struct vu_err *e)
+int st_mark_active(struct vu_storage *s, struct vu_pool *p, struct vu_poolxml *live,
+		   struct vu_err *e)
 {
 	int r = st_write_xml(s->run_pools, p->name, live, e);
 
 	if (r == 0) {
-		if (p->live && p->live != live)
-			xmlFreeDoc(p->live);
+		if (p->live != live)
+			vu_poolxml_free(&p->live);
 		p->live = live;
 		p->active = true;
 	}
@@ -316,8 +319,7 @@ int st_mark_inactive(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 	int r = st_remove_xml(s->run_pools, p->name, e);
 
 	if (r == 0) {
-		xmlFreeDoc(p->live);
-		p->live = NULL;
+		vu_poolxml_free(&p->live);
 		p->active = false;
 	}
 	return r;

@@ -23,7 +23,8 @@ int st_pool_load(struct vu_storage *s, const char *name, struct vu_pool **out,
 int st_pool_names(struct vu_storage *s, char ***names, size_t *n, struct vu_err *e);
 void st_names_free(char **names, size_t n);
 /* Writes doc atomically (replacing) as DIR/NAME.xml, flushed. */
-int st_write_xml(const char *dir, const char *name, xmlDocPtr doc, struct vu_err *e);
+int st_write_xml(const char *dir, const char *name, const struct vu_poolxml *doc,
+		 struct vu_err *e);
 int st_remove_xml(const char *dir, const char *name, struct vu_err *e);
 /* The state lock (vu_state_lock) with a message on failure. */
 int st_lock(struct vu_storage *s, bool exclusive, struct vu_err *e);
@@ -32,10 +33,11 @@ void st_unlock(int *fd);
 int st_autostart_set(struct vu_storage *s, const char *name, bool on, struct vu_err *e);
 bool st_autostart_get(struct vu_storage *s, const char *name);
 /* Records the pool as running with this live definition. */
-int st_mark_active(struct vu_storage *s, struct vu_pool *p, xmlDocPtr live, struct vu_err *e);
+int st_mark_active(struct vu_storage *s, struct vu_pool *p, struct vu_poolxml *live,
+		   struct vu_err *e);
 int st_mark_inactive(struct vu_storage *s, struct vu_pool *p, struct vu_err *e);
 /* The pool's current definition: live if active, else config. */
-xmlDocPtr st_pool_doc(const struct vu_pool *p);
+const struct vu_poolxml *st_pool_doc(const struct vu_pool *p);
 
 /* ---- backends: dir (pool_dir.c), fs (pool_fs.c), disk (pool_disk.c) ---- */
 

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "vu/file.h"
-#include "vu/xml.h"
 #include "storage_int.h"
 
 struct vu_vol *st_vol_new(struct vu_pool *p)
@@ -431,7 +430,7 @@ char *vu_vol_xml(const struct vu_vol *v, struct vu_err *e)
 				    .start = v->part_start, .end = v->part_start + v->capacity };
 	struct vu_volfile bf;
 	struct stat bst;
-	xmlDocPtr doc;
+	struct vu_volxml *doc;
 	char *text;
 
 	file_info(&v->st, v->path, &vi.file);
@@ -441,9 +440,8 @@ char *vu_vol_xml(const struct vu_vol *v, struct vu_err *e)
 		file_info(&bst, v->backing_path, &bf);
 		vi.backing_file = &bf;
 	}
-	doc = vu_volxml_build(&vi);
-	text = doc ? vu_xml_format(doc) : NULL;
-	xmlFreeDoc(doc);
+	text = vu_volxml_new(&doc, &vi) == 0 ? vu_volxml_format(doc) : NULL;
+	vu_volxml_free(&doc);
 	if (!text)
 		vu_err_set(e, ENOMEM, NULL);
 	return text;

@@ -64,7 +64,7 @@ static char *dev_get(struct vu_domain *dom, const char *elem, int n, const char 
 	while (n-- >= 0)
 		d = vu_domain_dev_next(dom, elem, d);
 	assert_non_null(d);
-	vu_domain_node_get(d, child, attr, &v);
+	vu_node_get(d, child, attr, &v);
 	return v;
 }
 
@@ -121,8 +121,8 @@ static void test_identity(void **state)
 	assert_str(dev_get(dom, "interface", 0, "source", "network"), "default");
 	assert_str(dev_get(dom, "interface", 0, "alias", "name"), "ua-mine");
 	assert_str(dev_get(dom, "disk", 0, "alias", "name"), NULL);
-	assert_false(vu_domain_node_has(vu_domain_dev_next(dom, "disk", NULL), "backingStore"));
-	assert_false(vu_domain_node_has(vu_domain_dev_next(dom, "disk", NULL), "mirror"));
+	assert_false(vu_node_has(vu_domain_dev_next(dom, "disk", NULL), "backingStore"));
+	assert_false(vu_node_has(vu_domain_dev_next(dom, "disk", NULL), "mirror"));
 	/* logs, ptys, sockets */
 	assert_str(dev_get(dom, "serial", 0, "source", "path"), "/l/web2-serial.log");
 	assert_str(dev_get(dom, "serial", 1, "source", "path"), NULL);
@@ -139,7 +139,7 @@ static void test_identity(void **state)
 	{
 		xmlNodePtr s = vu_domain_find(dom, "seclabel")->next;
 
-		assert_non_null(child(s, "label"));
+		assert_non_null(vu_node_child(s, "label"));
 	}
 	vu_domain_free(&dom);
 }
@@ -179,11 +179,11 @@ static void test_reidentify(void **state)
 
 	(void)state;
 	assert_int_equal(vc_disk_reidentify(disk), 0);
-	assert_int_equal(vu_domain_node_get(disk, "serial", NULL, &serial), 0);
+	assert_int_equal(vu_node_get(disk, "serial", NULL, &serial), 0);
 	assert_int_equal(strlen(serial), strlen("WEBDISK0001234567"));
 	assert_int_equal(strncmp(serial, "WEBDISK00", 9), 0);
 	assert_string_not_equal(serial, "WEBDISK0001234567");
-	assert_int_equal(vu_domain_node_get(disk, "wwn", NULL, &wwn), 0);
+	assert_int_equal(vu_node_get(disk, "wwn", NULL, &wwn), 0);
 	assert_int_equal(strlen(wwn), 16);
 	assert_int_equal(strncmp(wwn, "5000c50", 7), 0);
 	assert_string_not_equal(wwn, "5000c50015ea71ad");

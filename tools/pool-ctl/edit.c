@@ -11,7 +11,7 @@
 
 #include "vu/diag.h"
 #include "vu/file.h"
-#include "vu/xml.h"
+#include "vu/poolxml.h"
 
 #include "pool-ctl.h"
 
@@ -92,7 +92,7 @@ static int apply(struct pool_ctl *pc, const char *path, const char *before,
 	char *after = read_file(path);
 	struct vu_err e = { 0 };
 	struct vu_pool *np;
-	xmlDocPtr doc;
+	struct vu_poolxml *doc;
 	int r;
 
 	if (after && strcmp(after, before) == 0) {
@@ -101,10 +101,10 @@ static int apply(struct pool_ctl *pc, const char *path, const char *before,
 		return PC_OK;
 	}
 	free(after);
-	if (!(doc = vu_xml_load(path, &e)))
+	if (vu_poolxml_load(&doc, path, &e) < 0)
 		return pc_fail(path, &e);
 	r = vu_pool_define(pc_storage(pc), doc, &np, &e);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	if (r < 0)
 		return pc_fail(p->name, &e);
 	pc_say(pc, "Pool %s XML configuration edited.", np->name);

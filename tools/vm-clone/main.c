@@ -14,7 +14,7 @@
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/ident.h"
@@ -331,8 +331,8 @@ static void find_volumes(struct clone *c)
 
 		if (strcmp(d->type, "volume") != 0)
 			continue;
-		vu_domain_node_get(d->node, "source", "pool", &pool);
-		vu_domain_node_get(d->node, "source", "volume", &vol);
+		vu_node_get(d->node, "source", "pool", &pool);
+		vu_node_get(d->node, "source", "volume", &vol);
 		if (pool && vol && !open) {
 			if (vu_storage_open(&s, c->root ? c->root : c->connect, &e) < 0)
 				vu_errx(VC_FAIL, "state root: %s", vu_err_str(&e));
@@ -493,9 +493,9 @@ static void set_disk(struct clone *c, struct vc_disk *d)
 	/* An overlay is a qcow2 whatever the original is; a volume's format
 	 * came from its pool, and a file disk must say it. */
 	if (r == 0 && d->action == VC_LINK)
-		r = vu_domain_node_set(d->node, "driver", "type", "qcow2");
+		r = vu_node_set(d->node, "driver", "type", "qcow2");
 	else if (r == 0 && strcmp(d->type, "volume") == 0)
-		r = vu_domain_node_set(d->node, "driver", "type", d->fmt);
+		r = vu_node_set(d->node, "driver", "type", d->fmt);
 	if (r == 0)
 		r = vc_disk_reidentify(d->node);
 	if (r < 0)

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/err.h"
 #include "vu/ident.h"
 #include "vu/state.h"

@@ -64,7 +64,7 @@ int devopt_hostdev(struct vu_domain *dom, const struct vu_subopts *s,
 		return r;
 	r = vu_domain_add_hostdev_pci(dom, &a, true, &dev);
 	if (r == 0 && driver) {
-		r = vu_domain_node_set(dev, "driver", "name", driver);
+		r = vu_node_set(dev, "driver", "name", driver);
 		if (r < 0)
 			vu_domain_dev_remove(dom, dev);
 	}

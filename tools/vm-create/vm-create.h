@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/err.h"
 #include "vu/state.h"
 #include "vu/storage.h"

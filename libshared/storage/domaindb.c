@@ -157,7 +157,7 @@ static int clash(const struct vu_domain *dom, const struct vu_domain *other,
 	while (r == 0 && (i = vu_domain_dev_next(dom, "interface", i))) {
 		char *mac = NULL;
 
-		if (vu_domain_node_get(i, "mac", "address", &mac) == 0 &&
+		if (vu_node_get(i, "mac", "address", &mac) == 0 &&
 		    vu_domain_find_iface(other, mac))
 			r = vu_err_set(e, EEXIST, "MAC %s is used by domain '%s'", mac, oname);
 		free(mac);
