@@ -563,6 +563,47 @@ ident() {
 	[ ! -e out.raw ]
 }
 
+# deep_chain N: c00000.qcow2 (data) <- c00001.qcow2 <- ... <- cN (5 digits),
+# cloned from one header with its backing name patched: qemu-img would open
+# the whole chain below each new layer.
+deep_chain() {
+	qemu-img create -q -f qcow2 -o cluster_size=4k c00000.qcow2 1M
+	qemu-io -f qcow2 -c 'write -P 0x5a 64k 64k' c00000.qcow2 >/dev/null
+	qemu-img create -q -f qcow2 -o cluster_size=4k -u -b cXXXXX.qcow2 -F qcow2 tmpl 1M
+	python3 - "$1" <<-'PY'
+	import sys
+	t = open('tmpl', 'rb').read()
+	assert t.count(b'cXXXXX.qcow2') == 1
+	for i in range(1, int(sys.argv[1]) + 1):
+	    with open('c%05d.qcow2' % i, 'wb') as f:
+	        f.write(t.replace(b'cXXXXX.qcow2', b'c%05d.qcow2' % (i - 1)))
+	PY
+}
+
+@test "backing chain: 1000 files deep opens; deeper is refused in one line" {
+	deep_chain 1001
+	qemu-img convert -O raw c00000.qcow2 ref.raw
+	run -0 img-convert convert -O raw c01000.qcow2 out.raw
+	cmp out.raw ref.raw
+	run -1 img-convert convert -O raw c01001.qcow2 out2.raw
+	assert_output "img-convert: c01001.qcow2: backing chain deeper than 1000"
+	[ ! -e out2.raw ]
+	run -1 img-convert info --backing-chain c01001.qcow2
+	assert_output "img-convert: c01001.qcow2: backing chain deeper than 1000"
+}
+
+@test "backing chain: a missing 5th backing file is named alone, with its cause" {
+	deep_chain 5
+	rm c00000.qcow2
+	run -1 img-convert convert -O raw c00005.qcow2 out.raw
+	assert_output "img-convert: c00005.qcow2: could not open backing file 'c00000.qcow2' of 'c00001.qcow2': No such file or directory"
+	run -1 img-convert convert -O raw c00001.qcow2 out.raw
+	assert_output "img-convert: c00001.qcow2: could not open backing file 'c00000.qcow2': No such file or directory"
+	run -1 img-convert create -f qcow2 -b c00005.qcow2 -F qcow2 new.qcow2
+	assert_output "img-convert: new.qcow2: Could not open backing image 'c00005.qcow2': could not open backing file 'c00000.qcow2' of 'c00001.qcow2': No such file or directory"
+	[ ! -e new.qcow2 ]
+}
+
 @test "hostile images: convert refuses each with one line, never crashes" {
 	local f
 	for f in "$HOSTILE"/*; do
