@@ -224,7 +224,7 @@ static int define_locked(struct vu_storage *s, const struct vu_poolxml *doc,
 	if (r == 0)
 		r = prepare_def(s, doc, old, &copy, &npx, e);
 	if (r == 0) {
-		r = st_write_xml(s->pools_dir, npx.name, copy, e);
+		r = st_write_xml(s, ST_CONFIG, npx.name, copy, e);
 		vu_poolxml_free(&copy);
 		vu_pool_def_free(&npx);
 	}
@@ -511,7 +511,7 @@ int vu_pool_undefine(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 	if (r == 0)
 		r = st_autostart_set(s, p->name, false, e);
 	if (r == 0)
-		r = st_remove_xml(s->pools_dir, p->name, e);
+		r = st_remove_xml(s, ST_CONFIG, p->name, e);
 	st_unlock(&lk);
 	return r;
 }
@@ -676,7 +676,8 @@ static int default_once(struct vu_storage *s, const char *mark, struct vu_err *e
 		r = make_default(s, e);
 	if (r < 0)
 		return r;
-	fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = openat(vu_state_dirfd(&s->st, VU_STATE_POOLS), DEFAULT_MARK,
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return vu_err_set(e, errno, "%s: %s", mark, strerror(errno));
 	close(fd);
@@ -712,9 +713,8 @@ int vu_storage_open(struct vu_storage *s, const char *root_opt, struct vu_err *e
 	r = vu_state_resolve(&s->st, root_opt);
 	if (r < 0)
 		return vu_err_set(e, -r, "cannot find the state root: %s", strerror(-r));
-	r = vu_state_prepare(&s->st);
+	r = vu_state_prepare(&s->st, e);
 	if (r < 0) {
-		vu_err_set(e, -r, "%s: %s", s->st.root, strerror(-r));
 		vu_storage_close(s);
 		return r;
 	}
@@ -725,8 +725,10 @@ int vu_storage_open(struct vu_storage *s, const char *root_opt, struct vu_err *e
 	if (asprintf(&s->reserve_dir, "%s/reserve", s->st.run) < 0)
 		s->reserve_dir = NULL;
 	r = s->pools_dir && s->autostart_dir && s->run_pools && s->reserve_dir ? 0 : -ENOMEM;
-	if (r == 0 && ((mkdir(s->run_pools, 0755) < 0 && errno != EEXIST) ||
-		       (mkdir(s->reserve_dir, 0700) < 0 && errno != EEXIST)))
+	if (r == 0 && ((mkdirat(vu_state_dirfd(&s->st, VU_STATE_RUN), "pools", 0755) < 0 &&
+			errno != EEXIST) ||
+		       (mkdirat(vu_state_dirfd(&s->st, VU_STATE_RUN), "reserve", 0700) < 0 &&
+			errno != EEXIST)))
 		r = -errno;
 	if (r < 0)
 		vu_err_set(e, -r, "%s: %s", s->st.run, strerror(-r));

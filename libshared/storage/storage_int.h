@@ -22,10 +22,13 @@ int st_pool_load(struct vu_storage *s, const char *name, struct vu_pool **out,
 /* The names of every pool, defined or running (sorted, deduplicated). */
 int st_pool_names(struct vu_storage *s, char ***names, size_t *n, struct vu_err *e);
 void st_names_free(char **names, size_t n);
-/* Writes doc atomically (replacing) as DIR/NAME.xml, flushed. */
-int st_write_xml(const char *dir, const char *name, const struct vu_poolxml *doc,
+/* The definitions (ROOT/pools) or the live state (RUN/pools). */
+enum st_where { ST_CONFIG, ST_LIVE };
+/* Writes doc atomically (replacing) as NAME.xml there, flushed, through the
+ * directory checked when the root was opened (vu_state_prepare). */
+int st_write_xml(struct vu_storage *s, enum st_where w, const char *name, const struct vu_poolxml *doc,
 		 struct vu_err *e);
-int st_remove_xml(const char *dir, const char *name, struct vu_err *e);
+int st_remove_xml(struct vu_storage *s, enum st_where w, const char *name, struct vu_err *e);
 /* The state lock (vu_state_lock) with a message on failure. */
 int st_lock(struct vu_storage *s, bool exclusive, struct vu_err *e);
 void st_unlock(int *fd);

@@ -401,6 +401,20 @@ EOF
 	assert_output ''
 }
 
+@test "--define refuses a domains/ that is a planted link, and writes nothing there" {
+	mkdir -p "$VIRTUTILS_ROOT" "$BATS_TEST_TMPDIR/elsewhere"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$VIRTUTILS_ROOT/domains"
+	run -1 vm-create -q --name web1 --memory 1024 --disk none --import --define
+	assert_output "vm-create: state root: $VIRTUTILS_ROOT/domains: is a symbolic link"
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/elsewhere")" ]
+	rm "$VIRTUTILS_ROOT/domains"
+	mkdir -m 777 "$VIRTUTILS_ROOT/domains"
+	chmod 777 "$VIRTUTILS_ROOT/domains"
+	run -1 vm-create -q --name web1 --memory 1024 --disk none --import --define
+	assert_output "vm-create: state root: $VIRTUTILS_ROOT/domains: writable by others"
+	[ -z "$(ls -A "$VIRTUTILS_ROOT/domains")" ]
+}
+
 @test "--define keeps names, UUIDs and MACs unique" {
 	vm-create -q --name web1 --memory 1024 --disk none --import --define \
 		--uuid 11111111-2222-3333-4444-555555555555 --network default,mac=52:54:00:00:00:01

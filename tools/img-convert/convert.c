@@ -256,8 +256,10 @@ static int convert_new(struct convert *cv, struct vu_err *e)
 
 	if (r < 0)
 		return r;
-	if ((r = vu_atomic_open(&a, cv->dst, 0644)) < 0)
-		return vu_err_set(e, -r, "cannot create: %s", strerror(-r));
+	/* An existing destination is replaced as qemu-img overwrites it:
+	 * through a symbolic link, keeping owner, mode and ACL. */
+	if ((r = vu_atomic_open_keep(&a, cv->dst, 0644)) < 0)
+		return ic_open_failed(r, e);
 	r = vu_image_create(a.fd, cv->dst, cv->dst_fmt, &fo.o, e);
 	if (r == 0)
 		/* With -B the backing file is opened: a write covering part of

@@ -49,6 +49,10 @@ int cmd_resize(int argc, char **argv);
 int cmd_amend(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 
+/* create.c: e for a failed vu_atomic_open_keep of a new image (create,
+ * convert); returns r. */
+int ic_open_failed(int r, struct vu_err *e);
+
 /* fmtopts.c: a format's -o options (create, convert). Bad values end the
  * program with qemu-img's messages; "help" lists the options and exits. */
 extern const char *const ic_prealloc_names[];

@@ -670,8 +670,8 @@ int main(int argc, char **argv)
 	parse_args(&c, argc, argv);
 	if ((r = vu_state_resolve(&c.st, c.root ? c.root : c.connect)) < 0)
 		vu_errc(VC_FAIL, -r, "state root");
-	if ((r = vu_state_prepare(&c.st)) < 0)
-		vu_errc(VC_FAIL, -r, "%s", c.st.root);
+	if (vu_state_prepare(&c.st, &e) < 0)
+		vu_errx(VC_FAIL, "state root: %s", vu_err_str(&e));
 	load_source(&c);
 	if (vc_disks_read(c.dom, &c.disks) < 0)
 		vu_errx(VC_FAIL, "cannot allocate memory");

@@ -539,8 +539,8 @@ static void fetch_location(struct vmc *c)
 			       asprintf(&c->media.initrd, "%s/" LOCATION_INITRD_NAME, dir) < 0))
 			vmc_fail(c, "--location", "cannot allocate memory");
 	} else {
-		if (vu_state_prepare(&c->st) < 0)
-			vmc_fail(c, c->st.root, "cannot create the state root");
+		if (vu_state_prepare(&c->st, &e) < 0)
+			vmc_fail(c, "state root", "%s", vu_err_str(&e));
 		if (access(dir, F_OK) == 0)
 			vmc_fail(c, "--location", "%s already exists", dir);
 		r = location_fetch(c->location, dir, &c->media, &e);
@@ -558,6 +558,7 @@ static void fetch_location(struct vmc *c)
 /* --boot uefi: this domain's copy of the firmware's variables. */
 static void copy_nvram(struct vmc *c)
 {
+	struct vu_err e = { 0 };
 	struct vu_atomic a;
 	char buf[65536];
 	ssize_t n = 1;
@@ -565,8 +566,8 @@ static void copy_nvram(struct vmc *c)
 
 	if (!c->nvram || c->dry_run)
 		return;
-	if (vu_state_prepare(&c->st) < 0)
-		vmc_fail(c, c->st.root, "cannot create the state root");
+	if (vu_state_prepare(&c->st, &e) < 0)
+		vmc_fail(c, "state root", "%s", vu_err_str(&e));
 	mkdir(strndupa(c->nvram, strrchr(c->nvram, '/') - c->nvram), 0755);
 	if ((in = open(c->nvram_template, O_RDONLY | O_CLOEXEC)) < 0)
 		vmc_fail(c, c->nvram_template, "%s", strerror(errno));
@@ -708,8 +709,8 @@ int main(int argc, char **argv)
 	disks_plan(&c);
 	build(&c, &dom);
 	if (c.define && !c.dry_run) {
-		if (vu_state_prepare(&c.st) < 0)
-			vmc_fail(&c, c.st.root, "cannot create the state root");
+		if (vu_state_prepare(&c.st, &e) < 0)
+			vmc_fail(&c, "state root", "%s", vu_err_str(&e));
 		if (vu_domaindb_check_unique(&c.st, dom, NULL, &e) < 0 ||
 		    vu_domain_check(dom, &e) < 0)
 			vmc_fail(&c, c.name, "%s", vu_err_str(&e));

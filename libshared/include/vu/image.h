@@ -25,8 +25,9 @@ enum {
 	VU_OPEN_UNSAFE = 1 << 4,
 };
 
-/* Longest backing chain we follow; deeper means a loop or an attack. */
-#define VU_BACKING_MAX_DEPTH 64
+/* Longest backing chain we follow (layers are opened without recursion, one
+ * fd each; man/img-convert.1 says why this many). */
+#define VU_BACKING_MAX_DEPTH 1000
 
 /* Block status flags, as qemu's BDRV_BLOCK_*. */
 enum {
@@ -153,7 +154,10 @@ struct vu_info {
  * explicitly (here or as a backing format the image records) is never
  * overridden. Backing files are opened read-only, relative names resolved
  * against the directory of the image naming them, at most
- * VU_BACKING_MAX_DEPTH deep, refusing loops. 0 or -errno with e filled.
+ * VU_BACKING_MAX_DEPTH deep, refusing loops. 0 or -errno with e filled:
+ * a failure in the chain is one message about the file at fault ("could not
+ * open backing file 'B' of 'A': why"; without "of 'A'" when A is path;
+ * "backing chain deeper than N"), never one per layer.
  */
 int vu_image_open(struct vu_image **out, const char *path, const char *fmt,
 		  unsigned flags, struct vu_err *e);
