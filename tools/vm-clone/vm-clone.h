@@ -141,6 +141,9 @@ struct vc_resv {
  * vm-clone holds it; other -errno on errors. */
 int vc_reserve_name(const struct vu_state *st, const char *name, struct vc_resv *r);
 int vc_reserve_path(const struct vu_state *st, const char *path, struct vc_resv *r);
+/* The same for a name --replace may take over: a defined domain of that
+ * name is no obstacle, only another vm-clone holding it (-EEXIST). */
+int vc_reserve_replace(const struct vu_state *st, const char *name, struct vc_resv *r);
 /* Releases a reservation; harmless on one that holds nothing. */
 void vc_release(const struct vu_state *st, struct vc_resv *r);
 
