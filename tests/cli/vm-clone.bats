@@ -636,6 +636,20 @@ make_big() {
 	[ "$(ls root/domains)" = fixed.xml ]
 }
 
+@test "unix sockets QEMU binds get the clone's own paths; ones it connects to stay" {
+	sed -i "s|</devices>|<serial type='unix'><source mode='bind' path='$T/tpl.serial'/><target port='1'/></serial><serial type='unix'><source mode='bind' path='$T/console.sock'/><target port='2'/></serial><serial type='unix'><source mode='connect' path='$T/tpl.logger'/><target port='3'/></serial></devices>|" tpl.xml
+	valid tpl.xml
+	vm-clone -q --original-xml tpl.xml -n web2 -A --print-xml >out.xml
+	valid out.xml
+	assert_equal "$(x out.xml "//serial[target/@port=1]/source/@path")" "$T/web2.serial"
+	assert_equal "$(x out.xml "//serial[target/@port=2]/source/@path")" "$T/console-web2.sock"
+	assert_equal "$(x out.xml "//serial[target/@port=3]/source/@path")" "$T/tpl.logger"
+	assert_equal "$(x out.xml "//channel/source/@path")" "$T/web2.agent"
+	# no bound socket of the clone is one of the original's
+	run bash -c "{ xmllint --xpath '//*[@mode=\"bind\"]/@path' tpl.xml; xmllint --xpath '//*[@mode=\"bind\"]/@path' out.xml; } | tr ' ' '\n' | grep . | sort | uniq -d"
+	assert_output ''
+}
+
 @test "virt-clone picks the same names" {
 	command -v virt-clone >/dev/null || skip "virt-clone is not installed"
 	grep -v "entry name='uuid'" tpl.xml | sed '/<nvram>/s|<nvram>[^<]*</nvram>||' >v.xml

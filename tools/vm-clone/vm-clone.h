@@ -91,8 +91,10 @@ struct vc_ident {
  * no title and no id, a MAC for every interface (--mac in order, RANDOM or
  * missing ones generated, unique among used() and each other), new
  * openvswitch interfaceids, new disk serials and WWNs, log files named for
- * the new domain, graphics on autoport, the nvram path, the guest agent
- * socket. A MAC used elsewhere is -EEXIST with e naming it.
+ * the new domain, graphics on autoport, the nvram path, and a path of its
+ * own for every unix socket QEMU binds (mode='bind', or 'server' for
+ * vhost-user), the guest agent's among them. A MAC used elsewhere is
+ * -EEXIST with e naming it.
  */
 int vc_identity(struct vu_domain *dom, const struct vc_ident *id, struct vu_err *e);
 /* Drops what only a running domain's XML holds: interface target devs,
