@@ -150,6 +150,9 @@ err() {
 		--memory 1024 --disk size=1 --import --define --print-xml
 	err 2 "vm-create: --print-xml: there is no install phase: only step 1" --name t \
 		--memory 1024 --disk none --import --print-xml 2
+	# libvirt refuses one boot order on two devices
+	err 2 "vm-create: boot_order: 1 is given to two devices" --name t --memory 1024 \
+		--disk size=1,boot_order=1 --import --network default,boot_order=1
 }
 
 @test "a document that cannot be written: one message, no disk left" {

@@ -263,6 +263,13 @@ XPATH_TABLE=$(cat <<'EOF'
 --network network=default,model=e1000e|string(/domain/devices/interface/model/@type)|e1000e
 --network network=default,mac=52:54:00:AA:BB:CC|string(/domain/devices/interface/mac/@address)|52:54:00:aa:bb:cc
 --network network=default,boot_order=2|string(/domain/devices/interface/boot/@order)|2
+--network network=default,boot_order=2|count(/domain/os/boot)|0
+--network network=default,boot_order=1 --boot network,hd|count(/domain/os/boot)|0
+--pxe --network network=default,boot_order=1|count(/domain/os/boot)|0
+--host-device 00:19.0,boot_order=1|string(/domain/devices/hostdev/boot/@order)|1
+--host-device 00:19.0,boot.order=3|count(/domain/os/boot)|0
+--host-device 00:19.0|count(/domain/os/boot)|1
+--disk $IMG,boot_order=2 --network network=default,boot_order=1|count(//boot[@order])|2
 --network none|count(/domain/devices/interface)|0
 --nonetworks|count(/domain/devices/interface)|0
 --network default --network bridge=br0|count(/domain/devices/interface)|2

@@ -67,12 +67,14 @@ static noreturn void usage(void)
 	     " -f, --file PATH  -s, --file-size GiB  --nonsparse  --nodisks   old forms\n"
 	     "     --filesystem SRC,TARGET   a host directory for the guest\n"
 	     "\nNetworks and devices:\n"
-	     " -w, --network SPEC         network=,bridge=,type=direct,source=,model=,mac=\n"
-	     "                            | none | bridge:BR | network:NET (default: default)\n"
+	     " -w, --network SPEC         network=,bridge=,type=direct,source=,model=,mac=,\n"
+	     "                            boot_order= | none | bridge:BR | network:NET\n"
+	     "                            (default: default)\n"
 	     " -b, --bridge BR  -m, --mac MAC  --nonetworks   old forms\n"
 	     "     --graphics vnc|spice|none[,listen=,port=,password=]  (--vnc, --nographics)\n"
 	     "     --video --console --serial --channel --rng --controller --input\n"
-	     "     --sound --watchdog --memballoon --host-device PCI   devices\n"
+	     "     --sound --watchdog --memballoon   devices\n"
+	     "     --host-device PCI[,driver.name=,boot_order=]   a host PCI device\n"
 	     "\nInstall:\n"
 	     " -c, --cdrom PATH           install from an ISO image or device\n"
 	     " -l, --location TREE        install tree: directory, ISO or URL\n"
@@ -686,6 +688,7 @@ static void build(struct vmc *c, struct vu_domain **out)
 	build_networks(c, dom);
 	build_boot(c, dom);
 	build_devices(c, dom);
+	build_boot_order(c, dom);
 	*out = dom;
 }
 

@@ -117,6 +117,8 @@ extern const char *const memory_keys[], *const vcpu_keys[], *const cpu_keys[],
 void build_base(struct vmc *c, struct vu_domain *dom);
 void build_networks(struct vmc *c, struct vu_domain *dom);
 void build_boot(struct vmc *c, struct vu_domain *dom);
+/* After every device: a device with <boot order> removes <os><boot>. */
+void build_boot_order(struct vmc *c, struct vu_domain *dom);
 /* --boot uefi, or an OS that needs UEFI without a --boot loader=. */
 bool vmc_wants_uefi(const struct vmc *c);
 
