@@ -262,6 +262,24 @@ XPATH_TABLE=$(cat <<'EOF'
 --network user|string(/domain/devices/interface/@type)|user
 --network network=default,model=e1000e|string(/domain/devices/interface/model/@type)|e1000e
 --network network=default,mac=52:54:00:AA:BB:CC|string(/domain/devices/interface/mac/@address)|52:54:00:aa:bb:cc
+--filesystem /srv,tag,driver.type=virtiofs|string(/domain/memoryBacking/source/@type)|memfd
+--filesystem /srv,tag,driver.type=virtiofs|string(/domain/memoryBacking/access/@mode)|shared
+--filesystem /srv,tag,driver=virtiofs|count(/domain/memoryBacking/*)|2
+--filesystem /srv,tag|count(/domain/memoryBacking)|0
+|count(/domain/memoryBacking)|0
+--filesystem /srv,tag,driver.type=virtiofs --memorybacking hugepages=on|count(/domain/memoryBacking/hugepages)|1
+--filesystem /srv,tag,driver.type=virtiofs --memorybacking source.type=file|string(/domain/memoryBacking/source/@type)|file
+--filesystem /srv,tag,driver.type=virtiofs --memorybacking access.mode=shared|count(/domain/memoryBacking/*)|2
+--memorybacking hugepages=on|count(/domain/memoryBacking/*)|1
+--memorybacking hugepages=on,hugepages=off|count(/domain/memoryBacking)|0
+--memorybacking hugepages=on --memorybacking locked=yes|count(/domain/memoryBacking/*)|2
+--memorybacking nosharepages=on,discard=on|count(/domain/memoryBacking/nosharepages)|1
+--memorybacking nosharepages=on,discard=on|name(/domain/memoryBacking/*[2])|discard
+--memorybacking locked=on|name(/domain/memoryBacking/preceding-sibling::*[1])|currentMemory
+--memorybacking source_type=anonymous,access_mode=private|string(/domain/memoryBacking/access/@mode)|private
+--memorybacking source.type=memfd|string(/domain/memoryBacking/source/@type)|memfd
+--memorybacking allocation.mode=ondemand,allocation.threads=8|string(/domain/memoryBacking/allocation/@threads)|8
+--memorybacking allocation.mode=ondemand,allocation.threads=8|string(/domain/memoryBacking/allocation/@mode)|ondemand
 --network network=default,boot_order=2|string(/domain/devices/interface/boot/@order)|2
 --network network=default,boot_order=2|count(/domain/os/boot)|0
 --network network=default,boot_order=1 --boot network,hd|count(/domain/os/boot)|0
@@ -452,6 +470,9 @@ EOF
 	assert_line --partial boot_order
 	run -0 vm-create --network help
 	assert_line --partial source_mode
+	run -0 vm-create --memorybacking=?
+	assert_line --partial access.mode
+	assert_line --partial hugepages
 	for o in memory vcpus cpu boot metadata; do
 		run -0 vm-create --$o=?
 		[ -n "$output" ]
@@ -479,13 +500,17 @@ EOF
 		complete_line 'vm-create --disk size=8,ba'
 		complete_line 'vm-create --disk pool=sp'
 		complete_line 'vm-create --os-variant rhel7.'
-		complete_line 'vm-create --network source_m'"
+		complete_line 'vm-create --network source_m'
+		complete_line 'vm-create --memorybacking hugepages=on,acc'
+		complete_line 'vm-create --memorybacking source.type=me'"
 	assert_success
 	assert_line --index 0 "--initrd-inject"
 	assert_line --index 1 "size=8,backing_store="
 	assert_line --index 2 "pool=spare"
 	assert_line --index 3 --partial "rhel7.0 rhel7.1"
 	assert_line --index 4 "source_mode="
+	assert_line --index 5 "hugepages=on,access.mode= hugepages=on,access_mode="
+	assert_line --index 6 "source.type=memfd"
 }
 
 @test "--location ISO: the ISO is the install phase's CD-ROM too" {

@@ -27,7 +27,8 @@ enum {
 	OPT_VIRT_TYPE, OPT_ACCELERATE, OPT_CONNECT, OPT_ROOT, OPT_OSINFO, OPT_DISK,
 	OPT_NONSPARSE, OPT_NODISKS, OPT_NONETWORKS, OPT_VNC, OPT_NOGRAPHICS, OPT_BOOT,
 	OPT_PXE, OPT_IMPORT, OPT_INJECT, OPT_AUTOSTART, OPT_NOAUTOCONSOLE, OPT_METADATA,
-	OPT_UUID, OPT_PRINT_XML, OPT_DRY_RUN, OPT_DEFINE, OPT_NOREBOOT, OPT_DEV,
+	OPT_UUID, OPT_PRINT_XML, OPT_DRY_RUN, OPT_DEFINE, OPT_NOREBOOT, OPT_MEMBACKING,
+	OPT_DEV,
 };
 
 static const char *const dev_names[] = {
@@ -50,6 +51,7 @@ static noreturn void usage(void)
 	fputs(VU_USAGE_OPTIONS, stdout);
 	puts(" -n, --name NAME            the domain's name\n"
 	     "     --memory MiB[,maxmemory=,currentMemory=]   memory (-r, --ram MiB)\n"
+	     "     --memorybacking hugepages=on,source.type=,access.mode=,locked=on,...\n"
 	     "     --vcpus N[,maxvcpus=,sockets=,cores=,threads=,cpuset=]\n"
 	     "     --cpuset LIST|auto     host CPUs the vCPUs run on\n"
 	     "     --cpu MODEL[,+feat][,-feat]|host-model|host-passthrough\n"
@@ -244,6 +246,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "memory", required_argument, NULL, OPT_MEMORY },
 		{ "ram", required_argument, NULL, 'r' },
+		{ "memorybacking", required_argument, NULL, OPT_MEMBACKING },
 		{ "vcpus", required_argument, NULL, OPT_VCPUS },
 		{ "cpuset", required_argument, NULL, OPT_CPUSET },
 		{ "cpu", required_argument, NULL, OPT_CPU },
@@ -301,6 +304,10 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		case 'n': c->name = optarg; break;
 		case 'r':
 		case OPT_MEMORY: maybe_help("--memory", optarg, memory_keys); c->memory = optarg; break;
+		case OPT_MEMBACKING:
+			maybe_help("--memorybacking", optarg, memorybacking_keys);
+			push(c, &c->membacking, optarg);
+			break;
 		case OPT_VCPUS: maybe_help("--vcpus", optarg, vcpu_keys); c->vcpus = optarg; break;
 		case OPT_CPUSET: c->cpuset = optarg; break;
 		case OPT_CPU: maybe_help("--cpu", optarg, cpu_keys); c->cpu = optarg; break;
@@ -670,6 +677,7 @@ static void vmc_free(struct vmc *c)
 	free(c->networks.v);
 	free(c->injects.v);
 	free(c->metadata.v);
+	free(c->membacking.v);
 	free(c->devs);
 	free(c->nvram);
 	free(c->nvram_template);
@@ -689,6 +697,7 @@ static void build(struct vmc *c, struct vu_domain **out)
 	build_boot(c, dom);
 	build_devices(c, dom);
 	build_boot_order(c, dom);
+	build_memorybacking(c, dom);
 	*out = dom;
 }
 

@@ -62,7 +62,7 @@ struct vmc {
 	const char *name, *memory, *vcpus, *cpuset, *cpu, *machine, *arch, *virt_type;
 	const char *root, *os_variant, *boot, *cdrom, *location, *extra_args;
 	const char *uuid, *file, *file_size, *mac;
-	struct strlist disks, networks, injects, metadata;
+	struct strlist disks, networks, injects, metadata, membacking;
 	struct strlist owned;		/* strings made from options, freed at the end */
 	struct devarg *devs;
 	size_t ndevs;
@@ -121,6 +121,12 @@ void build_boot(struct vmc *c, struct vu_domain *dom);
 void build_boot_order(struct vmc *c, struct vu_domain *dom);
 /* --boot uefi, or an OS that needs UEFI without a --boot loader=. */
 bool vmc_wants_uefi(const struct vmc *c);
+
+/* membacking.c */
+extern const char *const memorybacking_keys[];
+/* <memoryBacking> from every --memorybacking, and the shared memory a
+ * virtiofs filesystem needs; after the devices. */
+void build_memorybacking(struct vmc *c, struct vu_domain *dom);
 
 /* phase.c */
 /* Records the install phase (--cdrom, --location, --pxe) under <metadata>. */
