@@ -443,6 +443,79 @@ EOF
 	[ ! -e "$VIRTUTILS_ROOT/domains/web2.xml" ]
 }
 
+# in_use ARGS...: vm-create --name new ... with ARGS exits 1 with
+# virt-install's path_in_use message naming $1's path and the domains $2.
+refused_in_use() {
+	local path=$1 names=$2
+	shift 2
+	run --separate-stderr vm-create --name new --memory 1024 --import --dry-run "$@"
+	[ "$status" -eq 1 ] || fail "vm-create $*: exit $status: $stderr"
+	assert_equal "$stderr" "vm-create: --disk: Disk $path is already in use by other guests $names. (Use --check path_in_use=off or --check all=off to override)"
+	assert_output ''
+}
+
+@test "a disk another defined domain uses is refused unless both share it or read it" {
+	qemu-img create -q -f qcow2 d.qcow2 64M
+	qemu-img create -q -f qcow2 e.qcow2 64M
+	qemu-img create -q -f qcow2 f.qcow2 64M
+	D=$PWD/d.qcow2 E=$PWD/e.qcow2 F=$PWD/f.qcow2
+	vm-create -q --name web1 --memory 1024 --disk "$D" --import --define
+	vm-create -q --name web2 --memory 1024 --disk "$E",perms=sh --disk "$ISO",device=cdrom \
+		--import --define
+	vm-create -q --name web3 --memory 1024 --disk "$F",perms=ro --import --define
+	# writable beside writable, by its path or through a symlink
+	refused_in_use "$D" "['web1']" --disk "$D"
+	ln -s d.qcow2 link.qcow2
+	refused_in_use "$PWD/link.qcow2" "['web1']" --disk link.qcow2
+	# one side shareable or read-only is not enough: both must be
+	refused_in_use "$D" "['web1']" --disk "$D",perms=sh
+	refused_in_use "$D" "['web1']" --disk "$D",perms=ro
+	refused_in_use "$E" "['web2']" --disk "$E"
+	refused_in_use "$E" "['web2']" --disk "$E",perms=ro
+	refused_in_use "$F" "['web3']" --disk "$F",perms=sh
+	# every domain that uses it is named
+	vm-create -q --name web4 --memory 1024 --disk "$D" --import --define --check path_in_use=off
+	refused_in_use "$D" "['web1', 'web4']" --disk "$D"
+	# nothing made by a refused run
+	run --separate-stderr vm-create --name new --memory 1024 --import --define --disk "$D" \
+		--disk size=1
+	[ "$status" -eq 1 ]
+	[ ! -e "$VIRTUTILS_ROOT/domains/new.xml" ] && [ ! -e "$VIRTUTILS_ROOT/images/new.qcow2" ]
+	# both shareable, both read-only (a CD-ROM is), or checked off: accepted
+	vmc_ok --name new --memory 1024 --import --dry-run --disk "$E",perms=sh --disk "$F",perms=ro \
+		--disk "$ISO",device=cdrom
+	vmc_ok --name new --memory 1024 --dry-run --cdrom "$ISO" --disk none
+	run --separate-stderr vm-create --name new --memory 1024 --import --dry-run --disk "$D" \
+		--check path_in_use=off
+	assert_success
+	assert_equal "$stderr" "vm-create: --disk: Disk $D is already in use by other guests ['web1', 'web4']."
+	run --separate-stderr vm-create -q --name new --memory 1024 --import --define --disk "$D" \
+		--check disk_size=on,all=off
+	assert_success
+	assert_equal "$stderr" ''
+	assert_xp 'string(/domain/devices/disk/source/@file)' "$D" "$VIRTUTILS_ROOT/domains/new.xml"
+	# a definition that cannot be read is said and skipped
+	echo '<domain' >"$VIRTUTILS_ROOT/domains/broken.xml"
+	run --separate-stderr vm-create --name new --memory 1024 --import --dry-run --disk "$E",perms=sh
+	assert_success
+	[[ ${stderr_lines[0]} == "vm-create: broken: skipped: "* ]] || fail "$stderr"
+	refused_in_use "$D" "['new', 'web1', 'web4']" -q --disk "$D"
+	rm "$VIRTUTILS_ROOT/domains/broken.xml"
+	# a writable disk that is another domain's kernel
+	vm-create -q --name kern --memory 1024 --disk none --boot kernel="$PWD/k.img" --define
+	: >k.img
+	refused_in_use "$PWD/k.img" "['kern']" --disk k.img,format=raw
+	vmc_ok --name new2 --memory 1024 --import --dry-run --disk k.img,format=raw,perms=ro
+	# --check takes virt-install's names only
+	run --separate-stderr vm-create --name new --memory 1024 --import --disk none --check foo=off
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "vm-create: --check: unknown option 'foo'"
+	run --separate-stderr vm-create --name new --memory 1024 --import --disk none \
+		--check path_in_use=maybe
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "vm-create: --check: bad value 'maybe' for 'path_in_use'"
+}
+
 @test "two OS variants give the defaults osinfo-db has for them" {
 	vmc_ok --name t --memory 1024 --disk size=1 --import --os-variant rhel7 --dry-run
 	cp out.xml rhel7.xml

@@ -28,7 +28,7 @@ enum {
 	OPT_NONSPARSE, OPT_NODISKS, OPT_NONETWORKS, OPT_VNC, OPT_NOGRAPHICS, OPT_BOOT,
 	OPT_PXE, OPT_IMPORT, OPT_INJECT, OPT_AUTOSTART, OPT_NOAUTOCONSOLE, OPT_METADATA,
 	OPT_UUID, OPT_PRINT_XML, OPT_DRY_RUN, OPT_DEFINE, OPT_NOREBOOT, OPT_MEMBACKING,
-	OPT_DEV,
+	OPT_CHECK, OPT_DEV,
 };
 
 static const char *const dev_names[] = {
@@ -92,6 +92,7 @@ static noreturn void usage(void)
 	     "     --dry-run              create nothing, define nothing\n"
 	     "     --define               define the domain in the state root\n"
 	     "     --autostart            with --define: start it at boot (vm-ctl start-all)\n"
+	     "     --check path_in_use=off|all=off   allow a disk another domain uses\n"
 	     "     --noautoconsole        accepted; there is no console to attach\n"
 	     " -d, --debug, --verbose     say what is decided, on stderr\n"
 	     " -q, --quiet                print nothing but errors\n"
@@ -285,6 +286,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "print-xml", optional_argument, NULL, OPT_PRINT_XML },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "define", no_argument, NULL, OPT_DEFINE },
+		{ "check", required_argument, NULL, OPT_CHECK },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'd' },
@@ -363,6 +365,10 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 			break;
 		case OPT_DRY_RUN: c->dry_run = true; break;
 		case OPT_DEFINE: c->define = true; break;
+		case OPT_CHECK:
+			maybe_help("--check", optarg, check_keys);
+			check_parse(c, optarg);
+			break;
 		case 'q': c->quiet = true; break;
 		case 'd': c->debug = true; break;
 		case 'h': usage();
@@ -718,6 +724,7 @@ int main(int argc, char **argv)
 		vmc_fail(&c, "state root", "cannot be found");
 	resolve_os(&c);
 	disks_plan(&c);
+	disks_check_in_use(&c);
 	build(&c, &dom);
 	if (c.define && !c.dry_run) {
 		if (vu_state_prepare(&c.st) < 0)

@@ -68,6 +68,7 @@ struct vmc {
 	size_t ndevs;
 	bool nonsparse, nodisks, nonetworks, pxe, import, autostart;
 	bool print_xml, dry_run, define, quiet, debug;
+	bool skip_path_in_use;		/* --check path_in_use=off */
 	int print_step;			/* --print-xml STEP; 0: every phase */
 
 	/* resolved */
@@ -121,6 +122,15 @@ void build_boot(struct vmc *c, struct vu_domain *dom);
 void build_boot_order(struct vmc *c, struct vu_domain *dom);
 /* --boot uefi, or an OS that needs UEFI without a --boot loader=. */
 bool vmc_wants_uefi(const struct vmc *c);
+
+/* inuse.c */
+extern const char *const check_keys[];
+/* One --check NAME=on|off,...; errors exit. */
+void check_parse(struct vmc *c, const char *arg);
+/* virt-install's path_in_use: a planned disk another defined domain uses
+ * is refused (a warning with --check path_in_use=off), unless both
+ * domains mark it shareable, or both read-only. */
+void disks_check_in_use(struct vmc *c);
 
 /* membacking.c */
 extern const char *const memorybacking_keys[];
