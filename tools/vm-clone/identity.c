@@ -193,8 +193,7 @@ static int rename_attr(xmlNodePtr n, const char *attr, const struct vc_ident *id
 }
 
 /* serial and console type='file' write to a file QEMU creates, and any
- * chardev may log to one: two domains may not share them. A guest agent
- * socket QEMU listens on is one per domain too. */
+ * chardev may log to one: two domains may not share them. */
 static int set_chardevs(struct vu_domain *dom, const struct vc_ident *id)
 {
 	static const char *const kinds[] = { "serial", "console", "parallel", "channel" };
@@ -204,18 +203,59 @@ static int set_chardevs(struct vu_domain *dom, const struct vc_ident *id)
 		xmlNodePtr dev = NULL;
 
 		while (r == 0 && (dev = vu_domain_dev_next(dom, kinds[k], dev))) {
-			xmlNodePtr src = vu_node_child(dev, "source");
-			xmlNodePtr log = vu_node_child(dev, "log");
-			bool file = vu_node_value_is(dev, NULL, "type", "file");
-			bool listen = vu_node_value_is(dev, NULL, "type", "unix") && src &&
-				      !vu_node_value_is(src, NULL, "mode", "connect");
+			xmlNodePtr src = vu_node_child(dev, "source"), log = vu_node_child(dev, "log");
 
-			if (src && (file || (listen && k == 3)))
+			if (src && vu_node_value_is(dev, NULL, "type", "file"))
 				r = rename_attr(src, "path", id);
 			if (r == 0 && log)
 				r = rename_attr(log, "file", id);
 		}
 	}
+	return r;
+}
+
+/*
+ * A unix socket QEMU binds is the domain's own: a clone's QEMU binding the
+ * same path would silently take it over from the original's (the guest
+ * agent, a serial console, a USB redirection...). Every <source> QEMU
+ * listens on gets a path of its own, as log files do: mode='bind' on a
+ * type='unix' chardev (serial, console, parallel, channel, redirdev,
+ * smartcard) or an rng's egd backend, and mode='server' on a vhost-user
+ * interface. A socket QEMU connects to (mode='connect', libvirt's
+ * default, or 'client') belongs to whoever listens on it and is kept.
+ */
+static bool binds(xmlNodePtr holder, xmlNodePtr src)
+{
+	if (!vu_node_value_is(holder, NULL, "type", "unix") && !vu_node_value_is(src, NULL, "type", "unix"))
+		return false;
+	return vu_node_value_is(src, NULL, "mode", "bind") || vu_node_value_is(src, NULL, "mode", "server");
+}
+
+static int rename_bound(xmlNodePtr holder, const struct vc_ident *id)
+{
+	int r = 0;
+
+	for (xmlNodePtr src = holder ? holder->children : NULL; r == 0 && src; src = src->next)
+		if (vu_node_is(src, "source") && binds(holder, src))
+			r = rename_attr(src, "path", id);
+	return r;
+}
+
+static int set_sockets(struct vu_domain *dom, const struct vc_ident *id)
+{
+	static const char *const kinds[] = { "serial", "console", "parallel", "channel",
+					     "redirdev", "smartcard" };
+	xmlNodePtr dev = NULL;
+	int r = 0;
+
+	for (size_t k = 0; r == 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		while (r == 0 && (dev = vu_domain_dev_next(dom, kinds[k], dev)))
+			r = rename_bound(dev, id);
+	while (r == 0 && (dev = vu_domain_dev_next(dom, "rng", dev)))
+		r = rename_bound(vu_node_child(dev, "backend"), id);
+	while (r == 0 && (dev = vu_domain_dev_next(dom, "interface", dev)))
+		if (vu_node_value_is(dev, NULL, "type", "vhostuser"))
+			r = rename_bound(dev, id);
 	return r;
 }
 
@@ -264,7 +304,8 @@ int vc_identity(struct vu_domain *dom, const struct vc_ident *id, struct vu_err 
 	vu_domain_remove_id(dom);
 	if ((r = set_ifaces(dom, id, e)) < 0)
 		return r;
-	if ((r = set_chardevs(dom, id)) < 0 || (r = set_nvram(dom, id->nvram)) < 0)
+	if ((r = set_chardevs(dom, id)) < 0 || (r = set_sockets(dom, id)) < 0 ||
+	    (r = set_nvram(dom, id->nvram)) < 0)
 		return vu_err_set(e, -r, "%s", strerror(-r));
 	set_graphics(dom);
 	return 0;

@@ -395,6 +395,32 @@ static bool defined(const struct clone *c, const char *name)
 	return there;
 }
 
+/*
+ * A name given with -n is held as --auto-clone's are, before anything is
+ * copied: of clones racing for one name, the losers stop here instead of
+ * copying every disk to fail at define. --replace holds it too, so two
+ * replacements never copy at once.
+ */
+static void hold_given_name(struct clone *c)
+{
+	struct vc_resv r;
+	int rc;
+
+	if (!creates(c))
+		return;
+	rc = c->replace ? vc_reserve_replace(&c->st, c->new_name, &r) :
+	     vc_reserve_name(&c->st, c->new_name, &r);
+	if (rc == -EEXIST && !c->replace && defined(c, c->new_name))
+		fail(c, "Invalid name for new guest: Guest name '%s' is already in use.",
+		     c->new_name);
+	if (rc == -EEXIST)
+		fail(c, "Invalid name for new guest: Guest name '%s' is reserved by another "
+		     "vm-clone in progress.", c->new_name);
+	if (rc < 0)
+		fail(c, "%s: cannot reserve the name: %s", c->new_name, strerror(-rc));
+	hold(c, &r);
+}
+
 static void choose_name(struct clone *c)
 {
 	if (c->name) {
@@ -404,6 +430,7 @@ static void choose_name(struct clone *c)
 		if (!c->replace && defined(c, c->new_name))
 			fail(c, "Invalid name for new guest: Guest name '%s' is already in use.",
 			     c->new_name);
+		hold_given_name(c);
 		if (c->replace && vu_domaindb_running(&c->st, c->new_name) > 0)
 			fail(c, "%s: the domain to replace is running", c->new_name);
 		return;
