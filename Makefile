@@ -9,6 +9,18 @@
 # Every libshared/*/*.c is part of libshared.a, every tools/T/ is a tool T,
 # every tests/unit/test_*.c a unit test and every tests/fuzz/fuzz_*.c a
 # libFuzzer harness: adding a file needs no change here.
+#
+# What a libshared file holds is in its name, one rule for every kind of
+# libvirt object (domain, pool, volume; networks next):
+#   xml/<kind>xml*.c     the document model: one libvirt XML kind as a
+#                        handle over its tree (load, check, typed get/set,
+#                        format), written on xml/node.c; header
+#                        vu/<kind>xml.h (domainxml, poolxml, volxml)
+#   storage/<kind>db.c   the state database: the kind's definitions in the
+#                        state root, live state in the run directory,
+#                        autostart links, the lock (domaindb, pooldb)
+#   storage/<object>*.c  what is done to the objects the databases hold
+#                        (pool.c, pool_dir.c, volume.c, volcreate.c, ...)
 
 VERSION   := 0.1
 PREFIX    ?= /usr/local
@@ -149,7 +161,7 @@ DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	clang libclang-rt-14-dev mandoc cppcheck libvirt0 libxml2-utils strace \
 	time e2fsprogs util-linux jq bash-completion libfdisk-dev libblkid-dev fdisk mount \
 	libcurl4-openssl-dev libarchive-dev osinfo-db ovmf virtinst xorriso cpio xfsprogs \
-	python3 libcap2-bin
+	python3 libcap2-bin acl
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \

@@ -9,12 +9,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "vu/file.h"
 
 #define TMP_SUFFIX_LEN 6
 #define TMP_TRIES 100
+#define MAX_LINKS 40	/* as the kernel follows */
+#define ACL_XATTR "system.posix_acl_access"
 
 /*
  * Splits path into its directory ("." when there is none) and its last
@@ -105,6 +109,20 @@ static int tmpfile_unsupported(int err)
 	return err == EOPNOTSUPP || err == EISDIR || err == EINVAL;
 }
 
+/* The pending file in a->dirfd: unnamed, or hidden without O_TMPFILE. */
+static int open_pending(struct vu_atomic *a, mode_t mode)
+{
+	int r;
+
+	a->fd = openat(a->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+	if (a->fd >= 0)
+		return 0;
+	r = tmpfile_unsupported(errno) ? open_hidden(a, mode) : -errno;
+	if (r < 0)
+		release(a);
+	return r;
+}
+
 int vu_atomic_open(struct vu_atomic *a, const char *path, mode_t mode)
 {
 	char *dir = NULL;
@@ -130,14 +148,139 @@ int vu_atomic_open(struct vu_atomic *a, const char *path, mode_t mode)
 		r = -errno;
 		goto fail;
 	}
-	a->fd = openat(a->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
-	if (a->fd >= 0)
-		return 0;
-	r = tmpfile_unsupported(errno) ? open_hidden(a, mode) : -errno;
-	if (r == 0)
-		return 0;
+	return open_pending(a, mode);
 fail:
 	release(a);
+	return r;
+}
+
+int vu_atomic_openat(struct vu_atomic *a, int dirfd, const char *name, const char *path,
+		     mode_t mode)
+{
+	*a = (struct vu_atomic){ .fd = -1, .dirfd = -1 };
+	if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	a->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (a->dirfd < 0)
+		return -errno;
+	a->name = strdup(name);
+	a->path = strdup(path ? path : name);
+	if (!a->name || !a->path) {
+		release(a);
+		return -ENOMEM;
+	}
+	return open_pending(a, mode);
+}
+
+/* Follows symbolic links from path to the name of what is, or will be,
+ * the file itself (a dangling link names a new file, as open(O_CREAT)
+ * makes it). */
+static int follow_links(const char *path, char **out)
+{
+	char *cur = strdup(path);
+
+	for (int i = 0; cur && i < MAX_LINKS; i++) {
+		char target[PATH_MAX], *dir, *base, *next = NULL;
+		struct stat sb;
+		ssize_t n;
+		int r;
+
+		if (lstat(cur, &sb) < 0 || !S_ISLNK(sb.st_mode)) {
+			*out = cur;
+			return 0;
+		}
+		n = readlink(cur, target, sizeof(target) - 1);
+		r = n < 0 ? -errno : split_path(cur, &dir, &base);
+		free(cur);
+		if (r < 0)
+			return r;
+		target[n] = '\0';
+		if (target[0] == '/')
+			cur = strdup(target);
+		else if (asprintf(&next, "%s/%s", dir, target) >= 0)
+			cur = next;
+		else
+			cur = NULL;
+		free(dir);
+		free(base);
+	}
+	if (!cur)
+		return -ENOMEM;
+	free(cur);
+	return -ELOOP;
+}
+
+/* The replaced file's POSIX access ACL onto the new file, or none when it
+ * has none (the directory's default ACL may have given the new one some). */
+static int keep_acl(struct vu_atomic *a)
+{
+	char proc[64 + NAME_MAX];
+	ssize_t n;
+	void *buf;
+	int r = 0;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", a->dirfd, a->name);
+	n = lgetxattr(proc, ACL_XATTR, NULL, 0);
+	if (n < 0 && (errno == ENODATA || errno == ENOTSUP)) {
+		if (fremovexattr(a->fd, ACL_XATTR) < 0 && errno != ENODATA && errno != ENOTSUP)
+			return -errno;
+		return 0;
+	}
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!(buf = malloc((size_t)n + 1)))
+		return -ENOMEM;
+	n = lgetxattr(proc, ACL_XATTR, buf, (size_t)n + 1);
+	if (n < 0 || fsetxattr(a->fd, ACL_XATTR, buf, (size_t)n, 0) < 0)
+		r = -errno;
+	free(buf);
+	return r;
+}
+
+/* The new file takes the owner, group, mode and ACL of the regular file
+ * it replaces; nothing to do when there is none. */
+static int keep_identity(struct vu_atomic *a)
+{
+	struct stat old, cur;
+
+	if (fstatat(a->dirfd, a->name, &old, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISREG(old.st_mode))
+		return 0;
+	if (fstat(a->fd, &cur) < 0)
+		return -errno;
+	/* chown first: it clears the set-id bits the chmod then gives back. */
+	if ((cur.st_uid != old.st_uid || cur.st_gid != old.st_gid) &&
+	    fchown(a->fd, old.st_uid, old.st_gid) < 0)
+		return -errno;
+	if (fchmod(a->fd, old.st_mode & 07777) < 0)
+		return -errno;
+	return keep_acl(a);
+}
+
+int vu_atomic_open_keep(struct vu_atomic *a, const char *path, mode_t mode)
+{
+	char *real = NULL;
+	int r = path && *path ? follow_links(path, &real) : -EINVAL;
+
+	if (r < 0) {
+		*a = (struct vu_atomic){ .fd = -1, .dirfd = -1 };
+		return r;
+	}
+	r = vu_atomic_open(a, real, mode);
+	free(real);
+	if (r < 0)
+		return r;
+	free(a->path);
+	if (!(a->path = strdup(path))) {
+		vu_atomic_abort(a);
+		return -ENOMEM;
+	}
+	a->keep = true;
+	/* Now, so that a file we could not give its owner back (a user
+	 * overwriting another's) is refused before any work. */
+	if ((r = keep_identity(a)) < 0)
+		vu_atomic_abort(a);
 	return r;
 }
 
@@ -226,11 +369,16 @@ static int publish(struct vu_atomic *a, bool replace)
 
 int vu_atomic_commit(struct vu_atomic *a, bool replace, bool sync)
 {
-	int r;
+	int r = 0;
 
 	if (a->fd < 0 || a->dirfd < 0)
 		return -EBADF;
-	r = sync && fsync(a->fd) < 0 ? -errno : publish(a, replace);
+	/* Again at the end: an owner's chmod meanwhile counts, and a write
+	 * by a process without CAP_FSETID dropped any set-id bit. */
+	if (a->keep && replace)
+		r = keep_identity(a);
+	if (r == 0)
+		r = sync && fsync(a->fd) < 0 ? -errno : publish(a, replace);
 	/* Nothing can be retried under the same name: clean up at once, so
 	 * that a caller who returns early leaves nothing behind. */
 	if (r < 0) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vu/copy.h"
+#include "image_int.h"
 
 /* Large aligned I/O: qemu-img uses 2 MiB buffers too. */
 #define COPY_BUF (2u << 20)

@@ -12,7 +12,7 @@
 
 #include "vu/file.h"
 #include "vu/filecopy.h"
-#include "vu/image.h"
+#include "image_int.h"
 
 /* Large enough that syscalls cost nothing next to the I/O, small enough
  * that progress moves. */

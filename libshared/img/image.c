@@ -10,7 +10,7 @@
 
 #include "vu/base.h"
 #include "vu/file.h"
-#include "vu/image.h"
+#include "image_int.h"
 
 /* Probing order does not matter: the highest score wins, raw scores 1. */
 static const struct vu_image_driver *const drivers[] = {
@@ -73,6 +73,7 @@ char *vu_image_relative_path(const char *path, const char *name)
 	return out;
 }
 
+/* Every file of the chain opened so far, to refuse a loop. */
 struct chain_seen {
 	dev_t dev[VU_BACKING_MAX_DEPTH + 1];
 	ino_t ino[VU_BACKING_MAX_DEPTH + 1];
@@ -103,35 +104,16 @@ static int open_file(struct vu_image *img, struct chain_seen *seen, struct vu_er
 	for (int i = 0; i < seen->n; i++)
 		if (seen->dev[i] == st.st_dev && seen->ino[i] == st.st_ino)
 			return vu_err_set(e, ELOOP, "backing chain loops back to itself");
-	if (seen->n > VU_BACKING_MAX_DEPTH)
-		return vu_err_set(e, ELOOP, "backing chain deeper than %d",
-				  VU_BACKING_MAX_DEPTH);
 	seen->dev[seen->n] = st.st_dev;
 	seen->ino[seen->n] = st.st_ino;
 	seen->n++;
 	return 0;
 }
 
-static int open_chain(struct vu_image **out, const char *path, const char *fmt,
-		      unsigned flags, int fd, struct chain_seen *seen, struct vu_err *e);
-
-static int open_backing(struct vu_image *img, struct chain_seen *seen, struct vu_err *e)
-{
-	struct vu_err be;
-	int r;
-
-	vu_err_clear(&be);
-	r = open_chain(&img->backing, img->backing_path, img->backing_fmt,
-		       img->flags & ~(VU_OPEN_RDWR | VU_OPEN_CHECK), -1, seen, &be);
-	if (r < 0)
-		return vu_err_set(e, -r, "could not open backing file '%s': %s",
-				  img->backing_path, vu_err_str(&be));
-	return 0;
-}
-
-/* fd >= 0: use this already open file (the image owns it from now on). */
-static int open_chain(struct vu_image **out, const char *path, const char *fmt,
-		      unsigned flags, int fd, struct chain_seen *seen, struct vu_err *e)
+/* One image of a chain, without its backing file. fd >= 0: use this
+ * already open file (the image owns it from now on). */
+static int open_one(struct vu_image **out, const char *path, const char *fmt, unsigned flags,
+		    int fd, struct chain_seen *seen, struct vu_err *e)
 {
 	struct vu_image *img = calloc(1, sizeof(*img));
 	int r;
@@ -158,8 +140,6 @@ static int open_chain(struct vu_image **out, const char *path, const char *fmt,
 	if (r == 0 && img->backing_file &&
 	    !(img->backing_path = vu_image_relative_path(img->filename, img->backing_file)))
 		r = vu_err_set(e, ENOMEM, NULL);
-	if (r == 0 && img->backing_file && !(flags & VU_OPEN_NO_BACKING))
-		r = open_backing(img, seen, e);
 	if (r < 0) {
 		vu_image_close(&img);
 		return r;
@@ -168,23 +148,76 @@ static int open_chain(struct vu_image **out, const char *path, const char *fmt,
 	return 0;
 }
 
+/*
+ * The backing files under top, one after the other (no recursion, so the
+ * depth costs no stack). A failure anywhere is said once, about the file
+ * at fault and with its own cause, never as a nest of "could not open" for
+ * every layer above it: the top image is the caller's object, and the
+ * image that names the file is added when it is not the top (or when the
+ * top is itself a backing file being checked).
+ */
+static int open_backings(struct vu_image *top, bool top_is_backing, struct chain_seen *seen,
+			 struct vu_err *e)
+{
+	unsigned flags = top->flags & ~(VU_OPEN_RDWR | VU_OPEN_CHECK);
+
+	for (struct vu_image *l = top; l->backing_file; l = l->backing) {
+		struct vu_err be = { 0 };
+		int r;
+
+		if (seen->n > VU_BACKING_MAX_DEPTH)
+			return vu_err_set(e, ELOOP, "backing chain deeper than %d",
+					  VU_BACKING_MAX_DEPTH);
+		r = open_one(&l->backing, l->backing_path, l->backing_fmt, flags, -1, seen, &be);
+		if (r < 0 && l == top && !top_is_backing)
+			return vu_err_set(e, -r, "could not open backing file '%s': %s",
+					  l->backing_path, vu_err_str(&be));
+		if (r < 0)
+			return vu_err_set(e, -r, "could not open backing file '%s' of '%s': %s",
+					  l->backing_path, l->filename, vu_err_str(&be));
+	}
+	return 0;
+}
+
+/* named_by: the image whose backing file path is (its failure is then
+ * said as such), or NULL. */
+static int open_chain(struct vu_image **out, const char *path, const char *fmt,
+		      unsigned flags, int fd, const char *named_by, struct vu_err *e)
+{
+	struct chain_seen *seen = calloc(1, sizeof(*seen));
+	struct vu_err te = { 0 };
+	int r;
+
+	*out = NULL;
+	if (!seen) {
+		if (fd >= 0)
+			close(fd);
+		return vu_err_set(e, ENOMEM, NULL);
+	}
+	r = open_one(out, path, fmt, flags, fd, seen, named_by ? &te : e);
+	if (r < 0 && named_by)
+		vu_err_set(e, -r, "could not open backing file '%s': %s", path, vu_err_str(&te));
+	if (r == 0 && !(flags & VU_OPEN_NO_BACKING) &&
+	    (r = open_backings(*out, named_by != NULL, seen, e)) < 0)
+		vu_image_close(out);
+	free(seen);
+	return r;
+}
+
 int vu_image_open(struct vu_image **out, const char *path, const char *fmt,
 		  unsigned flags, struct vu_err *e)
 {
-	struct chain_seen seen = { .n = 0 };
-
-	return open_chain(out, path, fmt, flags, -1, &seen, e);
+	return open_chain(out, path, fmt, flags, -1, NULL, e);
 }
 
 int vu_image_open_fd(struct vu_image **out, int fd, const char *filename,
 		     const char *fmt, unsigned flags, struct vu_err *e)
 {
-	struct chain_seen seen = { .n = 0 };
 	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
 	if (copy < 0)
 		return vu_err_set(e, errno, "%s", strerror(errno));
-	return open_chain(out, filename, fmt, flags, copy, &seen, e);
+	return open_chain(out, filename, fmt, flags, copy, NULL, e);
 }
 
 /* The backing file a new image will name opens, in the format it records. */
@@ -192,14 +225,11 @@ static int check_backing(const char *path, const struct vu_create_opts *o, struc
 {
 	char *full = vu_image_relative_path(path, o->backing_file);
 	struct vu_image *b = NULL;
-	struct vu_err be = { 0 };
 	int r;
 
 	if (!full)
 		return vu_err_set(e, ENOMEM, NULL);
-	r = vu_image_open(&b, full, o->backing_fmt, 0, &be);
-	if (r < 0)
-		vu_err_set(e, -r, "could not open backing file '%s': %s", full, vu_err_str(&be));
+	r = open_chain(&b, full, o->backing_fmt, 0, -1, path, e);
 	vu_image_close(&b);
 	free(full);
 	return r;

@@ -2,7 +2,7 @@
 /* image_snapshot.c - internal snapshots of struct vu_image: the checks every driver shares */
 #include <errno.h>
 
-#include "vu/image.h"
+#include "image_int.h"
 
 int vu_image_snapshot_create(struct vu_image *img, const char *name, struct vu_err *e)
 {

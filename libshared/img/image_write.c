@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/image.h"
+#include "image_int.h"
 
 /* -EBADF unless open for writing, -EROFS when the driver lacks the op. */
 static int writable(struct vu_image *img, bool has_op)

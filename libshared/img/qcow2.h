@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vu/image.h"
+#include "image_int.h"
 
 #define QCOW2_MAGIC 0x514649fbu		/* "QFI\xfb" */
 #define QCOW2_V2_HEADER_LEN 72
@@ -70,6 +70,44 @@ static inline void qcow2_put_be(uint8_t *p, unsigned bytes, uint64_t v)
 {
 	for (unsigned i = bytes; i-- > 0; v >>= 8)
 		p[i] = (uint8_t)v;
+}
+
+/*
+ * Entry i of a refcount block (or of any array of refcounts laid out as
+ * one) of 2^order bits per entry, order 0..6 (1 to 64 bits): big-endian
+ * from a byte up; below a byte, the lowest index sits in the lowest bits.
+ * Every reader and writer of refcounts goes through these two.
+ */
+static inline uint64_t qcow2_rc_entry_get(const uint8_t *blk, unsigned order, uint64_t i)
+{
+	unsigned bits = 1u << order;
+
+	if (order < 3) {
+		unsigned per = 8 / bits;
+
+		return (blk[i / per] >> (i % per * bits)) & ((1u << bits) - 1);
+	}
+	return qcow2_get_be(blk + i * (bits / 8), bits / 8);
+}
+
+static inline void qcow2_rc_entry_set(uint8_t *blk, unsigned order, uint64_t i, uint64_t v)
+{
+	unsigned bits = 1u << order;
+
+	if (order < 3) {
+		unsigned per = 8 / bits, sh = (unsigned)(i % per) * bits;
+		uint8_t m = (uint8_t)(((1u << bits) - 1) << sh);
+
+		blk[i / per] = (uint8_t)((blk[i / per] & ~m) | ((v << sh) & m));
+		return;
+	}
+	qcow2_put_be(blk + i * (bits / 8), bits / 8, v);
+}
+
+/* The largest refcount an entry of 2^order bits holds. */
+static inline uint64_t qcow2_rc_max(unsigned order)
+{
+	return order == 6 ? UINT64_MAX : (1ull << (1u << order)) - 1;
 }
 
 /* The header, host-endian, as read (v2 fields past 72 as their defaults). */

@@ -8,33 +8,6 @@
 
 #define RT_OFFSET_MASK 0xfffffffffffffe00ull
 
-static uint64_t rc_entry_get(const uint8_t *blk, unsigned order, uint64_t i)
-{
-	unsigned bits = 1u << order;
-
-	/* Below a byte, the lowest index sits in the lowest bits. */
-	if (order < 3) {
-		unsigned per = 8 / bits;
-
-		return (blk[i / per] >> (i % per * bits)) & ((1u << bits) - 1);
-	}
-	return qcow2_get_be(blk + i * (bits / 8), bits / 8);
-}
-
-static void rc_entry_set(uint8_t *blk, unsigned order, uint64_t i, uint64_t v)
-{
-	unsigned bits = 1u << order;
-
-	if (order < 3) {
-		unsigned per = 8 / bits, sh = (unsigned)(i % per) * bits;
-		uint8_t m = (uint8_t)(((1u << bits) - 1) << sh);
-
-		blk[i / per] = (uint8_t)((blk[i / per] & ~m) | ((v << sh) & m));
-		return;
-	}
-	qcow2_put_be(blk + i * (bits / 8), bits / 8, v);
-}
-
 int qcow2_rc_load(struct vu_image *img, struct vu_err *e)
 {
 	struct qcow2 *q = img->priv;
@@ -44,7 +17,7 @@ int qcow2_rc_load(struct vu_image *img, struct vu_err *e)
 	int r;
 
 	w->rb_bits = q->cluster_bits + 3 - q->refcount_order;
-	w->rc_max = q->refcount_order == 6 ? UINT64_MAX : (1ull << (1u << q->refcount_order)) - 1;
+	w->rc_max = qcow2_rc_max(q->refcount_order);
 	w->rt_dirty_lo = UINT64_MAX;
 	if (!(w->rt = calloc(n ? n : 1, sizeof(*w->rt))) || !(raw = malloc(n * 8 + 1)))
 		return vu_err_set(e, ENOMEM, NULL);
@@ -145,8 +118,8 @@ int qcow2_rc_get(struct vu_image *img, uint64_t cluster, uint64_t *rc)
 		return 0;
 	if ((r = rc_slot(img, w->rt[cluster >> w->rb_bits], false, &s)) < 0)
 		return r;
-	*rc = rc_entry_get(s->block, ((struct qcow2 *)img->priv)->refcount_order,
-			   cluster & ((1ull << w->rb_bits) - 1));
+	*rc = qcow2_rc_entry_get(s->block, ((struct qcow2 *)img->priv)->refcount_order,
+				 cluster & ((1ull << w->rb_bits) - 1));
 	return 0;
 }
 
@@ -162,12 +135,12 @@ int qcow2_rc_add(struct vu_image *img, uint64_t cluster, int64_t delta)
 		return -EIO;	/* a reference to a cluster nothing counts */
 	if ((r = rc_slot(img, w->rt[cluster >> w->rb_bits], false, &s)) < 0)
 		return r;
-	v = rc_entry_get(s->block, q->refcount_order, i);
+	v = qcow2_rc_entry_get(s->block, q->refcount_order, i);
 	if (delta < 0 && v < (uint64_t)-delta)
 		return -EIO;
 	if (delta > 0 && w->rc_max - v < (uint64_t)delta)
 		return -ERANGE;
-	rc_entry_set(s->block, q->refcount_order, i, v + (uint64_t)delta);
+	qcow2_rc_entry_set(s->block, q->refcount_order, i, v + (uint64_t)delta);
 	s->dirty = true;
 	return 0;
 }
@@ -262,18 +235,12 @@ static int reftable_switch(struct vu_image *img, uint64_t start, uint64_t cluste
 	struct qcow2 *q = img->priv;
 	struct qcow2_wr *w = q->wr;
 	uint64_t old = q->refcount_table_offset, oldc = q->refcount_table_clusters;
-	uint64_t bytes = clusters << q->cluster_bits;
-	uint8_t *raw = calloc(1, bytes);
 	int r;
 
-	if (!raw)
-		return -ENOMEM;
-	for (uint64_t i = 0; i < w->rt_entries; i++)
-		qcow2_put_be(raw + i * 8, 8, w->rt[i]);
 	if ((r = write_dirty_blocks(img)) == 0 && (r = qcow2_sync(img)) == 0 &&
-	    (r = qcow2_write_file(img, raw, bytes, start << q->cluster_bits)) == 0)
+	    (r = qcow2_write_table(img, w->rt, w->rt_entries, clusters << q->cluster_bits,
+				   start << q->cluster_bits)) == 0)
 		r = qcow2_sync(img);
-	free(raw);
 	if (r < 0)
 		return r;
 	q->refcount_table_offset = q->h.refcount_table_offset = start << q->cluster_bits;
@@ -427,7 +394,6 @@ int qcow2_rc_write(struct vu_image *img)
 	struct qcow2 *q = img->priv;
 	struct qcow2_wr *w = q->wr;
 	uint64_t lo = w->rt_dirty_lo, hi = w->rt_dirty_hi;
-	uint8_t *raw;
 	int r = write_dirty_blocks(img);
 
 	if (r < 0 || lo >= hi)
@@ -435,12 +401,8 @@ int qcow2_rc_write(struct vu_image *img)
 	/* New blocks are in the file before a table entry names them. */
 	if ((r = qcow2_sync(img)) < 0)
 		return r;
-	if (!(raw = malloc((hi - lo) * 8)))
-		return -ENOMEM;
-	for (uint64_t i = lo; i < hi; i++)
-		qcow2_put_be(raw + (i - lo) * 8, 8, w->rt[i]);
-	r = qcow2_write_file(img, raw, (hi - lo) * 8, q->refcount_table_offset + lo * 8);
-	free(raw);
+	r = qcow2_write_table(img, w->rt + lo, hi - lo, (hi - lo) * 8,
+			      q->refcount_table_offset + lo * 8);
 	if (r < 0)
 		return r;
 	w->rt_dirty_lo = UINT64_MAX;

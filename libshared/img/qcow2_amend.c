@@ -324,16 +324,6 @@ static void plan(const struct qcow2 *q, uint64_t start, unsigned order, struct l
 	l->end = start + rtc + blocks;
 }
 
-static void rc_put(uint8_t *blk, unsigned order, uint64_t i, uint64_t v)
-{
-	unsigned bits = 1u << order;
-
-	if (order < 3)
-		blk[i / (8 / bits)] |= (uint8_t)(v << (i % (8 / bits) * bits));
-	else
-		qcow2_put_be(blk + i * (bits / 8), bits / 8, v);
-}
-
 /* The refcount of cluster c under the new layout. */
 static int new_count(struct vu_image *img, const struct layout *l, uint64_t c, uint64_t *rc)
 {
@@ -347,7 +337,7 @@ static int write_blocks(struct vu_image *img, const struct layout *l, unsigned o
 			struct vu_err *e)
 {
 	struct qcow2 *q = img->priv;
-	uint64_t per = 1ull << l->rb_bits, max = order == 6 ? UINT64_MAX : (1ull << (1u << order)) - 1;
+	uint64_t per = 1ull << l->rb_bits, max = qcow2_rc_max(order);
 	uint8_t *blk = malloc(q->cluster_size);
 	int r = blk ? 0 : vu_err_set(e, ENOMEM, NULL);
 
@@ -364,7 +354,7 @@ static int write_blocks(struct vu_image *img, const struct layout *l, unsigned o
 					       "refcount of %" PRIu64, 1u << order,
 					       (b * per + i) << q->cluster_bits, rc);
 			else
-				rc_put(blk, order, i, rc);
+				qcow2_rc_entry_set(blk, order, i, rc);
 		}
 		if (r == 0)
 			r = qcow2_write_file(img, blk, q->cluster_size,

@@ -54,34 +54,6 @@ int qck_read(struct qck *c, void *buf, size_t len, uint64_t off)
 	return n ? qcow2_read_file(c->q, c->img->fd, buf, n, off) : 0;
 }
 
-/* Entry i of a refcount array of 2^order bits per entry; below a byte the
- * lowest index sits in the lowest bits, as in the file. */
-uint64_t qck_rc_get(const uint8_t *a, unsigned order, uint64_t i)
-{
-	unsigned bits = 1u << order;
-
-	if (order < 3) {
-		unsigned per = 8 / bits;
-
-		return (a[i / per] >> (i % per * bits)) & ((1u << bits) - 1);
-	}
-	return qcow2_get_be(a + i * (bits / 8), bits / 8);
-}
-
-void qck_rc_set(uint8_t *a, unsigned order, uint64_t i, uint64_t v)
-{
-	unsigned bits = 1u << order;
-
-	if (order < 3) {
-		unsigned per = 8 / bits, sh = (unsigned)(i % per) * bits;
-		uint8_t m = (uint8_t)(((1u << bits) - 1) << sh);
-
-		a[i / per] = (uint8_t)((a[i / per] & ~m) | ((v << sh) & m));
-		return;
-	}
-	qcow2_put_be(a + i * (bits / 8), bits / 8, v);
-}
-
 /* Grows the in-memory refcounts to n entries, in whole clusters so that
  * every cluster-sized slice can be written out as a refcount block. */
 int qck_imrt_resize(struct qck *c, uint64_t n)
@@ -127,7 +99,7 @@ static int inc(struct qck *c, uint64_t off, uint64_t size, uint64_t k)
 			res->check_errors++;
 			return -ENOMEM;
 		}
-		rc = qck_rc_get(c->imrt, c->order, cl);
+		rc = qcow2_rc_entry_get(c->imrt, c->order, cl);
 		if (c->rc_max - rc < k) {
 			qck_msg(c, "ERROR: overflow cluster offset=0x%" PRIx64, cl << c->cb);
 			qck_msg(c, "Use qemu-img amend to increase the refcount entry width or "
@@ -136,7 +108,7 @@ static int inc(struct qck *c, uint64_t off, uint64_t size, uint64_t k)
 			res->corruptions += (int64_t)(k - (c->rc_max - rc));
 			rc = c->rc_max - k;
 		}
-		qck_rc_set(c->imrt, c->order, cl, rc + k);
+		qcow2_rc_entry_set(c->imrt, c->order, cl, rc + k);
 	}
 	return 0;
 }
@@ -159,7 +131,7 @@ int qck_stored_rc(struct qck *c, uint64_t cluster, uint64_t *rc)
 		c->rb_off = off;
 		c->rb_valid = true;
 	}
-	*rc = qck_rc_get(c->rb, c->order, cluster & ((1ull << c->rb_bits) - 1));
+	*rc = qcow2_rc_entry_get(c->rb, c->order, cluster & ((1ull << c->rb_bits) - 1));
 	return 0;
 }
 
@@ -659,7 +631,7 @@ static int check_refblocks(struct qck *c, unsigned fix, bool *rebuild)
 
 			if ((r = inc(c, off, c->cs, 1)) < 0)
 				break;
-			if ((rc = qck_rc_get(c->imrt, c->order, cl)) != 1) {
+			if ((rc = qcow2_rc_entry_get(c->imrt, c->order, cl)) != 1) {
 				qck_msg(c, "ERROR refcount block %" PRIu64 " refcount=%" PRIu64, i, rc);
 				res->corruptions++;
 				*rebuild = true;
@@ -690,7 +662,7 @@ static void fix_leaks(struct qck *c, const uint64_t *v, size_t n)
 	if (n && qck_sync(c) < 0)
 		c->res->check_errors++;
 	for (size_t i = 0; i < n; i++) {
-		if (qck_set_rc(c, v[i], qck_rc_get(c->imrt, c->order, v[i])) == 0)
+		if (qck_set_rc(c, v[i], qcow2_rc_entry_get(c->imrt, c->order, v[i])) == 0)
 			c->res->leaks_fixed++;
 		else
 			c->res->leaks++;
@@ -743,7 +715,7 @@ uint64_t qck_compare(struct qck *c, unsigned fix, bool *rebuild)
 	size_t ln = 0, lcap = 0;
 
 	for (uint64_t i = 0; i < c->imrt_n; i++) {
-		uint64_t rc1, rc2 = qck_rc_get(c->imrt, c->order, i);
+		uint64_t rc1, rc2 = qcow2_rc_entry_get(c->imrt, c->order, i);
 		int r = qck_stored_rc(c, i, &rc1);
 
 		if (r < 0) {
@@ -848,7 +820,7 @@ static int init(struct qck *c, struct vu_image *img, struct vu_check_result *res
 	c->cs = q->cluster_size;
 	c->order = q->refcount_order;
 	c->rb_bits = c->cb + 3 - c->order;
-	c->rc_max = c->order == 6 ? UINT64_MAX : (1ull << (1u << c->order)) - 1;
+	c->rc_max = qcow2_rc_max(c->order);
 	c->l2_esize = q->l2_entry_size;
 	c->l2_n = c->cs / c->l2_esize;
 	if (fstat(img->fd, &st) < 0)

@@ -67,8 +67,6 @@ struct qck {
 /* qcow2_check.c */
 void qck_msg(struct qck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int qck_read(struct qck *c, void *buf, size_t len, uint64_t off);
-uint64_t qck_rc_get(const uint8_t *a, unsigned order, uint64_t i);
-void qck_rc_set(uint8_t *a, unsigned order, uint64_t i, uint64_t v);
 int qck_imrt_resize(struct qck *c, uint64_t n);
 int qck_stored_rc(struct qck *c, uint64_t cluster, uint64_t *rc);
 int qck_cmp_l2(const void *a, const void *b);

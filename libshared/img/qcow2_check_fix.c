@@ -7,29 +7,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vu/file.h"
 #include "qcow2_check.h"
 
 #define OFF_REFTABLE 48		/* header: refcount_table_offset, then its clusters */
 #define REBUILD_ROUNDS 32
 
+/* A repair's write; the file may grow (a rebuilt refcount structure). */
 int qck_write(struct qck *c, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
+	int r = vu_pwrite_all(c->img->fd, buf, len, (off_t)off);
 
-	while (len) {
-		ssize_t n = pwrite(c->img->fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	if (off > c->file_size)
-		c->file_size = off;
-	return 0;
+	if (r == 0 && off + len > c->file_size)
+		c->file_size = off + len;
+	return r;
 }
 
 int qck_sync(struct qck *c)
@@ -57,7 +48,7 @@ int qck_set_rc(struct qck *c, uint64_t cluster, uint64_t v)
 		blen = (1u << c->order) / 8;
 		boff = ent * blen;
 	}
-	qck_rc_set(c->rb, c->order, ent, v);
+	qcow2_rc_entry_set(c->rb, c->order, ent, v);
 	if ((r = qck_write(c, c->rb + boff, (size_t)blen, c->rb_off + boff)) < 0) {
 		c->rb_valid = false;
 		return r;
@@ -146,7 +137,7 @@ static uint64_t count_blocks(const struct qck *c)
 static void mark(struct qck *c, uint64_t from, uint64_t n, uint64_t v)
 {
 	for (uint64_t i = 0; i < n; i++)
-		qck_rc_set(c->imrt, c->order, from + i, v);
+		qcow2_rc_entry_set(c->imrt, c->order, from + i, v);
 }
 
 /* Room for the new structure past everything the file holds: nblocks

@@ -183,15 +183,9 @@ static int write_empty(int fd, struct qcow2_header *h, const struct vu_create_op
 		return vu_err_set(e, ENOSPC, "Backing file name too long");
 	}
 	qcow2_put_be(buf + cs, 8, 2 * cs);
-	for (unsigned i = 0; i < 3; i++) {
-		/* Refcount 1 at entries 0..2, in the image's width. */
-		unsigned bits = 1u << h->refcount_order;
-
-		if (bits < 8)
-			buf[2 * cs + i / (8 / bits)] |= (uint8_t)(1u << (i % (8 / bits) * bits));
-		else
-			qcow2_put_be(buf + 2 * cs + i * (bits / 8), bits / 8, 1);
-	}
+	/* Refcount 1 at entries 0..2, in the image's width. */
+	for (unsigned i = 0; i < 3; i++)
+		qcow2_rc_entry_set(buf + 2 * cs, h->refcount_order, i, 1);
 	r = vu_pwrite_all(fd, buf, 3 * cs, 0);
 	free(buf);
 	return r < 0 ? vu_err_set(e, -r, "%s", strerror(-r)) : 0;

@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "vu/file.h"
 #include "qcow2.h"
 
 #define DIRECT_ALIGN 4096
@@ -55,26 +56,6 @@ const char *qcow2_last_error(const struct vu_image *img)
 	return q ? q->errmsg : "";
 }
 
-static int read_plain(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;	/* the caller checked the range: the file shrank */
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* O_DIRECT wants aligned buffers, offsets and lengths; metadata and
  * compressed clusters are neither, so they go through an aligned buffer. */
 static int read_bounced(int fd, uint8_t *buf, size_t len, uint64_t off)
@@ -117,7 +98,8 @@ int qcow2_read_file(struct qcow2 *q, int fd, void *buf, size_t len, uint64_t off
 {
 	if (q->direct && (((uintptr_t)buf | len | off) & (DIRECT_ALIGN - 1)))
 		return read_bounced(fd, buf, len, off);
-	return read_plain(fd, buf, len, off);
+	/* -EIO at end of file: the caller checked the range, the file shrank. */
+	return vu_pread_all(fd, buf, len, (off_t)off, false);
 }
 
 /* Whether [off, off+len) lies in the file; asks the file again before

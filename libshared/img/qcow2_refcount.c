@@ -6,20 +6,6 @@
 
 #include "qcow2_wr.h"
 
-/* Entry idx of a refcount block, for every width from 1 to 64 bits. Below
- * a byte, the lowest index sits in the lowest bits. */
-static uint64_t block_entry(const uint8_t *blk, unsigned order, uint64_t idx)
-{
-	unsigned bits = 1u << order;
-
-	if (order < 3) {
-		unsigned per_byte = 8 / bits;
-
-		return (blk[idx / per_byte] >> (idx % per_byte * bits)) & ((1u << bits) - 1);
-	}
-	return qcow2_get_be(blk + idx * (bits / 8), bits / 8);
-}
-
 /* The refcount block holding cluster's count, through a one-block cache;
  * *blk NULL means no block is allocated (refcount 0). */
 static int load_block(struct vu_image *img, uint64_t rt_index, const uint8_t **blk)
@@ -67,7 +53,7 @@ int qcow2_refcount_get(struct vu_image *img, uint64_t cluster, uint64_t *rc)
 
 	if (r < 0)
 		return r;
-	*rc = blk ? block_entry(blk, q->refcount_order, cluster % per_block) : 0;
+	*rc = blk ? qcow2_rc_entry_get(blk, q->refcount_order, cluster % per_block) : 0;
 	return 0;
 }
 

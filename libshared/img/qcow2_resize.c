@@ -48,7 +48,6 @@ static int l1_move(struct vu_image *img, uint64_t entries)
 	struct qcow2 *q = img->priv;
 	struct qcow2_wr *w = q->wr;
 	uint64_t old = q->h.l1_table_offset, oldlen = (uint64_t)q->l1_size * 8, off;
-	uint8_t *raw;
 	int r;
 
 	if ((r = qcow2_alloc(img, div_up(entries * 8, q->cluster_size), &off)) < 0)
@@ -59,13 +58,8 @@ static int l1_move(struct vu_image *img, uint64_t entries)
 	w->l1_dirty_hi = 0;
 	if ((r = qcow2_meta_flush(img, false)) < 0)
 		return r;
-	if (!(raw = calloc(1, entries * 8)))
-		return -ENOMEM;
-	for (uint32_t i = 0; i < q->l1_size; i++)
-		qcow2_put_be(raw + i * 8ull, 8, q->l1[i]);
 	/* As qemu: just the table's bytes, not its whole last cluster. */
-	r = qcow2_write_file(img, raw, entries * 8, off);
-	free(raw);
+	r = qcow2_write_table(img, q->l1, q->l1_size, entries * 8, off);
 	if (r < 0 || (r = qcow2_sync(img)) < 0)
 		return r;
 	q->h.l1_table_offset = off;

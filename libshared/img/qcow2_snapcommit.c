@@ -120,7 +120,8 @@ int qsn_rc(struct qsn_commit *c, uint64_t cluster, uint64_t *rc)
 	uint64_t b = block_index(c, cluster);
 
 	if (b < c->nsh && c->sh[b]) {
-		*rc = qck_rc_get(c->sh[b]->blk, c->q->refcount_order, block_entry(c, cluster));
+		*rc = qcow2_rc_entry_get(c->sh[b]->blk, c->q->refcount_order,
+					 block_entry(c, cluster));
 		return 0;
 	}
 	return qcow2_rc_get(c->img, cluster, rc);
@@ -149,7 +150,7 @@ int qsn_add(struct qsn_commit *c, uint64_t cluster, int64_t delta)
 
 	if ((r = shadow_get(c, block_index(c, cluster), &s)) < 0)
 		return r;
-	v = qck_rc_get(s->blk, c->q->refcount_order, block_entry(c, cluster));
+	v = qcow2_rc_entry_get(s->blk, c->q->refcount_order, block_entry(c, cluster));
 	if (delta < 0 && v < (uint64_t)-delta)
 		return qsn_corrupt(c, "refcount of cluster %llu is too low; "
 				   "run 'img-convert check -r all'", (unsigned long long)cluster);
@@ -159,7 +160,7 @@ int qsn_add(struct qsn_commit *c, uint64_t cluster, int64_t delta)
 		return -ERANGE;
 	}
 	v += (uint64_t)delta;
-	qck_rc_set(s->blk, c->q->refcount_order, block_entry(c, cluster), v);
+	qcow2_rc_entry_set(s->blk, c->q->refcount_order, block_entry(c, cluster), v);
 	return v == 0 && delta < 0 ? note_freed(c, cluster) : 0;
 }
 
@@ -289,7 +290,6 @@ int qsn_write_l1(struct qsn_commit *c, const uint64_t *l1, uint32_t n, uint64_t 
 {
 	struct qcow2 *q = c->q;
 	uint64_t bytes = (uint64_t)n * 8;
-	uint8_t *raw;
 	int r;
 
 	*off = 0;
@@ -297,14 +297,8 @@ int qsn_write_l1(struct qsn_commit *c, const uint64_t *l1, uint32_t n, uint64_t 
 		return 0;
 	if ((r = qsn_alloc(c, (bytes + q->cluster_size - 1) >> q->cluster_bits, off)) < 0)
 		return r;
-	if (!(raw = malloc(bytes)))
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		qcow2_put_be(raw + i * 8ull, 8, l1[i]);
 	/* As qemu: the table's bytes, not its whole last cluster. */
-	r = qcow2_write_file(c->img, raw, bytes, *off);
-	free(raw);
-	return r;
+	return qcow2_write_table(c->img, l1, n, bytes, *off);
 }
 
 /* ---- the refcount structures ---- */
@@ -376,10 +370,9 @@ static int write_refcounts(struct qsn_commit *c)
 {
 	struct qcow2 *q = c->q;
 	uint64_t bytes = c->rt_clusters << q->cluster_bits;
-	uint8_t *raw;
 	int r = 0;
 
-	if (!(c->rt = calloc(c->rt_entries, sizeof(*c->rt))) || !(raw = calloc(1, bytes)))
+	if (!(c->rt = calloc(c->rt_entries, sizeof(*c->rt))))
 		return -ENOMEM;
 	memcpy(c->rt, q->wr->rt, q->wr->rt_entries * sizeof(*c->rt));
 	for (uint64_t b = 0; b < c->nsh && r == 0; b++) {
@@ -388,11 +381,8 @@ static int write_refcounts(struct qsn_commit *c)
 		c->rt[b] = c->sh[b]->new_off;
 		r = qcow2_write_file(c->img, c->sh[b]->blk, q->cluster_size, c->sh[b]->new_off);
 	}
-	for (uint64_t i = 0; i < c->rt_entries; i++)
-		qcow2_put_be(raw + i * 8, 8, c->rt[i]);
 	if (r == 0)
-		r = qcow2_write_file(c->img, raw, bytes, c->rt_off);
-	free(raw);
+		r = qcow2_write_table(c->img, c->rt, c->rt_entries, bytes, c->rt_off);
 	return r < 0 ? r : qcow2_sync(c->img);
 }
 

@@ -474,32 +474,6 @@ static int apply_check(struct vu_image *img, const struct sn_ent *s, struct vu_e
 	return 0;
 }
 
-int qcow2_snapshot_apply(struct vu_image *img, const char *id_or_name, struct vu_err *e)
-{
-	struct qcow2 *q = img->priv;
-	uint64_t *sl1 = NULL;
-	struct qsn_commit c;
-	struct sn_table t;
-	int i, r;
-
-	q->errmsg[0] = '\0';
-	if ((r = table_read(img, &t, e)) < 0)
-		goto out;
-	if ((i = find_id_or_name(&t, id_or_name)) < 0)
-		r = not_found(e);
-	else if ((r = apply_check(img, &t.e[i], e)) < 0 ||
-		 (r = sn_l1_read(img, &t.e[i], &sl1, e)) < 0)
-		;
-	else if ((r = qsn_begin(&c, img)) < 0)
-		r = failed(img, r, "cannot write metadata", e);
-	else
-		r = run(img, &c, apply_steps(&c, &t.e[i], sl1), "cannot apply the snapshot", e);
-out:
-	free(sl1);
-	table_free(&t);
-	return r;
-}
-
 /* ---- delete ---- */
 
 /* Whether an active L2 table's entries claim exactly the clusters that
@@ -592,7 +566,15 @@ static int delete_steps(struct qsn_commit *c, const struct sn_table *t, uint32_t
 	return r;
 }
 
-int qcow2_snapshot_delete(struct vu_image *img, const char *id_or_name, struct vu_err *e)
+/* ---- apply and delete: one flow ---- */
+
+/*
+ * The snapshot found by ID first, then by name (to apply: fit to be the
+ * disk), its L1 table read, and the steps of apply or delete run as one
+ * commit.
+ */
+static int change(struct vu_image *img, const char *id_or_name, bool apply,
+		  struct vu_err *e)
 {
 	struct qcow2 *q = img->priv;
 	uint64_t *sl1 = NULL;
@@ -605,10 +587,13 @@ int qcow2_snapshot_delete(struct vu_image *img, const char *id_or_name, struct v
 		goto out;
 	if ((i = find_id_or_name(&t, id_or_name)) < 0)
 		r = not_found(e);
-	else if ((r = sn_l1_read(img, &t.e[i], &sl1, e)) < 0)
+	else if ((apply && (r = apply_check(img, &t.e[i], e)) < 0) ||
+		 (r = sn_l1_read(img, &t.e[i], &sl1, e)) < 0)
 		;
 	else if ((r = qsn_begin(&c, img)) < 0)
 		r = failed(img, r, "cannot write metadata", e);
+	else if (apply)
+		r = run(img, &c, apply_steps(&c, &t.e[i], sl1), "cannot apply the snapshot", e);
 	else
 		r = run(img, &c, delete_steps(&c, &t, (uint32_t)i, sl1),
 			"cannot delete the snapshot", e);
@@ -616,6 +601,16 @@ out:
 	free(sl1);
 	table_free(&t);
 	return r;
+}
+
+int qcow2_snapshot_apply(struct vu_image *img, const char *id_or_name, struct vu_err *e)
+{
+	return change(img, id_or_name, true, e);
+}
+
+int qcow2_snapshot_delete(struct vu_image *img, const char *id_or_name, struct vu_err *e)
+{
+	return change(img, id_or_name, false, e);
 }
 
 /* ---- load, read-only ---- */

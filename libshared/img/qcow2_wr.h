@@ -99,6 +99,10 @@ int qcow2_used_end(struct vu_image *img, uint64_t *end_cluster);
 /* qcow2_write.c: the write path and metadata flushes */
 int qcow2_sync(struct vu_image *img);
 int qcow2_write_file(struct vu_image *img, const void *buf, size_t len, uint64_t off);
+/* Entries [0, n) of a host-endian table (L1, refcount table), big-endian,
+ * written at off as bytes bytes: zeros past the entries (bytes >= n * 8). */
+int qcow2_write_table(struct vu_image *img, const uint64_t *t, uint64_t n, uint64_t bytes,
+		      uint64_t off);
 /* Before the first change: dirty bit (lazy refcounts), autoclear bits. */
 int qcow2_begin_write(struct vu_image *img);
 /* Steps 1-3, and 4 too when frees is set; then a sync. */

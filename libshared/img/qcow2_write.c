@@ -67,6 +67,23 @@ int qcow2_write_file(struct vu_image *img, const void *buf, size_t len, uint64_t
 	return r;
 }
 
+int qcow2_write_table(struct vu_image *img, const uint64_t *t, uint64_t n, uint64_t bytes,
+		      uint64_t off)
+{
+	uint8_t *raw;
+	int r;
+
+	if (!bytes)
+		return 0;
+	if (!(raw = calloc(1, bytes)))
+		return -ENOMEM;
+	for (uint64_t i = 0; i < n; i++)
+		qcow2_put_be(raw + i * 8, 8, t[i]);
+	r = qcow2_write_file(img, raw, (size_t)bytes, off);
+	free(raw);
+	return r;
+}
+
 /* The fixed header fields as they sit in the file (112 bytes for v3). */
 static void header_fixed(const struct qcow2_header *h, uint8_t *b)
 {
@@ -199,7 +216,6 @@ int qcow2_l1_write(struct vu_image *img)
 	struct qcow2 *q = img->priv;
 	struct qcow2_wr *w = q->wr;
 	uint32_t lo = w->l1_dirty_lo, hi = w->l1_dirty_hi;
-	uint8_t *raw;
 	int r;
 
 	if (lo >= hi)
@@ -209,12 +225,8 @@ int qcow2_l1_write(struct vu_image *img)
 		return r;
 	if ((w->l2_written || w->rc_written) && (r = qcow2_sync(img)) < 0)
 		return r;
-	if (!(raw = malloc((size_t)(hi - lo) * 8)))
-		return -ENOMEM;
-	for (uint32_t i = lo; i < hi; i++)
-		qcow2_put_be(raw + (size_t)(i - lo) * 8, 8, q->l1[i]);
-	r = qcow2_write_file(img, raw, (size_t)(hi - lo) * 8, q->h.l1_table_offset + lo * 8ull);
-	free(raw);
+	r = qcow2_write_table(img, q->l1 + lo, hi - lo, (hi - lo) * 8ull,
+			      q->h.l1_table_offset + lo * 8ull);
 	if (r == 0) {
 		w->l1_dirty_lo = UINT32_MAX;
 		w->l1_dirty_hi = 0;

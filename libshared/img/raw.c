@@ -10,25 +10,33 @@
 #include <unistd.h>
 
 #include "vu/file.h"
-#include "vu/image.h"
+#include "image_int.h"
 
-/* Reserves or writes [from, size), as qemu-img's preallocation modes. */
-static int raw_preallocate(int fd, uint64_t from, uint64_t size, enum vu_prealloc mode)
+/* Zeros written over [off, off+len), when nothing cheaper will do. */
+static int write_zeros(int fd, uint64_t off, uint64_t len)
 {
 	static const char zeros[1 << 16];
 
-	if (mode == VU_PREALLOC_FALLOC && size > from)
-		return -posix_fallocate(fd, (off_t)from, (off_t)(size - from));
-	if (mode != VU_PREALLOC_FULL)
-		return 0;
-	for (uint64_t off = from; off < size; off += sizeof(zeros)) {
-		size_t n = size - off < sizeof(zeros) ? (size_t)(size - off) : sizeof(zeros);
+	while (len) {
+		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
 		int r = vu_pwrite_all(fd, zeros, n, (off_t)off);
 
 		if (r < 0)
 			return r;
+		off += n;
+		len -= n;
 	}
 	return 0;
+}
+
+/* Reserves or writes [from, size), as qemu-img's preallocation modes. */
+static int raw_preallocate(int fd, uint64_t from, uint64_t size, enum vu_prealloc mode)
+{
+	if (mode == VU_PREALLOC_FALLOC && size > from)
+		return -posix_fallocate(fd, (off_t)from, (off_t)(size - from));
+	if (mode != VU_PREALLOC_FULL || size <= from)
+		return 0;
+	return write_zeros(fd, from, size - from);
 }
 
 static int raw_create(int fd, const char *path, const struct vu_create_opts *o,
@@ -136,7 +144,6 @@ static int raw_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len,
 {
 	int mode = may_unmap ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
 			     : FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-	static const char zeros[65536];
 
 	if (img->is_blockdev) {
 		uint64_t range[2] = { off, len };
@@ -146,16 +153,7 @@ static int raw_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len,
 	} else if (fallocate(img->fd, mode, (off_t)off, (off_t)len) == 0) {
 		return 0;
 	}
-	while (len) {
-		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-		int r = vu_pwrite_all(img->fd, zeros, n, (off_t)off);
-
-		if (r < 0)
-			return r;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return write_zeros(img->fd, off, len);
 }
 
 static int raw_discard(struct vu_image *img, uint64_t off, uint64_t len)

@@ -11,7 +11,6 @@
 
 #include "vu/file.h"
 #include "vu/ident.h"
-#include "vu/xml.h"
 #include "storage_int.h"
 
 /* Once the default pool was made, this file says so: an administrator who
@@ -32,9 +31,9 @@ void vu_pool_free(struct vu_pool **pp)
 	if (!p || --p->refs > 0)
 		return;
 	free(p->name);
-	xmlFreeDoc(p->config);
-	xmlFreeDoc(p->live);
-	vu_poolxml_free(&p->px);
+	vu_poolxml_free(&p->config);
+	vu_poolxml_free(&p->live);
+	vu_pool_def_free(&p->px);
 	free(p);
 }
 
@@ -134,12 +133,12 @@ int vu_pool_lookup(struct vu_storage *s, const char *ref, struct vu_pool **out,
 
 /* The thing two pools of these types may not share: the same directory
  * or device twice would list the same volumes under two pools. */
-static const char *pool_resource(const struct vu_poolxml *px)
+static const char *pool_resource(const struct vu_pool_def *px)
 {
 	return px->type == VU_POOL_FS || px->type == VU_POOL_DISK ? px->source_device : NULL;
 }
 
-static int check_conflicts(struct vu_storage *s, const struct vu_poolxml *px,
+static int check_conflicts(struct vu_storage *s, const struct vu_pool_def *px,
 			   const char *uuid, struct vu_err *e)
 {
 	struct vu_pool **all;
@@ -170,14 +169,14 @@ static int check_conflicts(struct vu_storage *s, const struct vu_poolxml *px,
  * A checked copy of doc with its UUID settled: the one it names, else the
  * existing pool's, else a new one. px describes the copy.
  */
-static int prepare_def(struct vu_storage *s, xmlDocPtr doc, const struct vu_pool *old,
-		       xmlDocPtr *copy, struct vu_poolxml *px, struct vu_err *e)
+static int prepare_def(struct vu_storage *s, const struct vu_poolxml *doc,
+		       const struct vu_pool *old, struct vu_poolxml **copy, struct vu_pool_def *px,
+		       struct vu_err *e)
 {
 	char uuid[VU_UUID_STRLEN];
 	int r;
 
-	*copy = xmlCopyDoc(doc, 1);
-	if (!*copy)
+	if (vu_poolxml_copy(copy, doc) < 0)
 		return vu_err_set(e, ENOMEM, NULL);
 	/* A dumpxml of a running pool carries its sizes: they are not part of
 	 * a definition (libvirt ignores them too). */
@@ -197,25 +196,24 @@ static int prepare_def(struct vu_storage *s, xmlDocPtr doc, const struct vu_pool
 	if (r == 0)
 		r = check_conflicts(s, px, px->uuid, e);
 	if (r < 0) {
-		xmlFreeDoc(*copy);
-		*copy = NULL;
-		vu_poolxml_free(px);
+		vu_poolxml_free(copy);
+		vu_pool_def_free(px);
 	}
 	return r;
 }
 
 /* The name a document defines, for finding the pool it replaces. */
-static int doc_name(xmlDocPtr doc, struct vu_poolxml *px, struct vu_err *e)
+static int doc_name(const struct vu_poolxml *doc, struct vu_pool_def *px, struct vu_err *e)
 {
 	return vu_poolxml_read(doc, px, e);
 }
 
-static int define_locked(struct vu_storage *s, xmlDocPtr doc, struct vu_pool **out,
-			 struct vu_err *e)
+static int define_locked(struct vu_storage *s, const struct vu_poolxml *doc,
+			 struct vu_pool **out, struct vu_err *e)
 {
-	struct vu_poolxml px, npx;
+	struct vu_pool_def px, npx;
 	struct vu_pool *old = NULL;
-	xmlDocPtr copy;
+	struct vu_poolxml *copy;
 	int r = doc_name(doc, &px, e);
 
 	if (r < 0)
@@ -226,19 +224,19 @@ static int define_locked(struct vu_storage *s, xmlDocPtr doc, struct vu_pool **o
 	if (r == 0)
 		r = prepare_def(s, doc, old, &copy, &npx, e);
 	if (r == 0) {
-		r = st_write_xml(s->pools_dir, npx.name, copy, e);
-		xmlFreeDoc(copy);
-		vu_poolxml_free(&npx);
+		r = st_write_xml(s, ST_CONFIG, npx.name, copy, e);
+		vu_poolxml_free(&copy);
+		vu_pool_def_free(&npx);
 	}
 	if (r == 0 && out)
 		r = st_pool_load(s, px.name, out, e);
 	vu_pool_free(&old);
-	vu_poolxml_free(&px);
+	vu_pool_def_free(&px);
 	return r;
 }
 
-int vu_pool_define(struct vu_storage *s, xmlDocPtr doc, struct vu_pool **out,
-		   struct vu_err *e)
+int vu_pool_define(struct vu_storage *s, const struct vu_poolxml *doc,
+		   struct vu_pool **out, struct vu_err *e)
 {
 	int lk = st_lock(s, true, e);
 	int r;
@@ -300,7 +298,7 @@ static int backend_stop(const struct vu_pool *p, struct vu_err *e)
 static int start_locked(struct vu_storage *s, struct vu_pool *p, unsigned flags,
 			struct vu_err *e)
 {
-	xmlDocPtr live;
+	struct vu_poolxml *live;
 	int r = 0;
 
 	if (p->active)
@@ -311,12 +309,12 @@ static int start_locked(struct vu_storage *s, struct vu_pool *p, unsigned flags,
 		r = backend_start(p, e);
 	if (r < 0)
 		return r;
-	if (!(live = xmlCopyDoc(st_pool_doc(p), 1)))
+	if (vu_poolxml_copy(&live, st_pool_doc(p)) < 0)
 		return vu_err_set(e, ENOMEM, NULL);
 	vu_poolxml_drop_sizing(live);
 	r = st_mark_active(s, p, live, e);
 	if (r < 0) {
-		xmlFreeDoc(live);
+		vu_poolxml_free(&live);
 		backend_stop(p, NULL);
 	}
 	return r;
@@ -376,7 +374,7 @@ int vu_pool_start(struct vu_storage *s, struct vu_pool *p, unsigned flags, struc
 }
 
 /* A transient pool made of a checked definition (both taken over). */
-static struct vu_pool *transient_new(xmlDocPtr def, struct vu_poolxml *px)
+static struct vu_pool *transient_new(struct vu_poolxml *def, struct vu_pool_def *px)
 {
 	struct vu_pool *p = calloc(1, sizeof(*p));
 
@@ -393,12 +391,13 @@ static struct vu_pool *transient_new(xmlDocPtr def, struct vu_poolxml *px)
 	return p;
 }
 
-static int create_locked(struct vu_storage *s, xmlDocPtr doc, const char *name,
-			 unsigned flags, struct vu_pool **out, struct vu_err *e)
+static int create_locked(struct vu_storage *s, const struct vu_poolxml *doc,
+			 const char *name, unsigned flags, struct vu_pool **out,
+			 struct vu_err *e)
 {
-	struct vu_poolxml px = { 0 };
+	struct vu_pool_def px = { 0 };
 	struct vu_pool *p = NULL;
-	xmlDocPtr copy = NULL;
+	struct vu_poolxml *copy = NULL;
 	int r = st_pool_load(s, name, &p, e);
 
 	vu_pool_free(&p);
@@ -410,23 +409,22 @@ static int create_locked(struct vu_storage *s, xmlDocPtr doc, const char *name,
 	if (r < 0)
 		return r;
 	if (!(p = transient_new(copy, &px))) {
-		xmlFreeDoc(copy);
-		vu_poolxml_free(&px);
+		vu_poolxml_free(&copy);
+		vu_pool_def_free(&px);
 		return vu_err_set(e, ENOMEM, NULL);
 	}
 	r = start_locked(s, p, flags, e);
-	xmlFreeDoc(p->config);
-	p->config = NULL;
+	vu_poolxml_free(&p->config);
 	if (r < 0)
 		vu_pool_free(&p);
 	*out = p;
 	return r;
 }
 
-int vu_pool_create(struct vu_storage *s, xmlDocPtr doc, unsigned flags,
+int vu_pool_create(struct vu_storage *s, const struct vu_poolxml *doc, unsigned flags,
 		   struct vu_pool **out, struct vu_err *e)
 {
-	struct vu_poolxml px;
+	struct vu_pool_def px;
 	int lk, r = doc_name(doc, &px, e);
 
 	*out = NULL;
@@ -435,7 +433,7 @@ int vu_pool_create(struct vu_storage *s, xmlDocPtr doc, unsigned flags,
 	lk = st_lock(s, true, e);
 	r = lk < 0 ? lk : create_locked(s, doc, px.name, flags, out, e);
 	st_unlock(&lk);
-	vu_poolxml_free(&px);
+	vu_pool_def_free(&px);
 	return r;
 }
 
@@ -513,7 +511,7 @@ int vu_pool_undefine(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 	if (r == 0)
 		r = st_autostart_set(s, p->name, false, e);
 	if (r == 0)
-		r = st_remove_xml(s->pools_dir, p->name, e);
+		r = st_remove_xml(s, ST_CONFIG, p->name, e);
 	st_unlock(&lk);
 	return r;
 }
@@ -613,11 +611,11 @@ int vu_pool_info(struct vu_storage *s, struct vu_pool *p, struct vu_pool_info *i
 
 char *vu_pool_xml(struct vu_storage *s, struct vu_pool *p, bool inactive, struct vu_err *e)
 {
-	xmlDocPtr src = inactive && p->config ? p->config : st_pool_doc(p);
-	xmlDocPtr doc = xmlCopyDoc(src, 1);
+	const struct vu_poolxml *src = inactive && p->config ? p->config : st_pool_doc(p);
+	struct vu_poolxml *doc;
 	struct vu_pool_info info;
 	char *text = NULL;
-	int r = doc ? 0 : -ENOMEM;
+	int r = vu_poolxml_copy(&doc, src);
 
 	/* The UUID made up for a hand-written definition is shown too. */
 	if (r == 0 && !p->px.uuid)
@@ -628,11 +626,11 @@ char *vu_pool_xml(struct vu_storage *s, struct vu_pool *p, bool inactive, struct
 			r = vu_poolxml_set_sizing(doc, info.capacity, info.allocation,
 						  info.available);
 	}
-	if (r == 0 && !(text = vu_xml_format(doc)))
+	if (r == 0 && !(text = vu_poolxml_format(doc)))
 		r = -ENOMEM;
 	if (r == -ENOMEM)
 		vu_err_set(e, ENOMEM, NULL);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	return text;
 }
 
@@ -653,15 +651,16 @@ static int make_default(struct vu_storage *s, struct vu_err *e)
 	char *images = vu_state_path(&s->st, "images", NULL);
 	struct vu_pool_as as = { .name = "default", .type = "dir", .target = images };
 	struct vu_pool *p = NULL;
-	xmlDocPtr doc = images ? vu_poolxml_build(&as) : NULL;
-	int r = doc ? define_locked(s, doc, &p, e) : vu_err_set(e, ENOMEM, NULL);
+	struct vu_poolxml *doc = NULL;
+	int r = images && vu_poolxml_new(&doc, &as) == 0 ? define_locked(s, doc, &p, e) :
+							      vu_err_set(e, ENOMEM, NULL);
 
 	if (r == 0)
 		r = st_autostart_set(s, "default", true, e);
 	if (r == 0)
 		r = start_locked(s, p, 0, e);
 	vu_pool_free(&p);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	free(images);
 	return r;
 }
@@ -677,7 +676,8 @@ static int default_once(struct vu_storage *s, const char *mark, struct vu_err *e
 		r = make_default(s, e);
 	if (r < 0)
 		return r;
-	fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = openat(vu_state_dirfd(&s->st, VU_STATE_POOLS), DEFAULT_MARK,
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return vu_err_set(e, errno, "%s: %s", mark, strerror(errno));
 	close(fd);
@@ -713,9 +713,8 @@ int vu_storage_open(struct vu_storage *s, const char *root_opt, struct vu_err *e
 	r = vu_state_resolve(&s->st, root_opt);
 	if (r < 0)
 		return vu_err_set(e, -r, "cannot find the state root: %s", strerror(-r));
-	r = vu_state_prepare(&s->st);
+	r = vu_state_prepare(&s->st, e);
 	if (r < 0) {
-		vu_err_set(e, -r, "%s: %s", s->st.root, strerror(-r));
 		vu_storage_close(s);
 		return r;
 	}
@@ -726,8 +725,10 @@ int vu_storage_open(struct vu_storage *s, const char *root_opt, struct vu_err *e
 	if (asprintf(&s->reserve_dir, "%s/reserve", s->st.run) < 0)
 		s->reserve_dir = NULL;
 	r = s->pools_dir && s->autostart_dir && s->run_pools && s->reserve_dir ? 0 : -ENOMEM;
-	if (r == 0 && ((mkdir(s->run_pools, 0755) < 0 && errno != EEXIST) ||
-		       (mkdir(s->reserve_dir, 0700) < 0 && errno != EEXIST)))
+	if (r == 0 && ((mkdirat(vu_state_dirfd(&s->st, VU_STATE_RUN), "pools", 0755) < 0 &&
+			errno != EEXIST) ||
+		       (mkdirat(vu_state_dirfd(&s->st, VU_STATE_RUN), "reserve", 0700) < 0 &&
+			errno != EEXIST)))
 		r = -errno;
 	if (r < 0)
 		vu_err_set(e, -r, "%s: %s", s->st.run, strerror(-r));

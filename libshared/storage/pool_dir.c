@@ -33,7 +33,7 @@ static int make_path(char *path, mode_t mode)
  * over what an existing directory had (libvirt applies them too). */
 static int apply_perms(const struct vu_pool *p, bool created)
 {
-	const struct vu_poolxml *px = &p->px;
+	const struct vu_pool_def *px = &p->px;
 
 	if ((px->mode >= 0 || created) &&
 	    chmod(px->target, px->mode >= 0 ? (mode_t)px->mode : POOL_DIR_MODE) < 0)

@@ -3,6 +3,7 @@
  * the run directory, autostart links, and the lock that orders writers */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,6 @@
 #include <unistd.h>
 
 #include "vu/file.h"
-#include "vu/xml.h"
 #include "storage_int.h"
 
 char *st_def_path(const char *dir, const char *name)
@@ -40,31 +40,33 @@ void st_unlock(int *fd)
 }
 
 /* Loads DIR/NAME.xml; *doc stays NULL when there is no such file. */
-static int load_def(const char *dir, const char *name, xmlDocPtr *doc, struct vu_err *e)
+static int load_def(const char *dir, const char *name, struct vu_poolxml **doc,
+		    struct vu_err *e)
 {
 	char *path = st_def_path(dir, name);
 	struct vu_err le = { 0 };
+	int r;
 
 	*doc = NULL;
 	if (!path)
 		return vu_err_set(e, ENOMEM, NULL);
-	*doc = vu_xml_load(path, &le);
-	if (!*doc && le.code != ENOENT)
+	r = vu_poolxml_load(doc, path, &le);
+	if (r < 0 && r != -ENOENT)
 		vu_err_set(e, le.code, "%s: %s", path, vu_err_str(&le));
 	free(path);
-	return *doc || le.code == ENOENT ? 0 : -e->code;
+	return r == -ENOENT ? 0 : r;
 }
 
 /* A definition file must name the pool it is named after. */
-static int check_def(xmlDocPtr doc, const char *dir, const char *name,
-		     struct vu_poolxml *px, struct vu_err *e)
+static int check_def(const struct vu_poolxml *doc, const char *dir, const char *name,
+		     struct vu_pool_def *px, struct vu_err *e)
 {
 	struct vu_err le = { 0 };
 	int r = vu_poolxml_read(doc, px, &le);
 
 	if (r == 0 && strcmp(px->name, name) != 0) {
 		r = vu_err_set(&le, EINVAL, "defines pool '%.100s', not '%.100s'", px->name, name);
-		vu_poolxml_free(px);
+		vu_pool_def_free(px);
 	}
 	if (r < 0)
 		vu_err_set(e, le.code, "%s/%s.xml: %s", dir, name, vu_err_str(&le));
@@ -142,7 +144,7 @@ int st_pool_load(struct vu_storage *s, const char *name, struct vu_pool **out,
 	return 0;
 }
 
-xmlDocPtr st_pool_doc(const struct vu_pool *p)
+const struct vu_poolxml *st_pool_doc(const struct vu_pool *p)
 {
 	return p->live ? p->live : p->config;
 }
@@ -221,12 +223,37 @@ void st_names_free(char **names, size_t n)
 	free(names);
 }
 
-int st_write_xml(const char *dir, const char *name, xmlDocPtr doc, struct vu_err *e)
+/* The directory of the definitions (ROOT/pools, checked when the root was
+ * opened) or of the live state (RUN/pools, never through a link), open,
+ * so that a link swapped in since is not followed; its path in *dir. */
+static int where_open(struct vu_storage *s, enum st_where w, const char **dir)
 {
-	char *path = st_def_path(dir, name), *text = vu_xml_format(doc);
-	struct vu_atomic a;
-	int r = path && text ? vu_atomic_open(&a, path, 0600) : -ENOMEM;
+	int fd;
 
+	*dir = w == ST_LIVE ? s->run_pools : s->pools_dir;
+	if (w == ST_LIVE)
+		fd = openat(vu_state_dirfd(&s->st, VU_STATE_RUN), "pools",
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	else
+		fd = fcntl(vu_state_dirfd(&s->st, VU_STATE_POOLS), F_DUPFD_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+int st_write_xml(struct vu_storage *s, enum st_where w, const char *name,
+		 const struct vu_poolxml *doc,
+		 struct vu_err *e)
+{
+	const char *dir;
+	char *path = NULL, *file = NULL, *text = vu_poolxml_format(doc);
+	struct vu_atomic a;
+	int dfd = where_open(s, w, &dir), r = 0;
+
+	if (!text || !(path = st_def_path(dir, name)) || asprintf(&file, "%s.xml", name) < 0)
+		r = -ENOMEM;
+	else if (dfd < 0)
+		r = dfd;
+	else
+		r = vu_atomic_openat(&a, dfd, file, path, 0600);
 	/* 0600 whatever the umask, as libvirt keeps them: a pool may hold
 	 * credentials (iSCSI CHAP, RBD auth). Set before the name appears. */
 	if (r == 0) {
@@ -240,22 +267,31 @@ int st_write_xml(const char *dir, const char *name, xmlDocPtr doc, struct vu_err
 	}
 	if (r < 0)
 		vu_err_set(e, -r, "%s: %s", path ? path : dir, strerror(-r));
+	if (dfd >= 0)
+		close(dfd);
+	free(file);
 	free(path);
 	free(text);
 	return r;
 }
 
-int st_remove_xml(const char *dir, const char *name, struct vu_err *e)
+int st_remove_xml(struct vu_storage *s, enum st_where w, const char *name, struct vu_err *e)
 {
-	char *path = st_def_path(dir, name);
-	int r = 0;
+	const char *dir;
+	char *path = NULL, *file = NULL;
+	int dfd = where_open(s, w, &dir), r = 0;
 
-	if (!path)
-		return vu_err_set(e, ENOMEM, NULL);
-	if (unlink(path) < 0 && errno != ENOENT)
+	if (!(path = st_def_path(dir, name)) || asprintf(&file, "%s.xml", name) < 0)
+		r = vu_err_set(e, ENOMEM, NULL);
+	else if (dfd < 0)
+		r = vu_err_set(e, -dfd, "%s: %s", dir, strerror(-dfd));
+	else if (unlinkat(dfd, file, 0) < 0 && errno != ENOENT)
 		r = vu_err_set(e, errno, "%s: %s", path, strerror(errno));
 	else
-		vu_fsync_parent(path);
+		fsync(dfd);
+	if (dfd >= 0)
+		close(dfd);
+	free(file);
 	free(path);
 	return r;
 }
@@ -280,17 +316,18 @@ bool st_autostart_get(struct vu_storage *s, const char *name)
 /* The link points at the definition, as libvirt's autostart links do. */
 int st_autostart_set(struct vu_storage *s, const char *name, bool on, struct vu_err *e)
 {
+	int dfd = vu_state_dirfd(&s->st, VU_STATE_AUTOSTART_POOLS);
 	char *path = autostart_path(s, name), *target = NULL;
 	int r = 0;
 
 	if (!path || (on && asprintf(&target, "../../pools/%s.xml", name) < 0))
 		r = -ENOMEM;
-	else if (unlink(path) < 0 && errno != ENOENT)
+	else if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
 		r = -errno;
-	else if (on && symlink(target, path) < 0)
+	else if (on && symlinkat(target, dfd, name) < 0)
 		r = -errno;
 	if (r == 0)
-		vu_fsync_parent(path);
+		fsync(dfd);
 	else
 		vu_err_set(e, -r, "%s: %s", path ? path : name, strerror(-r));
 	free(path);
@@ -298,13 +335,14 @@ int st_autostart_set(struct vu_storage *s, const char *name, bool on, struct vu_
 	return r;
 }
 
-int st_mark_active(struct vu_storage *s, struct vu_pool *p, xmlDocPtr live, struct vu_err *e)
+int st_mark_active(struct vu_storage *s, struct vu_pool *p, struct vu_poolxml *live,
+		   struct vu_err *e)
 {
-	int r = st_write_xml(s->run_pools, p->name, live, e);
+	int r = st_write_xml(s, ST_LIVE, p->name, live, e);
 
 	if (r == 0) {
-		if (p->live && p->live != live)
-			xmlFreeDoc(p->live);
+		if (p->live != live)
+			vu_poolxml_free(&p->live);
 		p->live = live;
 		p->active = true;
 	}
@@ -313,11 +351,10 @@ int st_mark_active(struct vu_storage *s, struct vu_pool *p, xmlDocPtr live, stru
 
 int st_mark_inactive(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 {
-	int r = st_remove_xml(s->run_pools, p->name, e);
+	int r = st_remove_xml(s, ST_LIVE, p->name, e);
 
 	if (r == 0) {
-		xmlFreeDoc(p->live);
-		p->live = NULL;
+		vu_poolxml_free(&p->live);
 		p->active = false;
 	}
 	return r;

@@ -22,9 +22,13 @@ int st_pool_load(struct vu_storage *s, const char *name, struct vu_pool **out,
 /* The names of every pool, defined or running (sorted, deduplicated). */
 int st_pool_names(struct vu_storage *s, char ***names, size_t *n, struct vu_err *e);
 void st_names_free(char **names, size_t n);
-/* Writes doc atomically (replacing) as DIR/NAME.xml, flushed. */
-int st_write_xml(const char *dir, const char *name, xmlDocPtr doc, struct vu_err *e);
-int st_remove_xml(const char *dir, const char *name, struct vu_err *e);
+/* The definitions (ROOT/pools) or the live state (RUN/pools). */
+enum st_where { ST_CONFIG, ST_LIVE };
+/* Writes doc atomically (replacing) as NAME.xml there, flushed, through the
+ * directory checked when the root was opened (vu_state_prepare). */
+int st_write_xml(struct vu_storage *s, enum st_where w, const char *name, const struct vu_poolxml *doc,
+		 struct vu_err *e);
+int st_remove_xml(struct vu_storage *s, enum st_where w, const char *name, struct vu_err *e);
 /* The state lock (vu_state_lock) with a message on failure. */
 int st_lock(struct vu_storage *s, bool exclusive, struct vu_err *e);
 void st_unlock(int *fd);
@@ -32,10 +36,11 @@ void st_unlock(int *fd);
 int st_autostart_set(struct vu_storage *s, const char *name, bool on, struct vu_err *e);
 bool st_autostart_get(struct vu_storage *s, const char *name);
 /* Records the pool as running with this live definition. */
-int st_mark_active(struct vu_storage *s, struct vu_pool *p, xmlDocPtr live, struct vu_err *e);
+int st_mark_active(struct vu_storage *s, struct vu_pool *p, struct vu_poolxml *live,
+		   struct vu_err *e);
 int st_mark_inactive(struct vu_storage *s, struct vu_pool *p, struct vu_err *e);
 /* The pool's current definition: live if active, else config. */
-xmlDocPtr st_pool_doc(const struct vu_pool *p);
+const struct vu_poolxml *st_pool_doc(const struct vu_pool *p);
 
 /* ---- backends: dir (pool_dir.c), fs (pool_fs.c), disk (pool_disk.c) ---- */
 
@@ -109,19 +114,12 @@ void st_release(struct vu_storage *s, struct st_reservation *res);
 int st_commit(struct vu_storage *s, struct vu_atomic *a, struct st_reservation *res,
 	      struct vu_err *e);
 
-/* ---- imgsrc.c: images that are not files, and sinks that are fds ---- */
+/* ---- imgsrc.c: copies with progress, and sinks that are fds ---- */
 
 /* vu_copy with progress as sp asks (the data bytes are measured first). */
 int st_copy(struct vu_image **src, int nsrc, struct vu_sink *dst, uint64_t min_sparse,
 	    const struct vu_show_progress *sp, struct vu_err *e);
 
-/* An image of size bytes whose content is a pattern: len bytes repeated
- * (1 to 3), or random bytes when len is 0; or zeros (all one zero extent)
- * when zeros is true. Close with vu_image_close. */
-int st_pattern_image(struct vu_image **out, uint64_t size, const uint8_t *pat, int len,
-		     bool zeros);
-/* A window [off, off+len) of base (which must outlive it). */
-int st_slice_image(struct vu_image **out, struct vu_image *base, uint64_t off, uint64_t len);
 /* A sink on fd: positional writes for a seekable file (holes left for
  * zeros when sparse and the file starts empty), in-order writes for a
  * pipe. finish() sets a regular file's size. */

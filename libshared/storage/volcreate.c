@@ -135,7 +135,7 @@ static char *probe_format(const char *path, struct vu_err *e)
 		vu_err_set(e, ie.code, "backing store '%s': %s", path, vu_err_str(&ie));
 		return NULL;
 	}
-	fmt = strdup(img->drv->name);
+	fmt = strdup(vu_image_format_name(img));
 	vu_image_close(&img);
 	if (!fmt)
 		vu_err_set(e, ENOMEM, NULL);
@@ -311,7 +311,7 @@ static bool backing_stays_valid(const struct copy_job *j, int srcfd)
 		return true;
 	if (vu_image_open_fd(&img, srcfd, j->src->path, j->src_fmt, VU_OPEN_NO_BACKING, &e) < 0)
 		return false;
-	ok = !img->backing_file || img->backing_file[0] == '/' ||
+	ok = !vu_image_backing_file(img) || vu_image_backing_file(img)[0] == '/' ||
 	     (j->src->type == VU_VOL_FILE && strcmp(j->src->pool->px.target, j->dst_dir) == 0);
 	vu_image_close(&img);
 	return ok;
@@ -323,7 +323,7 @@ static int grow(struct copy_job *j, struct vu_err *e)
 	struct vu_image *img;
 	int r = vu_image_open_fd(&img, j->fd, j->path, j->fmt, j->wflags, e);
 
-	if (r == 0 && img->size < j->size) {
+	if (r == 0 && vu_image_size(img) < j->size) {
 		r = vu_image_resize(img, j->size, VU_PREALLOC_OFF, e);
 		if (r == 0 && (r = vu_image_flush(img)) < 0)
 			vu_err_set(e, -r, "%s", strerror(-r));

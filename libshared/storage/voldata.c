@@ -108,11 +108,11 @@ static int write_pass(struct vu_image *img, const uint8_t *pat, int len,
 {
 	struct vu_image *src;
 	struct vu_sink sink;
-	int r = st_pattern_image(&src, img->size, pat, len, false);
+	int r = vu_image_pattern(&src, vu_image_size(img), pat, len, false);
 
 	if (r < 0)
 		return vu_err_set(e, -r, "%s", strerror(-r));
-	r = vu_sink_image_init(&sink, img, img->size, false, true);
+	r = vu_sink_image_init(&sink, img, vu_image_size(img), false, true);
 	/* min_sparse 0: every byte is written, zeros too. */
 	if (r == 0)
 		r = st_copy(&src, 1, &sink, 0, prog, e);
@@ -126,10 +126,11 @@ static int write_pass(struct vu_image *img, const uint8_t *pat, int len,
 static int verify(struct vu_image *img, const uint8_t *pat, int len, struct vu_err *e)
 {
 	uint8_t *buf = malloc(XFER_BUF);
+	uint64_t size = vu_image_size(img);
 	int r = buf ? 0 : -ENOMEM;
 
-	for (uint64_t off = 0; r == 0 && off < img->size; off += XFER_BUF) {
-		size_t n = img->size - off < XFER_BUF ? (size_t)(img->size - off) : XFER_BUF;
+	for (uint64_t off = 0; r == 0 && off < size; off += XFER_BUF) {
+		size_t n = size - off < XFER_BUF ? (size_t)(size - off) : XFER_BUF;
 
 		r = vu_image_pread(img, buf, n, off);
 		for (size_t i = 0; r == 0 && i < n; i++)
@@ -175,6 +176,7 @@ static void remake_free(struct remake *m)
 static int remake_read(const struct vu_vol *v, struct remake *m, struct vu_err *e)
 {
 	struct vu_image *img;
+	const char *bfile, *bfmt;
 	int fd, r;
 
 	memset(m, 0, sizeof(*m));
@@ -187,13 +189,15 @@ static int remake_read(const struct vu_vol *v, struct remake *m, struct vu_err *
 	if (r < 0)
 		return r;
 	m->qcow2 = true;
-	m->o.size = img->size;
+	m->o.size = vu_image_size(img);
 	m->o.cluster_size = (uint32_t)v->cluster_size;
 	m->o.version = v->compat && strcmp(v->compat, "0.10") == 0 ? 2 : 3;
 	m->o.lazy_refcounts = v->lazy_refcounts;
 	m->o.extended_l2 = v->extended_l2;
-	m->backing_file = img->backing_file ? strdup(img->backing_file) : NULL;
-	m->backing_fmt = img->backing_fmt ? strdup(img->backing_fmt) : NULL;
+	bfile = vu_image_backing_file(img);
+	bfmt = vu_image_backing_fmt(img);
+	m->backing_file = bfile ? strdup(bfile) : NULL;
+	m->backing_fmt = bfmt ? strdup(bfmt) : NULL;
 	m->o.backing_file = m->backing_file;
 	m->o.backing_fmt = m->backing_fmt;
 	vu_image_close(&img);
@@ -231,7 +235,7 @@ int vu_vol_wipe(struct vu_storage *s, const struct vu_vol *v, enum vu_wipe_alg a
 	/* Zeros over a sparse file: punching keeps it sparse (as libvirt). */
 	if (r == 0 && alg == VU_WIPE_ZERO && v->type == VU_VOL_FILE &&
 	    v->allocation < v->physical) {
-		r = vu_image_pwrite_zeroes(img, 0, img->size, true);
+		r = vu_image_pwrite_zeroes(img, 0, vu_image_size(img), true);
 		if (r == 0)
 			r = vu_image_flush(img);
 		if (r < 0)
@@ -405,10 +409,10 @@ static int upload_into(struct vu_image *dst, int fd, const struct vu_vol_xfer *x
 
 	if (r < 0)
 		return r;
-	if (x->offset > dst->size)
+	if (x->offset > vu_image_size(dst))
 		return vu_err_set(e, EINVAL, "offset %llu is past the end of the volume",
 				  (unsigned long long)x->offset);
-	if ((r = vu_sink_image_init(&inner, dst, dst->size, false, true)) < 0)
+	if ((r = vu_sink_image_init(&inner, dst, vu_image_size(dst), false, true)) < 0)
 		return vu_err_set(e, -r, "%s", strerror(-r));
 	st_offset_sink_init(&os, &inner, x->offset, 0);
 	return len >= 0 ? upload_file(fd, (uint64_t)len, &os.sink, x, e)
@@ -428,7 +432,7 @@ static int copy_current(const struct vu_vol *v, int volfd, int newfd, struct vu_
 	r = vu_image_open_fd(&src, volfd, v->path, "raw", 0, e);
 	if (r == 0)
 		r = vu_image_open_fd(&dst, newfd, v->path, "raw", UNSEEN, e);
-	if (r == 0 && (r = vu_sink_image_init(&sink, dst, src->size, true, false)) < 0)
+	if (r == 0 && (r = vu_sink_image_init(&sink, dst, vu_image_size(src), true, false)) < 0)
 		vu_err_set(e, -r, "%s", strerror(-r));
 	if (r == 0)
 		r = st_copy(&src, 1, &sink, VU_COPY_MIN_SPARSE, NULL, e);
@@ -525,13 +529,13 @@ int vu_vol_download(struct vu_storage *s, const struct vu_vol *v, int fd,
 	(void)s;
 	if ((r = open_bytes(v, false, &img, e)) < 0)
 		return r;
-	if (x->offset > img->size)
+	if (x->offset > vu_image_size(img))
 		r = vu_err_set(e, EINVAL, "offset %llu is past the end of the volume",
 			       (unsigned long long)x->offset);
-	len = r == 0 ? img->size - x->offset : 0;
+	len = r == 0 ? vu_image_size(img) - x->offset : 0;
 	if (x->length && x->length < len)
 		len = x->length;
-	if (r == 0 && (r = st_slice_image(&slice, img, x->offset, len)) < 0)
+	if (r == 0 && (r = vu_image_slice(&slice, img, x->offset, len)) < 0)
 		vu_err_set(e, -r, "%s", strerror(-r));
 	if (r == 0) {
 		bool empty = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;

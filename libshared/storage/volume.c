@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "vu/file.h"
-#include "vu/xml.h"
 #include "storage_int.h"
 
 struct vu_vol *st_vol_new(struct vu_pool *p)
@@ -123,11 +122,11 @@ static char *backing_format(const struct vu_image *img)
 	struct vu_err e = { 0 };
 	char *fmt;
 
-	if (img->backing_fmt)
-		return strdup(img->backing_fmt);
-	if (vu_image_open(&b, img->backing_path, NULL, VU_OPEN_NO_BACKING, &e) < 0)
+	if (vu_image_backing_fmt(img))
+		return strdup(vu_image_backing_fmt(img));
+	if (vu_image_open(&b, vu_image_backing_path(img), NULL, VU_OPEN_NO_BACKING, &e) < 0)
 		return NULL;
-	fmt = strdup(b->drv->name);
+	fmt = strdup(vu_image_format_name(b));
 	vu_image_close(&b);
 	return fmt;
 }
@@ -144,12 +143,12 @@ static int describe_image(struct vu_vol *v, int fd)
 		v->capacity = (uint64_t)v->st.st_size;
 		return v->format ? 0 : -ENOMEM;
 	}
-	v->format = strdup(img->drv->name);
-	v->capacity = img->size;
+	v->format = strdup(vu_image_format_name(img));
+	v->capacity = vu_image_size(img);
 	if (vu_image_actual_size(img) >= 0)
 		v->allocation = (uint64_t)vu_image_actual_size(img);
-	if (img->backing_path) {
-		v->backing_path = strdup(img->backing_path);
+	if (vu_image_backing_path(img)) {
+		v->backing_path = strdup(vu_image_backing_path(img));
 		v->backing_format = backing_format(img);
 	}
 	info_fields(v, img);
@@ -431,7 +430,7 @@ char *vu_vol_xml(const struct vu_vol *v, struct vu_err *e)
 				    .start = v->part_start, .end = v->part_start + v->capacity };
 	struct vu_volfile bf;
 	struct stat bst;
-	xmlDocPtr doc;
+	struct vu_volxml *doc;
 	char *text;
 
 	file_info(&v->st, v->path, &vi.file);
@@ -441,9 +440,8 @@ char *vu_vol_xml(const struct vu_vol *v, struct vu_err *e)
 		file_info(&bst, v->backing_path, &bf);
 		vi.backing_file = &bf;
 	}
-	doc = vu_volxml_build(&vi);
-	text = doc ? vu_xml_format(doc) : NULL;
-	xmlFreeDoc(doc);
+	text = vu_volxml_new(&doc, &vi) == 0 ? vu_volxml_format(doc) : NULL;
+	vu_volxml_free(&doc);
 	if (!text)
 		vu_err_set(e, ENOMEM, NULL);
 	return text;

@@ -455,6 +455,81 @@ mkimg() {
 	[ ! -e out.qcow2 ] || fail "out.qcow2 exists after the kill"
 }
 
+# ident FILE: owner, group, mode and ACL, numerically.
+ident() {
+	stat -c '%u:%g %a' "$1"
+	getfacl -cn "$1" 2>/dev/null
+}
+
+@test "create and convert over an existing file keep its owner, mode and ACL" {
+	need_root "to chown to nobody"
+	command -v setfacl >/dev/null || skip "setfacl (acl) is not installed"
+	local cmd want
+	mkimg a.qcow2
+	for cmd in "create -q -f qcow2 t.img 4M" "convert -O qcow2 a.qcow2 t.img" \
+		"convert -O raw a.qcow2 t.img"; do
+		rm -f t.img
+		printf old >t.img
+		chown nobody:"$(id -g nobody)" t.img
+		chmod 0640 t.img
+		setfacl -m u:daemon:rw t.img || skip "no ACLs on this file system"
+		want=$(ident t.img)
+		[[ $want == *"user:$(id -u daemon):rw-"* ]]
+		run -0 img-convert $cmd
+		assert_equal "$(ident t.img)" "$want"
+	done
+	qemu-img compare -q a.qcow2 t.img
+	# A new name still gets a file of its own, under the umask.
+	umask 022
+	run -0 img-convert convert -O raw a.qcow2 new.img
+	assert_equal "$(stat -c '%u %a' new.img)" "0 644"
+}
+
+@test "create and convert write through a symbolic link, which stays one" {
+	mkimg a.qcow2
+	mkdir real
+	printf old >real/t.qcow2
+	ln -s real/t.qcow2 link.qcow2
+	run -0 img-convert create -q -f qcow2 link.qcow2 4M
+	[ -L link.qcow2 ] && [ "$(readlink link.qcow2)" = real/t.qcow2 ]
+	assert_equal "$(qemu-img info --output=json real/t.qcow2 | jq -r '.format, .["virtual-size"]' | xargs)" \
+		"qcow2 4194304"
+	run -0 img-convert convert -O qcow2 a.qcow2 link.qcow2
+	[ -L link.qcow2 ]
+	qemu-img compare -q a.qcow2 real/t.qcow2
+	# Through a link to a link; a dangling link gets its target made.
+	ln -s link.qcow2 link2
+	run -0 img-convert convert -O raw a.qcow2 link2
+	[ -L link2 ] && [ -L link.qcow2 ]
+	qemu-img compare -q -F raw a.qcow2 real/t.qcow2
+	ln -s real/new.raw dangling
+	run -0 img-convert convert -O raw a.qcow2 dangling
+	[ -L dangling ]
+	qemu-img compare -q -F raw a.qcow2 real/new.raw
+	# A hard link is another name of the old file: it keeps the old data.
+	printf old >real/h.raw
+	ln real/h.raw hard.raw
+	run -0 img-convert convert -O raw a.qcow2 real/h.raw
+	[ "$(cat hard.raw)" = old ]
+	assert_equal "$(ls -A real | xargs)" "h.raw new.raw t.qcow2"
+}
+
+@test "crash safety: a convert killed over an existing file leaves it as it was" {
+	qemu-img create -q -f qcow2 big.qcow2 64M
+	qemu-io -c 'write -P 0x55 0 32M' big.qcow2 >/dev/null
+	mkdir real
+	printf old >real/t.raw
+	ln -s real/t.raw link.raw
+	strace -f -o /dev/null -e inject=pwrite64:delay_enter=200000 \
+		img-convert convert -O raw big.qcow2 link.raw &
+	local pid=$!
+	sleep 1
+	pkill -KILL -f 'img-convert convert -O raw big.qcow2 link.raw' || true
+	wait "$pid" || true
+	[ -L link.raw ] && [ "$(cat real/t.raw)" = old ]
+	assert_equal "$(ls -A real)" t.raw
+}
+
 @test "convert: needs a source and a destination" {
 	run img-convert convert -O raw only.raw
 	assert_failure 1
@@ -486,6 +561,47 @@ mkimg() {
 	assert_failure 1
 	assert_output --partial "could not open backing file"
 	[ ! -e out.raw ]
+}
+
+# deep_chain N: c00000.qcow2 (data) <- c00001.qcow2 <- ... <- cN (5 digits),
+# cloned from one header with its backing name patched: qemu-img would open
+# the whole chain below each new layer.
+deep_chain() {
+	qemu-img create -q -f qcow2 -o cluster_size=4k c00000.qcow2 1M
+	qemu-io -f qcow2 -c 'write -P 0x5a 64k 64k' c00000.qcow2 >/dev/null
+	qemu-img create -q -f qcow2 -o cluster_size=4k -u -b cXXXXX.qcow2 -F qcow2 tmpl 1M
+	python3 - "$1" <<-'PY'
+	import sys
+	t = open('tmpl', 'rb').read()
+	assert t.count(b'cXXXXX.qcow2') == 1
+	for i in range(1, int(sys.argv[1]) + 1):
+	    with open('c%05d.qcow2' % i, 'wb') as f:
+	        f.write(t.replace(b'cXXXXX.qcow2', b'c%05d.qcow2' % (i - 1)))
+	PY
+}
+
+@test "backing chain: 1000 files deep opens; deeper is refused in one line" {
+	deep_chain 1001
+	qemu-img convert -O raw c00000.qcow2 ref.raw
+	run -0 img-convert convert -O raw c01000.qcow2 out.raw
+	cmp out.raw ref.raw
+	run -1 img-convert convert -O raw c01001.qcow2 out2.raw
+	assert_output "img-convert: c01001.qcow2: backing chain deeper than 1000"
+	[ ! -e out2.raw ]
+	run -1 img-convert info --backing-chain c01001.qcow2
+	assert_output "img-convert: c01001.qcow2: backing chain deeper than 1000"
+}
+
+@test "backing chain: a missing 5th backing file is named alone, with its cause" {
+	deep_chain 5
+	rm c00000.qcow2
+	run -1 img-convert convert -O raw c00005.qcow2 out.raw
+	assert_output "img-convert: c00005.qcow2: could not open backing file 'c00000.qcow2' of 'c00001.qcow2': No such file or directory"
+	run -1 img-convert convert -O raw c00001.qcow2 out.raw
+	assert_output "img-convert: c00001.qcow2: could not open backing file 'c00000.qcow2': No such file or directory"
+	run -1 img-convert create -f qcow2 -b c00005.qcow2 -F qcow2 new.qcow2
+	assert_output "img-convert: new.qcow2: Could not open backing image 'c00005.qcow2': could not open backing file 'c00000.qcow2' of 'c00001.qcow2': No such file or directory"
+	[ ! -e new.qcow2 ]
 }
 
 @test "hostile images: convert refuses each with one line, never crashes" {

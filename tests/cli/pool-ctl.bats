@@ -1150,6 +1150,53 @@ pool-ctl: fsi: mounting needs CAP_SYS_ADMIN"
 
 # ---- what ships with it ----
 
+@test "state root: a planted images/ link makes vol-wipe refuse, and nothing outside is zeroed" {
+	pool-ctl vol-create-as default w 1M
+	mkdir "$BATS_TEST_TMPDIR/outside"
+	printf precious >"$BATS_TEST_TMPDIR/outside/w"
+	mv "$IMAGES" "$BATS_TEST_TMPDIR/images.real"
+	ln -s "$BATS_TEST_TMPDIR/outside" "$IMAGES"
+	run -1 pool-ctl vol-wipe default w
+	assert_output "pool-ctl: state root: $IMAGES: is a symbolic link"
+	[ "$(cat "$BATS_TEST_TMPDIR/outside/w")" = precious ]
+	rm "$IMAGES"
+	mv "$BATS_TEST_TMPDIR/images.real" "$IMAGES"
+	run -0 pool-ctl vol-wipe default w
+}
+
+@test "state root: pools/ as a link, or writable by others, is refused before anything is written" {
+	pool-ctl pool-list >/dev/null
+	mkdir "$BATS_TEST_TMPDIR/outside"
+	mv "$VIRTUTILS_ROOT/pools" "$BATS_TEST_TMPDIR/pools.real"
+	ln -s "$BATS_TEST_TMPDIR/outside" "$VIRTUTILS_ROOT/pools"
+	run -1 pool-ctl pool-define-as p2 dir --target "$BATS_TEST_TMPDIR"
+	assert_output "pool-ctl: state root: $VIRTUTILS_ROOT/pools: is a symbolic link"
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/outside")" ]
+	rm "$VIRTUTILS_ROOT/pools"
+	mv "$BATS_TEST_TMPDIR/pools.real" "$VIRTUTILS_ROOT/pools"
+	chmod o+w "$VIRTUTILS_ROOT/domains"
+	run -1 pool-ctl pool-list
+	assert_output "pool-ctl: state root: $VIRTUTILS_ROOT/domains: writable by others"
+	chmod 1777 "$VIRTUTILS_ROOT/domains"
+	run -1 pool-ctl pool-list
+	assert_output "pool-ctl: state root: $VIRTUTILS_ROOT/domains: writable by others"
+	chmod 755 "$VIRTUTILS_ROOT/domains"
+	run -0 pool-ctl pool-list --name
+	assert_output default
+}
+
+@test "state root: a directory another user owns is refused" {
+	need_root "chown to nobody"
+	pool-ctl pool-list >/dev/null
+	chown nobody "$VIRTUTILS_ROOT/networks"
+	run -1 pool-ctl pool-list
+	assert_output "pool-ctl: state root: $VIRTUTILS_ROOT/networks: owned by uid $(id -u nobody), not by you or root"
+	chown root "$VIRTUTILS_ROOT/networks"
+	chown nobody "$VIRTUTILS_ROOT"
+	run -1 pool-ctl pool-list
+	assert_output "pool-ctl: state root: $VIRTUTILS_ROOT: owned by uid $(id -u nobody), not by you or root"
+}
+
 @test "the completion offers commands, pools and volumes from the state root" {
 	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
 	pool-ctl -q define-as other dir --target "$BATS_TEST_TMPDIR/other"

@@ -563,6 +563,93 @@ b"
 	done
 }
 
+# A domain whose one disk is sparse but holds enough data that a copy
+# takes a while: big.raw, 256 MiB with 64 MiB written.
+make_big() {
+	truncate -s 256M "$T/big.raw"
+	yes 'big disk data' | head -c 64M | dd of="$T/big.raw" bs=1M seek=16 conv=notrunc status=none
+	cat >"$T/big.xml" <<-EOF
+	<domain type='kvm'>
+	  <name>big</name>
+	  <memory unit='KiB'>1048576</memory>
+	  <os><type arch='x86_64'>hvm</type></os>
+	  <devices>
+	    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$T/big.raw'/><target dev='vda' bus='virtio'/></disk>
+	  </devices>
+	</domain>
+	EOF
+}
+
+@test "-n NAME held by another vm-clone fails before anything is copied" {
+	make_big
+	mkdir -p root/run/reserve/.vm-clone-domains
+	# what a vm-clone copying for -n fixed holds, flock'ed by a stand-in
+	(exec 9>root/run/reserve/.vm-clone-domains/fixed && flock 9 && exec sleep 60) &
+	LOCKER=$!
+	for _ in $(seq 50); do
+		flock -n root/run/reserve/.vm-clone-domains/fixed true || break
+		sleep 0.1
+	done
+	run vm-clone --original-xml big.xml -n fixed -f "$T/c.raw" --define
+	assert_error 1 "Invalid name for new guest: Guest name 'fixed' is reserved by another vm-clone in progress."
+	[ "${#lines[@]}" -eq 1 ]
+	[ ! -e c.raw ]
+	[ ! -e root/domains/fixed.xml ]
+	# --replace waits its turn as well
+	run vm-clone --original-xml big.xml -n fixed -f "$T/c.raw" --define --replace
+	assert_error 1 "Invalid name for new guest: Guest name 'fixed' is reserved by another vm-clone in progress."
+	kill "$LOCKER"
+	wait "$LOCKER" || true
+	LOCKER=
+	vm-clone -q --original-xml big.xml -n fixed -f "$T/c.raw" --define
+	[ -e root/domains/fixed.xml ]
+}
+
+@test "parallel clones to one -n NAME: one wins, the others copy nothing" {
+	local i ok=0 tracer=()
+	make_big
+	if strace -f -qq -e trace=none true 2>/dev/null; then
+		tracer=(strace -f -qq -e trace=copy_file_range,write,pwrite64,pwritev,pwritev2)
+	fi
+	for i in 1 2 3 4; do
+		${tracer[@]+"${tracer[@]}" -o "trace.$i"} \
+			vm-clone --original-xml big.xml -n fixed -f "$T/c$i.raw" --define 2>"err.$i" &
+	done
+	wait
+	for i in 1 2 3 4; do
+		if grep -q "created successfully" "err.$i"; then
+			ok=$((ok + 1))
+			qemu-img compare -f raw -F raw big.raw "c$i.raw"
+			continue
+		fi
+		# one line, the name's conflict, found before the copy
+		[ "$(wc -l <"err.$i")" -eq 1 ] || fail "err.$i: $(cat "err.$i")"
+		grep -qx "vm-clone: Invalid name for new guest: Guest name 'fixed' is \(reserved by another vm-clone in progress\|already in use\)\." "err.$i" ||
+			fail "err.$i: $(cat "err.$i")"
+		[ ! -e "c$i.raw" ]
+		if [ -n "${tracer[*]}" ]; then
+			! grep -E '^[0-9]+ +(copy_file_range|pwrite)' "trace.$i" ||
+				fail "clone $i failed but copied"
+		fi
+	done
+	[ "$ok" -eq 1 ] || fail "$ok clones succeeded"
+	[ "$(ls root/domains)" = fixed.xml ]
+}
+
+@test "unix sockets QEMU binds get the clone's own paths; ones it connects to stay" {
+	sed -i "s|</devices>|<serial type='unix'><source mode='bind' path='$T/tpl.serial'/><target port='1'/></serial><serial type='unix'><source mode='bind' path='$T/console.sock'/><target port='2'/></serial><serial type='unix'><source mode='connect' path='$T/tpl.logger'/><target port='3'/></serial></devices>|" tpl.xml
+	valid tpl.xml
+	vm-clone -q --original-xml tpl.xml -n web2 -A --print-xml >out.xml
+	valid out.xml
+	assert_equal "$(x out.xml "//serial[target/@port=1]/source/@path")" "$T/web2.serial"
+	assert_equal "$(x out.xml "//serial[target/@port=2]/source/@path")" "$T/console-web2.sock"
+	assert_equal "$(x out.xml "//serial[target/@port=3]/source/@path")" "$T/tpl.logger"
+	assert_equal "$(x out.xml "//channel/source/@path")" "$T/web2.agent"
+	# no bound socket of the clone is one of the original's
+	run bash -c "{ xmllint --xpath '//*[@mode=\"bind\"]/@path' tpl.xml; xmllint --xpath '//*[@mode=\"bind\"]/@path' out.xml; } | tr ' ' '\n' | grep . | sort | uniq -d"
+	assert_output ''
+}
+
 @test "virt-clone picks the same names" {
 	command -v virt-clone >/dev/null || skip "virt-clone is not installed"
 	grep -v "entry name='uuid'" tpl.xml | sed '/<nvram>/s|<nvram>[^<]*</nvram>||' >v.xml

@@ -72,6 +72,13 @@ os/boot|--memory 1024 --disk none --network none --pxe
 os/boot|--memory 1024 --disk none --network none --pxe|2
 os/boot|--memory 1024 --disk $D --network none --pxe
 os/boot|--memory 1024 --disk $D --network none --pxe|2
+memoryBacking|--memory 1024 --disk none --import --network none --memorybacking hugepages=on,nosharepages=on,locked=on,discard=on
+memoryBacking|--memory 1024 --disk none --import --network none --memorybacking source.type=memfd,access.mode=shared
+memoryBacking|--memory 1024 --disk none --import --network none --memorybacking source_type=anonymous,access_mode=private
+memoryBacking|--memory 1024 --disk none --import --network none --memorybacking allocation.mode=immediate,allocation.threads=2
+memoryBacking|--memory 1024 --disk none --import --network none --filesystem /srv,tag,driver.type=virtiofs --memorybacking source.type=memfd,access.mode=shared
+devices/filesystem|--memory 1024 --disk none --import --network none --filesystem /srv,tag,driver.type=virtiofs --memorybacking source.type=memfd,access.mode=shared
+devices/interface|--memory 1024 --disk none --import --network network=net1,model=virtio,boot_order=1
 EOF2
 )
 

@@ -351,10 +351,14 @@ xp() {
 	EOF
 	CONNECT=test://$PWD/node.xml
 	local a
-	for a in pci_0000_00_1b_0 00:1b.0 0000:00:1b.0 name=pci_0000_00_1b_0; do
+	for a in pci_0000_00_1b_0 00:1b.0 0000:00:1b.0 name=pci_0000_00_1b_0 \
+		00:1b.0,boot_order=1 00:1b.0,boot.order=2; do
 		same 1 devices/hostdev --host-device "$a"
 	done
 	same 0 devices/hostdev --host-device none
+	# a device's boot order replaces <os><boot>, which libvirt refuses beside it
+	same 1 devices/hostdev --host-device 00:1b.0,boot_order=1
+	check 0 os/boot
 }
 
 @test "--filesystem writes virt-install's <filesystem>" {

@@ -150,6 +150,20 @@ err() {
 		--memory 1024 --disk size=1 --import --define --print-xml
 	err 2 "vm-create: --print-xml: there is no install phase: only step 1" --name t \
 		--memory 1024 --disk none --import --print-xml 2
+	err 2 "vm-create: --memorybacking: unknown option 'foo'" --name t --memory 1024 \
+		--disk none --import --memorybacking foo=1
+	err 2 "vm-create: --memorybacking: bad value 'x' for 'source.type'" --name t \
+		--memory 1024 --disk none --import --memorybacking source.type=x
+	err 2 "vm-create: --memorybacking: bad value 'maybe' for 'hugepages'" --name t \
+		--memory 1024 --disk none --import --memorybacking hugepages=maybe
+	err 2 "vm-create: --memorybacking: bad value '-1' for 'allocation.threads'" --name t \
+		--memory 1024 --disk none --import --memorybacking allocation.threads=-1
+	err 2 "vm-create: --filesystem: virtiofs needs shared memory, not --memorybacking access.mode=private" \
+		--name t --memory 1024 --disk none --import \
+		--filesystem /srv,tag,driver.type=virtiofs --memorybacking access.mode=private
+	# libvirt refuses one boot order on two devices
+	err 2 "vm-create: boot_order: 1 is given to two devices" --name t --memory 1024 \
+		--disk size=1,boot_order=1 --import --network default,boot_order=1
 }
 
 @test "a document that cannot be written: one message, no disk left" {

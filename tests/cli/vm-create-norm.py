@@ -9,15 +9,15 @@ equal when they mean the same thing, then canonicalised (C14N 2.0):
     <driver type> (it does not probe images) and <driver name='qemu'>;
   - libvirt's defaults spelled out or not are made equal: unit='KiB',
     placement='static', topology dies='1';
-  - the children of <disk>, <interface> and <cpu> are sorted, since libvirt
-    accepts them in any order."""
+  - the children of <disk>, <interface>, <cpu> and <memoryBacking> are
+    sorted, since libvirt accepts them in any order."""
 import sys
 import xml.etree.ElementTree as ET
 
 DROP_ATTR = {("memory", "unit", "KiB"), ("currentMemory", "unit", "KiB"),
              ("vcpu", "placement", "static"), ("topology", "dies", "1"),
              ("driver", "name", "qemu")}
-SORTED = {"disk", "interface", "cpu"}
+SORTED = {"disk", "interface", "cpu", "memoryBacking"}
 
 
 def norm(el, keep_mac):

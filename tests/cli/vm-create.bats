@@ -262,7 +262,32 @@ XPATH_TABLE=$(cat <<'EOF'
 --network user|string(/domain/devices/interface/@type)|user
 --network network=default,model=e1000e|string(/domain/devices/interface/model/@type)|e1000e
 --network network=default,mac=52:54:00:AA:BB:CC|string(/domain/devices/interface/mac/@address)|52:54:00:aa:bb:cc
+--filesystem /srv,tag,driver.type=virtiofs|string(/domain/memoryBacking/source/@type)|memfd
+--filesystem /srv,tag,driver.type=virtiofs|string(/domain/memoryBacking/access/@mode)|shared
+--filesystem /srv,tag,driver=virtiofs|count(/domain/memoryBacking/*)|2
+--filesystem /srv,tag|count(/domain/memoryBacking)|0
+|count(/domain/memoryBacking)|0
+--filesystem /srv,tag,driver.type=virtiofs --memorybacking hugepages=on|count(/domain/memoryBacking/hugepages)|1
+--filesystem /srv,tag,driver.type=virtiofs --memorybacking source.type=file|string(/domain/memoryBacking/source/@type)|file
+--filesystem /srv,tag,driver.type=virtiofs --memorybacking access.mode=shared|count(/domain/memoryBacking/*)|2
+--memorybacking hugepages=on|count(/domain/memoryBacking/*)|1
+--memorybacking hugepages=on,hugepages=off|count(/domain/memoryBacking)|0
+--memorybacking hugepages=on --memorybacking locked=yes|count(/domain/memoryBacking/*)|2
+--memorybacking nosharepages=on,discard=on|count(/domain/memoryBacking/nosharepages)|1
+--memorybacking nosharepages=on,discard=on|name(/domain/memoryBacking/*[2])|discard
+--memorybacking locked=on|name(/domain/memoryBacking/preceding-sibling::*[1])|currentMemory
+--memorybacking source_type=anonymous,access_mode=private|string(/domain/memoryBacking/access/@mode)|private
+--memorybacking source.type=memfd|string(/domain/memoryBacking/source/@type)|memfd
+--memorybacking allocation.mode=ondemand,allocation.threads=8|string(/domain/memoryBacking/allocation/@threads)|8
+--memorybacking allocation.mode=ondemand,allocation.threads=8|string(/domain/memoryBacking/allocation/@mode)|ondemand
 --network network=default,boot_order=2|string(/domain/devices/interface/boot/@order)|2
+--network network=default,boot_order=2|count(/domain/os/boot)|0
+--network network=default,boot_order=1 --boot network,hd|count(/domain/os/boot)|0
+--pxe --network network=default,boot_order=1|count(/domain/os/boot)|0
+--host-device 00:19.0,boot_order=1|string(/domain/devices/hostdev/boot/@order)|1
+--host-device 00:19.0,boot.order=3|count(/domain/os/boot)|0
+--host-device 00:19.0|count(/domain/os/boot)|1
+--disk $IMG,boot_order=2 --network network=default,boot_order=1|count(//boot[@order])|2
 --network none|count(/domain/devices/interface)|0
 --nonetworks|count(/domain/devices/interface)|0
 --network default --network bridge=br0|count(/domain/devices/interface)|2
@@ -401,6 +426,20 @@ EOF
 	assert_output ''
 }
 
+@test "--define refuses a domains/ that is a planted link, and writes nothing there" {
+	mkdir -p "$VIRTUTILS_ROOT" "$BATS_TEST_TMPDIR/elsewhere"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$VIRTUTILS_ROOT/domains"
+	run -1 vm-create -q --name web1 --memory 1024 --disk none --import --define
+	assert_output "vm-create: state root: $VIRTUTILS_ROOT/domains: is a symbolic link"
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/elsewhere")" ]
+	rm "$VIRTUTILS_ROOT/domains"
+	mkdir -m 777 "$VIRTUTILS_ROOT/domains"
+	chmod 777 "$VIRTUTILS_ROOT/domains"
+	run -1 vm-create -q --name web1 --memory 1024 --disk none --import --define
+	assert_output "vm-create: state root: $VIRTUTILS_ROOT/domains: writable by others"
+	[ -z "$(ls -A "$VIRTUTILS_ROOT/domains")" ]
+}
+
 @test "--define keeps names, UUIDs and MACs unique" {
 	vm-create -q --name web1 --memory 1024 --disk none --import --define \
 		--uuid 11111111-2222-3333-4444-555555555555 --network default,mac=52:54:00:00:00:01
@@ -416,6 +455,79 @@ EOF
 	[ ! -e "$VIRTUTILS_ROOT/images/web2.qcow2" ]
 	[ ! -e "$VIRTUTILS_ROOT/images/web3.qcow2" ]
 	[ ! -e "$VIRTUTILS_ROOT/domains/web2.xml" ]
+}
+
+# in_use ARGS...: vm-create --name new ... with ARGS exits 1 with
+# virt-install's path_in_use message naming $1's path and the domains $2.
+refused_in_use() {
+	local path=$1 names=$2
+	shift 2
+	run --separate-stderr vm-create --name new --memory 1024 --import --dry-run "$@"
+	[ "$status" -eq 1 ] || fail "vm-create $*: exit $status: $stderr"
+	assert_equal "$stderr" "vm-create: --disk: Disk $path is already in use by other guests $names. (Use --check path_in_use=off or --check all=off to override)"
+	assert_output ''
+}
+
+@test "a disk another defined domain uses is refused unless both share it or read it" {
+	qemu-img create -q -f qcow2 d.qcow2 64M
+	qemu-img create -q -f qcow2 e.qcow2 64M
+	qemu-img create -q -f qcow2 f.qcow2 64M
+	D=$PWD/d.qcow2 E=$PWD/e.qcow2 F=$PWD/f.qcow2
+	vm-create -q --name web1 --memory 1024 --disk "$D" --import --define
+	vm-create -q --name web2 --memory 1024 --disk "$E",perms=sh --disk "$ISO",device=cdrom \
+		--import --define
+	vm-create -q --name web3 --memory 1024 --disk "$F",perms=ro --import --define
+	# writable beside writable, by its path or through a symlink
+	refused_in_use "$D" "['web1']" --disk "$D"
+	ln -s d.qcow2 link.qcow2
+	refused_in_use "$PWD/link.qcow2" "['web1']" --disk link.qcow2
+	# one side shareable or read-only is not enough: both must be
+	refused_in_use "$D" "['web1']" --disk "$D",perms=sh
+	refused_in_use "$D" "['web1']" --disk "$D",perms=ro
+	refused_in_use "$E" "['web2']" --disk "$E"
+	refused_in_use "$E" "['web2']" --disk "$E",perms=ro
+	refused_in_use "$F" "['web3']" --disk "$F",perms=sh
+	# every domain that uses it is named
+	vm-create -q --name web4 --memory 1024 --disk "$D" --import --define --check path_in_use=off
+	refused_in_use "$D" "['web1', 'web4']" --disk "$D"
+	# nothing made by a refused run
+	run --separate-stderr vm-create --name new --memory 1024 --import --define --disk "$D" \
+		--disk size=1
+	[ "$status" -eq 1 ]
+	[ ! -e "$VIRTUTILS_ROOT/domains/new.xml" ] && [ ! -e "$VIRTUTILS_ROOT/images/new.qcow2" ]
+	# both shareable, both read-only (a CD-ROM is), or checked off: accepted
+	vmc_ok --name new --memory 1024 --import --dry-run --disk "$E",perms=sh --disk "$F",perms=ro \
+		--disk "$ISO",device=cdrom
+	vmc_ok --name new --memory 1024 --dry-run --cdrom "$ISO" --disk none
+	run --separate-stderr vm-create --name new --memory 1024 --import --dry-run --disk "$D" \
+		--check path_in_use=off
+	assert_success
+	assert_equal "$stderr" "vm-create: --disk: Disk $D is already in use by other guests ['web1', 'web4']."
+	run --separate-stderr vm-create -q --name new --memory 1024 --import --define --disk "$D" \
+		--check disk_size=on,all=off
+	assert_success
+	assert_equal "$stderr" ''
+	assert_xp 'string(/domain/devices/disk/source/@file)' "$D" "$VIRTUTILS_ROOT/domains/new.xml"
+	# a definition that cannot be read is said and skipped
+	echo '<domain' >"$VIRTUTILS_ROOT/domains/broken.xml"
+	run --separate-stderr vm-create --name new --memory 1024 --import --dry-run --disk "$E",perms=sh
+	assert_success
+	[[ ${stderr_lines[0]} == "vm-create: broken: skipped: "* ]] || fail "$stderr"
+	refused_in_use "$D" "['new', 'web1', 'web4']" -q --disk "$D"
+	rm "$VIRTUTILS_ROOT/domains/broken.xml"
+	# a writable disk that is another domain's kernel
+	vm-create -q --name kern --memory 1024 --disk none --boot kernel="$PWD/k.img" --define
+	: >k.img
+	refused_in_use "$PWD/k.img" "['kern']" --disk k.img,format=raw
+	vmc_ok --name new2 --memory 1024 --import --dry-run --disk k.img,format=raw,perms=ro
+	# --check takes virt-install's names only
+	run --separate-stderr vm-create --name new --memory 1024 --import --disk none --check foo=off
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "vm-create: --check: unknown option 'foo'"
+	run --separate-stderr vm-create --name new --memory 1024 --import --disk none \
+		--check path_in_use=maybe
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "vm-create: --check: bad value 'maybe' for 'path_in_use'"
 }
 
 @test "two OS variants give the defaults osinfo-db has for them" {
@@ -445,6 +557,9 @@ EOF
 	assert_line --partial boot_order
 	run -0 vm-create --network help
 	assert_line --partial source_mode
+	run -0 vm-create --memorybacking=?
+	assert_line --partial access.mode
+	assert_line --partial hugepages
 	for o in memory vcpus cpu boot metadata; do
 		run -0 vm-create --$o=?
 		[ -n "$output" ]
@@ -472,13 +587,17 @@ EOF
 		complete_line 'vm-create --disk size=8,ba'
 		complete_line 'vm-create --disk pool=sp'
 		complete_line 'vm-create --os-variant rhel7.'
-		complete_line 'vm-create --network source_m'"
+		complete_line 'vm-create --network source_m'
+		complete_line 'vm-create --memorybacking hugepages=on,acc'
+		complete_line 'vm-create --memorybacking source.type=me'"
 	assert_success
 	assert_line --index 0 "--initrd-inject"
 	assert_line --index 1 "size=8,backing_store="
 	assert_line --index 2 "pool=spare"
 	assert_line --index 3 --partial "rhel7.0 rhel7.1"
 	assert_line --index 4 "source_mode="
+	assert_line --index 5 "hugepages=on,access.mode= hugepages=on,access_mode="
+	assert_line --index 6 "source.type=memfd"
 }
 
 @test "--location ISO: the ISO is the install phase's CD-ROM too" {

@@ -64,11 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vu_image_open(&img, fuzz_path, "qcow2", 0, &e) < 0 &&
 	    vu_image_open(&img, fuzz_path, "qcow2", VU_OPEN_NO_BACKING, &e) < 0)
 		return 0;
-	end = img->size < READ_CAP ? img->size : READ_CAP;
+	end = vu_image_size(img) < READ_CAP ? vu_image_size(img) : READ_CAP;
 	if (vu_image_info(img, &info) == 0)
 		vu_info_free(&info);
 	read_all(img, end);
-	map_all(img, img->size);
+	map_all(img, vu_image_size(img));
 	vu_image_close(&img);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_copy.c - the copy engine and the raw driver, against a recording sink */
+/* test_copy.c - the copy engine and the raw driver, against a recording sink;
+ * images with no file; what an open image is (the accessors) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -329,11 +330,12 @@ static void test_raw_block_status_and_pread_bounds(void **state)
 
 	mkraw(f->path[0], 1 * MiB, ext, 1, 0x99);
 	img = open_raw(f->path[0]);
-	assert_int_equal(img->size, 1 * MiB);
-	assert_int_equal(vu_image_block_status(img, 0, img->size, &bs), 0);
+	assert_int_equal(vu_image_size(img), 1 * MiB);
+	assert_int_equal(vu_image_block_status(img, 0, vu_image_size(img), &bs), 0);
 	assert_true(bs.flags & VU_BS_ZERO);
 	assert_int_equal(bs.len, 64 * KiB);
-	assert_int_equal(vu_image_block_status(img, 64 * KiB, img->size - 64 * KiB, &bs), 0);
+	assert_int_equal(vu_image_block_status(img, 64 * KiB, vu_image_size(img) - 64 * KiB, &bs),
+			 0);
 	assert_true(bs.flags & VU_BS_DATA);
 	assert_int_equal(bs.offset, 64 * KiB);
 	assert_int_equal(bs.len, 64 * KiB);
@@ -367,9 +369,108 @@ static void test_unknown_format_and_probe(void **state)
 	assert_int_equal(vu_image_open(&img, f->path[0], "nope", 0, &e), -EINVAL);
 	assert_non_null(strstr(vu_err_str(&e), "unknown file format"));
 	assert_int_equal(vu_image_open(&img, f->path[0], NULL, 0, &e), 0);
-	assert_string_equal(img->drv->name, "raw");
+	assert_string_equal(vu_image_format_name(img), "raw");
 	vu_image_close(&img);
 	assert_int_equal(vu_image_open(&img, f->dir, NULL, 0, &e), -EISDIR);
+}
+
+/* Images with no file: a repeated pattern, zeros, random bytes. */
+static void test_pattern(void **state)
+{
+	const uint8_t three[] = { 0x92, 0x49, 0x24 };
+	struct vu_image *img;
+	struct vu_bstat bs;
+	uint8_t buf[8], other[64], rnd[64];
+
+	(void)state;
+	assert_int_equal(vu_image_pattern(&img, 100, three, 3, false), 0);
+	assert_int_equal(vu_image_size(img), 100);
+	assert_int_equal(vu_image_pread(img, buf, 4, 1), 0);
+	assert_memory_equal(buf, ((uint8_t[]){ 0x49, 0x24, 0x92, 0x49 }), 4);
+	assert_int_equal(vu_image_block_status(img, 0, 100, &bs), 0);
+	assert_int_equal(bs.len, 100);
+	assert_true(bs.flags & VU_BS_DATA);
+	vu_image_close(&img);
+	assert_null(img);
+	assert_int_equal(vu_image_pattern(&img, 64, NULL, 0, true), 0);
+	assert_int_equal(vu_image_block_status(img, 0, 64, &bs), 0);
+	assert_true(bs.flags & VU_BS_ZERO);
+	vu_image_close(&img);
+	/* Random data: two images never write the same stream. */
+	assert_int_equal(vu_image_pattern(&img, 64, NULL, 0, false), 0);
+	assert_int_equal(vu_image_pread(img, rnd, 64, 0), 0);
+	vu_image_close(&img);
+	assert_int_equal(vu_image_pattern(&img, 64, NULL, 0, false), 0);
+	assert_int_equal(vu_image_pread(img, other, 64, 0), 0);
+	vu_image_close(&img);
+	assert_true(memcmp(rnd, other, 64) != 0);
+}
+
+/* A window on another image, refused past its end. */
+static void test_slice(void **state)
+{
+	const uint8_t pat[] = { 'a', 'b', 'c' };
+	struct vu_image *base, *sl;
+	uint8_t buf[4];
+
+	(void)state;
+	assert_int_equal(vu_image_pattern(&base, 30, pat, 3, false), 0);
+	assert_int_equal(vu_image_slice(&sl, base, 31, 1), -EINVAL);
+	assert_int_equal(vu_image_slice(&sl, base, 20, 11), -EINVAL);
+	assert_int_equal(vu_image_slice(&sl, base, 4, 10), 0);
+	assert_int_equal(vu_image_size(sl), 10);
+	assert_int_equal(vu_image_pread(sl, buf, 4, 0), 0);
+	assert_memory_equal(buf, "bcab", 4);
+	vu_image_close(&sl);
+	vu_image_close(&base);
+}
+
+/* What an open image is, read through the accessors: a qcow2 image over a
+ * raw backing file named relative to it, and the raw file itself. */
+static void test_accessors(void **state)
+{
+	struct fx *f = *state;
+	struct vu_create_opts o = { .size = 1 * MiB, .backing_file = "src0.raw",
+				    .backing_fmt = "raw" };
+	char bpath[160];
+	struct vu_image *img = NULL, *b;
+	struct vu_err e = { 0 };
+	struct stat sa, sb;
+	int fd;
+
+	mkraw(f->path[0], 64 * KiB, NULL, 0, 0);
+	fd = open(f->path[1], O_CREAT | O_TRUNC | O_RDWR, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(vu_image_create(fd, f->path[1], "qcow2", &o, &e), 0);
+	close(fd);
+	assert_int_equal(vu_image_open(&img, f->path[1], NULL, 0, &e), 0);
+	assert_string_equal(vu_image_filename(img), f->path[1]);
+	assert_string_equal(vu_image_format_name(img), "qcow2");
+	assert_int_equal(vu_image_size(img), 1 * MiB);
+	assert_false(vu_image_is_blockdev(img));
+	assert_int_equal(fstat(vu_image_fd(img), &sa), 0);
+	assert_int_equal(stat(f->path[1], &sb), 0);
+	assert_true(sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+	assert_string_equal(vu_image_backing_file(img), "src0.raw");
+	assert_string_equal(vu_image_backing_fmt(img), "raw");
+	snprintf(bpath, sizeof(bpath), "%s/src0.raw", f->dir);
+	assert_string_equal(vu_image_backing_path(img), bpath);
+	assert_true(vu_image_can_set_backing(img));
+	assert_non_null(b = vu_image_backing(img));
+	assert_string_equal(vu_image_filename(b), bpath);
+	assert_string_equal(vu_image_format_name(b), "raw");
+	assert_int_equal(vu_image_size(b), 64 * KiB);
+	assert_null(vu_image_backing(b));
+	assert_null(vu_image_backing_file(b));
+	assert_false(vu_image_can_set_backing(b));
+	vu_image_close(&img);
+	assert_int_equal(vu_image_open(&img, f->path[1], "qcow2", VU_OPEN_NO_BACKING, &e), 0);
+	assert_string_equal(vu_image_backing_file(img), "src0.raw");
+	assert_null(vu_image_backing(img));
+	vu_image_close(&img);
+	assert_true(vu_image_format_known("qcow2"));
+	assert_true(vu_image_format_known("raw"));
+	assert_false(vu_image_format_known("nope"));
 }
 
 int main(void)
@@ -387,6 +488,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_raw_block_status_and_pread_bounds, setup, teardown),
 		cmocka_unit_test(test_buf_is_zero),
 		cmocka_unit_test_setup_teardown(test_unknown_format_and_probe, setup, teardown),
+		cmocka_unit_test(test_pattern),
+		cmocka_unit_test(test_slice),
+		cmocka_unit_test_setup_teardown(test_accessors, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

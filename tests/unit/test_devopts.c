@@ -290,6 +290,8 @@ static const struct row rows[] = {
 	{ "host-device", "name=0001:03:00.1,type=pci,driver.name=vfio", 1,
 	  "hostdev[driver[@name='vfio']]/source/address[@domain='0x0001']" },
 	{ "hostdev", "pci_0000_00_1b_0", 1, "hostdev[@managed='yes']" },
+	{ "host-device", "00:1b.0,boot_order=2", 1, "hostdev/boot[@order='2'][count(@*)=1]" },
+	{ "host-device", "00:1b.0,boot.order=65535", 1, "hostdev/boot[@order='65535']" },
 	{ "host-device", "none", 0, "count(*)=0" },
 	/* --filesystem */
 	{ "filesystem", "/srv/share,share", 1,
@@ -432,6 +434,8 @@ static const struct bad bads[] = {
 	{ "host-device", "pci_0000_00_1b_0,type=usb", "bad value 'usb' for 'type'" },
 	{ "host-device", "00:1b.0,driver.name=foo", "bad value 'foo' for 'driver.name'" },
 	{ "host-device", "00:1b.0,00:1c.0", "unknown option '00:1c.0'" },
+	{ "host-device", "00:1b.0,boot_order=0", "bad value '0' for 'boot_order'" },
+	{ "host-device", "00:1b.0,boot.order=65536", "bad value '65536' for 'boot.order'" },
 	{ "host-device", "none,type=pci", "'none' takes no other options" },
 	{ "filesystem", "/srv/share", "missing target directory" },
 	{ "filesystem", "none,tag", "'none' takes no other options" },

@@ -377,7 +377,7 @@ static void test_path_access(void **state)
 	assert_get(vu_domain_get(dom, "os/loader", "secure", &s), s, NULL);
 	assert_get(vu_domain_get(dom, "os/nvram", NULL, &s), s, NULL);
 	assert_int_equal(vu_domain_ensure(dom, "pm/suspend-to-mem", &node), 0);
-	assert_int_equal(vu_domain_node_set(node, NULL, "enabled", "no"), 0);
+	assert_int_equal(vu_node_set(node, NULL, "enabled", "no"), 0);
 	assert_int_equal(vu_domain_set(dom, "pm/suspend-to-disk", "enabled", "no"), 0);
 	assert_children(dom, "", "name os pm");
 	assert_valid(dom);
@@ -402,19 +402,17 @@ static void test_path_access(void **state)
 	assert_null(vu_domain_find(dom, "clock"));
 	/* Flags and numbers. */
 	node = vu_domain_find(dom, "os");
-	assert_false(vu_domain_node_has(node, "bootmenu"));
-	assert_int_equal(vu_domain_node_flag(node, "acpi", true), 0);
-	assert_true(vu_domain_node_has(node, "acpi"));
-	assert_int_equal(vu_domain_node_flag(node, "acpi", false), 0);
-	assert_false(vu_domain_node_has(node, "acpi"));
+	assert_false(vu_node_has(node, "bootmenu"));
+	assert_int_equal(vu_node_flag(node, "acpi", true), 0);
+	assert_true(vu_node_has(node, "acpi"));
+	assert_int_equal(vu_node_flag(node, "acpi", false), 0);
+	assert_false(vu_node_has(node, "acpi"));
 	assert_int_equal(vu_domain_set(dom, "vcpu", NULL, "12"), 0);
-	assert_int_equal(vu_domain_node_get_uint(vu_domain_find(dom, ""), "vcpu", NULL, &n), 0);
+	assert_int_equal(vu_node_get_uint(vu_domain_find(dom, ""), "vcpu", NULL, &n), 0);
 	assert_int_equal(n, 12);
 	assert_int_equal(vu_domain_set(dom, "vcpu", NULL, "-1"), 0);
-	assert_int_equal(vu_domain_node_get_uint(vu_domain_find(dom, ""), "vcpu", NULL, &n),
-			 -EINVAL);
-	assert_int_equal(vu_domain_node_get_uint(vu_domain_find(dom, ""), "iothreads", NULL,
-						 &n), -ENOENT);
+	assert_int_equal(vu_node_get_uint(vu_domain_find(dom, ""), "vcpu", NULL, &n), -EINVAL);
+	assert_int_equal(vu_node_get_uint(vu_domain_find(dom, ""), "iothreads", NULL, &n), -ENOENT);
 	vu_domain_free(&dom);
 }
 

@@ -72,11 +72,11 @@ static void test_generic_add(void **state)
 	(void)state;
 
 	assert_int_equal(vu_domain_dev_add(dom, "panic", panic, &dev), 0);
-	assert_get(vu_domain_node_get(dev, NULL, "model", &s), s, "isa");
-	assert_get(vu_domain_node_get(dev, NULL, "junk", &s), s, NULL);
+	assert_get(vu_node_get(dev, NULL, "model", &s), s, "isa");
+	assert_get(vu_node_get(dev, NULL, "junk", &s), s, NULL);
 	assert_int_equal(vu_domain_dev_add_xml(dom, "<tpm model='tpm-crb'><backend "
 					       "type='emulator' version='2.0'/></tpm>", &dev, &e), 0);
-	assert_get(vu_domain_node_get(dev, "backend", "version", &s), s, "2.0");
+	assert_get(vu_node_get(dev, "backend", "version", &s), s, "2.0");
 	assert_int_equal(vu_domain_dev_add_xml(dom, "<controller type='usb' index='0' "
 					       "model='qemu-xhci'/>", NULL, &e), 0);
 	assert_children(dom, "devices", "emulator disk controller interface serial console "
@@ -130,31 +130,31 @@ static void test_graphics(void **state)
 	(void)state;
 
 	assert_int_equal(vu_domain_add_graphics(dom, &vnc, &g), 0);
-	assert_get(vu_domain_node_get(g, NULL, "port", &s), s, "-1");
-	assert_get(vu_domain_node_get(g, NULL, "autoport", &s), s, "yes");
-	assert_get(vu_domain_node_get(g, NULL, "listen", &s), s, "127.0.0.1");
-	assert_get(vu_domain_node_get(g, "listen", "type", &s), s, "address");
-	assert_get(vu_domain_node_get(g, "listen", "address", &s), s, "127.0.0.1");
+	assert_get(vu_node_get(g, NULL, "port", &s), s, "-1");
+	assert_get(vu_node_get(g, NULL, "autoport", &s), s, "yes");
+	assert_get(vu_node_get(g, NULL, "listen", &s), s, "127.0.0.1");
+	assert_get(vu_node_get(g, "listen", "type", &s), s, "address");
+	assert_get(vu_node_get(g, "listen", "address", &s), s, "127.0.0.1");
 	assert_int_equal(vu_domain_add_graphics(dom, &spice, &g), 0);
-	assert_get(vu_domain_node_get(g, NULL, "port", &s), s, "5930");
-	assert_get(vu_domain_node_get(g, NULL, "autoport", &s), s, "no");
-	assert_get(vu_domain_node_get(g, NULL, "passwd", &s), s, "s3cret");
+	assert_get(vu_node_get(g, NULL, "port", &s), s, "5930");
+	assert_get(vu_node_get(g, NULL, "autoport", &s), s, "no");
+	assert_get(vu_node_get(g, NULL, "passwd", &s), s, "s3cret");
 	assert_string_equal(child_names(g, buf, sizeof(buf)), "");
 	assert_int_equal(vu_domain_add_graphics(dom, &(struct vu_graphics_spec){ .type = "vnc" },
 						&g), 0);
-	assert_get(vu_domain_node_get(g, NULL, "port", &s), s, NULL);
+	assert_get(vu_node_get(g, NULL, "port", &s), s, NULL);
 	assert_valid(dom);
 	/* A clone's graphics: back to autoport, the fixed port gone. */
 	g = vu_domain_dev_next(dom, "graphics", vu_domain_dev_next(dom, "graphics", NULL));
-	assert_int_equal(vu_domain_node_set(g, NULL, "tlsPort", "5931"), 0);
+	assert_int_equal(vu_node_set(g, NULL, "tlsPort", "5931"), 0);
 	assert_int_equal(vu_graphics_set_port(g, -1), 0);
-	assert_get(vu_domain_node_get(g, NULL, "port", &s), s, NULL);
-	assert_get(vu_domain_node_get(g, NULL, "tlsPort", &s), s, NULL);
-	assert_get(vu_domain_node_get(g, NULL, "autoport", &s), s, "yes");
-	assert_get(vu_domain_node_get(g, NULL, "passwd", &s), s, "s3cret");
+	assert_get(vu_node_get(g, NULL, "port", &s), s, NULL);
+	assert_get(vu_node_get(g, NULL, "tlsPort", &s), s, NULL);
+	assert_get(vu_node_get(g, NULL, "autoport", &s), s, "yes");
+	assert_get(vu_node_get(g, NULL, "passwd", &s), s, "s3cret");
 	assert_int_equal(vu_graphics_set_port(g, 5999), 0);
-	assert_get(vu_domain_node_get(g, NULL, "port", &s), s, "5999");
-	assert_get(vu_domain_node_get(g, NULL, "autoport", &s), s, "no");
+	assert_get(vu_node_get(g, NULL, "port", &s), s, "5999");
+	assert_get(vu_node_get(g, NULL, "autoport", &s), s, "no");
 	assert_valid(dom);
 	assert_int_equal(vu_graphics_set_port(g, 0), -EINVAL);
 	assert_int_equal(vu_graphics_set_port(g, 70000), -EINVAL);
@@ -171,7 +171,7 @@ static void test_graphics(void **state)
 	dom = dom_fixture("s1-rhelx86_64-live.xml");
 	g = vu_domain_dev_next(dom, "graphics", NULL);
 	assert_int_equal(vu_graphics_set_port(g, -1), 0);
-	assert_get(vu_domain_node_get(g, NULL, "keymap", &s), s, "en-us");
+	assert_get(vu_node_get(g, NULL, "keymap", &s), s, "en-us");
 	assert_valid(dom);
 	vu_domain_free(&dom);
 }
@@ -184,12 +184,12 @@ static void test_video(void **state)
 	(void)state;
 
 	assert_int_equal(vu_domain_add_video(dom, "virtio", 0, 1, &v), 0);
-	assert_get(vu_domain_node_get(v, "model", "type", &s), s, "virtio");
-	assert_get(vu_domain_node_get(v, "model", "heads", &s), s, "1");
-	assert_get(vu_domain_node_get(v, "model", "vram", &s), s, NULL);
+	assert_get(vu_node_get(v, "model", "type", &s), s, "virtio");
+	assert_get(vu_node_get(v, "model", "heads", &s), s, "1");
+	assert_get(vu_node_get(v, "model", "vram", &s), s, NULL);
 	assert_int_equal(vu_domain_add_video(dom, "qxl", 65536, 0, &v), 0);
-	assert_get(vu_domain_node_get(v, "model", "vram", &s), s, "65536");
-	assert_get(vu_domain_node_get(v, "model", "heads", &s), s, NULL);
+	assert_get(vu_node_get(v, "model", "vram", &s), s, "65536");
+	assert_get(vu_node_get(v, "model", "heads", &s), s, NULL);
 	assert_int_equal(vu_domain_add_video(dom, "", 0, 0, NULL), -EINVAL);
 	assert_valid(dom);
 	vu_domain_free(&dom);
@@ -224,18 +224,17 @@ static void test_chardevs(void **state)
 	assert_children(dom, "devices", "serial serial console channel");
 	assert_valid(dom);
 	assert_string_equal(child_names(c, buf, sizeof(buf)), "source target");
-	assert_get(vu_domain_node_get(c, "source", "mode", &s), s, "bind");
-	assert_get(vu_domain_node_get(c, "source", "path", &s), s, "/run/virtutils/t.agent");
-	assert_get(vu_domain_node_get(c, "target", "name", &s), s, "org.qemu.guest_agent.0");
-	assert_get(vu_domain_node_get(c, "target", "port", &s), s, NULL);
+	assert_get(vu_node_get(c, "source", "mode", &s), s, "bind");
+	assert_get(vu_node_get(c, "source", "path", &s), s, "/run/virtutils/t.agent");
+	assert_get(vu_node_get(c, "target", "name", &s), s, "org.qemu.guest_agent.0");
+	assert_get(vu_node_get(c, "target", "port", &s), s, NULL);
 	/* A clone's channel: a new socket path. */
-	assert_int_equal(vu_domain_node_set(c, "source", "path", "/run/virtutils/u.agent"), 0);
-	assert_get(vu_domain_node_get(c, "source", "path", &s), s, "/run/virtutils/u.agent");
+	assert_int_equal(vu_node_set(c, "source", "path", "/run/virtutils/u.agent"), 0);
+	assert_get(vu_node_get(c, "source", "path", &s), s, "/run/virtutils/u.agent");
 	c = vu_domain_dev_next(dom, "serial", vu_domain_dev_next(dom, "serial", NULL));
-	assert_get(vu_domain_node_get(c, NULL, "type", &s), s, "file");
-	assert_get(vu_domain_node_get(c, "source", "path", &s), s,
-		   "/var/log/virtutils/t-serial.log");
-	assert_get(vu_domain_node_get(c, "target", "port", &s), s, "1");
+	assert_get(vu_node_get(c, NULL, "type", &s), s, "file");
+	assert_get(vu_node_get(c, "source", "path", &s), s, "/var/log/virtutils/t-serial.log");
+	assert_get(vu_node_get(c, "target", "port", &s), s, "1");
 	c = vu_domain_dev_next(dom, "serial", NULL);
 	assert_string_equal(child_names(c, buf, sizeof(buf)), "target");
 	/* No target fields, no <target>. */
@@ -259,14 +258,14 @@ static void test_controllers(void **state)
 
 	/* The fixture has virtio-serial 0 and 1, usb 0 twice, pci 0..2. */
 	assert_int_equal(vu_domain_add_controller(dom, "virtio-serial", -1, NULL, &c), 0);
-	assert_get(vu_domain_node_get(c, NULL, "index", &s), s, "2");
+	assert_get(vu_node_get(c, NULL, "index", &s), s, "2");
 	assert_int_equal(vu_domain_add_controller(dom, "pci", -1, "pcie-root-port", &c), 0);
-	assert_get(vu_domain_node_get(c, NULL, "index", &s), s, "3");
-	assert_get(vu_domain_node_get(c, NULL, "model", &s), s, "pcie-root-port");
+	assert_get(vu_node_get(c, NULL, "index", &s), s, "3");
+	assert_get(vu_node_get(c, NULL, "model", &s), s, "pcie-root-port");
 	assert_int_equal(vu_domain_add_controller(dom, "scsi", -1, "virtio-scsi", &c), 0);
-	assert_get(vu_domain_node_get(c, NULL, "index", &s), s, "0");
+	assert_get(vu_node_get(c, NULL, "index", &s), s, "0");
 	assert_int_equal(vu_domain_add_controller(dom, "usb", 5, NULL, &c), 0);
-	assert_get(vu_domain_node_get(c, NULL, "index", &s), s, "5");
+	assert_get(vu_node_get(c, NULL, "index", &s), s, "5");
 	assert_int_equal(vu_domain_add_controller(dom, NULL, -1, NULL, NULL), -EINVAL);
 	/* After the last controller, which the lease follows in this document. */
 	assert_string_equal((const char *)xmlNextElementSibling(c)->name, "lease");
@@ -277,7 +276,7 @@ static void test_controllers(void **state)
 	assert_int_equal(vu_domain_add_controller(dom, "usb", -1, "qemu-xhci", NULL), 0);
 	assert_int_equal(vu_domain_add_controller(dom, "pci", 0, "pcie-root", NULL), 0);
 	assert_int_equal(vu_domain_add_controller(dom, "usb", -1, NULL, &c), 0);
-	assert_get(vu_domain_node_get(c, NULL, "index", &s), s, "1");
+	assert_get(vu_node_get(c, NULL, "index", &s), s, "1");
 	assert_valid(dom);
 	vu_domain_free(&dom);
 }
@@ -290,14 +289,14 @@ static void test_input_rng_balloon(void **state)
 	(void)state;
 
 	assert_int_equal(vu_domain_add_input(dom, "keyboard", "virtio", &d), 0);
-	assert_get(vu_domain_node_get(d, NULL, "bus", &s), s, "virtio");
+	assert_get(vu_node_get(d, NULL, "bus", &s), s, "virtio");
 	assert_int_equal(vu_domain_add_input(dom, "", "usb", NULL), -EINVAL);
 	assert_int_equal(vu_domain_add_rng(dom, NULL, &d), 0);
-	assert_get(vu_domain_node_get(d, NULL, "model", &s), s, "virtio");
-	assert_get(vu_domain_node_get(d, "backend", "model", &s), s, "random");
-	assert_get(vu_domain_node_get(d, "backend", NULL, &s), s, "/dev/urandom");
+	assert_get(vu_node_get(d, NULL, "model", &s), s, "virtio");
+	assert_get(vu_node_get(d, "backend", "model", &s), s, "random");
+	assert_get(vu_node_get(d, "backend", NULL, &s), s, "/dev/urandom");
 	assert_int_equal(vu_domain_add_rng(dom, "/dev/hwrng", &d), 0);
-	assert_get(vu_domain_node_get(d, "backend", NULL, &s), s, "/dev/hwrng");
+	assert_get(vu_node_get(d, "backend", NULL, &s), s, "/dev/hwrng");
 	assert_int_equal(vu_domain_add_rng(dom, "hwrng", NULL), -EINVAL);
 	/* The one memballoon changes model in place and keeps its address. */
 	assert_int_equal(vu_domain_set_memballoon(dom, "none", &d), 0);
@@ -333,15 +332,15 @@ static void test_filesystem(void **state)
 
 	assert_int_equal(vu_domain_add_filesystem(dom, &share, &fs), 0);
 	assert_string_equal(child_names(fs, buf, sizeof(buf)), "driver source target readonly");
-	assert_get(vu_domain_node_get(fs, NULL, "type", &s), s, "mount");
-	assert_get(vu_domain_node_get(fs, NULL, "accessmode", &s), s, "passthrough");
-	assert_get(vu_domain_node_get(fs, "source", "dir", &s), s, "/srv/share");
-	assert_get(vu_domain_node_get(fs, "target", "dir", &s), s, "share");
+	assert_get(vu_node_get(fs, NULL, "type", &s), s, "mount");
+	assert_get(vu_node_get(fs, NULL, "accessmode", &s), s, "passthrough");
+	assert_get(vu_node_get(fs, "source", "dir", &s), s, "/srv/share");
+	assert_get(vu_node_get(fs, "target", "dir", &s), s, "share");
 	assert_int_equal(vu_domain_add_filesystem(dom, &vfs, &fs), 0);
-	assert_get(vu_domain_node_get(fs, "driver", "type", &s), s, "virtiofs");
+	assert_get(vu_node_get(fs, "driver", "type", &s), s, "virtiofs");
 	assert_int_equal(vu_domain_add_filesystem(dom, &(struct vu_fs_spec){
 		.type = "file", .source = "/srv/fs.img", .target = "img" }, &fs), 0);
-	assert_get(vu_domain_node_get(fs, "source", "file", &s), s, "/srv/fs.img");
+	assert_get(vu_node_get(fs, "source", "file", &s), s, "/srv/fs.img");
 	assert_valid(dom);
 	assert_int_equal(vu_domain_add_filesystem(dom, &(struct vu_fs_spec){
 		.type = "ram", .source = "1024", .target = "tmp" }, NULL), -EINVAL);
@@ -388,14 +387,14 @@ static void test_hostdev(void **state)
 	(void)state;
 
 	assert_int_equal(vu_domain_add_hostdev_pci(dom, &in, true, &h), 0);
-	assert_get(vu_domain_node_get(h, NULL, "managed", &s), s, "yes");
-	assert_get(vu_domain_node_get(h, "source/address", "bus", &s), s, "0x3b");
-	assert_get(vu_domain_node_get(h, "source/address", "domain", &s), s, "0x0000");
+	assert_get(vu_node_get(h, NULL, "managed", &s), s, "yes");
+	assert_get(vu_node_get(h, "source/address", "bus", &s), s, "0x3b");
+	assert_get(vu_node_get(h, "source/address", "domain", &s), s, "0x0000");
 	assert_int_equal(vu_hostdev_get_pci(h, &out), 0);
 	assert_memory_equal(&in, &out, sizeof(in));
 	assert_int_equal(vu_domain_add_hostdev_pci(dom, &(struct vu_pci_addr){ 1, 2, 3, 4 },
 						   false, &h), 0);
-	assert_get(vu_domain_node_get(h, NULL, "managed", &s), s, "no");
+	assert_get(vu_node_get(h, NULL, "managed", &s), s, "no");
 	assert_valid(dom);
 	assert_int_equal(vu_domain_add_hostdev_pci(dom, &(struct vu_pci_addr){ 0, 0, 32, 0 },
 						   true, NULL), -EINVAL);
@@ -410,14 +409,14 @@ static void test_hostdev(void **state)
 	h = vu_domain_dev_next(dom, "hostdev", h);			/* pci */
 	assert_int_equal(vu_hostdev_get_pci(h, &out), 0);
 	assert_memory_equal(&out, (&(struct vu_pci_addr){ 0, 6, 2, 0 }), sizeof(out));
-	assert_int_equal(vu_domain_node_set(h, "source/address", "slot", "31"), 0);
+	assert_int_equal(vu_node_set(h, "source/address", "slot", "31"), 0);
 	assert_int_equal(vu_hostdev_get_pci(h, &out), 0);
 	assert_int_equal(out.slot, 31);
-	assert_int_equal(vu_domain_node_set(h, "source/address", "slot", "0x20"), 0);
+	assert_int_equal(vu_node_set(h, "source/address", "slot", "0x20"), 0);
 	assert_int_equal(vu_hostdev_get_pci(h, &out), -EINVAL);
-	assert_int_equal(vu_domain_node_set(h, "source/address", "slot", "-1"), 0);
+	assert_int_equal(vu_node_set(h, "source/address", "slot", "-1"), 0);
 	assert_int_equal(vu_hostdev_get_pci(h, &out), -EINVAL);
-	assert_int_equal(vu_domain_node_set(h, "source/address", "slot", NULL), 0);
+	assert_int_equal(vu_node_set(h, "source/address", "slot", NULL), 0);
 	assert_int_equal(vu_hostdev_get_pci(h, &out), -EINVAL);
 	assert_int_equal(vu_hostdev_get_pci(vu_domain_find(dom, "os"), &out), -EINVAL);
 	vu_domain_free(&dom);
@@ -432,7 +431,7 @@ static void test_watchdog_sound(void **state)
 
 	assert_int_equal(vu_domain_add_sound(dom, "ich9", &d), 0);
 	assert_int_equal(vu_domain_add_watchdog(dom, "i6300esb", "poweroff", &d), 0);
-	assert_get(vu_domain_node_get(d, NULL, "action", &s), s, "poweroff");
+	assert_get(vu_node_get(d, NULL, "action", &s), s, "poweroff");
 	assert_int_equal(vu_domain_add_watchdog(dom, "ib700", NULL, NULL), -EEXIST);
 	assert_int_equal(vu_domain_add_sound(dom, "ac97", NULL), 0);
 	assert_int_equal(vu_domain_add_sound(dom, NULL, NULL), -EINVAL);

@@ -20,7 +20,7 @@ static const char *targets(const struct vu_domain *dom, char *buf, size_t len)
 	     d = vu_domain_dev_next(dom, "disk", d)) {
 		char *dev = NULL;
 
-		vu_domain_node_get(d, "target", "dev", &dev);
+		vu_node_get(d, "target", "dev", &dev);
 		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? " " : "",
 				      dev ? dev : "?");
 		free(dev);
@@ -36,7 +36,7 @@ static void add_on(struct vu_domain *dom, const char *bus, const char *want)
 	char *dev = NULL;
 
 	assert_int_equal(vu_domain_add_disk(dom, &spec, &disk), 0);
-	assert_get(vu_domain_node_get(disk, "target", "dev", &dev), dev, want);
+	assert_get(vu_node_get(disk, "target", "dev", &dev), dev, want);
 }
 
 static void test_read_seed_disks(void **state)
@@ -166,7 +166,7 @@ static void test_add_disks(void **state)
 	assert_string_equal(d.wwn, "5000c50015ea71ad");
 	assert_true(d.shareable);
 	vu_disk_clear(&d);
-	assert_get(vu_domain_node_get(vu_domain_find_disk(dom, "sdz"), "source", "dev", &s), s,
+	assert_get(vu_node_get(vu_domain_find_disk(dom, "sdz"), "source", "dev", &s), s,
 		   "/dev/vg0/shared");
 
 	/* Refused specs add nothing. */
@@ -210,27 +210,27 @@ static void test_set_source(void **state)
 
 	/* Same type: the source's other attributes and children stay. */
 	assert_int_equal(vu_disk_set_source(disk, NULL, "/var/lib/virtutils/images/clone.img"), 0);
-	assert_get(vu_domain_node_get(disk, "source", "file", &s), s,
+	assert_get(vu_node_get(disk, "source", "file", &s), s,
 		   "/var/lib/virtutils/images/clone.img");
-	assert_get(vu_domain_node_get(disk, "source", "startupPolicy", &s), s, "optional");
-	assert_get(vu_domain_node_get(disk, "source/seclabel", "relabel", &s), s, "no");
+	assert_get(vu_node_get(disk, "source", "startupPolicy", &s), s, "optional");
+	assert_get(vu_node_get(disk, "source/seclabel", "relabel", &s), s, "no");
 	/* No type attribute means file, as libvirt reads it. */
-	assert_int_equal(vu_domain_node_set(disk, NULL, "type", NULL), 0);
+	assert_int_equal(vu_node_set(disk, NULL, "type", NULL), 0);
 	assert_int_equal(vu_disk_set_source(disk, NULL, "/srv/b.img"), 0);
-	assert_get(vu_domain_node_get(disk, NULL, "type", &s), s, "file");
+	assert_get(vu_node_get(disk, NULL, "type", &s), s, "file");
 	/* A clone onto a block device: a fresh source. */
 	assert_int_equal(vu_disk_set_source(disk, "block", "/dev/vg0/clone"), 0);
 	assert_int_equal(vu_disk_get(disk, &d), 0);
 	assert_string_equal(d.type, "block");
 	assert_string_equal(d.source, "/dev/vg0/clone");
 	vu_disk_clear(&d);
-	assert_get(vu_domain_node_get(disk, "source", "file", &s), s, NULL);
-	assert_get(vu_domain_node_get(disk, "source", "startupPolicy", &s), s, NULL);
+	assert_get(vu_node_get(disk, "source", "file", &s), s, NULL);
+	assert_get(vu_node_get(disk, "source", "startupPolicy", &s), s, NULL);
 	/* A network disk cannot be pointed at a path without saying its type;
 	 * a refusal changes nothing. */
 	disk = vu_domain_find_disk(dom, "hdb");
 	assert_int_equal(vu_disk_set_source(disk, NULL, "/srv/x.img"), -EINVAL);
-	assert_get(vu_domain_node_get(disk, "source", "protocol", &s), s, "sheepdog");
+	assert_get(vu_node_get(disk, "source", "protocol", &s), s, "sheepdog");
 	assert_int_equal(vu_disk_set_source(disk, "file", "/srv/x.img"), 0);
 	assert_int_equal(vu_disk_get(disk, &d), 0);
 	assert_string_equal(d.source, "/srv/x.img");
@@ -245,7 +245,7 @@ static void test_set_source(void **state)
 	dom = dom_fixture("s0-qemu-fedora-i686.xml");
 	disk = vu_domain_find_disk(dom, "hdc");
 	assert_int_equal(vu_disk_set_source(disk, NULL, NULL), 0);
-	assert_false(vu_domain_node_has(disk, "source"));
+	assert_false(vu_node_has(disk, "source"));
 	assert_int_equal(vu_disk_set_source(disk, NULL, "/srv/other.iso"), 0);
 	assert_string_equal(child_names(disk, (char[64]){ 0 }, 64), "source target readonly");
 	assert_valid(dom);
@@ -261,16 +261,16 @@ static void test_clone_edits(void **state)
 	char buf[128], *s = NULL;
 	(void)state;
 
-	assert_int_equal(vu_domain_node_set(disk, "serial", NULL, "CLONE-0001"), 0);
-	assert_int_equal(vu_domain_node_set(disk, "wwn", NULL, "5000c50015ea71ae"), 0);
-	assert_int_equal(vu_domain_node_set(disk, "driver", "type", "qcow2"), 0);
+	assert_int_equal(vu_node_set(disk, "serial", NULL, "CLONE-0001"), 0);
+	assert_int_equal(vu_node_set(disk, "wwn", NULL, "5000c50015ea71ae"), 0);
+	assert_int_equal(vu_node_set(disk, "driver", "type", "qcow2"), 0);
 	assert_string_equal(child_names(disk, buf, sizeof(buf)),
 			    "driver source target shareable serial wwn address");
-	assert_get(vu_domain_node_get(disk, "driver", "type", &s), s, "qcow2");
-	assert_get(vu_domain_node_get(disk, "driver", "cache", &s), s, "none");
+	assert_get(vu_node_get(disk, "driver", "type", &s), s, "qcow2");
+	assert_get(vu_node_get(disk, "driver", "cache", &s), s, "none");
 	assert_valid(dom);
-	assert_int_equal(vu_domain_node_set(disk, "serial", NULL, NULL), 0);
-	assert_int_equal(vu_domain_node_flag(disk, "shareable", false), 0);
+	assert_int_equal(vu_node_set(disk, "serial", NULL, NULL), 0);
+	assert_int_equal(vu_node_flag(disk, "shareable", false), 0);
 	assert_string_equal(child_names(disk, buf, sizeof(buf)),
 			    "driver source target wwn address");
 	vu_domain_free(&dom);

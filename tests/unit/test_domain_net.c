@@ -179,24 +179,24 @@ static void test_clone_edits(void **state)
 		int r;
 
 		assert_int_equal(vu_mac_generate(mac, NULL, NULL), 0);
-		if (vu_domain_node_has(iface, "mac")) {
+		if (vu_node_has(iface, "mac")) {
 			assert_int_equal(vu_iface_set_mac(iface, mac), 0);
-			assert_get(vu_domain_node_get(iface, "mac", "address", &s), s, mac);
+			assert_get(vu_node_get(iface, "mac", "address", &s), s, mac);
 			with_mac++;
 		}
 		vu_uuid_generate(id);
 		r = vu_iface_set_interfaceid(iface, id);
-		if (vu_domain_node_has(iface, "virtualport")) {
+		if (vu_node_has(iface, "virtualport")) {
 			assert_int_equal(r, 0);
-			assert_get(vu_domain_node_get(iface, "virtualport/parameters",
-						      "interfaceid", &s), s, id);
+			assert_get(vu_node_get(iface, "virtualport/parameters", "interfaceid",
+					       &s), s, id);
 			with_port++;
 		} else {
 			assert_int_equal(r, -ENOENT);
-			assert_false(vu_domain_node_has(iface, "virtualport"));
+			assert_false(vu_node_has(iface, "virtualport"));
 		}
 		assert_int_equal(vu_iface_set_target(iface, NULL), 0);
-		assert_false(vu_domain_node_has(iface, "target"));
+		assert_false(vu_node_has(iface, "target"));
 	}
 	assert_int_equal(with_mac, 10);
 	assert_int_equal(with_port, 7);
@@ -204,8 +204,7 @@ static void test_clone_edits(void **state)
 	with_port = 0;
 	for (iface = vu_domain_dev_next(dom, "interface", NULL); iface;
 	     iface = vu_domain_dev_next(dom, "interface", iface)) {
-		with_port += vu_domain_node_get(iface, "virtualport/parameters", "profileid",
-						&s) == 0;
+		with_port += vu_node_get(iface, "virtualport/parameters", "profileid", &s) == 0;
 		free(s);
 	}
 	assert_int_equal(with_port, 3);
@@ -228,14 +227,14 @@ static void test_mac_edits(void **state)
 	assert_null(vu_domain_find_iface(dom, "junk"));
 	assert_null(vu_domain_find_iface(dom, NULL));
 	assert_int_equal(vu_iface_set_mac(iface, "52:54:00:FE:DC:BA"), 0);
-	assert_get(vu_domain_node_get(iface, "mac", "address", &s), s, "52:54:00:fe:dc:ba");
+	assert_get(vu_node_get(iface, "mac", "address", &s), s, "52:54:00:fe:dc:ba");
 	/* Any case, one-digit octets: the same MAC. */
 	assert_ptr_equal(vu_domain_find_iface(dom, "52:54:0:FE:DC:BA"), iface);
 	/* The <mac> stays where it was, after <source> in this document. */
 	assert_string_equal(child_names(iface, buf, sizeof(buf)), "source mac");
 	assert_int_equal(vu_iface_set_mac(iface, "ff:ff:ff:ff:ff:ff"), -EINVAL);
 	assert_int_equal(vu_iface_set_mac(iface, "52:54:00:fe:dc"), -EINVAL);
-	assert_get(vu_domain_node_get(iface, "mac", "address", &s), s, "52:54:00:fe:dc:ba");
+	assert_get(vu_node_get(iface, "mac", "address", &s), s, "52:54:00:fe:dc:ba");
 	/* No MAC: libvirt makes one up. */
 	assert_int_equal(vu_iface_set_mac(iface, NULL), 0);
 	assert_string_equal(child_names(iface, buf, sizeof(buf)), "source");

@@ -194,7 +194,7 @@ static void test_cpu_read(void **state)
 	assert_int_equal(t, 1);
 	f = vu_domain_cpu_feature_next(dom, NULL);
 	assert_non_null(f);
-	assert_get(vu_domain_node_get(f, NULL, "name", &str), str, "lahf_lm");
+	assert_get(vu_node_get(f, NULL, "name", &str), str, "lahf_lm");
 	assert_null(vu_domain_cpu_feature_next(dom, f));
 	assert_get(vu_domain_get_cpu_feature(dom, "lahf_lm", &str), str, "disable");
 	assert_get(vu_domain_get_cpu_feature(dom, "vmx", &str), str, NULL);
@@ -236,8 +236,8 @@ static void test_cpu_write(void **state)
 	assert_get(vu_domain_get_cpu_feature(dom, "hle", &str), str, "disable");
 	/* Changing a policy keeps the feature's place; removing it goes. */
 	assert_int_equal(vu_domain_set_cpu_feature(dom, "vmx", "optional"), 0);
-	assert_get(vu_domain_node_get(vu_domain_cpu_feature_next(dom, NULL), NULL, "name",
-				      &str), str, "vmx");
+	assert_get(vu_node_get(vu_domain_cpu_feature_next(dom, NULL), NULL, "name", &str),
+		   str, "vmx");
 	assert_int_equal(vu_domain_set_cpu_feature(dom, "vmx", NULL), 0);
 	assert_int_equal(vu_domain_set_cpu_feature(dom, "nothere", NULL), 0);
 	assert_children(dom, "cpu", "model topology feature");

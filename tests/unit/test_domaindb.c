@@ -31,7 +31,7 @@ static int setup(void **state)
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vu-domaindb-XXXXXX");
 	if (!mkdtemp(f->dir) || vu_state_resolve(&f->st, f->dir) < 0 ||
-	    vu_state_prepare(&f->st) < 0)
+	    vu_state_prepare(&f->st, NULL) < 0)
 		return -1;
 	*state = f;
 	return 0;

@@ -166,6 +166,84 @@ static void test_atomic_replace(void **state)
 	assert_string_equal(first, "vm.xml");
 }
 
+/* Replacing keeps the old file's mode and writes through a link (which
+ * stays a link); a chmod made while the new file was written counts. */
+static void test_atomic_keep(void **state)
+{
+	struct fx *f = *state;
+	struct vu_atomic a;
+	struct stat st;
+	char link[PATH_MAX], first[NAME_MAX + 1];
+
+	write_file(f->path, "old");
+	assert_int_equal(chmod(f->path, 0604), 0);
+	snprintf(link, sizeof(link), "%s/link", f->dir);
+	assert_int_equal(symlink("vm.xml", link), 0);
+	assert_int_equal(vu_atomic_open_keep(&a, link, 0644), 0);
+	assert_string_equal(a.path, link);
+	assert_int_equal(vu_write_all(a.fd, "new", 3), 0);
+	assert_int_equal(chmod(f->path, 0620), 0);
+	assert_int_equal(vu_atomic_commit(&a, true, true), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_content(f->path, "new");
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0620);
+	assert_int_equal(list_dir(f->dir, first, sizeof(first)), 2);
+	/* A link to itself is refused, as open(2) would. */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink("link", link), 0);
+	assert_int_equal(vu_atomic_open_keep(&a, link, 0644), -ELOOP);
+}
+
+/* A user who cannot give the new file the old one's owner is refused
+ * before writing anything, rather than changing the owner. */
+static void test_atomic_keep_owner(void **state)
+{
+	struct fx *f = *state;
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		print_message("# skip: needs root to act as another user\n");
+		skip();
+	}
+	write_file(f->path, "old");
+	assert_int_equal(chmod(f->path, 0666), 0);
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vu_atomic a;
+
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		_exit(vu_atomic_open_keep(&a, f->path, 0644) == -EPERM ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_content(f->path, "old");
+}
+
+/* openat: the name is one component in the given directory. */
+static void test_atomic_openat(void **state)
+{
+	struct fx *f = *state;
+	struct vu_atomic a;
+	int dfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(dfd >= 0);
+	assert_int_equal(vu_atomic_openat(&a, dfd, "a/b", NULL, 0600), -EINVAL);
+	assert_int_equal(vu_atomic_openat(&a, dfd, "..", NULL, 0600), -EINVAL);
+	assert_int_equal(vu_atomic_openat(&a, dfd, "vm.xml", "shown", 0600), 0);
+	assert_string_equal(a.path, "shown");
+	assert_int_equal(vu_write_all(a.fd, "x", 1), 0);
+	close(dfd);	/* the atomic file has its own */
+	assert_int_equal(vu_atomic_commit(&a, false, true), 0);
+	assert_content(f->path, "x");
+}
+
 static void test_atomic_abort(void **state)
 {
 	struct fx *f = *state;
@@ -494,6 +572,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_atomic_new), T(test_atomic_noreplace), T(test_atomic_replace),
+		T(test_atomic_keep), T(test_atomic_keep_owner), T(test_atomic_openat),
 		T(test_atomic_abort), T(test_atomic_hidden_fallback), T(test_atomic_killed),
 		T(test_atomic_long_name), T(test_atomic_bad_paths), T(test_read_write),
 		T(test_read_full), T(test_read_all), T(test_fsync_parent), T(test_locks),

@@ -23,12 +23,12 @@
 #define A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define A300 A64 A64 A64 A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
-static xmlDocPtr parse(const char *s)
+static struct vu_poolxml *parse(const char *s)
 {
 	struct vu_err e = { 0 };
-	xmlDocPtr doc = vu_xml_parse(s, strlen(s), &e);
+	struct vu_poolxml *doc;
 
-	assert_non_null(doc);
+	assert_int_equal(vu_poolxml_parse(&doc, s, strlen(s), &e), 0);
 	return doc;
 }
 
@@ -47,12 +47,12 @@ static void validate(xmlDocPtr doc, const char *rng)
 		fail_msg("%s: %s", rng, vu_err_str(&e));
 }
 
-static int read_pool(const char *xml, struct vu_poolxml *px, struct vu_err *e)
+static int read_pool(const char *xml, struct vu_pool_def *px, struct vu_err *e)
 {
-	xmlDocPtr doc = parse(xml);
+	struct vu_poolxml *doc = parse(xml);
 	int r = vu_poolxml_read(doc, px, e);
 
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	return r;
 }
 
@@ -69,7 +69,7 @@ static void test_types(void **state)
 
 static void test_read_dir(void **state)
 {
-	struct vu_poolxml px;
+	struct vu_pool_def px;
 	struct vu_err e = { 0 };
 
 	(void)state;
@@ -90,13 +90,13 @@ static void test_read_dir(void **state)
 	assert_int_equal(px.owner, 107);
 	assert_int_equal(px.group, -1);
 	assert_null(px.source_device);
-	vu_poolxml_free(&px);
+	vu_pool_def_free(&px);
 	assert_null(px.name);
 }
 
 static void test_read_sources(void **state)
 {
-	struct vu_poolxml px;
+	struct vu_pool_def px;
 	struct vu_err e = { 0 };
 
 	(void)state;
@@ -105,18 +105,18 @@ static void test_read_sources(void **state)
 				   "<target><path>/dev</path></target></pool>", &px, &e), 0);
 	assert_string_equal(px.source_device, "/dev/loop0");
 	assert_string_equal(px.source_format, "gpt");
-	vu_poolxml_free(&px);
+	vu_pool_def_free(&px);
 	assert_int_equal(read_pool("<pool type='netfs'><name>n</name><source>"
 				   "<host name='10.0.0.1'/><dir path='/export'/></source>"
 				   "<target><path>/mnt/n</path></target></pool>", &px, &e), 0);
 	assert_string_equal(px.source_host, "10.0.0.1");
 	assert_string_equal(px.source_dir, "/export");
-	vu_poolxml_free(&px);
+	vu_pool_def_free(&px);
 	assert_int_equal(read_pool("<pool type='logical'><name>vg</name><source>"
 				   "<name>vg0</name></source></pool>", &px, &e), 0);
 	assert_string_equal(px.source_name, "vg0");
 	assert_null(px.target);
-	vu_poolxml_free(&px);
+	vu_pool_def_free(&px);
 }
 
 /* Each refusal says what is wrong, as the tools print it. */
@@ -161,7 +161,7 @@ static void test_read_errors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct vu_poolxml px;
+		struct vu_pool_def px;
 		struct vu_err e = { 0 };
 
 		assert_int_equal(read_pool(cases[i].xml, &px, &e), -EINVAL);
@@ -172,8 +172,8 @@ static void test_read_errors(void **state)
 
 static void test_uuid_and_sizing(void **state)
 {
-	xmlDocPtr doc = parse("<pool type='dir'><name>p</name><target><path>/p</path>"
-			      "</target></pool>");
+	struct vu_poolxml *doc = parse("<pool type='dir'><name>p</name><target><path>/p</path>"
+				       "</target></pool>");
 	char *out;
 
 	(void)state;
@@ -181,7 +181,7 @@ static void test_uuid_and_sizing(void **state)
 	assert_int_equal(vu_poolxml_set_uuid(doc, "11111111-2222-4333-8444-666666666666"), 0);
 	assert_int_equal(vu_poolxml_set_sizing(doc, 100, 40, 60), 0);
 	assert_int_equal(vu_poolxml_set_sizing(doc, 200, 50, 150), 0);
-	out = vu_xml_format(doc);
+	out = vu_poolxml_format(doc);
 	assert_string_equal(out, "<pool type=\"dir\">\n  <name>p</name>\n"
 			    "  <uuid>11111111-2222-4333-8444-666666666666</uuid>\n"
 			    "  <capacity unit=\"bytes\">200</capacity>\n"
@@ -189,12 +189,40 @@ static void test_uuid_and_sizing(void **state)
 			    "  <available unit=\"bytes\">150</available>\n"
 			    "  <target>\n    <path>/p</path>\n  </target>\n</pool>\n");
 	free(out);
-	validate(doc, "storagepool.rng");
+	validate(vu_poolxml_doc(doc), "storagepool.rng");
 	vu_poolxml_drop_sizing(doc);
-	out = vu_xml_format(doc);
+	out = vu_poolxml_format(doc);
 	assert_null(strstr(out, "capacity"));
 	free(out);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
+}
+
+/* What the model does not know survives: a document loaded and formatted,
+ * and one whose UUID and sizes were set and the sizes dropped again, are
+ * equal to it under C14N. */
+static void test_pool_round_trip(void **state)
+{
+	static const char xml[] =
+		"<pool type='fs' xmlns:fs='http://libvirt.org/schemas/storagepool/fs/1.0'>"
+		"<name>f</name><uuid>11111111-2222-4333-8444-555555555555</uuid>"
+		"<source><device path='/dev/sdb1'/><format type=\"ext4\"/></source>"
+		"<!-- kept --><target><path>/mnt/f</path></target>"
+		"<fs:mount_opts><fs:option name='sync'/></fs:mount_opts></pool>";
+	struct vu_poolxml *doc = parse(xml), *orig = parse(xml), *again;
+	char *text = vu_poolxml_format(doc);
+
+	(void)state;
+	assert_non_null(text);
+	again = parse(text);
+	assert_true(vu_xml_c14n_equal(vu_poolxml_doc(orig), vu_poolxml_doc(again)));
+	assert_int_equal(vu_poolxml_set_uuid(doc, "11111111-2222-4333-8444-555555555555"), 0);
+	assert_int_equal(vu_poolxml_set_sizing(doc, 1, 2, 3), 0);
+	vu_poolxml_drop_sizing(doc);
+	assert_true(vu_xml_c14n_equal(vu_poolxml_doc(orig), vu_poolxml_doc(doc)));
+	free(text);
+	vu_poolxml_free(&again);
+	vu_poolxml_free(&orig);
+	vu_poolxml_free(&doc);
 }
 
 static void test_build_as(void **state)
@@ -204,34 +232,38 @@ static void test_build_as(void **state)
 				 .source_dev = "/dev/sdc", .source_name = "libvirt_lvm",
 				 .target = "/dev/libvirt_lvm" };
 	struct vu_pool_as dir = { .name = "d", .type = "dir", .target = "/guest_images" };
-	xmlDocPtr doc = vu_poolxml_build(&as);
-	char *out = vu_xml_format(doc);
+	struct vu_poolxml *doc;
+	char *out;
 
 	(void)state;
+	assert_int_equal(vu_poolxml_new(&doc, &as), 0);
+	out = vu_poolxml_format(doc);
 	assert_string_equal(out, "<pool type=\"logical\">\n  <name>guest_images_lvm</name>\n"
 			    "  <source>\n    <device path=\"/dev/sdc\"/>\n"
 			    "    <name>libvirt_lvm</name>\n  </source>\n"
 			    "  <target>\n    <path>/dev/libvirt_lvm</path>\n  </target>\n"
 			    "</pool>\n");
 	free(out);
-	validate(doc, "storagepool.rng");
-	xmlFreeDoc(doc);
-	doc = vu_poolxml_build(&dir);
-	out = vu_xml_format(doc);
+	validate(vu_poolxml_doc(doc), "storagepool.rng");
+	vu_poolxml_free(&doc);
+	assert_int_equal(vu_poolxml_new(&doc, &dir), 0);
+	out = vu_poolxml_format(doc);
 	assert_null(strstr(out, "<source"));
 	free(out);
-	validate(doc, "storagepool.rng");
-	xmlFreeDoc(doc);
+	validate(vu_poolxml_doc(doc), "storagepool.rng");
+	vu_poolxml_free(&doc);
 }
 
 /* ---- volumes ---- */
 
 static int read_vol(const char *xml, struct vu_volspec *s, struct vu_err *e)
 {
-	xmlDocPtr doc = parse(xml);
-	int r = vu_volxml_read(doc, s, e);
+	struct vu_volxml *doc;
+	int r;
 
-	xmlFreeDoc(doc);
+	assert_int_equal(vu_volxml_parse(&doc, xml, strlen(xml), e), 0);
+	r = vu_volxml_read(doc, s, e);
+	vu_volxml_free(&doc);
 	return r;
 }
 
@@ -309,22 +341,45 @@ static void test_volspec_errors(void **state)
 	}
 }
 
+static void test_vol_round_trip(void **state)
+{
+	static const char xml[] = "<volume type='file'><name>v</name><key>/p/v</key>"
+				  "<capacity unit='G'>1</capacity><target><format type='raw'/>"
+				  "<unknown a='1'/></target></volume>";
+	struct vu_volxml *doc, *again;
+	struct vu_err e = { 0 };
+	char *text;
+
+	(void)state;
+	assert_int_equal(vu_volxml_parse(&doc, xml, strlen(xml), &e), 0);
+	text = vu_volxml_format(doc);
+	assert_int_equal(vu_volxml_parse(&again, text, strlen(text), &e), 0);
+	assert_true(vu_xml_c14n_equal(vu_volxml_doc(doc), vu_volxml_doc(again)));
+	free(text);
+	vu_volxml_free(&again);
+	vu_volxml_free(&doc);
+	assert_int_equal(vu_volxml_load(&doc, "/nonexistent/v.xml", &e), -ENOENT);
+	assert_null(doc);
+}
+
 static void test_build_spec(void **state)
 {
 	struct vu_volspec s = { .name = "ov", .capacity = 1 << 20, .format = "qcow2",
 				.backing_path = "/p/base", .backing_format = "raw",
 				.has_capacity = true };
-	xmlDocPtr doc = vu_volxml_build_spec(&s);
-	char *out = vu_xml_format(doc);
+	struct vu_volxml *doc;
+	char *out;
 
 	(void)state;
+	assert_int_equal(vu_volxml_new_spec(&doc, &s), 0);
+	out = vu_volxml_format(doc);
 	assert_string_equal(out, "<volume>\n  <name>ov</name>\n  <capacity>1048576</capacity>\n"
 			    "  <target>\n    <format type=\"qcow2\"/>\n  </target>\n"
 			    "  <backingStore>\n    <path>/p/base</path>\n"
 			    "    <format type=\"raw\"/>\n  </backingStore>\n</volume>\n");
 	free(out);
-	validate(doc, "storagevol.rng");
-	xmlFreeDoc(doc);
+	validate(vu_volxml_doc(doc), "storagevol.rng");
+	vu_volxml_free(&doc);
 }
 
 static void test_build_info(void **state)
@@ -338,10 +393,12 @@ static void test_build_info(void **state)
 				.file = f, .compat = "1.1", .cluster_size = 65536,
 				.lazy_refcounts = true, .backing_path = "/p/b",
 				.backing_format = "raw", .backing_file = &f };
-	xmlDocPtr doc = vu_volxml_build(&v);
-	char *out = vu_xml_format(doc);
+	struct vu_volxml *doc;
+	char *out;
 
 	(void)state;
+	assert_int_equal(vu_volxml_new(&doc, &v), 0);
+	out = vu_volxml_format(doc);
 	assert_non_null(strstr(out, "<atime>1700000000.000000005</atime>"));
 	assert_non_null(strstr(out, "<mtime>1700000001</mtime>"));
 	assert_non_null(strstr(out, "<clusterSize unit=\"B\">65536</clusterSize>"));
@@ -349,19 +406,19 @@ static void test_build_info(void **state)
 	assert_non_null(strstr(out, "<backingStore>\n    <path>/p/b</path>\n"
 			       "    <format type=\"raw\"/>\n    <permissions>"));
 	free(out);
-	validate(doc, "storagevol.rng");
-	xmlFreeDoc(doc);
+	validate(vu_volxml_doc(doc), "storagevol.rng");
+	vu_volxml_free(&doc);
 	v = (struct vu_volinfo){ .type = "block", .name = "loop0p1", .key = "/dev/loop0p1",
 				 .path = "/dev/loop0p1", .format = "linux", .capacity = 1048576,
 				 .allocation = 1048576, .physical = 1048576, .file = f,
 				 .extent = &x };
-	doc = vu_volxml_build(&v);
-	out = vu_xml_format(doc);
+	assert_int_equal(vu_volxml_new(&doc, &v), 0);
+	out = vu_volxml_format(doc);
 	assert_non_null(strstr(out, "<source>\n    <device path=\"/dev/loop0\">\n"
 			       "      <extent start=\"1048576\" end=\"2097152\"/>"));
 	free(out);
-	validate(doc, "storagevol.rng");
-	xmlFreeDoc(doc);
+	validate(vu_volxml_doc(doc), "storagevol.rng");
+	vu_volxml_free(&doc);
 }
 
 int main(void)
@@ -372,9 +429,11 @@ int main(void)
 		cmocka_unit_test(test_read_sources),
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_uuid_and_sizing),
+		cmocka_unit_test(test_pool_round_trip),
 		cmocka_unit_test(test_build_as),
 		cmocka_unit_test(test_volspec),
 		cmocka_unit_test(test_volspec_errors),
+		cmocka_unit_test(test_vol_round_trip),
 		cmocka_unit_test(test_build_spec),
 		cmocka_unit_test(test_build_info),
 	};

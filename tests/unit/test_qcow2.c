@@ -19,9 +19,9 @@
 
 #include "vu/base.h"
 #include "vu/image.h"
-
-/* libshared/img/qcow2.h: why the last read failed. */
-const char *qcow2_last_error(const struct vu_image *img);
+/* White-box: the drivers' view of struct vu_image (layers, flags, fds),
+ * refcount entries, and why the last read failed. */
+#include "../../libshared/img/qcow2.h"
 
 #define CHUNK ((1u << 20) + 4093)	/* odd, so reads straddle clusters */
 #define READ_CAP (64u << 20)
@@ -294,24 +294,24 @@ static void test_backing_names(void **state)
 
 	SKIP_IF_NO_QEMU(f);
 	img = open_ok(f->var, "chain-top", VU_OPEN_NO_BACKING);
-	assert_string_equal(img->backing_file, "chain-mid");
-	assert_string_equal(img->backing_fmt, "qcow2");
-	assert_null(img->backing);
+	assert_string_equal(vu_image_backing_file(img), "chain-mid");
+	assert_string_equal(vu_image_backing_fmt(img), "qcow2");
+	assert_null(vu_image_backing(img));
 	vu_image_close(&img);
 	img = open_ok(f->var, "chain-top", 0);
 	assert_int_equal(vu_image_chain_depth(img), 2);
 	vu_image_close(&img);
 	img = open_ok(f->var, "backing-raw", 0);
-	assert_string_equal(img->backing_fmt, "raw");
-	assert_ptr_equal(img->backing->drv, &vu_drv_raw);
+	assert_string_equal(vu_image_backing_fmt(img), "raw");
+	assert_string_equal(vu_image_format_name(vu_image_backing(img)), "raw");
 	vu_image_close(&img);
 	img = open_ok(f->var, "backing-nofmt", 0);
-	assert_null(img->backing_fmt);
-	assert_ptr_equal(img->backing->drv, &vu_drv_qcow2);
+	assert_null(vu_image_backing_fmt(img));
+	assert_string_equal(vu_image_format_name(vu_image_backing(img)), "qcow2");
 	vu_image_close(&img);
 	img = open_ok(f->var, "v3", 0);
-	assert_null(img->backing_file);
-	assert_null(img->backing_fmt);
+	assert_null(vu_image_backing_file(img));
+	assert_null(vu_image_backing_fmt(img));
 	vu_image_close(&img);
 }
 
@@ -609,6 +609,77 @@ static void test_hostile(void **state)
 		check_hostile(f->hostile, names[i]);
 }
 
+/* Refcount entries of every width, as qemu lays them out; setting one
+ * leaves its neighbours alone. */
+static void test_refcount_entries(void **state)
+{
+	static const struct { unsigned order; uint64_t i, v; uint8_t bytes[8]; } known[] = {
+		{ 0, 9, 1, { [1] = 0x02 } },
+		{ 1, 5, 2, { [1] = 0x08 } },
+		{ 2, 3, 0xa, { [1] = 0xa0 } },
+		{ 3, 2, 0xab, { [2] = 0xab } },
+		{ 4, 1, 0x1234, { [2] = 0x12, [3] = 0x34 } },
+		{ 5, 1, 0x01020304, { [4] = 1, 2, 3, 4 } },
+	};
+	uint8_t blk[512];
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(known); k++) {
+		memset(blk, 0, sizeof(blk));
+		qcow2_rc_entry_set(blk, known[k].order, known[k].i, known[k].v);
+		assert_memory_equal(blk, known[k].bytes, 8);
+		assert_true(vu_buf_is_zero(blk + 8, sizeof(blk) - 8));
+		assert_int_equal(qcow2_rc_entry_get(blk, known[k].order, known[k].i), known[k].v);
+	}
+	memset(blk, 0, sizeof(blk));
+	qcow2_rc_entry_set(blk, 6, 1, 0x0102030405060708ull);
+	assert_memory_equal(blk + 8, ((uint8_t[]){ 1, 2, 3, 4, 5, 6, 7, 8 }), 8);
+	for (unsigned order = 0; order <= QCOW2_MAX_REFCOUNT_ORDER; order++) {
+		uint64_t max = qcow2_rc_max(order), n = sizeof(blk) * 8 >> order;
+
+		assert_true(order == 6 ? max == UINT64_MAX : max == (1ull << (1u << order)) - 1);
+		memset(blk, 0xff, sizeof(blk));
+		for (uint64_t i = 0; i < n; i++)
+			assert_int_equal(qcow2_rc_entry_get(blk, order, i), max);
+		for (uint64_t i = 0; i < n; i++)
+			qcow2_rc_entry_set(blk, order, i, (i * 0x9e3779b97f4a7c15ull) & max);
+		for (uint64_t i = 0; i < n; i++)
+			assert_int_equal(qcow2_rc_entry_get(blk, order, i),
+					 (i * 0x9e3779b97f4a7c15ull) & max);
+	}
+}
+
+/* A cluster cut off the file after open reads as an error, never as zeros:
+ * the driver trusts the file size it saw at open, the file says EOF. */
+static void test_file_shrank(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct vu_create_opts o = { .size = 1 << 20 };
+	struct vu_image *img = NULL;
+	struct vu_err e = { 0 };
+	char path[PATH_MAX];
+	uint8_t buf[4096];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/test_qcow2.XXXXXX", tmp ? tmp : "/var/tmp");
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(vu_image_create(fd, path, "qcow2", &o, &e), 0);
+	close(fd);
+	assert_int_equal(vu_image_open(&img, path, "qcow2", VU_OPEN_RDWR, &e), 0);
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(vu_image_pwrite(img, buf, sizeof(buf), 0), 0);
+	vu_image_close(&img);
+	assert_int_equal(vu_image_open(&img, path, "qcow2", 0, &e), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(truncate(path, st.st_size - 65536), 0);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(vu_image_pread(img, buf, sizeof(buf), 0), -EIO);
+	vu_image_close(&img);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +691,8 @@ int main(void)
 		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_map),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_file_shrank),
+		cmocka_unit_test(test_refcount_entries),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

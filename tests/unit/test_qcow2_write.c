@@ -23,6 +23,8 @@
 #include "vu/base.h"
 #include "vu/image.h"
 #include "qemu_test.h"
+/* White-box: the drivers' view of struct vu_image (its fd and size). */
+#include "../../libshared/img/image_int.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024)

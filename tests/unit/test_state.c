@@ -241,16 +241,143 @@ static void test_prepare(void **state)
 
 	umask(077);
 	assert_int_equal(vu_state_resolve(&st, f->root), 0);
-	assert_int_equal(vu_state_prepare(&st), 0);
+	assert_int_equal(vu_state_prepare(&st, NULL), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		assert_dir_mode(f->root, subs[i], 0700);
 	/* images/ must stay traversable whatever the umask */
 	assert_dir_mode(f->root, "images", 0711);
-	assert_int_equal(vu_state_prepare(&st), 0);
+	assert_int_equal(vu_state_prepare(&st, NULL), 0);
 	snprintf(p, sizeof(p), "%s/pools", f->root);
 	assert_int_equal(rmdir(p), 0);
 	assert_int_equal(mknod(p, S_IFREG | 0600, 0), 0);
-	assert_int_equal(vu_state_prepare(&st), -ENOTDIR);
+	assert_int_equal(vu_state_prepare(&st, NULL), -ENOTDIR);
+	vu_state_free(&st);
+}
+
+/* prepare on f->root must fail with err and "ROOT/sub: why". */
+static void assert_refused(struct fx *f, int err, const char *sub, const char *why)
+{
+	struct vu_state st;
+	struct vu_err e = { 0 };
+	char want[PATH_MAX + 128];
+
+	assert_int_equal(vu_state_resolve(&st, f->root), 0);
+	assert_int_equal(vu_state_prepare(&st, &e), -err);
+	snprintf(want, sizeof(want), "%s%s%s: %s", f->root, *sub ? "/" : "", sub, why);
+	assert_string_equal(vu_err_str(&e), want);
+	assert_int_equal(vu_state_dirfd(&st, VU_STATE_ROOT), -EBADF);
+	vu_state_free(&st);
+}
+
+static void sub_path(const struct fx *f, const char *sub, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", f->root, sub);
+}
+
+/* A root another user could swap things in is refused, whatever part of
+ * it is at fault, with one line naming the directory. */
+static void test_prepare_refuses(void **state)
+{
+	static const char *subs[] = { "domains", "pools", "networks", "images", "run",
+				      "autostart/pools" };
+	struct fx *f = *state;
+	struct vu_state st;
+	char p[PATH_MAX], other[PATH_MAX];
+
+	assert_int_equal(vu_state_resolve(&st, f->root), 0);
+	assert_int_equal(vu_state_prepare(&st, NULL), 0);
+	vu_state_free(&st);
+	snprintf(other, sizeof(other), "%s/elsewhere", f->dir);
+	assert_int_equal(mkdir(other, 0755), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		sub_path(f, subs[i], p, sizeof(p));
+		assert_int_equal(rmdir(p), 0);
+		assert_int_equal(symlink(other, p), 0);
+		assert_refused(f, ELOOP, subs[i], "is a symbolic link");
+		assert_int_equal(unlink(p), 0);
+		assert_int_equal(mkdir(p, 0755), 0);
+		assert_int_equal(chmod(p, 0775), 0);
+		assert_refused(f, EPERM, subs[i], "writable by others");
+		assert_int_equal(chmod(p, 01777), 0);
+		assert_refused(f, EPERM, subs[i], "writable by others");
+		assert_int_equal(chmod(p, 0755), 0);
+	}
+	/* Nothing was made through the links. */
+	assert_int_equal(rmdir(other), 0);
+	assert_int_equal(chmod(f->root, 01777), 0);
+	assert_refused(f, EPERM, "", "writable by others");
+	assert_int_equal(chmod(f->root, 0755), 0);
+	if (geteuid() != 0) {
+		print_message("# skip: chown to another user needs root\n");
+		return;
+	}
+	sub_path(f, "images", p, sizeof(p));
+	assert_int_equal(chown(p, NOBODY, 0), 0);
+	assert_refused(f, EPERM, "images", "owned by uid 65534, not by you or root");
+	assert_int_equal(chown(p, 0, 0), 0);
+	assert_int_equal(chown(f->root, NOBODY, 0), 0);
+	assert_refused(f, EPERM, "", "owned by uid 65534, not by you or root");
+	assert_int_equal(chown(f->root, 0, 0), 0);
+}
+
+/* The root itself may be an administrator's link; not another user's. */
+static void test_prepare_root_link(void **state)
+{
+	struct fx *f = *state;
+	struct vu_state st;
+	struct vu_err e = { 0 };
+	char real[PATH_MAX], link[PATH_MAX], want[PATH_MAX * 2];
+
+	snprintf(real, sizeof(real), "%s/real", f->dir);
+	snprintf(link, sizeof(link), "%s/link", f->dir);
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink(real, link), 0);
+	assert_int_equal(vu_state_resolve(&st, link), 0);
+	assert_int_equal(vu_state_prepare(&st, &e), 0);
+	snprintf(want, sizeof(want), "%s/domains", real);
+	assert_int_equal(access(want, F_OK), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(lchown(link, NOBODY, NOBODY), 0);
+		assert_int_equal(vu_state_prepare(&st, &e), -EPERM);
+		snprintf(want, sizeof(want), "%s: a symbolic link owned by uid 65534, "
+			 "not by you or root", link);
+		assert_string_equal(vu_err_str(&e), want);
+	}
+	vu_state_free(&st);
+}
+
+/* What was checked is what is used: a link swapped in for domains/ after
+ * the check is not followed by writes through the kept directory. */
+static void test_dirfd_after_swap(void **state)
+{
+	struct fx *f = *state;
+	struct vu_state st;
+	struct vu_atomic a;
+	char dom[PATH_MAX], moved[PATH_MAX], other[PATH_MAX], p[PATH_MAX + 16];
+	int lk;
+
+	assert_int_equal(vu_state_resolve(&st, f->root), 0);
+	assert_int_equal(vu_state_dirfd(&st, VU_STATE_DOMAINS), -EBADF);
+	assert_int_equal(vu_state_prepare(&st, NULL), 0);
+	sub_path(f, "domains", dom, sizeof(dom));
+	sub_path(f, "domains.old", moved, sizeof(moved));
+	snprintf(other, sizeof(other), "%s/elsewhere", f->dir);
+	assert_int_equal(mkdir(other, 0755), 0);
+	assert_int_equal(rename(dom, moved), 0);
+	assert_int_equal(symlink(other, dom), 0);
+	assert_int_equal(vu_atomic_openat(&a, vu_state_dirfd(&st, VU_STATE_DOMAINS), "x.xml",
+					  "ignored", 0600), 0);
+	assert_int_equal(vu_write_all(a.fd, "<domain/>\n", 10), 0);
+	assert_int_equal(vu_atomic_commit(&a, false, true), 0);
+	snprintf(p, sizeof(p), "%s/x.xml", moved);
+	assert_int_equal(access(p, F_OK), 0);
+	snprintf(p, sizeof(p), "%s/x.xml", other);
+	assert_int_equal(access(p, F_OK), -1);
+	/* The lock file is taken in the checked root too. */
+	lk = vu_state_lock(&st, true);
+	assert_true(lk >= 0);
+	close(lk);
+	vu_state_free(&st);
 	vu_state_free(&st);
 }
 
@@ -283,7 +410,7 @@ static void test_lock(void **state)
 
 	assert_int_equal(vu_state_resolve(&st, f->root), 0);
 	assert_int_equal(vu_state_lock(&st, true), -ENOENT);
-	assert_int_equal(vu_state_prepare(&st), 0);
+	assert_int_equal(vu_state_prepare(&st, NULL), 0);
 	ex = vu_state_lock(&st, true);
 	assert_true(ex >= 0);
 	snprintf(lock, sizeof(lock), "%s/.lock", f->root);
@@ -304,7 +431,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_root_option), T(test_root_uri), T(test_root_env), T(test_root_default_for_root),
-		T(test_root_default_for_user), T(test_prepare), T(test_path), T(test_lock),
+		T(test_root_default_for_user), T(test_prepare), T(test_prepare_refuses), T(test_prepare_root_link),
+		T(test_dirfd_after_swap), T(test_path), T(test_lock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

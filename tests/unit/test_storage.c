@@ -63,29 +63,28 @@ static int teardown(void **state)
 	return 0;
 }
 
-static xmlDocPtr parse(const char *fmt, ...)
+static struct vu_poolxml *parse(const char *fmt, ...)
 {
 	char buf[2048];
 	struct vu_err e = { 0 };
 	va_list ap;
-	xmlDocPtr doc;
+	struct vu_poolxml *doc;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	doc = vu_xml_parse(buf, strlen(buf), &e);
-	assert_non_null(doc);
+	assert_int_equal(vu_poolxml_parse(&doc, buf, strlen(buf), &e), 0);
 	return doc;
 }
 
 /* Defines a dir pool NAME at DIR/NAME (not built). */
 static int define_dir(struct fx *f, const char *name, struct vu_pool **p, struct vu_err *e)
 {
-	xmlDocPtr doc = parse("<pool type='dir'><name>%s</name><target><path>%s/%s</path>"
-			      "</target></pool>", name, f->dir, name);
+	struct vu_poolxml *doc = parse("<pool type='dir'><name>%s</name><target>"
+				       "<path>%s/%s</path></target></pool>", name, f->dir, name);
 	int r = vu_pool_define(&f->s, doc, p, e);
 
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	return r;
 }
 
@@ -134,15 +133,15 @@ static void test_define_lookup(void **state)
 	assert_int_equal(define_dir(f, "p1", &q, &e), 0);
 	assert_string_equal(q->uuid, p->uuid);
 	vu_pool_free(&q);
-	xmlDocPtr doc = parse("<pool type='dir'><name>p1</name>"
-			      "<uuid>11111111-2222-4333-8444-555555555555</uuid>"
-			      "<target><path>/x</path></target></pool>");
+	struct vu_poolxml *doc = parse("<pool type='dir'><name>p1</name>"
+				       "<uuid>11111111-2222-4333-8444-555555555555</uuid>"
+				       "<target><path>/x</path></target></pool>");
 	char msg[128];
 
 	assert_int_equal(vu_pool_define(&f->s, doc, NULL, &e), -EEXIST);
 	snprintf(msg, sizeof(msg), "pool 'p1' already exists with uuid %s", p->uuid);
 	assert_string_equal(e.msg, msg);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	vu_pool_free(&p);
 }
 
@@ -152,7 +151,7 @@ static void test_conflicts(void **state)
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	char msg[256];
-	xmlDocPtr doc;
+	struct vu_poolxml *doc;
 
 	assert_int_equal(define_dir(f, "p1", &p, &e), 0);
 	doc = parse("<pool type='dir'><name>p2</name><target><path>%s/p1/</path></target>"
@@ -160,13 +159,13 @@ static void test_conflicts(void **state)
 	assert_int_equal(vu_pool_define(&f->s, doc, NULL, &e), -EEXIST);
 	snprintf(msg, sizeof(msg), "pool 'p1' already has target '%s/p1'", f->dir);
 	assert_string_equal(e.msg, msg);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	doc = parse("<pool type='dir'><name>p3</name><uuid>%s</uuid><target><path>/p3</path>"
 		    "</target></pool>", p->uuid);
 	assert_int_equal(vu_pool_define(&f->s, doc, NULL, &e), -EEXIST);
 	snprintf(msg, sizeof(msg), "pool 'p1' already has uuid %s", p->uuid);
 	assert_string_equal(e.msg, msg);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	vu_pool_free(&p);
 }
 
@@ -225,8 +224,8 @@ static void test_transient(void **state)
 	struct fx *f = *state;
 	struct vu_pool *p, *q;
 	struct vu_err e = { 0 };
-	xmlDocPtr doc = parse("<pool type='dir'><name>t</name><target><path>%s/t</path>"
-			      "</target></pool>", f->dir);
+	struct vu_poolxml *doc = parse("<pool type='dir'><name>t</name><target>"
+				       "<path>%s/t</path></target></pool>", f->dir);
 
 	assert_int_equal(vu_pool_create(&f->s, doc, VU_POOL_START_BUILD, &p, &e), 0);
 	assert_true(p->active);
@@ -238,7 +237,7 @@ static void test_transient(void **state)
 	assert_int_equal(vu_pool_destroy(&f->s, p, &e), 0);
 	assert_int_equal(vu_pool_lookup(&f->s, "t", &q, &e), -ENOENT);
 	vu_pool_free(&p);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 }
 
 static void test_autostart_start_all(void **state)
@@ -318,8 +317,8 @@ static void test_unsupported(void **state)
 	struct fx *f = *state;
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
-	xmlDocPtr doc = parse("<pool type='logical'><name>vg</name><source><name>vg0</name>"
-			      "</source></pool>");
+	struct vu_poolxml *doc = parse("<pool type='logical'><name>vg</name><source>"
+				       "<name>vg0</name></source></pool>");
 
 	assert_int_equal(vu_pool_define(&f->s, doc, &p, &e), 0);
 	assert_int_equal(vu_pool_start(&f->s, p, 0, &e), -ENOTSUP);
@@ -327,7 +326,7 @@ static void test_unsupported(void **state)
 	assert_int_equal(vu_pool_build(&f->s, p, 0, &e), -ENOTSUP);
 	assert_int_equal(vu_pool_undefine(&f->s, p, &e), 0);
 	vu_pool_free(&p);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 }
 
 /* Which work keeps CAP_SYS_ADMIN: mounting, loop devices and the kernel's

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_storage_io.c - libshared/storage's helpers: the programs it runs,
- * the mount table, pattern and window images, and descriptor sinks */
+ * the mount table, and descriptor sinks */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -61,55 +61,6 @@ static void test_loop_find(void **state)
 	unlink(path);
 }
 
-static void test_pattern(void **state)
-{
-	const uint8_t three[] = { 0x92, 0x49, 0x24 };
-	struct vu_image *img;
-	struct vu_bstat bs;
-	uint8_t buf[8], other[64], rnd[64];
-
-	(void)state;
-	assert_int_equal(st_pattern_image(&img, 100, three, 3, false), 0);
-	assert_int_equal(img->size, 100);
-	assert_int_equal(vu_image_pread(img, buf, 4, 1), 0);
-	assert_memory_equal(buf, ((uint8_t[]){ 0x49, 0x24, 0x92, 0x49 }), 4);
-	assert_int_equal(vu_image_block_status(img, 0, 100, &bs), 0);
-	assert_int_equal(bs.len, 100);
-	assert_true(bs.flags & VU_BS_DATA);
-	vu_image_close(&img);
-	assert_null(img);
-	assert_int_equal(st_pattern_image(&img, 64, NULL, 0, true), 0);
-	assert_int_equal(vu_image_block_status(img, 0, 64, &bs), 0);
-	assert_true(bs.flags & VU_BS_ZERO);
-	vu_image_close(&img);
-	/* Random data: two images never write the same stream. */
-	assert_int_equal(st_pattern_image(&img, 64, NULL, 0, false), 0);
-	assert_int_equal(vu_image_pread(img, rnd, 64, 0), 0);
-	vu_image_close(&img);
-	assert_int_equal(st_pattern_image(&img, 64, NULL, 0, false), 0);
-	assert_int_equal(vu_image_pread(img, other, 64, 0), 0);
-	vu_image_close(&img);
-	assert_true(memcmp(rnd, other, 64) != 0);
-}
-
-static void test_slice(void **state)
-{
-	const uint8_t pat[] = { 'a', 'b', 'c' };
-	struct vu_image *base, *sl;
-	uint8_t buf[4];
-
-	(void)state;
-	assert_int_equal(st_pattern_image(&base, 30, pat, 3, false), 0);
-	assert_int_equal(st_slice_image(&sl, base, 31, 1), -EINVAL);
-	assert_int_equal(st_slice_image(&sl, base, 20, 11), -EINVAL);
-	assert_int_equal(st_slice_image(&sl, base, 4, 10), 0);
-	assert_int_equal(sl->size, 10);
-	assert_int_equal(vu_image_pread(sl, buf, 4, 0), 0);
-	assert_memory_equal(buf, "bcab", 4);
-	vu_image_close(&sl);
-	vu_image_close(&base);
-}
-
 /* The engine copies into a pipe in order, zeros written out. */
 static void test_fd_sink_pipe(void **state)
 {
@@ -122,7 +73,7 @@ static void test_fd_sink_pipe(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(st_pattern_image(&src, 5, pat, 1, false), 0);
+	assert_int_equal(vu_image_pattern(&src, 5, pat, 1, false), 0);
 	st_fd_sink_init(&fs, p[1], 8, false, false);
 	assert_false(fs.seekable);
 	assert_int_equal(st_copy(&src, 1, &fs.sink, 0, NULL, &e), 0);
@@ -144,7 +95,7 @@ static void test_fd_sink_file(void **state)
 	struct stat st;
 
 	(void)state;
-	assert_int_equal(st_pattern_image(&src, 8 << 20, NULL, 0, true), 0);
+	assert_int_equal(vu_image_pattern(&src, 8 << 20, NULL, 0, true), 0);
 	st_fd_sink_init(&fs, fd, 8 << 20, true, true);
 	assert_true(fs.sink.zero_init);
 	assert_int_equal(st_copy(&src, 1, &fs.sink, VU_COPY_MIN_SPARSE, NULL, &e), 0);
@@ -160,8 +111,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run), cmocka_unit_test(test_mounted),
-		cmocka_unit_test(test_loop_find), cmocka_unit_test(test_pattern),
-		cmocka_unit_test(test_slice), cmocka_unit_test(test_fd_sink_pipe),
+		cmocka_unit_test(test_loop_find), cmocka_unit_test(test_fd_sink_pipe),
 		cmocka_unit_test(test_fd_sink_file),
 	};
 

@@ -97,9 +97,7 @@ static struct vu_vol *create(struct fx *f, const char *name, uint64_t cap, const
 
 static bool have_qcow2_create(void)
 {
-	const struct vu_image_driver *d = vu_image_driver_find("qcow2");
-
-	return d && d->create && d->pwrite;
+	return vu_image_format_known("qcow2");
 }
 
 static void fill(const char *path, off_t off, int byte, size_t len)
@@ -522,7 +520,7 @@ static void test_disk_pool_file(void **state)
 	struct vu_volspec sp = spec("ignored", 8 * MiB, NULL);
 	struct vu_err e = { 0 };
 	char img[256], xml[512], loop[64];
-	xmlDocPtr doc;
+	struct vu_poolxml *doc;
 	size_t n;
 	int fd;
 
@@ -532,9 +530,9 @@ static void test_disk_pool_file(void **state)
 	close(fd);
 	snprintf(xml, sizeof(xml), "<pool type='disk'><name>dp</name><source><device path='%s'/>"
 		 "<format type='gpt'/></source><target><path>/dev</path></target></pool>", img);
-	doc = vu_xml_parse(xml, strlen(xml), &e);
+	assert_int_equal(vu_poolxml_parse(&doc, xml, strlen(xml), &e), 0);
 	assert_int_equal(vu_pool_define(&f->s, doc, &p, &e), 0);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	assert_int_equal(vu_pool_start(&f->s, p, 0, &e), -ENOENT);
 	assert_non_null(strstr(e.msg, "has no partition table; build the pool first"));
 	if (vu_pool_start(&f->s, p, VU_POOL_START_BUILD, &e) < 0) {

@@ -80,9 +80,9 @@ static void test_copy_and_overlay(void **state)
 	assert_int_equal(st.st_size, SIZE);
 	assert_int_equal(st.st_mode & 0777, 0640);	/* the original's mode */
 	assert_int_equal(vu_image_open(&img, f->b, "qcow2", 0, &e), 0);
-	assert_int_equal(img->size, SIZE);
-	assert_string_equal(img->backing_file, f->src);
-	assert_string_equal(img->backing_fmt, "raw");
+	assert_int_equal(vu_image_size(img), SIZE);
+	assert_string_equal(vu_image_backing_file(img), f->src);
+	assert_string_equal(vu_image_backing_fmt(img), "raw");
 	assert_int_equal(vu_image_pread(img, buf, sizeof(buf), 65536), 0);
 	assert_int_equal(buf[0], 0x5a);
 	vu_image_close(&img);

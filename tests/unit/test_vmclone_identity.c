@@ -64,7 +64,7 @@ static char *dev_get(struct vu_domain *dom, const char *elem, int n, const char 
 	while (n-- >= 0)
 		d = vu_domain_dev_next(dom, elem, d);
 	assert_non_null(d);
-	vu_domain_node_get(d, child, attr, &v);
+	vu_node_get(d, child, attr, &v);
 	return v;
 }
 
@@ -121,8 +121,8 @@ static void test_identity(void **state)
 	assert_str(dev_get(dom, "interface", 0, "source", "network"), "default");
 	assert_str(dev_get(dom, "interface", 0, "alias", "name"), "ua-mine");
 	assert_str(dev_get(dom, "disk", 0, "alias", "name"), NULL);
-	assert_false(vu_domain_node_has(vu_domain_dev_next(dom, "disk", NULL), "backingStore"));
-	assert_false(vu_domain_node_has(vu_domain_dev_next(dom, "disk", NULL), "mirror"));
+	assert_false(vu_node_has(vu_domain_dev_next(dom, "disk", NULL), "backingStore"));
+	assert_false(vu_node_has(vu_domain_dev_next(dom, "disk", NULL), "mirror"));
 	/* logs, ptys, sockets */
 	assert_str(dev_get(dom, "serial", 0, "source", "path"), "/l/web2-serial.log");
 	assert_str(dev_get(dom, "serial", 1, "source", "path"), NULL);
@@ -139,8 +139,64 @@ static void test_identity(void **state)
 	{
 		xmlNodePtr s = vu_domain_find(dom, "seclabel")->next;
 
-		assert_non_null(child(s, "label"));
+		assert_non_null(vu_node_child(s, "label"));
 	}
+	vu_domain_free(&dom);
+}
+
+/* Unix sockets QEMU binds, on every kind of device that has them, and
+ * the ones it connects to (kept). */
+static const char sockets_xml[] =
+	"<domain type='kvm'><name>web</name><memory unit='KiB'>1048576</memory>"
+	"<os><type>hvm</type></os><devices>"
+	"<interface type='vhostuser'><mac address='52:54:00:11:22:35'/>"
+	"<source type='unix' path='/v/web.vhost' mode='server'/><model type='virtio'/>"
+	"</interface>"
+	"<interface type='vhostuser'><mac address='52:54:00:11:22:36'/>"
+	"<source type='unix' path='/v/web-switch.sock' mode='client'/>"
+	"<model type='virtio'/></interface>"
+	"<smartcard mode='passthrough' type='unix'><source mode='bind' path='/sc/web.sc'/>"
+	"</smartcard>"
+	"<serial type='unix'><source mode='bind' path='/s/web.serial'/><target port='0'/>"
+	"</serial>"
+	"<serial type='unix'><source mode='bind' path='/s/console.sock'/><target port='1'/>"
+	"</serial>"
+	"<serial type='unix'><source mode='connect' path='/s/web-host.sock'/>"
+	"<target port='2'/></serial>"
+	"<parallel type='unix'><source mode='bind' path='/p/web.par'/><target port='0'/>"
+	"</parallel>"
+	"<console type='unix'><source mode='bind' path='/s/web.serial'/>"
+	"<target type='serial' port='0'/></console>"
+	"<channel type='unix'><source path='/c/web.nomode'/>"
+	"<target type='virtio' name='org.example.nomode'/></channel>"
+	"<redirdev bus='usb' type='unix'><source mode='bind' path='/r/web.redir'/></redirdev>"
+	"<rng model='virtio'><backend model='egd' type='unix'>"
+	"<source mode='bind' path='/rng/web.egd'/></backend></rng>"
+	"</devices></domain>";
+
+static void test_sockets(void **state)
+{
+	struct vu_domain *dom = dom_parse(sockets_xml);
+	struct vc_ident id = { .old_name = "web", .new_name = "web2",
+			       .uuid = "11111111-2222-4333-8444-555555555555" };
+	struct vu_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(vc_identity(dom, &id, &e), 0);
+	assert_valid(dom);
+	/* bound: the name replaced, or -NEWNAME added */
+	assert_str(dev_get(dom, "serial", 0, "source", "path"), "/s/web2.serial");
+	assert_str(dev_get(dom, "serial", 1, "source", "path"), "/s/console-web2.sock");
+	assert_str(dev_get(dom, "console", 0, "source", "path"), "/s/web2.serial");
+	assert_str(dev_get(dom, "parallel", 0, "source", "path"), "/p/web2.par");
+	assert_str(dev_get(dom, "redirdev", 0, "source", "path"), "/r/web2.redir");
+	assert_str(dev_get(dom, "smartcard", 0, "source", "path"), "/sc/web2.sc");
+	assert_str(dev_get(dom, "rng", 0, "backend/source", "path"), "/rng/web2.egd");
+	assert_str(dev_get(dom, "interface", 0, "source", "path"), "/v/web2.vhost");
+	/* connected to: another program's, kept even when named for the domain */
+	assert_str(dev_get(dom, "serial", 2, "source", "path"), "/s/web-host.sock");
+	assert_str(dev_get(dom, "channel", 0, "source", "path"), "/c/web.nomode");
+	assert_str(dev_get(dom, "interface", 1, "source", "path"), "/v/web-switch.sock");
 	vu_domain_free(&dom);
 }
 
@@ -179,11 +235,11 @@ static void test_reidentify(void **state)
 
 	(void)state;
 	assert_int_equal(vc_disk_reidentify(disk), 0);
-	assert_int_equal(vu_domain_node_get(disk, "serial", NULL, &serial), 0);
+	assert_int_equal(vu_node_get(disk, "serial", NULL, &serial), 0);
 	assert_int_equal(strlen(serial), strlen("WEBDISK0001234567"));
 	assert_int_equal(strncmp(serial, "WEBDISK00", 9), 0);
 	assert_string_not_equal(serial, "WEBDISK0001234567");
-	assert_int_equal(vu_domain_node_get(disk, "wwn", NULL, &wwn), 0);
+	assert_int_equal(vu_node_get(disk, "wwn", NULL, &wwn), 0);
 	assert_int_equal(strlen(wwn), 16);
 	assert_int_equal(strncmp(wwn, "5000c50", 7), 0);
 	assert_string_not_equal(wwn, "5000c50015ea71ad");
@@ -204,7 +260,8 @@ static void test_rename_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_identity), cmocka_unit_test(test_macs),
+		cmocka_unit_test(test_identity), cmocka_unit_test(test_sockets),
+		cmocka_unit_test(test_macs),
 		cmocka_unit_test(test_reidentify), cmocka_unit_test(test_rename_path),
 	};
 

@@ -28,7 +28,7 @@ static int setup(void **state)
 		return -1;
 	strcpy(f->dir, "/tmp/test_vmclone_reserve.XXXXXX");
 	if (!mkdtemp(f->dir) || vu_state_resolve(&f->st, f->dir) < 0 ||
-	    vu_state_prepare(&f->st) < 0)
+	    vu_state_prepare(&f->st, NULL) < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -90,6 +90,31 @@ static void test_path(void **state)
 	assert_int_equal(vc_reserve_path(&f->st, path, &b), -EEXIST);
 }
 
+/* --replace: a defined domain is no obstacle, another vm-clone is; and
+ * the two kinds of reservation of one name exclude each other. */
+static void test_replace(void **state)
+{
+	struct fx *f = *state;
+	struct vc_resv a, b;
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/domains/web.xml", f->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(vc_reserve_name(&f->st, "web", &a), -EEXIST);
+	assert_int_equal(vc_reserve_replace(&f->st, "web", &a), 0);
+	assert_int_equal(vc_reserve_replace(&f->st, "web", &b), -EEXIST);
+	vc_release(&f->st, &a);
+	assert_int_equal(vc_reserve_replace(&f->st, "free", &a), 0);
+	assert_int_equal(vc_reserve_name(&f->st, "free", &b), -EEXIST);
+	vc_release(&f->st, &a);
+	assert_int_equal(vc_reserve_name(&f->st, "free", &b), 0);
+	assert_int_equal(vc_reserve_replace(&f->st, "free", &a), -EEXIST);
+	vc_release(&f->st, &b);
+}
+
 /* A reservation nobody holds (its vm-clone was killed) is free again. */
 static void test_stale(void **state)
 {
@@ -112,7 +137,8 @@ static void test_stale(void **state)
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-	const struct CMUnitTest tests[] = { T(test_name), T(test_path), T(test_stale) };
+	const struct CMUnitTest tests[] = { T(test_name), T(test_path), T(test_replace),
+					    T(test_stale) };
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

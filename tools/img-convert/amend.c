@@ -74,7 +74,7 @@ static void print_help(const struct amend *am)
 
 	if (!fmt) {
 		img = ic_open_or_die(am->file, NULL, VU_OPEN_NO_BACKING);
-		fmt = img->drv->name;
+		fmt = vu_image_format_name(img);
 	}
 	if (strcmp(fmt, "qcow2") != 0)
 		vu_diex(VU_EXIT_FAIL, "Format driver '%s' does not support option amendment", fmt);

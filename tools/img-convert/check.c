@@ -81,7 +81,7 @@ static void print_json(const struct check_opts *o, const struct vu_image *img,
 	add_int(j, "leaks-fixed", r->leaks_fixed, false);
 	add_int(j, "allocated-clusters", r->allocated_clusters, false);
 	json_object_object_add(j, "filename", json_object_new_string(o->file));
-	json_object_object_add(j, "format", json_object_new_string(img->drv->name));
+	json_object_object_add(j, "format", json_object_new_string(vu_image_format_name(img)));
 	add_int(j, "fragmented-clusters", r->fragmented_clusters, false);
 	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 					       JSON_C_TO_STRING_NOSLASHESCAPE));

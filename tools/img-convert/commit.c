@@ -55,13 +55,13 @@ static void parse_args(struct commit *c, int argc, char **argv)
  * layer, reaches the layer's file: qemu-img finds -b BASE so. */
 static bool names_layer(const struct vu_image *parent, const char *name)
 {
-	char *path = vu_image_relative_path(parent->filename, name);
+	char *path = vu_image_relative_path(vu_image_filename(parent), name);
 	struct stat sa, sb;
 	bool same;
 
 	if (!path)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-	same = stat(path, &sa) == 0 && fstat(parent->backing->fd, &sb) == 0 &&
+	same = stat(path, &sa) == 0 && fstat(vu_image_fd(vu_image_backing(parent)), &sb) == 0 &&
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 	free(path);
 	return same;
@@ -71,17 +71,17 @@ static struct vu_image *find_base(struct commit *c)
 {
 	struct vu_image *l = c->top;
 
-	if (!l->backing)
+	if (!vu_image_backing(l))
 		vu_diex(VU_EXIT_FAIL, "%s: Image does not have a backing file", c->file);
 	/* Without -b, the immediate backing file, as qemu-img (not QMP's
 	 * deepest one). */
 	for (c->depth = 1; c->base && !names_layer(l, c->base); c->depth++) {
-		l = l->backing;
-		if (!l->backing)
+		l = vu_image_backing(l);
+		if (!vu_image_backing(l))
 			vu_diex(VU_EXIT_FAIL, "%s: Did not find '%s' in the backing chain of '%s'",
 				c->file, c->base, c->file);
 	}
-	return l->backing;
+	return vu_image_backing(l);
 }
 
 /* The chain opened the base read-only: it is opened again to be written,
@@ -92,12 +92,12 @@ static void open_base(struct commit *c, const struct vu_image *layer)
 {
 	struct vu_err e = { 0 };
 
-	if (vu_image_open(&c->bw, layer->filename, layer->drv->name, VU_OPEN_RDWR | c->flags,
-			  &e) < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: %s", layer->filename, vu_err_str(&e));
-	if (c->bw->size < c->top->size &&
-	    vu_image_resize(c->bw, c->top->size, VU_PREALLOC_OFF, &e) < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: %s", layer->filename, vu_err_str(&e));
+	if (vu_image_open(&c->bw, vu_image_filename(layer), vu_image_format_name(layer),
+			  VU_OPEN_RDWR | c->flags, &e) < 0)
+		vu_diex(VU_EXIT_FAIL, "%s: %s", vu_image_filename(layer), vu_err_str(&e));
+	if (vu_image_size(c->bw) < vu_image_size(c->top) &&
+	    vu_image_resize(c->bw, vu_image_size(c->top), VU_PREALLOC_OFF, &e) < 0)
+		vu_diex(VU_EXIT_FAIL, "%s: %s", vu_image_filename(layer), vu_err_str(&e));
 }
 
 /* FILE's view of [off, off+n) into the base: zeros as zeros, data as data. */
@@ -106,14 +106,16 @@ static void commit_range(struct commit *c, uint64_t off, uint64_t n, bool zero)
 	int r;
 
 	if (zero && (r = vu_image_pwrite_zeroes(c->bw, off, n, true)) < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: %s", c->bw->filename, vu_image_strerror(c->bw, r));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", vu_image_filename(c->bw),
+			vu_image_strerror(c->bw, r));
 	while (!zero && n) {
 		size_t k = n < CM_BUF ? (size_t)n : CM_BUF;
 
 		if ((r = vu_image_pread(c->top, c->buf, k, off)) < 0)
 			vu_diex(VU_EXIT_FAIL, "%s: %s", c->file, vu_image_strerror(c->top, r));
 		if ((r = vu_image_pwrite(c->bw, c->buf, k, off)) < 0)
-			vu_diex(VU_EXIT_FAIL, "%s: %s", c->bw->filename, vu_image_strerror(c->bw, r));
+			vu_diex(VU_EXIT_FAIL, "%s: %s", vu_image_filename(c->bw),
+				vu_image_strerror(c->bw, r));
 		off += k;
 		n -= k;
 	}
@@ -124,7 +126,7 @@ static void commit_range(struct commit *c, uint64_t off, uint64_t n, bool zero)
  * the read-only chain, so its stale view of the base does not matter. */
 static void commit_data(struct commit *c)
 {
-	uint64_t size = c->top->size;
+	uint64_t size = vu_image_size(c->top);
 
 	for (uint64_t off = 0, n; off < size; off += n) {
 		struct vu_bstat bs;
@@ -163,12 +165,13 @@ int ic_cmd_commit(void *ctx, int argc, char **argv)
 	open_base(&c, find_base(&c));
 	if (!(c.buf = malloc(CM_BUF)))
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-	vu_progress_init(&c.p, c.top->size, c.progress, c.quiet);
+	vu_progress_init(&c.p, vu_image_size(c.top), c.progress, c.quiet);
 	commit_data(&c);
 	vu_progress_end(&c.p);
 	/* The base holds the data durably before FILE lets go of it. */
 	if ((r = vu_image_flush(c.bw)) < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", c.bw->filename, vu_image_strerror(c.bw, r));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", vu_image_filename(c.bw),
+			vu_image_strerror(c.bw, r));
 	vu_image_close(&c.bw);
 	if (!c.drop)
 		empty_top(&c);

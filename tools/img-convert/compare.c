@@ -29,8 +29,8 @@ static int status_or_die(struct vu_image *img, uint64_t off, uint64_t len,
 	int r = vu_image_block_status(img, off, len, bs);
 
 	if (r < 0) {
-		vu_warnx("%s: block status at offset %" PRIu64 ": %s", img->filename, off,
-			 vu_image_strerror(img, r));
+		vu_warnx("%s: block status at offset %" PRIu64 ": %s", vu_image_filename(img),
+			 off, vu_image_strerror(img, r));
 		exit(CMP_STATUS);
 	}
 	return 0;
@@ -41,7 +41,7 @@ static void read_or_die(struct vu_image *img, void *buf, size_t n, uint64_t off)
 	int r = vu_image_pread(img, buf, n, off);
 
 	if (r < 0) {
-		vu_warnx("%s: read at offset %" PRIu64 ": %s", img->filename, off,
+		vu_warnx("%s: read at offset %" PRIu64 ": %s", vu_image_filename(img), off,
 			 vu_image_strerror(img, r));
 		exit(CMP_READ);
 	}
@@ -120,10 +120,11 @@ static int cmp_common(struct cmp *c, uint64_t end)
 
 static int compare(struct cmp *c)
 {
-	uint64_t common = c->a->size < c->b->size ? c->a->size : c->b->size;
+	uint64_t sa = vu_image_size(c->a), sb = vu_image_size(c->b);
+	uint64_t common = sa < sb ? sa : sb;
 	int r;
 
-	if (c->a->size != c->b->size) {
+	if (sa != sb) {
 		if (c->strict) {
 			if (!c->quiet)
 				puts("Strict mode: Image size mismatch!");
@@ -133,9 +134,8 @@ static int compare(struct cmp *c)
 			puts("Warning: Image size mismatch!");
 	}
 	r = cmp_common(c, common);
-	if (r == CMP_SAME && c->a->size != c->b->size)
-		r = cmp_tail(c, c->a->size > common ? c->a : c->b, common,
-			     c->a->size > common ? c->a->size : c->b->size);
+	if (r == CMP_SAME && sa != sb)
+		r = cmp_tail(c, sa > common ? c->a : c->b, common, sa > common ? sa : sb);
 	if (r == CMP_SAME && !c->quiet)
 		puts("Images are identical.");
 	return r;
@@ -184,8 +184,8 @@ int ic_cmd_compare(void *ctx, int argc, char **argv)
 	c.bb = malloc(CMP_BUF);
 	if (!c.ba || !c.bb)
 		vu_diex(CMP_READ, "cannot allocate memory");
-	vu_progress_init(&c.progress, c.a->size < c.b->size ? c.a->size : c.b->size,
-			 progress, c.quiet);
+	vu_progress_init(&c.progress, vu_image_size(c.a) < vu_image_size(c.b) ?
+			 vu_image_size(c.a) : vu_image_size(c.b), progress, c.quiet);
 	r = compare(&c);
 	vu_progress_end(&c.progress);
 	free(c.ba);

@@ -165,9 +165,9 @@ static void open_sources(struct convert *cv, char **names)
 		    load_snapshot(cv, cv->src[i], &e) < 0)
 			vu_diex(VU_EXIT_FAIL, "%s: Failed to load snapshot: %s", names[i],
 				vu_err_str(&e));
-		if (cv->src[i]->size > UINT64_MAX - cv->total)
+		if (vu_image_size(cv->src[i]) > UINT64_MAX - cv->total)
 			vu_diex(VU_EXIT_FAIL, "%s: total size overflows", names[i]);
-		cv->total += cv->src[i]->size;
+		cv->total += vu_image_size(cv->src[i]);
 	}
 }
 
@@ -185,10 +185,10 @@ static int run_copy(struct convert *cv, struct vu_image *dst, bool zero_init,
 	o.progress = &p;
 	r = vu_sink_image_init(&sink, dst, size, zero_init, cv->sync);
 	if (r < 0)
-		return vu_err_set(e, -r, "cannot write format '%s'", dst->drv->name);
+		return vu_err_set(e, -r, "cannot write format '%s'", vu_image_format_name(dst));
 	if (o.compress && !sink.cluster_size)
 		return vu_err_set(e, ENOTSUP, "format '%s' does not support compression",
-				  dst->drv->name);
+				  vu_image_format_name(dst));
 	/* Like qemu-img, progress counts the data that will really be read. */
 	if (cv->progress && !cv->quiet && (r = vu_copy_measure(cv->src, cv->nsrc, &data, e)) < 0)
 		return r;
@@ -207,12 +207,13 @@ static int convert_in_place(struct convert *cv, struct vu_err *e)
 
 	if (r < 0)
 		return r;
-	if (dst->size < cv->total && (dst->is_blockdev || cv->no_create))
+	if (vu_image_size(dst) < cv->total && (vu_image_is_blockdev(dst) || cv->no_create))
 		r = vu_err_set(e, ENOSPC, "target is smaller than the source "
-			       "(%llu < %llu bytes)", (unsigned long long)dst->size,
+			       "(%llu < %llu bytes)", (unsigned long long)vu_image_size(dst),
 			       (unsigned long long)cv->total);
 	if (r == 0)
-		r = run_copy(cv, dst, false, dst->size > cv->total ? dst->size : cv->total, e);
+		r = run_copy(cv, dst, false,
+			     vu_image_size(dst) > cv->total ? vu_image_size(dst) : cv->total, e);
 	vu_image_close(&dst);
 	return r;
 }
@@ -239,7 +240,7 @@ static int dst_options(struct convert *cv, struct ic_fmtopts *fo, struct vu_err 
 		if (r < 0)
 			return vu_err_set(e, -r, "backing file '%s': %s", cv->backing,
 					  vu_err_str(e));
-		fo->o.backing_fmt = b->drv->name;	/* a static string */
+		fo->o.backing_fmt = vu_image_format_name(b);	/* a static string */
 		vu_image_close(&b);
 	}
 	return 0;
@@ -256,8 +257,10 @@ static int convert_new(struct convert *cv, struct vu_err *e)
 
 	if (r < 0)
 		return r;
-	if ((r = vu_atomic_open(&a, cv->dst, 0644)) < 0)
-		return vu_err_set(e, -r, "cannot create: %s", strerror(-r));
+	/* An existing destination is replaced as qemu-img overwrites it:
+	 * through a symbolic link, keeping owner, mode and ACL. */
+	if ((r = vu_atomic_open_keep(&a, cv->dst, 0644)) < 0)
+		return ic_open_failed(r, e);
 	r = vu_image_create(a.fd, cv->dst, cv->dst_fmt, &fo.o, e);
 	if (r == 0)
 		/* With -B the backing file is opened: a write covering part of

@@ -21,14 +21,24 @@ struct create {
 	bool quiet;
 };
 
-/* Complete before it takes the name; replaces an existing file, as qemu-img. */
+int ic_open_failed(int r, struct vu_err *e)
+{
+	/* EPERM: the new file could not take the replaced one's owner. */
+	if (r == -EPERM)
+		return vu_err_set(e, EPERM, "cannot keep the owner of the existing file: %s",
+				  strerror(EPERM));
+	return vu_err_set(e, -r, "cannot create: %s", strerror(-r));
+}
+
+/* Complete before it takes the name; replaces an existing file as qemu-img
+ * overwrites one: through a symbolic link, keeping owner, mode and ACL. */
 static int create_image(const struct create *cr, struct vu_err *e)
 {
 	struct vu_atomic a;
-	int r = vu_atomic_open(&a, cr->file, 0644);
+	int r = vu_atomic_open_keep(&a, cr->file, 0644);
 
 	if (r < 0)
-		return vu_err_set(e, -r, "%s", strerror(-r));
+		return ic_open_failed(r, e);
 	r = vu_image_create(a.fd, cr->file, cr->fo.fmt, &cr->fo.o, e);
 	if (r == 0 && (r = vu_atomic_commit(&a, true, true)) < 0)
 		return vu_err_set(e, -r, "%s", strerror(-r));
@@ -66,9 +76,9 @@ static void check_backing(struct create *cr)
 			vu_err_str(&e));
 	if (!cr->fo.o.backing_fmt)
 		vu_diex(VU_EXIT_FAIL, "%s: Backing file specified without backing format "
-			"(detected format of %s)", cr->file, img->drv->name);
+			"(detected format of %s)", cr->file, vu_image_format_name(img));
 	if (!cr->fo.o.size && !cr->fo.size_given)
-		cr->fo.o.size = img->size;
+		cr->fo.o.size = vu_image_size(img);
 	cr->fo.size_given = true;
 	vu_image_close(&img);
 	free(full);

@@ -47,6 +47,10 @@ int ic_cmd_resize(void *ctx, int argc, char **argv);
 int ic_cmd_amend(void *ctx, int argc, char **argv);
 int ic_cmd_snapshot(void *ctx, int argc, char **argv);
 
+/* create.c: e for a failed vu_atomic_open_keep of a new image (create,
+ * convert); returns r. */
+int ic_open_failed(int r, struct vu_err *e);
+
 /* fmtopts.c: a format's -o options (create, convert). Bad values end the
  * program with qemu-img's messages; "help" lists the options and exits. */
 extern const char *const ic_prealloc_names[];

@@ -21,7 +21,7 @@ static void facts_get(struct image_facts *f, struct vu_image *img)
 {
 	f->img = img;
 	if (vu_image_info(img, &f->info) < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: cannot read image information", img->filename);
+		vu_diex(VU_EXIT_FAIL, "%s: cannot read image information", vu_image_filename(img));
 	f->actual = vu_image_actual_size(img);
 }
 
@@ -68,26 +68,28 @@ static void print_bitmaps_human(const struct vu_info *info)
 static void print_human(const struct image_facts *f)
 {
 	const struct vu_image *img = f->img;
+	const char *bfile = vu_image_backing_file(img), *bpath = vu_image_backing_path(img);
+	uint64_t size = vu_image_size(img);
 	char buf[32];
 
-	printf("image: %s\n", img->filename);
-	printf("file format: %s\n", img->drv->name);
-	printf("virtual size: %s (%llu bytes)\n", vu_size_human(img->size, buf, sizeof(buf)),
-	       (unsigned long long)img->size);
+	printf("image: %s\n", vu_image_filename(img));
+	printf("file format: %s\n", vu_image_format_name(img));
+	printf("virtual size: %s (%llu bytes)\n", vu_size_human(size, buf, sizeof(buf)),
+	       (unsigned long long)size);
 	printf("disk size: %s\n", f->actual < 0 ? "unavailable" :
 	       vu_size_human((uint64_t)f->actual, buf, sizeof(buf)));
 	if (f->info.cluster_size)
 		printf("cluster_size: %llu\n", (unsigned long long)f->info.cluster_size);
 	if (f->info.dirty)
 		puts("cleanly shut down: no");
-	if (img->backing_file) {
-		printf("backing file: %s", img->backing_file);
-		if (img->backing_path && strcmp(img->backing_path, img->backing_file))
-			printf(" (actual path: %s)", img->backing_path);
+	if (bfile) {
+		printf("backing file: %s", bfile);
+		if (bpath && strcmp(bpath, bfile))
+			printf(" (actual path: %s)", bpath);
 		putchar('\n');
 	}
-	if (img->backing_fmt)
-		printf("backing file format: %s\n", img->backing_fmt);
+	if (vu_image_backing_fmt(img))
+		printf("backing file format: %s\n", vu_image_backing_fmt(img));
 	if (f->info.nsnapshots)
 		ic_print_snapshots(f->info.snapshots, f->info.nsnapshots);
 	if (f->info.nkv) {
@@ -170,7 +172,8 @@ static json_object *format_specific(const struct image_facts *f)
 	for (int i = 0; i < f->info.nkv; i++)
 		json_object_object_add(data, f->info.kv[i].key,
 				       kv_json(&f->info, &f->info.kv[i]));
-	json_object_object_add(fs, "type", json_object_new_string(f->img->drv->name));
+	json_object_object_add(fs, "type",
+			       json_object_new_string(vu_image_format_name(f->img)));
 	json_object_object_add(fs, "data", data);
 	return fs;
 }
@@ -179,28 +182,29 @@ static json_object *format_specific(const struct image_facts *f)
 static json_object *facts_json(const struct image_facts *f)
 {
 	const struct vu_image *img = f->img;
+	const char *bfile = vu_image_backing_file(img), *bpath = vu_image_backing_path(img);
 	json_object *o = json_object_new_object();
 
 	if (f->info.nsnapshots)
 		json_object_object_add(o, "snapshots", snapshots_json(&f->info));
-	if (img->backing_fmt)
+	if (vu_image_backing_fmt(img))
 		json_object_object_add(o, "backing-filename-format",
-				       json_object_new_string(img->backing_fmt));
-	json_object_object_add(o, "virtual-size", json_object_new_int64((int64_t)img->size));
-	json_object_object_add(o, "filename", json_object_new_string(img->filename));
+				       json_object_new_string(vu_image_backing_fmt(img)));
+	json_object_object_add(o, "virtual-size",
+			       json_object_new_int64((int64_t)vu_image_size(img)));
+	json_object_object_add(o, "filename", json_object_new_string(vu_image_filename(img)));
 	if (f->info.cluster_size)
 		json_object_object_add(o, "cluster-size",
 				       json_object_new_int64((int64_t)f->info.cluster_size));
-	json_object_object_add(o, "format", json_object_new_string(img->drv->name));
+	json_object_object_add(o, "format", json_object_new_string(vu_image_format_name(img)));
 	if (f->actual >= 0)
 		json_object_object_add(o, "actual-size", json_object_new_int64(f->actual));
 	if (f->info.nkv)
 		json_object_object_add(o, "format-specific", format_specific(f));
-	if (img->backing_file) {
-		json_object_object_add(o, "full-backing-filename", json_object_new_string(
-			img->backing_path ? img->backing_path : img->backing_file));
-		json_object_object_add(o, "backing-filename",
-				       json_object_new_string(img->backing_file));
+	if (bfile) {
+		json_object_object_add(o, "full-backing-filename",
+				       json_object_new_string(bpath ? bpath : bfile));
+		json_object_object_add(o, "backing-filename", json_object_new_string(bfile));
 	}
 	json_object_object_add(o, "dirty-flag", json_object_new_boolean(f->info.dirty));
 	return o;
@@ -249,7 +253,7 @@ int ic_cmd_info(void *ctx, int argc, char **argv)
 	/* Without --backing-chain the backing file is named, not opened,
 	 * as qemu-img does; the full path is still worked out for display. */
 	json_object *arr = json_object_new_array();
-	for (struct vu_image *l = img; l; l = chain ? l->backing : NULL) {
+	for (struct vu_image *l = img; l; l = chain ? vu_image_backing(l) : NULL) {
 		struct image_facts f;
 
 		facts_get(&f, l);

@@ -55,7 +55,7 @@ static int print_entry(const struct map_entry *m, enum ic_output out, bool first
 	if (!m->has_offset)
 		return -1;
 	printf("%#-16" PRIx64 "%#-16" PRIx64 "%#-16" PRIx64 "%s\n", m->start, m->length,
-	       m->offset, m->layer->filename);
+	       m->offset, vu_image_filename(m->layer));
 	return 0;
 }
 
@@ -66,13 +66,13 @@ static int map_image(struct vu_image *img, enum ic_output out)
 
 	if (out == IC_OUT_HUMAN)
 		printf("%-16s%-16s%-16s%s\n", "Offset", "Length", "Mapped to", "File");
-	for (uint64_t off = 0; off < img->size; off += next.length) {
+	for (uint64_t off = 0; off < vu_image_size(img); off += next.length) {
 		struct vu_bstat bs;
-		int r = vu_image_block_status(img, off, img->size - off, &bs);
+		int r = vu_image_block_status(img, off, vu_image_size(img) - off, &bs);
 
 		if (r < 0)
 			vu_diex(VU_EXIT_FAIL, "%s: block status at offset %" PRIu64 ": %s",
-				img->filename, off, vu_image_strerror(img, r));
+				vu_image_filename(img), off, vu_image_strerror(img, r));
 		entry_from(&next, off, &bs);
 		if (have && can_merge(&cur, &next)) {
 			cur.length += next.length;
@@ -127,7 +127,7 @@ int ic_cmd_map(void *ctx, int argc, char **argv)
 	if (r < 0) {
 		fflush(stdout);
 		vu_warnx("%s: file contains external, encrypted or compressed clusters",
-			 img->filename);
+			 vu_image_filename(img));
 	}
 	vu_image_close(&img);
 	return r < 0 ? VU_EXIT_FAIL : VU_EXIT_OK;

@@ -55,7 +55,7 @@ static void parse_args(struct rebase *rb, int argc, char **argv)
 	if (!rb->unsafe && !rb->backing)
 		vu_die_usage(IC_EXIT_USAGE, "Must specify backing file (-b) or use unsafe mode (-u)");
 	rb->file = argv[optind];
-	if (rb->backing_fmt && !vu_image_driver_find(rb->backing_fmt))
+	if (rb->backing_fmt && !vu_image_format_known(rb->backing_fmt))
 		vu_diex(VU_EXIT_FAIL, "-F: Invalid format name: '%s'", rb->backing_fmt);
 	rb->named = rb->backing ? rb->backing : "";
 	/* No backing file (-b "" or -u alone): -F has nothing to name, as qemu. */
@@ -73,8 +73,8 @@ static bool same_file(const struct vu_image *a, const struct vu_image *b)
 {
 	struct stat sa, sb;
 
-	return fstat(a->fd, &sa) == 0 && fstat(b->fd, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
+	return fstat(vu_image_fd(a), &sa) == 0 && fstat(vu_image_fd(b), &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /*
@@ -86,11 +86,13 @@ static void place_new_chain(struct rebase *rb)
 {
 	int d = 1;
 
-	for (const struct vu_image *l = rb->nb; l; l = l->backing)
+	for (const struct vu_image *l = rb->nb; l; l = vu_image_backing(l))
 		if (same_file(l, rb->img))
 			cannot_change(rb, "the new backing chain holds the image itself");
-	for (const struct vu_image *l = rb->img->backing; l; l = l->backing, d++) {
-		if (l->drv == rb->nb->drv && same_file(l, rb->nb)) {
+	for (const struct vu_image *l = vu_image_backing(rb->img); l;
+	     l = vu_image_backing(l), d++) {
+		if (strcmp(vu_image_format_name(l), vu_image_format_name(rb->nb)) == 0 &&
+		    same_file(l, rb->nb)) {
 			rb->prefix = d;
 			return;
 		}
@@ -127,15 +129,15 @@ static void status_or_die(const struct rebase *rb, struct vu_image *img, uint64_
 /* What the old chain (FILE's backing files) and the new one hold at [off, off+n). */
 static void read_both(struct rebase *rb, uint64_t off, size_t n, bool old_zero, bool new_zero)
 {
-	struct vu_image *nb = rb->nb;
-	size_t have = nb && !new_zero && off < nb->size ?
-		      (nb->size - off < n ? (size_t)(nb->size - off) : n) : 0;
+	struct vu_image *nb = rb->nb, *old = vu_image_backing(rb->img);
+	uint64_t nsize = nb ? vu_image_size(nb) : 0;
+	size_t have = !new_zero && off < nsize ? (nsize - off < n ? (size_t)(nsize - off) : n) : 0;
 	int r;
 
 	memset(rb->bo, 0, n);
 	if (!old_zero && (r = vu_image_read_backing(rb->img, rb->bo, n, off)) < 0)
 		vu_diex(VU_EXIT_FAIL, "%s: error while reading from old backing file: %s", rb->file,
-			vu_image_strerror(rb->img->backing ? rb->img->backing : rb->img, r));
+			vu_image_strerror(old ? old : rb->img, r));
 	memset(rb->bn, 0, n);
 	if (have && (r = vu_image_pread(nb, rb->bn, have, off)) < 0)
 		vu_diex(VU_EXIT_FAIL, "%s: error while reading from new backing file: %s", rb->file,
@@ -205,7 +207,7 @@ static void sync_range(struct rebase *rb, uint64_t off, uint64_t n, bool old_zer
  */
 static void sync_data(struct rebase *rb)
 {
-	uint64_t size = rb->img->size;
+	uint64_t size = vu_image_size(rb->img);
 
 	for (uint64_t off = 0, n; off < size; off += n) {
 		struct vu_bstat so, sn = { .len = UINT64_MAX, .flags = VU_BS_ZERO };
@@ -241,7 +243,7 @@ static void rebase_safe(struct rebase *rb)
 	rb->bn = malloc(RB_BUF);
 	if (!rb->bo || !rb->bn)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-	vu_progress_init(&rb->p, rb->img->size, rb->progress, rb->quiet);
+	vu_progress_init(&rb->p, vu_image_size(rb->img), rb->progress, rb->quiet);
 	sync_data(rb);
 	vu_progress_end(&rb->p);
 	/* The copied data is durable before the header stops naming the old file. */
@@ -262,7 +264,7 @@ int ic_cmd_rebase(void *ctx, int argc, char **argv)
 	/* -u: the old backing file need not open (it may have moved: that is why). */
 	rb.img = ic_open_or_die(rb.file, rb.fmt, VU_OPEN_RDWR | rb.flags |
 				(rb.unsafe ? VU_OPEN_NO_BACKING : 0));
-	if (!rb.img->drv->set_backing)
+	if (!vu_image_can_set_backing(rb.img))
 		cannot_change(&rb, strerror(ENOTSUP));
 	if (rb.backing && !rb.backing_fmt)
 		cannot_change(&rb, "backing format must be specified");

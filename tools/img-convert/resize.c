@@ -86,12 +86,12 @@ int ic_cmd_resize(void *ctx, int argc, char **argv)
 	if (rs.size[0] != '+' && rs.size[0] != '-')
 		vu_parse_size_or_die(rs.size, VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);
 	img = ic_open_or_die(rs.file, rs.fmt, VU_OPEN_RDWR);
-	size = new_size(rs.size, img->size);
+	size = new_size(rs.size, vu_image_size(img));
 	if (size == 0)
 		vu_diex(VU_EXIT_FAIL, "%s: New image size must be positive", rs.file);
-	if (size <= img->size && rs.prealloc != VU_PREALLOC_OFF)
+	if (size <= vu_image_size(img) && rs.prealloc != VU_PREALLOC_OFF)
 		vu_diex(VU_EXIT_FAIL, "%s: Preallocation can only be used for growing images", rs.file);
-	if (size < img->size && !rs.shrink)
+	if (size < vu_image_size(img) && !rs.shrink)
 		vu_diex(VU_EXIT_FAIL, "%s: Use the --shrink option to perform a shrink operation "
 			"(it deletes all data beyond the new end)", rs.file);
 	if (vu_image_resize(img, size, rs.prealloc, &e) < 0)

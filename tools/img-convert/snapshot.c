@@ -59,7 +59,7 @@ static void list(struct vu_image *img)
 	struct vu_info info = { 0 };
 
 	if (vu_image_info(img, &info) < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: cannot read the snapshot table", img->filename);
+		vu_diex(VU_EXIT_FAIL, "%s: cannot read the snapshot table", vu_image_filename(img));
 	if (info.nsnapshots)
 		ic_print_snapshots(info.snapshots, info.nsnapshots);
 	vu_info_free(&info);

@@ -14,7 +14,7 @@
 #include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/file.h"
-#include "vu/xml.h"
+#include "vu/poolxml.h"
 
 #include "pool-ctl.h"
 
@@ -53,7 +53,7 @@ static int run_editor(const char *path)
 }
 
 /* Whether the file at path holds text, byte for byte; false when it
- * cannot be read (vu_xml_load says why). */
+ * cannot be read (vu_poolxml_load says why). */
 static bool same_text(const char *path, const char *text)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -96,17 +96,17 @@ static int apply(struct pool_ctl *pc, const char *path, const char *before,
 {
 	struct vu_err e = { 0 };
 	struct vu_pool *np;
-	xmlDocPtr doc;
+	struct vu_poolxml *doc;
 	int r;
 
 	if (same_text(path, before)) {
 		pc_say(pc, "Pool %s XML configuration not changed.", p->name);
 		return VU_EXIT_OK;
 	}
-	if (!(doc = vu_xml_load(path, &e)))
+	if (vu_poolxml_load(&doc, path, &e) < 0)
 		return pc_fail(path, &e);
 	r = vu_pool_define(pc_storage(pc), doc, &np, &e);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	if (r < 0)
 		return pc_fail(p->name, &e);
 	pc_say(pc, "Pool %s XML configuration edited.", np->name);

@@ -6,8 +6,8 @@
 
 #include "vu/base.h"
 #include "vu/diag.h"
+#include "vu/poolxml.h"
 #include "vu/table.h"
-#include "vu/xml.h"
 
 #include "pool-ctl.h"
 
@@ -37,12 +37,12 @@ static unsigned build_flags(const struct pool_ctl *pc)
 	return f;
 }
 
-static xmlDocPtr load_xml(const char *file)
+static struct vu_poolxml *load_xml(const char *file)
 {
 	struct vu_err e = { 0 };
-	xmlDocPtr doc = vu_xml_load(file, &e);
+	struct vu_poolxml *doc;
 
-	if (!doc)
+	if (vu_poolxml_load(&doc, file, &e) < 0)
 		exit(pc_fail(strcmp(file, "-") ? file : "stdin", &e));
 	return doc;
 }
@@ -53,13 +53,13 @@ int cmd_define(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
 	const char *file = argv[0];
-	xmlDocPtr doc = load_xml(file);
+	struct vu_poolxml *doc = load_xml(file);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r = vu_pool_define(pc_storage(pc), doc, &p, &e);
 
 	(void)argc;	/* 1, as its row says */
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	if (r < 0)
 		return pc_fail(file, &e);
 	pc_say(pc, "Pool %s defined from %s", p->name, file);
@@ -94,28 +94,28 @@ static void fill_as(struct pool_ctl *pc, int argc, char **argv, struct vu_pool_a
 }
 
 /* The define-as document, checked as define would check it. */
-static xmlDocPtr build_as(struct pool_ctl *pc, int argc, char **argv)
+static struct vu_poolxml *build_as(struct pool_ctl *pc, int argc, char **argv)
 {
 	struct vu_pool_as as = { 0 };
-	struct vu_poolxml px;
+	struct vu_pool_def def;
 	struct vu_err e = { 0 };
-	xmlDocPtr doc;
+	struct vu_poolxml *doc;
 
 	fill_as(pc, argc, argv, &as);
-	if (!(doc = vu_poolxml_build(&as)))
+	if (vu_poolxml_new(&doc, &as) < 0)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-	if (vu_poolxml_read(doc, &px, &e) < 0)
+	if (vu_poolxml_read(doc, &def, &e) < 0)
 		exit(pc_fail(as.name, &e));
-	pc_caps_for(pc, px.type);
-	vu_poolxml_free(&px);
+	pc_caps_for(pc, def.type);
+	vu_pool_def_free(&def);
 	return doc;
 }
 
-static int print_doc(xmlDocPtr doc)
+static int print_doc(struct vu_poolxml *doc)
 {
-	char *text = vu_xml_format(doc);
+	char *text = vu_poolxml_format(doc);
 
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	if (!text)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return pc_print_xml(text);
@@ -124,7 +124,7 @@ static int print_doc(xmlDocPtr doc)
 int cmd_define_as(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
-	xmlDocPtr doc = build_as(pc, argc, argv);
+	struct vu_poolxml *doc = build_as(pc, argc, argv);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r;
@@ -132,7 +132,7 @@ int cmd_define_as(void *ctx, int argc, char **argv)
 	if (pc->set[O_PRINT_XML])
 		return print_doc(doc);
 	r = vu_pool_define(pc_storage(pc), doc, &p, &e);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	if (r < 0)
 		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0], &e);
 	pc_say(pc, "Pool %s defined", p->name);
@@ -141,17 +141,17 @@ int cmd_define_as(void *ctx, int argc, char **argv)
 }
 
 /* The type create will start; a document create refuses needs nothing. */
-static void caps_for_doc(struct pool_ctl *pc, xmlDocPtr doc)
+static void caps_for_doc(struct pool_ctl *pc, const struct vu_poolxml *doc)
 {
-	struct vu_poolxml px;
+	struct vu_pool_def def;
 	struct vu_err e = { 0 };
 
-	if (vu_poolxml_read(doc, &px, &e) < 0) {
+	if (vu_poolxml_read(doc, &def, &e) < 0) {
 		pc_caps_settle(pc, false);
 		return;
 	}
-	pc_caps_for(pc, px.type);
-	vu_poolxml_free(&px);
+	pc_caps_for(pc, def.type);
+	vu_pool_def_free(&def);
 }
 
 int cmd_create(void *ctx, int argc, char **argv)
@@ -159,7 +159,7 @@ int cmd_create(void *ctx, int argc, char **argv)
 	struct pool_ctl *pc = ctx;
 	const char *file = argv[0];
 	unsigned flags = build_flags(pc);
-	xmlDocPtr doc = load_xml(file);
+	struct vu_poolxml *doc = load_xml(file);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r;
@@ -167,8 +167,7 @@ int cmd_create(void *ctx, int argc, char **argv)
 	(void)argc;	/* 1, as its row says */
 	caps_for_doc(pc, doc);
 	r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
-
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	if (r < 0)
 		return pc_fail(file, &e);
 	pc_say(pc, "Pool %s created from %s", p->name, file);
@@ -180,7 +179,7 @@ int cmd_create_as(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
 	unsigned flags = build_flags(pc);
-	xmlDocPtr doc = build_as(pc, argc, argv);
+	struct vu_poolxml *doc = build_as(pc, argc, argv);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r;
@@ -188,7 +187,7 @@ int cmd_create_as(void *ctx, int argc, char **argv)
 	if (pc->set[O_PRINT_XML])
 		return print_doc(doc);
 	r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
-	xmlFreeDoc(doc);
+	vu_poolxml_free(&doc);
 	if (r < 0)
 		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0], &e);
 	pc_say(pc, "Pool %s created", p->name);

@@ -9,7 +9,7 @@
 #include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/table.h"
-#include "vu/xml.h"
+#include "vu/volxml.h"
 
 #include "pool-ctl.h"
 
@@ -59,23 +59,15 @@ static void free_spec_strings(struct vu_volspec *s)
 
 /* ---- creating ---- */
 
-static xmlDocPtr load_xml(const char *file)
-{
-	struct vu_err e = { 0 };
-	xmlDocPtr doc = vu_xml_load(file, &e);
-
-	if (!doc)
-		exit(pc_fail(strcmp(file, "-") ? file : "stdin", &e));
-	return doc;
-}
-
 static void read_spec(const char *file, struct vu_volspec *spec)
 {
 	struct vu_err e = { 0 };
-	xmlDocPtr doc = load_xml(file);
-	int r = vu_volxml_read(doc, spec, &e);
+	struct vu_volxml *doc;
+	int r = vu_volxml_load(&doc, file, &e);
 
-	xmlFreeDoc(doc);
+	if (r == 0)
+		r = vu_volxml_read(doc, spec, &e);
+	vu_volxml_free(&doc);
 	if (r < 0)
 		exit(pc_fail(strcmp(file, "-") ? file : "stdin", &e));
 }
@@ -187,10 +179,10 @@ static void as_spec(struct pool_ctl *pc, const struct vu_pool *p, char **a,
 
 static int print_spec(const struct vu_volspec *spec)
 {
-	xmlDocPtr doc = vu_volxml_build_spec(spec);
-	char *text = doc ? vu_xml_format(doc) : NULL;
+	struct vu_volxml *doc;
+	char *text = vu_volxml_new_spec(&doc, spec) == 0 ? vu_volxml_format(doc) : NULL;
 
-	xmlFreeDoc(doc);
+	vu_volxml_free(&doc);
 	if (!text)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return pc_print_xml(text);

@@ -57,10 +57,10 @@ static int fix_backing(const struct vc_job *j, int fd, struct vu_err *e)
 			     VU_OPEN_RDWR | VU_OPEN_NO_BACKING | VU_OPEN_UNSAFE, e);
 	if (r < 0)
 		return r;
-	if (img->backing_file && img->backing_file[0] != '/') {
-		rel = vu_image_relative_path(j->src, img->backing_file);
+	if (vu_image_backing_file(img) && vu_image_backing_file(img)[0] != '/') {
+		rel = vu_image_relative_path(j->src, vu_image_backing_file(img));
 		abs = rel ? absolute(rel) : NULL;
-		r = abs ? vu_image_set_backing(img, abs, img->backing_fmt, e)
+		r = abs ? vu_image_set_backing(img, abs, vu_image_backing_fmt(img), e)
 			: vu_err_set(e, ENOMEM, NULL);
 	}
 	vu_image_close(&img);
@@ -83,7 +83,7 @@ static int make_overlay(const struct vc_job *j, int fd, struct vu_err *e)
 		return vu_err_set(e, ENOMEM, NULL);
 	r = vu_image_open(&src, j->src, j->fmt, VU_OPEN_NO_BACKING, e);
 	if (r == 0) {
-		o.size = src->size;
+		o.size = vu_image_size(src);
 		o.backing_file = abs;
 		vu_image_close(&src);
 		r = vu_image_create(fd, j->dst, "qcow2", &o, e);

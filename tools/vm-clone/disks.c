@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/err.h"
 
 #include "vm-clone.h"
@@ -36,7 +36,7 @@ static const char *share_reason(const struct vu_disk *d, xmlNodePtr node)
 		return "no storage to clone";
 	if (d->readonly)
 		return "read only";
-	vu_domain_node_get(node, "transient", "shareBacking", &sb);
+	vu_node_get(node, "transient", "shareBacking", &sb);
 	share_backing = sb && strcmp(sb, "yes") == 0;
 	free(sb);
 	if (d->shareable || share_backing)

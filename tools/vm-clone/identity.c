@@ -8,7 +8,7 @@
 #include <sys/random.h>
 
 #include "vu/base.h"
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/ident.h"
 
 #include "vm-clone.h"
@@ -17,61 +17,6 @@
 #define EXT_MAX 7
 /* Random hex digits a serial number ends with. */
 #define SERIAL_RAND 8
-
-static bool is(xmlNodePtr n, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && !n->ns &&
-	       strcmp((const char *)n->name, name) == 0;
-}
-
-static char *prop(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
-	char *s = v ? strdup((const char *)v) : NULL;
-
-	xmlFree(v);
-	return s;
-}
-
-static bool prop_is(xmlNodePtr n, const char *name, const char *value)
-{
-	char *v = prop(n, name);
-	bool eq = v && strcmp(v, value) == 0;
-
-	free(v);
-	return eq;
-}
-
-static void unset(xmlNodePtr n, const char *name)
-{
-	xmlUnsetNsProp(n, NULL, (const xmlChar *)name);
-}
-
-static void drop(xmlNodePtr n)
-{
-	xmlUnlinkNode(n);
-	xmlFreeNode(n);
-}
-
-static xmlNodePtr child(xmlNodePtr n, const char *name)
-{
-	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-		if (is(c, name))
-			return c;
-	return NULL;
-}
-
-/* Removes every child element of n called name. */
-static void drop_children(xmlNodePtr n, const char *name)
-{
-	xmlNodePtr c = n->children, next;
-
-	for (; c; c = next) {
-		next = c->next;
-		if (is(c, name))
-			drop(c);
-	}
-}
 
 char *vc_rename_path(const char *path, const char *old_name, const char *new_name)
 {
@@ -165,7 +110,7 @@ static int set_ifaces(struct vu_domain *dom, const struct vc_ident *id, struct v
 			break;
 		}
 		/* Open vSwitch tells ports apart by this UUID. */
-		if (vu_domain_node_get(ifc, "virtualport/parameters", "interfaceid", &ifid) == 0) {
+		if (vu_node_get(ifc, "virtualport/parameters", "interfaceid", &ifid) == 0) {
 			char u[VU_UUID_STRLEN];
 
 			vu_uuid_generate(u);
@@ -201,7 +146,7 @@ int vc_disk_reidentify(xmlNodePtr disk)
 	char *serial = NULL, *wwn = NULL;
 	int r = 0;
 
-	if (vu_domain_node_get(disk, "serial", NULL, &serial) == 0) {
+	if (vu_node_get(disk, "serial", NULL, &serial) == 0) {
 		size_t len = strlen(serial);
 		size_t keep = len > SERIAL_RAND ? len - SERIAL_RAND : 0;
 		char *s = malloc(keep + SERIAL_RAND + 1);
@@ -211,18 +156,18 @@ int vc_disk_reidentify(xmlNodePtr disk)
 		else {
 			memcpy(s, serial, keep);
 			random_hex(s + keep, SERIAL_RAND);
-			r = vu_domain_node_set(disk, "serial", NULL, s);
+			r = vu_node_set(disk, "serial", NULL, s);
 			free(s);
 		}
 	}
-	if (r == 0 && vu_domain_node_get(disk, "wwn", NULL, &wwn) == 0) {
+	if (r == 0 && vu_node_get(disk, "wwn", NULL, &wwn) == 0) {
 		const char *digits = strncmp(wwn, "0x", 2) == 0 ? wwn + 2 : wwn;
 		char w[17];
 
 		if (strlen(digits) == 16) {
 			memcpy(w, digits, 7);
 			random_hex(w + 7, 9);
-			r = vu_domain_node_set(disk, "wwn", NULL, w);
+			r = vu_node_set(disk, "wwn", NULL, w);
 		}
 	}
 	free(serial);
@@ -234,21 +179,22 @@ int vc_disk_reidentify(xmlNodePtr disk)
 
 static int rename_attr(xmlNodePtr n, const char *attr, const struct vc_ident *id)
 {
-	char *old = prop(n, attr), *new = NULL;
-	int r = 0;
+	char *old, *new = NULL;
+	int r = vu_node_get(n, NULL, attr, &old);
 
-	if (old && (new = vc_rename_path(old, id->old_name, id->new_name)) == NULL)
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0 && (new = vc_rename_path(old, id->old_name, id->new_name)) == NULL)
 		r = -ENOMEM;
 	if (new)
-		xmlSetProp(n, (const xmlChar *)attr, (const xmlChar *)new);
+		r = vu_node_set(n, NULL, attr, new);
 	free(old);
 	free(new);
 	return r;
 }
 
 /* serial and console type='file' write to a file QEMU creates, and any
- * chardev may log to one: two domains may not share them. A guest agent
- * socket QEMU listens on is one per domain too. */
+ * chardev may log to one: two domains may not share them. */
 static int set_chardevs(struct vu_domain *dom, const struct vc_ident *id)
 {
 	static const char *const kinds[] = { "serial", "console", "parallel", "channel" };
@@ -258,12 +204,9 @@ static int set_chardevs(struct vu_domain *dom, const struct vc_ident *id)
 		xmlNodePtr dev = NULL;
 
 		while (r == 0 && (dev = vu_domain_dev_next(dom, kinds[k], dev))) {
-			xmlNodePtr src = child(dev, "source"), log = child(dev, "log");
-			bool file = prop_is(dev, "type", "file");
-			bool listen = prop_is(dev, "type", "unix") && src &&
-				      !prop_is(src, "mode", "connect");
+			xmlNodePtr src = vu_node_child(dev, "source"), log = vu_node_child(dev, "log");
 
-			if (src && (file || (listen && k == 3)))
+			if (src && vu_node_value_is(dev, NULL, "type", "file"))
 				r = rename_attr(src, "path", id);
 			if (r == 0 && log)
 				r = rename_attr(log, "file", id);
@@ -272,15 +215,63 @@ static int set_chardevs(struct vu_domain *dom, const struct vc_ident *id)
 	return r;
 }
 
+/*
+ * A unix socket QEMU binds is the domain's own: a clone's QEMU binding the
+ * same path would silently take it over from the original's (the guest
+ * agent, a serial console, a USB redirection...). Every <source> QEMU
+ * listens on gets a path of its own, as log files do: mode='bind' on a
+ * type='unix' chardev (serial, console, parallel, channel, redirdev,
+ * smartcard) or an rng's egd backend, and mode='server' on a vhost-user
+ * interface. A socket QEMU connects to (mode='connect', libvirt's
+ * default, or 'client') belongs to whoever listens on it and is kept.
+ */
+static bool binds(xmlNodePtr holder, xmlNodePtr src)
+{
+	if (!vu_node_value_is(holder, NULL, "type", "unix") && !vu_node_value_is(src, NULL, "type", "unix"))
+		return false;
+	return vu_node_value_is(src, NULL, "mode", "bind") || vu_node_value_is(src, NULL, "mode", "server");
+}
+
+static int rename_bound(xmlNodePtr holder, const struct vc_ident *id)
+{
+	int r = 0;
+
+	for (xmlNodePtr src = holder ? holder->children : NULL; r == 0 && src; src = src->next)
+		if (vu_node_is(src, "source") && binds(holder, src))
+			r = rename_attr(src, "path", id);
+	return r;
+}
+
+static int set_sockets(struct vu_domain *dom, const struct vc_ident *id)
+{
+	static const char *const kinds[] = { "serial", "console", "parallel", "channel",
+					     "redirdev", "smartcard" };
+	xmlNodePtr dev = NULL;
+	int r = 0;
+
+	for (size_t k = 0; r == 0 && k < ARRAY_SIZE(kinds); k++)
+		while (r == 0 && (dev = vu_domain_dev_next(dom, kinds[k], dev)))
+			r = rename_bound(dev, id);
+	while (r == 0 && (dev = vu_domain_dev_next(dom, "rng", dev)))
+		r = rename_bound(vu_node_child(dev, "backend"), id);
+	while (r == 0 && (dev = vu_domain_dev_next(dom, "interface", dev)))
+		if (vu_node_value_is(dev, NULL, "type", "vhostuser"))
+			r = rename_bound(dev, id);
+	return r;
+}
+
 static void set_graphics(struct vu_domain *dom)
 {
 	xmlNodePtr g = NULL;
 
 	while ((g = vu_domain_dev_next(dom, "graphics", g))) {
-		char *port = prop(g, "port"), *tls = prop(g, "tlsPort");
-		bool fixed = (port && strcmp(port, "-1") != 0) || (tls && strcmp(tls, "-1") != 0) ||
-			     prop_is(g, "autoport", "no");
+		char *port, *tls;
+		bool fixed;
 
+		vu_node_get(g, NULL, "port", &port);
+		vu_node_get(g, NULL, "tlsPort", &tls);
+		fixed = (port && strcmp(port, "-1") != 0) || (tls && strcmp(tls, "-1") != 0) ||
+			vu_node_value_is(g, NULL, "autoport", "no");
 		if (fixed)
 			vu_graphics_set_port(g, -1);
 		free(port);
@@ -314,7 +305,8 @@ int vc_identity(struct vu_domain *dom, const struct vc_ident *id, struct vu_err 
 	vu_domain_remove_id(dom);
 	if ((r = set_ifaces(dom, id, e)) < 0)
 		return r;
-	if ((r = set_chardevs(dom, id)) < 0 || (r = set_nvram(dom, id->nvram)) < 0)
+	if ((r = set_chardevs(dom, id)) < 0 || (r = set_sockets(dom, id)) < 0 ||
+	    (r = set_nvram(dom, id->nvram)) < 0)
 		return vu_err_set(e, -r, "%s", strerror(-r));
 	set_graphics(dom);
 	return 0;
@@ -329,11 +321,13 @@ static void drop_aliases(xmlNodePtr n)
 
 	for (; c; c = next) {
 		next = c->next;
-		if (is(c, "alias")) {
-			char *name = prop(c, "name");
+		if (vu_node_is(c, "alias")) {
+			char *name;
+			bool user = vu_node_get(c, NULL, "name", &name) == 0 &&
+				    strncmp(name, "ua-", 3) == 0;
 
-			if (!name || strncmp(name, "ua-", 3) != 0)
-				drop(c);
+			if (!user)
+				vu_node_remove(c);
 			free(name);
 		} else if (c->type == XML_ELEMENT_NODE) {
 			drop_aliases(c);
@@ -349,24 +343,22 @@ static void scrub_chardevs(struct vu_domain *dom)
 		xmlNodePtr dev = NULL;
 
 		while ((dev = vu_domain_dev_next(dom, kinds[k], dev))) {
-			if (!prop_is(dev, "type", "pty"))
+			if (!vu_node_value_is(dev, NULL, "type", "pty"))
 				continue;
-			unset(dev, "tty");
-			vu_domain_node_set(dev, "source", "path", NULL);
+			vu_node_set(dev, NULL, "tty", NULL);
+			vu_node_set(dev, "source", "path", NULL);
 		}
 	}
 }
 
 static void scrub_seclabels(struct vu_domain *dom)
 {
-	xmlNodePtr root = xmlDocGetRootElement(vu_domain_doc(dom));
+	xmlNodePtr root = vu_domain_find(dom, "");
 
-	for (xmlNodePtr s = root ? root->children : NULL; s; s = s->next) {
-		if (!is(s, "seclabel"))
-			continue;
-		if (prop_is(s, "type", "dynamic"))
-			drop_children(s, "label");
-		drop_children(s, "imagelabel");
+	for (xmlNodePtr s = vu_node_child(root, "seclabel"); s; s = vu_node_next(s, "seclabel")) {
+		if (vu_node_value_is(s, NULL, "type", "dynamic"))
+			vu_node_remove_all(s, "label");
+		vu_node_remove_all(s, "imagelabel");
 	}
 }
 
@@ -375,15 +367,13 @@ void vc_scrub_live(struct vu_domain *dom)
 	xmlNodePtr n = NULL, devices = vu_domain_find(dom, "devices");
 
 	while ((n = vu_domain_dev_next(dom, "interface", n))) {
-		xmlNodePtr src = child(n, "source");
-
 		vu_iface_set_target(n, NULL);
-		if (src)
-			unset(src, "portid");	/* the port of a running network */
+		/* The port of a running network. */
+		vu_node_set(vu_node_child(n, "source"), NULL, "portid", NULL);
 	}
 	while ((n = vu_domain_dev_next(dom, "disk", n))) {
-		drop_children(n, "backingStore");
-		drop_children(n, "mirror");
+		vu_node_remove_all(n, "backingStore");
+		vu_node_remove_all(n, "mirror");
 	}
 	if (devices)
 		drop_aliases(devices);

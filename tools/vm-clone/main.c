@@ -15,7 +15,7 @@
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/ident.h"
@@ -332,8 +332,8 @@ static void find_volumes(struct clone *c)
 
 		if (strcmp(d->type, "volume") != 0)
 			continue;
-		vu_domain_node_get(d->node, "source", "pool", &pool);
-		vu_domain_node_get(d->node, "source", "volume", &vol);
+		vu_node_get(d->node, "source", "pool", &pool);
+		vu_node_get(d->node, "source", "volume", &vol);
 		if (pool && vol && !open) {
 			if (vu_storage_open(&s, c->root ? c->root : c->connect, &e) < 0)
 				vu_diex(VU_EXIT_FAIL, "state root: %s", vu_err_str(&e));
@@ -396,6 +396,32 @@ static bool defined(const struct clone *c, const char *name)
 	return there;
 }
 
+/*
+ * A name given with -n is held as --auto-clone's are, before anything is
+ * copied: of clones racing for one name, the losers stop here instead of
+ * copying every disk to fail at define. --replace holds it too, so two
+ * replacements never copy at once.
+ */
+static void hold_given_name(struct clone *c)
+{
+	struct vc_resv r;
+	int rc;
+
+	if (!creates(c))
+		return;
+	rc = c->replace ? vc_reserve_replace(&c->st, c->new_name, &r) :
+	     vc_reserve_name(&c->st, c->new_name, &r);
+	if (rc == -EEXIST && !c->replace && defined(c, c->new_name))
+		fail(c, "Invalid name for new guest: Guest name '%s' is already in use.",
+		     c->new_name);
+	if (rc == -EEXIST)
+		fail(c, "Invalid name for new guest: Guest name '%s' is reserved by another "
+		     "vm-clone in progress.", c->new_name);
+	if (rc < 0)
+		fail(c, "%s: cannot reserve the name: %s", c->new_name, strerror(-rc));
+	hold(c, &r);
+}
+
 static void choose_name(struct clone *c)
 {
 	if (c->name) {
@@ -405,6 +431,7 @@ static void choose_name(struct clone *c)
 		if (!c->replace && defined(c, c->new_name))
 			fail(c, "Invalid name for new guest: Guest name '%s' is already in use.",
 			     c->new_name);
+		hold_given_name(c);
 		if (c->replace && vu_domaindb_running(&c->st, c->new_name) > 0)
 			fail(c, "%s: the domain to replace is running", c->new_name);
 		return;
@@ -494,9 +521,9 @@ static void set_disk(struct clone *c, struct vc_disk *d)
 	/* An overlay is a qcow2 whatever the original is; a volume's format
 	 * came from its pool, and a file disk must say it. */
 	if (r == 0 && d->action == VC_LINK)
-		r = vu_domain_node_set(d->node, "driver", "type", "qcow2");
+		r = vu_node_set(d->node, "driver", "type", "qcow2");
 	else if (r == 0 && strcmp(d->type, "volume") == 0)
-		r = vu_domain_node_set(d->node, "driver", "type", d->fmt);
+		r = vu_node_set(d->node, "driver", "type", d->fmt);
 	if (r == 0)
 		r = vc_disk_reidentify(d->node);
 	if (r < 0)
@@ -671,8 +698,8 @@ int main(int argc, char **argv)
 	parse_args(&c, argc, argv);
 	if ((r = vu_state_resolve(&c.st, c.root ? c.root : c.connect)) < 0)
 		vu_diec(VU_EXIT_FAIL, -r, "state root");
-	if ((r = vu_state_prepare(&c.st)) < 0)
-		vu_diec(VU_EXIT_FAIL, -r, "%s", c.st.root);
+	if (vu_state_prepare(&c.st, &e) < 0)
+		vu_diex(VU_EXIT_FAIL, "state root: %s", vu_err_str(&e));
 	load_source(&c);
 	if (vc_disks_read(c.dom, &c.disks) < 0)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");

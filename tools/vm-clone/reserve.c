@@ -55,7 +55,8 @@ static int take_locked(const struct vu_state *st, const char *kind, const char *
 	return 0;
 }
 
-/* taken: a path whose existence means the name is in use. */
+/* taken: a path whose existence means the name is in use; NULL when only
+ * another vm-clone's reservation counts. */
 static int reserve(const struct vu_state *st, const char *kind, const char *key,
 		   const char *taken, struct vc_resv *r)
 {
@@ -65,7 +66,9 @@ static int reserve(const struct vu_state *st, const char *kind, const char *key,
 	*r = (struct vc_resv){ .fd = -1 };
 	if ((lk = vu_state_lock(st, true)) < 0)
 		return lk;
-	if (lstat(taken, &sb) == 0)
+	if (!taken)
+		rc = take_locked(st, kind, key, r);
+	else if (lstat(taken, &sb) == 0)
 		rc = -EEXIST;
 	else if (errno != ENOENT)
 		rc = -errno;
@@ -91,6 +94,11 @@ int vc_reserve_name(const struct vu_state *st, const char *name, struct vc_resv 
 	rc = reserve(st, "domains", name, def, r);
 	free(def);
 	return rc;
+}
+
+int vc_reserve_replace(const struct vu_state *st, const char *name, struct vc_resv *r)
+{
+	return reserve(st, "domains", name, NULL, r);
 }
 
 /* Paths are longer than file names may be: a hash names them (FNV-1a; a

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/err.h"
 #include "vu/ident.h"
 #include "vu/state.h"
@@ -89,8 +89,10 @@ struct vc_ident {
  * no title and no id, a MAC for every interface (--mac in order, RANDOM or
  * missing ones generated, unique among used() and each other), new
  * openvswitch interfaceids, new disk serials and WWNs, log files named for
- * the new domain, graphics on autoport, the nvram path, the guest agent
- * socket. A MAC used elsewhere is -EEXIST with e naming it.
+ * the new domain, graphics on autoport, the nvram path, and a path of its
+ * own for every unix socket QEMU binds (mode='bind', or 'server' for
+ * vhost-user), the guest agent's among them. A MAC used elsewhere is
+ * -EEXIST with e naming it.
  */
 int vc_identity(struct vu_domain *dom, const struct vc_ident *id, struct vu_err *e);
 /* Drops what only a running domain's XML holds: interface target devs,
@@ -139,6 +141,9 @@ struct vc_resv {
  * vm-clone holds it; other -errno on errors. */
 int vc_reserve_name(const struct vu_state *st, const char *name, struct vc_resv *r);
 int vc_reserve_path(const struct vu_state *st, const char *path, struct vc_resv *r);
+/* The same for a name --replace may take over: a defined domain of that
+ * name is no obstacle, only another vm-clone holding it (-EEXIST). */
+int vc_reserve_replace(const struct vu_state *st, const char *name, struct vc_resv *r);
 /* Releases a reservation; harmless on one that holds nothing. */
 void vc_release(const struct vu_state *st, struct vc_resv *r);
 

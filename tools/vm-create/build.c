@@ -426,16 +426,9 @@ static void boot_uefi(struct vmc *c, struct vu_domain *dom)
 	firmware_clear(&fw);
 }
 
-static bool disk_has_boot_order(const struct vmc *c)
-{
-	for (size_t i = 0; i < c->nplans; i++)
-		if (c->plans[i].boot_order)
-			return true;
-	return false;
-}
-
 /* The final boot configuration: --boot's device order (hd by default),
- * firmware, permanent kernel boot and boot menu. */
+ * firmware, permanent kernel boot and boot menu. build_boot_order may
+ * drop the device order once every device is there. */
 void build_boot(struct vmc *c, struct vu_domain *dom)
 {
 	struct vu_subopts s = { 0 };
@@ -466,7 +459,7 @@ void build_boot(struct vmc *c, struct vu_domain *dom)
 	if (!n)
 		devs[n++] = phase_has_disk(c) || c->import || c->location ? "hd" :
 			    c->cdrom ? "cdrom" : c->pxe ? "network" : "hd";
-	if (!disk_has_boot_order(c) && vu_domain_set_boot_devs(dom, devs, n) < 0)
+	if (vu_domain_set_boot_devs(dom, devs, n) < 0)
 		vmc_usage(c, "--boot", "invalid boot order");
 	if ((v = vu_subopt_get(&s, "loader")))
 		check(c, vu_domain_set_loader(dom, v, NULL, false), "--boot", "loader");
@@ -484,4 +477,41 @@ void build_boot(struct vmc *c, struct vu_domain *dom)
 		check(c, vu_domain_set_bootmenu(dom, menu, -1), "--boot", "menu");
 	}
 	vu_subopt_free(&s);
+}
+
+/*
+ * libvirt refuses <os><boot dev> beside a device's <boot order> ("per-device
+ * boot elements cannot be used together with os/boot elements"), and one
+ * order given to two devices. Whichever option wrote it (--disk, --network,
+ * --host-device, ...), a device's boot order wins and the os list goes, as
+ * virt-install's reorder_boot_order does; so this runs once every device
+ * is in the document.
+ */
+static bool boot_order_of(xmlNodePtr dev, uint64_t *order)
+{
+	return vu_node_get_uint(dev, "boot", "order", order) == 0;
+}
+
+void build_boot_order(struct vmc *c, struct vu_domain *dom)
+{
+	bool any = false;
+
+	for (xmlNodePtr d = vu_domain_dev_next(dom, NULL, NULL); d;
+	     d = vu_domain_dev_next(dom, NULL, d)) {
+		uint64_t a, b;
+
+		if (!boot_order_of(d, &a))
+			continue;
+		any = true;
+		for (xmlNodePtr o = vu_domain_dev_next(dom, NULL, d); o;
+		     o = vu_domain_dev_next(dom, NULL, o))
+			if (boot_order_of(o, &b) && a == b)
+				vmc_usage(c, "boot_order", "%llu is given to two devices",
+					  (unsigned long long)a);
+	}
+	if (!any)
+		return;
+	if (vu_domain_set_boot_devs(dom, NULL, 0) < 0)
+		vmc_fail(c, "--boot", "cannot drop the boot order");
+	vmc_debug(c, "devices carry boot orders: no <os><boot>");
 }

@@ -163,7 +163,7 @@ static bool has_dev_with(const struct vu_domain *dom, const char *elem, const ch
 	     d = vu_domain_dev_next(dom, elem, d)) {
 		char *v = NULL;
 
-		found = vu_domain_node_get(d, NULL, attr, &v) == 0 && strcmp(v, value) == 0;
+		found = vu_node_get(d, NULL, attr, &v) == 0 && strcmp(v, value) == 0;
 		free(v);
 	}
 	return found;
@@ -223,9 +223,9 @@ static int default_tablet(struct vu_domain *dom, const struct devopt_ctx *ctx)
 	for (xmlNodePtr c = vu_domain_dev_next(dom, "controller", NULL); c;
 	     c = vu_domain_dev_next(dom, "controller", c)) {
 		char *type = NULL, *model = NULL;
-		bool off = vu_domain_node_get(c, NULL, "type", &type) == 0 &&
+		bool off = vu_node_get(c, NULL, "type", &type) == 0 &&
 			   strcmp(type, "usb") == 0 &&
-			   vu_domain_node_get(c, NULL, "model", &model) == 0 &&
+			   vu_node_get(c, NULL, "model", &model) == 0 &&
 			   strcmp(model, "none") == 0;
 
 		free(type);

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/err.h"
 #include "vu/subopt.h"
 #include "osinfo.h"

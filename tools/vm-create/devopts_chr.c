@@ -186,15 +186,15 @@ static int chr_extras(xmlNodePtr dev, const struct chr_args *a)
 	int r = 0;
 
 	if (a->host[0])
-		r = vu_domain_node_set(dev, "source", "host", a->host);
+		r = vu_node_set(dev, "source", "host", a->host);
 	if (r == 0 && a->service[0])
-		r = vu_domain_node_set(dev, "source", "service", a->service);
+		r = vu_node_set(dev, "source", "service", a->service);
 	if (r == 0 && a->protocol)
-		r = vu_domain_node_set(dev, "protocol", "type", a->protocol);
+		r = vu_node_set(dev, "protocol", "type", a->protocol);
 	if (r == 0 && a->taddr[0])
-		r = vu_domain_node_set(dev, "target", "address", a->taddr);
+		r = vu_node_set(dev, "target", "address", a->taddr);
 	if (r == 0 && a->tport[0])
-		r = vu_domain_node_set(dev, "target", "port", a->tport);
+		r = vu_node_set(dev, "target", "port", a->tport);
 	return r;
 }
 

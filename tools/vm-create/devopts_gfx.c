@@ -77,11 +77,11 @@ static int graphics_extras(xmlNodePtr dev, const char *listen_type, const char *
 	int r = 0;
 
 	if (listen_type)
-		r = vu_domain_node_set(dev, "listen", "type", listen_type);
+		r = vu_node_set(dev, "listen", "type", listen_type);
 	if (r == 0 && keymap)
-		r = vu_domain_node_set(dev, NULL, "keymap", keymap);
+		r = vu_node_set(dev, NULL, "keymap", keymap);
 	if (r == 0 && websocket)
-		r = vu_domain_node_set(dev, NULL, "websocket", websocket);
+		r = vu_node_set(dev, NULL, "websocket", websocket);
 	return r;
 }
 
@@ -161,7 +161,7 @@ const char *devopt_default_video(const struct vu_domain *dom, const struct devop
 		for (xmlNodePtr g = vu_domain_dev_next(dom, "graphics", NULL); g;
 		     g = vu_domain_dev_next(dom, "graphics", g)) {
 			char *type = NULL;
-			bool spice = vu_domain_node_get(g, NULL, "type", &type) == 0 &&
+			bool spice = vu_node_get(g, NULL, "type", &type) == 0 &&
 				     strcmp(type, "spice") == 0;
 
 			free(type);

@@ -2,12 +2,15 @@
 /* devopts_host.c - what the host lends the guest: --host-device (PCI) and
  * --filesystem (a shared directory) */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "devopts_priv.h"
 
-const char *const devopt_hostdev_keys[] = { "name", "type", "driver.name", NULL };
+/* boot.order is virt-install's current name of boot_order. */
+const char *const devopt_hostdev_keys[] = { "name", "type", "driver.name", "boot_order",
+					    "boot.order", NULL };
 /* mode is the older name of accessmode, driver a short form of driver.type. */
 const char *const devopt_filesystem_keys[] = {
 	"source", "target", "type", "accessmode", "mode", "driver", "driver.type",
@@ -33,8 +36,8 @@ static bool hostdev_present(const struct vu_domain *dom, const struct vu_pci_add
  * A PCI device by address (DDDD:BB:SS.F, BB:SS.F) or node device name
  * (pci_DDDD_BB_SS_F), managed so libvirt detaches it from its host driver.
  * The address is not looked up on this host: the XML may be meant for
- * another one, and must not depend on where it was made. none adds
- * nothing, as in virt-install.
+ * another one, and must not depend on where it was made. boot_order=N
+ * boots from it (a PXE ROM). none adds nothing, as in virt-install.
  */
 int devopt_hostdev(struct vu_domain *dom, const struct vu_subopts *s,
 		   struct devopt_ctx *ctx, struct vu_err *e)
@@ -45,10 +48,14 @@ int devopt_hostdev(struct vu_domain *dom, const struct vu_subopts *s,
 	const char *driver = vu_subopt_get(s, "driver.name");
 	struct vu_pci_addr a;
 	xmlNodePtr dev = NULL;
+	uint64_t boot = 0;
+	char order[24];
 	int r;
 
 	(void)ctx;
 	r = devopt_max_positional(s, 1, e);
+	if (r == 0)
+		r = devopt_uint(s, "boot_order", "boot.order", 1, 65535, &boot, e);
 	if (r == 0 && !name)
 		r = vu_err_set(e, EINVAL, "missing PCI address");
 	if (r == 0 && type && strcmp(type, "pci") != 0)
@@ -63,11 +70,14 @@ int devopt_hostdev(struct vu_domain *dom, const struct vu_subopts *s,
 	if (r < 0)
 		return r;
 	r = vu_domain_add_hostdev_pci(dom, &a, true, &dev);
-	if (r == 0 && driver) {
-		r = vu_domain_node_set(dev, "driver", "name", driver);
-		if (r < 0)
-			vu_domain_dev_remove(dom, dev);
+	if (r == 0 && driver)
+		r = vu_node_set(dev, "driver", "name", driver);
+	if (r == 0 && boot) {
+		snprintf(order, sizeof(order), "%llu", (unsigned long long)boot);
+		r = vu_node_set(dev, "boot", "order", order);
 	}
+	if (r < 0 && dev)
+		vu_domain_dev_remove(dom, dev);
 	return r < 0 ? devopt_model_err(r, e, "cannot add the host device") : 0;
 }
 

@@ -82,14 +82,14 @@ static int rng_add(struct vu_domain *dom, const struct rng_args *a)
 	else
 		r = vu_domain_add_rng(dom, a->device ? a->device : "/dev/urandom", &dev);
 	if (r == 0 && a->model)
-		r = vu_domain_node_set(dev, NULL, "model", a->model);
+		r = vu_node_set(dev, NULL, "model", a->model);
 	if (r == 0 && a->bytes) {
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)a->bytes);
-		r = vu_domain_node_set(dev, "rate", "bytes", num);
+		r = vu_node_set(dev, "rate", "bytes", num);
 	}
 	if (r == 0 && a->period) {
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)a->period);
-		r = vu_domain_node_set(dev, "rate", "period", num);
+		r = vu_node_set(dev, "rate", "period", num);
 	}
 	if (r < 0 && dev)
 		vu_domain_dev_remove(dom, dev);
@@ -154,8 +154,8 @@ static bool index_used(const struct vu_domain *dom, const char *type, uint64_t i
 		char *t = NULL;
 		uint64_t i;
 
-		used = vu_domain_node_get(c, NULL, "type", &t) == 0 && !strcmp(t, type) &&
-		       vu_domain_node_get_uint(c, NULL, "index", &i) == 0 && i == index;
+		used = vu_node_get(c, NULL, "type", &t) == 0 && !strcmp(t, type) &&
+		       vu_node_get_uint(c, NULL, "index", &i) == 0 && i == index;
 		free(t);
 	}
 	return used;
@@ -179,13 +179,13 @@ static int add_usb_set(struct vu_domain *dom, bool usb3)
 		index++;
 	if (usb3) {
 		r = vu_domain_add_controller(dom, "usb", index, "qemu-xhci", &dev);
-		return r < 0 ? r : vu_domain_node_set(dev, NULL, "ports", "15");
+		return r < 0 ? r : vu_node_set(dev, NULL, "ports", "15");
 	}
 	r = vu_domain_add_controller(dom, "usb", index, "ich9-ehci1", NULL);
 	for (size_t i = 0; r == 0 && i < 3; i++) {
 		r = vu_domain_add_controller(dom, "usb", index, uhci[i], &dev);
 		if (r == 0)
-			r = vu_domain_node_set(dev, "master", "startport", start[i]);
+			r = vu_node_set(dev, "master", "startport", start[i]);
 	}
 	return r;
 }
@@ -243,7 +243,7 @@ int devopt_controller(struct vu_domain *dom, const struct vu_subopts *s,
 				     vu_subopt_get(s, "model"), &dev);
 	if (r == 0 && ports) {
 		snprintf(num, sizeof(num), "%u", (unsigned)ports);
-		r = vu_domain_node_set(dev, NULL, "ports", num);
+		r = vu_node_set(dev, NULL, "ports", num);
 		if (r < 0)
 			vu_domain_dev_remove(dom, dev);
 	}

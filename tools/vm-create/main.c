@@ -28,7 +28,8 @@ enum {
 	OPT_VIRT_TYPE, OPT_ACCELERATE, OPT_CONNECT, OPT_ROOT, OPT_OSINFO, OPT_DISK,
 	OPT_NONSPARSE, OPT_NODISKS, OPT_NONETWORKS, OPT_VNC, OPT_NOGRAPHICS, OPT_BOOT,
 	OPT_PXE, OPT_IMPORT, OPT_INJECT, OPT_AUTOSTART, OPT_NOAUTOCONSOLE, OPT_METADATA,
-	OPT_UUID, OPT_PRINT_XML, OPT_DRY_RUN, OPT_DEFINE, OPT_NOREBOOT, OPT_DEV,
+	OPT_UUID, OPT_PRINT_XML, OPT_DRY_RUN, OPT_DEFINE, OPT_NOREBOOT, OPT_MEMBACKING,
+	OPT_CHECK, OPT_DEV,
 };
 
 static const char *const dev_names[] = {
@@ -50,6 +51,7 @@ static noreturn void usage(void)
 	fputs(VU_USAGE_OPTIONS, stdout);
 	puts(" -n, --name NAME            the domain's name\n"
 	     "     --memory MiB[,maxmemory=,currentMemory=]   memory (-r, --ram MiB)\n"
+	     "     --memorybacking hugepages=on,source.type=,access.mode=,locked=on,...\n"
 	     "     --vcpus N[,maxvcpus=,sockets=,cores=,threads=,cpuset=]\n"
 	     "     --cpuset LIST|auto     host CPUs the vCPUs run on\n"
 	     "     --cpu MODEL[,+feat][,-feat]|host-model|host-passthrough\n"
@@ -67,12 +69,14 @@ static noreturn void usage(void)
 	     " -f, --file PATH  -s, --file-size GiB  --nonsparse  --nodisks   old forms\n"
 	     "     --filesystem SRC,TARGET   a host directory for the guest\n"
 	     "\nNetworks and devices:\n"
-	     " -w, --network SPEC         network=,bridge=,type=direct,source=,model=,mac=\n"
-	     "                            | none | bridge:BR | network:NET (default: default)\n"
+	     " -w, --network SPEC         network=,bridge=,type=direct,source=,model=,mac=,\n"
+	     "                            boot_order= | none | bridge:BR | network:NET\n"
+	     "                            (default: default)\n"
 	     " -b, --bridge BR  -m, --mac MAC  --nonetworks   old forms\n"
 	     "     --graphics vnc|spice|none[,listen=,port=,password=]  (--vnc, --nographics)\n"
 	     "     --video --console --serial --channel --rng --controller --input\n"
-	     "     --sound --watchdog --memballoon --host-device PCI   devices\n"
+	     "     --sound --watchdog --memballoon   devices\n"
+	     "     --host-device PCI[,driver.name=,boot_order=]   a host PCI device\n"
 	     "\nInstall:\n"
 	     " -c, --cdrom PATH           install from an ISO image or device\n"
 	     " -l, --location TREE        install tree: directory, ISO or URL\n"
@@ -88,6 +92,7 @@ static noreturn void usage(void)
 	     "     --dry-run              create nothing, define nothing\n"
 	     "     --define               define the domain in the state root\n"
 	     "     --autostart            with --define: start it at boot (vm-ctl start-all)\n"
+	     "     --check path_in_use=off|all=off   allow a disk another domain uses\n"
 	     "     --noautoconsole        accepted; there is no console to attach\n"
 	     " -d, --debug, --verbose     say what is decided, on stderr\n"
 	     " -q, --quiet                print nothing but errors\n"
@@ -242,6 +247,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "memory", required_argument, NULL, OPT_MEMORY },
 		{ "ram", required_argument, NULL, 'r' },
+		{ "memorybacking", required_argument, NULL, OPT_MEMBACKING },
 		{ "vcpus", required_argument, NULL, OPT_VCPUS },
 		{ "cpuset", required_argument, NULL, OPT_CPUSET },
 		{ "cpu", required_argument, NULL, OPT_CPU },
@@ -280,6 +286,7 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "print-xml", optional_argument, NULL, OPT_PRINT_XML },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "define", no_argument, NULL, OPT_DEFINE },
+		{ "check", required_argument, NULL, OPT_CHECK },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'd' },
@@ -299,6 +306,10 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		case 'n': c->name = optarg; break;
 		case 'r':
 		case OPT_MEMORY: maybe_help("--memory", optarg, memory_keys); c->memory = optarg; break;
+		case OPT_MEMBACKING:
+			maybe_help("--memorybacking", optarg, memorybacking_keys);
+			push(c, &c->membacking, optarg);
+			break;
 		case OPT_VCPUS: maybe_help("--vcpus", optarg, vcpu_keys); c->vcpus = optarg; break;
 		case OPT_CPUSET: c->cpuset = optarg; break;
 		case OPT_CPU: maybe_help("--cpu", optarg, cpu_keys); c->cpu = optarg; break;
@@ -354,6 +365,10 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 			break;
 		case OPT_DRY_RUN: c->dry_run = true; break;
 		case OPT_DEFINE: c->define = true; break;
+		case OPT_CHECK:
+			maybe_help("--check", optarg, check_keys);
+			check_parse(c, optarg);
+			break;
 		case 'q': c->quiet = true; break;
 		case 'd': c->debug = true; break;
 		case 'h': usage();
@@ -539,8 +554,8 @@ static void fetch_location(struct vmc *c)
 			       asprintf(&c->media.initrd, "%s/" LOCATION_INITRD_NAME, dir) < 0))
 			vmc_fail(c, "--location", "cannot allocate memory");
 	} else {
-		if (vu_state_prepare(&c->st) < 0)
-			vmc_fail(c, c->st.root, "cannot create the state root");
+		if (vu_state_prepare(&c->st, &e) < 0)
+			vmc_fail(c, "state root", "%s", vu_err_str(&e));
 		if (access(dir, F_OK) == 0)
 			vmc_fail(c, "--location", "%s already exists", dir);
 		r = location_fetch(c->location, dir, &c->media, &e);
@@ -558,6 +573,7 @@ static void fetch_location(struct vmc *c)
 /* --boot uefi: this domain's copy of the firmware's variables. */
 static void copy_nvram(struct vmc *c)
 {
+	struct vu_err e = { 0 };
 	struct vu_atomic a;
 	char buf[65536];
 	ssize_t n = 1;
@@ -565,8 +581,8 @@ static void copy_nvram(struct vmc *c)
 
 	if (!c->nvram || c->dry_run)
 		return;
-	if (vu_state_prepare(&c->st) < 0)
-		vmc_fail(c, c->st.root, "cannot create the state root");
+	if (vu_state_prepare(&c->st, &e) < 0)
+		vmc_fail(c, "state root", "%s", vu_err_str(&e));
 	mkdir(strndupa(c->nvram, strrchr(c->nvram, '/') - c->nvram), 0755);
 	if ((in = open(c->nvram_template, O_RDONLY | O_CLOEXEC)) < 0)
 		vmc_fail(c, c->nvram_template, "%s", strerror(errno));
@@ -668,6 +684,7 @@ static void vmc_free(struct vmc *c)
 	free(c->networks.v);
 	free(c->injects.v);
 	free(c->metadata.v);
+	free(c->membacking.v);
 	free(c->devs);
 	free(c->nvram);
 	free(c->nvram_template);
@@ -686,6 +703,8 @@ static void build(struct vmc *c, struct vu_domain **out)
 	build_networks(c, dom);
 	build_boot(c, dom);
 	build_devices(c, dom);
+	build_boot_order(c, dom);
+	build_memorybacking(c, dom);
 	*out = dom;
 }
 
@@ -706,10 +725,11 @@ int main(int argc, char **argv)
 		vmc_fail(&c, "state root", "cannot be found");
 	resolve_os(&c);
 	disks_plan(&c);
+	disks_check_in_use(&c);
 	build(&c, &dom);
 	if (c.define && !c.dry_run) {
-		if (vu_state_prepare(&c.st) < 0)
-			vmc_fail(&c, c.st.root, "cannot create the state root");
+		if (vu_state_prepare(&c.st, &e) < 0)
+			vmc_fail(&c, "state root", "%s", vu_err_str(&e));
 		if (vu_domaindb_check_unique(&c.st, dom, NULL, &e) < 0 ||
 		    vu_domain_check(dom, &e) < 0)
 			vmc_fail(&c, c.name, "%s", vu_err_str(&e));

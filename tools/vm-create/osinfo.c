@@ -41,6 +41,7 @@
 #include "vu/base.h"
 #include "vu/err.h"
 #include "vu/xml.h"
+#include "vu/xmlnode.h"
 #include "osinfo.h"
 
 #define OSINFO_DIR_DEFAULT "/usr/share/osinfo"
@@ -375,46 +376,22 @@ static int find_file(int osfd, struct find_ctx *fc, const char *id)
 
 /* ---- parsing one entry ---- */
 
-static bool is_elem(xmlNodePtr n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, BAD_CAST name);
-}
-
-static bool attr_is(xmlNodePtr n, const char *attr, const char *want)
-{
-	xmlChar *v = xmlGetProp(n, BAD_CAST attr);
-	bool eq = v && !xmlStrcmp(v, BAD_CAST want);
-
-	xmlFree(v);
-	return eq;
-}
-
-static bool text_is(xmlNodePtr n, const char *want)
-{
-	xmlChar *t = xmlNodeGetContent(n);
-	bool eq = t && !xmlStrcmp(t, BAD_CAST want);
-
-	xmlFree(t);
-	return eq;
-}
-
 /* The <os> under <libosinfo> whose id is id, or one of whose short ids is
  * short_id. */
 static xmlNodePtr find_os(xmlDocPtr doc, const char *id, const char *short_id)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 
-	if (!root || !is_elem(root, "libosinfo"))
+	if (!vu_node_is(root, "libosinfo"))
 		return NULL;
-	for (xmlNodePtr os = root->children; os; os = os->next) {
-		if (!is_elem(os, "os"))
-			continue;
-		if (id && attr_is(os, "id", id))
+	for (xmlNodePtr os = vu_node_child(root, "os"); os; os = vu_node_next(os, "os")) {
+		if (id && vu_node_value_is(os, NULL, "id", id))
 			return os;
 		if (!short_id)
 			continue;
-		for (xmlNodePtr c = os->children; c; c = c->next)
-			if (is_elem(c, "short-id") && text_is(c, short_id))
+		for (xmlNodePtr c = vu_node_child(os, "short-id"); c;
+		     c = vu_node_next(c, "short-id"))
+			if (vu_node_value_is(c, NULL, NULL, short_id))
 				return os;
 	}
 	return NULL;
@@ -479,10 +456,10 @@ static int lookup_entry(int osfd, const char *id, const char *short_id, xmlDocPt
 
 /* ---- inheritance ---- */
 
-static bool chain_has(const struct chain *c, const xmlChar *id)
+static bool chain_has(const struct chain *c, const char *id)
 {
 	for (int i = 0; i < c->n; i++)
-		if (attr_is(c->os[i], "id", (const char *)id))
+		if (vu_node_value_is(c->os[i], NULL, "id", id))
 			return true;
 	return false;
 }
@@ -494,18 +471,17 @@ static int chain_add(int osfd, struct chain *c, xmlDocPtr doc, xmlNodePtr os, st
 static int chain_parents(int osfd, struct chain *c, xmlNodePtr os, const char *kind,
 			 struct vu_err *e)
 {
-	for (xmlNodePtr n = os->children; n; n = n->next) {
-		xmlChar *id;
+	for (xmlNodePtr n = vu_node_child(os, kind); n; n = vu_node_next(n, kind)) {
+		char *id = NULL;
 		xmlDocPtr pdoc;
 		xmlNodePtr pos;
 		int r = 0;
 
-		if (!is_elem(n, kind) || c->n >= CHAIN_MAX)
+		if (c->n >= CHAIN_MAX)
 			continue;
-		id = xmlGetProp(n, BAD_CAST "id");
-		if (id && !chain_has(c, id))
-			r = lookup_entry(osfd, (const char *)id, NULL, &pdoc, &pos, e);
-		xmlFree(id);
+		if (vu_node_get(n, NULL, "id", &id) == 0 && !chain_has(c, id))
+			r = lookup_entry(osfd, id, NULL, &pdoc, &pos, e);
+		free(id);
 		if (r < 0)
 			return r;
 		if (r == 1 && (r = chain_add(osfd, c, pdoc, pos, e)) < 0)
@@ -542,13 +518,13 @@ static void chain_free(struct chain *c)
 static bool dev_supported(const struct chain *c, const char *id)
 {
 	for (int i = 0; i < c->n; i++)
-		for (xmlNodePtr ds = c->os[i]->children; ds; ds = ds->next) {
-			if (!is_elem(ds, "devices"))
-				continue;
-			for (xmlNodePtr d = ds->children; d; d = d->next)
-				if (is_elem(d, "device") && attr_is(d, "id", id))
-					return !attr_is(d, "supported", "false") &&
-					       !attr_is(d, "removed", "true");
+		for (xmlNodePtr ds = vu_node_child(c->os[i], "devices"); ds;
+		     ds = vu_node_next(ds, "devices")) {
+			for (xmlNodePtr d = vu_node_child(ds, "device"); d;
+			     d = vu_node_next(d, "device"))
+				if (vu_node_value_is(d, NULL, "id", id))
+					return !vu_node_value_is(d, NULL, "supported", "false") &&
+					       !vu_node_value_is(d, NULL, "removed", "true");
 		}
 	return false;
 }
@@ -566,34 +542,31 @@ static bool dev_any(const struct chain *c, const char *const *ids)
 static bool fw_supported(const struct chain *c, const char *type, bool dflt)
 {
 	for (int i = 0; i < c->n; i++)
-		for (xmlNodePtr f = c->os[i]->children; f; f = f->next)
-			if (is_elem(f, "firmware") && attr_is(f, "arch", ARCH) &&
-			    attr_is(f, "type", type))
-				return !attr_is(f, "supported", "false");
+		for (xmlNodePtr f = vu_node_child(c->os[i], "firmware"); f;
+		     f = vu_node_next(f, "firmware"))
+			if (vu_node_value_is(f, NULL, "arch", ARCH) &&
+			    vu_node_value_is(f, NULL, "type", type))
+				return !vu_node_value_is(f, NULL, "supported", "false");
 	return dflt;
 }
 
 /* <resources><KIND><KEY>: the number, or -1 when not there. */
 static int64_t res_raw(xmlNodePtr res, const char *kind, const char *key)
 {
-	for (xmlNodePtr k = res->children; k; k = k->next) {
-		if (!is_elem(k, kind))
-			continue;
-		for (xmlNodePtr v = k->children; v; v = v->next) {
-			xmlChar *t;
-			char *end;
-			long long n;
+	for (xmlNodePtr k = vu_node_child(res, kind); k; k = vu_node_next(k, kind)) {
+		xmlNodePtr v = vu_node_child(k, key);
+		char *t, *end;
+		long long n;
 
-			if (!is_elem(v, key))
-				continue;
-			t = xmlNodeGetContent(v);
-			errno = 0;
-			n = t ? strtoll((const char *)t, &end, 10) : -1;
-			if (!t || errno || end == (char *)t || *end || n < 0)
-				n = -1;
-			xmlFree(t);
-			return n;
-		}
+		if (!v)
+			continue;
+		vu_node_get(v, NULL, NULL, &t);
+		errno = 0;
+		n = t ? strtoll(t, &end, 10) : -1;
+		if (!t || errno || end == t || *end || n < 0)
+			n = -1;
+		free(t);
+		return n;
 	}
 	return -1;
 }
@@ -601,14 +574,11 @@ static int64_t res_raw(xmlNodePtr res, const char *kind, const char *key)
 /* The entry's own <resources arch=arch> that has KIND (or inherits). */
 static xmlNodePtr res_entry(xmlNodePtr os, const char *arch, const char *kind)
 {
-	for (xmlNodePtr r = os->children; r; r = r->next) {
-		if (!is_elem(r, "resources") || !attr_is(r, "arch", arch))
+	for (xmlNodePtr r = vu_node_child(os, "resources"); r; r = vu_node_next(r, "resources")) {
+		if (!vu_node_value_is(r, NULL, "arch", arch))
 			continue;
-		if (attr_is(r, "inherit", "true"))
+		if (vu_node_value_is(r, NULL, "inherit", "true") || vu_node_child(r, kind))
 			return r;
-		for (xmlNodePtr k = r->children; k; k = k->next)
-			if (is_elem(k, kind))
-				return r;
 	}
 	return NULL;
 }
@@ -624,11 +594,12 @@ static int64_t res_arch(const struct chain *c, const char *arch, const char *kin
 	if (!own)
 		return -1;
 	v = res_raw(own, kind, key);
-	if (v >= 0 || !attr_is(own, "inherit", "true"))
+	if (v >= 0 || !vu_node_value_is(own, NULL, "inherit", "true"))
 		return v;
 	for (int i = 1; i < c->n; i++)
-		for (xmlNodePtr r = c->os[i]->children; r; r = r->next)
-			if (is_elem(r, "resources") && attr_is(r, "arch", arch) &&
+		for (xmlNodePtr r = vu_node_child(c->os[i], "resources"); r;
+		     r = vu_node_next(r, "resources"))
+			if (vu_node_value_is(r, NULL, "arch", arch) &&
 			    (v = res_raw(r, kind, key)) >= 0)
 				return v;
 	return -1;
@@ -648,15 +619,12 @@ static uint64_t res_get(const struct chain *c, const char *kind, const char *key
 static int own_text(xmlNodePtr os, const char *name, char **out)
 {
 	*out = NULL;
-	for (xmlNodePtr n = os->children; n; n = n->next) {
-		xmlChar *t;
-
-		if (!is_elem(n, name) || xmlHasNsProp(n, BAD_CAST "lang", XML_XML_NAMESPACE))
+	for (xmlNodePtr n = vu_node_child(os, name); n; n = vu_node_next(n, name)) {
+		/* Raw libxml2: xml:lang is in the XML namespace, and vu_node_*
+		 * reads attributes in none. */
+		if (xmlHasNsProp(n, BAD_CAST "lang", XML_XML_NAMESPACE))
 			continue;
-		t = xmlNodeGetContent(n);
-		*out = strdup(t ? (const char *)t : "");
-		xmlFree(t);
-		return *out ? 0 : -ENOMEM;
+		return vu_node_get(n, NULL, NULL, out);
 	}
 	return 0;
 }
@@ -694,14 +662,12 @@ static void pick_devices(const struct chain *c, struct osinfo *o)
 static int fill(const struct chain *c, struct osinfo *o, struct vu_err *e)
 {
 	xmlNodePtr os = c->os[0];
-	xmlChar *id = xmlGetProp(os, BAD_CAST "id");
 	uint64_t min_ram, rec_ram, min_cpus, rec_cpus;
+	int r = vu_node_get(os, NULL, "id", &o->id);
 
-	if (!id)
+	if (r == -ENOENT)
 		return vu_err_set(e, EINVAL, "osinfo entry without an id");
-	o->id = strdup((const char *)id);
-	xmlFree(id);
-	if (!o->id || own_text(os, "short-id", &o->short_id) < 0 ||
+	if (r < 0 || own_text(os, "short-id", &o->short_id) < 0 ||
 	    own_text(os, "name", &o->name) < 0 || own_text(os, "family", &o->family) < 0)
 		return vu_err_set(e, ENOMEM, NULL);
 	if (!o->short_id)

@@ -38,24 +38,14 @@ bool phase_has_disk(const struct vmc *c)
 	return false;
 }
 
-static int add_child(xmlNodePtr rec, const char *name, const char *text, xmlNodePtr *out)
-{
-	xmlNodePtr n = xmlNewTextChild(rec, rec->ns, BAD_CAST name, BAD_CAST text);
-
-	if (!n)
-		return -ENOMEM;
-	if (out)
-		*out = n;
-	return 0;
-}
-
+/* The record's elements are in its namespace: vu_node_insert gives a new
+ * element its parent's, and appends it (the record has no order table). */
 static int add_boot(xmlNodePtr rec, const char *dev)
 {
 	xmlNodePtr n;
+	int r = vu_node_insert(rec, "boot", NULL, &n);
 
-	if (add_child(rec, "boot", NULL, &n) < 0 || !xmlSetProp(n, BAD_CAST "dev", BAD_CAST dev))
-		return -ENOMEM;
-	return 0;
+	return r < 0 ? r : vu_node_set(n, NULL, "dev", dev);
 }
 
 static bool has_media(const struct vmc *c)
@@ -73,6 +63,7 @@ static int add_media(const struct vmc *c, const struct vu_domain *dom, xmlNodePt
 	const struct disk_plan *d = NULL;
 	xmlNodePtr n, disk = NULL;
 	struct vu_disk di;
+	const char *attrs[] = { "target", NULL, "type", NULL, "path", NULL, NULL };
 
 	for (size_t i = 0; i < c->nplans; i++)
 		if (c->plans[i].install_media)
@@ -82,10 +73,11 @@ static int add_media(const struct vmc *c, const struct vu_domain *dom, xmlNodePt
 			return -ENOMEM;
 		bool empty = !strcmp(di.device, "cdrom") && !di.source;
 
-		if (empty && add_child(rec, "media", NULL, &n) == 0 &&
-		    xmlSetProp(n, BAD_CAST "target", BAD_CAST di.target_dev) &&
-		    xmlSetProp(n, BAD_CAST "type", BAD_CAST d->type) &&
-		    xmlSetProp(n, BAD_CAST "path", BAD_CAST d->path)) {
+		attrs[1] = di.target_dev;
+		attrs[3] = d->type;
+		attrs[5] = d->path;
+		if (empty && vu_node_insert(rec, "media", NULL, &n) == 0 &&
+		    vu_node_set_attrs(n, attrs) == 0) {
 			vu_disk_clear(&di);
 			return 0;
 		}
@@ -107,11 +99,11 @@ static int add_kernel(const struct vmc *c, xmlNodePtr rec)
 	else
 		r = (cmd = strdup(extra ? extra : tree ? tree : "")) ? 0 : -ENOMEM;
 	if (r == 0)
-		r = add_child(rec, "kernel", c->media.kernel, NULL);
+		r = vu_node_insert(rec, "kernel", c->media.kernel, NULL);
 	if (r == 0)
-		r = add_child(rec, "initrd", c->media.initrd, NULL);
+		r = vu_node_insert(rec, "initrd", c->media.initrd, NULL);
 	if (r == 0 && *cmd)
-		r = add_child(rec, "cmdline", cmd, NULL);
+		r = vu_node_insert(rec, "cmdline", cmd, NULL);
 	free(cmd);
 	return r;
 }
@@ -128,9 +120,9 @@ int phase_record(struct vmc *c, struct vu_domain *dom, struct vu_err *e)
 	if (r < 0)
 		return r;
 	rec = vu_domain_metadata_node(dom, VMC_INSTALL_NS);
-	if (!rec || !xmlSetProp(rec, BAD_CAST "method", BAD_CAST method))
+	if (!rec || vu_node_set(rec, NULL, "method", method) < 0)
 		return vu_err_set(e, ENOMEM, "cannot allocate memory");
-	r = add_child(rec, "on_reboot", "destroy", NULL);
+	r = vu_node_insert(rec, "on_reboot", "destroy", NULL);
 	if (r == 0 && c->cdrom)
 		r = add_boot(rec, "cdrom");
 	if (r == 0 && c->pxe && !c->cdrom)
@@ -144,35 +136,34 @@ int phase_record(struct vmc *c, struct vu_domain *dom, struct vu_err *e)
 	return r < 0 ? vu_err_set(e, -r, "cannot record the install phase") : 0;
 }
 
-static char *prop(xmlNodePtr n, const char *name)
-{
-	return (char *)xmlGetProp(n, BAD_CAST name);
-}
-
 /* Applies one element of the record to the install document. */
 static int apply(struct vu_domain *dom, xmlNodePtr n, const char **devs, size_t *ndevs,
 		 char **kern)
 {
 	const char *name = (const char *)n->name;
-	char *text = (char *)xmlNodeGetContent(n);
-	int r = 0;
+	char *text;
+	int r = vu_node_get(n, NULL, NULL, &text);
 
+	if (r < 0)
+		return r;
 	if (!strcmp(name, "on_reboot")) {
 		r = vu_domain_set_lifecycle(dom, "reboot", text);
 	} else if (!strcmp(name, "boot") && *ndevs < VU_BOOT_MAX) {
-		char *dev = prop(n, "dev");
 		static const char *const known[] = { "hd", "cdrom", "network", "fd" };
 
-		for (size_t i = 0; dev && i < 4; i++)
-			if (!strcmp(dev, known[i]))
+		for (size_t i = 0; i < 4; i++)
+			if (vu_node_value_is(n, NULL, "dev", known[i]))
 				devs[(*ndevs)++] = known[i];
-		xmlFree(dev);
 	} else if (!strcmp(name, "media")) {
-		char *t = prop(n, "target"), *type = prop(n, "type"), *path = prop(n, "path");
-		xmlNodePtr disk = t ? vu_domain_find_disk(dom, t) : NULL;
+		char *t, *type, *path;
+		xmlNodePtr disk;
 
+		vu_node_get(n, NULL, "target", &t);
+		vu_node_get(n, NULL, "type", &type);
+		vu_node_get(n, NULL, "path", &path);
+		disk = t ? vu_domain_find_disk(dom, t) : NULL;
 		r = disk && path ? vu_disk_set_source(disk, type, path) : -EINVAL;
-		xmlFree(t), xmlFree(type), xmlFree(path);
+		free(t), free(type), free(path);
 	} else {
 		for (int i = 0; i < 3; i++)
 			if (!strcmp(name, (const char *[]){ "kernel", "initrd", "cmdline" }[i])) {
@@ -180,7 +171,7 @@ static int apply(struct vu_domain *dom, xmlNodePtr n, const char **devs, size_t 
 				kern[i] = strdup(text ? text : "");
 			}
 	}
-	xmlFree(text);
+	free(text);
 	return r;
 }
 
@@ -203,9 +194,8 @@ int phase_install_doc(const struct vu_domain *final, struct vu_domain **out,
 	if (r < 0)
 		return r;
 	rec = vu_domain_metadata_node(*out, VMC_INSTALL_NS);
-	for (xmlNodePtr n = rec->children; n && r == 0; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			r = apply(*out, n, devs, &ndevs, kern);
+	for (xmlNodePtr n = vu_node_child(rec, NULL); n && r == 0; n = vu_node_next(n, NULL))
+		r = apply(*out, n, devs, &ndevs, kern);
 	if (r == 0 && ndevs && vu_domain_find(*out, "os/boot"))
 		r = vu_domain_set_boot_devs(*out, devs, ndevs);
 	if (r == 0 && kern[0])

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/err.h"
 #include "vu/state.h"
 #include "vu/storage.h"
@@ -60,12 +60,13 @@ struct vmc {
 	const char *name, *memory, *vcpus, *cpuset, *cpu, *machine, *arch, *virt_type;
 	const char *root, *os_variant, *boot, *cdrom, *location, *extra_args;
 	const char *uuid, *file, *file_size, *mac;
-	struct strlist disks, networks, injects, metadata;
+	struct strlist disks, networks, injects, metadata, membacking;
 	struct strlist owned;		/* strings made from options, freed at the end */
 	struct devarg *devs;
 	size_t ndevs;
 	bool nonsparse, nodisks, nonetworks, pxe, import, autostart;
 	bool print_xml, dry_run, define, quiet, debug;
+	bool skip_path_in_use;		/* --check path_in_use=off */
 	int print_step;			/* --print-xml STEP; 0: every phase */
 
 	/* resolved */
@@ -115,8 +116,25 @@ extern const char *const memory_keys[], *const vcpu_keys[], *const cpu_keys[],
 void build_base(struct vmc *c, struct vu_domain *dom);
 void build_networks(struct vmc *c, struct vu_domain *dom);
 void build_boot(struct vmc *c, struct vu_domain *dom);
+/* After every device: a device with <boot order> removes <os><boot>. */
+void build_boot_order(struct vmc *c, struct vu_domain *dom);
 /* --boot uefi, or an OS that needs UEFI without a --boot loader=. */
 bool vmc_wants_uefi(const struct vmc *c);
+
+/* inuse.c */
+extern const char *const check_keys[];
+/* One --check NAME=on|off,...; errors exit. */
+void check_parse(struct vmc *c, const char *arg);
+/* virt-install's path_in_use: a planned disk another defined domain uses
+ * is refused (a warning with --check path_in_use=off), unless both
+ * domains mark it shareable, or both read-only. */
+void disks_check_in_use(struct vmc *c);
+
+/* membacking.c */
+extern const char *const memorybacking_keys[];
+/* <memoryBacking> from every --memorybacking, and the shared memory a
+ * virtiofs filesystem needs; after the devices. */
+void build_memorybacking(struct vmc *c, struct vu_domain *dom);
 
 /* phase.c */
 /* Records the install phase (--cdrom, --location, --pxe) under <metadata>. */

@@ -21,11 +21,29 @@ struct vu_atomic {
 	char *name;		/* final name, relative to dirfd */
 	char *tmpname;		/* NULL when O_TMPFILE was used */
 	char *path;		/* final path as given */
+	bool keep;		/* vu_atomic_open_keep */
 };
 
 /* Opens fd read-write (mode as for open(2), under the umask). 0 or -errno;
  * on failure nothing is left to abort. */
 int vu_atomic_open(struct vu_atomic *a, const char *path, mode_t mode);
+/* The same for name in the directory dirfd (duplicated: it stays the
+ * caller's), as a directory checked once must be used without looking its
+ * path up again; path is only for the caller's messages (NULL: name). */
+int vu_atomic_openat(struct vu_atomic *a, int dirfd, const char *name, const char *path,
+		     mode_t mode);
+/*
+ * For a file that replaces what path names, as qemu-img overwrites an
+ * image, but still complete before it takes the name: a symbolic link at
+ * path is followed to the file it names (that file is what a commit with
+ * replace replaces; the link stays a link, and a dangling one gets its
+ * target created), and the new file takes the owner, group, mode and POSIX
+ * access ACL of the regular file it replaces, here and again at commit.
+ * -EPERM (or another errno) here when they cannot be given to it, as for
+ * a user overwriting another user's file. Other hard links to the old file
+ * keep the old data: this is a new file under that name.
+ */
+int vu_atomic_open_keep(struct vu_atomic *a, const char *path, mode_t mode);
 /*
  * sync: fsync the data before the name appears, and the directory after
  * (XML and state always; images per cache mode). Everything is released

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* image.h - disk images behind one interface: struct vu_image and its drivers */
+/* image.h - disk images behind one interface: struct vu_image (opaque; its
+ * drivers are libshared/img/image_int.h's) */
 #ifndef VU_IMAGE_H
 #define VU_IMAGE_H
 
@@ -24,8 +25,9 @@ enum {
 	VU_OPEN_UNSAFE = 1 << 4,
 };
 
-/* Longest backing chain we follow; deeper means a loop or an attack. */
-#define VU_BACKING_MAX_DEPTH 64
+/* Longest backing chain we follow (layers are opened without recursion, one
+ * fd each; man/img-convert.1 says why this many). */
+#define VU_BACKING_MAX_DEPTH 1000
 
 /* Block status flags, as qemu's BDRV_BLOCK_*. */
 enum {
@@ -39,6 +41,8 @@ enum {
 	VU_BS_RECURSE = 1 << 5,
 };
 
+/* An open image and its backing chain. Opaque: read it with the accessors
+ * below; drivers see its fields in libshared/img/image_int.h. */
 struct vu_image;
 
 /* How much of a new image is allocated up front (qemu-img's preallocation). */
@@ -145,99 +149,15 @@ struct vu_info {
 	struct vu_snapshot *snapshots;	/* malloc'd with their strings */
 };
 
-struct vu_image_driver {
-	const char *name;
-	/* Writes a new image into fd (empty, open for writing); path names it
-	 * in messages. NULL where the driver cannot create images. */
-	int (*create)(int fd, const char *path, const struct vu_create_opts *o,
-		      struct vu_err *e);
-	/* 0..100: how sure the driver is that the first bytes (up to 4096,
-	 * zero-padded) are its format. */
-	int (*probe)(const uint8_t *buf, size_t len);
-	/* img->fd, filename, flags are set; fill size, backing_file,
-	 * backing_fmt, priv. Validate every field read from the file. */
-	int (*open)(struct vu_image *img, struct vu_err *e);
-	void (*close)(struct vu_image *img);
-	/* Reads [off, off+len) (within img->size). Ranges this layer does not
-	 * allocate come from vu_image_read_backing(). Need not be thread-safe:
-	 * callers serialise. */
-	int (*pread)(struct vu_image *img, void *buf, size_t len, uint64_t off);
-	/* Status of this layer alone from off: bs->len <= len. */
-	int (*block_status)(struct vu_image *img, uint64_t off, uint64_t len,
-			    struct vu_bstat *bs);
-	/* Fills cluster size, dirty state, format-specific entries, bitmaps
-	 * and snapshots; may allocate (vu_info_free releases). */
-	int (*info)(struct vu_image *img, struct vu_info *info);
-	/* Why the last pread or block_status failed, or "" (optional). */
-	const char *(*last_error)(const struct vu_image *img);
-	/* The write half; NULL where a driver is read-only. */
-	int (*pwrite)(struct vu_image *img, const void *buf, size_t len, uint64_t off);
-	int (*pwrite_zeroes)(struct vu_image *img, uint64_t off, uint64_t len,
-			     bool may_unmap);
-	int (*discard)(struct vu_image *img, uint64_t off, uint64_t len);
-	int (*truncate)(struct vu_image *img, uint64_t size);
-	int (*flush)(struct vu_image *img);
-	/* Resize with preallocation of a grown area (vu_image_resize). */
-	int (*resize)(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
-		      struct vu_err *e);
-	/*
-	 * Compressed clusters (vu_image_pwrite_compressed). compress_cluster
-	 * is reentrant: it reads only what open fixed (cluster size and
-	 * compression type), so worker threads may call it at once while one
-	 * thread writes. out has room for cluster size - 1 bytes; it returns
-	 * the compressed length, 0 when compressing does not shrink the
-	 * cluster, or -errno. write_compressed stores what it made for the
-	 * cluster at guest offset off (cluster aligned); len 0 means data is
-	 * the cluster itself, to store plain. pwrite_compressed does both.
-	 */
-	ssize_t (*compress_cluster)(const struct vu_image *img, const void *cluster, void *out);
-	int (*write_compressed)(struct vu_image *img, const void *data, size_t len, uint64_t off);
-	int (*pwrite_compressed)(struct vu_image *img, const void *cluster, uint64_t off);
-	/* Changes format options in place (vu_image_amend). */
-	int (*amend)(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
-	/* Consistency check and repair (vu_image_check); NULL: cannot be checked. */
-	int (*check)(struct vu_image *img, unsigned fix, struct vu_check_result *res);
-	/* Records img->backing_file and img->backing_fmt, which
-	 * vu_image_set_backing has just changed, in the image's metadata, in
-	 * one write that takes effect whole. NULL: the format has none. */
-	int (*set_backing)(struct vu_image *img, struct vu_err *e);
-	/* Makes every cluster of this layer unallocated, so that the image
-	 * reads as its backing file (vu_image_make_empty). */
-	int (*make_empty)(struct vu_image *img, struct vu_err *e);
-	/* Internal snapshots (vu_image_snapshot_*); NULL: the format has none. */
-	int (*snapshot_create)(struct vu_image *img, const char *name, struct vu_err *e);
-	int (*snapshot_apply)(struct vu_image *img, const char *id_or_name, struct vu_err *e);
-	int (*snapshot_delete)(struct vu_image *img, const char *id_or_name, struct vu_err *e);
-	int (*snapshot_load)(struct vu_image *img, const char *id, const char *name,
-			     struct vu_err *e);
-};
-
-struct vu_image {
-	const struct vu_image_driver *drv;
-	char *filename;		/* as given */
-	int fd;
-	unsigned flags;
-	bool is_blockdev;
-	uint64_t size;		/* virtual size in bytes */
-	char *backing_file;	/* as recorded in the image, or NULL */
-	char *backing_fmt;	/* as recorded, or NULL */
-	char *backing_path;	/* backing_file resolved against our directory */
-	struct vu_image *backing;
-	void *priv;		/* the driver's */
-	const char *why;	/* the generic layer's reason for its last error */
-};
-
-/* Drivers, for lookup by name and for probing. */
-const struct vu_image_driver *vu_image_driver_find(const char *name);
-extern const struct vu_image_driver vu_drv_raw;
-extern const struct vu_image_driver vu_drv_qcow2;
-
 /*
  * Opens path with format fmt, or probes when fmt is NULL. A format given
  * explicitly (here or as a backing format the image records) is never
  * overridden. Backing files are opened read-only, relative names resolved
  * against the directory of the image naming them, at most
- * VU_BACKING_MAX_DEPTH deep, refusing loops. 0 or -errno with e filled.
+ * VU_BACKING_MAX_DEPTH deep, refusing loops. 0 or -errno with e filled:
+ * a failure in the chain is one message about the file at fault ("could not
+ * open backing file 'B' of 'A': why"; without "of 'A'" when A is path;
+ * "backing chain deeper than N"), never one per layer.
  */
 int vu_image_open(struct vu_image **out, const char *path, const char *fmt,
 		  unsigned flags, struct vu_err *e);
@@ -254,15 +174,48 @@ int vu_image_open_fd(struct vu_image **out, int fd, const char *filename,
  */
 int vu_image_create(int fd, const char *path, const char *fmt,
 		    const struct vu_create_opts *o, struct vu_err *e);
+/* Images with no file of their own, read-only, for the copy engine to read
+ * (pool wipes and downloads); close them with vu_image_close.
+ * pattern: size bytes of pat, len bytes repeated (1 to 3), or random bytes
+ * when len is 0; or zeros (all one zero extent) when zeros is true.
+ * slice: the window [off, off+len) of base, which must outlive it; -EINVAL
+ * when the window passes base's end. */
+int vu_image_pattern(struct vu_image **out, uint64_t size, const uint8_t *pat, int len,
+		     bool zeros);
+int vu_image_slice(struct vu_image **out, struct vu_image *base, uint64_t off, uint64_t len);
 /* Closes the image and its backing chain; *img becomes NULL. */
 void vu_image_close(struct vu_image **img);
+
+/* What an open image is. Strings belong to img and live until it is closed
+ * (the backing names: until vu_image_set_backing changes them), except the
+ * format name, which is static. */
+const char *vu_image_filename(const struct vu_image *img);	/* as given to open */
+const char *vu_image_format_name(const struct vu_image *img);	/* "qcow2", "raw", ... */
+uint64_t vu_image_size(const struct vu_image *img);		/* virtual size in bytes */
+/* The image file's descriptor (to fstat it: it is the driver's), or -1 for
+ * an image that has no file of its own. */
+int vu_image_fd(const struct vu_image *img);
+bool vu_image_is_blockdev(const struct vu_image *img);
+/* The backing file name and format as the image records them, and the name
+ * resolved against the image's directory; NULL when there is none. */
+const char *vu_image_backing_file(const struct vu_image *img);
+const char *vu_image_backing_fmt(const struct vu_image *img);
+const char *vu_image_backing_path(const struct vu_image *img);
+/* The backing image opened below img, or NULL (none, or not opened:
+ * VU_OPEN_NO_BACKING). It is img's: closed with it. */
+struct vu_image *vu_image_backing(const struct vu_image *img);
+/* Whether fmt names a format vu_image_open knows. */
+bool vu_image_format_known(const char *fmt);
+/* Whether the image's format records a backing file vu_image_set_backing
+ * can rewrite (qcow2: yes; raw: no). */
+bool vu_image_can_set_backing(const struct vu_image *img);
 
 int vu_image_pread(struct vu_image *img, void *buf, size_t len, uint64_t off);
 /* The message for error r (-errno) from img's last pread or block status:
  * the driver's reason when it gave one, else strerror. */
 const char *vu_image_strerror(const struct vu_image *img, int r);
-/* For drivers: what the backing chain holds at [off, off+len), zeros where
- * there is no backing file or it is shorter. */
+/* What the backing chain below img holds at [off, off+len), zeros where
+ * there is no backing file or it is shorter (drivers read through it). */
 int vu_image_read_backing(struct vu_image *img, void *buf, size_t len, uint64_t off);
 /* Status through the chain: the first layer that allocates decides; where
  * none does, VU_BS_ZERO at the depth of the last layer. */
@@ -281,7 +234,7 @@ void vu_info_free(struct vu_info *info);
 
 /*
  * The write half: the image must be open with VU_OPEN_RDWR (-EBADF) and
- * the driver able to write (-EROFS); ranges lie within img->size (-EINVAL).
+ * the driver able to write (-EROFS); ranges lie within vu_image_size() (-EINVAL).
  * 0 or -errno; vu_image_strerror() explains a qcow2 write that failed on
  * bad metadata. Callers serialise.
  */
@@ -321,10 +274,11 @@ int vu_image_amend(struct vu_image *img, const struct vu_amend_opts *o, struct v
  * first, and the new names replace the old ones in one write. file NULL or
  * "" removes the backing file (fmt must then be NULL). Data is not copied:
  * the caller makes the new chain read as the old one first (a safe rebase)
- * or knows that it does (-u). On success img->backing_file, backing_fmt and
- * backing_path name the new file and the old chain (img->backing) is
- * closed: until the image is reopened, ranges it does not allocate read as
- * zeros and partial-cluster writes over them fail. -ENOTSUP with an empty
+ * or knows that it does (-u). On success vu_image_backing_file(),
+ * _backing_fmt() and _backing_path() name the new file and the old chain
+ * (vu_image_backing()) is closed: until the image is reopened, ranges it
+ * does not allocate read as zeros and partial-cluster writes over them
+ * fail. -ENOTSUP with an empty
  * message where the format has no backing files (raw), as qemu's words
  * "Operation not supported"; -ENOSPC when the names do not fit in the
  * header. 0 or -errno with e filled.
@@ -366,7 +320,7 @@ int vu_image_snapshot_apply(struct vu_image *img, const char *id_or_name, struct
 int vu_image_snapshot_delete(struct vu_image *img, const char *id_or_name, struct vu_err *e);
 /*
  * Makes an image open read-only read as one of its snapshots: its data and
- * its virtual size (img->size), as qemu's "-l snapshot.id=ID,snapshot.name=
+ * its virtual size (vu_image_size), as qemu's "-l snapshot.id=ID,snapshot.name=
  * NAME". With both id and name the snapshot must match both; with one, that
  * one. For qemu-img's "-s ID_OR_NAME", call (s, NULL), and on -ENOENT
  * (NULL, s). -ENOENT "Can't find snapshot"; -ENOTSUP where the format has
@@ -381,18 +335,6 @@ char *vu_image_relative_path(const char *path, const char *name);
 int64_t vu_image_actual_size(const struct vu_image *img);
 /* Chain length below img (0 = no backing). */
 int vu_image_chain_depth(const struct vu_image *img);
-
-/* The status of a byte range of a file itself (SEEK_DATA / SEEK_HOLE):
- * holes read as zeros; block devices are all data. */
-int vu_file_block_status(int fd, bool is_blockdev, uint64_t off, uint64_t len,
-			 struct vu_bstat *bs);
-
-/* Adds a format-specific entry to info (drivers' helpers). */
-void vu_info_str(struct vu_info *info, const char *key, const char *val);
-void vu_info_bool(struct vu_info *info, const char *key, bool val);
-void vu_info_int(struct vu_info *info, const char *key, int64_t val);
-/* Marks where the bitmap list goes in the format-specific order. */
-void vu_info_bitmaps(struct vu_info *info);
 
 /* True if all len bytes of buf are zero (fast, word at a time). */
 bool vu_buf_is_zero(const void *buf, size_t len);

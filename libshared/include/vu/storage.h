@@ -56,9 +56,9 @@ struct vu_pool {
 	char uuid[VU_UUID_STRLEN];
 	enum vu_pool_type type;
 	bool active, persistent, autostart;
-	xmlDocPtr config;	/* ROOT/pools/NAME.xml, or NULL (transient) */
-	xmlDocPtr live;		/* RUN/pools/NAME.xml, or NULL (inactive) */
-	struct vu_poolxml px;	/* fields of live if active, else of config */
+	struct vu_poolxml *config;	/* ROOT/pools/NAME.xml, or NULL (transient) */
+	struct vu_poolxml *live;	/* RUN/pools/NAME.xml, or NULL (inactive) */
+	struct vu_pool_def px;		/* fields of live if active, else of config */
 };
 
 /* Build and start flags (virsh's --overwrite / --no-overwrite / --build). */
@@ -89,11 +89,11 @@ void vu_pool_free(struct vu_pool **p);
  * UUID, and another pool may not have it. The old definition stays on any
  * error. doc is not consumed. *out (may be NULL) gets the pool.
  */
-int vu_pool_define(struct vu_storage *s, xmlDocPtr doc, struct vu_pool **out,
-		   struct vu_err *e);
+int vu_pool_define(struct vu_storage *s, const struct vu_poolxml *doc,
+		   struct vu_pool **out, struct vu_err *e);
 /* A transient pool: started from doc, with no persistent definition;
  * flags as vu_pool_start. -EEXIST when the name or UUID is taken. */
-int vu_pool_create(struct vu_storage *s, xmlDocPtr doc, unsigned flags,
+int vu_pool_create(struct vu_storage *s, const struct vu_poolxml *doc, unsigned flags,
 		   struct vu_pool **out, struct vu_err *e);
 /* Prepares the target: dir: mkdir; fs: mkdir, and mkfs with OVERWRITE (or
  * NO_OVERWRITE, which refuses a device that holds a filesystem); disk: a

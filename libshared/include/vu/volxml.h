@@ -1,14 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* volxml.h - libvirt storage volume XML: a volume asked for, a volume as it is */
+/* volxml.h - libvirt storage volume XML: the document, a volume asked for,
+ * a volume as it is */
 #ifndef VU_VOLXML_H
 #define VU_VOLXML_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 #include <libxml/tree.h>
 
 #include "vu/err.h"
+
+/* libvirt's schema for volume documents (the tests validate against it). */
+#define VU_VOL_RNG "/usr/share/libvirt/schemas/storagevol.rng"
+
+/*
+ * A volume document, as struct vu_poolxml is for pools (the pattern is in
+ * vu/xmlnode.h): loaded, or built from a request or from a volume as it is.
+ */
+struct vu_volxml;
+
+/* Loads from a path, or stdin for "-" (vu_xml_load's safety rules and
+ * errors); parses a buffer of len bytes. Nothing is checked yet. */
+int vu_volxml_load(struct vu_volxml **out, const char *path, struct vu_err *e);
+int vu_volxml_parse(struct vu_volxml **out, const char *buf, size_t len,
+		    struct vu_err *e);
+/* Frees it and sets *vx to NULL; NULL and *vx == NULL are fine. */
+void vu_volxml_free(struct vu_volxml **vx);
+/* As libvirt writes it (vu_xml_format); malloc'd, NULL on ENOMEM. */
+char *vu_volxml_format(const struct vu_volxml *vx);
+/* The tree, for C14N and schema validation; it still belongs to vx. */
+xmlDocPtr vu_volxml_doc(const struct vu_volxml *vx);
 
 /*
  * A volume as vol-create's XML (or vol-create-as's options) asks for it.
@@ -32,17 +55,18 @@ struct vu_volspec {
 };
 
 /*
- * Reads a <volume> document: a valid name (vu_name_check), sizes as
- * libvirt's scaled integers (<capacity unit='G'>10</capacity>: virsh's
- * units, bytes by default), an octal mode, ids, an absolute backing path.
- * Fills s (free with vu_volspec_free). 0, -EINVAL with e, or -ENOMEM.
+ * The check, in one place, and the request: a <volume> document with a
+ * valid name (vu_name_check), sizes as libvirt's scaled integers
+ * (<capacity unit='G'>10</capacity>: virsh's units, bytes by default), an
+ * octal mode, ids, an absolute backing path. Fills s (free with
+ * vu_volspec_free). 0, -EINVAL with e, or -ENOMEM.
  */
-int vu_volxml_read(xmlDocPtr doc, struct vu_volspec *s, struct vu_err *e);
+int vu_volxml_read(const struct vu_volxml *vx, struct vu_volspec *s, struct vu_err *e);
 void vu_volspec_free(struct vu_volspec *s);
 /* The document virsh vol-create-as builds from the same fields (name,
  * capacity, allocation when given, target format, backingStore).
- * NULL on ENOMEM. */
-xmlDocPtr vu_volxml_build_spec(const struct vu_volspec *s);
+ * 0 or -ENOMEM. */
+int vu_volxml_new_spec(struct vu_volxml **out, const struct vu_volspec *s);
 
 /* Ownership, mode and times of a file, as <permissions> and <timestamps>. */
 struct vu_volfile {
@@ -74,8 +98,8 @@ struct vu_volinfo {
 	const struct vu_volfile *backing_file;	/* NULL: not stat'ed */
 };
 
-/* The document libvirt's storage driver gives for such a volume. NULL on
- * ENOMEM. */
-xmlDocPtr vu_volxml_build(const struct vu_volinfo *v);
+/* The document libvirt's storage driver gives for such a volume. 0 or
+ * -ENOMEM. */
+int vu_volxml_new(struct vu_volxml **out, const struct vu_volinfo *v);
 
 #endif

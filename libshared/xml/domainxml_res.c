@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_res.c - a domain's resources: memory with libvirt's units, vcpu
+/* domainxml_res.c - a domain's resources: memory with libvirt's units, vcpu
  * count and placement, and the guest CPU (mode, model, topology, features) */
 #include <errno.h>
 #include <inttypes.h>
@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/size.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* ---- memory ---- */
 
@@ -97,8 +97,8 @@ static int set_scaled(struct vu_domain *dom, const char *path, uint64_t kib)
 	snprintf(text, sizeof(text), "%" PRIu64, kib);
 	r = vu_domain_ensure(dom, path, &node);
 	if (r == 0)
-		r = vu_dt_set(node, "unit", "KiB");
-	return r < 0 ? r : vu_dt_set(node, NULL, text);
+		r = vu_node_set(node, NULL, "unit", "KiB");
+	return r < 0 ? r : vu_node_set(node, NULL, NULL, text);
 }
 
 int vu_domain_get_memory(const struct vu_domain *dom, enum vu_domain_memory which,
@@ -120,7 +120,7 @@ int vu_domain_get_max_memory(const struct vu_domain *dom, uint64_t *kib, unsigne
 	r = get_scaled(dom, "maxMemory", kib);
 	if (r < 0 || !slots)
 		return r;
-	r = vu_domain_node_get_uint(vu_domain_find(dom, "maxMemory"), NULL, "slots", &n);
+	r = vu_node_get_uint(vu_domain_find(dom, "maxMemory"), NULL, "slots", &n);
 	if (r == 0 && n > UINT32_MAX)
 		r = -ERANGE;
 	*slots = r == 0 ? (unsigned)n : 0;
@@ -145,7 +145,7 @@ static int get_unsigned(xmlNodePtr node, const char *child, const char *attr,
 			unsigned *out)
 {
 	uint64_t n;
-	int r = vu_domain_node_get_uint(node, child, attr, &n);
+	int r = vu_node_get_uint(node, child, attr, &n);
 
 	if (r == 0 && n > UINT32_MAX)
 		r = -ERANGE;
@@ -160,7 +160,7 @@ static int set_unsigned(xmlNodePtr node, const char *child, const char *attr,
 	char text[16];
 
 	snprintf(text, sizeof(text), "%u", n);
-	return vu_domain_node_set(node, child, attr, text);
+	return vu_node_set(node, child, attr, text);
 }
 
 int vu_domain_get_vcpus(const struct vu_domain *dom, unsigned *max, unsigned *current)
@@ -195,7 +195,7 @@ int vu_domain_set_vcpus(struct vu_domain *dom, unsigned max, unsigned current)
 	if (!vcpu) {
 		r = vu_domain_ensure(dom, "vcpu", &vcpu);
 		if (r == 0)
-			r = vu_dt_set(vcpu, "placement", "static");
+			r = vu_node_set(vcpu, NULL, "placement", "static");
 		if (r < 0)
 			return r;
 	}
@@ -203,7 +203,7 @@ int vu_domain_set_vcpus(struct vu_domain *dom, unsigned max, unsigned current)
 	if (r < 0)
 		return r;
 	if (!current || current == max)
-		return vu_dt_set(vcpu, "current", NULL);
+		return vu_node_set(vcpu, NULL, "current", NULL);
 	return set_unsigned(vcpu, NULL, "current", current);
 }
 
@@ -220,14 +220,14 @@ static int set_vcpu_attr(struct vu_domain *dom, const char *attr, const char *va
 
 	if (!vcpu)
 		return value ? -ENOENT : 0;
-	return vu_dt_set(vcpu, attr, value);
+	return vu_node_set(vcpu, NULL, attr, value);
 }
 
 int vu_domain_set_vcpu_placement(struct vu_domain *dom, const char *placement)
 {
 	static const char *const ok[] = { "static", "auto", NULL };
 
-	if (placement && !vu_dt_word_in(placement, ok))
+	if (placement && !vu_model_word_in(placement, ok))
 		return -EINVAL;
 	return set_vcpu_attr(dom, "placement", placement);
 }
@@ -257,7 +257,7 @@ int vu_domain_set_cpu_mode(struct vu_domain *dom, const char *mode)
 		"custom", "host-model", "host-passthrough", "maximum", NULL
 	};
 
-	if (mode && !vu_dt_word_in(mode, ok))
+	if (mode && !vu_model_word_in(mode, ok))
 		return -EINVAL;
 	if (!mode && !vu_domain_find(dom, "cpu"))
 		return 0;
@@ -278,12 +278,12 @@ int vu_domain_set_cpu_model(struct vu_domain *dom, const char *model,
 
 	if (!model)
 		return vu_domain_set(dom, "cpu/model", NULL, NULL);
-	if (!*model || (fallback && !vu_dt_word_in(fallback, ok)))
+	if (!*model || (fallback && !vu_model_word_in(fallback, ok)))
 		return -EINVAL;
 	r = vu_domain_ensure(dom, "cpu/model", &node);
 	if (r == 0)
-		r = vu_dt_set(node, NULL, model);
-	return r < 0 ? r : vu_dt_set(node, "fallback", fallback);
+		r = vu_node_set(node, NULL, NULL, model);
+	return r < 0 ? r : vu_node_set(node, NULL, "fallback", fallback);
 }
 
 int vu_domain_get_cpu_topology(const struct vu_domain *dom, unsigned *sockets,
@@ -332,19 +332,15 @@ int vu_domain_set_cpu_topology(struct vu_domain *dom, unsigned sockets,
 xmlNodePtr vu_domain_cpu_feature_next(const struct vu_domain *dom, xmlNodePtr prev)
 {
 	if (prev)
-		return vu_dt_next(prev, "feature");
-	return vu_dt_child(vu_domain_find(dom, "cpu"), "feature");
+		return vu_node_next(prev, "feature");
+	return vu_node_child(vu_domain_find(dom, "cpu"), "feature");
 }
 
 static xmlNodePtr cpu_feature(const struct vu_domain *dom, const char *name)
 {
 	for (xmlNodePtr f = vu_domain_cpu_feature_next(dom, NULL); f;
 	     f = vu_domain_cpu_feature_next(dom, f)) {
-		xmlChar *n = xmlGetNoNsProp(f, (const xmlChar *)"name");
-		bool match = n && xmlStrEqual(n, (const xmlChar *)name);
-
-		xmlFree(n);
-		if (match)
+		if (vu_node_value_is(f, NULL, "name", name))
 			return f;
 	}
 	return NULL;
@@ -355,7 +351,7 @@ int vu_domain_get_cpu_feature(const struct vu_domain *dom, const char *name,
 {
 	if (!name || !policy)
 		return -EINVAL;
-	return vu_dt_get(cpu_feature(dom, name), "policy", policy);
+	return vu_node_get(cpu_feature(dom, name), NULL, "policy", policy);
 }
 
 int vu_domain_set_cpu_feature(struct vu_domain *dom, const char *name,
@@ -367,23 +363,22 @@ int vu_domain_set_cpu_feature(struct vu_domain *dom, const char *name,
 	xmlNodePtr f, cpu;
 	int r;
 
-	if (!name || !*name || (policy && !vu_dt_word_in(policy, ok)))
+	if (!name || !*name || (policy && !vu_model_word_in(policy, ok)))
 		return -EINVAL;
 	f = cpu_feature(dom, name);
 	if (!policy) {
-		vu_dt_remove(f);
+		vu_node_remove(f);
 		return 0;
 	}
 	if (f)
-		return vu_dt_set(f, "policy", policy);
+		return vu_node_set(f, NULL, "policy", policy);
 	/* After the last feature, so the list keeps its order; policy first,
 	 * as libvirt writes it. */
 	r = vu_domain_ensure(dom, "cpu", &cpu);
 	if (r < 0)
 		return r;
-	f = vu_dt_insert(cpu, "feature");
-	if (!f)
+	if (vu_node_insert(cpu, "feature", NULL, &f) < 0)
 		return -ENOMEM;
-	r = vu_dt_set(f, "policy", policy);
-	return r < 0 ? r : vu_dt_set(f, "name", name);
+	r = vu_node_set(f, NULL, "policy", policy);
+	return r < 0 ? r : vu_node_set(f, NULL, "name", name);
 }

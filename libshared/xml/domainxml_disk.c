@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_disk.c - disks: adding, reading back, repointing, and choosing the
+/* domainxml_disk.c - disks: adding, reading back, repointing, and choosing the
  * next free target name on a bus the way libvirt numbers them */
 #include <errno.h>
 #include <stdio.h>
@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "vu/base.h"
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* The source attribute a disk type names its file or device with. */
 static const char *source_attr(const char *type)
@@ -28,8 +28,8 @@ static bool spec_ok(const struct vu_disk_spec *s)
 	static const char *const types[] = { "file", "block", NULL };
 	static const char *const devices[] = { "disk", "cdrom", "floppy", NULL };
 
-	return s && (!s->type || vu_dt_word_in(s->type, types)) &&
-	       (!s->device || vu_dt_word_in(s->device, devices)) &&
+	return s && (!s->type || vu_model_word_in(s->type, types)) &&
+	       (!s->device || vu_model_word_in(s->device, devices)) &&
 	       (s->target_dev || s->target_bus) &&
 	       (!s->source || *s->source == '/');
 }
@@ -44,8 +44,9 @@ static int fill_driver(xmlNodePtr disk, const struct vu_disk_spec *s)
 
 	if (!s->driver_name && !s->driver_type && !s->cache && !s->io && !s->discard)
 		return 0;
-	driver = vu_dt_insert(disk, "driver");
-	return driver ? vu_dt_set_attrs(driver, attrs) : -ENOMEM;
+	if (vu_node_insert(disk, "driver", NULL, &driver) < 0)
+		return -ENOMEM;
+	return vu_node_set_attrs(driver, attrs);
 }
 
 static int fill_disk(xmlNodePtr disk, const struct vu_disk_spec *s, const char *dev)
@@ -54,22 +55,22 @@ static int fill_disk(xmlNodePtr disk, const struct vu_disk_spec *s, const char *
 	int r = fill_driver(disk, s);
 
 	if (r == 0 && s->source)
-		r = vu_domain_node_set(disk, "source", source_attr(s->type), s->source);
+		r = vu_node_set(disk, "source", source_attr(s->type), s->source);
 	if (r == 0)
-		r = vu_domain_node_set(disk, "target", "dev", dev);
+		r = vu_node_set(disk, "target", "dev", dev);
 	if (r == 0 && s->target_bus)
-		r = vu_domain_node_set(disk, "target", "bus", s->target_bus);
+		r = vu_node_set(disk, "target", "bus", s->target_bus);
 	if (r == 0 && s->readonly)
-		r = vu_domain_node_flag(disk, "readonly", true);
+		r = vu_node_flag(disk, "readonly", true);
 	if (r == 0 && s->shareable)
-		r = vu_domain_node_flag(disk, "shareable", true);
+		r = vu_node_flag(disk, "shareable", true);
 	if (r == 0 && s->serial)
-		r = vu_domain_node_set(disk, "serial", NULL, s->serial);
+		r = vu_node_set(disk, "serial", NULL, s->serial);
 	if (r == 0 && s->wwn)
-		r = vu_domain_node_set(disk, "wwn", NULL, s->wwn);
+		r = vu_node_set(disk, "wwn", NULL, s->wwn);
 	snprintf(order, sizeof(order), "%u", s->boot_order);
 	if (r == 0 && s->boot_order)
-		r = vu_domain_node_set(disk, "boot", "order", order);
+		r = vu_node_set(disk, "boot", "order", order);
 	return r;
 }
 
@@ -94,7 +95,7 @@ int vu_domain_add_disk(struct vu_domain *dom, const struct vu_disk_spec *spec,
 	if (r == 0) {
 		r = fill_disk(disk, spec, spec->target_dev ? spec->target_dev : dev);
 		if (r < 0)
-			vu_dt_remove(disk);
+			vu_node_remove(disk);
 	}
 	if (r == 0 && out)
 		*out = disk;
@@ -106,7 +107,7 @@ int vu_domain_add_disk(struct vu_domain *dom, const struct vu_disk_spec *spec,
 /* An optional attribute: absent is not an error. */
 static int opt(xmlNodePtr node, const char *child, const char *attr, char **out)
 {
-	int r = vu_domain_node_get(node, child, attr, out);
+	int r = vu_node_get(node, child, attr, out);
 
 	return r == -ENOENT ? 0 : r;
 }
@@ -145,20 +146,20 @@ int vu_disk_get(xmlNodePtr disk, struct vu_disk *out)
 	uint64_t order = 0;
 	int r = 0;
 
-	if (!vu_dt_is(disk, "disk") || !out)
+	if (!vu_node_is(disk, "disk") || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++)
 		r = opt(disk, fields[i].child, fields[i].attr, fields[i].out);
 	if (r == 0 && source_attr(out->type))
 		r = opt(disk, "source", source_attr(out->type), &out->source);
-	if (r == 0 && vu_domain_node_has(disk, "boot"))
-		r = vu_domain_node_get_uint(disk, "boot", "order", &order);
+	if (r == 0 && vu_node_has(disk, "boot"))
+		r = vu_node_get_uint(disk, "boot", "order", &order);
 	if (r == 0 && order > UINT32_MAX)
 		r = -ERANGE;
 	out->boot_order = (unsigned)order;
-	out->readonly = vu_domain_node_has(disk, "readonly");
-	out->shareable = vu_domain_node_has(disk, "shareable");
+	out->readonly = vu_node_has(disk, "readonly");
+	out->shareable = vu_node_has(disk, "shareable");
 	if (r < 0)
 		vu_disk_clear(out);
 	return r;
@@ -171,12 +172,12 @@ int vu_disk_set_source(xmlNodePtr disk, const char *type, const char *path)
 	char *old = NULL;
 	int r;
 
-	if (!vu_dt_is(disk, "disk") || (type && !vu_dt_word_in(type, types)) ||
+	if (!vu_node_is(disk, "disk") || (type && !vu_model_word_in(type, types)) ||
 	    (path && *path != '/'))
 		return -EINVAL;
 	if (!path)
-		return vu_domain_node_set(disk, "source", NULL, NULL);
-	r = vu_dt_get(disk, "type", &old);
+		return vu_node_set(disk, "source", NULL, NULL);
+	r = vu_node_get(disk, NULL, "type", &old);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (!type)
@@ -184,13 +185,13 @@ int vu_disk_set_source(xmlNodePtr disk, const char *type, const char *path)
 	r = source_attr(type) ? 0 : -EINVAL;	/* a network disk, say */
 	/* Another kind of source: nothing of the old one applies. */
 	if (r == 0 && old && strcmp(old, type))
-		r = vu_domain_node_set(disk, "source", NULL, NULL);
+		r = vu_node_set(disk, "source", NULL, NULL);
 	if (r == 0)
-		r = vu_dt_set(disk, "type", type);
+		r = vu_node_set(disk, NULL, "type", type);
 	if (r == 0)
-		r = vu_dt_ensure(disk, "source", &source);
+		r = vu_node_ensure(disk, "source", &source);
 	if (r == 0)
-		r = vu_dt_set(source, source_attr(type), path);
+		r = vu_node_set(source, NULL, source_attr(type), path);
 	free(old);
 	return r;
 }
@@ -198,14 +199,9 @@ int vu_disk_set_source(xmlNodePtr disk, const char *type, const char *path)
 xmlNodePtr vu_domain_find_disk(const struct vu_domain *dom, const char *dev)
 {
 	for (xmlNodePtr d = vu_domain_dev_next(dom, "disk", NULL); dev && d;
-	     d = vu_domain_dev_next(dom, "disk", d)) {
-		xmlChar *t = xmlGetNoNsProp(vu_dt_child(d, "target"), (const xmlChar *)"dev");
-		bool match = t && xmlStrEqual(t, (const xmlChar *)dev);
-
-		xmlFree(t);
-		if (match)
+	     d = vu_domain_dev_next(dom, "disk", d))
+		if (vu_node_value_is(d, "target", "dev", dev))
 			return d;
-	}
 	return NULL;
 }
 
@@ -280,13 +276,13 @@ int vu_domain_next_target(const struct vu_domain *dom, const char *bus,
 	plen = strlen(prefix);
 	for (xmlNodePtr d = vu_domain_dev_next(dom, "disk", NULL); d;
 	     d = vu_domain_dev_next(dom, "disk", d)) {
-		xmlChar *t = xmlGetNoNsProp(vu_dt_child(d, "target"), (const xmlChar *)"dev");
-		int idx = t && !strncmp((const char *)t, prefix, plen) ?
-				  letters_index((const char *)t + plen) : -1;
+		char *t;
+		int idx = vu_node_get(d, "target", "dev", &t) == 0 && !strncmp(t, prefix, plen) ?
+				  letters_index(t + plen) : -1;
 
 		if (idx >= 0)
 			used[idx] = 1;
-		xmlFree(t);
+		free(t);
 	}
 	for (int i = 0; i < limit; i++) {
 		if (!used[i]) {

@@ -1,23 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_tree.c - reading and editing a domain's elements by path, creating
- * missing ones where libvirt writes them and touching nothing else */
+/* node.c - reading and editing elements by name and path, creating missing
+ * ones where libvirt writes them and touching nothing else */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
 
-#include "vu/base.h"
 #include "vu/size.h"
-
-#include "domain_priv.h"
+#include "vu/xmlnode.h"
 
 /*
- * The order libvirt writes children in, per parent element. The schema
- * mostly allows any order (interleave), so this is for the reader: a new
- * element lands where `virsh dumpxml` would put it. Names missing from a
- * list (and parents missing from the table) are appended at the end.
+ * The order libvirt writes children in, per document kind and parent
+ * element. The schemas mostly allow any order (interleave), so this is for
+ * the reader: a new element lands where `virsh dumpxml` would put it. Names
+ * missing from a list (and parents missing from a kind's table) are
+ * appended at the end. A new document model adds its kind to `kinds`.
  */
+
+struct order {
+	const char *parent;
+	const char *const *children;
+};
+
+/* ---- domains (libvirt's domain_conf.c) ---- */
+
 static const char *const domain_order[] = {
 	"name", "uuid", "genid", "title", "description", "metadata", "maxMemory",
 	"memory", "currentMemory", "blkiotune", "memtune", "memoryBacking", "vcpu",
@@ -89,10 +96,7 @@ static const char *const rng_order[] = { "rate", "backend", "driver", DEVICE_TAI
 static const char *const sound_order[] = { "codec", "audio", DEVICE_TAIL, NULL };
 static const char *const device_order[] = { "driver", "source", DEVICE_TAIL, NULL };
 
-static const struct {
-	const char *parent;
-	const char *const *order;
-} orders[] = {
+static const struct order domain_orders[] = {
 	{ "domain", domain_order },
 	{ "os", os_order },
 	{ "features", features_order },
@@ -115,16 +119,60 @@ static const struct {
 	{ "sound", sound_order },
 	{ "watchdog", device_order },
 	{ "input", device_order },
+	{ NULL, NULL }
+};
+
+/* ---- storage pools and volumes (libvirt's storage_conf.c) ---- */
+
+static const char *const pool_order[] = {
+	"name", "uuid", "capacity", "allocation", "available", "source", "target", NULL
+};
+static const struct order pool_orders[] = {
+	{ "pool", pool_order },
+	{ NULL, NULL }
+};
+static const char *const volume_order[] = {
+	"name", "key", "source", "capacity", "allocation", "physical", "target",
+	"backingStore", NULL
+};
+static const struct order volume_orders[] = {
+	{ "volume", volume_order },
+	{ NULL, NULL }
+};
+
+/* ---- the kinds, by their root element ---- */
+
+static const struct {
+	const char *root;
+	const struct order *orders;
+} kinds[] = {
+	{ "domain", domain_orders },
+	{ "pool", pool_orders },
+	{ "volume", volume_orders },
+	{ NULL, NULL }
 };
 
 /* Steps of a path longer than this are not element names anyway. */
 #define STEP_MAX 64
 
+/* The order tables of the document parent is in, by its root element. */
+static const struct order *kind_of(const xmlNode *parent)
+{
+	xmlNodePtr root = parent->doc ? xmlDocGetRootElement(parent->doc) : NULL;
+
+	for (size_t i = 0; root && kinds[i].root; i++)
+		if (vu_node_is(root, kinds[i].root))
+			return kinds[i].orders;
+	return NULL;
+}
+
 static const char *const *order_of(const xmlNode *parent)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(orders); i++)
-		if (vu_dt_is(parent, orders[i].parent))
-			return orders[i].order;
+	const struct order *orders = kind_of(parent);
+
+	for (size_t i = 0; orders && orders[i].parent; i++)
+		if (vu_node_is(parent, orders[i].parent))
+			return orders[i].children;
 	return NULL;
 }
 
@@ -136,39 +184,63 @@ static int rank(const char *const *order, const xmlChar *name)
 	return -1;
 }
 
-xmlNodePtr vu_dt_root(const struct vu_domain *dom)
+/* Both in no namespace, or in the same one. */
+static bool same_ns(const xmlNs *a, const xmlNs *b)
 {
-	return dom ? xmlDocGetRootElement(dom->doc) : NULL;
+	return a == b || (a && b && xmlStrEqual(a->href, b->href));
 }
 
-bool vu_dt_is(const xmlNode *node, const char *name)
+static bool is_in(const xmlNode *node, const xmlNs *ns, const char *name)
 {
-	return node && node->type == XML_ELEMENT_NODE && !node->ns &&
+	return node && node->type == XML_ELEMENT_NODE && same_ns(node->ns, ns) &&
 	       (!name || xmlStrEqual(node->name, (const xmlChar *)name));
 }
 
-xmlNodePtr vu_dt_child(const xmlNode *parent, const char *name)
+/* The namespace node's children are matched in (the document node has
+ * none, and no ns field either). */
+static const xmlNs *ns_of(const xmlNode *node)
+{
+	return node && node->type == XML_ELEMENT_NODE ? node->ns : NULL;
+}
+
+bool vu_node_is(const xmlNode *node, const char *name)
+{
+	return is_in(node, NULL, name);
+}
+
+xmlNodePtr vu_node_child(const xmlNode *parent, const char *name)
 {
 	if (!parent)
 		return NULL;
 	for (xmlNodePtr c = parent->children; c; c = c->next)
-		if (vu_dt_is(c, name))
+		if (is_in(c, ns_of(parent), name))
 			return c;
 	return NULL;
 }
 
-xmlNodePtr vu_dt_next(const xmlNode *node, const char *name)
+xmlNodePtr vu_node_next(const xmlNode *node, const char *name)
 {
+	const xmlNs *ns = node ? ns_of(node->parent) : NULL;
+
 	for (xmlNodePtr c = node ? node->next : NULL; c; c = c->next)
-		if (vu_dt_is(c, name))
+		if (is_in(c, ns, name))
 			return c;
 	return NULL;
+}
+
+size_t vu_node_count(const xmlNode *parent, const char *name)
+{
+	size_t n = 0;
+
+	for (xmlNodePtr c = vu_node_child(parent, name); c; c = vu_node_next(c, name))
+		n++;
+	return n;
 }
 
 /* Is c an element whose place order knows? */
 static bool ranked(const char *const *order, const xmlNode *c)
 {
-	return vu_dt_is(c, NULL) && rank(order, c->name) >= 0;
+	return vu_node_is(c, NULL) && rank(order, c->name) >= 0;
 }
 
 static bool is_blank_text(const xmlNode *n)
@@ -193,7 +265,7 @@ static void drop_layout_text(xmlNodePtr parent)
 	for (c = parent->children; c; c = next) {
 		next = c->next;
 		if (is_blank_text(c))
-			vu_dt_remove(c);
+			vu_node_remove(c);
 	}
 }
 
@@ -203,12 +275,16 @@ static void drop_layout_text(xmlNodePtr parent)
  * siblings are stepped over, so an element removed and added again comes
  * back where it was, next to the unknown ones around it.
  */
-xmlNodePtr vu_dt_place(xmlNodePtr parent, xmlNodePtr node)
+int vu_node_place(xmlNodePtr parent, xmlNodePtr node)
 {
-	const char *const *order = order_of(parent);
-	int mine = rank(order, node->name);
+	const char *const *order;
 	xmlNodePtr after = NULL, before = NULL;
+	int mine;
 
+	if (!parent || !node)
+		return -EINVAL;
+	order = order_of(parent);
+	mine = rank(order, node->name);
 	drop_layout_text(parent);
 	for (xmlNodePtr c = parent->children; mine >= 0 && c; c = c->next)
 		if (ranked(order, c) && rank(order, c->name) <= mine)
@@ -217,29 +293,49 @@ xmlNodePtr vu_dt_place(xmlNodePtr parent, xmlNodePtr node)
 	while (before && !ranked(order, before))
 		before = before->next;
 	if (before)
-		return xmlAddPrevSibling(before, node);
-	return xmlAddChild(parent, node);
+		return xmlAddPrevSibling(before, node) ? 0 : -ENOMEM;
+	return xmlAddChild(parent, node) ? 0 : -ENOMEM;
 }
 
-xmlNodePtr vu_dt_insert(xmlNodePtr parent, const char *name)
+/* Replaces node's children with one text node holding text as it is (no
+ * entity parsing, which xmlNodeSetContent would do with '&'). */
+static int set_text(xmlNodePtr node, const char *text)
+{
+	xmlNodePtr t = xmlNewDocText(node->doc, (const xmlChar *)text);
+
+	if (!t)
+		return -ENOMEM;
+	while (node->children)
+		vu_node_remove(node->children);
+	if (!xmlAddChild(node, t)) {
+		xmlFreeNode(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int vu_node_insert(xmlNodePtr parent, const char *name, const char *text, xmlNodePtr *out)
 {
 	xmlNodePtr node;
+	int r;
 
+	if (out)
+		*out = NULL;
 	if (!parent || !name)
-		return NULL;
-	node = xmlNewDocNode(parent->doc, NULL, (const xmlChar *)name, NULL);
-	if (node && !vu_dt_place(parent, node)) {
+		return -EINVAL;
+	node = xmlNewDocNode(parent->doc, parent->ns, (const xmlChar *)name, NULL);
+	if (!node)
+		return -ENOMEM;
+	r = text ? set_text(node, text) : 0;
+	if (r == 0)
+		r = vu_node_place(parent, node);
+	if (r < 0) {
 		xmlFreeNode(node);
-		node = NULL;
+		return r;
 	}
-	return node;
-}
-
-xmlNodePtr vu_dt_child_ensure(xmlNodePtr parent, const char *name)
-{
-	xmlNodePtr c = vu_dt_child(parent, name);
-
-	return c ? c : vu_dt_insert(parent, name);
+	if (out)
+		*out = node;
+	return 0;
 }
 
 /* Copies the next step of *path into step and moves past it; 0 at the end,
@@ -263,13 +359,13 @@ static int next_step(const char **path, char step[STEP_MAX])
 	return 1;
 }
 
-xmlNodePtr vu_dt_find(const xmlNode *node, const char *path)
+xmlNodePtr vu_node_find(const xmlNode *node, const char *path)
 {
 	char step[STEP_MAX];
 	int r;
 
 	while (node && (r = next_step(&path, step)) != 0)
-		node = r < 0 ? NULL : vu_dt_child(node, step);
+		node = r < 0 ? NULL : vu_node_child(node, step);
 	return (xmlNodePtr)node;
 }
 
@@ -285,7 +381,7 @@ static bool path_ok(const char *path)
 	return r == 0;
 }
 
-int vu_dt_ensure(xmlNodePtr node, const char *path, xmlNodePtr *out)
+int vu_node_ensure(xmlNodePtr node, const char *path, xmlNodePtr *out)
 {
 	char step[STEP_MAX];
 	int r;
@@ -293,9 +389,11 @@ int vu_dt_ensure(xmlNodePtr node, const char *path, xmlNodePtr *out)
 	if (!node || !path_ok(path))
 		return -EINVAL;
 	while ((r = next_step(&path, step)) > 0) {
-		node = vu_dt_child_ensure(node, step);
-		if (!node)
-			return -ENOMEM;
+		xmlNodePtr c = vu_node_child(node, step);
+
+		if (!c && (r = vu_node_insert(node, step, NULL, &c)) < 0)
+			return r;
+		node = c;
 	}
 	if (r < 0)
 		return r;
@@ -304,21 +402,11 @@ int vu_dt_ensure(xmlNodePtr node, const char *path, xmlNodePtr *out)
 	return 0;
 }
 
-int vu_dt_dup(const xmlChar *s, char **out)
-{
-	*out = NULL;
-	if (!s)
-		return -ENOENT;
-	*out = strdup((const char *)s);
-	return *out ? 0 : -ENOMEM;
-}
-
-int vu_dt_get(const xmlNode *node, const char *attr, char **out)
+/* The attribute (no namespace) or text of node itself. */
+static int get_here(const xmlNode *node, const char *attr, char **out)
 {
 	xmlChar *v;
-	int r;
 
-	*out = NULL;
 	if (!node)
 		return -ENOENT;
 	if (attr) {
@@ -330,36 +418,55 @@ int vu_dt_get(const xmlNode *node, const char *attr, char **out)
 	}
 	if (!v)
 		return -ENOMEM;
-	r = vu_dt_dup(v, out);
+	*out = strdup((const char *)v);
 	xmlFree(v);
+	return *out ? 0 : -ENOMEM;
+}
+
+int vu_node_get(const xmlNode *node, const char *path, const char *attr, char **out)
+{
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	return get_here(vu_node_find(node, path), attr, out);
+}
+
+int vu_node_get_uint(const xmlNode *node, const char *path, const char *attr,
+		     uint64_t *out)
+{
+	char *s;
+	int r;
+
+	r = vu_node_get(node, path, attr, &s);
+	if (r < 0)
+		return r;
+	r = vu_parse_u64(s, 0, UINT64_MAX, out);
+	free(s);
 	return r;
 }
 
-/* Replaces node's children with one text node holding text as it is (no
- * entity parsing, which xmlNodeSetContent would do with '&'). */
-static int set_text(xmlNodePtr node, const char *text)
+bool vu_node_value_is(const xmlNode *node, const char *path, const char *attr,
+		      const char *value)
 {
-	xmlNodePtr t = xmlNewDocText(node->doc, (const xmlChar *)text);
+	char *s;
+	bool eq;
 
-	if (!t)
-		return -ENOMEM;
-	while (node->children) {
-		xmlNodePtr c = node->children;
-
-		xmlUnlinkNode(c);
-		xmlFreeNode(c);
-	}
-	if (!xmlAddChild(node, t)) {
-		xmlFreeNode(t);
-		return -ENOMEM;
-	}
-	return 0;
+	if (!value || vu_node_get(node, path, attr, &s) < 0)
+		return false;
+	eq = strcmp(s, value) == 0;
+	free(s);
+	return eq;
 }
 
-int vu_dt_set(xmlNodePtr node, const char *attr, const char *value)
+bool vu_node_has(const xmlNode *node, const char *path)
 {
-	if (!node)
-		return -EINVAL;
+	return path && *path && vu_node_find(node, path);
+}
+
+/* Sets an attribute of node itself, or for attr NULL its text; value NULL
+ * removes the attribute. */
+static int set_here(xmlNodePtr node, const char *attr, const char *value)
+{
 	if (!attr)
 		return value ? set_text(node, value) : -EINVAL;
 	if (xmlValidateNCName((const xmlChar *)attr, 0) != 0)
@@ -374,117 +481,29 @@ int vu_dt_set(xmlNodePtr node, const char *attr, const char *value)
 		       0 : -ENOMEM;
 }
 
-int vu_dt_set_attrs(xmlNodePtr node, const char *const *attrs)
+/* Removal: an attribute (then the element at path if nothing is left in
+ * it), or the whole element for attr NULL. Absent things are already
+ * removed. */
+static int unset(xmlNodePtr node, const char *path, const char *attr)
 {
-	for (size_t i = 0; attrs && attrs[i]; i += 2) {
-		int r = attrs[i + 1] ? vu_dt_set(node, attrs[i], attrs[i + 1]) : 0;
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-void vu_dt_remove(xmlNodePtr node)
-{
-	if (node) {
-		xmlUnlinkNode(node);
-		xmlFreeNode(node);
-	}
-}
-
-void vu_dt_remove_if_empty(xmlNodePtr node)
-{
-	if (node && !node->properties && !node->children)
-		vu_dt_remove(node);
-}
-
-bool vu_dt_word_in(const char *s, const char *const *words)
-{
-	for (size_t i = 0; s && words[i]; i++)
-		if (!strcmp(s, words[i]))
-			return true;
-	return false;
-}
-
-xmlNodePtr vu_dt_devices(const struct vu_domain *dom, bool create)
-{
-	xmlNodePtr root = vu_dt_root(dom);
-
-	return create ? vu_dt_child_ensure(root, "devices") : vu_dt_child(root, "devices");
-}
-
-/* ---- the public face: by path from <domain>, or from any element ---- */
-
-xmlNodePtr vu_domain_find(const struct vu_domain *dom, const char *path)
-{
-	return vu_dt_find(vu_dt_root(dom), path);
-}
-
-int vu_domain_ensure(struct vu_domain *dom, const char *path, xmlNodePtr *out)
-{
-	return vu_dt_ensure(vu_dt_root(dom), path, out);
-}
-
-int vu_domain_remove(struct vu_domain *dom, const char *path)
-{
-	xmlNodePtr root = vu_dt_root(dom), node = vu_dt_find(root, path);
-
-	if (!node)
-		return -ENOENT;
-	if (node == root)
-		return -EINVAL;
-	vu_dt_remove(node);
-	return 0;
-}
-
-int vu_domain_get(const struct vu_domain *dom, const char *path, const char *attr,
-		  char **out)
-{
-	return vu_domain_node_get(vu_dt_root(dom), path, attr, out);
-}
-
-int vu_domain_set(struct vu_domain *dom, const char *path, const char *attr,
-		  const char *value)
-{
-	/* Text on <domain> itself would replace the whole document. */
-	if (!attr && (!path || !*path))
-		return -EINVAL;
-	return vu_domain_node_set(vu_dt_root(dom), path, attr, value);
-}
-
-int vu_domain_node_get(xmlNodePtr node, const char *child, const char *attr, char **out)
-{
-	if (!out)
-		return -EINVAL;
-	*out = NULL;
-	if (!node)
-		return -EINVAL;
-	return vu_dt_get(vu_dt_find(node, child), attr, out);
-}
-
-/* Removal: an attribute (then the child if nothing is left in it), or the
- * whole child for attr NULL. Absent things are already removed. */
-static int node_unset(xmlNodePtr node, const char *child, const char *attr)
-{
-	xmlNodePtr target = vu_dt_find(node, child);
+	xmlNodePtr target = vu_node_find(node, path);
+	int r;
 
 	if (!target)
 		return 0;
 	if (!attr) {
 		if (target == node)
 			return -EINVAL;
-		vu_dt_remove(target);
+		vu_node_remove(target);
 		return 0;
 	}
-	vu_dt_set(target, attr, NULL);
-	if (target != node)
-		vu_dt_remove_if_empty(target);
-	return 0;
+	r = set_here(target, attr, NULL);
+	if (r == 0 && target != node)
+		vu_node_remove_if_empty(target);
+	return r;
 }
 
-int vu_domain_node_set(xmlNodePtr node, const char *child, const char *attr,
-		       const char *value)
+int vu_node_set(xmlNodePtr node, const char *path, const char *attr, const char *value)
 {
 	xmlNodePtr target;
 	int r;
@@ -492,35 +511,51 @@ int vu_domain_node_set(xmlNodePtr node, const char *child, const char *attr,
 	if (!node)
 		return -EINVAL;
 	if (!value)
-		return node_unset(node, child, attr);
-	r = vu_dt_ensure(node, child, &target);
-	return r < 0 ? r : vu_dt_set(target, attr, value);
+		return unset(node, path, attr);
+	r = vu_node_ensure(node, path, &target);
+	return r < 0 ? r : set_here(target, attr, value);
 }
 
-bool vu_domain_node_has(xmlNodePtr node, const char *child)
+int vu_node_set_attrs(xmlNodePtr node, const char *const *attrs)
 {
-	return child && *child && vu_dt_find(node, child);
+	for (size_t i = 0; attrs && attrs[i]; i += 2) {
+		int r = attrs[i + 1] ? vu_node_set(node, NULL, attrs[i], attrs[i + 1]) : 0;
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
-int vu_domain_node_flag(xmlNodePtr node, const char *child, bool on)
+int vu_node_flag(xmlNodePtr node, const char *path, bool on)
 {
-	if (!node || !child || !*child)
+	if (!node || !path || !*path)
 		return -EINVAL;
 	if (!on)
-		return node_unset(node, child, NULL);
-	return vu_dt_ensure(node, child, NULL);
+		return unset(node, path, NULL);
+	return vu_node_ensure(node, path, NULL);
 }
 
-int vu_domain_node_get_uint(xmlNodePtr node, const char *child, const char *attr,
-			    uint64_t *out)
+void vu_node_remove(xmlNodePtr node)
 {
-	char *s;
-	int r;
+	if (node) {
+		xmlUnlinkNode(node);
+		xmlFreeNode(node);
+	}
+}
 
-	r = vu_domain_node_get(node, child, attr, &s);
-	if (r < 0)
-		return r;
-	r = vu_parse_u64(s, 0, UINT64_MAX, out);
-	free(s);
-	return r;
+void vu_node_remove_if_empty(xmlNodePtr node)
+{
+	if (node && !node->properties && !node->children)
+		vu_node_remove(node);
+}
+
+void vu_node_remove_all(xmlNodePtr parent, const char *name)
+{
+	xmlNodePtr c = vu_node_child(parent, name), next;
+
+	for (; c; c = next) {
+		next = vu_node_next(c, name);
+		vu_node_remove(c);
+	}
 }

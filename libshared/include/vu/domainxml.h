@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain.h - libvirt domain XML: typed access over a libxml2 tree that keeps
+/* domainxml.h - libvirt domain XML: typed access over a libxml2 tree that keeps
  * everything it does not know about */
-#ifndef VU_DOMAIN_H
-#define VU_DOMAIN_H
+#ifndef VU_DOMAINXML_H
+#define VU_DOMAINXML_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 
 #include "vu/err.h"
 #include "vu/ident.h"
+#include "vu/xmlnode.h"
 
 /*
  * Conventions for every function below:
@@ -37,7 +38,7 @@
 
 struct vu_domain;
 
-/* ---- documents (domain.c) ---- */
+/* ---- documents (domainxml.c) ---- */
 
 /* Loads a domain from a path, or stdin for "-" (vu_xml_load's safety rules).
  * The root must be <domain> in no namespace, else -EINVAL with the root's
@@ -59,7 +60,7 @@ char *vu_domain_format(const struct vu_domain *dom);
  * still belongs to dom. */
 xmlDocPtr vu_domain_doc(const struct vu_domain *dom);
 
-/* ---- before a domain is stored (domain_check.c) ---- */
+/* ---- before a domain is stored (domainxml_check.c) ---- */
 
 /*
  * What libvirt would refuse, checked before a definition is stored: a
@@ -72,7 +73,7 @@ xmlDocPtr vu_domain_doc(const struct vu_domain *dom);
  */
 int vu_domain_check(const struct vu_domain *dom, struct vu_err *e);
 
-/* ---- any element, by path (domain_tree.c) ----
+/* ---- any element, by path (domainxml.c) ----
  * A path is element names separated by '/', relative to <domain>
  * ("os/loader", "devices/emulator"; "" is <domain> itself); each step takes
  * the first child of that name in no namespace. attr NULL means the
@@ -93,23 +94,11 @@ int vu_domain_get(const struct vu_domain *dom, const char *path, const char *att
 int vu_domain_set(struct vu_domain *dom, const char *path, const char *attr,
 		  const char *value);
 
-/* The same relative to any element (a device handle); child is a path
- * below node, NULL for node itself. Removing the last attribute of a child
- * that holds nothing else removes the child: an empty <source/> would mean
- * something else (an empty CD-ROM). */
-int vu_domain_node_get(xmlNodePtr node, const char *child, const char *attr,
-		       char **out);
-int vu_domain_node_set(xmlNodePtr node, const char *child, const char *attr,
-		       const char *value);
-/* Flag elements such as <readonly/>: present or not. */
-bool vu_domain_node_has(xmlNodePtr node, const char *child);
-int vu_domain_node_flag(xmlNodePtr node, const char *child, bool on);
-/* A non-negative decimal attribute (or text) of node/child, as
- * vu_domain_node_get; -EINVAL when it is not one. */
-int vu_domain_node_get_uint(xmlNodePtr node, const char *child, const char *attr,
-			    uint64_t *out);
+/* Relative to any element (a device handle): vu_node_get, vu_node_set,
+ * vu_node_has, vu_node_flag and the rest of vu/xmlnode.h, whose paths and
+ * conventions these share. */
 
-/* ---- identity (domain.c) ---- */
+/* ---- identity (domainxml.c) ---- */
 
 int vu_domain_get_type(const struct vu_domain *dom, char **out);
 int vu_domain_set_type(struct vu_domain *dom, const char *type);
@@ -131,7 +120,7 @@ int vu_domain_set_description(struct vu_domain *dom, const char *text);
 /* Removes the id attribute a running domain's XML carries; 0 either way. */
 int vu_domain_remove_id(struct vu_domain *dom);
 
-/* ---- <metadata> (domain_meta.c) ----
+/* ---- <metadata> (domainxml_meta.c) ----
  * Applications keep one top-level element per namespace under <metadata>
  * (ARCHITECTURE.md: the install phase lives in
  * https://virtutils.org/xmlns/install/1). Other namespaces' elements are
@@ -153,7 +142,7 @@ int vu_domain_get_metadata(const struct vu_domain *dom, const char *uri, char **
 int vu_domain_set_metadata(struct vu_domain *dom, const char *prefix, const char *uri,
 			   const char *xml, struct vu_err *e);
 
-/* ---- memory and CPUs (domain_res.c) ---- */
+/* ---- memory and CPUs (domainxml_res.c) ---- */
 
 /*
  * Converts a libvirt scaled integer (value text and unit attribute, such as
@@ -215,7 +204,7 @@ int vu_domain_get_cpu_feature(const struct vu_domain *dom, const char *name,
 int vu_domain_set_cpu_feature(struct vu_domain *dom, const char *name,
 			      const char *policy);
 
-/* ---- os, features, clock, lifecycle, sysinfo (domain_os.c) ---- */
+/* ---- os, features, clock, lifecycle, sysinfo (domainxml_os.c) ---- */
 
 /* <os><type arch machine>TYPE</type>; any out may be NULL; an absent
  * attribute gives NULL. -ENOENT without <os><type>. */
@@ -276,7 +265,7 @@ int vu_domain_get_sysinfo(const struct vu_domain *dom, const char *section,
 int vu_domain_set_sysinfo(struct vu_domain *dom, const char *section, const char *name,
 			  const char *value);
 
-/* ---- devices (domain_dev.c) ---- */
+/* ---- devices (domainxml_dev.c) ---- */
 
 /* <devices><emulator>PATH</emulator>. */
 int vu_domain_get_emulator(const struct vu_domain *dom, char **out);
@@ -382,7 +371,7 @@ int vu_domain_add_watchdog(struct vu_domain *dom, const char *model, const char 
 /* <sound model/>: ich6, ich9, ac97, es1370, sb16, usb. */
 int vu_domain_add_sound(struct vu_domain *dom, const char *model, xmlNodePtr *out);
 
-/* ---- disks and target names (domain_disk.c) ---- */
+/* ---- disks and target names (domainxml_disk.c) ---- */
 
 /*
  * A disk to add. type "file" (default) or "block"; device "disk" (default),
@@ -414,7 +403,7 @@ int vu_domain_add_disk(struct vu_domain *dom, const struct vu_disk_spec *spec,
 
 /* What a disk says, read back; absent parts are NULL / false / 0. source is
  * source/@file, @dev or @dir after the disk's type (NULL for network and
- * volume disks: use vu_domain_node_get). Free with vu_disk_clear. */
+ * volume disks: use vu_node_get). Free with vu_disk_clear. */
 struct vu_disk {
 	char *type;
 	char *device;
@@ -452,7 +441,7 @@ xmlNodePtr vu_domain_find_disk(const struct vu_domain *dom, const char *dev);
 int vu_domain_next_target(const struct vu_domain *dom, const char *bus,
 			  char out[VU_TARGET_MAX]);
 
-/* ---- network interfaces (domain_net.c) ---- */
+/* ---- network interfaces (domainxml_net.c) ---- */
 
 /*
  * An interface to add. type network, bridge, direct or user. source is the

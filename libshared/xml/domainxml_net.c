@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_net.c - network interfaces: adding, reading back, and the
+/* domainxml_net.c - network interfaces: adding, reading back, and the
  * identities a clone must change (MAC, openvswitch interfaceid, tap name) */
 #include <errno.h>
 #include <stdio.h>
@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "vu/base.h"
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/ident.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* The source attribute naming what an interface type connects to. */
 static const char *source_attr(const char *type)
@@ -32,12 +32,13 @@ static int check_spec(const struct vu_iface_spec *s, char mac[VU_MAC_STRLEN],
 	static const char *const types[] = { "network", "bridge", "direct", "user", NULL };
 	static const char *const modes[] = { "vepa", "bridge", "private", "passthrough", NULL };
 
-	if (!s || !vu_dt_word_in(s->type, types))
+	if (!s || !vu_model_word_in(s->type, types))
 		return -EINVAL;
 	/* Every type but user is connected to something by name. */
 	if (!strcmp(s->type, "user") ? s->source != NULL : !s->source || !*s->source)
 		return -EINVAL;
-	if (s->source_mode && (strcmp(s->type, "direct") || !vu_dt_word_in(s->source_mode, modes)))
+	if (s->source_mode &&
+	    (strcmp(s->type, "direct") || !vu_model_word_in(s->source_mode, modes)))
 		return -EINVAL;
 	if (s->mac && vu_mac_normalize(s->mac, mac) < 0)
 		return -EINVAL;
@@ -53,22 +54,22 @@ static int fill_iface(xmlNodePtr iface, const struct vu_iface_spec *s, const cha
 	int r = 0;
 
 	if (mac)
-		r = vu_domain_node_set(iface, "mac", "address", mac);
+		r = vu_node_set(iface, "mac", "address", mac);
 	if (r == 0 && s->source)
-		r = vu_domain_node_set(iface, "source", source_attr(s->type), s->source);
+		r = vu_node_set(iface, "source", source_attr(s->type), s->source);
 	if (r == 0 && s->source_mode)
-		r = vu_domain_node_set(iface, "source", "mode", s->source_mode);
+		r = vu_node_set(iface, "source", "mode", s->source_mode);
 	if (r == 0 && s->virtualport)
-		r = vu_domain_node_set(iface, "virtualport", "type", s->virtualport);
+		r = vu_node_set(iface, "virtualport", "type", s->virtualport);
 	if (r == 0 && id)
-		r = vu_domain_node_set(iface, "virtualport/parameters", "interfaceid", id);
+		r = vu_node_set(iface, "virtualport/parameters", "interfaceid", id);
 	if (r == 0 && s->target_dev)
-		r = vu_domain_node_set(iface, "target", "dev", s->target_dev);
+		r = vu_node_set(iface, "target", "dev", s->target_dev);
 	if (r == 0 && s->model)
-		r = vu_domain_node_set(iface, "model", "type", s->model);
+		r = vu_node_set(iface, "model", "type", s->model);
 	snprintf(order, sizeof(order), "%u", s->boot_order);
 	if (r == 0 && s->boot_order)
-		r = vu_domain_node_set(iface, "boot", "order", order);
+		r = vu_node_set(iface, "boot", "order", order);
 	return r;
 }
 
@@ -87,7 +88,7 @@ int vu_domain_add_iface(struct vu_domain *dom, const struct vu_iface_spec *spec,
 		return r;
 	r = fill_iface(iface, spec, spec->mac ? mac : NULL, spec->interfaceid ? id : NULL);
 	if (r < 0) {
-		vu_dt_remove(iface);
+		vu_node_remove(iface);
 		return r;
 	}
 	if (out)
@@ -99,7 +100,7 @@ int vu_domain_add_iface(struct vu_domain *dom, const struct vu_iface_spec *spec,
 
 static int opt(xmlNodePtr node, const char *child, const char *attr, char **out)
 {
-	int r = vu_domain_node_get(node, child, attr, out);
+	int r = vu_node_get(node, child, attr, out);
 
 	return r == -ENOENT ? 0 : r;
 }
@@ -135,15 +136,15 @@ int vu_iface_get(xmlNodePtr iface, struct vu_iface *out)
 	uint64_t order = 0;
 	int r = 0;
 
-	if (!vu_dt_is(iface, "interface") || !out)
+	if (!vu_node_is(iface, "interface") || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++)
 		r = opt(iface, fields[i].child, fields[i].attr, fields[i].out);
 	if (r == 0 && source_attr(out->type))
 		r = opt(iface, "source", source_attr(out->type), &out->source);
-	if (r == 0 && vu_domain_node_has(iface, "boot"))
-		r = vu_domain_node_get_uint(iface, "boot", "order", &order);
+	if (r == 0 && vu_node_has(iface, "boot"))
+		r = vu_node_get_uint(iface, "boot", "order", &order);
 	if (r == 0 && order > UINT32_MAX)
 		r = -ERANGE;
 	out->boot_order = (unsigned)order;
@@ -158,27 +159,27 @@ int vu_iface_set_mac(xmlNodePtr iface, const char *mac)
 {
 	char canon[VU_MAC_STRLEN];
 
-	if (!vu_dt_is(iface, "interface") || (mac && vu_mac_normalize(mac, canon) < 0))
+	if (!vu_node_is(iface, "interface") || (mac && vu_mac_normalize(mac, canon) < 0))
 		return -EINVAL;
-	return vu_domain_node_set(iface, "mac", "address", mac ? canon : NULL);
+	return vu_node_set(iface, "mac", "address", mac ? canon : NULL);
 }
 
 int vu_iface_set_interfaceid(xmlNodePtr iface, const char *uuid)
 {
 	char canon[VU_UUID_STRLEN];
 
-	if (!vu_dt_is(iface, "interface") || !uuid || vu_uuid_normalize(uuid, canon) < 0)
+	if (!vu_node_is(iface, "interface") || !uuid || vu_uuid_normalize(uuid, canon) < 0)
 		return -EINVAL;
-	if (!vu_dt_child(iface, "virtualport"))
+	if (!vu_node_child(iface, "virtualport"))
 		return -ENOENT;
-	return vu_domain_node_set(iface, "virtualport/parameters", "interfaceid", canon);
+	return vu_node_set(iface, "virtualport/parameters", "interfaceid", canon);
 }
 
 int vu_iface_set_target(xmlNodePtr iface, const char *dev)
 {
-	if (!vu_dt_is(iface, "interface") || (dev && !*dev))
+	if (!vu_node_is(iface, "interface") || (dev && !*dev))
 		return -EINVAL;
-	return vu_domain_node_set(iface, "target", "dev", dev);
+	return vu_node_set(iface, "target", "dev", dev);
 }
 
 xmlNodePtr vu_domain_find_iface(const struct vu_domain *dom, const char *mac)
@@ -189,11 +190,11 @@ xmlNodePtr vu_domain_find_iface(const struct vu_domain *dom, const char *mac)
 		return NULL;
 	for (xmlNodePtr i = vu_domain_dev_next(dom, "interface", NULL); i;
 	     i = vu_domain_dev_next(dom, "interface", i)) {
-		xmlChar *m = xmlGetNoNsProp(vu_dt_child(i, "mac"), (const xmlChar *)"address");
-		bool match = m && vu_mac_normalize((const char *)m, have) == 0 &&
-			     !strcmp(want, have);
+		char *m;
+		bool match = vu_node_get(i, "mac", "address", &m) == 0 &&
+			     vu_mac_normalize(m, have) == 0 && !strcmp(want, have);
 
-		xmlFree(m);
+		free(m);
 		if (match)
 			return i;
 	}

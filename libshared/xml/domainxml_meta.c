@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_meta.c - applications' elements under <metadata>, one per
- * namespace, read and replaced without disturbing anyone else's */
+/* domainxml_meta.c - applications' elements under <metadata>, one per
+ * namespace, read and replaced without disturbing anyone else's. Raw
+ * libxml2 beside vu_node_*: these elements are found by namespace URI and
+ * moved between documents, which the node module (by name) does not do. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/xml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 static bool in_ns(const xmlNode *node, const char *uri)
 {
@@ -20,7 +22,7 @@ static bool in_ns(const xmlNode *node, const char *uri)
 
 xmlNodePtr vu_domain_metadata_node(const struct vu_domain *dom, const char *uri)
 {
-	xmlNodePtr md = vu_dt_child(vu_dt_root(dom), "metadata");
+	xmlNodePtr md = vu_node_child(vu_domain_root(dom), "metadata");
 
 	if (!uri)
 		return NULL;
@@ -105,19 +107,19 @@ static xmlNodePtr drop(xmlNodePtr md, const char *uri, bool *found)
 		if (!*found)
 			where = next;
 		*found = true;
-		vu_dt_remove(c);
+		vu_node_remove(c);
 	}
 	return where;
 }
 
 static int remove_metadata(struct vu_domain *dom, const char *uri)
 {
-	xmlNodePtr md = vu_dt_child(vu_dt_root(dom), "metadata");
+	xmlNodePtr md = vu_node_child(vu_domain_root(dom), "metadata");
 	bool found;
 
 	drop(md, uri, &found);
 	if (md && !md->children)
-		vu_dt_remove(md);
+		vu_node_remove(md);
 	return 0;
 }
 
@@ -141,8 +143,7 @@ int vu_domain_set_metadata(struct vu_domain *dom, const char *prefix, const char
 	xmlFreeDoc(frag);
 	if (r < 0)
 		return r;
-	md = vu_dt_child_ensure(vu_dt_root(dom), "metadata");
-	if (!md) {
+	if (vu_node_ensure(vu_domain_root(dom), "metadata", &md) < 0) {
 		xmlFreeNode(node);
 		return vu_err_set(e, ENOMEM, NULL);
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_os.c - how a domain boots and behaves: <os> (type, boot order,
+/* domainxml_os.c - how a domain boots and behaves: <os> (type, boot order,
  * firmware, direct kernel, boot menu), features, clock, lifecycle actions
  * and SMBIOS sysinfo */
 #include <errno.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "vu/base.h"
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* ---- os ---- */
 
@@ -27,7 +27,7 @@ int vu_domain_get_os_type(const struct vu_domain *dom, char **type, char **arch,
 	if (!node)
 		return -ENOENT;
 	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
-		int r = outs[i] ? vu_dt_get(node, attrs[i], outs[i]) : 0;
+		int r = outs[i] ? vu_node_get(node, NULL, attrs[i], outs[i]) : 0;
 
 		if (r < 0 && r != -ENOENT) {
 			for (size_t j = 0; j < i; j++)
@@ -51,19 +51,19 @@ int vu_domain_set_os_type(struct vu_domain *dom, const char *type, const char *a
 		return -EINVAL;
 	r = vu_domain_ensure(dom, "os/type", &node);
 	if (r == 0)
-		r = vu_dt_set(node, "arch", arch);
+		r = vu_node_set(node, NULL, "arch", arch);
 	if (r == 0)
-		r = vu_dt_set(node, "machine", machine);
-	return r < 0 ? r : vu_dt_set(node, NULL, type);
+		r = vu_node_set(node, NULL, "machine", machine);
+	return r < 0 ? r : vu_node_set(node, NULL, NULL, type);
 }
 
 static const char *const boot_devs[] = { "hd", "cdrom", "network", "fd", NULL };
 
 /* The static spelling of a boot device name, or NULL. */
-static const char *boot_dev(const xmlChar *name)
+static const char *boot_dev(const xmlNode *boot)
 {
-	for (size_t i = 0; name && boot_devs[i]; i++)
-		if (xmlStrEqual(name, (const xmlChar *)boot_devs[i]))
+	for (size_t i = 0; boot_devs[i]; i++)
+		if (vu_node_value_is(boot, NULL, "dev", boot_devs[i]))
 			return boot_devs[i];
 	return NULL;
 }
@@ -73,11 +73,9 @@ int vu_domain_get_boot_devs(const struct vu_domain *dom, const char **devs, size
 	xmlNodePtr os = vu_domain_find(dom, "os");
 	size_t n = 0;
 
-	for (xmlNodePtr b = vu_dt_child(os, "boot"); b; b = vu_dt_next(b, "boot")) {
-		xmlChar *dev = xmlGetNoNsProp(b, (const xmlChar *)"dev");
-		const char *name = boot_dev(dev);
+	for (xmlNodePtr b = vu_node_child(os, "boot"); b; b = vu_node_next(b, "boot")) {
+		const char *name = boot_dev(b);
 
-		xmlFree(dev);
 		if (!name)
 			return -EINVAL;
 		if (n < max && devs)
@@ -92,7 +90,7 @@ static int check_boot_devs(const char *const *devs, size_t n)
 	if (n > VU_BOOT_MAX || (n && !devs))
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		if (!vu_dt_word_in(devs[i], boot_devs))
+		if (!vu_model_word_in(devs[i], boot_devs))
 			return -EINVAL;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(devs[i], devs[j]))
@@ -109,14 +107,15 @@ int vu_domain_set_boot_devs(struct vu_domain *dom, const char *const *devs, size
 	if (r < 0)
 		return r;
 	os = vu_domain_find(dom, "os");
-	while ((b = vu_dt_child(os, "boot")))
-		vu_dt_remove(b);
+	while ((b = vu_node_child(os, "boot")))
+		vu_node_remove(b);
 	if (!n)
 		return 0;
 	r = vu_domain_ensure(dom, "os", &os);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		b = vu_dt_insert(os, "boot");
-		r = b ? vu_dt_set(b, "dev", devs[i]) : -ENOMEM;
+		r = vu_node_insert(os, "boot", NULL, &b);
+		if (r == 0)
+			r = vu_node_set(b, NULL, "dev", devs[i]);
 	}
 	return r;
 }
@@ -135,14 +134,14 @@ int vu_domain_set_loader(struct vu_domain *dom, const char *path, const char *ty
 
 	if (!path)
 		return vu_domain_set(dom, "os/loader", NULL, NULL);
-	if (*path != '/' || (type && !vu_dt_word_in(type, types)))
+	if (*path != '/' || (type && !vu_model_word_in(type, types)))
 		return -EINVAL;
 	r = vu_domain_ensure(dom, "os/loader", &node);
 	if (r == 0)
-		r = vu_dt_set(node, "readonly", readonly ? "yes" : NULL);
+		r = vu_node_set(node, NULL, "readonly", readonly ? "yes" : NULL);
 	if (r == 0)
-		r = vu_dt_set(node, "type", type);
-	return r < 0 ? r : vu_dt_set(node, NULL, path);
+		r = vu_node_set(node, NULL, "type", type);
+	return r < 0 ? r : vu_node_set(node, NULL, NULL, path);
 }
 
 int vu_domain_get_nvram(const struct vu_domain *dom, char **path, char **tmpl)
@@ -157,10 +156,10 @@ int vu_domain_get_nvram(const struct vu_domain *dom, char **path, char **tmpl)
 	if (!node)
 		return -ENOENT;
 	/* An nvram described by a <source> child has no path text. */
-	if (path && vu_dt_child(node, NULL) == NULL)
-		r = vu_dt_get(node, NULL, path);
+	if (path && vu_node_child(node, NULL) == NULL)
+		r = vu_node_get(node, NULL, NULL, path);
 	if (r == 0 && tmpl) {
-		r = vu_dt_get(node, "template", tmpl);
+		r = vu_node_get(node, NULL, "template", tmpl);
 		r = r == -ENOENT ? 0 : r;
 	}
 	if (r < 0 && path) {
@@ -181,13 +180,13 @@ int vu_domain_set_nvram(struct vu_domain *dom, const char *path, const char *tmp
 		return -EINVAL;
 	r = vu_domain_ensure(dom, "os/nvram", &node);
 	if (r == 0)
-		r = vu_dt_set(node, "template", tmpl);
+		r = vu_node_set(node, NULL, "template", tmpl);
 	if (r < 0)
 		return r;
 	if (path)
-		return vu_dt_set(node, NULL, path);
+		return vu_node_set(node, NULL, NULL, path);
 	while (node->children)
-		vu_dt_remove(node->children);
+		vu_node_remove(node->children);
 	return 0;
 }
 
@@ -235,7 +234,7 @@ int vu_domain_get_bootmenu(const struct vu_domain *dom, bool *enable, int *timeo
 
 	if (!node)
 		return -ENOENT;
-	r = vu_dt_get(node, "enable", &en);
+	r = vu_node_get(node, NULL, "enable", &en);
 	if (r < 0)
 		return r == -ENOENT ? -EINVAL : r;
 	if (strcmp(en, "yes") && strcmp(en, "no"))
@@ -244,7 +243,7 @@ int vu_domain_get_bootmenu(const struct vu_domain *dom, bool *enable, int *timeo
 		*enable = !strcmp(en, "yes");
 	free(en);
 	if (r == 0)
-		r = vu_domain_node_get_uint(node, NULL, "timeout", &t);
+		r = vu_node_get_uint(node, NULL, "timeout", &t);
 	if (r == 0 && t > 65535)
 		r = -ERANGE;
 	if (timeout_ms)
@@ -262,16 +261,16 @@ int vu_domain_set_bootmenu(struct vu_domain *dom, bool enable, int timeout_ms)
 		return -ERANGE;
 	r = vu_domain_ensure(dom, "os/bootmenu", &node);
 	if (r == 0)
-		r = vu_dt_set(node, "enable", enable ? "yes" : "no");
+		r = vu_node_set(node, NULL, "enable", enable ? "yes" : "no");
 	snprintf(text, sizeof(text), "%d", timeout_ms);
-	return r < 0 ? r : vu_dt_set(node, "timeout", timeout_ms < 0 ? NULL : text);
+	return r < 0 ? r : vu_node_set(node, NULL, "timeout", timeout_ms < 0 ? NULL : text);
 }
 
 /* ---- features ---- */
 
 bool vu_domain_has_feature(const struct vu_domain *dom, const char *name)
 {
-	return name && *name && vu_dt_child(vu_domain_find(dom, "features"), name);
+	return name && *name && vu_node_child(vu_domain_find(dom, "features"), name);
 }
 
 int vu_domain_add_feature(struct vu_domain *dom, const char *name)
@@ -284,7 +283,7 @@ int vu_domain_add_feature(struct vu_domain *dom, const char *name)
 	r = vu_domain_ensure(dom, "features", &features);
 	if (r < 0)
 		return r;
-	return vu_dt_child_ensure(features, name) ? 0 : -ENOMEM;
+	return vu_node_ensure(features, name, NULL);
 }
 
 int vu_domain_remove_feature(struct vu_domain *dom, const char *name)
@@ -293,10 +292,10 @@ int vu_domain_remove_feature(struct vu_domain *dom, const char *name)
 
 	if (!name || !*name)
 		return -EINVAL;
-	vu_dt_remove(vu_dt_child(features, name));
+	vu_node_remove(vu_node_child(features, name));
 	/* <features/> with nothing in it is as good as none. */
-	if (features && !vu_dt_child(features, NULL))
-		vu_dt_remove_if_empty(features);
+	if (features && !vu_node_child(features, NULL))
+		vu_node_remove_if_empty(features);
 	return 0;
 }
 
@@ -313,7 +312,7 @@ int vu_domain_set_clock_offset(struct vu_domain *dom, const char *offset)
 		"utc", "localtime", "timezone", "variable", "absolute", NULL
 	};
 
-	if (offset && !vu_dt_word_in(offset, ok))
+	if (offset && !vu_model_word_in(offset, ok))
 		return -EINVAL;
 	if (!offset && !vu_domain_find(dom, "clock"))
 		return 0;
@@ -362,37 +361,28 @@ int vu_domain_set_lifecycle(struct vu_domain *dom, const char *event, const char
 	const char *const *actions;
 	const char *path = lifecycle_path(event, &actions);
 
-	if (!path || (action && !vu_dt_word_in(action, actions)))
+	if (!path || (action && !vu_model_word_in(action, actions)))
 		return -EINVAL;
 	return vu_domain_set(dom, path, NULL, action);
 }
 
 /* ---- sysinfo ---- */
 
-static bool attr_is(const xmlNode *node, const char *attr, const char *value)
-{
-	xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)attr);
-	bool eq = v && xmlStrEqual(v, (const xmlChar *)value);
-
-	xmlFree(v);
-	return eq;
-}
-
 static xmlNodePtr smbios(const struct vu_domain *dom)
 {
-	xmlNodePtr si = vu_dt_child(vu_dt_root(dom), "sysinfo");
+	xmlNodePtr si = vu_node_child(vu_domain_root(dom), "sysinfo");
 
-	while (si && !attr_is(si, "type", "smbios"))
-		si = vu_dt_next(si, "sysinfo");
+	while (si && !vu_node_value_is(si, NULL, "type", "smbios"))
+		si = vu_node_next(si, "sysinfo");
 	return si;
 }
 
 static xmlNodePtr sysinfo_entry(xmlNodePtr section, const char *name)
 {
-	xmlNodePtr en = vu_dt_child(section, "entry");
+	xmlNodePtr en = vu_node_child(section, "entry");
 
-	while (en && !attr_is(en, "name", name))
-		en = vu_dt_next(en, "entry");
+	while (en && !vu_node_value_is(en, NULL, "name", name))
+		en = vu_node_next(en, "entry");
 	return en;
 }
 
@@ -400,7 +390,7 @@ static bool section_ok(const char *section)
 {
 	static const char *const ok[] = { "bios", "system", "baseBoard", "chassis", NULL };
 
-	return vu_dt_word_in(section, ok);
+	return vu_model_word_in(section, ok);
 }
 
 int vu_domain_get_sysinfo(const struct vu_domain *dom, const char *section,
@@ -411,18 +401,19 @@ int vu_domain_get_sysinfo(const struct vu_domain *dom, const char *section,
 	*value = NULL;
 	if (!section_ok(section) || !name)
 		return -EINVAL;
-	return vu_dt_get(sysinfo_entry(vu_dt_child(smbios(dom), section), name), NULL, value);
+	return vu_node_get(sysinfo_entry(vu_node_child(smbios(dom), section), name), NULL, NULL,
+			   value);
 }
 
 static int remove_sysinfo(struct vu_domain *dom, const char *section, const char *name)
 {
-	xmlNodePtr si = smbios(dom), sec = vu_dt_child(si, section);
+	xmlNodePtr si = smbios(dom), sec = vu_node_child(si, section);
 
-	vu_dt_remove(sysinfo_entry(sec, name));
-	if (sec && !vu_dt_child(sec, NULL))
-		vu_dt_remove(sec);
-	if (si && !vu_dt_child(si, NULL))
-		vu_dt_remove(si);
+	vu_node_remove(sysinfo_entry(sec, name));
+	if (sec && !vu_node_child(sec, NULL))
+		vu_node_remove(sec);
+	if (si && !vu_node_child(si, NULL))
+		vu_node_remove(si);
 	return 0;
 }
 
@@ -437,16 +428,15 @@ int vu_domain_set_sysinfo(struct vu_domain *dom, const char *section, const char
 		return remove_sysinfo(dom, section, name);
 	si = smbios(dom);
 	if (!si) {
-		si = vu_dt_insert(vu_dt_root(dom), "sysinfo");
-		if (!si || vu_dt_set(si, "type", "smbios") < 0)
+		if (vu_node_insert(vu_domain_root(dom), "sysinfo", NULL, &si) < 0 ||
+		    vu_node_set(si, NULL, "type", "smbios") < 0)
 			return -ENOMEM;
 	}
-	sec = vu_dt_child_ensure(si, section);
-	en = sec ? sysinfo_entry(sec, name) : NULL;
-	if (sec && !en) {
-		en = vu_dt_insert(sec, "entry");
-		if (en && vu_dt_set(en, "name", name) < 0)
-			return -ENOMEM;
-	}
-	return en ? vu_dt_set(en, NULL, value) : -ENOMEM;
+	if (vu_node_ensure(si, section, &sec) < 0)
+		return -ENOMEM;
+	en = sysinfo_entry(sec, name);
+	if (!en && (vu_node_insert(sec, "entry", NULL, &en) < 0 ||
+		    vu_node_set(en, NULL, "name", name) < 0))
+		return -ENOMEM;
+	return vu_node_set(en, NULL, NULL, value);
 }

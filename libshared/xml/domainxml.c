@@ -1,23 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain.c - domain documents (load, parse, create, format) and their
- * identity: type, name, uuid, title, description */
+/* domainxml.c - domain documents (load, parse, create, format), access by
+ * path, and their identity: type, name, uuid, title, description */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/xml.h"
+#include "vu/xmlnode.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* Takes doc over: wraps it when its root is a libvirt <domain>. */
 static int adopt(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 
-	if (!vu_dt_is(root, "domain")) {
+	if (!vu_node_is(root, "domain")) {
 		int r = vu_err_set(e, EINVAL, "root element is <%s%s%s>, not <domain>",
 				   root && root->ns && root->ns->prefix ?
 					   (const char *)root->ns->prefix : "",
@@ -45,11 +46,10 @@ static int adopt(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e)
  */
 static int check_name(const struct vu_domain *dom, struct vu_err *e)
 {
-	xmlNodePtr root = vu_dt_root(dom);
 	char *name = NULL;
 	int r;
 
-	if (vu_dt_child(root, "name") && vu_dt_next(vu_dt_child(root, "name"), "name"))
+	if (vu_node_count(vu_domain_root(dom), "name") > 1)
 		return vu_err_set(e, EINVAL, "more than one <name>");
 	r = vu_domain_get_name(dom, &name);
 	if (r == 0)
@@ -62,18 +62,11 @@ static int check_name(const struct vu_domain *dom, struct vu_err *e)
 	return r;
 }
 
-/* vu_xml_load and vu_xml_parse report through e; the code comes back
- * even when the caller passed no e. */
-static int wrap(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e, struct vu_err *le)
+/* A document read from a file or a buffer: adopted, and its name checked. */
+static int opened(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e)
 {
-	int r;
+	int r = adopt(out, doc, e);
 
-	if (!doc) {
-		if (e)
-			*e = *le;
-		return -(le->code ? le->code : EINVAL);
-	}
-	r = adopt(out, doc, e);
 	if (r == 0 && (r = check_name(*out, e)) < 0)
 		vu_domain_free(out);
 	return r;
@@ -81,22 +74,26 @@ static int wrap(struct vu_domain **out, xmlDocPtr doc, struct vu_err *e, struct 
 
 int vu_domain_load(struct vu_domain **out, const char *path, struct vu_err *e)
 {
-	struct vu_err le = { 0 };
+	xmlDocPtr doc;
+	int r;
 
 	if (!out)
 		return vu_err_set(e, EINVAL, NULL);
 	*out = NULL;
-	return wrap(out, vu_xml_load(path, &le), e, &le);
+	r = vu_model_load(&doc, path, e);
+	return r < 0 ? r : opened(out, doc, e);
 }
 
 int vu_domain_parse(struct vu_domain **out, const char *buf, size_t len, struct vu_err *e)
 {
-	struct vu_err le = { 0 };
+	xmlDocPtr doc;
+	int r;
 
 	if (!out)
 		return vu_err_set(e, EINVAL, NULL);
 	*out = NULL;
-	return wrap(out, vu_xml_parse(buf, len, &le), e, &le);
+	r = vu_model_parse(&doc, buf, len, e);
+	return r < 0 ? r : opened(out, doc, e);
 }
 
 int vu_domain_new(struct vu_domain **out, const char *type)
@@ -107,14 +104,9 @@ int vu_domain_new(struct vu_domain **out, const char *type)
 	if (!out || !type || !*type)
 		return -EINVAL;
 	*out = NULL;
-	doc = xmlNewDoc((const xmlChar *)"1.0");
-	root = doc ? xmlNewDocNode(doc, NULL, (const xmlChar *)"domain", NULL) : NULL;
-	if (!root) {
-		xmlFreeDoc(doc);
+	if (vu_model_new(&doc, "domain", &root) < 0)
 		return -ENOMEM;
-	}
-	xmlDocSetRootElement(doc, root);
-	if (vu_dt_set(root, "type", type) < 0) {
+	if (vu_node_set(root, NULL, "type", type) < 0) {
 		xmlFreeDoc(doc);
 		return -ENOMEM;
 	}
@@ -138,6 +130,64 @@ char *vu_domain_format(const struct vu_domain *dom)
 xmlDocPtr vu_domain_doc(const struct vu_domain *dom)
 {
 	return dom ? dom->doc : NULL;
+}
+
+xmlNodePtr vu_domain_root(const struct vu_domain *dom)
+{
+	return dom ? xmlDocGetRootElement(dom->doc) : NULL;
+}
+
+xmlNodePtr vu_domain_devices(const struct vu_domain *dom, bool create)
+{
+	xmlNodePtr root = vu_domain_root(dom), devices = vu_node_child(root, "devices");
+
+	if (!devices && create && vu_node_insert(root, "devices", NULL, &devices) < 0)
+		return NULL;
+	return devices;
+}
+
+/* ---- any element, by path from <domain> ---- */
+
+xmlNodePtr vu_domain_find(const struct vu_domain *dom, const char *path)
+{
+	return vu_node_find(vu_domain_root(dom), path);
+}
+
+int vu_domain_ensure(struct vu_domain *dom, const char *path, xmlNodePtr *out)
+{
+	return vu_node_ensure(vu_domain_root(dom), path, out);
+}
+
+int vu_domain_remove(struct vu_domain *dom, const char *path)
+{
+	xmlNodePtr root = vu_domain_root(dom), node = vu_node_find(root, path);
+
+	if (!node)
+		return -ENOENT;
+	if (node == root)
+		return -EINVAL;
+	vu_node_remove(node);
+	return 0;
+}
+
+int vu_domain_get(const struct vu_domain *dom, const char *path, const char *attr,
+		  char **out)
+{
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!dom)
+		return -EINVAL;
+	return vu_node_get(vu_domain_root(dom), path, attr, out);
+}
+
+int vu_domain_set(struct vu_domain *dom, const char *path, const char *attr,
+		  const char *value)
+{
+	/* Text on <domain> itself would replace the whole document. */
+	if (!attr && (!path || !*path))
+		return -EINVAL;
+	return vu_node_set(vu_domain_root(dom), path, attr, value);
 }
 
 /* ---- identity ---- */

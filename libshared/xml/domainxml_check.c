@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_check.c - what libvirt would refuse in a domain, found before one
+/* domainxml_check.c - what libvirt would refuse in a domain, found before one
  * is stored: the value ranges its parser enforces, then its RelaxNG schema */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/size.h"
 #include "vu/xml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* libvirt refuses a memory size of more bytes than a long long holds. */
 #define MEMORY_MAX_KIB ((uint64_t)LLONG_MAX / 1024)
@@ -55,7 +55,7 @@ static int check_size(const struct vu_domain *dom, const char *elem, bool zero_o
 static int check_count(xmlNodePtr vcpu, const char *attr, uint64_t *n, struct vu_err *e)
 {
 	char *text = NULL;
-	int r = vu_dt_get(vcpu, attr, &text);
+	int r = vu_node_get(vcpu, NULL, attr, &text);
 
 	if (r == -ENOENT)
 		return 0;

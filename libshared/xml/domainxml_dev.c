@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* domain_dev.c - the <devices> list: iterating, adding (from attributes or
+/* domainxml_dev.c - the <devices> list: iterating, adding (from attributes or
  * from XML) and removing devices, and builders for the kinds vm-create
  * writes (graphics, video, consoles and channels, controllers, input, rng,
  * memballoon, filesystems, PCI host devices, watchdog, sound) */
@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vu/domain.h"
+#include "vu/domainxml.h"
 #include "vu/xml.h"
 
-#include "domain_priv.h"
+#include "domainxml_priv.h"
 
 /* ---- emulator ---- */
 
@@ -32,13 +32,13 @@ int vu_domain_set_emulator(struct vu_domain *dom, const char *path)
 /* <emulator> sits in <devices> but is not a device. */
 static bool is_device(const xmlNode *node, const char *elem)
 {
-	return vu_dt_is(node, elem) && (elem || !vu_dt_is(node, "emulator"));
+	return vu_node_is(node, elem) && (elem || !vu_node_is(node, "emulator"));
 }
 
 xmlNodePtr vu_domain_dev_next(const struct vu_domain *dom, const char *elem,
 			      xmlNodePtr prev)
 {
-	xmlNodePtr c = prev ? prev->next : vu_dt_devices(dom, false);
+	xmlNodePtr c = prev ? prev->next : vu_domain_devices(dom, false);
 
 	if (!prev)
 		c = c ? c->children : NULL;
@@ -66,13 +66,12 @@ int vu_domain_dev_add(struct vu_domain *dom, const char *elem, const char *const
 	if (!dom || !elem || xmlValidateNCName((const xmlChar *)elem, 0) ||
 	    !strcmp(elem, "emulator"))
 		return -EINVAL;
-	devices = vu_dt_devices(dom, true);
-	dev = devices ? vu_dt_insert(devices, elem) : NULL;
-	if (!dev)
+	devices = vu_domain_devices(dom, true);
+	if (!devices || vu_node_insert(devices, elem, NULL, &dev) < 0)
 		return -ENOMEM;
-	r = vu_dt_set_attrs(dev, attrs);
+	r = vu_node_set_attrs(dev, attrs);
 	if (r < 0) {
-		vu_dt_remove(dev);
+		vu_node_remove(dev);
 		return r;
 	}
 	if (out)
@@ -101,8 +100,8 @@ int vu_domain_dev_add_xml(struct vu_domain *dom, const char *xml, xmlNodePtr *ou
 	}
 	copy = xmlDocCopyNode(root, dom->doc, 1);
 	xmlFreeDoc(frag);
-	devices = copy ? vu_dt_devices(dom, true) : NULL;
-	if (!devices || !vu_dt_place(devices, copy)) {
+	devices = copy ? vu_domain_devices(dom, true) : NULL;
+	if (!devices || vu_node_place(devices, copy) < 0) {
 		xmlFreeNode(copy);
 		return vu_err_set(e, ENOMEM, NULL);
 	}
@@ -113,11 +112,11 @@ int vu_domain_dev_add_xml(struct vu_domain *dom, const char *xml, xmlNodePtr *ou
 
 int vu_domain_dev_remove(struct vu_domain *dom, xmlNodePtr dev)
 {
-	xmlNodePtr devices = vu_dt_devices(dom, false);
+	xmlNodePtr devices = vu_domain_devices(dom, false);
 
 	if (!devices || !dev || dev->parent != devices || !is_device(dev, NULL))
 		return -EINVAL;
-	vu_dt_remove(dev);
+	vu_node_remove(dev);
 	return 0;
 }
 
@@ -132,7 +131,7 @@ static int add_filled(struct vu_domain *dom, const char *elem, const char *const
 	if (r == 0 && fill) {
 		r = fill(dev, arg);
 		if (r < 0)
-			vu_dt_remove(dev);
+			vu_node_remove(dev);
 	}
 	if (r == 0 && out)
 		*out = dev;
@@ -147,9 +146,9 @@ static int fill_graphics(xmlNodePtr dev, const void *arg)
 	int r = 0;
 
 	if (spec->listen)
-		r = vu_domain_node_set(dev, "listen", "type", "address");
+		r = vu_node_set(dev, "listen", "type", "address");
 	if (r == 0 && spec->listen)
-		r = vu_domain_node_set(dev, "listen", "address", spec->listen);
+		r = vu_node_set(dev, "listen", "address", spec->listen);
 	return r;
 }
 
@@ -179,17 +178,17 @@ int vu_graphics_set_port(xmlNodePtr graphics, int port)
 	char text[16];
 	int r;
 
-	if (!vu_dt_is(graphics, "graphics") || port == 0 || port > 65535)
+	if (!vu_node_is(graphics, "graphics") || port == 0 || port > 65535)
 		return -EINVAL;
 	if (port < 0) {
 		/* A fixed port copied to a second domain would clash with the first. */
-		vu_dt_set(graphics, "port", NULL);
-		vu_dt_set(graphics, "tlsPort", NULL);
-		return vu_dt_set(graphics, "autoport", "yes");
+		vu_node_set(graphics, NULL, "port", NULL);
+		vu_node_set(graphics, NULL, "tlsPort", NULL);
+		return vu_node_set(graphics, NULL, "autoport", "yes");
 	}
 	snprintf(text, sizeof(text), "%d", port);
-	r = vu_dt_set(graphics, "port", text);
-	return r < 0 ? r : vu_dt_set(graphics, "autoport", "no");
+	r = vu_node_set(graphics, NULL, "port", text);
+	return r < 0 ? r : vu_node_set(graphics, NULL, "autoport", "no");
 }
 
 struct video_arg {
@@ -205,11 +204,13 @@ static int fill_video(xmlNodePtr dev, const void *arg)
 		"type", v->model, "vram", v->vram ? vram : NULL,
 		"heads", v->heads ? heads : NULL, NULL
 	};
-	xmlNodePtr model = vu_dt_insert(dev, "model");
+	xmlNodePtr model;
 
 	snprintf(vram, sizeof(vram), "%u", v->vram);
 	snprintf(heads, sizeof(heads), "%u", v->heads);
-	return model ? vu_dt_set_attrs(model, attrs) : -ENOMEM;
+	if (vu_node_insert(dev, "model", NULL, &model) < 0)
+		return -ENOMEM;
+	return vu_node_set_attrs(model, attrs);
 }
 
 int vu_domain_add_video(struct vu_domain *dom, const char *model, unsigned vram_kib,
@@ -237,13 +238,13 @@ static int fill_chardev(xmlNodePtr dev, const void *arg)
 
 	snprintf(port, sizeof(port), "%d", spec->target_port);
 	if (spec->path || spec->mode) {
-		node = vu_dt_insert(dev, "source");
-		if (!node || vu_dt_set_attrs(node, source) < 0)
+		if (vu_node_insert(dev, "source", NULL, &node) < 0 ||
+		    vu_node_set_attrs(node, source) < 0)
 			return -ENOMEM;
 	}
 	if (spec->target_type || spec->target_name || spec->target_port >= 0) {
-		node = vu_dt_insert(dev, "target");
-		if (!node || vu_dt_set_attrs(node, target) < 0)
+		if (vu_node_insert(dev, "target", NULL, &node) < 0 ||
+		    vu_node_set_attrs(node, target) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -255,7 +256,7 @@ int vu_domain_add_chardev(struct vu_domain *dom, const struct vu_chardev_spec *s
 	static const char *const elems[] = { "serial", "console", "parallel", "channel", NULL };
 	const char *attrs[] = { "type", spec ? spec->type : NULL, NULL };
 
-	if (!spec || !vu_dt_word_in(spec->elem, elems) || !spec->type || !*spec->type)
+	if (!spec || !vu_model_word_in(spec->elem, elems) || !spec->type || !*spec->type)
 		return -EINVAL;
 	return add_filled(dom, spec->elem, attrs, fill_chardev, spec, out);
 }
@@ -272,13 +273,11 @@ static int free_controller_index(const struct vu_domain *dom, const char *type)
 		clash = false;
 		for (xmlNodePtr c = vu_domain_dev_next(dom, "controller", NULL); c && !clash;
 		     c = vu_domain_dev_next(dom, "controller", c)) {
-			xmlChar *t = xmlGetNoNsProp(c, (const xmlChar *)"type");
 			uint64_t i;
 
-			clash = t && xmlStrEqual(t, (const xmlChar *)type) &&
-				vu_domain_node_get_uint(c, NULL, "index", &i) == 0 &&
+			clash = vu_node_value_is(c, NULL, "type", type) &&
+				vu_node_get_uint(c, NULL, "index", &i) == 0 &&
 				i == (uint64_t)index;
-			xmlFree(t);
 		}
 		index += clash;
 	}
@@ -311,11 +310,12 @@ int vu_domain_add_input(struct vu_domain *dom, const char *type, const char *bus
 
 static int fill_rng(xmlNodePtr dev, const void *arg)
 {
-	xmlNodePtr backend = vu_dt_insert(dev, "backend");
+	xmlNodePtr backend;
 
-	if (!backend || vu_dt_set(backend, "model", "random") < 0)
+	if (vu_node_insert(dev, "backend", NULL, &backend) < 0 ||
+	    vu_node_set(backend, NULL, "model", "random") < 0)
 		return -ENOMEM;
-	return vu_dt_set(backend, NULL, arg);
+	return vu_node_set(backend, NULL, NULL, arg);
 }
 
 int vu_domain_add_rng(struct vu_domain *dom, const char *device, xmlNodePtr *out)
@@ -339,7 +339,7 @@ int vu_domain_set_memballoon(struct vu_domain *dom, const char *model, xmlNodePt
 		return -EINVAL;
 	if (!mb)
 		return vu_domain_dev_add(dom, "memballoon", attrs, out);
-	r = vu_dt_set(mb, "model", model);
+	r = vu_node_set(mb, NULL, "model", model);
 	if (r == 0 && out)
 		*out = mb;
 	return r;
@@ -368,13 +368,13 @@ static int fill_fs(xmlNodePtr dev, const void *arg)
 	int r = 0;
 
 	if (spec->driver)
-		r = vu_domain_node_set(dev, "driver", "type", spec->driver);
+		r = vu_node_set(dev, "driver", "type", spec->driver);
 	if (r == 0)
-		r = vu_domain_node_set(dev, "source", fs_source_attr(type), spec->source);
+		r = vu_node_set(dev, "source", fs_source_attr(type), spec->source);
 	if (r == 0)
-		r = vu_domain_node_set(dev, "target", "dir", spec->target);
+		r = vu_node_set(dev, "target", "dir", spec->target);
 	if (r == 0 && spec->readonly)
-		r = vu_domain_node_flag(dev, "readonly", true);
+		r = vu_node_flag(dev, "readonly", true);
 	return r;
 }
 
@@ -455,13 +455,13 @@ static int fill_hostdev(xmlNodePtr dev, const void *arg)
 		"domain", d, "bus", b, "slot", s, "function", f, NULL
 	};
 	xmlNodePtr addr;
-	int r = vu_dt_ensure(dev, "source/address", &addr);
+	int r = vu_node_ensure(dev, "source/address", &addr);
 
 	snprintf(d, sizeof(d), "0x%04x", a->domain);
 	snprintf(b, sizeof(b), "0x%02x", a->bus);
 	snprintf(s, sizeof(s), "0x%02x", a->slot);
 	snprintf(f, sizeof(f), "0x%x", a->function);
-	return r < 0 ? r : vu_dt_set_attrs(addr, attrs);
+	return r < 0 ? r : vu_node_set_attrs(addr, attrs);
 }
 
 int vu_domain_add_hostdev_pci(struct vu_domain *dom, const struct vu_pci_addr *addr,
@@ -482,7 +482,7 @@ static int pci_attr(xmlNodePtr addr, const char *name, unsigned max, unsigned *o
 {
 	char *s, *end;
 	unsigned long v;
-	int r = vu_dt_get(addr, name, &s);
+	int r = vu_node_get(addr, NULL, name, &s);
 
 	if (r < 0)
 		return r == -ENOENT ? -EINVAL : r;
@@ -497,11 +497,11 @@ static int pci_attr(xmlNodePtr addr, const char *name, unsigned max, unsigned *o
 
 int vu_hostdev_get_pci(xmlNodePtr hostdev, struct vu_pci_addr *out)
 {
-	xmlNodePtr addr = vu_dt_find(hostdev, "source/address");
+	xmlNodePtr addr = vu_node_find(hostdev, "source/address");
 	struct vu_pci_addr a;
 	int r;
 
-	if (!vu_dt_is(hostdev, "hostdev") || !out)
+	if (!vu_node_is(hostdev, "hostdev") || !out)
 		return -EINVAL;
 	if (!addr)
 		return -ENOENT;

@@ -157,7 +157,7 @@ static int clash(const struct vu_domain *dom, const struct vu_domain *other,
 	while (r == 0 && (i = vu_domain_dev_next(dom, "interface", i))) {
 		char *mac = NULL;
 
-		if (vu_domain_node_get(i, "mac", "address", &mac) == 0 &&
+		if (vu_node_get(i, "mac", "address", &mac) == 0 &&
 		    vu_domain_find_iface(other, mac))
 			r = vu_err_set(e, EEXIST, "MAC %s is used by domain '%s'", mac, oname);
 		free(mac);
@@ -267,12 +267,15 @@ static int check_name(const char *name, struct vu_err *e)
 static int write_def(const struct vu_state *st, const struct vu_domain *dom,
 		     const char *name, bool replace, struct vu_err *e)
 {
-	char *path = def_path(st, name);
+	char *path = def_path(st, name), *file = NULL;
 	char *xml = vu_domain_format(dom);
 	struct vu_atomic a;
-	int r = path && xml ? 0 : -ENOMEM;
+	int r = path && xml && asprintf(&file, "%s.xml", name) >= 0 ? 0 : -ENOMEM;
 
-	if (r == 0 && (r = vu_atomic_open(&a, path, DEF_MODE)) == 0) {
+	/* Through the domains/ checked when the root was opened: a link
+	 * swapped in since is not followed. */
+	if (r == 0 && (r = vu_atomic_openat(&a, vu_state_dirfd(st, VU_STATE_DOMAINS), file, path,
+					    DEF_MODE)) == 0) {
 		r = fchmod(a.fd, DEF_MODE) < 0 ? -errno : 0;
 		if (r == 0)
 			r = vu_write_all(a.fd, xml, strlen(xml));
@@ -282,6 +285,7 @@ static int write_def(const struct vu_state *st, const struct vu_domain *dom,
 		vu_err_set(e, EEXIST, "domain '%s' already exists", name);
 	else if (r < 0)
 		vu_err_set(e, -r, "%s: %s", path ? path : name, strerror(-r));
+	free(file);
 	free(xml);
 	free(path);
 	return r;
@@ -311,7 +315,7 @@ out:
 
 int vu_domaindb_undefine(const struct vu_state *st, const char *name, struct vu_err *e)
 {
-	char *path, *link;
+	char *path, *file = NULL;
 	int fd, r = 0;
 
 	if (vu_name_check(name) < 0)
@@ -319,22 +323,23 @@ int vu_domaindb_undefine(const struct vu_state *st, const char *name, struct vu_
 	if ((fd = lock_root(st, true, e)) < 0)
 		return fd;
 	path = def_path(st, name);
-	link = vu_state_path(st, "autostart/domains", name);
-	if (!path || !link)
+	if (!path || asprintf(&file, "%s.xml", name) < 0)
 		r = vu_err_set(e, ENOMEM, NULL);
-	else if (unlink(path) < 0) {
+	else if (unlinkat(vu_state_dirfd(st, VU_STATE_DOMAINS), file, 0) < 0) {
 		int err = errno;
 
 		r = err == ENOENT ? vu_err_set(e, ENOENT, "domain '%s' not found", name) :
 				    vu_err_set(e, err, "%s: %s", path, strerror(err));
 	}
 	if (r == 0) {
-		if (unlink(link) == 0)
-			vu_fsync_parent(link);
-		vu_fsync_parent(path);
+		int links = vu_state_dirfd(st, VU_STATE_AUTOSTART_DOMAINS);
+
+		if (unlinkat(links, name, 0) == 0)
+			fsync(links);
+		fsync(vu_state_dirfd(st, VU_STATE_DOMAINS));
 	}
 	close(fd);
-	free(link);
+	free(file);
 	free(path);
 	return r;
 }
