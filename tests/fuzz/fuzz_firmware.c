@@ -10,7 +10,7 @@
 
 #include "vu/file.h"
 
-#include "../../tools/vm-create/firmware.c"
+#include "../../tools/vm-create/firmware.h"
 
 /* A private directory holding the one descriptor; libFuzzer gives the
  * harness no context, so its path is file-scope state. */

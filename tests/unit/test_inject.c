@@ -7,7 +7,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* The tool's module is not in libshared: build it here. */
-#include "../../tools/vm-create/inject.c"
+/* vm-create's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-create/location.h"
 
 static char dir[64];
 

@@ -12,9 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-/* The tool's modules are not in libshared: build the ones under test here. */
-#include "../../tools/ksm-tune/meminfo.c"
-#include "../../tools/ksm-tune/procscan.c"
+/* ksm-tune's modules, linked from its archive (see the Makefile). */
+#include "../../tools/ksm-tune/ksm.h"
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__ })
 #define ARGC(...) ((int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *)))

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -20,12 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The tool's modules are not in libshared: build the ones under test here. */
-#include "../../tools/vm-create/treeinfo.c"
-#include "../../tools/vm-create/source.c"
-#include "../../tools/vm-create/iso.c"
-#include "../../tools/vm-create/url.c"
-#include "../../tools/vm-create/location.c"
+/* vm-create's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-create/treeinfo.h"
+#include "../../tools/vm-create/location.h"
 
 /* The fixture trees (mktree.sh) and the HTTP server serving them, made
  * once for the whole group. */

@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/vm-clone/copies.c"
+#include "vu/image.h"
+
+/* vm-clone's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-clone/vm-clone.h"
 
 #define SIZE (4u << 20)
 
