@@ -1,5 +1,5 @@
-# Shared set-up for the bats suites: assertions, the tools on PATH, and a
-# state root of the test's own.
+# Shared set-up for the bats suites: assertions, the tools on PATH, a state
+# root of the test's own, and schema validation.
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
@@ -14,6 +14,19 @@ common_setup() {
 # Fails unless the command died of nothing worse than an ordinary error.
 assert_no_crash() {
 	[ "$status" -lt 126 ] || fail "exit status $status: crashed or was killed"
+}
+
+# Where libvirt keeps the RelaxNG schemas every document we write must pass.
+SCHEMAS=/usr/share/libvirt/schemas
+
+# valid_xml FILE [SCHEMA]: FILE ("-": standard input) validates against
+# libvirt's SCHEMA (domain.rng unless named: storagepool.rng, ...), else
+# fails with xmllint's complaint; skips where the schemas are not installed.
+valid_xml() {
+	local rng=$SCHEMAS/${2:-domain.rng} what=$1
+	[ "$what" != - ] || what="standard input"
+	[ -f "$rng" ] || skip "libvirt's schemas are not installed"
+	xmllint --noout --relaxng "$rng" "$1" 2>&1 || fail "$what: not valid per ${rng##*/}"
 }
 
 # need_root WHY: skips unless root, saying what root is needed for.

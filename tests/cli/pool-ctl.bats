@@ -5,8 +5,6 @@
 load common
 bats_require_minimum_version 1.5.0
 
-SCHEMAS=/usr/share/libvirt/schemas
-
 setup() {
 	common_setup
 	IMAGES=$VIRTUTILS_ROOT/images
@@ -29,12 +27,6 @@ teardown() {
 	for l in "${LOOPS[@]}"; do
 		losetup -d "$l" 2>/dev/null || true
 	done
-}
-
-# valid RNG: stdin validates against libvirt's schema RNG.
-valid() {
-	[ -f "$SCHEMAS/$1" ] || skip "libvirt's schemas are not installed"
-	xmllint --noout --relaxng "$SCHEMAS/$1" - 2>&1 || fail "not valid per $1"
 }
 
 # check_image FILE: qemu-img finds nothing wrong (raw has no checks: 63).
@@ -73,7 +65,7 @@ vol_matches_qemu() {
 	local xml json
 	xml=$(pool-ctl vol-dumpxml default "$1")
 	json=$(qemu-img info --output=json "$2")
-	echo "$xml" | valid storagevol.rng
+	echo "$xml" | valid_xml - storagevol.rng
 	assert_equal "$(xmllint --xpath 'string(/volume/capacity)' - <<<"$xml")" \
 		"$(jq -r '.["virtual-size"]' <<<"$json")"
 	assert_equal "$(xmllint --xpath 'string(/volume/allocation)' - <<<"$xml")" \
@@ -133,7 +125,7 @@ vol_matches_qemu() {
 	[ "$(stat -c %a "$IMAGES")" = 711 ]
 	run pool-ctl dumpxml --inactive default
 	assert_output --partial "<path>$IMAGES</path>"
-	pool-ctl dumpxml default | valid storagepool.rng
+	pool-ctl dumpxml default | valid_xml - storagepool.rng
 	[ -L "$VIRTUTILS_ROOT/autostart/pools/default" ]
 }
 
@@ -159,12 +151,12 @@ vol_matches_qemu() {
 	run pool-ctl dumpxml p1
 	assert_output --regexp "<uuid>[0-9a-f-]{36}</uuid>"
 	refute_output --partial "<capacity"
-	pool-ctl dumpxml p1 | valid storagepool.rng
+	pool-ctl dumpxml p1 | valid_xml - storagepool.rng
 	pool-ctl -q start --build p1
 	run pool-ctl dumpxml p1
 	assert_output --partial '<capacity unit="bytes">'
 	assert_output --partial '<available unit="bytes">'
-	pool-ctl dumpxml p1 | valid storagepool.rng
+	pool-ctl dumpxml p1 | valid_xml - storagepool.rng
 	run pool-ctl dumpxml --inactive p1
 	refute_output --partial "<capacity"
 	# A running pool's dump defines it again, without the sizes.
@@ -219,14 +211,14 @@ vol_matches_qemu() {
     <path>/dev/libvirt_lvm</path>
   </target>
 </pool>'
-	echo "$output" | valid storagepool.rng
+	echo "$output" | valid_xml - storagepool.rng
 	run pool-ctl define-as phy_disk disk --source-format=gpt --source-dev=/dev/sdb \
 		--target /dev --print-xml
 	assert_output --partial '<format type="gpt"/>'
-	echo "$output" | valid storagepool.rng
+	echo "$output" | valid_xml - storagepool.rng
 	run pool-ctl define-as --name n1 --type netfs --source-host 10.0.1.99 \
 		--source-path /volume1/VM --source-format auto --target /mnt/vm --print-xml
-	echo "$output" | valid storagepool.rng
+	echo "$output" | valid_xml - storagepool.rng
 	run pool-ctl define-as fsp fs - - /dev/sdc1 - /guest_images --print-xml
 	assert_output --partial '<device path="/dev/sdc1"/>'
 	run pool-ctl list --all --name
@@ -435,7 +427,7 @@ inactive"
 
 @test "other pool types are kept in XML and refused at build and start" {
 	pool-ctl -q define-as vg logical - - /dev/sdz vg0 /dev/vg0
-	pool-ctl dumpxml vg | valid storagepool.rng
+	pool-ctl dumpxml vg | valid_xml - storagepool.rng
 	run pool-ctl start vg
 	assert_error 1 "vg: pool type 'logical' is not supported"
 	run pool-ctl build vg
@@ -490,7 +482,7 @@ inactive"
     <format type=\"raw\"/>
   </backingStore>
 </volume>"
-	echo "$output" | valid storagevol.rng
+	echo "$output" | valid_xml - storagevol.rng
 	[ ! -e "$IMAGES/ov" ]
 	run pool-ctl vol-create-as default x 1M --backing-vol-format raw
 	assert_error 2 "--backing-vol-format needs --backing-vol"
@@ -851,7 +843,7 @@ Allocation:     0.00 B"
 	need_loop 64
 	mnt=$BATS_TEST_TMPDIR/fsmnt
 	pool-ctl -q define-as fsp fs - - "$LOOP" - "$mnt" --source-format ext4
-	pool-ctl dumpxml fsp | valid storagepool.rng
+	pool-ctl dumpxml fsp | valid_xml - storagepool.rng
 	run pool-ctl build fsp --no-overwrite
 	assert_output "Pool fsp built"
 	run pool-ctl build fsp --no-overwrite
@@ -906,8 +898,8 @@ Allocation:     0.00 B"
 	run pool-ctl vol-list dp --details
 	assert_line --index 2 --regexp "^ ${dev}p1 +${LOOP}p1 +block +16.00 MiB +16.00 MiB$"
 	assert_line --index 3 --regexp "^ ${dev}p2 +${LOOP}p2 +block +32.00 MiB +32.00 MiB$"
-	pool-ctl vol-dumpxml dp "${dev}p1" | valid storagevol.rng
-	pool-ctl dumpxml dp | valid storagepool.rng
+	pool-ctl vol-dumpxml dp "${dev}p1" | valid_xml - storagevol.rng
+	pool-ctl dumpxml dp | valid_xml - storagepool.rng
 	head -c 1048576 /dev/urandom >data
 	pool-ctl vol-upload dp "${dev}p1" data
 	pool-ctl vol-download dp "${dev}p1" - --length 1M | cmp - data
@@ -941,7 +933,7 @@ Allocation:     0.00 B"
 	run pool-ctl vol-create-as di v1 8M
 	assert_output "Vol ${loop#/dev/}p1 created"
 	[ -b "${loop}p1" ]
-	pool-ctl vol-dumpxml "${loop}p1" | valid storagevol.rng
+	pool-ctl vol-dumpxml "${loop}p1" | valid_xml - storagevol.rng
 	run pool-ctl destroy di
 	assert_output "Pool di destroyed"
 	[ -z "$(losetup -j "$PWD/disk.img")" ]
