@@ -971,18 +971,14 @@ Allocation:     0.00 B"
 	pool-ctl -q vol-create-as default disk1 1M
 	pool-ctl -q vol-create-as default disk2 1M
 	ln -s /etc/passwd "$IMAGES/link"
-	run bash -c "source /usr/share/bash-completion/bash_completion
-		source '$TOP/completions/bash/pool-ctl'
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
-			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
-			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _pool_ctl; echo \${COMPREPLY[*]}; }
-		complete_line 'pool-ctl vol-cr'
-		complete_line 'pool-ctl start '
-		complete_line 'pool-ctl vol-delete default '
-		complete_line 'pool-ctl vol-info --pool default disk'
-		complete_line 'pool-ctl vol-wipe default disk1 --algorithm pf'
-		complete_line 'pool-ctl pool-define-as x '
-		complete_line 'pool-ctl --root /nonexistent start '"
+	run complete_lines pool-ctl \
+		'pool-ctl vol-cr' \
+		'pool-ctl start ' \
+		'pool-ctl vol-delete default ' \
+		'pool-ctl vol-info --pool default disk' \
+		'pool-ctl vol-wipe default disk1 --algorithm pf' \
+		'pool-ctl pool-define-as x ' \
+		'pool-ctl --root /nonexistent start '
 	assert_success
 	assert_line --index 0 "vol-create vol-create-as vol-create-from"
 	assert_line --index 1 "default other"

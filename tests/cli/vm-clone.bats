@@ -573,14 +573,10 @@ b"
 	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
 	define tpl tpl.xml
 	define web2 tpl.xml
-	run bash -c "source /usr/share/bash-completion/bash_completion
-		source '$TOP/completions/bash/vm-clone'
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
-			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
-			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _vm_clone; echo \${COMPREPLY[*]}; }
-		complete_line 'vm-clone --li'
-		complete_line 'vm-clone --original '
-		complete_line 'vm-clone -o tpl --skip-copy '"
+	run complete_lines vm-clone \
+		'vm-clone --li' \
+		'vm-clone --original ' \
+		'vm-clone -o tpl --skip-copy '
 	assert_success
 	assert_line --index 0 "--linked"
 	assert_line --index 1 "tpl web2"
