@@ -23,17 +23,20 @@
 
 /* ---- scratch directories ---- */
 
+/* On failure dir is "", which tu_scratch_done leaves alone. */
 static inline int tu_mkdtemp_(char *dir, size_t len, const char *fallback, const char *name)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	if ((size_t)snprintf(dir, len, "%s/%s.XXXXXX", tmp && *tmp ? tmp : fallback, name) >= len)
-		return -1;
-	return mkdtemp(dir) ? 0 : -1;
+	if ((size_t)snprintf(dir, len, "%s/%s.XXXXXX", tmp && *tmp ? tmp : fallback, name) < len &&
+	    mkdtemp(dir))
+		return 0;
+	dir[0] = '\0';
+	return -1;
 }
 
 /* Makes a fresh directory $TMPDIR/NAME.XXXXXX (/tmp without TMPDIR) and
- * puts its path in dir (len bytes); 0, or -1 with errno (setup fails). */
+ * puts its path in dir (len bytes); 0, or -1 (the setup then fails). */
 static inline int tu_scratch(char *dir, size_t len, const char *name)
 {
 	return tu_mkdtemp_(dir, len, "/tmp", name);
@@ -92,27 +95,27 @@ struct tu_root {
 	struct vu_state st;
 };
 
+static inline int tu_root_teardown(void **state)
+{
+	struct tu_root *r = *state;
+
+	vu_state_free(&r->st);
+	return tu_scratch_free(r, r->dir);
+}
+
 static inline int tu_root_setup(void **state)
 {
 	struct tu_root *r = calloc(1, sizeof(*r));
 
-	if (!r || tu_scratch(r->dir, sizeof(r->dir), program_invocation_short_name) < 0 ||
+	if (!r)
+		return -1;
+	*state = r;
+	if (tu_scratch(r->dir, sizeof(r->dir), program_invocation_short_name) < 0 ||
 	    vu_state_resolve(&r->st, r->dir) < 0 || vu_state_prepare(&r->st) < 0) {
-		free(r);
+		tu_root_teardown(state);
 		return -1;
 	}
-	*state = r;
 	return 0;
-}
-
-static inline int tu_root_teardown(void **state)
-{
-	struct tu_root *r = *state;
-	int ret = tu_scratch_done(r->dir);
-
-	vu_state_free(&r->st);
-	free(r);
-	return ret;
 }
 
 /* ---- files ---- */
