@@ -2,7 +2,6 @@
 /* test_firmware.c - UEFI firmware from QEMU's descriptors: the machine's
  * OVMF descriptors, and fixture directories for overrides and errors */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,8 +15,9 @@
 
 #include "vu/base.h"
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/vm-create/firmware.c"
+/* vm-create's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-create/firmware.h"
+#include "testutil.h"
 
 #define SYS "/usr/share/qemu/firmware/"
 
@@ -87,20 +87,6 @@ static void test_real_no_match(void **state)
 
 /* ---- fixture directories ---- */
 
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%s/%s", tmp, dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* A descriptor for code c (and vars v, or none) on arch a, machines m. */
 static char *desc(const char *c, const char *v, const char *a, const char *m,
 		  const char *features)
@@ -132,26 +118,17 @@ static void use_dirs(const char *a, const char *b)
 	setenv("VU_FIRMWARE_DIR", env, 1);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int fixture_setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/test_firmware.XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	return tu_scratch(tmp, sizeof(tmp), "test_firmware");
 }
 
 static int fixture_teardown(void **state)
 {
 	(void)state;
 	unsetenv("VU_FIRMWARE_DIR");
-	return nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tu_scratch_done(tmp);
 }
 
 static void test_override_by_name(void **state)
@@ -160,9 +137,9 @@ static void test_override_by_name(void **state)
 	struct vu_err e = { 0 };
 
 	(void)state;
-	put("sys", "50-a.json", desc("/sys/A.fd", "/sys/A_VARS.fd", "x86_64",
-				     "\"pc-i440fx-*\"", "\"acpi-s3\""));
-	put("sys", "60-b.json", desc("/sys/B.fd", NULL, "x86_64", "\"pc-*\"", ""));
+	tu_put(tmp, "sys/50-a.json", desc("/sys/A.fd", "/sys/A_VARS.fd", "x86_64",
+					  "\"pc-i440fx-*\"", "\"acpi-s3\""));
+	tu_put(tmp, "sys/60-b.json", desc("/sys/B.fd", NULL, "x86_64", "\"pc-*\"", ""));
 	use_dirs("sys", NULL);
 	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
 	assert_string_equal(fw.code, "/sys/A.fd");
@@ -171,7 +148,7 @@ static void test_override_by_name(void **state)
 	firmware_clear(&fw);
 
 	/* The later directory's 50-a.json replaces the earlier one's. */
-	put("etc", "50-a.json", desc("/etc/A.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
+	tu_put(tmp, "etc/50-a.json", desc("/etc/A.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
 	use_dirs("sys", "etc");
 	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
 	assert_string_equal(fw.code, "/etc/A.fd");
@@ -180,14 +157,14 @@ static void test_override_by_name(void **state)
 	firmware_clear(&fw);
 
 	/* An empty file hides the name; the next in name order wins. */
-	put("etc", "50-a.json", "");
+	tu_put(tmp, "etc/50-a.json", "");
 	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
 	assert_string_equal(fw.code, "/sys/B.fd");
 	firmware_clear(&fw);
 
 	/* A lower name in any directory comes first. */
-	put("etc", "10-c.json", desc("/etc/C.fd", NULL, "x86_64", "\"pc-i440fx-*\"",
-				     "\"secure-boot\", \"requires-smm\""));
+	tu_put(tmp, "etc/10-c.json", desc("/etc/C.fd", NULL, "x86_64", "\"pc-i440fx-*\"",
+					  "\"secure-boot\", \"requires-smm\""));
 	assert_int_equal(firmware_find("x86_64", "pc", true, &fw, &e), 0);
 	assert_string_equal(fw.code, "/etc/C.fd");
 	assert_true(fw.secure_boot && fw.requires_smm);
@@ -205,16 +182,16 @@ static void test_arch_mismatch(void **state)
 	char want[256];
 
 	(void)state;
-	put("arm", "50-arm.json", desc("/arm/A.fd", NULL, "aarch64", "\"virt-*\"", ""));
-	put("arm", "60-bios.json",
-	    "{ \"interface-types\": [ \"bios\" ], \"mapping\": { \"device\": \"memory\","
-	    " \"filename\": \"/x/bios.bin\" }, \"targets\": [ { \"architecture\": \"x86_64\","
-	    " \"machines\": [ \"pc-*\" ] } ], \"features\": [] }");
-	put("arm", "70-kernel.json",
-	    "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"kernel\","
-	    " \"filename\": \"/x/k\" }, \"targets\": [ { \"architecture\": \"x86_64\","
-	    " \"machines\": [ \"pc-*\" ] } ] }");
-	put("arm", "notes.txt", "not a descriptor");
+	tu_put(tmp, "arm/50-arm.json", desc("/arm/A.fd", NULL, "aarch64", "\"virt-*\"", ""));
+	tu_put(tmp, "arm/60-bios.json",
+		 "{ \"interface-types\": [ \"bios\" ], \"mapping\": { \"device\": \"memory\","
+		 " \"filename\": \"/x/bios.bin\" }, \"targets\": [ { \"architecture\": \"x86_64\","
+		 " \"machines\": [ \"pc-*\" ] } ], \"features\": [] }");
+	tu_put(tmp, "arm/70-kernel.json",
+		 "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"kernel\","
+		 " \"filename\": \"/x/k\" }, \"targets\": [ { \"architecture\": \"x86_64\","
+		 " \"machines\": [ \"pc-*\" ] } ] }");
+	tu_put(tmp, "arm/notes.txt", "not a descriptor");
 	use_dirs("arm", NULL);
 	assert_int_equal(firmware_find("x86_64", "pc", true, &fw, &e), -ENOENT);
 	snprintf(want, sizeof(want), "no UEFI firmware for x86_64/pc in %s/arm", tmp);
@@ -239,18 +216,18 @@ static void test_malformed(void **state)
 	struct vu_err e = { 0 };
 
 	(void)state;
-	put("bad", "60-ok.json", desc("/ok.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
+	tu_put(tmp, "bad/60-ok.json", desc("/ok.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
 	use_dirs("bad", NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		put("bad", "50-bad.json", bad[i]);
+		tu_put(tmp, "bad/50-bad.json", bad[i]);
 		assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), -EINVAL);
 		assert_non_null(strstr(e.msg, "/bad/50-bad.json: not a firmware descriptor: "));
 		assert_null(fw.code);
 	}
 	/* Parts of the wrong type are no match, not a crash. */
-	put("bad", "50-bad.json",
-	    "{ \"interface-types\": \"uefi\", \"mapping\": [], \"targets\": [ 1, { } ],"
-	    " \"features\": { } }");
+	tu_put(tmp, "bad/50-bad.json",
+		 "{ \"interface-types\": \"uefi\", \"mapping\": [], \"targets\": [ 1, { } ],"
+		 " \"features\": { } }");
 	assert_int_equal(firmware_find("x86_64", "pc", false, &fw, &e), 0);
 	assert_string_equal(fw.code, "/ok.fd");
 	firmware_clear(&fw);
@@ -262,14 +239,14 @@ static void test_missing_mapping_fields(void **state)
 	struct vu_err e = { 0 };
 
 	(void)state;
-	put("miss", "50-noexec.json",
-	    "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
-	    " \"nvram-template\": { \"filename\": \"/v.fd\" } }, \"targets\": [ {"
-	    " \"architecture\": \"x86_64\", \"machines\": [ \"pc-q35-*\" ] } ] }");
-	put("miss", "60-noformat.json",
-	    "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
-	    " \"executable\": { \"filename\": \"/c.fd\" } }, \"targets\": [ {"
-	    " \"architecture\": \"x86_64\", \"machines\": [ \"pc-i440fx-*\" ] } ] }");
+	tu_put(tmp, "miss/50-noexec.json",
+		 "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
+		 " \"nvram-template\": { \"filename\": \"/v.fd\" } }, \"targets\": [ {"
+		 " \"architecture\": \"x86_64\", \"machines\": [ \"pc-q35-*\" ] } ] }");
+	tu_put(tmp, "miss/60-noformat.json",
+		 "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
+		 " \"executable\": { \"filename\": \"/c.fd\" } }, \"targets\": [ {"
+		 " \"architecture\": \"x86_64\", \"machines\": [ \"pc-i440fx-*\" ] } ] }");
 	use_dirs("miss", NULL);
 	assert_int_equal(firmware_find("x86_64", "q35", false, &fw, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "/miss/50-noexec.json: mapping has no executable filename"));

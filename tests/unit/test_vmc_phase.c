@@ -5,10 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <string.h>
 #include <cmocka.h>
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/vm-create/phase.c"
+/* vm-create's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-create/vm-create.h"
 
 #define REC(children) \
 	"<domain type='kvm'><name>t</name><metadata>" \
