@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
+
 #include "fuzz_file.h"
 
 #include "../../tools/vm-create/firmware.h"
@@ -27,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 
 	fuzz_file_write(data, size);
-	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(machines); i++) {
 		struct firmware fw;
 		struct vu_err e;
 		int r = firmware_find(machines[i][0], machines[i][1], i & 1, &fw, &e);

@@ -19,8 +19,6 @@
 #include "location.h"
 #include "osinfo.h"
 
-#define VMC_USAGE 2
-#define VMC_FAIL 1
 /* The install phase's namespace (ARCHITECTURE.md). */
 #define VMC_INSTALL_NS "https://virtutils.org/xmlns/install/1"
 #define VMC_INSTALL_PREFIX "install"
