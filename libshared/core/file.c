@@ -399,12 +399,11 @@ void vu_atomic_abort(struct vu_atomic *a)
 	release(a);
 }
 
-int vu_write_all(int fd, const void *buf, size_t len)
+/* One loop for both: off < 0 writes at the file offset. */
+static int write_loop(int fd, const char *p, size_t len, off_t off)
 {
-	const char *p = buf;
-
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -413,29 +412,22 @@ int vu_write_all(int fd, const void *buf, size_t len)
 		if (n == 0)
 			return -EIO;
 		p += n;
+		if (off >= 0)
+			off += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
 
+int vu_write_all(int fd, const void *buf, size_t len)
+{
+	return write_loop(fd, buf, len, -1);
+}
+
 int vu_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	/* pwrite's answer to a negative offset, not a write at the file's */
+	return off < 0 && len > 0 ? -EINVAL : write_loop(fd, buf, len, off);
 }
 
 int vu_pread_all(int fd, void *buf, size_t len, off_t off, bool zero_fill)

@@ -344,11 +344,19 @@ static void test_read_write(void **state)
 	assert_int_equal(vu_pwrite_all(fd, "XY", 2, 2), 0);
 	assert_int_equal(vu_pread_all(fd, buf, 6, 0, false), 0);
 	assert_memory_equal(buf, "abXYef", 6);
+	/* vu_write_all writes at the file offset; vu_pwrite_all does not move
+	 * it, and a negative offset is pwrite's EINVAL, not a plain write. */
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 6);
+	assert_int_equal(vu_pwrite_all(fd, "Z", 1, -1), -EINVAL);
+	assert_int_equal(vu_write_all(fd, "g", 1), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 7);
+	assert_int_equal(vu_pread_all(fd, buf, 7, 0, false), 0);
+	assert_memory_equal(buf, "abXYefg", 7);
 	/* Past the end: an error, unless the caller wants zeros there. */
 	assert_int_equal(vu_pread_all(fd, buf, 8, 2, false), -EIO);
 	memset(buf, '?', sizeof(buf));
 	assert_int_equal(vu_pread_all(fd, buf, 8, 2, true), 0);
-	assert_memory_equal(buf, "XYef\0\0\0\0", 8);
+	assert_memory_equal(buf, "XYefg\0\0\0", 8);
 	assert_int_equal(buf[8], '?');
 	close(fd);
 	assert_int_equal(vu_write_all(fd, "a", 1), -EBADF);
