@@ -34,6 +34,13 @@ int vu_model_parse(xmlDocPtr *out, const char *buf, size_t len, struct vu_err *e
 	return opened(out, vu_xml_parse(buf, len, &le), e, &le);
 }
 
+int vu_model_wrapped(int r, struct vu_err *e)
+{
+	if (r < 0)
+		vu_err_set(e, -r, NULL);
+	return r;
+}
+
 int vu_model_new(xmlDocPtr *out, const char *root, xmlNodePtr *root_out)
 {
 	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
