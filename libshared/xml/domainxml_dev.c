@@ -256,7 +256,7 @@ int vu_domain_add_chardev(struct vu_domain *dom, const struct vu_chardev_spec *s
 	static const char *const elems[] = { "serial", "console", "parallel", "channel", NULL };
 	const char *attrs[] = { "type", spec ? spec->type : NULL, NULL };
 
-	if (!spec || !vu_model_word_in(spec->elem, elems) || !spec->type || !*spec->type)
+	if (!spec || !vu_word_in(spec->elem, elems) || !spec->type || !*spec->type)
 		return -EINVAL;
 	return add_filled(dom, spec->elem, attrs, fill_chardev, spec, out);
 }

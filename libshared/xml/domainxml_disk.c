@@ -28,8 +28,8 @@ static bool spec_ok(const struct vu_disk_spec *s)
 	static const char *const types[] = { "file", "block", NULL };
 	static const char *const devices[] = { "disk", "cdrom", "floppy", NULL };
 
-	return s && (!s->type || vu_model_word_in(s->type, types)) &&
-	       (!s->device || vu_model_word_in(s->device, devices)) &&
+	return s && (!s->type || vu_word_in(s->type, types)) &&
+	       (!s->device || vu_word_in(s->device, devices)) &&
 	       (s->target_dev || s->target_bus) &&
 	       (!s->source || *s->source == '/');
 }
@@ -172,7 +172,7 @@ int vu_disk_set_source(xmlNodePtr disk, const char *type, const char *path)
 	char *old = NULL;
 	int r;
 
-	if (!vu_node_is(disk, "disk") || (type && !vu_model_word_in(type, types)) ||
+	if (!vu_node_is(disk, "disk") || (type && !vu_word_in(type, types)) ||
 	    (path && *path != '/'))
 		return -EINVAL;
 	if (!path)

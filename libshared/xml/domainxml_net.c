@@ -32,13 +32,13 @@ static int check_spec(const struct vu_iface_spec *s, char mac[VU_MAC_STRLEN],
 	static const char *const types[] = { "network", "bridge", "direct", "user", NULL };
 	static const char *const modes[] = { "vepa", "bridge", "private", "passthrough", NULL };
 
-	if (!s || !vu_model_word_in(s->type, types))
+	if (!s || !vu_word_in(s->type, types))
 		return -EINVAL;
 	/* Every type but user is connected to something by name. */
 	if (!strcmp(s->type, "user") ? s->source != NULL : !s->source || !*s->source)
 		return -EINVAL;
 	if (s->source_mode &&
-	    (strcmp(s->type, "direct") || !vu_model_word_in(s->source_mode, modes)))
+	    (strcmp(s->type, "direct") || !vu_word_in(s->source_mode, modes)))
 		return -EINVAL;
 	if (s->mac && vu_mac_normalize(s->mac, mac) < 0)
 		return -EINVAL;

@@ -58,14 +58,6 @@ int vu_model_new(xmlDocPtr *out, const char *root, xmlNodePtr *root_out)
 	return 0;
 }
 
-bool vu_model_word_in(const char *s, const char *const *words)
-{
-	for (size_t i = 0; s && words[i]; i++)
-		if (!strcmp(s, words[i]))
-			return true;
-	return false;
-}
-
 int vu_model_opt(const xmlNode *node, const char *path, const char *attr, char **out)
 {
 	int r = vu_node_get(node, path, attr, out);

@@ -11,6 +11,7 @@
 #include <libxml/tree.h>
 
 #include "vu/err.h"
+#include "vu/strutil.h"
 
 /* vu_xml_load and vu_xml_parse with the model's convention: 0, or -errno
  * with e filled (the code comes back even when e is NULL). */
@@ -21,8 +22,6 @@ int vu_model_parse(xmlDocPtr *out, const char *buf, size_t len, struct vu_err *e
 int vu_model_new(xmlDocPtr *out, const char *root, xmlNodePtr *root_out);
 /* vu_node_get for what may be absent: 0 with *out NULL then. */
 int vu_model_opt(const xmlNode *node, const char *path, const char *attr, char **out);
-/* Is s one of the NULL-terminated words? (Values a model accepts.) */
-bool vu_model_word_in(const char *s, const char *const *words);
 
 /*
  * What every handle T whose only member is xmlDocPtr doc shares, the

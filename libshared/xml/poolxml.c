@@ -267,7 +267,7 @@ static int check_format(const struct vu_pool_def *def, struct vu_err *e)
 	const char *const *allowed = def->type == VU_POOL_FS ? fs_formats :
 				     def->type == VU_POOL_DISK ? disk_formats : NULL;
 
-	if (!allowed || !def->source_format || vu_model_word_in(def->source_format, allowed))
+	if (!allowed || !def->source_format || vu_word_in(def->source_format, allowed))
 		return 0;
 	return vu_err_set(e, EINVAL, "unknown source format '%s' for a pool of type '%s'",
 			  VU_SHOWN(def->source_format), type_names[def->type]);

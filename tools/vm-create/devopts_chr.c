@@ -66,7 +66,7 @@ static bool takes_path(const char *type)
 {
 	static const char *const t[] = { "dev", "file", "pipe", "unix", NULL };
 
-	return devopt_word_in(type, t);
+	return vu_word_in(type, t);
 }
 
 static bool takes_host(const char *type)

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* strutil.c - small string questions that models and tools both ask */
+#include <string.h>
+
+#include "vu/strutil.h"
+
+bool vu_word_in(const char *s, const char *const *words)
+{
+	for (; s && *words; words++)
+		if (strcmp(s, *words) == 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* strutil.h - small string questions that models and tools both ask */
+#ifndef VU_STRUTIL_H
+#define VU_STRUTIL_H
+
+#include <stdbool.h>
+
+/* Is s one of the NULL-terminated words (exact, case-sensitive)? A NULL s
+ * is none of them. For the values an option or an attribute accepts. */
+bool vu_word_in(const char *s, const char *const *words);
+
+#endif

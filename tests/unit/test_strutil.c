@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_strutil.c - vu_word_in, the one "is it one of these words" of the
+ * models (xml/), vm-create's option checks and ksm-tune's knobs */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "vu/strutil.h"
+
+static void test_word_in(void **state)
+{
+	static const char *const words[] = { "rw", "ro", "sh", NULL };
+	static const char *const none[] = { NULL };
+
+	(void)state;
+	assert_true(vu_word_in("rw", words));
+	assert_true(vu_word_in("sh", words));
+	/* exact and case-sensitive: no prefixes, no "RO" */
+	assert_false(vu_word_in("r", words));
+	assert_false(vu_word_in("rwx", words));
+	assert_false(vu_word_in("RO", words));
+	assert_false(vu_word_in("", words));
+	/* an absent value is none of them; an empty list holds nothing */
+	assert_false(vu_word_in(NULL, words));
+	assert_false(vu_word_in("rw", none));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_word_in),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
