@@ -439,16 +439,6 @@ int cmd_vol_list(void *ctx, int argc, char **argv)
 	return VU_EXIT_OK;
 }
 
-static void vol_info_size(const struct pool_ctl *pc, const char *label, uint64_t v)
-{
-	char buf[32];
-
-	if (pc->set[O_BYTES])
-		printf("%-15s %llu bytes\n", label, (unsigned long long)v);
-	else
-		printf("%-15s %s\n", label, vu_size_virsh(v, buf, sizeof(buf)));
-}
-
 int cmd_vol_info(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
@@ -457,8 +447,8 @@ int cmd_vol_info(void *ctx, int argc, char **argv)
 	pc_volref(pc, argc, argv, 0, &ref);
 	printf("%-15s %s\n", "Name:", ref.vol->name);
 	printf("%-15s %s\n", "Type:", vol_type(ref.vol));
-	vol_info_size(pc, "Capacity:", ref.vol->capacity);
-	vol_info_size(pc, "Allocation:", ref.vol->allocation);
+	pc_info_size(pc, "Capacity:", ref.vol->capacity, " bytes");
+	pc_info_size(pc, "Allocation:", ref.vol->allocation, " bytes");
 	vu_vol_free(&ref.vol);
 	return VU_EXIT_OK;
 }
