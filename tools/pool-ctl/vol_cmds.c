@@ -291,6 +291,18 @@ int cmd_vol_clone(void *ctx, int argc, char **argv)
 
 /* ---- changing ---- */
 
+/* The end of delete and wipe: the error, or virsh's "Vol NAME done". */
+static int vol_done(struct pool_ctl *pc, struct volref *ref, int r, const struct vu_err *e,
+		    const char *done)
+{
+	if (r < 0)
+		r = pc_fail(ref->vol->name, e);
+	else
+		pc_say(pc, "Vol %s %s", ref->vol->name, done);
+	vu_vol_free(&ref->vol);
+	return r;
+}
+
 int cmd_vol_delete(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
@@ -300,12 +312,7 @@ int cmd_vol_delete(void *ctx, int argc, char **argv)
 
 	pc_volref(pc, argc, argv, 0, &ref);
 	r = vu_vol_delete(pc_storage(pc), ref.vol, &e);
-	if (r < 0)
-		r = pc_fail(ref.vol->name, &e);
-	else
-		pc_say(pc, "Vol %s deleted", ref.vol->name);
-	vu_vol_free(&ref.vol);
-	return r;
+	return vol_done(pc, &ref, r, &e, "deleted");
 }
 
 int cmd_vol_wipe(void *ctx, int argc, char **argv)
@@ -320,12 +327,7 @@ int cmd_vol_wipe(void *ctx, int argc, char **argv)
 		pc_die_usage(pc, "unsupported algorithm '%s'", pc->arg[O_ALGORITHM]);
 	pc_volref(pc, argc, argv, 0, &ref);
 	r = vu_vol_wipe(pc_storage(pc), ref.vol, (enum vu_wipe_alg)alg, &prog, &e);
-	if (r < 0)
-		r = pc_fail(ref.vol->name, &e);
-	else
-		pc_say(pc, "Vol %s wiped", ref.vol->name);
-	vu_vol_free(&ref.vol);
-	return r;
+	return vol_done(pc, &ref, r, &e, "wiped");
 }
 
 int cmd_vol_resize(void *ctx, int argc, char **argv)
