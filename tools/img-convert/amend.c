@@ -94,7 +94,6 @@ static void parse_args(struct amend *am, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	char **opts = calloc((size_t)argc, sizeof(char *));
-	bool sync, direct;
 	int nopts = 0, c;
 
 	if (!opts)
@@ -106,8 +105,7 @@ static void parse_args(struct amend *am, int argc, char **argv)
 		case 'p': am->progress = true; break;
 		case 'q': am->quiet = true; break;
 		case 't':
-			if (!ic_parse_cache(optarg, &sync, &direct))
-				vu_die_usage(IC_EXIT_USAGE, "-t: invalid cache mode '%s'", optarg);
+			(void)ic_cache_flags("-t", optarg);	/* checked, not used */
 			break;
 		case 'h': ic_cmd_usage("amend");
 		default: ic_bad_option();
@@ -115,9 +113,7 @@ static void parse_args(struct amend *am, int argc, char **argv)
 	}
 	if (!nopts)
 		vu_die_usage(IC_EXIT_USAGE, "Must specify options (-o)");
-	if (optind != argc - 1)
-		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
-	am->file = argv[optind];
+	am->file = ic_one_file(argc, argv, "Expecting one image file name");
 	for (int i = 0; i < nopts; i++)
 		parse_o(am, opts[i]);
 	free(opts);
