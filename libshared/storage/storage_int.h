@@ -89,6 +89,9 @@ int st_pool_dirfd(const struct vu_pool *p, struct vu_err *e);
 /* Opens NAME in the pool directory, never through a symlink, and refuses
  * anything but a regular file. */
 int st_vol_openat(int dirfd, const char *name, int flags, struct vu_err *e);
+/* Opens a volume's file (by name in its pool directory, as st_vol_openat)
+ * or a disk pool's partition (by its device path) with flags. */
+int st_vol_open(const struct vu_vol *v, int flags, struct vu_err *e);
 /* Describes the regular file NAME of a dir/fs pool. */
 int st_file_vol_load(struct vu_pool *p, int dirfd, const char *name, struct vu_vol **out,
 		     struct vu_err *e);
