@@ -522,6 +522,28 @@ int vu_read_all(int fd, size_t max, char **out, size_t *outlen)
 	return 0;
 }
 
+int vu_path_absolute(const char *path, char **out)
+{
+	char *cwd;
+	int r;
+
+	*out = NULL;
+	if (path[0] == '/') {
+		*out = strdup(path);
+		return *out ? 0 : -ENOMEM;
+	}
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return -errno;
+	r = asprintf(out, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", path);
+	free(cwd);
+	if (r < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int vu_fsync_parent(const char *path)
 {
 	char *dir, *base;

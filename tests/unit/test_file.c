@@ -363,6 +363,31 @@ static void test_read_write(void **state)
 	assert_int_equal(vu_pread_all(fd, buf, 1, 0, true), -EBADF);
 }
 
+/* Relative against the working directory, absolute as given; no slash
+ * doubled when the working directory is the root. */
+static void test_path_absolute(void **state)
+{
+	struct fx *f = *state;
+	char *old = getcwd(NULL, 0), *out, *want;
+
+	assert_non_null(old);
+	assert_int_equal(vu_path_absolute("/a/../b/", &out), 0);
+	assert_string_equal(out, "/a/../b/");
+	free(out);
+	assert_int_equal(chdir(f->dir), 0);
+	assert_int_equal(vu_path_absolute("x/y.img", &out), 0);
+	assert_true(asprintf(&want, "%s/x/y.img", f->dir) > 0);
+	assert_string_equal(out, want);
+	free(out);
+	free(want);
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(vu_path_absolute("etc", &out), 0);
+	assert_string_equal(out, "/etc");
+	free(out);
+	assert_int_equal(chdir(old), 0);
+	free(old);
+}
+
 /* A pipe whose writer gives n bytes of 'a'..'z' in pieces of at most
  * piece bytes, so that reads come back short. Returns the read end. */
 static int slow_pipe(size_t n, size_t piece, pid_t *pid)
@@ -557,7 +582,7 @@ int main(void)
 		T(test_atomic_new), T(test_atomic_noreplace), T(test_atomic_replace),
 		T(test_atomic_keep), T(test_atomic_keep_owner), T(test_atomic_openat),
 		T(test_atomic_abort), T(test_atomic_hidden_fallback), T(test_atomic_killed),
-		T(test_atomic_long_name), T(test_atomic_bad_paths), T(test_read_write),
+		T(test_atomic_long_name), T(test_atomic_bad_paths), T(test_read_write), T(test_path_absolute),
 		T(test_read_full), T(test_read_all), T(test_fsync_parent), T(test_locks),
 		T(test_name_check),
 	};

@@ -154,14 +154,8 @@ static void plan_path(struct vmc *c, struct disk_plan *d, const char *path)
 {
 	struct stat sb;
 
-	if (path[0] != '/') {
-		char cwd[4096];
-
-		if (!getcwd(cwd, sizeof(cwd)) || asprintf(&d->path, "%s/%s", cwd, path) < 0)
-			vmc_fail(c, path, "cannot make the path absolute");
-	} else {
-		d->path = xstrdup(c, path);
-	}
+	if (vu_path_absolute(path, &d->path) < 0)
+		vmc_fail(c, path, "cannot make the path absolute");
 	if (stat(d->path, &sb) == 0) {
 		d->type = S_ISBLK(sb.st_mode) ? "block" : "file";
 		if (S_ISDIR(sb.st_mode))
