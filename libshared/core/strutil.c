@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* strutil.c - small string questions that models and tools both ask */
+#include <ctype.h>
 #include <string.h>
 
 #include "vu/strutil.h"
@@ -10,4 +11,12 @@ bool vu_word_in(const char *s, const char *const *words)
 		if (strcmp(s, *words) == 0)
 			return true;
 	return false;
+}
+
+bool vu_str_alnum_or(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+			return false;
+	return true;
 }

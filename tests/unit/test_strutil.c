@@ -27,10 +27,24 @@ static void test_word_in(void **state)
 	assert_false(vu_word_in("rw", none));
 }
 
+static void test_alnum_or(void **state)
+{
+	(void)state;
+	assert_true(vu_str_alnum_or("en-us", "-_."));
+	assert_true(vu_str_alnum_or("fe80::1", ".-:_"));
+	assert_true(vu_str_alnum_or("", "._-"));	/* emptiness is the caller's */
+	assert_false(vu_str_alnum_or("a b", "._-"));
+	assert_false(vu_str_alnum_or("a/b", "._-"));
+	assert_true(vu_str_alnum_or("a/b", "/"));
+	/* bytes past ASCII are not letters (the C locale) */
+	assert_false(vu_str_alnum_or("caf\xc3\xa9", "._-"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_word_in),
+		cmocka_unit_test(test_alnum_or),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,4 +9,9 @@
  * is none of them. For the values an option or an attribute accepts. */
 bool vu_word_in(const char *s, const char *const *words);
 
+/* Is every character of s a letter or a digit (isalnum: ASCII in the C
+ * locale the tools run in) or one of extra? True for "": callers that need a word check that. For
+ * names that reach a file name, an element or a pattern. */
+bool vu_str_alnum_or(const char *s, const char *extra);
+
 #endif
