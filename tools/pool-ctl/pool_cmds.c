@@ -140,14 +140,20 @@ static const char *as_name(const struct pool_ctl *pc, char **argv)
 	return pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0];
 }
 
-int cmd_define_as(void *ctx, int argc, char **argv)
+/* define-as and create-as: the document from the options, printed with
+ * --print-xml, else defined or created. */
+static int from_as(struct pool_ctl *pc, int argc, char **argv, bool create)
 {
-	struct pool_ctl *pc = ctx;
 	struct vu_poolxml *doc = build_as(pc, argc, argv);
 
 	if (pc->set[O_PRINT_XML])
 		return print_doc(doc);
-	return define_or_create(pc, doc, false, as_name(pc, argv), NULL);
+	return define_or_create(pc, doc, create, as_name(pc, argv), NULL);
+}
+
+int cmd_define_as(void *ctx, int argc, char **argv)
+{
+	return from_as(ctx, argc, argv, false);
 }
 
 /* The type create will start; a document create refuses needs nothing. */
@@ -176,12 +182,7 @@ int cmd_create(void *ctx, int argc, char **argv)
 
 int cmd_create_as(void *ctx, int argc, char **argv)
 {
-	struct pool_ctl *pc = ctx;
-	struct vu_poolxml *doc = build_as(pc, argc, argv);
-
-	if (pc->set[O_PRINT_XML])
-		return print_doc(doc);
-	return define_or_create(pc, doc, true, as_name(pc, argv), NULL);
+	return from_as(ctx, argc, argv, true);
 }
 
 /* ---- one pool, one action ---- */

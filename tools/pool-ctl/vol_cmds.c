@@ -109,6 +109,27 @@ static void default_allocation(struct vu_volspec *spec)
 	spec->has_allocation = true;
 }
 
+/* vol-create and vol-create-as: the volume spec asks for, made; then virsh's
+ * line, naming the file the spec came from if any. */
+static int create_vol(struct pool_ctl *pc, struct vu_pool *p, struct vu_volspec *spec,
+		      const char *file)
+{
+	struct vu_vol *v;
+	struct vu_err e = { 0 };
+	int r;
+
+	default_allocation(spec);
+	r = vu_vol_create(pc_storage(pc), p, spec, create_flags(pc), &v, &e);
+	if (r < 0)
+		return pc_fail(spec->name, &e);
+	if (file)
+		pc_say(pc, "Vol %s created from %s", v->name, file);
+	else
+		pc_say(pc, "Vol %s created", v->name);
+	vu_vol_free(&v);
+	return VU_EXIT_OK;
+}
+
 int cmd_vol_create(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
@@ -116,19 +137,10 @@ int cmd_vol_create(void *ctx, int argc, char **argv)
 	char **a = pool_first(pc, argc, argv, 1, &pool);
 	struct vu_pool *p = pc_pool(pc, pool);
 	struct vu_volspec spec;
-	struct vu_vol *v;
-	struct vu_err e = { 0 };
 	int r;
 
 	read_spec(a[0], &spec);
-	default_allocation(&spec);
-	r = vu_vol_create(pc_storage(pc), p, &spec, create_flags(pc), &v, &e);
-	if (r < 0)
-		r = pc_fail(spec.name, &e);
-	else
-		pc_say(pc, "Vol %s created from %s", v->name, a[0]);
-	if (r == 0)
-		vu_vol_free(&v);
+	r = create_vol(pc, p, &spec, a[0]);
 	free_spec_strings(&spec);
 	vu_pool_free(&p);
 	return r;
@@ -195,24 +207,11 @@ int cmd_vol_create_as(void *ctx, int argc, char **argv)
 	char **a = pool_first(pc, argc, argv, 2, &pool);
 	struct vu_pool *p = pc_pool(pc, pool);
 	struct vu_volspec spec;
-	struct vu_vol *v = NULL;
-	struct vu_err e = { 0 };
 	int r;
 
 	as_spec(pc, p, a, &spec);
 	/* --print-xml shows virsh's request: no allocation unless given. */
-	if (pc->set[O_PRINT_XML]) {
-		r = print_spec(&spec);
-	} else {
-		default_allocation(&spec);
-		r = vu_vol_create(pc_storage(pc), p, &spec, create_flags(pc), &v, &e);
-		if (r < 0) {
-			r = pc_fail(spec.name, &e);
-		} else {
-			pc_say(pc, "Vol %s created", v->name);
-			vu_vol_free(&v);
-		}
-	}
+	r = pc->set[O_PRINT_XML] ? print_spec(&spec) : create_vol(pc, p, &spec, NULL);
 	free_spec_strings(&spec);
 	vu_pool_free(&p);
 	return r;
