@@ -618,7 +618,7 @@ static void output(struct vmc *c, const struct vu_domain *dom)
 	struct vu_err e = { 0 };
 
 	if (c->print_xml && c->print_step != 2 &&
-	    phase_install_doc(dom, &inst, &e) < 0)
+	    vu_domain_install_phase(dom, &inst, &e) < 0)
 		vmc_fail(c, "vm-create", "%s", vu_err_str(&e));
 	if (inst)
 		print_doc(c, inst);

@@ -21,9 +21,6 @@
 
 #define VMC_USAGE 2
 #define VMC_FAIL 1
-/* The install phase's namespace (ARCHITECTURE.md). */
-#define VMC_INSTALL_NS "https://virtutils.org/xmlns/install/1"
-#define VMC_INSTALL_PREFIX "install"
 
 struct strlist {
 	const char **v;
@@ -139,12 +136,9 @@ extern const char *const memorybacking_keys[];
 void build_memorybacking(struct vmc *c, struct vu_domain *dom);
 
 /* phase.c */
-/* Records the install phase (--cdrom, --location, --pxe) under <metadata>. */
+/* Records the install phase (--cdrom, --location, --pxe) under <metadata>
+ * (vu_domain_set_install); the install document is vu_domain_install_phase. */
 int phase_record(struct vmc *c, struct vu_domain *dom, struct vu_err *e);
-/* The install-phase document made from the final one and its record; 0
- * with *out NULL when there is no install phase. */
-int phase_install_doc(const struct vu_domain *final, struct vu_domain **out,
-		      struct vu_err *e);
 bool phase_has_install(const struct vmc *c);
 /* Whether a hard disk (not a CD-ROM or floppy) is planned: virt-install
  * boots hd only then. */
