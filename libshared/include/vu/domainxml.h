@@ -120,6 +120,15 @@ int vu_domain_set_description(struct vu_domain *dom, const char *text);
 /* Removes the id attribute a running domain's XML carries; 0 either way. */
 int vu_domain_remove_id(struct vu_domain *dom);
 
+/* ---- a running domain's XML made persistent (domainxml_live.c) ---- */
+
+/* Drops what only a running domain's XML holds (virsh dumpxml, a migration
+ * stream): the id, interface target devs and network port ids, device
+ * aliases (not the user's "ua-" ones), pty paths, dynamic security labels
+ * and image labels, disk <backingStore> and <mirror>. What is left is a
+ * definition, as dumpxml --inactive gives it. */
+void vu_domain_scrub_live(struct vu_domain *dom);
+
 /* ---- <metadata> (domainxml_meta.c) ----
  * Applications keep one top-level element per namespace under <metadata>
  * (the install phase's is VU_INSTALL_NS, below). Other namespaces'
