@@ -637,33 +637,16 @@ static void output(struct vmc *c, const struct vu_domain *dom)
 	}
 }
 
-/* ROOT/autostart/domains/NAME -> ../../domains/NAME.xml; -1 with errno. */
-static int autostart_link(struct vmc *c)
-{
-	char *link = vu_state_path(&c->st, "autostart/domains", c->name), *target = NULL;
-	int r = -1;
-
-	if (link && asprintf(&target, "../../domains/%s.xml", c->name) >= 0 &&
-	    (symlink(target, link) == 0 || errno == EEXIST)) {
-		vu_fsync_parent(link);
-		r = 0;
-	} else if (!link || !target) {
-		errno = ENOMEM;
-	}
-	free(link);
-	free(target);
-	return r;
-}
-
 static void define(struct vmc *c, const struct vu_domain *dom)
 {
 	struct vu_err e = { 0 };
+	int r;
 
 	if (vu_domaindb_define(&c->st, dom, 0, &e) < 0)
 		vmc_fail(c, c->name, "%s", vu_err_str(&e));
-	if (c->autostart && autostart_link(c) < 0) {
+	if (c->autostart && (r = vu_domaindb_autostart(&c->st, c->name, true, &e)) < 0) {
 		vu_domaindb_undefine(&c->st, c->name, NULL);
-		vmc_fail(c, "--autostart", "%s", strerror(errno));
+		vmc_fail(c, "--autostart", "%s", strerror(-r));
 	}
 	if (!c->quiet)
 		fprintf(stderr, "Domain '%s' defined in %s\n", c->name, c->st.root);
