@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_firmware.c - libFuzzer harness: any bytes as a QEMU firmware
- * descriptor, chosen (or refused) for the machines vm-create asks for */
+ * descriptor, chosen (or refused) by libshared/qemu/firmware.c for the
+ * machines vm-create asks for */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,8 +10,7 @@
 #include <unistd.h>
 
 #include "vu/file.h"
-
-#include "../../tools/vm-create/firmware.c"
+#include "vu/firmware.h"
 
 /* A private directory holding the one descriptor; libFuzzer gives the
  * harness no context, so its path is file-scope state. */
@@ -50,9 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	close(fd);
 	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++) {
-		struct firmware fw;
+		struct vu_firmware fw;
 		struct vu_err e;
-		int r = firmware_find(machines[i][0], machines[i][1], i & 1, &fw, &e);
+		int r = vu_firmware_find(machines[i][0], machines[i][1], i & 1, &fw, &e);
 
 		/* A choice names its file and a code path; a refusal says why. */
 		if (r == 0 && (!fw.descriptor || strcmp(fw.descriptor, fuzz_path) ||
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (r < 0 && (fw.code || !e.code))
 			abort();
-		firmware_clear(&fw);
+		vu_firmware_clear(&fw);
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "vu/diag.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
+#include "vu/firmware.h"
 #include "vu/opts.h"
 #include "vu/subopt.h"
 
@@ -154,6 +155,8 @@ void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (!obj)
+		vu_errx(VMC_FAIL, "%s", msg);
 	vu_errx(VMC_FAIL, "%s: %s", obj, msg);
 }
 
@@ -574,29 +577,14 @@ static void fetch_location(struct vmc *c)
 static void copy_nvram(struct vmc *c)
 {
 	struct vu_err e = { 0 };
-	struct vu_atomic a;
-	char buf[65536];
-	ssize_t n = 1;
-	int in, r;
 
 	if (!c->nvram || c->dry_run)
 		return;
 	if (vu_state_prepare(&c->st, &e) < 0)
 		vmc_fail(c, "state root", "%s", vu_err_str(&e));
 	mkdir(strndupa(c->nvram, strrchr(c->nvram, '/') - c->nvram), 0755);
-	if ((in = open(c->nvram_template, O_RDONLY | O_CLOEXEC)) < 0)
-		vmc_fail(c, c->nvram_template, "%s", strerror(errno));
-	if ((r = vu_atomic_open(&a, c->nvram, 0600)) < 0)
-		vmc_fail(c, c->nvram, "%s", strerror(-r));
-	while (r == 0 && (n = read(in, buf, sizeof(buf))) > 0)
-		r = vu_write_all(a.fd, buf, (size_t)n);
-	close(in);
-	if (r < 0 || n < 0) {
-		vu_atomic_abort(&a);
-		vmc_fail(c, c->nvram, "cannot copy the variables template");
-	}
-	if ((r = vu_atomic_commit(&a, false, true)) < 0)
-		vmc_fail(c, c->nvram, "%s", r == -EEXIST ? "already exists" : strerror(-r));
+	if (vu_firmware_nvram_create(c->nvram_template, c->nvram, &e) < 0)
+		vmc_fail(c, NULL, "%s", vu_err_str(&e));
 	c->nvram_created = true;
 }
 

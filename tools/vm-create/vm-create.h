@@ -88,7 +88,8 @@ void vmc_debug(const struct vmc *c, const char *fmt, ...)
 /* "vm-create: OPT: MSG", the --help hint, exit 2; after cleaning up. */
 noreturn void vmc_usage(struct vmc *c, const char *opt, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* "vm-create: OBJ: MSG", exit 1, after removing what was created. */
+/* "vm-create: OBJ: MSG" ("vm-create: MSG" for OBJ NULL, when MSG names
+ * its object), exit 1, after removing what was created. */
 noreturn void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The storage (opens the state root on first use). */
