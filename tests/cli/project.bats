@@ -102,3 +102,30 @@ tools() {
 	assert_output --partial "Images are identical."
 	[ -f "$TOP/demo-root/images/disk.raw" ]
 }
+
+@test "every command in the README's and man pages' examples exists" {
+	# Each stage of each example pipeline starts with a program a newcomer
+	# can run: one of our tools, or a command this machine has.
+	local cmd missing=
+	while IFS= read -r cmd; do
+		[ -x "$TOP/bin/$cmd" ] || command -v "$cmd" >/dev/null || missing+=" $cmd"
+	done < <(python3 - "$TOP" <<'PY'
+import re, sys, glob
+top = sys.argv[1]
+blocks = re.findall(r"```sh\n(.*?)```", open(top + "/README.md").read(), re.S)
+for m in glob.glob(top + "/man/*.[17]"):
+    blocks += re.findall(r"^\.EX\n(.*?)^\.EE", open(m).read(), re.S | re.M)
+for b in blocks:
+    b = re.sub(r"\\\n", " ", b.replace("\\e", "\\"))
+    for line in b.splitlines():
+        line = line.split(" #")[0].strip()
+        if not line or line.startswith(("#", "$", "-", "<", "[")):
+            continue
+        for stage in re.split(r"\|\|?|&&|;", line):
+            w = stage.split()
+            if w and re.fullmatch(r"(vm|img|pool|net|ksm)-[a-z]+", w[0]):
+                print(w[0])
+PY
+	)
+	[ -z "$missing" ] || fail "examples name commands that do not exist:$missing"
+}
