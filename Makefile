@@ -6,9 +6,10 @@
 #   make bench      ratios against the upstream tools
 #   make deps       install the Debian packages the build and the tests need
 #
-# Every libshared/*/*.c is part of libshared.a, every tools/T/ is a tool T,
-# every tests/unit/test_*.c a unit test and every tests/fuzz/fuzz_*.c a
-# libFuzzer harness: adding a file needs no change here.
+# Every libshared/*/*.c is part of libshared.a, every tools/T/ is a tool T
+# (its main.c plus build/tools/libT.a of its other .c files), every
+# tests/unit/test_*.c a unit test and every tests/fuzz/fuzz_*.c a libFuzzer
+# harness: adding a file needs no change here.
 #
 # What a libshared file holds is in its name, one rule for every kind of
 # libvirt object (domain, pool, volume; networks next):
@@ -61,6 +62,11 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
 ASAN_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 FUZZ_OBJS := $(LIB_SRCS:%.c=build/fuzz/%.o)
+# A tool's modules: every .c in its folder but main.c.
+tool_srcs  = $(filter-out tools/$(1)/main.c,$(wildcard tools/$(1)/*.c))
+TOOL_LIBS      := $(TOOLS:%=build/tools/lib%.a)
+ASAN_TOOL_LIBS := $(TOOLS:%=build/asan/tools/lib%.a)
+FUZZ_TOOL_LIBS := $(TOOLS:%=build/fuzz/tools/lib%.a)
 BINS      := $(TOOLS:%=bin/%)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/bin/%)
@@ -72,8 +78,10 @@ COMPS     := $(wildcard completions/bash/*)
 
 all: $(BINS)
 
-build/libshared.a build/asan/libshared.a build/fuzz/libshared.a:
+build/libshared.a build/asan/libshared.a build/fuzz/libshared.a \
+$(TOOL_LIBS) $(ASAN_TOOL_LIBS) $(FUZZ_TOOL_LIBS):
 	$(call msg,AR,$@)
+	@mkdir -p $(@D)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
@@ -96,25 +104,46 @@ build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(FUZZCC) $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
-# A tool is every .c in its folder, linked with libshared.a.
+# A tool is its main.c linked with its archive and libshared.a; the archive
+# comes in the three flavours of libshared.a, for the tool and its tests.
 define tool_rule
-bin/$(1): $(patsubst %.c,build/%.o,$(wildcard tools/$(1)/*.c)) build/libshared.a
+build/tools/lib$(1).a: $(patsubst %.c,build/%.o,$(call tool_srcs,$(1)))
+build/asan/tools/lib$(1).a: $(patsubst %.c,build/asan/%.o,$(call tool_srcs,$(1)))
+build/fuzz/tools/lib$(1).a: $(patsubst %.c,build/fuzz/%.o,$(call tool_srcs,$(1)))
+bin/$(1): build/tools/$(1)/main.o build/tools/lib$(1).a build/libshared.a
 	$$(call msg,LD,$$@)
 	@mkdir -p bin
 	$$(Q)$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
-build/unit/%: tests/unit/%.c build/asan/libshared.a
+# Every unit test and harness links every tool's archive, then libshared.a:
+# the linker takes from an archive only the modules that define a symbol the
+# test uses, so a test needs no list of what it exercises. That is safe only
+# while no global name is defined twice, as the linker would silently take
+# the first: give a tool's non-static functions its prefix (ic_, vc_, ksm_,
+# ...). symbols.ok, made before any test links, fails the build on a name
+# that two archives define.
+%/symbols.ok: %/libshared.a
+	$(call msg,NM,$*)
+	$(Q)dups=$$(nm -g --defined-only $^ | awk 'NF == 3 && $$2 != "W" && $$2 != "V" \
+		{ print $$3 }' | sort | uniq -d); \
+	if [ -n "$$dups" ]; then echo "$*: two archives define" $$dups >&2; exit 1; fi
+	@touch $@
+build/asan/symbols.ok: $(ASAN_TOOL_LIBS)
+build/fuzz/symbols.ok: $(FUZZ_TOOL_LIBS)
+
+build/unit/%: tests/unit/%.c $(ASAN_TOOL_LIBS) build/asan/libshared.a build/asan/symbols.ok
 	$(call msg,LD-SAN,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/asan/libshared.a $(LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< $(ASAN_TOOL_LIBS) build/asan/libshared.a \
+		$(LIBS) -lcmocka
 
-build/fuzz/bin/%: tests/fuzz/%.c build/fuzz/libshared.a
+build/fuzz/bin/%: tests/fuzz/%.c $(FUZZ_TOOL_LIBS) build/fuzz/libshared.a build/fuzz/symbols.ok
 	$(call msg,LD-FUZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(FUZZCC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
-		build/fuzz/libshared.a $(LIBS)
+		$(FUZZ_TOOL_LIBS) build/fuzz/libshared.a $(LIBS)
 
 unit-bins: $(UNIT_BINS)
 fuzz-bins: $(FUZZ_BINS)

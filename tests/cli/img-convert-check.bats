@@ -241,14 +241,10 @@ repair() {
 
 @test "check: the completion offers the subcommand and the -r values" {
 	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
-	run bash -c "source /usr/share/bash-completion/bash_completion
-		source '$TOP/completions/bash/img-convert'
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
-			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
-			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _img_convert; echo \${COMPREPLY[*]}; }
-		complete_line 'img-convert ch'
-		complete_line 'img-convert check -r '
-		complete_line 'img-convert check --re'"
+	run complete_lines img-convert \
+		'img-convert ch' \
+		'img-convert check -r ' \
+		'img-convert check --re'
 	assert_success
 	assert_line --index 0 "check"
 	assert_line --index 1 "leaks all"

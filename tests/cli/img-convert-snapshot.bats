@@ -266,16 +266,12 @@ both() {
 	mkimage a.qcow2
 	img-convert snapshot -c first a.qcow2
 	img-convert snapshot -c second a.qcow2
-	run bash -c "source /usr/share/bash-completion/bash_completion
-		source '$TOP/completions/bash/img-convert'
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
-			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
-			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _img_convert; echo \${COMPREPLY[*]}; }
-		complete_line 'img-convert sn'
-		complete_line 'img-convert snapshot -'
-		complete_line 'img-convert snapshot a.qcow2 -a '
-		complete_line 'img-convert snapshot a.qcow2 -d s'
-		complete_line 'img-convert snapshot -c '"
+	run complete_lines img-convert \
+		'img-convert sn' \
+		'img-convert snapshot -' \
+		'img-convert snapshot a.qcow2 -a ' \
+		'img-convert snapshot a.qcow2 -d s' \
+		'img-convert snapshot -c '
 	assert_success
 	assert_line --index 0 "snapshot"
 	assert_line --index 1 -- "-f -q -U -l -c -a -d --help"

@@ -425,16 +425,12 @@ mkdata() {
 
 @test "completion offers resize, amend and the qcow2 -o keys" {
 	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
-	run bash -c "source /usr/share/bash-completion/bash_completion
-		source '$TOP/completions/bash/img-convert'
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
-			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
-			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _img_convert 2>/dev/null; echo \${COMPREPLY[*]}; }
-		complete_line 'img-convert re'
-		complete_line 'img-convert am'
-		complete_line 'img-convert create -f qcow2 -o cluster_size=4k,ext'
-		complete_line 'img-convert amend -o ref'
-		complete_line 'img-convert resize --s'"
+	run complete_lines img-convert \
+		'img-convert re' \
+		'img-convert am' \
+		'img-convert create -f qcow2 -o cluster_size=4k,ext' \
+		'img-convert amend -o ref' \
+		'img-convert resize --s'
 	assert_success
 	assert_line --index 0 "resize rebase"
 	assert_line --index 1 "amend"

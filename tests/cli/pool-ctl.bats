@@ -5,8 +5,6 @@
 load common
 bats_require_minimum_version 1.5.0
 
-SCHEMAS=/usr/share/libvirt/schemas
-
 setup() {
 	common_setup
 	IMAGES=$VIRTUTILS_ROOT/images
@@ -29,12 +27,6 @@ teardown() {
 	for l in "${LOOPS[@]}"; do
 		losetup -d "$l" 2>/dev/null || true
 	done
-}
-
-# valid RNG: stdin validates against libvirt's schema RNG.
-valid() {
-	[ -f "$SCHEMAS/$1" ] || skip "libvirt's schemas are not installed"
-	xmllint --noout --relaxng "$SCHEMAS/$1" - 2>&1 || fail "not valid per $1"
 }
 
 # check_image FILE: qemu-img finds nothing wrong (raw has no checks: 63).
@@ -73,7 +65,7 @@ vol_matches_qemu() {
 	local xml json
 	xml=$(pool-ctl vol-dumpxml default "$1")
 	json=$(qemu-img info --output=json "$2")
-	echo "$xml" | valid storagevol.rng
+	echo "$xml" | valid_xml - storagevol.rng
 	assert_equal "$(xmllint --xpath 'string(/volume/capacity)' - <<<"$xml")" \
 		"$(jq -r '.["virtual-size"]' <<<"$json")"
 	assert_equal "$(xmllint --xpath 'string(/volume/allocation)' - <<<"$xml")" \
@@ -133,7 +125,7 @@ vol_matches_qemu() {
 	[ "$(stat -c %a "$IMAGES")" = 711 ]
 	run pool-ctl dumpxml --inactive default
 	assert_output --partial "<path>$IMAGES</path>"
-	pool-ctl dumpxml default | valid storagepool.rng
+	pool-ctl dumpxml default | valid_xml - storagepool.rng
 	[ -L "$VIRTUTILS_ROOT/autostart/pools/default" ]
 }
 
@@ -159,12 +151,12 @@ vol_matches_qemu() {
 	run pool-ctl dumpxml p1
 	assert_output --regexp "<uuid>[0-9a-f-]{36}</uuid>"
 	refute_output --partial "<capacity"
-	pool-ctl dumpxml p1 | valid storagepool.rng
+	pool-ctl dumpxml p1 | valid_xml - storagepool.rng
 	pool-ctl -q start --build p1
 	run pool-ctl dumpxml p1
 	assert_output --partial '<capacity unit="bytes">'
 	assert_output --partial '<available unit="bytes">'
-	pool-ctl dumpxml p1 | valid storagepool.rng
+	pool-ctl dumpxml p1 | valid_xml - storagepool.rng
 	run pool-ctl dumpxml --inactive p1
 	refute_output --partial "<capacity"
 	# A running pool's dump defines it again, without the sizes.
@@ -219,14 +211,14 @@ vol_matches_qemu() {
     <path>/dev/libvirt_lvm</path>
   </target>
 </pool>'
-	echo "$output" | valid storagepool.rng
+	echo "$output" | valid_xml - storagepool.rng
 	run pool-ctl define-as phy_disk disk --source-format=gpt --source-dev=/dev/sdb \
 		--target /dev --print-xml
 	assert_output --partial '<format type="gpt"/>'
-	echo "$output" | valid storagepool.rng
+	echo "$output" | valid_xml - storagepool.rng
 	run pool-ctl define-as --name n1 --type netfs --source-host 10.0.1.99 \
 		--source-path /volume1/VM --source-format auto --target /mnt/vm --print-xml
-	echo "$output" | valid storagepool.rng
+	echo "$output" | valid_xml - storagepool.rng
 	run pool-ctl define-as fsp fs - - /dev/sdc1 - /guest_images --print-xml
 	assert_output --partial '<device path="/dev/sdc1"/>'
 	run pool-ctl list --all --name
@@ -435,7 +427,7 @@ inactive"
 
 @test "other pool types are kept in XML and refused at build and start" {
 	pool-ctl -q define-as vg logical - - /dev/sdz vg0 /dev/vg0
-	pool-ctl dumpxml vg | valid storagepool.rng
+	pool-ctl dumpxml vg | valid_xml - storagepool.rng
 	run pool-ctl start vg
 	assert_error 1 "vg: pool type 'logical' is not supported"
 	run pool-ctl build vg
@@ -531,7 +523,7 @@ allocated() {
     <format type=\"raw\"/>
   </backingStore>
 </volume>"
-	echo "$output" | valid storagevol.rng
+	echo "$output" | valid_xml - storagevol.rng
 	[ ! -e "$IMAGES/ov" ]
 	run pool-ctl vol-create-as default x 1M --backing-vol-format raw
 	assert_error 2 "--backing-vol-format needs --backing-vol"
@@ -892,7 +884,7 @@ Allocation:     0.00 B"
 	need_loop 64
 	mnt=$BATS_TEST_TMPDIR/fsmnt
 	pool-ctl -q define-as fsp fs - - "$LOOP" - "$mnt" --source-format ext4
-	pool-ctl dumpxml fsp | valid storagepool.rng
+	pool-ctl dumpxml fsp | valid_xml - storagepool.rng
 	run pool-ctl build fsp --no-overwrite
 	assert_output "Pool fsp built"
 	run pool-ctl build fsp --no-overwrite
@@ -1083,8 +1075,8 @@ pool-ctl: fsi: mounting needs CAP_SYS_ADMIN"
 	run pool-ctl vol-list dp --details
 	assert_line --index 2 --regexp "^ ${dev}p1 +${LOOP}p1 +block +16.00 MiB +16.00 MiB$"
 	assert_line --index 3 --regexp "^ ${dev}p2 +${LOOP}p2 +block +32.00 MiB +32.00 MiB$"
-	pool-ctl vol-dumpxml dp "${dev}p1" | valid storagevol.rng
-	pool-ctl dumpxml dp | valid storagepool.rng
+	pool-ctl vol-dumpxml dp "${dev}p1" | valid_xml - storagevol.rng
+	pool-ctl dumpxml dp | valid_xml - storagepool.rng
 	head -c 1048576 /dev/urandom >data
 	pool-ctl vol-upload dp "${dev}p1" data
 	pool-ctl vol-download dp "${dev}p1" - --length 1M | cmp - data
@@ -1118,7 +1110,7 @@ pool-ctl: fsi: mounting needs CAP_SYS_ADMIN"
 	run pool-ctl vol-create-as di v1 8M
 	assert_output "Vol ${loop#/dev/}p1 created"
 	[ -b "${loop}p1" ]
-	pool-ctl vol-dumpxml "${loop}p1" | valid storagevol.rng
+	pool-ctl vol-dumpxml "${loop}p1" | valid_xml - storagevol.rng
 	run pool-ctl destroy di
 	assert_output "Pool di destroyed"
 	[ -z "$(losetup -j "$PWD/disk.img")" ]
@@ -1203,18 +1195,14 @@ pool-ctl: fsi: mounting needs CAP_SYS_ADMIN"
 	pool-ctl -q vol-create-as default disk1 1M
 	pool-ctl -q vol-create-as default disk2 1M
 	ln -s /etc/passwd "$IMAGES/link"
-	run bash -c "source /usr/share/bash-completion/bash_completion
-		source '$TOP/completions/bash/pool-ctl'
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
-			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
-			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _pool_ctl; echo \${COMPREPLY[*]}; }
-		complete_line 'pool-ctl vol-cr'
-		complete_line 'pool-ctl start '
-		complete_line 'pool-ctl vol-delete default '
-		complete_line 'pool-ctl vol-info --pool default disk'
-		complete_line 'pool-ctl vol-wipe default disk1 --algorithm pf'
-		complete_line 'pool-ctl pool-define-as x '
-		complete_line 'pool-ctl --root /nonexistent start '"
+	run complete_lines pool-ctl \
+		'pool-ctl vol-cr' \
+		'pool-ctl start ' \
+		'pool-ctl vol-delete default ' \
+		'pool-ctl vol-info --pool default disk' \
+		'pool-ctl vol-wipe default disk1 --algorithm pf' \
+		'pool-ctl pool-define-as x ' \
+		'pool-ctl --root /nonexistent start '
 	assert_success
 	assert_line --index 0 "vol-create vol-create-as vol-create-from"
 	assert_line --index 1 "default other"

@@ -53,13 +53,9 @@ tools() {
 
 @test "img-convert's completion offers subcommands and formats" {
 	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
-	run bash -c "source /usr/share/bash-completion/bash_completion
-		source '$TOP/completions/bash/img-convert'
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
-			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
-			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _img_convert; echo \${COMPREPLY[*]}; }
-		complete_line 'img-convert co'
-		complete_line 'img-convert convert -O '"
+	run complete_lines img-convert \
+		'img-convert co' \
+		'img-convert convert -O '
 	assert_success
 	assert_line --index 0 "convert compare commit"
 	assert_line --index 1 "raw qcow2"

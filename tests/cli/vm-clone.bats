@@ -6,8 +6,6 @@
 load common
 bats_require_minimum_version 1.5.0
 
-RNG=/usr/share/libvirt/schemas/domain.rng
-
 setup() {
 	common_setup
 	T=$BATS_TEST_TMPDIR
@@ -104,11 +102,6 @@ make_template() {
 # x FILE XPATH: the XPath's string value in FILE.
 x() {
 	xmllint --xpath "string($2)" "$1"
-}
-
-valid() {
-	[ -f "$RNG" ] || skip "libvirt's schemas are not installed"
-	xmllint --noout --relaxng "$RNG" "$1" 2>&1 || fail "$1: not valid per domain.rng"
 }
 
 # Blanks every field a clone may change, in both documents, and compares
@@ -222,7 +215,7 @@ define() {
 	assert_success
 	assert_equal "$stderr" "Clone 'tpl-clone' created successfully."
 	printf '%s\n' "$output" >out.xml
-	valid out.xml
+	valid_xml out.xml
 	same_but_identity tpl.xml out.xml
 	assert_equal "$(x out.xml /domain/name)" tpl-clone
 	uuid=$(x out.xml /domain/uuid)
@@ -289,7 +282,7 @@ define() {
 	sum=$(md5sum <data.raw)
 	qsum=$(md5sum <tpl.qcow2)
 	vm-clone -q --original-xml tpl.xml -n l1 --linked -f l1.qcow2 -f l1-data.qcow2 >out.xml
-	valid out.xml
+	valid_xml out.xml
 	same_but_identity tpl.xml out.xml
 	assert_equal "$(x out.xml "//disk[target/@dev='vdb']/driver/@type")" qcow2
 	assert_equal "$(x out.xml "//disk[target/@dev='vda']/driver/@type")" qcow2
@@ -373,7 +366,7 @@ define() {
 	assert_success
 	assert_output ''
 	assert_equal "$stderr" "Clone 'web2' created successfully."
-	valid root/domains/web2.xml
+	valid_xml root/domains/web2.xml
 	same_but_identity tpl.xml root/domains/web2.xml
 	qemu-img compare tpl.qcow2 web2.qcow2
 	run vm-clone --original nope -A
@@ -487,7 +480,7 @@ f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); print("ok", flush=Tru
 	assert_success
 	assert_equal "$stderr" ''
 	printf '%s\n' "$output" >out.xml
-	valid out.xml
+	valid_xml out.xml
 	assert_equal "$(x out.xml "//disk[target/@dev='vda']/source/@file")" "$T/tpl-clone.qcow2"
 	assert_nothing_left
 }
@@ -538,7 +531,7 @@ b"
 	printf '%s\n' "$output" >out.xml
 	assert_equal "$(x out.xml "//disk[target/@dev='vdb']/@type")" block
 	assert_equal "$(x out.xml "//disk[target/@dev='vdb']/source/@dev")" "$dev"
-	valid out.xml
+	valid_xml out.xml
 	cmp -n $((32 << 20)) data.raw blk.img
 }
 
@@ -667,14 +660,10 @@ make_big() {
 	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
 	define tpl tpl.xml
 	define web2 tpl.xml
-	run bash -c "source /usr/share/bash-completion/bash_completion
-		source '$TOP/completions/bash/vm-clone'
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; read -ra COMP_WORDS <<<\"\$1\"
-			[[ \$1 == *' ' ]] && COMP_WORDS+=('')
-			COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _vm_clone; echo \${COMPREPLY[*]}; }
-		complete_line 'vm-clone --li'
-		complete_line 'vm-clone --original '
-		complete_line 'vm-clone -o tpl --skip-copy '"
+	run complete_lines vm-clone \
+		'vm-clone --li' \
+		'vm-clone --original ' \
+		'vm-clone -o tpl --skip-copy '
 	assert_success
 	assert_line --index 0 "--linked"
 	assert_line --index 1 "tpl web2"
@@ -689,7 +678,7 @@ make_big() {
 	</devices></domain>
 	EOF
 	vm-clone -q --original-xml vol.xml -A >out.xml
-	valid out.xml
+	valid_xml out.xml
 	assert_equal "$(x out.xml '//disk/@type')" file
 	assert_equal "$(x out.xml '//disk/driver/@type')" qcow2
 	assert_equal "$(x out.xml '//disk/source/@file')" "$VIRTUTILS_ROOT/images/v1-clone.qcow2"

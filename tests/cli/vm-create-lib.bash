@@ -1,7 +1,8 @@
 # Helpers of the vm-create suites: stand-ins for install media, running
-# vm-create into out.xml, XPath assertions, schema validation.
+# vm-create into out.xml (validated with common.bash's valid_xml), XPath
+# assertions.
 
-RNG=/usr/share/libvirt/schemas/domain.rng
+RNG=$SCHEMAS/domain.rng
 
 # A state root of the test's own, an ISO stand-in and an install tree in
 # RHEL's layout (images/pxeboot/).
@@ -17,11 +18,6 @@ vmc_setup() {
 	(cd "$BATS_TEST_TMPDIR" && mkdir -p initrd-root && printf '#!/bin/sh\n' >initrd-root/init &&
 		cd initrd-root && echo init | cpio -o -H newc --quiet | gzip) \
 		>"$TREE/images/pxeboot/initrd.img"
-}
-
-# valid_xml FILE: FILE validates against libvirt's domain.rng.
-valid_xml() {
-	xmllint --noout --relaxng "$RNG" "$1" 2>&1 || fail "$1 is not valid per domain.rng"
 }
 
 # vmc_ok ARGS...: vm-create succeeds, writing out.xml, whose documents all

@@ -439,7 +439,7 @@ EOF
 @test "--define stores the domain; --autostart links it" {
 	run -0 vm-create --name web1 --memory 1024 --disk size=1 --import --define --autostart
 	assert_output --partial "Domain 'web1' defined"
-	xmllint --noout --relaxng "$RNG" "$VIRTUTILS_ROOT/domains/web1.xml"
+	valid_xml "$VIRTUTILS_ROOT/domains/web1.xml"
 	[ "$(readlink "$VIRTUTILS_ROOT/autostart/domains/web1")" = ../../domains/web1.xml ]
 	run -0 vm-create -q --name web2 --memory 1024 --disk none --import --define
 	assert_output ''

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz_file.h - the input of an image harness, as a file in a private directory */
+/* fuzz_file.h - a harness's input as a file in a private directory */
 #ifndef FUZZ_FILE_H
 #define FUZZ_FILE_H
 
@@ -18,7 +18,7 @@
  * context, so the path is the harness's one piece of file-scope state.
  */
 static char fuzz_dir[64];
-static char fuzz_path[80];
+static char fuzz_path[96];
 
 static void fuzz_file_cleanup(void)
 {
@@ -26,15 +26,18 @@ static void fuzz_file_cleanup(void)
 	rmdir(fuzz_dir);
 }
 
-/* Makes the directory (under $TMPDIR) once, from LLVMFuzzerInitialize. */
-static void fuzz_file_init(const char *name)
+/* Makes the directory NAME.XXXXXX (under $TMPDIR) once, from
+ * LLVMFuzzerInitialize; the input will be the file FILE in it. */
+static void fuzz_file_init(const char *name, const char *file)
 {
 	const char *tmp = getenv("TMPDIR");
 
 	snprintf(fuzz_dir, sizeof(fuzz_dir), "%.30s/%.20s.XXXXXX", tmp ? tmp : "/tmp", name);
 	if (!mkdtemp(fuzz_dir))
 		abort();
-	snprintf(fuzz_path, sizeof(fuzz_path), "%s/img", fuzz_dir);
+	if ((size_t)snprintf(fuzz_path, sizeof(fuzz_path), "%s/%s", fuzz_dir, file) >=
+	    sizeof(fuzz_path))
+		abort();
 	atexit(fuzz_file_cleanup);
 }
 

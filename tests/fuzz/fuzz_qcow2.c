@@ -21,7 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	fuzz_file_init("fuzz_qcow2");
+	fuzz_file_init("fuzz_qcow2", "img");
 	if (!(buf = malloc(CHUNK)))
 		abort();
 	return 0;

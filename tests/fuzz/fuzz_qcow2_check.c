@@ -16,7 +16,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	fuzz_file_init("fuzz_qcow2_check");
+	fuzz_file_init("fuzz_qcow2_check", "img");
 	return 0;
 }
 

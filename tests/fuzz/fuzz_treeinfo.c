@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_treeinfo.c - libFuzzer harness: any bytes parsed as an install
  * tree's .treeinfo, whose paths must never leave the tree */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../tools/vm-create/treeinfo.c"
+#include "../../tools/vm-create/treeinfo.h"
 
 /* What location_fetch relies on: a path the parser hands out is relative,
  * has no ".." component, no empty or "." one, and no control character;

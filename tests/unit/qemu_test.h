@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* qemu_test.h - what the qcow2 writer tests share: a scratch directory,
- * shell commands for qemu-img as the oracle, and crash injection */
+/* qemu_test.h - what the qcow2 writer tests share beyond testutil.h: the
+ * group fixture (a scratch directory, whether qemu-img runs), crash
+ * injection, and qemu-img info's JSON */
 #ifndef QEMU_TEST_H
 #define QEMU_TEST_H
 
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include <json.h>
+
+#include "testutil.h"
 
 /*
  * Crash injection: a forked writer child dies (SIGKILL, as kill -9) just
@@ -42,61 +47,22 @@ struct fixture {
 	char dir[PATH_MAX];
 };
 
-#define SKIP_IF_NO_QEMU(f) do { if ((f)->skip) { print_message("no qemu-img: skip\n"); skip(); } } while (0)
-
-/* Runs a shell command; its exit status, or -1 when it did not exit. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[6 * PATH_MAX];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Runs a command and returns its stdout (malloc'd, at most 1 MiB). */
-static char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh_out(const char *fmt, ...)
-{
-	char cmd[4 * PATH_MAX];
-	char *out = calloc(1, 1 << 20);
-	size_t n = 0, got;
-	va_list ap;
-	FILE *p;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	assert_non_null(out);
-	assert_non_null(p = popen(cmd, "r"));
-	while (n < (1 << 20) - 1 && (got = fread(out + n, 1, (1 << 20) - 1 - n, p)) > 0)
-		n += got;
-	pclose(p);
-	return out;
-}
-
 static void path(char *out, const struct fixture *f, const char *name)
 {
-	assert_true((size_t)snprintf(out, PATH_MAX, "%s/%s", f->dir, name) < PATH_MAX);
+	tu_path(out, PATH_MAX, f->dir, name);
 }
 
-/* A group's scratch directory, $TMPDIR/vu-NAME.XXXXXX. */
+/* A group's scratch directory, vu-NAME.XXXXXX (see tu_scratch). */
 static int qemu_group_setup(void **state, const char *name)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
+	char base[64];
 
 	if (!f)
 		return -1;
-	f->skip = system("qemu-img --version >/dev/null 2>&1 && "
-			 "qemu-io --version >/dev/null 2>&1") != 0;
-	snprintf(f->dir, sizeof(f->dir), "%s/vu-%s.XXXXXX", tmp ? tmp : "/tmp", name);
-	if (!mkdtemp(f->dir))
+	f->skip = !tu_have_qemu();
+	snprintf(base, sizeof(base), "vu-%s", name);
+	if (tu_scratch(f->dir, sizeof(f->dir), base) < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -107,10 +73,47 @@ static int group_teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (!getenv("VU_KEEP"))
-		sh("rm -rf '%s'", f->dir);
-	free(f);
-	return 0;
+	return tu_scratch_free(f, f->dir);
+}
+
+/* ---- qemu-img info as the oracle ---- */
+
+/* qemu-img info --output=json, parsed. */
+static inline json_object *info_json(const char *p)
+{
+	char *out = tu_sh_out("qemu-img info --output=json '%s' 2>/dev/null", p);
+	json_object *j = json_tokener_parse(out);
+
+	free(out);
+	assert_non_null(j);
+	return j;
+}
+
+/* The member at a dotted path ("format-specific.data.compat"), or NULL. */
+static inline json_object *jget(json_object *o, const char *path)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(o, k, &o))
+			return NULL;
+	return o;
+}
+
+/* The string at path ("" when absent), the integer (-1 when absent). */
+static inline const char *jstr(json_object *o, const char *p)
+{
+	json_object *v = jget(o, p);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+static inline int64_t jint(json_object *o, const char *p)
+{
+	json_object *v = jget(o, p);
+
+	return v ? json_object_get_int64(v) : -1;
 }
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "vu/copy.h"
 #include "vu/image.h"
+#include "testutil.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024)
@@ -88,8 +89,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	strcpy(f->dir, "/tmp/test_copy.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tu_scratch(f->dir, sizeof(f->dir), "test_copy") < 0)
 		return -1;
 	for (int i = 0; i < 2; i++)
 		snprintf(f->path[i], sizeof(f->path[i]), "%s/src%d.raw", f->dir, i);
@@ -101,11 +101,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	for (int i = 0; i < 2; i++)
-		unlink(f->path[i]);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return tu_scratch_free(f, f->dir);
 }
 
 /* A sparse raw file of size bytes with pattern p written at each [off,len). */

@@ -7,18 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include <libxml/xpath.h>
 
 #include "vu/xml.h"
 
-/* The tool's modules are not in libshared: build the ones under test here. */
-#include "../../tools/vm-create/devopts.c"
-#include "../../tools/vm-create/devopts_gfx.c"
-#include "../../tools/vm-create/devopts_chr.c"
-#include "../../tools/vm-create/devopts_hw.c"
-#include "../../tools/vm-create/devopts_host.c"
+/* vm-create's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-create/devopts_priv.h"
 
 /* An OS osinfo knows nothing about, and one that drives every virtio
  * device (what osinfo-db says of a current Fedora). */

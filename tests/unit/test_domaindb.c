@@ -19,36 +19,7 @@
 
 #include "vu/domaindb.h"
 #include "domain_test.h"
-
-struct fx {
-	char dir[64];
-	struct vu_state st;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vu-domaindb-XXXXXX");
-	if (!mkdtemp(f->dir) || vu_state_resolve(&f->st, f->dir) < 0 ||
-	    vu_state_prepare(&f->st, NULL) < 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	vu_state_free(&f->st);
-	free(f);
-	return 0;
-}
+#include "testutil.h"
 
 static struct vu_domain *mkdom(const char *name, const char *uuid, const char *mac)
 {
@@ -67,7 +38,7 @@ static struct vu_domain *mkdom(const char *name, const char *uuid, const char *m
 #define M1 "52:54:00:00:00:01"
 #define M2 "52:54:00:00:00:02"
 
-static void define(struct fx *f, struct vu_domain *d, unsigned flags, int want,
+static void define(struct tu_root *f, struct vu_domain *d, unsigned flags, int want,
 		   const char *msg)
 {
 	struct vu_err e = { 0 };
@@ -79,7 +50,7 @@ static void define(struct fx *f, struct vu_domain *d, unsigned flags, int want,
 
 static void test_define_load_list(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vu_domain *a = mkdom("web1", U1, M1), *b = mkdom("db", U2, M2), *got;
 	struct vu_err e = { 0 };
 	char **names, *xa, *xg;
@@ -110,7 +81,7 @@ static void test_define_load_list(void **state)
 
 static void test_unique(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vu_domain *a = mkdom("web1", U1, M1);
 	struct vu_domain *same_name = mkdom("web1", U2, M2);
 	struct vu_domain *same_uuid = mkdom("web2", U1, M2);
@@ -134,7 +105,7 @@ static void test_unique(void **state)
 
 static void test_names(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vu_domain *digits = mkdom("1234", U1, M1), *dot = mkdom("x", U1, M1);
 
 	define(f, digits, 0, -EINVAL, "domain name '1234' cannot be only digits");
@@ -169,7 +140,7 @@ static void test_define_checks_values(void **state)
 		{ "<memory>1024</memory><vcpu current='3'>2</vcpu>",
 		  "<vcpu current=3>: more than the 2 of <vcpu>" },
 	};
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	char xml[512];
 	char **names;
 	size_t n;
@@ -192,7 +163,7 @@ static void test_define_checks_values(void **state)
 static void test_define_mode(void **state)
 {
 	static const mode_t masks[] = { 022, 0, 0277 };
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct stat sb;
 
 	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
@@ -212,7 +183,7 @@ static void test_define_mode(void **state)
 /* A definition that cannot be read (hostile, hand-broken) blocks nobody. */
 static void test_unreadable_skipped(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vu_domain *a = mkdom("web1", U1, M1), *b = mkdom("web2", U2, M2);
 	char *bad = vu_state_path(&f->st, "domains", "bad.xml");
 	FILE *out = fopen(bad, "w");
@@ -236,7 +207,7 @@ static void test_unreadable_skipped(void **state)
 
 static void test_undefine(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vu_domain *a = mkdom("web1", U1, M1);
 	struct vu_err e = { 0 };
 	char *link = vu_state_path(&f->st, "autostart/domains", "web1");
@@ -254,7 +225,7 @@ static void test_undefine(void **state)
 /* The mark is a link to the definition, as libvirt's, set and cleared. */
 static void test_autostart(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vu_domain *a = mkdom("web1", U1, M1);
 	struct vu_err e = { 0 };
 	char *link = vu_state_path(&f->st, "autostart/domains", "web1"), target[64];
@@ -299,7 +270,7 @@ static void test_autostart(void **state)
  * not wherever a link swapped in for it since points. */
 static void test_autostart_checked_dir(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vu_domain *a = mkdom("web1", U1, M1);
 	struct vu_err e = { 0 };
 	char *dir = vu_state_path(&f->st, "autostart", "domains");
@@ -329,7 +300,7 @@ static void test_autostart_checked_dir(void **state)
 /* A file naming another domain is not that domain. */
 static void test_mismatched_file(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vu_domain *a = mkdom("web1", U1, M1), *got;
 	struct vu_err e = { 0 };
 	char *src = vu_state_path(&f->st, "domains", "web1.xml");
@@ -347,7 +318,7 @@ static void test_mismatched_file(void **state)
 /* QEMU's -pidfile lock is lockf(3); a child holds one as QEMU would. */
 static void test_running(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	char *pid = vu_domaindb_pidfile(&f->st, "web1");
 	char *dir = vu_state_path(&f->st, NULL, "run/domains");
 	int ready[2];
@@ -381,18 +352,19 @@ static void test_running(void **state)
 
 int main(void)
 {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tu_root_setup, tu_root_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_define_load_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unique, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_define_checks_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_define_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unreadable_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_undefine, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_autostart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_autostart_checked_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mismatched_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_running, setup, teardown),
+		T(test_define_load_list),
+		T(test_unique),
+		T(test_names),
+		T(test_define_checks_values),
+		T(test_define_mode),
+		T(test_unreadable_skipped),
+		T(test_undefine),
+		T(test_autostart),
+		T(test_autostart_checked_dir),
+		T(test_mismatched_file),
+		T(test_running),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

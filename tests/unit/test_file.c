@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "vu/file.h"
+#include "testutil.h"
 
 struct fx {
 	char dir[64];
@@ -27,10 +28,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	if (!f)
-		return -1;
-	strcpy(f->dir, "/tmp/test_file.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!f || tu_scratch(f->dir, sizeof(f->dir), "test_file") < 0)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/vm.xml", f->dir);
 	umask(022);
@@ -41,17 +39,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	DIR *d = opendir(f->dir);
-	struct dirent *e;
 
-	while (d && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(d), e->d_name, 0);
-	if (d)
-		closedir(d);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return tu_scratch_free(f, f->dir);
 }
 
 /* Number of entries in dir; the first one's name in first. */
@@ -73,26 +62,12 @@ static int list_dir(const char *dir, char *first, size_t len)
 	return n;
 }
 
-static void write_file(const char *path, const char *s)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(s, fp);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static void assert_content(const char *path, const char *want)
 {
-	char buf[256] = "";
-	FILE *fp = fopen(path, "r");
-	size_t n;
+	char *got = tu_read(path, NULL);
 
-	assert_non_null(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
-	assert_string_equal(buf, want);
+	assert_string_equal(got, want);
+	free(got);
 }
 
 static void open_and_write(struct vu_atomic *a, const char *path, const char *s)
@@ -137,7 +112,7 @@ static void test_atomic_noreplace(void **state)
 	struct vu_atomic a;
 	char first[NAME_MAX + 1];
 
-	write_file(f->path, "old");
+	tu_write_str(f->path, "old");
 	open_and_write(&a, f->path, "new");
 	assert_int_equal(vu_atomic_commit(&a, false, true), -EEXIST);
 	assert_content(f->path, "old");
@@ -157,7 +132,7 @@ static void test_atomic_replace(void **state)
 	struct vu_atomic a;
 	char first[NAME_MAX + 1];
 
-	write_file(f->path, "old");
+	tu_write_str(f->path, "old");
 	open_and_write(&a, f->path, "new");
 	assert_int_equal(vu_atomic_commit(&a, true, false), 0);
 	assert_content(f->path, "new");
@@ -174,7 +149,7 @@ static void test_atomic_keep(void **state)
 	struct stat st;
 	char link[PATH_MAX], first[NAME_MAX + 1];
 
-	write_file(f->path, "old");
+	tu_write_str(f->path, "old");
 	assert_int_equal(chmod(f->path, 0604), 0);
 	snprintf(link, sizeof(link), "%s/link", f->dir);
 	assert_int_equal(symlink("vm.xml", link), 0);
@@ -207,7 +182,7 @@ static void test_atomic_keep_owner(void **state)
 		print_message("# skip: needs root to act as another user\n");
 		skip();
 	}
-	write_file(f->path, "old");
+	tu_write_str(f->path, "old");
 	assert_int_equal(chmod(f->path, 0666), 0);
 	assert_int_equal(chmod(f->dir, 0777), 0);
 	pid = fork();
@@ -331,7 +306,7 @@ static void test_atomic_long_name(void **state)
 	memset(name, 'n', NAME_MAX);
 	name[NAME_MAX] = '\0';
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	write_file(path, "old");
+	tu_write_str(path, "old");
 	/* replace goes through a hidden name, shortened to fit NAME_MAX */
 	open_and_write(&a, path, "new");
 	assert_int_equal(vu_atomic_commit(&a, true, true), 0);
@@ -384,7 +359,7 @@ static void test_fsync_parent(void **state)
 	struct fx *f = *state;
 	char p[PATH_MAX];
 
-	write_file(f->path, "x");
+	tu_write_str(f->path, "x");
 	assert_int_equal(vu_fsync_parent(f->path), 0);
 	snprintf(p, sizeof(p), "%s/", f->dir);
 	assert_int_equal(vu_fsync_parent(p), 0);

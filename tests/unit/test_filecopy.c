@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "vu/filecopy.h"
+#include "testutil.h"
 
 #define MIB (1u << 20)
 #define SIZE (16 * MIB + 4096 + 123)	/* an odd tail, as raw images may have */
@@ -30,10 +31,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	char *buf = malloc(MIB);
 
-	if (!f || !buf)
-		return -1;
-	strcpy(f->dir, "/var/tmp/test_filecopy.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!f || !buf || tu_scratch_disk(f->dir, sizeof(f->dir), "test_filecopy") < 0)
 		return -1;
 	snprintf(f->src, sizeof(f->src), "%s/src", f->dir);
 	snprintf(f->dst, sizeof(f->dst), "%s/dst", f->dir);
@@ -57,11 +55,7 @@ static int teardown(void **state)
 
 	close(f->sfd);
 	close(f->dfd);
-	unlink(f->src);
-	unlink(f->dst);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return tu_scratch_free(f, f->dir);
 }
 
 static void assert_same(const struct fx *f)

@@ -3,7 +3,6 @@
  * OVMF descriptors, and fixture directories for overrides and errors; a
  * domain's copy of the variables template */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +15,7 @@
 #include <cmocka.h>
 
 #include "vu/firmware.h"
+#include "testutil.h"
 
 #define SYS "/usr/share/qemu/firmware/"
 
@@ -85,20 +85,6 @@ static void test_real_no_match(void **state)
 
 /* ---- fixture directories ---- */
 
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%s/%s", tmp, dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* A descriptor for code c (and vars v, or none) on arch a, machines m. */
 static char *desc(const char *c, const char *v, const char *a, const char *m,
 		  const char *features)
@@ -130,26 +116,17 @@ static void use_dirs(const char *a, const char *b)
 	setenv("VU_FIRMWARE_DIR", env, 1);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int fixture_setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/test_firmware.XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	return tu_scratch(tmp, sizeof(tmp), "test_firmware");
 }
 
 static int fixture_teardown(void **state)
 {
 	(void)state;
 	unsetenv("VU_FIRMWARE_DIR");
-	return nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tu_scratch_done(tmp);
 }
 
 static void test_override_by_name(void **state)
@@ -158,9 +135,9 @@ static void test_override_by_name(void **state)
 	struct vu_err e = { 0 };
 
 	(void)state;
-	put("sys", "50-a.json", desc("/sys/A.fd", "/sys/A_VARS.fd", "x86_64",
-				     "\"pc-i440fx-*\"", "\"acpi-s3\""));
-	put("sys", "60-b.json", desc("/sys/B.fd", NULL, "x86_64", "\"pc-*\"", ""));
+	tu_put(tmp, "sys/50-a.json", desc("/sys/A.fd", "/sys/A_VARS.fd", "x86_64",
+					  "\"pc-i440fx-*\"", "\"acpi-s3\""));
+	tu_put(tmp, "sys/60-b.json", desc("/sys/B.fd", NULL, "x86_64", "\"pc-*\"", ""));
 	use_dirs("sys", NULL);
 	assert_int_equal(vu_firmware_find("x86_64", "pc", false, &fw, &e), 0);
 	assert_string_equal(fw.code, "/sys/A.fd");
@@ -169,7 +146,7 @@ static void test_override_by_name(void **state)
 	vu_firmware_clear(&fw);
 
 	/* The later directory's 50-a.json replaces the earlier one's. */
-	put("etc", "50-a.json", desc("/etc/A.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
+	tu_put(tmp, "etc/50-a.json", desc("/etc/A.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
 	use_dirs("sys", "etc");
 	assert_int_equal(vu_firmware_find("x86_64", "pc", false, &fw, &e), 0);
 	assert_string_equal(fw.code, "/etc/A.fd");
@@ -178,14 +155,14 @@ static void test_override_by_name(void **state)
 	vu_firmware_clear(&fw);
 
 	/* An empty file hides the name; the next in name order wins. */
-	put("etc", "50-a.json", "");
+	tu_put(tmp, "etc/50-a.json", "");
 	assert_int_equal(vu_firmware_find("x86_64", "pc", false, &fw, &e), 0);
 	assert_string_equal(fw.code, "/sys/B.fd");
 	vu_firmware_clear(&fw);
 
 	/* A lower name in any directory comes first. */
-	put("etc", "10-c.json", desc("/etc/C.fd", NULL, "x86_64", "\"pc-i440fx-*\"",
-				     "\"secure-boot\", \"requires-smm\""));
+	tu_put(tmp, "etc/10-c.json", desc("/etc/C.fd", NULL, "x86_64", "\"pc-i440fx-*\"",
+					  "\"secure-boot\", \"requires-smm\""));
 	assert_int_equal(vu_firmware_find("x86_64", "pc", true, &fw, &e), 0);
 	assert_string_equal(fw.code, "/etc/C.fd");
 	assert_true(fw.secure_boot && fw.requires_smm);
@@ -203,16 +180,16 @@ static void test_arch_mismatch(void **state)
 	char want[256];
 
 	(void)state;
-	put("arm", "50-arm.json", desc("/arm/A.fd", NULL, "aarch64", "\"virt-*\"", ""));
-	put("arm", "60-bios.json",
-	    "{ \"interface-types\": [ \"bios\" ], \"mapping\": { \"device\": \"memory\","
-	    " \"filename\": \"/x/bios.bin\" }, \"targets\": [ { \"architecture\": \"x86_64\","
-	    " \"machines\": [ \"pc-*\" ] } ], \"features\": [] }");
-	put("arm", "70-kernel.json",
-	    "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"kernel\","
-	    " \"filename\": \"/x/k\" }, \"targets\": [ { \"architecture\": \"x86_64\","
-	    " \"machines\": [ \"pc-*\" ] } ] }");
-	put("arm", "notes.txt", "not a descriptor");
+	tu_put(tmp, "arm/50-arm.json", desc("/arm/A.fd", NULL, "aarch64", "\"virt-*\"", ""));
+	tu_put(tmp, "arm/60-bios.json",
+		 "{ \"interface-types\": [ \"bios\" ], \"mapping\": { \"device\": \"memory\","
+		 " \"filename\": \"/x/bios.bin\" }, \"targets\": [ { \"architecture\": \"x86_64\","
+		 " \"machines\": [ \"pc-*\" ] } ], \"features\": [] }");
+	tu_put(tmp, "arm/70-kernel.json",
+		 "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"kernel\","
+		 " \"filename\": \"/x/k\" }, \"targets\": [ { \"architecture\": \"x86_64\","
+		 " \"machines\": [ \"pc-*\" ] } ] }");
+	tu_put(tmp, "arm/notes.txt", "not a descriptor");
 	use_dirs("arm", NULL);
 	assert_int_equal(vu_firmware_find("x86_64", "pc", true, &fw, &e), -ENOENT);
 	snprintf(want, sizeof(want), "no UEFI firmware for x86_64/pc in %s/arm", tmp);
@@ -237,18 +214,18 @@ static void test_malformed(void **state)
 	struct vu_err e = { 0 };
 
 	(void)state;
-	put("bad", "60-ok.json", desc("/ok.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
+	tu_put(tmp, "bad/60-ok.json", desc("/ok.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
 	use_dirs("bad", NULL);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		put("bad", "50-bad.json", bad[i]);
+		tu_put(tmp, "bad/50-bad.json", bad[i]);
 		assert_int_equal(vu_firmware_find("x86_64", "pc", false, &fw, &e), -EINVAL);
 		assert_non_null(strstr(e.msg, "/bad/50-bad.json: not a firmware descriptor: "));
 		assert_null(fw.code);
 	}
 	/* Parts of the wrong type are no match, not a crash. */
-	put("bad", "50-bad.json",
-	    "{ \"interface-types\": \"uefi\", \"mapping\": [], \"targets\": [ 1, { } ],"
-	    " \"features\": { } }");
+	tu_put(tmp, "bad/50-bad.json",
+		 "{ \"interface-types\": \"uefi\", \"mapping\": [], \"targets\": [ 1, { } ],"
+		 " \"features\": { } }");
 	assert_int_equal(vu_firmware_find("x86_64", "pc", false, &fw, &e), 0);
 	assert_string_equal(fw.code, "/ok.fd");
 	vu_firmware_clear(&fw);
@@ -260,14 +237,14 @@ static void test_missing_mapping_fields(void **state)
 	struct vu_err e = { 0 };
 
 	(void)state;
-	put("miss", "50-noexec.json",
-	    "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
-	    " \"nvram-template\": { \"filename\": \"/v.fd\" } }, \"targets\": [ {"
-	    " \"architecture\": \"x86_64\", \"machines\": [ \"pc-q35-*\" ] } ] }");
-	put("miss", "60-noformat.json",
-	    "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
-	    " \"executable\": { \"filename\": \"/c.fd\" } }, \"targets\": [ {"
-	    " \"architecture\": \"x86_64\", \"machines\": [ \"pc-i440fx-*\" ] } ] }");
+	tu_put(tmp, "miss/50-noexec.json",
+		 "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
+		 " \"nvram-template\": { \"filename\": \"/v.fd\" } }, \"targets\": [ {"
+		 " \"architecture\": \"x86_64\", \"machines\": [ \"pc-q35-*\" ] } ] }");
+	tu_put(tmp, "miss/60-noformat.json",
+		 "{ \"interface-types\": [ \"uefi\" ], \"mapping\": { \"device\": \"flash\","
+		 " \"executable\": { \"filename\": \"/c.fd\" } }, \"targets\": [ {"
+		 " \"architecture\": \"x86_64\", \"machines\": [ \"pc-i440fx-*\" ] } ] }");
 	use_dirs("miss", NULL);
 	assert_int_equal(vu_firmware_find("x86_64", "q35", false, &fw, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "/miss/50-noexec.json: mapping has no executable filename"));
@@ -285,21 +262,13 @@ static void test_missing_mapping_fields(void **state)
 
 /* ---- a domain's variables ---- */
 
-static void read_back(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "rb");
-
-	assert_non_null(f);
-	assert_int_equal(fread(buf, 1, len + 1, f), len);
-	fclose(f);
-}
-
 static void test_nvram_create(void **state)
 {
-	static char tmpl_data[131072], got[sizeof(tmpl_data) + 1];
-	char tmpl[128], path[128], want[300];
+	static char tmpl_data[131072];
+	char tmpl[PATH_MAX], path[PATH_MAX], want[PATH_MAX + 64], *got;
 	struct vu_err e = { 0 };
 	struct stat sb;
+	size_t len;
 	FILE *f;
 
 	(void)state;
@@ -307,18 +276,16 @@ static void test_nvram_create(void **state)
 	for (size_t i = 0; i < 4096; i++)
 		tmpl_data[i] = (char)(i * 7 + 1);
 	tmpl_data[sizeof(tmpl_data) - 1] = 'x';
-	snprintf(tmpl, sizeof(tmpl), "%s/VARS.fd", tmp);
-	f = fopen(tmpl, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(tmpl_data, 1, sizeof(tmpl_data), f), sizeof(tmpl_data));
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/nv", tmp);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/nv/t_VARS.fd", tmp);
+	tu_path(tmpl, sizeof(tmpl), tmp, "VARS.fd");
+	tu_write(tmpl, tmpl_data, sizeof(tmpl_data));
+	tu_put(tmp, "nv/.keep", "");
+	tu_path(path, sizeof(path), tmp, "nv/t_VARS.fd");
 
 	assert_int_equal(vu_firmware_nvram_create(tmpl, path, &e), 0);
-	read_back(path, got, sizeof(tmpl_data));
+	got = tu_read(path, &len);
+	assert_int_equal(len, sizeof(tmpl_data));
 	assert_memory_equal(got, tmpl_data, sizeof(tmpl_data));
+	free(got);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0077, 0);
 
@@ -330,18 +297,19 @@ static void test_nvram_create(void **state)
 	assert_int_equal(vu_firmware_nvram_create(tmpl, path, &e), -EEXIST);
 	snprintf(want, sizeof(want), "%s: already exists", path);
 	assert_string_equal(e.msg, want);
-	read_back(path, got, sizeof(tmpl_data));
+	got = tu_read(path, NULL);
 	assert_int_equal(got[0], 'G');
+	free(got);
 
 	/* no template, no directory: said, and nothing made */
 	assert_int_equal(unlink(path), 0);
-	snprintf(tmpl, sizeof(tmpl), "%s/none.fd", tmp);
+	tu_path(tmpl, sizeof(tmpl), tmp, "none.fd");
 	assert_int_equal(vu_firmware_nvram_create(tmpl, path, &e), -ENOENT);
 	snprintf(want, sizeof(want), "%s: %s", tmpl, strerror(ENOENT));
 	assert_string_equal(e.msg, want);
 	assert_int_equal(access(path, F_OK), -1);
-	snprintf(tmpl, sizeof(tmpl), "%s/VARS.fd", tmp);
-	snprintf(path, sizeof(path), "%s/nodir/t_VARS.fd", tmp);
+	tu_path(tmpl, sizeof(tmpl), tmp, "VARS.fd");
+	tu_path(path, sizeof(path), tmp, "nodir/t_VARS.fd");
 	assert_int_equal(vu_firmware_nvram_create(tmpl, path, &e), -ENOENT);
 	assert_non_null(strstr(e.msg, "/nodir/t_VARS.fd: "));
 }

@@ -7,7 +7,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,64 +18,22 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* The tool's module is not in libshared: build it here. */
-#include "../../tools/vm-create/inject.c"
+/* vm-create's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-create/location.h"
+#include "testutil.h"
 
 static char dir[64];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_inject.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return tu_scratch(dir, sizeof(dir), "test_inject");
 }
 
 static int teardown(void **state)
 {
-	char cmd[100];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("%s failed", cmd);
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void spew(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	return tu_scratch_done(dir);
 }
 
 /* ---- a walker over an initrd, as init/initramfs.c unpacks it ---- */
@@ -224,13 +184,13 @@ static void make_initrd(const char *path, bool compress)
 {
 	struct stat st;
 
-	sh("mkdir -p %s/root/etc && printf '#!/bin/sh\\n' >%s/root/init && "
-	   "echo hello >%s/root/etc/hello", dir, dir, dir);
-	sh("cd %s/root && printf 'init\\netc\\netc/hello\\n' | cpio -o -H newc --quiet -R 0:0 %s >%s",
-	   dir, compress ? "| gzip -9n" : "", path);
+	tu_sh_ok("mkdir -p %s/root/etc && printf '#!/bin/sh\\n' >%s/root/init && "
+		 "echo hello >%s/root/etc/hello", dir, dir, dir);
+	tu_sh_ok("cd %s/root && printf 'init\\netc\\netc/hello\\n' | "
+		 "cpio -o -H newc --quiet -R 0:0 %s >%s", dir, compress ? "| gzip -9n" : "", path);
 	assert_int_equal(stat(path, &st), 0);
 	if (compress && st.st_size % 4 == 0)
-		sh("printf '\\0' >>%s", path);
+		tu_sh_ok("printf '\\0' >>%s", path);
 }
 
 static void check_injected(const char *initrd, off_t old_size, bool compressed)
@@ -242,7 +202,7 @@ static void check_injected(const char *initrd, off_t old_size, bool compressed)
 	struct stat st;
 	char path[128];
 
-	buf = slurp(initrd, &len);
+	buf = tu_read(initrd, &len);
 	walk_all(buf, len, &w, true);
 	assert_int_equal(w.segments, 2);
 	/* the new archive starts at the first aligned offset past the old */
@@ -283,12 +243,12 @@ static void inject_two(bool compressed)
 	assert_int_equal(stat(initrd, &st), 0);
 	if (compressed)
 		assert_int_not_equal(st.st_size % 4, 0);
-	sh("mkdir -p %s/in/sub && chmod 0600 %s/in/sub", dir, dir);
+	tu_sh_ok("mkdir -p %s/in/sub && chmod 0600 %s/in/sub", dir, dir);
 	snprintf(ks, sizeof(ks), "%s/in/ks.cfg", dir);
-	spew(ks, "text\nreboot\n# ks.cfg");
-	sh("chmod 0700 %s", ks);
+	tu_write_str(ks, "text\nreboot\n# ks.cfg");
+	tu_sh_ok("chmod 0700 %s", ks);
 	snprintf(pre, sizeof(pre), "%s/in/sub/preseed.cfg", dir);
-	spew(pre, "");
+	tu_write_str(pre, "");
 	if (initrd_inject(initrd, files, 2, &e) != 0)
 		fail_msg("%s", vu_err_str(&e));
 	check_injected(initrd, st.st_size, compressed);
@@ -318,13 +278,13 @@ static void test_inject_cpio_reads(void **state)
 	make_initrd(initrd, false);
 	assert_int_equal(stat(initrd, &st), 0);
 	snprintf(ks, sizeof(ks), "%s/ks.cfg", dir);
-	spew(ks, "lang en_US.UTF-8\n");
+	tu_write_str(ks, "lang en_US.UTF-8\n");
 	assert_int_equal(initrd_inject(initrd, files, 1, NULL), 0);
-	sh("mkdir %s/x && cd %s/x && tail -c +%lld %s | cpio -i --quiet", dir, dir,
-	   (long long)st.st_size + 1, initrd);
+	tu_sh_ok("mkdir %s/x && cd %s/x && tail -c +%lld %s | cpio -i --quiet", dir, dir,
+		 (long long)st.st_size + 1, initrd);
 	snprintf(out, sizeof(out), "%s/x/ks.cfg", dir);
 	size_t len;
-	unsigned char *got = slurp(out, &len);
+	unsigned char *got = tu_read(out, &len);
 
 	assert_int_equal(len, 17);
 	assert_memory_equal(got, "lang en_US.UTF-8\n", 17);
@@ -335,7 +295,7 @@ static void test_inject_cpio_reads(void **state)
 static void assert_unchanged(const char *initrd, const unsigned char *before, size_t len)
 {
 	size_t now;
-	unsigned char *after = slurp(initrd, &now);
+	unsigned char *after = tu_read(initrd, &now);
 
 	assert_int_equal(now, len);
 	assert_memory_equal(after, before, len);
@@ -353,9 +313,9 @@ static void test_inject_missing(void **state)
 	(void)state;
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
 	make_initrd(initrd, true);
-	before = slurp(initrd, &len);
+	before = tu_read(initrd, &len);
 	snprintf(ks, sizeof(ks), "%s/ks.cfg", dir);
-	spew(ks, "x\n");
+	tu_write_str(ks, "x\n");
 	snprintf(missing, sizeof(missing), "%s/nothere.cfg", dir);
 	assert_int_equal(initrd_inject(initrd, files, 2, &e), -ENOENT);
 	assert_non_null(strstr(e.msg, missing));
@@ -391,9 +351,9 @@ static void test_inject_rollback(void **state)
 	(void)state;
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
 	make_initrd(initrd, true);
-	before = slurp(initrd, &len);
+	before = tu_read(initrd, &len);
 	snprintf(big, sizeof(big), "%s/big.cfg", dir);
-	sh("head -c 300000 /dev/urandom >%s", big);
+	tu_sh_ok("head -c 300000 /dev/urandom >%s", big);
 	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	lim = old;
@@ -418,7 +378,7 @@ static void test_inject_nothing(void **state)
 	(void)state;
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
 	make_initrd(initrd, true);
-	before = slurp(initrd, &len);
+	before = tu_read(initrd, &len);
 	assert_int_equal(initrd_inject(initrd, NULL, 0, NULL), 0);
 	assert_unchanged(initrd, before, len);
 	free(before);

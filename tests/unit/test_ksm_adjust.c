@@ -6,8 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/ksm-tune/adjust.c"
+/* ksm-tune's modules, linked from its archive (see the Makefile). */
+#include "../../tools/ksm-tune/ksm.h"
 
 static struct ksm_conf defaults(void)
 {

@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-/* The tool's modules are not in libshared: build the ones under test here. */
-#include "../../tools/ksm-tune/meminfo.c"
-#include "../../tools/ksm-tune/procscan.c"
+/* ksm-tune's modules, linked from its archive (see the Makefile). */
+#include "../../tools/ksm-tune/ksm.h"
+#include "testutil.h"
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__ })
 #define ARGC(...) ((int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *)))
@@ -88,13 +88,9 @@ static char root[64];
 static void put(const char *rel, const char *data, size_t len)
 {
 	char path[256];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
+	tu_path(path, sizeof(path), root, rel);
+	tu_write(path, data, len);
 }
 
 static void add_proc(const char *pid, const char *cmdline, size_t len, const char *status)
@@ -121,8 +117,7 @@ static void test_scan(void **state)
 	char cmd[512];
 
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/test_ksm_procscan.XXXXXX");
-	assert_non_null(mkdtemp(root));
+	assert_int_equal(tu_scratch(root, sizeof(root), "test_ksm_procscan"), 0);
 	add_proc("300", CMD("qemu-system-x86_64\0-enable-kvm\0"), "Name:\tqemu\nVmRSS:\t  3000 kB\n");
 	add_proc("20", CMD("qemu-kvm\0"), "VmRSS:\t20 kB\nVmSwap:\t1 kB\n");
 	add_proc("1", CMD("/sbin/init\0"), "VmRSS:\t99999 kB\n");
@@ -146,8 +141,7 @@ static void test_scan(void **state)
 
 	assert_int_equal(ksm_meminfo_read(root, &m, &e), 0);
 	assert_int_equal(m.total_kb, 100);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tu_rmtree(root), 0);
 
 	assert_int_equal(ksm_procs_scan(root, &p, &e), -ENOENT);
 	assert_int_equal(ksm_meminfo_read(root, &m, &e), -ENOENT);

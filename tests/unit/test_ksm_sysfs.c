@@ -12,22 +12,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/ksm-tune/sysfs.c"
+/* ksm-tune's modules, linked from its archive (see the Makefile). */
+#include "../../tools/ksm-tune/ksm.h"
+#include "testutil.h"
 
 static char dir[64];
-
-static void put(const char *name, const char *value)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(value, f);
-	fclose(f);
-}
 
 static const char *get(const char *name)
 {
@@ -40,24 +29,20 @@ static const char *get(const char *name)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_ksm_sysfs.XXXXXX");
-	if (!mkdtemp(dir))
+	if (tu_scratch(dir, sizeof(dir), "test_ksm_sysfs") < 0)
 		return -1;
-	put("run", "1\n");
-	put("pages_to_scan", "100\n");
-	put("sleep_millisecs", "20\n");
-	put("merge_across_nodes", "1\n");
-	put("advisor_mode", "[none] scan-time\n");
+	tu_put(dir, "run", "1\n");
+	tu_put(dir, "pages_to_scan", "100\n");
+	tu_put(dir, "sleep_millisecs", "20\n");
+	tu_put(dir, "merge_across_nodes", "1\n");
+	tu_put(dir, "advisor_mode", "[none] scan-time\n");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_scratch_done(dir);
 }
 
 static void test_knobs(void **state)
@@ -106,7 +91,7 @@ static void test_read(void **state)
 	assert_int_equal(ksm_sysfs_read_int(dir, "nope", &v), -ENOENT);
 	snprintf(path, sizeof(path), "%s/subdir", dir);
 	assert_int_equal(mkdir(path, 0755), 0);
-	put(".hidden", "1\n");
+	tu_put(dir, ".hidden", "1\n");
 	assert_int_equal(ksm_sysfs_list(dir, &names), 0);
 	assert_string_equal(names[0], "advisor_mode");
 	assert_string_equal(names[1], "merge_across_nodes");
@@ -182,7 +167,7 @@ static void test_apply_rolls_back(void **state)
 	assert_false(writing);
 	assert_string_equal(get("pages_to_scan"), "100");
 	assert_int_equal(rmdir(path), 0);
-	put("run", "1\n");
+	tu_put(dir, "run", "1\n");
 
 	/* /dev/full reads and refuses every write, even root's: the write
 	 * before it is put back. */

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -20,12 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The tool's modules are not in libshared: build the ones under test here. */
-#include "../../tools/vm-create/treeinfo.c"
-#include "../../tools/vm-create/source.c"
-#include "../../tools/vm-create/iso.c"
-#include "../../tools/vm-create/url.c"
-#include "../../tools/vm-create/location.c"
+/* vm-create's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-create/treeinfo.h"
+#include "../../tools/vm-create/location.h"
+#include "testutil.h"
 
 /* The fixture trees (mktree.sh) and the HTTP server serving them, made
  * once for the whole group. */
@@ -115,35 +114,31 @@ static int start_server(void)
 
 static int group_setup(void **state)
 {
-	char cmd[160];
+	char mktree[PATH_MAX];
 
 	(void)state;
 	/* Loopback is never to go through a proxy the environment names. */
 	setenv("no_proxy", "127.0.0.1,localhost", 1);
-	snprintf(top, sizeof(top), "/tmp/test_location.XXXXXX");
-	if (!mkdtemp(top))
-		return -1;
-	snprintf(cmd, sizeof(cmd), "tests/fixtures/mktree.sh %s/trees", top);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "test_location: %s failed (run from the top of the tree)\n", cmd);
+	if (!tu_fixture_script("mktree.sh", mktree, sizeof(mktree))) {
+		fprintf(stderr, "test_location: no tests/fixtures/mktree.sh\n");
 		return -1;
 	}
+	if (tu_scratch(top, sizeof(top) - strlen("/trees"), "test_location") < 0 ||
+	    tu_sh("%s %s/trees", mktree, top) != 0)
+		return -1;
 	strcat(top, "/trees");
 	return start_server();
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
 	if (server > 0) {
 		kill(server, SIGTERM);
 		waitpid(server, NULL, 0);
 	}
 	top[strlen(top) - strlen("/trees")] = '\0';
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_scratch_done(top);
 }
 
 /* A fresh destination: TOP/../dest-N/boot/vm (nothing of it exists). */
@@ -154,28 +149,10 @@ static void dest(char *buf, size_t size)
 	snprintf(buf, size, "%.*s/dest-%d/boot/vm", (int)(strlen(top) - 6), top, n++);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void assert_same_file(const char *a, const char *b)
 {
 	size_t la, lb;
-	char *da = slurp(a, &la), *db = slurp(b, &lb);
+	char *da = tu_read(a, &la), *db = tu_read(b, &lb);
 
 	assert_true(la > 0);
 	assert_int_equal(la, lb);
@@ -527,7 +504,7 @@ static void test_http_errors(void **state)
 
 static void test_dir_errors(void **state)
 {
-	char loc[160], cmd[600];
+	char loc[160];
 
 	(void)state;
 	snprintf(loc, sizeof(loc), "%s/nokernel", top);
@@ -538,9 +515,8 @@ static void test_dir_errors(void **state)
 	snprintf(loc, sizeof(loc), "%s/missing", top);
 	fetch_fails(loc, ENOENT, loc);
 	/* .treeinfo names files that are not there, and no layout has any */
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/../stale-only && cp %s/stale/.treeinfo "
-		 "%s/../stale-only/", top, top, top);
-	assert_int_equal(system(cmd), 0);
+	tu_sh_ok("mkdir -p %s/../stale-only && cp %s/stale/.treeinfo %s/../stale-only/",
+		 top, top, top);
 	snprintf(loc, sizeof(loc), "%s/../stale-only", top);
 	fetch_fails(loc, ENOENT, ".treeinfo names images/pxeboot/vmlinuz and "
 		    "images/pxeboot/initrd.img, which are not both there");
@@ -554,21 +530,16 @@ static void test_existing(void **state)
 	char dir[128], path[200], loc[160];
 	size_t len;
 	char *old;
-	FILE *f;
 
 	(void)state;
 	dest(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "mkdir -p %s", dir);
-	assert_int_equal(system(path), 0);
+	tu_sh_ok("mkdir -p %s", dir);
 	snprintf(path, sizeof(path), "%s/vmlinuz", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("older kernel\n", f);
-	fclose(f);
+	tu_write_str(path, "older kernel\n");
 	snprintf(loc, sizeof(loc), "%s/debian", top);
 	assert_int_equal(location_fetch(loc, dir, &m, &e), -EEXIST);
 	assert_non_null(strstr(e.msg, path));
-	old = slurp(path, &len);
+	old = tu_read(path, &len);
 	assert_int_equal(len, 13);
 	assert_memory_equal(old, "older kernel\n", 13);
 	free(old);
@@ -580,14 +551,12 @@ static void test_existing(void **state)
 /* A kernel over the limit is refused before it is copied. */
 static void test_too_big(void **state)
 {
-	char loc[160], cmd[800];
+	char loc[160];
 
 	(void)state;
 	snprintf(loc, sizeof(loc), "%s/../huge", top);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/images/pxeboot && truncate -s 3G "
-		 "%s/images/pxeboot/vmlinuz && echo x >%s/images/pxeboot/initrd.img",
-		 loc, loc, loc);
-	assert_int_equal(system(cmd), 0);
+	tu_sh_ok("mkdir -p %s/images/pxeboot && truncate -s 3G %s/images/pxeboot/vmlinuz && "
+		 "echo x >%s/images/pxeboot/initrd.img", loc, loc, loc);
 	fetch_fails(loc, EFBIG, "larger than 2147483648 bytes");
 }
 

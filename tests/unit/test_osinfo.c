@@ -2,7 +2,6 @@
 /* test_osinfo.c - vm-create's OS defaults: the system osinfo-db, aliases,
  * hints, generic, inheritance, and a fixture database for the edge cases */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,8 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/vm-create/osinfo.c"
+/* vm-create's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-create/osinfo.h"
+#include "testutil.h"
 
 static char fixture[64];
 
@@ -281,42 +281,20 @@ static void test_list(void **state)
 #define TAIL "</libosinfo>\n"
 #define DEV(id) "<device id=\"http://pcisig.com/pci/" id "\"/>"
 
+/* FIXTURE/os/REL, as osinfo-db lays out its files. */
 static void put(const char *rel, const char *text)
 {
-	char path[256], *slash;
-	FILE *f;
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/os/%s", fixture, rel);
-	slash = strrchr(path, '/');
-	*slash = '\0';
-	mkdir(path, 0755);
-	*slash = '/';
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	tu_path(path, sizeof(path), "os", rel);
+	tu_put(fixture, path, text);
 }
 
 static int fixture_setup(void **state)
 {
 	(void)state;
-	snprintf(fixture, sizeof(fixture), "/tmp/test_osinfo.XXXXXX");
-	if (!mkdtemp(fixture))
+	if (tu_scratch(fixture, sizeof(fixture), "test_osinfo") < 0)
 		return -1;
-	{
-		char os[128];
-
-		snprintf(os, sizeof(os), "%s/os", fixture);
-		mkdir(os, 0755);
-	}
 	put("test.org/base-1.xml", HEAD
 	    "<os id=\"http://test.org/base/1\"><short-id>base1</short-id>"
 	    "<name>Base 1</name><name xml:lang=\"de\">Basis 1</name><family>linux</family>"
@@ -373,7 +351,7 @@ static int fixture_teardown(void **state)
 {
 	(void)state;
 	unsetenv("OSINFO_SYSTEM_DIR");
-	return nftw(fixture, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tu_scratch_done(fixture);
 }
 
 static void test_fixture_base(void **state)

@@ -18,6 +18,8 @@
 #include <json.h>
 
 #include "vu/image.h"
+#include "testutil.h"
+
 /* White-box: the drivers' view of struct vu_image (layers, flags, fds),
  * refcount entries, and why the last read failed. */
 #include "../../libshared/img/qcow2.h"
@@ -32,72 +34,24 @@ struct fixture {
 	char hostile[PATH_MAX + 16];
 };
 
-/* The fixture scripts: from $VU_SRCDIR, the current directory, or three
- * levels above build/unit/test_qcow2. */
-static bool find_script(const char *name, char *out, size_t outlen)
-{
-	const char *src = getenv("VU_SRCDIR");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if ((size_t)snprintf(out, outlen, "%s/tests/fixtures/%s", src ? src : ".", name) >= outlen)
-		return false;
-	if (access(out, X_OK) == 0)
-		return true;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	for (int i = 0; i < 3; i++) {
-		char *slash = strrchr(exe, '/');
-
-		if (slash)
-			*slash = '\0';
-	}
-	if ((size_t)snprintf(out, outlen, "%s/tests/fixtures/%s", exe, name) >= outlen)
-		return false;
-	return access(out, X_OK) == 0;
-}
-
-/* dir/name into out; a path too long for the buffer fails the test. */
-static void join(char *out, size_t outlen, const char *dir, const char *name)
-{
-	assert_true((size_t)snprintf(out, outlen, "%s/%s", dir, name) < outlen);
-}
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[3 * PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 static int group_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 	char mkv[PATH_MAX], mkh[PATH_MAX];
 
 	assert_non_null(f);
 	*state = f;
-	if (run("command -v qemu-img >/dev/null && command -v qemu-io >/dev/null") != 0 ||
-	    !find_script("mkvariants.sh", mkv, sizeof(mkv)) ||
-	    !find_script("mkhostile.sh", mkh, sizeof(mkh))) {
+	if (!tu_have_qemu() || !tu_fixture_script("mkvariants.sh", mkv, sizeof(mkv)) ||
+	    !tu_fixture_script("mkhostile.sh", mkh, sizeof(mkh))) {
 		f->skip = true;
 		return 0;
 	}
 	/* Not /tmp: it may be tmpfs, which has no O_DIRECT. */
-	snprintf(f->top, sizeof(f->top), "%s/test_qcow2.XXXXXX", tmp ? tmp : "/var/tmp");
-	assert_non_null(mkdtemp(f->top));
+	assert_int_equal(tu_scratch_disk(f->top, sizeof(f->top), "test_qcow2"), 0);
 	snprintf(f->var, sizeof(f->var), "%s/var", f->top);
 	snprintf(f->hostile, sizeof(f->hostile), "%s/hostile", f->top);
-	assert_int_equal(run("%s %s", mkv, f->var), 0);
-	assert_int_equal(run("%s %s", mkh, f->hostile), 0);
+	assert_int_equal(tu_sh("%s %s", mkv, f->var), 0);
+	assert_int_equal(tu_sh("%s %s", mkh, f->hostile), 0);
 	return 0;
 }
 
@@ -105,19 +59,8 @@ static int group_teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->top[0] && !getenv("VU_KEEP"))
-		run("rm -rf '%s'", f->top);
-	free(f);
-	return 0;
+	return tu_scratch_free(f, f->top);
 }
-
-#define SKIP_IF_NO_QEMU(f)                                      \
-	do {                                                    \
-		if ((f)->skip) {                                \
-			print_message("qemu-img missing: skip\n"); \
-			skip();                                 \
-		}                                               \
-	} while (0)
 
 /* Names of the regular files in dir that have no extension. */
 static int list_images(const char *dir, char names[][64], int max)
@@ -137,22 +80,6 @@ static int list_images(const char *dir, char names[][64], int max)
 	}
 	closedir(d);
 	return n;
-}
-
-static uint8_t *slurp(const char *path, uint64_t *len)
-{
-	int fd = open(path, O_RDONLY);
-	struct stat st;
-	uint8_t *buf;
-
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
-	close(fd);
-	*len = (uint64_t)st.st_size;
-	return buf;
 }
 
 /* Sequential reads in odd chunks, then scattered small ones. */
@@ -223,13 +150,13 @@ static void compare_variant(const char *dir, const char *name, const char *fmt, 
 	char path[PATH_MAX + 80], rawpath[PATH_MAX + 90];
 	struct vu_image *img = NULL;
 	struct vu_err e;
-	uint64_t rawlen;
+	size_t rawlen;
 	uint8_t *ref;
 	int r;
 
-	join(path, sizeof(path), dir, name);
+	tu_path(path, sizeof(path), dir, name);
 	snprintf(rawpath, sizeof(rawpath), "%s.raw", path);
-	ref = slurp(rawpath, &rawlen);
+	ref = tu_read(rawpath, &rawlen);
 	vu_err_clear(&e);
 	r = vu_image_open(&img, path, fmt, flags, &e);
 	if (r < 0)
@@ -264,7 +191,7 @@ static void test_direct(void **state)
 	char path[PATH_MAX + 16];
 
 	SKIP_IF_NO_QEMU(f);
-	join(path, sizeof(path), f->var, "v3");
+	tu_path(path, sizeof(path), f->var, "v3");
 	if (vu_image_open(&img, path, "qcow2", VU_OPEN_DIRECT, NULL) < 0) {
 		print_message("no O_DIRECT here: skip\n");
 		skip();
@@ -280,7 +207,7 @@ static struct vu_image *open_ok(const char *dir, const char *name, unsigned flag
 	struct vu_image *img = NULL;
 	struct vu_err e;
 
-	join(path, sizeof(path), dir, name);
+	tu_path(path, sizeof(path), dir, name);
 	if (vu_image_open(&img, path, "qcow2", flags, &e) < 0)
 		fail_msg("%s: %s", name, vu_err_str(&e));
 	return img;
@@ -376,7 +303,7 @@ static void test_corrupt_bit(void **state)
 	struct vu_err e;
 
 	SKIP_IF_NO_QEMU(f);
-	join(path, sizeof(path), f->var, "corrupt");
+	tu_path(path, sizeof(path), f->var, "corrupt");
 	assert_int_equal(vu_image_open(&img, path, "qcow2", VU_OPEN_RDWR, &e), -EACCES);
 	assert_string_equal(e.msg, "image is corrupt; cannot be opened read/write");
 	assert_null(img);
@@ -398,8 +325,8 @@ static json_object *qemu_json(const char *what, const char *dir, const char *nam
 	json_object *j;
 
 	snprintf(out, sizeof(out), "%s/%s.json", dir, name);
-	assert_int_equal(run("cd '%s' && qemu-img %s --output=json '%s' > '%s'", dir, what,
-			     name, out), 0);
+	assert_int_equal(tu_sh("cd '%s' && qemu-img %s --output=json '%s' > '%s'", dir, what,
+			       name, out), 0);
 	j = json_object_from_file(out);
 	assert_non_null(j);
 	unlink(out);
@@ -571,7 +498,7 @@ static void check_hostile(const char *dir, const char *name)
 	struct vu_err e;
 	int r;
 
-	join(path, sizeof(path), dir, name);
+	tu_path(path, sizeof(path), dir, name);
 	vu_err_clear(&e);
 	r = vu_image_open(&img, path, "qcow2", 0, &e);
 	if (r == 0) {

@@ -16,6 +16,7 @@
 #include <json.h>
 
 #include "vu/image.h"
+#include "testutil.h"
 
 struct fixture {
 	bool skip;
@@ -30,63 +31,20 @@ struct lines {
 	char all[8192];
 };
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[3 * PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-/* tests/fixtures/mkcorrupt.sh from $VU_SRCDIR, the current directory, or
- * three levels above this program (build/unit/test_qcow2_check). */
-static bool find_script(char *out, size_t outlen)
-{
-	const char *src = getenv("VU_SRCDIR");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if ((size_t)snprintf(out, outlen, "%s/tests/fixtures/mkcorrupt.sh", src ? src : ".") >=
-	    outlen)
-		return false;
-	if (access(out, X_OK) == 0)
-		return true;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	for (int i = 0; i < 3; i++) {
-		char *slash = strrchr(exe, '/');
-
-		if (slash)
-			*slash = '\0';
-	}
-	if ((size_t)snprintf(out, outlen, "%s/tests/fixtures/mkcorrupt.sh", exe) >= outlen)
-		return false;
-	return access(out, X_OK) == 0;
-}
-
 static int group_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 	char mkc[PATH_MAX];
 
 	assert_non_null(f);
 	*state = f;
-	if (run("command -v qemu-img >/dev/null && command -v qemu-io >/dev/null") != 0 ||
-	    !find_script(mkc, sizeof(mkc))) {
+	if (!tu_have_qemu() || !tu_fixture_script("mkcorrupt.sh", mkc, sizeof(mkc))) {
 		f->skip = true;
 		return 0;
 	}
-	snprintf(f->top, sizeof(f->top), "%s/test_qcow2_check.XXXXXX", tmp ? tmp : "/var/tmp");
-	assert_non_null(mkdtemp(f->top));
+	assert_int_equal(tu_scratch_disk(f->top, sizeof(f->top), "test_qcow2_check"), 0);
 	snprintf(f->dir, sizeof(f->dir), "%s/c", f->top);
-	assert_int_equal(run("%s %s", mkc, f->dir), 0);
+	assert_int_equal(tu_sh("%s %s", mkc, f->dir), 0);
 	return 0;
 }
 
@@ -94,19 +52,8 @@ static int group_teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->top[0] && !getenv("VU_KEEP"))
-		run("rm -rf '%s'", f->top);
-	free(f);
-	return 0;
+	return tu_scratch_free(f, f->top);
 }
-
-#define SKIP_IF_NO_QEMU(f)                                      \
-	do {                                                    \
-		if ((f)->skip) {                                \
-			print_message("qemu-img missing: skip\n"); \
-			skip();                                 \
-		}                                               \
-	} while (0)
 
 static void collect(void *ctx, const char *line)
 {
@@ -149,19 +96,13 @@ static void same_as_qemu(const char *path)
 {
 	struct vu_check_result res;
 	struct lines l;
-	char cmd[2 * PATH_MAX], out[4096];
-	FILE *p;
-	size_t n;
+	char *out;
 	json_object *o;
 
 	assert_int_equal(check(path, 0, &res, &l), 0);
-	assert_true((size_t)snprintf(cmd, sizeof(cmd), "qemu-img check --output=json '%s' 2>/dev/null",
-				     path) < sizeof(cmd));
-	assert_non_null(p = popen(cmd, "r"));
-	n = fread(out, 1, sizeof(out) - 1, p);
-	pclose(p);
-	out[n] = '\0';
+	out = tu_sh_out("qemu-img check --output=json '%s' 2>/dev/null", path);
 	assert_non_null(o = json_tokener_parse(out));
+	free(out);
 	assert_int_equal(res.corruptions, json_int(o, "corruptions"));
 	assert_int_equal(res.leaks, json_int(o, "leaks"));
 	assert_int_equal(res.check_errors, json_int(o, "check-errors"));
@@ -171,11 +112,6 @@ static void same_as_qemu(const char *path)
 	assert_int_equal(res.fragmented_clusters, json_int(o, "fragmented-clusters"));
 	assert_int_equal(res.compressed_clusters, json_int(o, "compressed-clusters"));
 	json_object_put(o);
-}
-
-static void path_of(const struct fixture *f, const char *name, char *out, size_t outlen)
-{
-	assert_true((size_t)snprintf(out, outlen, "%s/%s", f->dir, name) < outlen);
 }
 
 static void test_counts(void **state)
@@ -190,7 +126,7 @@ static void test_counts(void **state)
 
 	SKIP_IF_NO_QEMU(f);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		path_of(f, names[i], p, sizeof(p));
+		tu_path(p, sizeof(p), f->dir, names[i]);
 		same_as_qemu(p);
 	}
 }
@@ -204,7 +140,7 @@ static void test_report_lines(void **state)
 	unsigned long cl;
 
 	SKIP_IF_NO_QEMU(f);
-	path_of(f, "leak-three", p, sizeof(p));
+	tu_path(p, sizeof(p), f->dir, "leak-three");
 	assert_int_equal(check(p, 0, &res, &l), 0);
 	assert_int_equal(res.leaks, 3);
 	assert_int_equal(l.n, 3);
@@ -216,9 +152,9 @@ static void copy_case(const struct fixture *f, const char *name, char *out, size
 {
 	char p[PATH_MAX + 32];
 
-	path_of(f, name, p, sizeof(p));
+	tu_path(p, sizeof(p), f->dir, name);
 	assert_true((size_t)snprintf(out, outlen, "%s/work-%s", f->top, name) < outlen);
-	assert_int_equal(run("cp '%s' '%s'", p, out), 0);
+	assert_int_equal(tu_sh("cp '%s' '%s'", p, out), 0);
 }
 
 static void test_repair_leaks(void **state)
@@ -238,7 +174,7 @@ static void test_repair_leaks(void **state)
 	assert_non_null(strstr(l.all, "\nRepairing cluster "));
 	assert_int_equal(check(w, 0, &res, &l), 0);
 	assert_int_equal(res.leaks + res.corruptions + res.check_errors, 0);
-	assert_int_equal(run("qemu-img check -q '%s'", w), 0);
+	assert_int_equal(tu_sh("qemu-img check -q '%s'", w), 0);
 }
 
 /* With the refcount block gone, every refcount must be rebuilt: the new
@@ -263,9 +199,9 @@ static void test_rebuild(void **state)
 	assert_true(res.image_end_offset > st.st_size);
 	assert_int_equal(check(w, 0, &res, &l), 0);
 	assert_int_equal(res.leaks + res.corruptions + res.check_errors, 0);
-	assert_int_equal(run("qemu-img check -q '%s'", w), 0);
-	path_of(f, "corrupt-no-refblock", orig, sizeof(orig));
-	assert_int_equal(run("qemu-img compare -q '%s' '%s'", orig, w), 0);
+	assert_int_equal(tu_sh("qemu-img check -q '%s'", w), 0);
+	tu_path(orig, sizeof(orig), f->dir, "corrupt-no-refblock");
+	assert_int_equal(tu_sh("qemu-img compare -q '%s' '%s'", orig, w), 0);
 }
 
 /* Raising a refcount too low and fixing the COPIED flags in place. */
@@ -282,7 +218,7 @@ static void test_repair_in_place(void **state)
 	assert_null(strstr(l.all, "Rebuilding"));
 	assert_true(res.corruptions_fixed >= 1);
 	assert_int_equal(res.corruptions, 0);
-	assert_int_equal(run("qemu-img check -q '%s'", w), 0);
+	assert_int_equal(tu_sh("qemu-img check -q '%s'", w), 0);
 }
 
 static void test_needs_rebuild(void **state)
@@ -297,8 +233,8 @@ static void test_needs_rebuild(void **state)
 	assert_int_equal(check(w, VU_CHECK_FIX_LEAKS, &res, &l), -EIO);
 	assert_int_equal(res.check_errors, 1);
 	assert_non_null(strstr(l.all, "ERROR need to rebuild refcount structures\n"));
-	path_of(f, "corrupt-refcount-zero", w + PATH_MAX, PATH_MAX);
-	assert_int_equal(run("cmp -s '%s' '%s'", w, w + PATH_MAX), 0);
+	tu_path(w + PATH_MAX, PATH_MAX, f->dir, "corrupt-refcount-zero");
+	assert_int_equal(tu_sh("cmp -s '%s' '%s'", w, w + PATH_MAX), 0);
 }
 
 static void test_refusals(void **state)
@@ -310,7 +246,7 @@ static void test_refusals(void **state)
 	char p[PATH_MAX + 32];
 
 	SKIP_IF_NO_QEMU(f);
-	path_of(f, "leak-three", p, sizeof(p));
+	tu_path(p, sizeof(p), f->dir, "leak-three");
 	assert_int_equal(vu_image_open(&img, p, NULL, VU_OPEN_CHECK, &e), 0);
 	assert_int_equal(vu_image_check(img, VU_CHECK_FIX_LEAKS, &res), -EBADF);
 	vu_image_close(&img);

@@ -39,10 +39,10 @@ static void check_both(const char *p, bool leaks_ok, const char *when)
 {
 	struct vu_check_result res = { 0 };
 	struct vu_image *img = NULL;
-	int st = sh("qemu-img check -q '%s' >/dev/null 2>&1", p);
+	int st = tu_sh("qemu-img check -q '%s' >/dev/null 2>&1", p);
 
 	if (st != 0 && !(leaks_ok && st == 3)) {
-		sh("qemu-img check '%s' >&2", p);
+		tu_sh("qemu-img check '%s' >&2", p);
 		fail_msg("%s: qemu-img check exit %d", when, st);
 	}
 	assert_int_equal(vu_image_open(&img, p, "qcow2", VU_OPEN_CHECK, NULL), 0);
@@ -55,7 +55,7 @@ static void check_both(const char *p, bool leaks_ok, const char *when)
 
 static void assert_same(const char *img, const char *raw)
 {
-	int st = sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s' >/dev/null 2>&1", img, raw);
+	int st = tu_sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s' >/dev/null 2>&1", img, raw);
 
 	if (st != 0)
 		fail_msg("%s differs from %s", img, raw);
@@ -63,38 +63,7 @@ static void assert_same(const char *img, const char *raw)
 
 static void to_raw(const char *img, const char *raw)
 {
-	assert_int_equal(sh("qemu-img convert -f qcow2 -O raw '%s' '%s'", img, raw), 0);
-}
-
-static json_object *info_json(const char *p)
-{
-	char *out = sh_out("qemu-img info --output=json '%s' 2>/dev/null", p);
-	json_object *j = json_tokener_parse(out);
-
-	free(out);
-	assert_non_null(j);
-	return j;
-}
-
-static json_object *jget(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
-static int64_t jint(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-
-	return v ? json_object_get_int64(v) : -1;
-}
-
-static const char *jstr(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-
-	return v ? json_object_get_string(v) : "";
+	assert_int_equal(tu_sh("qemu-img convert -f qcow2 -O raw '%s' '%s'", img, raw), 0);
 }
 
 /* "ID:NAME ID:NAME ..." of qemu-img's snapshot list. */
@@ -166,8 +135,9 @@ static void snap_ok(const char *p, enum op op, const char *name)
 
 static void qemu_image(const char *p, const char *opts, const char *size, const char *io)
 {
-	assert_int_equal(sh("qemu-img create -q -f qcow2 %s%s '%s' %s && qemu-io -f qcow2 %s '%s' "
-			    ">/dev/null", opts[0] ? "-o " : "", opts, p, size, io, p), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 %s%s '%s' %s && "
+			       "qemu-io -f qcow2 %s '%s' >/dev/null",
+			       opts[0] ? "-o " : "", opts, p, size, io, p), 0);
 }
 
 #define IO_MIXED "-c 'write -P 0x11 0 1M' -c 'write -c -P 0x22 2M 2M' " \
@@ -244,15 +214,15 @@ static void test_ids(void **state)
 	qemu_image(theirs, "", "1M", "-c 'write 0 64k'");
 	for (int i = 0; i < 3; i++) {
 		snap_ok(ours, OP_CREATE, names[i]);
-		assert_int_equal(sh("qemu-img snapshot -c %s '%s'", names[i], theirs), 0);
+		assert_int_equal(tu_sh("qemu-img snapshot -c %s '%s'", names[i], theirs), 0);
 	}
 	snap_ok(ours, OP_DELETE, "b");
 	snap_ok(ours, OP_CREATE, "d");
 	snap_ok(ours, OP_DELETE, "3");	/* by ID */
 	snap_ok(ours, OP_CREATE, "e");
-	assert_int_equal(sh("qemu-img snapshot -d b '%s' && qemu-img snapshot -c d '%s' && "
-			    "qemu-img snapshot -d c '%s' && qemu-img snapshot -c e '%s'",
-			    theirs, theirs, theirs, theirs), 0);
+	assert_int_equal(tu_sh("qemu-img snapshot -d b '%s' && qemu-img snapshot -c d '%s' && "
+			       "qemu-img snapshot -d c '%s' && qemu-img snapshot -c e '%s'",
+			       theirs, theirs, theirs, theirs), 0);
 	snap_list(ours, a, sizeof(a));
 	snap_list(theirs, b, sizeof(b));
 	assert_string_equal(a, b);
@@ -277,7 +247,7 @@ static void write_apply_case(const struct fixture *f, const char *opts)
 	check_both(p, false, opts);
 	to_raw(p, r1);
 	snap_ok(p, OP_CREATE, "after");
-	assert_int_equal(sh("qemu-io -f qcow2 -c 'write -P 0x66 0 8M' '%s' >/dev/null", p), 0);
+	assert_int_equal(tu_sh("qemu-io -f qcow2 -c 'write -P 0x66 0 8M' '%s' >/dev/null", p), 0);
 	snap_ok(p, OP_APPLY, "before");
 	check_both(p, false, opts);
 	assert_same(p, r0);
@@ -319,20 +289,20 @@ static void test_interop(void **state)
 	path(r1, f, "interop1.raw");
 	qemu_image(p, "", "8M", IO_MIXED);
 	to_raw(p, r0);
-	assert_int_equal(sh("qemu-img snapshot -c theirs '%s'", p), 0);
+	assert_int_equal(tu_sh("qemu-img snapshot -c theirs '%s'", p), 0);
 	our_writes(p, 0x71);
 	to_raw(p, r1);
 	snap_ok(p, OP_CREATE, "ours");
-	assert_int_equal(sh("qemu-io -f qcow2 -c 'write -P 0x72 1M 3M' '%s' >/dev/null", p), 0);
+	assert_int_equal(tu_sh("qemu-io -f qcow2 -c 'write -P 0x72 1M 3M' '%s' >/dev/null", p), 0);
 	snap_ok(p, OP_APPLY, "theirs");
 	check_both(p, false, "apply theirs");
 	assert_same(p, r0);
-	assert_int_equal(sh("qemu-img snapshot -a ours '%s'", p), 0);
+	assert_int_equal(tu_sh("qemu-img snapshot -a ours '%s'", p), 0);
 	check_both(p, false, "qemu applies ours");
 	assert_same(p, r1);
 	snap_ok(p, OP_DELETE, "theirs");
 	check_both(p, false, "delete theirs");
-	assert_int_equal(sh("qemu-img snapshot -d ours '%s'", p), 0);
+	assert_int_equal(tu_sh("qemu-img snapshot -d ours '%s'", p), 0);
 	check_both(p, false, "qemu deletes ours");
 	assert_same(p, r1);
 }
@@ -355,7 +325,7 @@ static void test_apply_size(void **state)
 	img = open_img(p, VU_OPEN_RDWR);
 	assert_int_equal(vu_image_resize(img, 40 * MiB, VU_PREALLOC_OFF, &e), 0);
 	vu_image_close(&img);
-	assert_int_equal(sh("qemu-io -f qcow2 -c 'write -P 9 30M 1M' '%s' >/dev/null", p), 0);
+	assert_int_equal(tu_sh("qemu-io -f qcow2 -c 'write -P 9 30M 1M' '%s' >/dev/null", p), 0);
 	to_raw(p, r1);
 	snap_ok(p, OP_CREATE, "big");
 	snap_ok(p, OP_APPLY, "small");
@@ -367,8 +337,8 @@ static void test_apply_size(void **state)
 	snap_ok(p, OP_APPLY, "big");
 	check_both(p, false, "apply big");
 	assert_same(p, r1);
-	assert_int_equal(sh("qemu-img snapshot -a small '%s' && qemu-img snapshot -a big '%s'",
-			    p, p), 0);
+	assert_int_equal(tu_sh("qemu-img snapshot -a small '%s' && qemu-img snapshot -a big '%s'",
+			       p, p), 0);
 	assert_same(p, r1);
 	check_both(p, false, "qemu applies");
 }
@@ -410,7 +380,7 @@ static void test_load(void **state)
 	to_raw(p, r0);
 	snap_ok(p, OP_CREATE, "one");
 	our_writes(p, 0x44);
-	assert_int_equal(sh("qemu-img resize -q '%s' 12M", p), 0);
+	assert_int_equal(tu_sh("qemu-img resize -q '%s' 12M", p), 0);
 	load_ok(p, "1", NULL, r0, 8 * MiB);
 	load_ok(p, NULL, "one", r0, 8 * MiB);
 	load_ok(p, "1", "one", r0, 8 * MiB);
@@ -464,7 +434,7 @@ static void test_refusals_raw(void **state)
 
 	SKIP_IF_NO_QEMU(f);
 	path(raw, f, "refuse.raw");
-	assert_int_equal(sh("qemu-img create -q -f raw '%s' 1M", raw), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f raw '%s' 1M", raw), 0);
 	img = open_img(raw, VU_OPEN_RDWR);
 	assert_int_equal(vu_image_snapshot_create(img, "s", &e), -ENOTSUP);
 	assert_string_equal(vu_err_str(&e), "Operation not supported");
@@ -579,9 +549,9 @@ static void crash_prepare(const struct fixture *f, struct plan *pl)
 	qemu_image(pl->pristine, pl->opts, pl->size, "-c 'write -P 0x51 0 1M' "
 		   "-c 'write -c -P 0x52 1M 128k' -c 'write -P 0x53 1500k 20k'");
 	to_raw(pl->pristine, base);
-	assert_int_equal(sh("qemu-img snapshot -c base '%s' && qemu-io -f qcow2 "
-			    "-c 'write -P 0x54 512k 256k' '%s' >/dev/null", pl->pristine,
-			    pl->pristine), 0);
+	assert_int_equal(tu_sh("qemu-img snapshot -c base '%s' && qemu-io -f qcow2 "
+			       "-c 'write -P 0x54 512k 256k' '%s' >/dev/null", pl->pristine,
+			       pl->pristine), 0);
 }
 
 static void crash_dry_run(const struct fixture *f, struct plan *pl, uint8_t *buf)
@@ -589,7 +559,7 @@ static void crash_dry_run(const struct fixture *f, struct plan *pl, uint8_t *buf
 	char p[PATH_MAX], raw[PATH_MAX];
 
 	path(p, f, "dry.qcow2");
-	assert_int_equal(sh("cp '%s' '%s'", pl->pristine, p), 0);
+	assert_int_equal(tu_sh("cp '%s' '%s'", pl->pristine, p), 0);
 	stage_path(raw, f, 0);
 	to_raw(p, raw);
 	snap_list(p, pl->lists[0], sizeof(pl->lists[0]));
@@ -718,7 +688,7 @@ static void crash_once(const struct fixture *f, const struct plan *pl, long budg
 	int st;
 
 	path(p, f, "crash.qcow2");
-	assert_int_equal(sh("cp '%s' '%s'", pl->pristine, p), 0);
+	assert_int_equal(tu_sh("cp '%s' '%s'", pl->pristine, p), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)

@@ -59,59 +59,23 @@ static void fill(uint8_t *buf, size_t len, uint64_t seed, bool compressible)
 
 static int qemu_check(const char *p)
 {
-	return sh("qemu-img check -q '%s' >/dev/null 2>&1", p);
+	return tu_sh("qemu-img check -q '%s' >/dev/null 2>&1", p);
 }
 
 static void assert_clean(const char *p)
 {
-	int st = sh("qemu-img check '%s' >/dev/null 2>&1", p);
+	int st = tu_sh("qemu-img check '%s' >/dev/null 2>&1", p);
 
 	if (st != 0)
-		sh("qemu-img check '%s' >&2", p);
+		tu_sh("qemu-img check '%s' >&2", p);
 	assert_int_equal(st, 0);
 }
 
 static void assert_same(const char *img, const char *raw)
 {
-	int st = sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s' >/dev/null 2>&1", img, raw);
+	int st = tu_sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s' >/dev/null 2>&1", img, raw);
 
 	assert_int_equal(st, 0);
-}
-
-/* qemu-img info --output=json, parsed. */
-static json_object *info_json(const char *p)
-{
-	char *out = sh_out("qemu-img info --output=json '%s' 2>/dev/null", p);
-	json_object *j = json_tokener_parse(out);
-
-	free(out);
-	assert_non_null(j);
-	return j;
-}
-
-static json_object *jget(json_object *o, const char *path)
-{
-	char buf[256], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, k, &o))
-			return NULL;
-	return o;
-}
-
-static const char *jstr(json_object *o, const char *p)
-{
-	json_object *v = jget(o, p);
-
-	return v ? json_object_get_string(v) : "";
-}
-
-static int64_t jint(json_object *o, const char *p)
-{
-	json_object *v = jget(o, p);
-
-	return v ? json_object_get_int64(v) : -1;
 }
 
 static bool jbool(json_object *o, const char *p)
@@ -158,7 +122,7 @@ struct pair {
 static void pair_open(struct pair *p, const char *qcow2, unsigned flags)
 {
 	snprintf(p->rawpath, sizeof(p->rawpath), "%s.raw", qcow2);
-	assert_int_equal(sh("qemu-img convert -O raw '%s' '%s'", qcow2, p->rawpath), 0);
+	assert_int_equal(tu_sh("qemu-img convert -O raw '%s' '%s'", qcow2, p->rawpath), 0);
 	p->raw = open(p->rawpath, O_RDWR);
 	assert_true(p->raw >= 0);
 	p->img = open_rw(qcow2, flags);
@@ -290,7 +254,7 @@ static const struct create_case create_cases[] = {
  * what is allocated, zero or data, wherever qemu or we put it. */
 static char *map_shape(const char *p)
 {
-	char *out = sh_out("qemu-img map --output=json '%s'", p);
+	char *out = tu_sh_out("qemu-img map --output=json '%s'", p);
 	json_object *a = json_tokener_parse(out);
 	char *shape = calloc(1, 1 << 16);
 	char last[128] = "";
@@ -326,8 +290,8 @@ static void compare_with_qemu(const struct fixture *f, const struct create_case 
 	int64_t a, b;
 
 	path(theirs, f, "theirs.qcow2");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 %s%s '%s' %llu", c->qemu_opts[0] ? "-o " : "",
-			    c->qemu_opts, theirs, (unsigned long long)c->o.size), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 %s%s '%s' %llu", c->qemu_opts[0] ? "-o " : "",
+			       c->qemu_opts, theirs, (unsigned long long)c->o.size), 0);
 	jq = info_json(theirs);
 	assert_int_equal(jint(ji, "virtual-size"), jint(jq, "virtual-size"));
 	/* Allocation as qemu-img's: within 2% (the layout may differ by a
@@ -460,14 +424,14 @@ static void test_write_random(void **state)
 			if (ours)
 				create_ours(p, &c->o);
 			else
-				assert_int_equal(sh("qemu-img create -q -f qcow2 %s%s '%s' %llu",
-						    c->qemu_opts[0] ? "-o " : "", c->qemu_opts, p,
-						    (unsigned long long)c->o.size), 0);
+				assert_int_equal(tu_sh("qemu-img create -q -f qcow2 %s%s '%s' %llu",
+						       c->qemu_opts[0] ? "-o " : "", c->qemu_opts,
+						       p, (unsigned long long)c->o.size), 0);
 			/* Data qemu wrote first: clusters, subclusters, zeros, compressed. */
-			assert_int_equal(sh("qemu-io -f qcow2 -c 'write -P 0x61 0 100k' "
-					    "-c 'write -P 0x62 1M 4k' -c 'write -z 2M 256k' "
-					    "-c 'write %s -P 0x63 4M 128k' '%s' >/dev/null",
-					    c->no_compress ? "" : "-c", p), 0);
+			assert_int_equal(tu_sh("qemu-io -f qcow2 -c 'write -P 0x61 0 100k' "
+					       "-c 'write -P 0x62 1M 4k' -c 'write -z 2M 256k' "
+					       "-c 'write %s -P 0x63 4M 128k' '%s' >/dev/null",
+					       c->no_compress ? "" : "-c", p), 0);
 			/* Syncs for the first case; the others skip them, for time. */
 			pair_open(&pr, p, i ? VU_OPEN_UNSAFE : 0);
 			random_ops(&pr, i * 2 + (uint64_t)ours + 1, 250, 300 * KiB);
@@ -488,8 +452,8 @@ static void test_backing(void **state)
 	SKIP_IF_NO_QEMU(f);
 	path(base, f, "base.qcow2");
 	path(top, f, "top.qcow2");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 12M && qemu-io -f qcow2 "
-			    "-c 'write -P 0x5a 0 12M' '%s' >/dev/null", base, base), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 '%s' 12M && qemu-io -f qcow2 "
+			       "-c 'write -P 0x5a 0 12M' '%s' >/dev/null", base, base), 0);
 	for (int k = 0; k < 3; k++) {
 		o.extended_l2 = k > 0;
 		o.prealloc = k == 2 ? VU_PREALLOC_FALLOC : VU_PREALLOC_OFF;
@@ -537,17 +501,18 @@ static void test_snapshot_cow(void **state)
 	path(p, f, "snap.qcow2");
 	path(snap, f, "snap.raw");
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		assert_int_equal(sh("qemu-img create -q -f qcow2 %s%s '%s' 24M && qemu-io -f qcow2 "
-				    "-c 'write -P 0x5a 0 16M' -c 'write -z 16M 2M' "
-				    "-c 'write -c -P 0x11 20M 1M' '%s' >/dev/null",
-				    opts[i][0] ? "-o " : "", opts[i], p, p), 0);
-		assert_int_equal(sh("qemu-img convert -O raw '%s' '%s' && qemu-img snapshot -c s1 '%s'",
-				    p, snap, p), 0);
+		assert_int_equal(tu_sh("qemu-img create -q -f qcow2 %s%s '%s' 24M && "
+				       "qemu-io -f qcow2 -c 'write -P 0x5a 0 16M' "
+				       "-c 'write -z 16M 2M' -c 'write -c -P 0x11 20M 1M' "
+				       "'%s' >/dev/null",
+				       opts[i][0] ? "-o " : "", opts[i], p, p), 0);
+		assert_int_equal(tu_sh("qemu-img convert -O raw '%s' '%s' && qemu-img snapshot -c s1 '%s'",
+				       p, snap, p), 0);
 		pair_open(&pr, p, 0);
 		random_ops(&pr, 77 + i, 200, 400 * KiB);
 		pair_write(&pr, 0, 24 * MiB / 8, 9);
 		pair_close(&pr, p);
-		assert_int_equal(sh("qemu-img snapshot -a s1 '%s'", p), 0);
+		assert_int_equal(tu_sh("qemu-img snapshot -a s1 '%s'", p), 0);
 		assert_same(p, snap);
 		assert_clean(p);
 	}
@@ -600,7 +565,7 @@ static void test_zeroes(void **state)
 
 static int64_t check_json(const char *p, const char *key)
 {
-	char *out = sh_out("qemu-img check --output=json '%s' 2>/dev/null", p);
+	char *out = tu_sh_out("qemu-img check --output=json '%s' 2>/dev/null", p);
 	json_object *j = json_tokener_parse(out);
 	int64_t v;
 
@@ -715,7 +680,7 @@ static void test_compressed_halves(void **state)
 	pair_close(&pr, p);
 	assert_int_equal(check_json(p, "compressed-clusters"), 1);
 	path(r, f, "h.raw");
-	assert_int_equal(sh("qemu-img create -q -f raw '%s' 1M", r), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f raw '%s' 1M", r), 0);
 	assert_int_equal(vu_image_open(&img, r, "raw", VU_OPEN_RDWR, NULL), 0);
 	assert_int_equal(vu_image_pwrite_compressed(img, in, 0), -ENOTSUP);
 	vu_image_close(&img);
@@ -785,8 +750,8 @@ static void test_resize_backing(void **state)
 	SKIP_IF_NO_QEMU(f);
 	path(base, f, "rb.qcow2");
 	path(top, f, "rt.qcow2");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 8M && qemu-io -f qcow2 "
-			    "-c 'write -P 0x5a 0 8M' '%s' >/dev/null", base, base), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 '%s' 8M && qemu-io -f qcow2 "
+			       "-c 'write -P 0x5a 0 8M' '%s' >/dev/null", base, base), 0);
 	create_ours(top, &o);
 	pair_open(&pr, top, 0);
 	/* The raw reference has the base's first 4M; the new area must read
@@ -834,10 +799,10 @@ static void test_amend_refcounts(void **state)
 	SKIP_IF_NO_QEMU(f);
 	path(p, f, "a.qcow2");
 	path(ref, f, "a.raw");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 -o cluster_size=4k '%s' 8M && qemu-io -f qcow2 "
-			    "-c 'write -P 1 0 3M' -c 'write -z 4M 1M' '%s' >/dev/null && "
-			    "qemu-img snapshot -c s1 '%s' && qemu-img convert -O raw '%s' '%s'",
-			    p, p, p, p, ref), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 -o cluster_size=4k '%s' 8M && qemu-io -f qcow2 "
+			       "-c 'write -P 1 0 3M' -c 'write -z 4M 1M' '%s' >/dev/null && "
+			       "qemu-img snapshot -c s1 '%s' && qemu-img convert -O raw '%s' '%s'",
+			       p, p, p, p, ref), 0);
 	for (unsigned bits = 2; bits <= 64; bits *= 2) {
 		struct vu_image *img = open_rw(p, 0);
 		json_object *j;
@@ -870,13 +835,13 @@ static void test_amend_compat(void **state)
 	path(p, f, "at.qcow2");
 	path(ref, f, "at.raw");
 	path(snap, f, "ats.raw");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 8M && qemu-io -f qcow2 -c 'write -P 7 0 8M' "
-			    "'%s' >/dev/null && qemu-img create -q -f qcow2 -b ab.qcow2 -F qcow2 '%s' && "
-			    "qemu-io -f qcow2 -c 'write -z 1M 1M' -c 'write -P 2 3M 64k' -c 'write -z 3M 64k' "
-			    "-c 'write -z -u 5M 128k' '%s' >/dev/null && qemu-img convert -O raw '%s' '%s' && "
-			    "qemu-img snapshot -c s1 '%s' && qemu-io -f qcow2 -c 'write -z 6M 1M' '%s' >/dev/null && "
-			    "qemu-img convert -O raw '%s' '%s'",
-			    base, base, p, p, p, snap, p, p, p, ref), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 '%s' 8M && qemu-io -f qcow2 -c 'write -P 7 0 8M' "
+			       "'%s' >/dev/null && qemu-img create -q -f qcow2 -b ab.qcow2 -F qcow2 '%s' && "
+			       "qemu-io -f qcow2 -c 'write -z 1M 1M' -c 'write -P 2 3M 64k' -c 'write -z 3M 64k' "
+			       "-c 'write -z -u 5M 128k' '%s' >/dev/null && qemu-img convert -O raw '%s' '%s' && "
+			       "qemu-img snapshot -c s1 '%s' && qemu-io -f qcow2 -c 'write -z 6M 1M' '%s' >/dev/null && "
+			       "qemu-img convert -O raw '%s' '%s'",
+			       base, base, p, p, p, snap, p, p, p, ref), 0);
 	img = open_rw(p, 0);
 	amend_ok(img, &lazy);
 	amend_ok(img, &down);
@@ -890,7 +855,7 @@ static void test_amend_compat(void **state)
 	amend_ok(img, &up);
 	vu_image_close(&img);
 	assert_clean(p);
-	assert_int_equal(sh("qemu-img snapshot -a s1 '%s'", p), 0);
+	assert_int_equal(tu_sh("qemu-img snapshot -a s1 '%s'", p), 0);
 	assert_same(p, snap);
 	assert_clean(p);
 }
@@ -905,20 +870,21 @@ static void test_amend_refusals(void **state)
 
 	SKIP_IF_NO_QEMU(f);
 	path(p, f, "ar.qcow2");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 -o extended_l2=on '%s' 1M", p), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 -o extended_l2=on '%s' 1M", p), 0);
 	amend_fails(p, &down, "Cannot downgrade an image with incompatible features 0x10 set");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 -o compression_type=zstd '%s' 1M && "
-			    "qemu-io -f qcow2 -c 'write -c -P 1 0 64k' '%s' >/dev/null", p, p), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 -o compression_type=zstd '%s' 1M && "
+			       "qemu-io -f qcow2 -c 'write -c -P 1 0 64k' '%s' >/dev/null",
+			       p, p), 0);
 	amend_fails(p, &down, "zstd compression type and existing compressed clusters");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 -o refcount_bits=8 '%s' 1M", p), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 -o refcount_bits=8 '%s' 1M", p), 0);
 	amend_fails(p, &down, "compat=0.10 requires refcount_bits=16");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 1M && qemu-img bitmap --add '%s' b0", p, p), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 '%s' 1M && qemu-img bitmap --add '%s' b0", p, p), 0);
 	amend_fails(p, &down, "bitmaps");
 	amend_fails(p, &bad_lazy, "Lazy refcounts only supported");
 	amend_fails(p, &rb, "Refcount widths other than 16 bits");
-	assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 1M && qemu-io -f qcow2 -c 'write 0 64k' '%s' "
-			    ">/dev/null && qemu-img snapshot -c s1 '%s' && qemu-img resize -q '%s' 2M",
-			    p, p, p, p), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 '%s' 1M && qemu-io -f qcow2 -c 'write 0 64k' '%s' "
+			       ">/dev/null && qemu-img snapshot -c s1 '%s' && qemu-img resize -q '%s' 2M",
+			       p, p, p, p), 0);
 	amend_fails(p, &down, "Internal snapshots prevent downgrade");
 }
 
@@ -1213,22 +1179,25 @@ static void crash_check(const char *p, const struct crash_case *c, long budget)
 		st = qemu_check(p);
 	}
 	if (st != 0 && st != 3) {
-		sh("qemu-img check '%s' >&2", p);
+		tu_sh("qemu-img check '%s' >&2", p);
 		fail_msg("%s, crash after %ld writes: qemu-img check exit %d", c->name, budget, st);
 	}
 }
 
 static void crash_prepare(const struct fixture *f, const struct crash_case *c, const char *pristine)
 {
-	assert_int_equal(sh("qemu-img create -q -f qcow2 %s%s '%s' %llu && qemu-io -f qcow2 "
-			    "-c 'write -P 0x77 %llu %llu' '%s' >/dev/null", c->create[0] ? "-o " : "",
-			    c->create, pristine, (unsigned long long)c->size,
-			    (unsigned long long)(c->size / 2), (unsigned long long)(c->size / 2),
-			    pristine), 0);
+	assert_int_equal(tu_sh("qemu-img create -q -f qcow2 %s%s '%s' %llu && qemu-io -f qcow2 "
+			       "-c 'write -P 0x77 %llu %llu' '%s' >/dev/null", c->create[0] ? "-o " : "",
+			       c->create, pristine, (unsigned long long)c->size,
+			       (unsigned long long)(c->size / 2), (unsigned long long)(c->size / 2),
+			       pristine), 0);
 	if (c->kind == CK_SNAPSHOT) {
-		assert_int_equal(sh("qemu-io -f qcow2 -c 'write -P 0x66 0 %llu' '%s' >/dev/null && "
-				    "qemu-img convert -O raw '%s' '%s/snap.raw' && qemu-img snapshot -c s1 '%s'",
-				    (unsigned long long)(c->size / 2), pristine, pristine, f->dir, pristine), 0);
+		assert_int_equal(tu_sh("qemu-io -f qcow2 -c 'write -P 0x66 0 %llu' "
+				       "'%s' >/dev/null && "
+				       "qemu-img convert -O raw '%s' '%s/snap.raw' && "
+				       "qemu-img snapshot -c s1 '%s'",
+				       (unsigned long long)(c->size / 2), pristine, pristine,
+				       f->dir, pristine), 0);
 	}
 }
 
@@ -1238,7 +1207,7 @@ static void crash_snapshot(const struct fixture *f, const char *p)
 	char raw[PATH_MAX];
 
 	path(raw, f, "snap.raw");
-	assert_int_equal(sh("qemu-img snapshot -a s1 '%s'", p), 0);
+	assert_int_equal(tu_sh("qemu-img snapshot -a s1 '%s'", p), 0);
 	assert_same(p, raw);
 }
 
@@ -1255,7 +1224,7 @@ static void test_crash(void **state)
 		long total = -1, step;
 
 		crash_prepare(f, c, pristine);
-		assert_int_equal(sh("cp '%s' '%s'", pristine, p), 0);
+		assert_int_equal(tu_sh("cp '%s' '%s'", pristine, p), 0);
 		assert_int_equal(crash_run(p, c, -1, &total), c->batches - 1);
 		assert_true(total > 0);
 		/* Every write point for the first 30, then some 60 more spread out. */
@@ -1263,7 +1232,7 @@ static void test_crash(void **state)
 		for (long n = 0; n < total; n += n < 30 ? 1 : step) {
 			int last;
 
-			assert_int_equal(sh("cp '%s' '%s'", pristine, p), 0);
+			assert_int_equal(tu_sh("cp '%s' '%s'", pristine, p), 0);
 			last = crash_run(p, c, n, NULL);
 			crash_check(p, c, n);
 			crash_verify(p, c, last, n);

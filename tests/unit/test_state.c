@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_state.c - state root and run dir resolution, creation and locking */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -18,6 +17,7 @@
 
 #include "vu/file.h"
 #include "vu/state.h"
+#include "testutil.h"
 
 #define NOBODY 65534
 
@@ -27,22 +27,12 @@ struct fx {
 	char oldcwd[PATH_MAX];
 };
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	if (!f || !getcwd(f->oldcwd, sizeof(f->oldcwd)))
-		return -1;
-	strcpy(f->dir, "/tmp/test_state.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!f || !getcwd(f->oldcwd, sizeof(f->oldcwd)) ||
+	    tu_scratch(f->dir, sizeof(f->dir), "test_state") < 0)
 		return -1;
 	snprintf(f->root, sizeof(f->root), "%s/deep/root", f->dir);
 	unsetenv("VIRTUTILS_ROOT");
@@ -56,7 +46,7 @@ static int teardown(void **state)
 
 	if (chdir(f->oldcwd) < 0)
 		return -1;
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tu_scratch_done(f->dir);
 	umask(022);
 	free(f);
 	return 0;

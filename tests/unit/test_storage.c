@@ -3,7 +3,6 @@
  * lookups, start and stop, transient pools, conflicts, autostart, XML */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +16,7 @@
 
 #include "vu/storage.h"
 #include "vu/xml.h"
+#include "testutil.h"
 
 struct fx {
 	char dir[64];
@@ -24,23 +24,12 @@ struct fx {
 	struct vu_storage s;
 };
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct vu_err e = { 0 };
 
-	if (!f)
-		return -1;
-	strcpy(f->dir, "/tmp/test_storage.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!f || tu_scratch(f->dir, sizeof(f->dir), "test_storage") < 0)
 		return -1;
 	snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
 	unsetenv("VIRTUTILS_ROOT");
@@ -57,9 +46,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	vu_storage_close(&f->s);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
+	return tu_scratch_free(f, f->dir);
 }
 
 static struct vu_poolxml *parse(const char *fmt, ...)

@@ -16,6 +16,7 @@
 
 /* The private helpers under test. */
 #include "../../libshared/storage/storage_int.h"
+#include "testutil.h"
 
 static void test_run(void **state)
 {
@@ -38,11 +39,11 @@ static void test_run(void **state)
 
 static void test_mounted(void **state)
 {
-	char dir[] = "/tmp/test_storage_io.XXXXXX";
+	char dir[PATH_MAX];
 
 	(void)state;
 	assert_int_equal(st_fs_mounted("/"), 1);
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tu_scratch(dir, sizeof(dir), "test_storage_io"), 0);
 	assert_int_equal(st_fs_mounted(dir), 0);
 	assert_int_equal(st_fs_mounted("/nonexistent/dir"), 0);
 	rmdir(dir);

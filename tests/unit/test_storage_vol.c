@@ -3,7 +3,6 @@
  * copy, delete, wipe, resize, upload, download, and disk pools on a file */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +21,7 @@
 #include "vu/xml.h"
 /* The loop device helpers, to check and to clean up after a failure. */
 #include "../../libshared/storage/storage_int.h"
+#include "testutil.h"
 
 #define MiB (1024 * 1024)
 
@@ -33,23 +33,12 @@ struct fx {
 	struct vu_pool *pool;
 };
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct vu_err e = { 0 };
 
-	if (!f)
-		return -1;
-	strcpy(f->dir, "/tmp/test_storage_vol.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!f || tu_scratch(f->dir, sizeof(f->dir), "test_storage_vol") < 0)
 		return -1;
 	snprintf(f->root, sizeof(f->root), "%s/root", f->dir);
 	snprintf(f->images, sizeof(f->images), "%s/images", f->root);
@@ -73,9 +62,7 @@ static int teardown(void **state)
 		st_loop_detach(loop, NULL);
 	vu_pool_free(&f->pool);
 	vu_storage_close(&f->s);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
+	return tu_scratch_free(f, f->dir);
 }
 
 static struct vu_volspec spec(const char *name, uint64_t cap, const char *fmt)

@@ -10,11 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/vm-clone/copies.c"
+#include "vu/image.h"
+#include "testutil.h"
+
+/* vm-clone's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-clone/vm-clone.h"
 
 #define SIZE (4u << 20)
 
@@ -29,10 +33,7 @@ static int setup(void **state)
 	char buf[4096];
 	int fd;
 
-	if (!f)
-		return -1;
-	strcpy(f->dir, "/tmp/test_vmclone_copies.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!f || tu_scratch(f->dir, sizeof(f->dir), "test_vmclone_copies") < 0)
 		return -1;
 	snprintf(f->src, sizeof(f->src), "%s/src.raw", f->dir);
 	snprintf(f->a, sizeof(f->a), "%s/a.img", f->dir);
@@ -51,12 +52,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	unlink(f->src);
-	unlink(f->a);
-	unlink(f->b);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return tu_scratch_free(f, f->dir);
 }
 
 static const struct vc_copy_opts quiet = { .quiet = true };

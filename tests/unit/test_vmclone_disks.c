@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_vmclone_disks.c - vm-clone's disk decisions (virt-clone's rules)
  * and the names it makes up for clones and their disks */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,8 +10,8 @@
 
 #include "domain_test.h"
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/vm-clone/disks.c"
+/* vm-clone's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-clone/vm-clone.h"
 
 static const char disks_xml[] =
 	"<domain type='kvm'><name>web</name><os><type>hvm</type></os><devices>"

@@ -2,6 +2,7 @@
 /* test_vmclone_identity.c - vm-clone's new identity, field by field, on a
  * document that validates (the live-only data it drops first is
  * test_domain_live.c's) */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,8 +11,8 @@
 
 #include "domain_test.h"
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/vm-clone/identity.c"
+/* vm-clone's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-clone/vm-clone.h"
 
 static const char live_xml[] =
 	"<domain type='kvm' id='7'><name>web</name>"

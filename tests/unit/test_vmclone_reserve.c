@@ -12,46 +12,16 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-/* The tool's modules are not in libshared: build the one under test here. */
-#include "../../tools/vm-clone/reserve.c"
+#include "testutil.h"
 
-struct fx {
-	char dir[64];
-	struct vu_state st;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	strcpy(f->dir, "/tmp/test_vmclone_reserve.XXXXXX");
-	if (!mkdtemp(f->dir) || vu_state_resolve(&f->st, f->dir) < 0 ||
-	    vu_state_prepare(&f->st, NULL) < 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	vu_state_free(&f->st);
-	free(f);
-	return 0;
-}
+/* vm-clone's modules, linked from its archive (see the Makefile). */
+#include "../../tools/vm-clone/vm-clone.h"
 
 /* flock locks belong to an open file: a second open of the same
  * reservation, even in this process, finds it held. */
 static void test_name(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vc_resv a, b;
 	char path[256];
 	int fd;
@@ -66,7 +36,7 @@ static void test_name(void **state)
 	assert_int_equal(vc_reserve_name(&f->st, "web-clone", &b), 0);
 	vc_release(&f->st, &b);
 	/* A defined domain is taken. */
-	snprintf(path, sizeof(path), "%s/domains/web-clone.xml", f->dir);
+	tu_path(path, sizeof(path), f->dir, "domains/web-clone.xml");
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	assert_true(fd >= 0);
 	close(fd);
@@ -75,12 +45,12 @@ static void test_name(void **state)
 
 static void test_path(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vc_resv a, b;
 	char path[256];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/images/x-clone.qcow2", f->dir);
+	tu_path(path, sizeof(path), f->dir, "images/x-clone.qcow2");
 	assert_int_equal(vc_reserve_path(&f->st, path, &a), 0);
 	assert_int_equal(vc_reserve_path(&f->st, path, &b), -EEXIST);
 	vc_release(&f->st, &a);
@@ -94,12 +64,12 @@ static void test_path(void **state)
  * the two kinds of reservation of one name exclude each other. */
 static void test_replace(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vc_resv a, b;
 	char path[256];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/domains/web.xml", f->dir);
+	tu_path(path, sizeof(path), f->dir, "domains/web.xml");
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	assert_true(fd >= 0);
 	close(fd);
@@ -118,7 +88,7 @@ static void test_replace(void **state)
 /* A reservation nobody holds (its vm-clone was killed) is free again. */
 static void test_stale(void **state)
 {
-	struct fx *f = *state;
+	struct tu_root *f = *state;
 	struct vc_resv a;
 	char *stale;
 
@@ -136,7 +106,7 @@ static void test_stale(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tu_root_setup, tu_root_teardown)
 	const struct CMUnitTest tests[] = { T(test_name), T(test_path), T(test_replace),
 					    T(test_stale) };
 

@@ -122,7 +122,7 @@ static void parse_args(struct amend *am, int argc, char **argv)
 	free(opts);
 }
 
-int cmd_amend(int argc, char **argv)
+int ic_cmd_amend(int argc, char **argv)
 {
 	struct amend am = { 0 };
 	struct vu_err e = { 0 };

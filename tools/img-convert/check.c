@@ -182,7 +182,7 @@ static void parse_args(int argc, char **argv, struct check_opts *o)
 	o->file = argv[optind];
 }
 
-int cmd_check(int argc, char **argv)
+int ic_cmd_check(int argc, char **argv)
 {
 	struct check_opts o = { .out = IC_OUT_HUMAN };
 	struct vu_image *img;

@@ -153,7 +153,7 @@ static void empty_top(struct commit *c)
 		vu_errx(IC_FAIL, "%s: cannot flush: %s", c->file, vu_image_strerror(c->top, r));
 }
 
-int cmd_commit(int argc, char **argv)
+int ic_cmd_commit(int argc, char **argv)
 {
 	struct commit c = { .fmt = NULL };
 	int r;

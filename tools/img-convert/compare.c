@@ -152,7 +152,7 @@ static struct vu_image *open_or_exit(const char *path, const char *fmt)
 	return img;
 }
 
-int cmd_compare(int argc, char **argv)
+int ic_cmd_compare(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },

@@ -284,7 +284,7 @@ static bool is_blockdev(const char *path)
 	return stat(path, &st) == 0 && S_ISBLK(st.st_mode);
 }
 
-int cmd_convert(int argc, char **argv)
+int ic_cmd_convert(int argc, char **argv)
 {
 	struct convert cv = { .dst_fmt = "raw", .min_sparse = VU_COPY_MIN_SPARSE };
 	struct vu_err e = { 0 };

@@ -147,7 +147,7 @@ static int parse_args(struct create *cr, int argc, char **argv, char **opts)
 	return optind;
 }
 
-int cmd_create(int argc, char **argv)
+int ic_cmd_create(int argc, char **argv)
 {
 	struct create cr = { .file = NULL };
 	struct vu_err e = { 0 };

@@ -37,17 +37,17 @@ unsigned ic_cache_flags(const char *opt, const char *mode);
 /* Common getopt error exits: unknown option or missing argument. */
 noreturn void ic_bad_option(void);
 
-int cmd_info(int argc, char **argv);
-int cmd_map(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_convert(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
-int cmd_create(int argc, char **argv);
-int cmd_rebase(int argc, char **argv);
-int cmd_commit(int argc, char **argv);
-int cmd_resize(int argc, char **argv);
-int cmd_amend(int argc, char **argv);
-int cmd_snapshot(int argc, char **argv);
+int ic_cmd_info(int argc, char **argv);
+int ic_cmd_map(int argc, char **argv);
+int ic_cmd_check(int argc, char **argv);
+int ic_cmd_convert(int argc, char **argv);
+int ic_cmd_compare(int argc, char **argv);
+int ic_cmd_create(int argc, char **argv);
+int ic_cmd_rebase(int argc, char **argv);
+int ic_cmd_commit(int argc, char **argv);
+int ic_cmd_resize(int argc, char **argv);
+int ic_cmd_amend(int argc, char **argv);
+int ic_cmd_snapshot(int argc, char **argv);
 
 /* create.c: e for a failed vu_atomic_open_keep of a new image (create,
  * convert); returns r. */

@@ -217,7 +217,7 @@ static void print_json(json_object *o)
 	json_object_put(o);
 }
 
-int cmd_info(int argc, char **argv)
+int ic_cmd_info(int argc, char **argv)
 {
 	enum { OPT_OUTPUT = 256, OPT_CHAIN };
 	static const struct option longopts[] = {

@@ -13,29 +13,29 @@
 #include "img-convert.h"
 
 static const struct ic_cmd cmds[] = {
-	{ "info", cmd_info,
+	{ "info", ic_cmd_info,
 	  "info [-f FMT] [--backing-chain] [--output=human|json] FILE" },
-	{ "check", cmd_check,
+	{ "check", ic_cmd_check,
 	  "check [-f FMT] [-r leaks|all] [--output=human|json] [-q] FILE" },
-	{ "map", cmd_map, "map [-f FMT] [--output=human|json] FILE" },
-	{ "convert", cmd_convert,
+	{ "map", ic_cmd_map, "map [-f FMT] [--output=human|json] FILE" },
+	{ "convert", ic_cmd_convert,
 	  "convert [-f FMT] [-O FMT] [-o OPTIONS] [-c] [-W] [-m N] [-B BACKING [-F FMT]]\n"
 	  "                [-s SNAPSHOT | -l SNAPSHOT-PARAM] [-p] [-q] [-S SIZE] [-n]\n"
 	  "                [-t CACHE] [-T CACHE] SRC... DST" },
-	{ "compare", cmd_compare, "compare [-f FMT] [-F FMT] [-s] [-p] [-q] A B" },
-	{ "create", cmd_create,
+	{ "compare", ic_cmd_compare, "compare [-f FMT] [-F FMT] [-s] [-p] [-q] A B" },
+	{ "create", ic_cmd_create,
 	  "create [-f FMT] [-o OPTIONS] [-b BACKING -F FMT] [-u] [-q] FILE [SIZE]" },
-	{ "resize", cmd_resize,
+	{ "resize", ic_cmd_resize,
 	  "resize [--shrink] [--preallocation=MODE] [-f FMT] [-q] FILE [+|-]SIZE" },
-	{ "amend", cmd_amend,
+	{ "amend", ic_cmd_amend,
 	  "amend [-f FMT] [-o compat=,lazy_refcounts=,refcount_bits=,size=] [-p] [-q]\n"
 	  "                FILE" },
-	{ "rebase", cmd_rebase,
+	{ "rebase", ic_cmd_rebase,
 	  "rebase [-f FMT] [-t CACHE] [-T CACHE] [-p] [-q] [-u] -b BACKING [-F FMT]\n"
 	  "                FILE" },
-	{ "commit", cmd_commit,
+	{ "commit", ic_cmd_commit,
 	  "commit [-f FMT] [-t CACHE] [-b BASE] [-d] [-p] [-q] FILE" },
-	{ "snapshot", cmd_snapshot,
+	{ "snapshot", ic_cmd_snapshot,
 	  "snapshot [-f FMT] [-q] [-U] -l | -c NAME | -a NAME | -d NAME FILE" },
 };
 

@@ -93,7 +93,7 @@ static int map_image(struct vu_image *img, enum ic_output out)
 	return 0;
 }
 
-int cmd_map(int argc, char **argv)
+int ic_cmd_map(int argc, char **argv)
 {
 	enum { OPT_OUTPUT = 256 };
 	static const struct option longopts[] = {

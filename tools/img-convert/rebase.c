@@ -252,7 +252,7 @@ static void rebase_safe(struct rebase *rb)
 	free(rb->bn);
 }
 
-int cmd_rebase(int argc, char **argv)
+int ic_cmd_rebase(int argc, char **argv)
 {
 	struct rebase rb = { .prefix = 0 };
 	struct vu_err e = { 0 };

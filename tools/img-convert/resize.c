@@ -72,7 +72,7 @@ static uint64_t new_size(const char *arg, uint64_t cur)
 	return n;
 }
 
-int cmd_resize(int argc, char **argv)
+int ic_cmd_resize(int argc, char **argv)
 {
 	struct resize rs = { .prealloc = VU_PREALLOC_OFF };
 	struct vu_err e = { 0 };

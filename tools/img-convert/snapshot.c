@@ -113,7 +113,7 @@ static int delete(struct vu_image *img, const char *name)
 	return r < 0 || !id ? IC_FAIL : IC_OK;
 }
 
-int cmd_snapshot(int argc, char **argv)
+int ic_cmd_snapshot(int argc, char **argv)
 {
 	struct sn_args a = { 0 };
 	struct vu_image *img;

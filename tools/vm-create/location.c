@@ -69,8 +69,7 @@ struct loc_found {
 	bool old_redhat;		/* takes method= rather than inst.repo= */
 };
 
-/* A .treeinfo family to a distro, as urldetect.py's regular expressions. */
-static const char *loc_family_distro(const char *family)
+const char *loc_family_distro(const char *family)
 {
 	static const struct { const char *word, *distro; } map[] = {
 		{ "Fedora", "fedora" }, { "Red Hat Enterprise Linux", "rhel" },
@@ -86,13 +85,7 @@ static const char *loc_family_distro(const char *family)
 	return NULL;
 }
 
-/*
- * The kernel argument for a remote tree, as libosinfo's kernel-url-argument
- * gives it to virt-install: Red Hat's installers before Fedora 19 and
- * RHEL 7 take method=, later ones inst.repo=; SUSE's install=; Debian's and
- * Ubuntu's none (they ask for a mirror).
- */
-static const char *loc_url_arg(const char *distro, const char *version)
+const char *loc_url_arg(const char *distro, const char *version)
 {
 	long major = version ? strtol(version, NULL, 10) : 0;
 

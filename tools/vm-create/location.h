@@ -57,6 +57,17 @@ void install_media_clear(struct install_media *m);
 enum location_kind { LOCATION_DIR = 1, LOCATION_ISO, LOCATION_URL };
 int location_kind(const char *location, struct vu_err *e);
 
+/* A .treeinfo family to a distro, as urldetect.py's regular expressions;
+ * NULL for a family it does not know. */
+const char *loc_family_distro(const char *family);
+/*
+ * The kernel argument for a remote tree, as libosinfo's kernel-url-argument
+ * gives it to virt-install: Red Hat's installers before Fedora 19 and
+ * RHEL 7 take method=, later ones inst.repo=; SUSE's install=; Debian's and
+ * Ubuntu's none (they ask for a mirror): NULL.
+ */
+const char *loc_url_arg(const char *distro, const char *version);
+
 /*
  * --initrd-inject: appends one newc cpio archive (written with libarchive)
  * holding each file at the archive root under its base name, mode 0644,
