@@ -4,12 +4,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 
 const cap_value_t vu_caps_file[] = {
 	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_CHOWN,
 };
-const int vu_caps_file_n = sizeof(vu_caps_file) / sizeof(vu_caps_file[0]);
+const int vu_caps_file_n = ARRAY_SIZE(vu_caps_file);
 
 static bool is_kept(cap_value_t c, const cap_value_t *keep, int n)
 {

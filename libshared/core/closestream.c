@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
 
@@ -61,9 +62,9 @@ void vu_close_stdout_atexit(void)
 			vu_warnc(errnum, "write error");
 		else
 			vu_warnx("write error");
-		_exit(EXIT_FAILURE);
+		_exit(VU_EXIT_FAIL);
 	}
 	/* Nowhere left to say it: only the status can. */
 	if (flush_stream(stderr, &errnum) < 0)
-		_exit(EXIT_FAILURE);
+		_exit(VU_EXIT_FAIL);
 }

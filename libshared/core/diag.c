@@ -69,7 +69,7 @@ void vu_warnc(int errnum, const char *fmt, ...)
 	va_end(ap);
 }
 
-void vu_err(int status, const char *fmt, ...)
+void vu_die(int status, const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
@@ -80,7 +80,7 @@ void vu_err(int status, const char *fmt, ...)
 	exit(status);
 }
 
-void vu_errx(int status, const char *fmt, ...)
+void vu_diex(int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -90,7 +90,7 @@ void vu_errx(int status, const char *fmt, ...)
 	exit(status);
 }
 
-void vu_errc(int status, int errnum, const char *fmt, ...)
+void vu_diec(int status, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -100,19 +100,19 @@ void vu_errc(int status, int errnum, const char *fmt, ...)
 	exit(status);
 }
 
-void vu_errtryhelp(int status)
+void vu_die_tryhelp(int status)
 {
 	fprintf(stderr, "Try '%s --help' for more information.\n",
 		program_invocation_short_name);
 	exit(status);
 }
 
-void vu_usage_err(int status, const char *fmt, ...)
+void vu_die_usage(int status, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vmsg(-1, fmt, ap);
 	va_end(ap);
-	vu_errtryhelp(status);
+	vu_die_tryhelp(status);
 }

@@ -462,6 +462,74 @@ int vu_pread_all(int fd, void *buf, size_t len, off_t off, bool zero_fill)
 	return 0;
 }
 
+ssize_t vu_read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	if (len > SSIZE_MAX)
+		len = SSIZE_MAX;
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* The buffer doubles from 4 KiB up to max + 1 bytes: one byte more than
+ * allowed is how a file past max is told from one of exactly max. */
+static int grow(char **buf, size_t *cap, size_t max)
+{
+	size_t want = *cap ? *cap * 2 : 4096;
+	char *p;
+
+	if (*cap > max)
+		return -EFBIG;
+	if (want > max + 1 || want < *cap)
+		want = max + 1;
+	p = realloc(*buf, want + 1);	/* + the NUL */
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = want;
+	return 0;
+}
+
+int vu_read_all(int fd, size_t max, char **out, size_t *outlen)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	ssize_t got;
+	int r = 0;
+
+	if (max > SSIZE_MAX - 1)
+		max = SSIZE_MAX - 1;
+	do {
+		if (n == cap && (r = grow(&buf, &cap, max)) < 0)
+			break;
+		got = vu_read_full(fd, buf + n, cap - n);
+		if (got < 0)
+			r = (int)got;
+		else
+			n += (size_t)got;
+	} while (r == 0 && n == cap);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*outlen = n;
+	return 0;
+}
+
 int vu_fsync_parent(const char *path)
 {
 	char *dir, *base;

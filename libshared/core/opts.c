@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/opts.h"
 
 void vu_print_version(void)
 {
 	printf("%s from virtutils %s\n", program_invocation_short_name, VU_VERSION);
-	exit(EXIT_SUCCESS);
+	exit(VU_EXIT_OK);
 }
 
 const char *vu_opt_name(int c, const struct option *longopts, char buf[3])
@@ -25,31 +26,31 @@ const char *vu_opt_name(int c, const struct option *longopts, char buf[3])
 }
 
 /* Prints "--name" for long options and "-c" for short ones. */
-static void excl_fail(int a, int b, const struct option *longopts)
+static void excl_fail(int a, int b, const struct option *longopts, int status)
 {
 	char ba[3], bb[3];
 	const char *na = vu_opt_name(a, longopts, ba);
 	const char *nb = vu_opt_name(b, longopts, bb);
 
-	vu_usage_err(2, "options %s%s and %s%s cannot be combined",
+	vu_die_usage(status, "options %s%s and %s%s cannot be combined",
 		     na == ba ? "" : "--", na, nb == bb ? "" : "--", nb);
 }
 
 /*
- * status[row] holds the first option of the row seen so far; a second,
+ * seen[row] holds the first option of the row seen so far; a second,
  * different one from the same row is the conflict.
  */
-void vu_excl_check(const vu_excl_t *excl, int *status, int c,
-		   const struct option *longopts)
+void vu_excl_check(const vu_excl_t *excl, int *seen, int c,
+		   const struct option *longopts, int status)
 {
 	for (int row = 0; excl[row][0]; row++) {
 		for (int i = 0; i < VU_EXCL_MAX && excl[row][i]; i++) {
 			if (excl[row][i] != c)
 				continue;
-			if (status[row] == 0)
-				status[row] = c;
-			else if (status[row] != c)
-				excl_fail(status[row], c, longopts);
+			if (seen[row] == 0)
+				seen[row] = c;
+			else if (seen[row] != c)
+				excl_fail(seen[row], c, longopts, status);
 			break;
 		}
 	}

@@ -148,7 +148,7 @@ uint64_t vu_parse_size_or_die(const char *s, enum vu_size_dialect d,
 	uint64_t v = 0;
 
 	if (vu_parse_size(s, d, default_unit, &v) < 0)
-		vu_usage_err(status, "invalid %s: '%s'", what, s ? s : "");
+		vu_die_usage(status, "invalid %s: '%s'", what, s ? s : "");
 	return v;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/file.h"
 #include "image_int.h"
 
@@ -17,12 +18,11 @@ static const struct vu_image_driver *const drivers[] = {
 	&vu_drv_raw,
 };
 
-#define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))
 #define PROBE_LEN 4096
 
 const struct vu_image_driver *vu_image_driver_find(const char *name)
 {
-	for (size_t i = 0; i < NDRIVERS; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++)
 		if (strcmp(drivers[i]->name, name) == 0)
 			return drivers[i];
 	return NULL;
@@ -44,7 +44,7 @@ static int probe(int fd, const struct vu_image_driver **drv, struct vu_err *e)
 		return vu_err_set(e, errno, "cannot read: %s", strerror(errno));
 	}
 	*drv = &vu_drv_raw;
-	for (size_t i = 0; i < NDRIVERS; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++) {
 		int score = drivers[i]->probe(buf, (size_t)n);
 
 		if (score > best) {

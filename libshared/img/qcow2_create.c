@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/file.h"
 #include "qcow2_wr.h"
 
@@ -25,8 +26,6 @@ static const struct {
 	{ 2, 1, "raw external data" },
 };
 
-#define NFEATURES (sizeof(feature_names) / sizeof(feature_names[0]))
-
 /* Appends one extension at *pos; false when the cluster is full. */
 static bool put_ext(uint8_t *buf, size_t cs, size_t *pos, uint32_t type, const void *data,
 		    uint32_t len)
@@ -46,10 +45,10 @@ static bool put_ext(uint8_t *buf, size_t cs, size_t *pos, uint32_t type, const v
 
 static bool put_features(uint8_t *buf, size_t cs, size_t *pos)
 {
-	uint8_t t[NFEATURES * FEATURE_ENTRY];
+	uint8_t t[ARRAY_SIZE(feature_names) * FEATURE_ENTRY];
 
 	memset(t, 0, sizeof(t));
-	for (size_t i = 0; i < NFEATURES; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(feature_names); i++) {
 		t[i * FEATURE_ENTRY] = feature_names[i].type;
 		t[i * FEATURE_ENTRY + 1] = feature_names[i].bit;
 		memcpy(t + i * FEATURE_ENTRY + 2, feature_names[i].name, strlen(feature_names[i].name));

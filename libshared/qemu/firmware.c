@@ -142,29 +142,19 @@ static int fw_parse(const char *path, struct json_object **out, struct vu_err *e
 {
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
-	char *buf;
-	ssize_t len;
-	size_t end;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	char *buf = NULL;
+	size_t len = 0, end;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
 	*out = NULL;
 	if (fd < 0)
 		return vu_err_set(e, errno, "%s: %s", path, strerror(errno));
-	buf = malloc(FW_JSON_MAX);
-	if (!buf) {
-		close(fd);
-		return vu_err_set(e, ENOMEM, NULL);
-	}
-	len = read(fd, buf, FW_JSON_MAX);
-	if (len < 0)
-		r = vu_err_set(e, errno, "%s: %s", path, strerror(errno));
-	else if (len == FW_JSON_MAX)
-		r = vu_err_set(e, EFBIG, "%s: descriptor is too large", path);
+	r = vu_read_all(fd, FW_JSON_MAX - 1, &buf, &len);
 	close(fd);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
+	if (r == -EFBIG)
+		return vu_err_set(e, EFBIG, "%s: descriptor is too large", path);
+	if (r < 0)
+		return vu_err_set(e, -r, "%s: %s", path, strerror(-r));
 	tok = json_tokener_new();
 	if (!tok) {
 		free(buf);
@@ -174,8 +164,7 @@ static int fw_parse(const char *path, struct json_object **out, struct vu_err *e
 	jerr = json_tokener_get_error(tok);
 	/* Text after the object is an error too ("{} x"), as in QEMU. */
 	end = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_success && end < (size_t)len &&
-	    strspn(buf + end, " \t\r\n") != (size_t)len - end)
+	if (jerr == json_tokener_success && end < len && strspn(buf + end, " \t\r\n") != len - end)
 		jerr = json_tokener_error_parse_unexpected;
 	if (!*out || jerr != json_tokener_success ||
 	    !json_object_is_type(*out, json_type_object)) {

@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "storage_int.h"
+#include "vu/base.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "storage_int.h"
 
 /* The last non-empty line of what the program said, trimmed. */
 static void last_line(char *buf, size_t len, char *out, size_t outlen)

@@ -15,6 +15,7 @@
 #include <blkid.h>
 #include <libfdisk.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "storage_int.h"
 
@@ -35,8 +36,6 @@ static const struct {
 	{ "fat32", 0x0c, "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7" },
 	{ "extended", 0x05, NULL },
 };
-
-#define NTYPES (sizeof(part_types) / sizeof(part_types[0]))
 
 /* The label libfdisk writes for the pool's source format. */
 static const char *label_name(const struct vu_pool *p)
@@ -173,7 +172,7 @@ struct part {
 
 static const char *type_name(struct fdisk_parttype *t, bool gpt)
 {
-	for (size_t i = 0; t && i < NTYPES; i++) {
+	for (size_t i = 0; t && i < ARRAY_SIZE(part_types); i++) {
 		if (gpt && part_types[i].gpt && fdisk_parttype_get_string(t) &&
 		    strcasecmp(fdisk_parttype_get_string(t), part_types[i].gpt) == 0)
 			return part_types[i].name;
@@ -419,7 +418,7 @@ static struct fdisk_parttype *wanted_type(struct fdisk_context *cxt, const char 
 
 	if (!fmt || strcmp(fmt, "none") == 0)
 		fmt = "linux";
-	for (size_t i = 0; i < NTYPES; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(part_types); i++) {
 		if (strcmp(fmt, part_types[i].name) != 0)
 			continue;
 		t = gpt ? (part_types[i].gpt ?

@@ -338,25 +338,6 @@ int vu_vol_resize(struct vu_storage *s, const struct vu_vol *v, uint64_t capacit
 
 /* ---- upload ---- */
 
-/* Reads up to len bytes, short only at the end of the stream. */
-static ssize_t read_full(int fd, uint8_t *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /* A pipe has no block status: read it in order, zeros found by looking. */
 static int upload_stream(int fd, struct vu_sink *dst, const struct vu_vol_xfer *x,
 			 struct vu_err *e)
@@ -366,7 +347,7 @@ static int upload_stream(int fd, struct vu_sink *dst, const struct vu_vol_xfer *
 	ssize_t n = 0;
 	int r = buf ? 0 : vu_err_set(e, ENOMEM, NULL);
 
-	while (r == 0 && (n = read_full(fd, buf, XFER_BUF)) > 0) {
+	while (r == 0 && (n = vu_read_full(fd, buf, XFER_BUF)) > 0) {
 		if (x->length && off + (uint64_t)n > x->length)
 			r = vu_err_set(e, EFBIG, "the data is longer than the length (%llu bytes)",
 				       (unsigned long long)x->length);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/domainxml.h"
 
 #include "domainxml_priv.h"
@@ -120,7 +121,7 @@ void vu_disk_clear(struct vu_disk *d)
 
 	if (!d)
 		return;
-	for (size_t i = 0; i < VU_ARRAY_SIZE(fields); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		free(*fields[i]);
 		*fields[i] = NULL;
 	}
@@ -148,7 +149,7 @@ int vu_disk_get(xmlNodePtr disk, struct vu_disk *out)
 	if (!vu_node_is(disk, "disk") || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; r == 0 && i < VU_ARRAY_SIZE(fields); i++)
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++)
 		r = opt(disk, fields[i].child, fields[i].attr, fields[i].out);
 	if (r == 0 && source_attr(out->type))
 		r = opt(disk, "source", source_attr(out->type), &out->source);
@@ -223,7 +224,7 @@ static int bus_prefix(const char *bus, const char **prefix, int *limit)
 		{ "ide", "hd", 4 }, { "fdc", "fd", 2 }, { "xen", "xvd", TARGET_INDEX_MAX },
 	};
 
-	for (size_t i = 0; bus && i < VU_ARRAY_SIZE(buses); i++) {
+	for (size_t i = 0; bus && i < ARRAY_SIZE(buses); i++) {
 		if (!strcmp(bus, buses[i].bus)) {
 			*prefix = buses[i].prefix;
 			*limit = buses[i].limit;

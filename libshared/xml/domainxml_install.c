@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/domainxml.h"
 
 #include "domainxml_priv.h"
@@ -124,7 +125,7 @@ void vu_install_clear(struct vu_install *in)
 	char **s[] = { &in->method, &in->on_reboot, &in->media_target, &in->media_type,
 		       &in->media_path, &in->kernel, &in->initrd, &in->cmdline };
 
-	for (size_t i = 0; i < VU_ARRAY_SIZE(s); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(s); i++) {
 		free(*s[i]);
 		*s[i] = NULL;
 	}
@@ -149,7 +150,7 @@ static void take_boot(xmlNodePtr n, struct vu_install *in)
 {
 	static const char *const known[] = { "hd", "cdrom", "network", "fd" };
 
-	for (size_t i = 0; i < VU_ARRAY_SIZE(known) && in->nboot < VU_BOOT_MAX; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(known) && in->nboot < VU_BOOT_MAX; i++)
 		if (vu_node_value_is(n, NULL, "dev", known[i]))
 			in->boot[in->nboot++] = known[i];
 }
@@ -189,7 +190,7 @@ static int take(xmlNodePtr n, struct vu_install *in)
 	}
 	if (!strcmp(name, "media"))
 		return take_media(n, in);
-	for (size_t i = 0; i < VU_ARRAY_SIZE(texts); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
 		if (!strcmp(name, texts[i]))
 			return take_text(n, slots[i]);
 	return 0;	/* a later version's element */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/domainxml.h"
 
 #include "domainxml_priv.h"
@@ -34,7 +35,7 @@ static void scrub_chardevs(struct vu_domain *dom)
 {
 	static const char *const kinds[] = { "serial", "console", "parallel", "channel" };
 
-	for (size_t k = 0; k < VU_ARRAY_SIZE(kinds); k++) {
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 		xmlNodePtr dev = NULL;
 
 		while ((dev = vu_domain_dev_next(dom, kinds[k], dev))) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/domainxml.h"
 #include "vu/ident.h"
 
@@ -113,7 +114,7 @@ void vu_iface_clear(struct vu_iface *i)
 
 	if (!i)
 		return;
-	for (size_t k = 0; k < VU_ARRAY_SIZE(fields); k++) {
+	for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
 		free(*fields[k]);
 		*fields[k] = NULL;
 	}
@@ -138,7 +139,7 @@ int vu_iface_get(xmlNodePtr iface, struct vu_iface *out)
 	if (!vu_node_is(iface, "interface") || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; r == 0 && i < VU_ARRAY_SIZE(fields); i++)
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++)
 		r = opt(iface, fields[i].child, fields[i].attr, fields[i].out);
 	if (r == 0 && source_attr(out->type))
 		r = opt(iface, "source", source_attr(out->type), &out->source);

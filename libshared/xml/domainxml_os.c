@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/domainxml.h"
 
 #include "domainxml_priv.h"
@@ -20,12 +21,12 @@ int vu_domain_get_os_type(const struct vu_domain *dom, char **type, char **arch,
 	char **outs[] = { type, arch, machine };
 	const char *attrs[] = { NULL, "arch", "machine" };
 
-	for (size_t i = 0; i < VU_ARRAY_SIZE(outs); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(outs); i++)
 		if (outs[i])
 			*outs[i] = NULL;
 	if (!node)
 		return -ENOENT;
-	for (size_t i = 0; i < VU_ARRAY_SIZE(outs); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
 		int r = outs[i] ? vu_node_get(node, NULL, attrs[i], outs[i]) : 0;
 
 		if (r < 0 && r != -ENOENT) {
@@ -196,14 +197,14 @@ int vu_domain_get_kernel(const struct vu_domain *dom, char **kernel, char **init
 	char **outs[] = { kernel, initrd, cmdline };
 	int r = 0;
 
-	for (size_t i = 0; i < VU_ARRAY_SIZE(outs); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(outs); i++)
 		if (outs[i])
 			*outs[i] = NULL;
-	for (size_t i = 0; r == 0 && i < VU_ARRAY_SIZE(outs); i++) {
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(outs); i++) {
 		r = outs[i] ? vu_domain_get(dom, paths[i], NULL, outs[i]) : 0;
 		r = r == -ENOENT ? 0 : r;
 	}
-	for (size_t i = 0; r < 0 && i < VU_ARRAY_SIZE(outs); i++)
+	for (size_t i = 0; r < 0 && i < ARRAY_SIZE(outs); i++)
 		if (outs[i]) {
 			free(*outs[i]);
 			*outs[i] = NULL;

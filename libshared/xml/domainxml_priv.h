@@ -16,8 +16,6 @@ struct vu_domain {
 	xmlDocPtr doc;
 };
 
-#define VU_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* <domain>, the root (vu_domain_load made sure of it). */
 xmlNodePtr vu_domain_root(const struct vu_domain *dom);
 /* The <devices> element, created when create is set. */

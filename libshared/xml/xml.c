@@ -15,6 +15,8 @@
 #include <libxml/uri.h>
 #include <libxml/xmlsave.h>
 
+#include "vu/base.h"
+#include "vu/file.h"
 #include "vu/xml.h"
 
 /* A bound's number inside a message's literal. */
@@ -218,7 +220,7 @@ static const char *skip_special(const struct shape *sh, const char *p)
 	} kinds[] = { { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" } };
 	size_t left = (size_t)(sh->end - p);
 
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		size_t lo = strlen(kinds[i].open);
 		const char *c;
 
@@ -297,44 +299,6 @@ xmlDocPtr vu_xml_parse(const char *buf, size_t len, struct vu_err *e)
 	return parse(buf, len, NULL, e);
 }
 
-/* The whole of fd in a malloc'd buffer, up to XML_MAX_BYTES. */
-static int read_fd(int fd, char **out, size_t *len)
-{
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
-
-	for (;;) {
-		ssize_t got;
-
-		if (n == cap) {
-			size_t bigger = cap ? cap * 2 : 16384;
-			char *p = bigger <= XML_MAX_BYTES ? realloc(buf, bigger) : NULL;
-
-			if (!p) {
-				free(buf);
-				return bigger <= XML_MAX_BYTES ? -ENOMEM : -EFBIG;
-			}
-			buf = p;
-			cap = bigger;
-		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int r = -errno;
-
-			free(buf);
-			return r;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 xmlDocPtr vu_xml_load(const char *path, struct vu_err *e)
 {
 	bool from_stdin = path && !strcmp(path, "-");
@@ -350,7 +314,7 @@ xmlDocPtr vu_xml_load(const char *path, struct vu_err *e)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return no_doc(e, errno, NULL);
-	r = read_fd(fd, &buf, &len);
+	r = vu_read_all(fd, XML_MAX_BYTES, &buf, &len);
 	if (!from_stdin)
 		close(fd);
 	if (r < 0)

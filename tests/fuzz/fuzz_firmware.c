@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz_file.h"
-
+#include "vu/base.h"
 #include "vu/firmware.h"
+
+#include "fuzz_file.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -28,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 
 	fuzz_file_write(data, size);
-	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(machines); i++) {
 		struct vu_firmware fw;
 		struct vu_err e;
 		int r = vu_firmware_find(machines[i][0], machines[i][1], i & 1, &fw, &e);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/copy.h"
 #include "vu/image.h"
 #include "testutil.h"
@@ -249,7 +250,7 @@ static void test_out_of_order_and_in_flight_keep_the_bytes(void **state)
 
 	mkraw(f->path[0], 16 * MiB, ext, 3, 0x6b);
 	img = open_raw(f->path[0]);
-	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
 		struct vu_copy_opts o = { .min_sparse = VU_COPY_MIN_SPARSE,
 					  .out_of_order = runs[i].ooo,
 					  .in_flight = runs[i].in_flight };

@@ -12,6 +12,7 @@
 
 #include <libxml/xpath.h>
 
+#include "vu/base.h"
 #include "vu/xml.h"
 
 /* vm-create's modules, linked from its archive (see the Makefile). */
@@ -311,7 +312,7 @@ static const struct row rows[] = {
 static void test_rows(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
 		const struct row *w = &rows[i];
 		struct devopt_ctx ctx = ctx_for(&generic_os);
 		struct vu_domain *dom = fresh();
@@ -453,7 +454,7 @@ static const struct bad bads[] = {
 static void test_errors(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bads); i++) {
 		const struct bad *b = &bads[i];
 		struct devopt_ctx ctx = ctx_for(&generic_os);
 		struct vu_domain *dom = fresh();
@@ -482,7 +483,7 @@ static void test_errors_twice(void **state)
 	};
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(twice) / sizeof(twice[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(twice); i++) {
 		struct devopt_ctx ctx = ctx_for(&generic_os);
 		struct vu_domain *dom = fresh();
 		struct vu_err e = { 0 };
@@ -508,7 +509,7 @@ static void test_table(void **state)
 	struct vu_err e = { 0 };
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		const struct devopt *o = devopt_find(names[i]);
 
 		assert_non_null(o);

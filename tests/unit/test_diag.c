@@ -49,12 +49,12 @@ static int capture(void (*fn)(void), char *out, size_t outlen, char *err, size_t
 static void do_warn(void) { errno = ENOENT; vu_warn("%s: cannot open", "a.xml"); }
 static void do_warnx(void) { vu_warnx("%s: bad name", "pool"); }
 static void do_warnc(void) { vu_warnc(-EACCES, "%s", "dir"); }
-static void do_err(void) { errno = ENOSPC; vu_err(1, "%s: write", "img"); }
-static void do_errx(void) { vu_errx(3, "plain"); }
-static void do_errc(void) { vu_errc(1, EEXIST, "%s", "vm1"); }
-static void do_usage(void) { vu_usage_err(2, "unexpected argument '%s'", "x"); }
+static void do_err(void) { errno = ENOSPC; vu_die(1, "%s: write", "img"); }
+static void do_errx(void) { vu_diex(3, "plain"); }
+static void do_errc(void) { vu_diec(1, EEXIST, "%s", "vm1"); }
+static void do_usage(void) { vu_die_usage(2, "unexpected argument '%s'", "x"); }
 static void do_version(void) { vu_print_version(); }
-static void do_errx_newline(void) { vu_errx(1, "%s: invalid name", "a\nb\tc\x7f"); }
+static void do_errx_newline(void) { vu_diex(1, "%s: invalid name", "a\nb\tc\x7f"); }
 
 static void test_warn_family(void **state)
 {
@@ -136,10 +136,19 @@ static void do_excl_conflict(void)
 {
 	int status[1] = { 0 };
 
-	vu_excl_check(excl, status, OPT_DEFINE, longopts);
-	vu_excl_check(excl, status, OPT_DEFINE, longopts);	/* repeating is fine */
-	vu_excl_check(excl, status, 'x', longopts);		/* not in a row */
-	vu_excl_check(excl, status, OPT_PRINT, longopts);
+	vu_excl_check(excl, status, OPT_DEFINE, longopts, 2);
+	vu_excl_check(excl, status, OPT_DEFINE, longopts, 2);	/* repeating is fine */
+	vu_excl_check(excl, status, 'x', longopts, 2);		/* not in a row */
+	vu_excl_check(excl, status, OPT_PRINT, longopts, 2);
+}
+
+/* img-convert's usage status is qemu-img's 1. */
+static void do_excl_status_1(void)
+{
+	int status[1] = { 0 };
+
+	vu_excl_check(excl, status, 'q', longopts, 1);
+	vu_excl_check(excl, status, OPT_DEFINE, longopts, 1);
 }
 
 static void test_exclusive_options(void **state)
@@ -149,6 +158,16 @@ static void test_exclusive_options(void **state)
 	(void)state;
 	assert_int_equal(capture(do_excl_conflict, out, sizeof(out), err, sizeof(err)), 2);
 	assert_non_null(strstr(err, "options --define and --print-xml cannot be combined"));
+}
+
+static void test_exclusive_options_status(void **state)
+{
+	char out[256], err[512];
+
+	(void)state;
+	assert_int_equal(capture(do_excl_status_1, out, sizeof(out), err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "options --quiet and --define cannot be combined\n"
+				    "Try '"));
 }
 
 static void test_opt_name(void **state)
@@ -184,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_usage_error_points_to_help),
 		cmocka_unit_test(test_version_on_stdout),
 		cmocka_unit_test(test_exclusive_options),
+		cmocka_unit_test(test_exclusive_options_status),
 		cmocka_unit_test(test_opt_name),
 		cmocka_unit_test(test_err_record),
 	};

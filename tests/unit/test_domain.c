@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 #include "domain_test.h"
 
 #define INSTALL_NS "https://virtutils.org/xmlns/install/1"
@@ -25,7 +27,7 @@ static const char *const fixtures[] = {
 static void test_fixtures_round_trip(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++) {
 		struct vu_domain *dom = dom_fixture(fixtures[i]), *again;
 		char *text = assert_round_trip(dom), *text2;
 
@@ -48,7 +50,7 @@ static void test_fixtures_still_validate(void **state)
 		"s1-rhelx86_64-live.xml", "s2-sles11sp3.xml",
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(valid); i++) {
 		struct vu_domain *dom = dom_fixture(valid[i]), *again;
 		char *text = vu_domain_format(dom);
 
@@ -100,7 +102,7 @@ static void test_load_checks_name(void **state)
 	struct vu_err e = { 0 };
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		snprintf(xml, sizeof(xml), "<domain type='kvm'><name>%s</name></domain>",
 			 bad[i].name);
 		assert_int_equal(vu_domain_parse(&dom, xml, strlen(xml), &e), -EINVAL);

@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 #include "domain_test.h"
 
 static void test_emulator(void **state)
@@ -367,11 +369,11 @@ static void test_pci_addr_parse(void **state)
 	struct vu_pci_addr a;
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
 		assert_int_equal(vu_pci_addr_parse(ok[i].s, &a), 0);
 		assert_memory_equal(&a, &ok[i].a, sizeof(a));
 	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(vu_pci_addr_parse(bad[i], &a), -EINVAL);
 	assert_int_equal(vu_pci_addr_parse(NULL, &a), -EINVAL);
 }

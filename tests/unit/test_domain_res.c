@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 #include "domain_test.h"
 
 static void test_scaled_units(void **state)
@@ -44,11 +46,11 @@ static void test_scaled_units(void **state)
 	uint64_t kib;
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
 		assert_int_equal(vu_domain_scaled_kib(ok[i].value, ok[i].unit, &kib), 0);
 		assert_int_equal(kib, ok[i].kib);
 	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(vu_domain_scaled_kib(bad[i].value, bad[i].unit, &kib),
 				 bad[i].err);
 }

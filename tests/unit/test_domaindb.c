@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/domaindb.h"
 #include "domain_test.h"
 #include "testutil.h"
@@ -145,7 +146,7 @@ static void test_define_checks_values(void **state)
 	char **names;
 	size_t n;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct vu_domain *d;
 
 		snprintf(xml, sizeof(xml), "<domain type='kvm'><name>v</name>%s"
@@ -166,7 +167,7 @@ static void test_define_mode(void **state)
 	struct tu_root *f = *state;
 	struct stat sb;
 
-	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(masks); i++) {
 		struct vu_domain *d = mkdom("web1", U1, M1);
 		char *path = vu_state_path(&f->st, "domains", "web1.xml");
 		mode_t old = umask(masks[i]);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/file.h"
 #include "testutil.h"
 
@@ -354,6 +355,122 @@ static void test_read_write(void **state)
 	assert_int_equal(vu_pread_all(fd, buf, 1, 0, true), -EBADF);
 }
 
+/* A pipe whose writer gives n bytes of 'a'..'z' in pieces of at most
+ * piece bytes, so that reads come back short. Returns the read end. */
+static int slow_pipe(size_t n, size_t piece, pid_t *pid)
+{
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		char buf[4096];
+
+		close(p[0]);
+		for (size_t done = 0; done < n;) {
+			size_t k = n - done < piece ? n - done : piece;
+
+			for (size_t i = 0; i < k; i++)
+				buf[i] = (char)('a' + (done + i) % 26);
+			if (write(p[1], buf, k) != (ssize_t)k)
+				_exit(1);
+			done += k;
+			usleep(1000);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	return p[0];
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_read_full(void **state)
+{
+	struct fx *f = *state;
+	char buf[64];
+	pid_t pid;
+	int fd = open(f->path, O_RDWR | O_CREAT, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(vu_write_all(fd, "abcdef", 6), 0);
+	assert_int_equal(lseek(fd, 1, SEEK_SET), 1);
+	/* Short only at the end of the file, and from the current offset. */
+	assert_int_equal(vu_read_full(fd, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "bcdef", 5);
+	assert_int_equal(vu_read_full(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	assert_int_equal(vu_read_full(fd, buf, 1), -EBADF);
+	/* A pipe that gives 7 bytes at a time still fills the buffer. */
+	fd = slow_pipe(50, 7, &pid);
+	assert_int_equal(vu_read_full(fd, buf, 40), 40);
+	assert_memory_equal(buf, "abcdefghijklmnopqrstuvwxyzabcdefghijklmn", 40);
+	assert_int_equal(vu_read_full(fd, buf, 40), 10);
+	close(fd);
+	reap(pid);
+}
+
+static void test_read_all(void **state)
+{
+	struct fx *f = *state;
+	char big[10000], *buf = NULL, *keep;
+	size_t len = 0;
+	pid_t pid;
+	int fd = open(f->path, O_RDWR | O_CREAT, 0644);
+
+	assert_true(fd >= 0);
+	/* An empty file: an empty string. */
+	assert_int_equal(vu_read_all(fd, 100, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+	/* Larger than the first buffer, with a NUL inside, NUL-terminated. */
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('0' + i % 10);
+	big[5000] = '\0';
+	assert_int_equal(vu_write_all(fd, big, sizeof(big)), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(vu_read_all(fd, sizeof(big), &buf, &len), 0);
+	assert_int_equal(len, sizeof(big));
+	assert_memory_equal(buf, big, sizeof(big));
+	assert_int_equal(buf[len], '\0');
+	free(buf);
+	/* The rest of the file, from where the offset is. */
+	assert_int_equal(lseek(fd, 9990, SEEK_SET), 9990);
+	assert_int_equal(vu_read_all(fd, 10, &buf, &len), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(buf, "0123456789");
+	free(buf);
+	/* One byte past max is refused, and the outputs stay as they were. */
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	keep = buf = (char *)"untouched";
+	len = 7;
+	assert_int_equal(vu_read_all(fd, sizeof(big) - 1, &buf, &len), -EFBIG);
+	assert_ptr_equal(buf, keep);
+	assert_int_equal(len, 7);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(vu_read_all(fd, 0, &buf, &len), -EFBIG);
+	close(fd);
+	assert_int_equal(vu_read_all(fd, 100, &buf, &len), -EBADF);
+	assert_ptr_equal(buf, keep);
+	/* A pipe that dribbles: read to its end. */
+	fd = slow_pipe(9000, 1000, &pid);
+	assert_int_equal(vu_read_all(fd, 9000, &buf, &len), 0);
+	assert_int_equal(len, 9000);
+	assert_int_equal(buf[8999], (char)('a' + 8999 % 26));
+	assert_int_equal(buf[9000], '\0');
+	free(buf);
+	close(fd);
+	reap(pid);
+}
+
 static void test_fsync_parent(void **state)
 {
 	struct fx *f = *state;
@@ -410,10 +527,10 @@ static void test_name_check(void **state)
 	};
 	char max[NAME_MAX + 2];
 	(void)state;
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
 		if (vu_name_check(good[i]) != 0)
 			fail_msg("refused '%s'", good[i]);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (vu_name_check(bad[i]) != -EINVAL)
 			fail_msg("accepted '%s'", bad[i]);
 	assert_int_equal(vu_name_check(NULL), -EINVAL);
@@ -433,7 +550,8 @@ int main(void)
 		T(test_atomic_keep), T(test_atomic_keep_owner), T(test_atomic_openat),
 		T(test_atomic_abort), T(test_atomic_hidden_fallback), T(test_atomic_killed),
 		T(test_atomic_long_name), T(test_atomic_bad_paths), T(test_read_write),
-		T(test_fsync_parent), T(test_locks), T(test_name_check),
+		T(test_read_full), T(test_read_all), T(test_fsync_parent), T(test_locks),
+		T(test_name_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

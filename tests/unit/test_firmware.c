@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/firmware.h"
 #include "testutil.h"
 
@@ -216,7 +217,7 @@ static void test_malformed(void **state)
 	(void)state;
 	tu_put(tmp, "bad/60-ok.json", desc("/ok.fd", NULL, "x86_64", "\"pc-i440fx-*\"", ""));
 	use_dirs("bad", NULL);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		tu_put(tmp, "bad/50-bad.json", bad[i]);
 		assert_int_equal(vu_firmware_find("x86_64", "pc", false, &fw, &e), -EINVAL);
 		assert_non_null(strstr(e.msg, "/bad/50-bad.json: not a firmware descriptor: "));

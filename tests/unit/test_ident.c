@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/ident.h"
 
 static bool is_lower_hex(char c)
@@ -57,12 +58,12 @@ static void test_uuid_normalize(void **state)
 	};
 	char out[VU_UUID_STRLEN];
 	(void)state;
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		memset(out, 'x', sizeof(out));
 		assert_int_equal(vu_uuid_normalize(good[i], out), 0);
 		assert_string_equal(out, canon);
 	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (vu_uuid_normalize(bad[i], out) != -EINVAL)
 			fail_msg("accepted '%s'", bad[i]);
 	assert_int_equal(vu_uuid_normalize(NULL, out), -EINVAL);
@@ -131,11 +132,11 @@ static void test_mac_normalize(void **state)
 	};
 	char out[VU_MAC_STRLEN];
 	(void)state;
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		assert_int_equal(vu_mac_normalize(good[i].in, out), 0);
 		assert_string_equal(out, good[i].want);
 	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (vu_mac_normalize(bad[i], out) != -EINVAL)
 			fail_msg("accepted '%s'", bad[i]);
 }

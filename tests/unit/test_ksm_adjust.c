@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 /* ksm-tune's modules, linked from its archive (see the Makefile). */
 #include "../../tools/ksm-tune/ksm.h"
 
@@ -85,7 +87,7 @@ static void test_adjust_table(void **state)
 	struct ksm_conf c = defaults();
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct adjust_case *t = &cases[i];
 		struct ksm_input in = { t->total, t->free, t->committed, t->npages };
 		struct ksm_decision d;

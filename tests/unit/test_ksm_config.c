@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 /* ksm-tune's modules, linked from its archive (see the Makefile). */
 #include "../../tools/ksm-tune/ksm.h"
 
@@ -184,7 +186,7 @@ static void test_refusals(void **state)
 	struct vu_err e;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		int r = load(&c, cases[i].text, &e);
 
 		if (r != -EINVAL || strcmp(vu_err_str(&e), cases[i].msg))

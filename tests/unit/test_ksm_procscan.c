@@ -12,12 +12,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 /* ksm-tune's modules, linked from its archive (see the Makefile). */
 #include "../../tools/ksm-tune/ksm.h"
 #include "testutil.h"
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__ })
-#define ARGC(...) ((int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *)))
+#define ARGC(...) ((int)ARRAY_SIZE(((const char *[]){ __VA_ARGS__ })))
 #define IS_KVM(...) ksm_is_kvm_qemu(ARGV(__VA_ARGS__), ARGC(__VA_ARGS__))
 
 static void test_kvm_qemu(void **state)

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vu/base.h"
+
 /* vm-create's modules, linked from its archive (see the Makefile). */
 #include "../../tools/vm-create/treeinfo.h"
 #include "../../tools/vm-create/location.h"
@@ -236,14 +238,14 @@ static void test_path_normalize(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
 		char *n = tree_path_normalize(ok[i][0]);
 
 		assert_non_null(n);
 		assert_string_equal(n, ok[i][1]);
 		free(n);
 	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		errno = 0;
 		assert_null(tree_path_normalize(bad[i]));
 		assert_int_equal(errno, EINVAL);
@@ -338,7 +340,7 @@ static void test_url_join(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *u = url_join(cases[i][0], cases[i][1]);
 
 		assert_string_equal(u, cases[i][2]);

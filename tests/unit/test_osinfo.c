@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
+
 /* vm-create's modules, linked from its archive (see the Makefile). */
 #include "../../tools/vm-create/osinfo.h"
 #include "testutil.h"
@@ -114,7 +116,7 @@ static void test_aliases(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct osinfo o = must_find(cases[i][0]);
 
 		assert_string_equal(o.short_id, cases[i][1]);

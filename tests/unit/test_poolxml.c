@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/poolxml.h"
 #include "vu/volxml.h"
 #include "vu/xml.h"
@@ -159,7 +160,7 @@ static void test_read_errors(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct vu_pool_def px;
 		struct vu_err e = { 0 };
 
@@ -330,7 +331,7 @@ static void test_volspec_errors(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct vu_volspec s;
 		struct vu_err e = { 0 };
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <json.h>
 
+#include "vu/base.h"
 #include "vu/image.h"
 #include "testutil.h"
 
@@ -197,7 +198,7 @@ static void test_direct(void **state)
 		skip();
 	}
 	vu_image_close(&img);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		compare_variant(f->var, names[i], "qcow2", VU_OPEN_DIRECT);
 }
 
@@ -513,7 +514,7 @@ static void check_hostile(const char *dir, const char *name)
 	assert_true(e.code > 0 && r == -e.code);
 	if (getenv("VU_VERBOSE"))
 		print_message("%s: %s\n", name, vu_err_str(&e));
-	for (size_t i = 0; i < sizeof(hostile_msgs) / sizeof(hostile_msgs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(hostile_msgs); i++)
 		if (strcmp(name, hostile_msgs[i].name) == 0 &&
 		    strcmp(vu_err_str(&e), hostile_msgs[i].msg) != 0)
 			fail_msg("%s: message '%s', want '%s'", name, vu_err_str(&e),
@@ -550,7 +551,7 @@ static void test_refcount_entries(void **state)
 	uint8_t blk[512];
 
 	(void)state;
-	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+	for (size_t k = 0; k < ARRAY_SIZE(known); k++) {
 		memset(blk, 0, sizeof(blk));
 		qcow2_rc_entry_set(blk, known[k].order, known[k].i, known[k].v);
 		assert_memory_equal(blk, known[k].bytes, 8);

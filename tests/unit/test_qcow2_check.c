@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <json.h>
 
+#include "vu/base.h"
 #include "vu/image.h"
 #include "testutil.h"
 
@@ -125,7 +126,7 @@ static void test_counts(void **state)
 	char p[PATH_MAX + 32];
 
 	SKIP_IF_NO_QEMU(f);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		tu_path(p, sizeof(p), f->dir, names[i]);
 		same_as_qemu(p);
 	}

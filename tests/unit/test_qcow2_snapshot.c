@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <json.h>
 
+#include "vu/base.h"
 #include "vu/image.h"
 #include "qemu_test.h"
 /* White-box: the drivers' view of struct vu_image (its fd and size). */
@@ -273,7 +274,7 @@ static void test_write_apply(void **state)
 	struct fixture *f = *state;
 
 	SKIP_IF_NO_QEMU(f);
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
 		write_apply_case(f, opts[i]);
 }
 
@@ -490,7 +491,7 @@ static const struct step steps[] = {
 	{ ST_DELETE, "s3", 0, 0, 0 },
 };
 
-#define NSTEPS ((int)(sizeof(steps) / sizeof(steps[0])))
+#define NSTEPS ((int)ARRAY_SIZE(steps))
 
 static int step_run(struct vu_image *img, const struct step *s, uint8_t *buf)
 {

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <json.h>
 
+#include "vu/base.h"
 #include "vu/image.h"
 #include "qemu_test.h"
 /* White-box: the drivers' view of struct vu_image (its fd and size). */
@@ -318,7 +319,7 @@ static void test_create(void **state)
 
 	SKIP_IF_NO_QEMU(f);
 	path(p, f, "new.qcow2");
-	for (size_t i = 0; i < sizeof(create_cases) / sizeof(create_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(create_cases); i++) {
 		const struct create_case *c = &create_cases[i];
 		unsigned bits = c->o.refcount_bits ? c->o.refcount_bits : 16;
 		json_object *j;
@@ -366,7 +367,7 @@ static void test_create_refusals(void **state)
 	char p[PATH_MAX];
 
 	path(p, f, "bad.qcow2");
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct vu_err e = { 0 };
 		int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
 
@@ -415,7 +416,7 @@ static void test_write_random(void **state)
 
 	SKIP_IF_NO_QEMU(f);
 	path(p, f, "w.qcow2");
-	for (size_t i = 0; i < sizeof(write_cases) / sizeof(write_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(write_cases); i++) {
 		const struct write_case *c = &write_cases[i];
 
 		for (int ours = 0; ours < 2; ours++) {
@@ -500,7 +501,7 @@ static void test_snapshot_cow(void **state)
 	SKIP_IF_NO_QEMU(f);
 	path(p, f, "snap.qcow2");
 	path(snap, f, "snap.raw");
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
 		assert_int_equal(tu_sh("qemu-img create -q -f qcow2 %s%s '%s' 24M && "
 				       "qemu-io -f qcow2 -c 'write -P 0x5a 0 16M' "
 				       "-c 'write -z 16M 2M' -c 'write -c -P 0x11 20M 1M' "
@@ -621,7 +622,7 @@ static void test_compressed(void **state)
 
 	SKIP_IF_NO_QEMU(f);
 	path(p, f, "c.qcow2");
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		uint64_t cs = cases[i].cluster_size ? cases[i].cluster_size : 64 * KiB, n = 0;
 		struct pair pr;
 
@@ -715,7 +716,7 @@ static void test_resize(void **state)
 
 	SKIP_IF_NO_QEMU(f);
 	path(p, f, "r.qcow2");
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct pair pr;
 
 		create_ours(p, &cases[i]);
@@ -1219,7 +1220,7 @@ static void test_crash(void **state)
 	SKIP_IF_NO_QEMU(f);
 	path(pristine, f, "pristine.qcow2");
 	path(p, f, "crash.qcow2");
-	for (size_t i = 0; i < sizeof(crash_cases) / sizeof(crash_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(crash_cases); i++) {
 		const struct crash_case *c = &crash_cases[i];
 		long total = -1, step;
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/size.h"
 
 #define KiB 1024ULL
@@ -72,7 +73,7 @@ static void test_qemu_suffixes(void **state)
 		{ "8", 512, 4096 }, { "8B", 512, 8 },
 	};
 	(void)state;
-	check_ok(VU_SIZE_QEMU, ok, sizeof(ok) / sizeof(ok[0]));
+	check_ok(VU_SIZE_QEMU, ok, ARRAY_SIZE(ok));
 }
 
 static void test_qemu_refuses(void **state)
@@ -89,7 +90,7 @@ static void test_qemu_refuses(void **state)
 	};
 	uint64_t v;
 	(void)state;
-	check_bad(VU_SIZE_QEMU, bad, sizeof(bad) / sizeof(bad[0]));
+	check_bad(VU_SIZE_QEMU, bad, ARRAY_SIZE(bad));
 	assert_int_equal(vu_parse_size(NULL, VU_SIZE_QEMU, 1, &v), -EINVAL);
 	assert_int_equal(vu_parse_size("1", VU_SIZE_QEMU, 0, &v), -EINVAL);
 }
@@ -110,8 +111,8 @@ static void test_virsh(void **state)
 		{ "16E", -ERANGE }, { "1 K", -EINVAL },
 	};
 	(void)state;
-	check_ok(VU_SIZE_VIRSH, ok, sizeof(ok) / sizeof(ok[0]));
-	check_bad(VU_SIZE_VIRSH, bad, sizeof(bad) / sizeof(bad[0]));
+	check_ok(VU_SIZE_VIRSH, ok, ARRAY_SIZE(ok));
+	check_bad(VU_SIZE_VIRSH, bad, ARRAY_SIZE(bad));
 }
 
 static void test_virtinstall(void **state)
@@ -126,8 +127,8 @@ static void test_virtinstall(void **state)
 		{ "0.5.5", -EINVAL },
 	};
 	(void)state;
-	check_ok(VU_SIZE_VIRTINSTALL, ok, sizeof(ok) / sizeof(ok[0]));
-	check_bad(VU_SIZE_VIRTINSTALL, bad, sizeof(bad) / sizeof(bad[0]));
+	check_ok(VU_SIZE_VIRTINSTALL, ok, ARRAY_SIZE(ok));
+	check_bad(VU_SIZE_VIRTINSTALL, bad, ARRAY_SIZE(bad));
 	/* A default unit of GiB makes 2^34 GiB overflow. */
 	uint64_t v;
 	assert_int_equal(vu_parse_size("17179869184", VU_SIZE_VIRTINSTALL, GiB, &v), -ERANGE);
@@ -149,7 +150,7 @@ static void test_human(void **state)
 	};
 	char buf[32];
 	(void)state;
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++)
 		assert_string_equal(vu_size_human(c[i].in, buf, sizeof(buf)), c[i].want);
 	/* A short buffer is truncated, never overrun. */
 	assert_string_equal(vu_size_human(1536, buf, 4), "1.5");

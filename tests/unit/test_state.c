@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/file.h"
 #include "vu/state.h"
 #include "testutil.h"
@@ -231,7 +232,7 @@ static void test_prepare(void **state)
 	umask(077);
 	assert_int_equal(vu_state_resolve(&st, f->root), 0);
 	assert_int_equal(vu_state_prepare(&st, NULL), 0);
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		assert_dir_mode(f->root, subs[i], 0700);
 	/* images/ must stay traversable whatever the umask */
 	assert_dir_mode(f->root, "images", 0711);
@@ -278,7 +279,7 @@ static void test_prepare_refuses(void **state)
 	vu_state_free(&st);
 	snprintf(other, sizeof(other), "%s/elsewhere", f->dir);
 	assert_int_equal(mkdir(other, 0755), 0);
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
 		sub_path(f, subs[i], p, sizeof(p));
 		assert_int_equal(rmdir(p), 0);
 		assert_int_equal(symlink(other, p), 0);

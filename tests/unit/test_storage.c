@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/storage.h"
 #include "vu/xml.h"
 #include "testutil.h"
@@ -332,7 +333,7 @@ static void test_needs_sys_admin(void **state)
 		{ VU_POOL_LOGICAL, { false, false, false, false, false, false, false } },
 	};
 	(void)state;
-	for (size_t t = 0; t < sizeof(table) / sizeof(table[0]); t++) {
+	for (size_t t = 0; t < ARRAY_SIZE(table); t++) {
 		for (int op = VU_POOL_OP_BUILD; op <= VU_POOL_OP_VOL_DELETE; op++) {
 			bool got = vu_pool_needs_sys_admin(table[t].type, (enum vu_pool_op)op);
 

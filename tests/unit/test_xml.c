@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vu/base.h"
 #include "vu/xml.h"
 
 #define DOMAIN_RNG "/usr/share/libvirt/schemas/domain.rng"
@@ -392,7 +393,7 @@ static void test_shape_bounds(void **state)
 	};
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct vu_err e = { 0 };
 		size_t len;
 		char *xml = repeat(cases[i].head, cases[i].piece, cases[i].n, cases[i].tail,
@@ -438,7 +439,7 @@ static void test_errors_one_line(void **state)
 	struct vu_err e = { 0 };
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
 		assert_null(parse_quietly(docs[i], &e));
 		assert_int_equal(e.code, EINVAL);
 		if (strpbrk(e.msg, "\n\r\t"))

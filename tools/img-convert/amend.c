@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/progress.h"
 #include "vu/size.h"
@@ -31,19 +32,19 @@ static void parse_key(struct amend *am, const char *key, const char *val)
 	} else if (strcmp(key, "refcount_bits") == 0) {
 		am->o.refcount_bits = ic_parse_number(key, val);
 		if (!am->o.refcount_bits)
-			vu_errx(IC_FAIL, "%s: Refcount width must be a power of two and may not "
+			vu_diex(VU_EXIT_FAIL, "%s: Refcount width must be a power of two and may not "
 				"exceed 64 bits", am->file);
 	} else if (strcmp(key, "size") == 0) {
-		am->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_FAIL);
+		am->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);
 	} else if (strcmp(key, "backing_file") == 0 || strcmp(key, "backing_fmt") == 0) {
-		vu_errx(IC_FAIL, "%s: Cannot amend the backing file (use 'img-convert rebase')",
+		vu_diex(VU_EXIT_FAIL, "%s: Cannot amend the backing file (use 'img-convert rebase')",
 			am->file);
 	} else {
-		for (size_t i = 0; i < sizeof(create_only) / sizeof(create_only[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(create_only); i++)
 			if (strcmp(key, create_only[i]) == 0)
-				vu_errx(IC_FAIL, "%s: Invalid parameter '%s': this option is only "
+				vu_diex(VU_EXIT_FAIL, "%s: Invalid parameter '%s': this option is only "
 					"supported for image creation", am->file, key);
-		vu_errx(IC_FAIL, "%s: Invalid parameter '%s'", am->file, key);
+		vu_diex(VU_EXIT_FAIL, "%s: Invalid parameter '%s'", am->file, key);
 	}
 }
 
@@ -57,9 +58,9 @@ static void parse_o(struct amend *am, char *arg)
 			am->help = true;
 			continue;
 		}
-		/* (else: cppcheck does not know vu_errx does not return) */
+		/* (else: cppcheck does not know vu_diex does not return) */
 		if (!val)
-			vu_errx(IC_FAIL, "-o: '%s': expected key=value", kv);
+			vu_diex(VU_EXIT_FAIL, "-o: '%s': expected key=value", kv);
 		else
 			*val++ = '\0';
 		parse_key(am, kv, val);
@@ -76,14 +77,14 @@ static void print_help(const struct amend *am)
 		fmt = vu_image_format_name(img);
 	}
 	if (strcmp(fmt, "qcow2") != 0)
-		vu_errx(IC_FAIL, "Format driver '%s' does not support option amendment", fmt);
+		vu_diex(VU_EXIT_FAIL, "Format driver '%s' does not support option amendment", fmt);
 	printf("Amend options for '%s':\n", fmt);
 	puts("  compat=<str>           - Compatibility level (v2 [0.10] or v3 [1.1])");
 	puts("  lazy_refcounts=<bool (on/off)> - Postpone refcount updates");
 	puts("  refcount_bits=<num>    - Width of a reference count entry in bits");
 	puts("  size=<size>            - Virtual disk size");
 	vu_image_close(&img);
-	exit(IC_OK);
+	exit(VU_EXIT_OK);
 }
 
 static void parse_args(struct amend *am, int argc, char **argv)
@@ -97,7 +98,7 @@ static void parse_args(struct amend *am, int argc, char **argv)
 	int nopts = 0, c;
 
 	if (!opts)
-		vu_errx(IC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	while ((c = getopt_long(argc, argv, "f:o:pqt:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': am->fmt = optarg; break;
@@ -106,23 +107,23 @@ static void parse_args(struct amend *am, int argc, char **argv)
 		case 'q': am->quiet = true; break;
 		case 't':
 			if (!ic_parse_cache(optarg, &sync, &direct))
-				vu_usage_err(IC_FAIL, "-t: invalid cache mode '%s'", optarg);
+				vu_die_usage(IC_EXIT_USAGE, "-t: invalid cache mode '%s'", optarg);
 			break;
 		case 'h': ic_cmd_usage("amend");
 		default: ic_bad_option();
 		}
 	}
 	if (!nopts)
-		vu_usage_err(IC_FAIL, "Must specify options (-o)");
+		vu_die_usage(IC_EXIT_USAGE, "Must specify options (-o)");
 	if (optind != argc - 1)
-		vu_usage_err(IC_FAIL, "Expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
 	am->file = argv[optind];
 	for (int i = 0; i < nopts; i++)
 		parse_o(am, opts[i]);
 	free(opts);
 }
 
-int ic_cmd_amend(int argc, char **argv)
+int ic_cmd_amend(void *ctx, int argc, char **argv)
 {
 	struct amend am = { 0 };
 	struct vu_err e = { 0 };
@@ -130,6 +131,7 @@ int ic_cmd_amend(int argc, char **argv)
 	struct vu_image *img;
 	int r;
 
+	(void)ctx;
 	parse_args(&am, argc, argv);
 	if (am.help)
 		print_help(&am);
@@ -140,8 +142,8 @@ int ic_cmd_amend(int argc, char **argv)
 		vu_err_set(&e, -r, "cannot flush: %s", vu_image_strerror(img, r));
 	vu_image_close(&img);
 	if (r < 0)
-		vu_errx(IC_FAIL, "%s: %s", am.file, vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", am.file, vu_err_str(&e));
 	vu_progress_add(&p, 1);
 	vu_progress_end(&p);
-	return IC_OK;
+	return VU_EXIT_OK;
 }

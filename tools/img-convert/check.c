@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 
 #include "img-convert.h"
@@ -140,7 +141,7 @@ static void parse_repair(const char *arg, unsigned *fix)
 	else if (strcmp(arg, "all") == 0)
 		*fix = VU_CHECK_FIX_LEAKS | VU_CHECK_FIX_ERRORS;
 	else
-		vu_usage_err(IC_FAIL, "--repair (-r) expects 'leaks' or 'all', not '%s'", arg);
+		vu_die_usage(IC_EXIT_USAGE, "--repair (-r) expects 'leaks' or 'all', not '%s'", arg);
 }
 
 static void parse_args(int argc, char **argv, struct check_opts *o)
@@ -167,27 +168,28 @@ static void parse_args(int argc, char **argv, struct check_opts *o)
 		case 'U': break;	/* we take no locks to share */
 		case 'T':
 			if (!ic_parse_cache(optarg, &sync, &direct))
-				vu_usage_err(IC_FAIL, "-T: invalid cache mode '%s'", optarg);
+				vu_die_usage(IC_EXIT_USAGE, "-T: invalid cache mode '%s'", optarg);
 			break;
 		case OPT_OUTPUT:
 			if (ic_parse_output(optarg, &o->out) < 0)
-				vu_usage_err(IC_FAIL, "--output: '%s' is not human or json", optarg);
+				vu_die_usage(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
 			break;
 		case 'h': ic_cmd_usage("check");
 		default: ic_bad_option();
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_FAIL, "expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "expecting one image file name");
 	o->file = argv[optind];
 }
 
-int ic_cmd_check(int argc, char **argv)
+int ic_cmd_check(void *ctx, int argc, char **argv)
 {
 	struct check_opts o = { .out = IC_OUT_HUMAN };
 	struct vu_image *img;
 	int ret;
 
+	(void)ctx;
 	parse_args(argc, argv, &o);
 	/* As qemu-img: the whole chain is opened, read/write only to repair. */
 	img = ic_open_or_die(o.file, o.fmt, VU_OPEN_CHECK | (o.fix ? VU_OPEN_RDWR : 0));

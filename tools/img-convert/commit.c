@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/progress.h"
 
@@ -46,7 +47,7 @@ static void parse_args(struct commit *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_FAIL, "Expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
 	c->file = argv[optind];
 }
 
@@ -59,7 +60,7 @@ static bool names_layer(const struct vu_image *parent, const char *name)
 	bool same;
 
 	if (!path)
-		vu_errx(IC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	same = stat(path, &sa) == 0 && fstat(vu_image_fd(vu_image_backing(parent)), &sb) == 0 &&
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 	free(path);
@@ -71,13 +72,13 @@ static struct vu_image *find_base(struct commit *c)
 	struct vu_image *l = c->top;
 
 	if (!vu_image_backing(l))
-		vu_errx(IC_FAIL, "%s: Image does not have a backing file", c->file);
+		vu_diex(VU_EXIT_FAIL, "%s: Image does not have a backing file", c->file);
 	/* Without -b, the immediate backing file, as qemu-img (not QMP's
 	 * deepest one). */
 	for (c->depth = 1; c->base && !names_layer(l, c->base); c->depth++) {
 		l = vu_image_backing(l);
 		if (!vu_image_backing(l))
-			vu_errx(IC_FAIL, "%s: Did not find '%s' in the backing chain of '%s'",
+			vu_diex(VU_EXIT_FAIL, "%s: Did not find '%s' in the backing chain of '%s'",
 				c->file, c->base, c->file);
 	}
 	return vu_image_backing(l);
@@ -93,10 +94,10 @@ static void open_base(struct commit *c, const struct vu_image *layer)
 
 	if (vu_image_open(&c->bw, vu_image_filename(layer), vu_image_format_name(layer),
 			  VU_OPEN_RDWR | c->flags, &e) < 0)
-		vu_errx(IC_FAIL, "%s: %s", vu_image_filename(layer), vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", vu_image_filename(layer), vu_err_str(&e));
 	if (vu_image_size(c->bw) < vu_image_size(c->top) &&
 	    vu_image_resize(c->bw, vu_image_size(c->top), VU_PREALLOC_OFF, &e) < 0)
-		vu_errx(IC_FAIL, "%s: %s", vu_image_filename(layer), vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", vu_image_filename(layer), vu_err_str(&e));
 }
 
 /* FILE's view of [off, off+n) into the base: zeros as zeros, data as data. */
@@ -105,15 +106,15 @@ static void commit_range(struct commit *c, uint64_t off, uint64_t n, bool zero)
 	int r;
 
 	if (zero && (r = vu_image_pwrite_zeroes(c->bw, off, n, true)) < 0)
-		vu_errx(IC_FAIL, "%s: %s", vu_image_filename(c->bw),
+		vu_diex(VU_EXIT_FAIL, "%s: %s", vu_image_filename(c->bw),
 			vu_image_strerror(c->bw, r));
 	while (!zero && n) {
 		size_t k = n < CM_BUF ? (size_t)n : CM_BUF;
 
 		if ((r = vu_image_pread(c->top, c->buf, k, off)) < 0)
-			vu_errx(IC_FAIL, "%s: %s", c->file, vu_image_strerror(c->top, r));
+			vu_diex(VU_EXIT_FAIL, "%s: %s", c->file, vu_image_strerror(c->top, r));
 		if ((r = vu_image_pwrite(c->bw, c->buf, k, off)) < 0)
-			vu_errx(IC_FAIL, "%s: %s", vu_image_filename(c->bw),
+			vu_diex(VU_EXIT_FAIL, "%s: %s", vu_image_filename(c->bw),
 				vu_image_strerror(c->bw, r));
 		off += k;
 		n -= k;
@@ -132,7 +133,7 @@ static void commit_data(struct commit *c)
 		int r = vu_image_block_status(c->top, off, size - off, &bs);
 
 		if (r < 0)
-			vu_errx(IC_FAIL, "%s: %s", c->file, vu_image_strerror(c->top, r));
+			vu_diex(VU_EXIT_FAIL, "%s: %s", c->file, vu_image_strerror(c->top, r));
 		n = bs.len;
 		if (bs.layer && bs.depth < c->depth)
 			commit_range(c, off, n, bs.flags & VU_BS_ZERO);
@@ -148,27 +149,28 @@ static void empty_top(struct commit *c)
 	int r = vu_image_make_empty(c->top, &e);
 
 	if (r < 0 && r != -ENOTSUP)
-		vu_errx(IC_FAIL, "%s: %s", c->file, vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", c->file, vu_err_str(&e));
 	if ((r = vu_image_flush(c->top)) < 0)
-		vu_errx(IC_FAIL, "%s: cannot flush: %s", c->file, vu_image_strerror(c->top, r));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", c->file, vu_image_strerror(c->top, r));
 }
 
-int ic_cmd_commit(int argc, char **argv)
+int ic_cmd_commit(void *ctx, int argc, char **argv)
 {
 	struct commit c = { .fmt = NULL };
 	int r;
 
+	(void)ctx;
 	parse_args(&c, argc, argv);
 	c.top = ic_open_or_die(c.file, c.fmt, VU_OPEN_RDWR | c.flags);
 	open_base(&c, find_base(&c));
 	if (!(c.buf = malloc(CM_BUF)))
-		vu_errx(IC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	vu_progress_init(&c.p, vu_image_size(c.top), c.progress, c.quiet);
 	commit_data(&c);
 	vu_progress_end(&c.p);
 	/* The base holds the data durably before FILE lets go of it. */
 	if ((r = vu_image_flush(c.bw)) < 0)
-		vu_errx(IC_FAIL, "%s: cannot flush: %s", vu_image_filename(c.bw),
+		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", vu_image_filename(c.bw),
 			vu_image_strerror(c.bw, r));
 	vu_image_close(&c.bw);
 	if (!c.drop)
@@ -177,5 +179,5 @@ int ic_cmd_commit(int argc, char **argv)
 	vu_image_close(&c.top);
 	if (!c.quiet)
 		puts("Image committed.");
-	return IC_OK;
+	return VU_EXIT_OK;
 }

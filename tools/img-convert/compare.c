@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/progress.h"
 
@@ -152,7 +153,7 @@ static struct vu_image *open_or_exit(const char *path, const char *fmt)
 	return img;
 }
 
-int ic_cmd_compare(int argc, char **argv)
+int ic_cmd_compare(void *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -163,6 +164,7 @@ int ic_cmd_compare(int argc, char **argv)
 	bool progress = false;
 	int ch, r;
 
+	(void)ctx;
 	while ((ch = getopt_long(argc, argv, "f:F:spqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': fa = optarg; break;
@@ -175,13 +177,13 @@ int ic_cmd_compare(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 2)
-		vu_usage_err(IC_FAIL, "expecting two image file names");
+		vu_die_usage(IC_EXIT_USAGE, "expecting two image file names");
 	c.a = open_or_exit(argv[optind], fa);
 	c.b = open_or_exit(argv[optind + 1], fb);
 	c.ba = malloc(CMP_BUF);
 	c.bb = malloc(CMP_BUF);
 	if (!c.ba || !c.bb)
-		vu_errx(CMP_READ, "cannot allocate memory");
+		vu_diex(CMP_READ, "cannot allocate memory");
 	vu_progress_init(&c.progress, vu_image_size(c.a) < vu_image_size(c.b) ?
 			 vu_image_size(c.a) : vu_image_size(c.b), progress, c.quiet);
 	r = compare(&c);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/copy.h"
 #include "vu/diag.h"
 #include "vu/file.h"
@@ -36,7 +37,7 @@ static uint64_t parse_sparse(const char *arg)
 	uint64_t v;
 
 	if (vu_parse_size(arg, VU_SIZE_QEMU, 1, &v) < 0 || v % 512 || v > (16u << 20))
-		vu_errx(IC_FAIL, "-S: invalid sparse size '%s': valid sizes are multiples "
+		vu_diex(VU_EXIT_FAIL, "-S: invalid sparse size '%s': valid sizes are multiples "
 			"of 512 up to 16777216, 0 disables sparse detection", arg);
 	return v;
 }
@@ -46,7 +47,7 @@ static int parse_requests(const char *arg)
 	uint64_t v;
 
 	if (vu_parse_u64(arg, 1, VU_COPY_MAX_IN_FLIGHT, &v) < 0)
-		vu_errx(IC_FAIL, "-m: invalid number of parallel requests '%s' (1 to %d)",
+		vu_diex(VU_EXIT_FAIL, "-m: invalid number of parallel requests '%s' (1 to %d)",
 			arg, VU_COPY_MAX_IN_FLIGHT);
 	return (int)v;
 }
@@ -65,7 +66,7 @@ static void parse_snapshot_param(struct convert *cv, char *arg)
 		else if (strncmp(kv, "snapshot.name=", 14) == 0)
 			cv->snap_name = kv + 14;
 		else
-			vu_errx(IC_FAIL, "-l: invalid parameter '%s' "
+			vu_diex(VU_EXIT_FAIL, "-l: invalid parameter '%s' "
 				"(snapshot.id=ID, snapshot.name=NAME)", kv);
 	}
 }
@@ -73,7 +74,7 @@ static void parse_snapshot_param(struct convert *cv, char *arg)
 static void parse_cache(const char *opt, const char *arg, bool *sync, bool *direct)
 {
 	if (!ic_parse_cache(arg, sync, direct))
-		vu_usage_err(IC_FAIL, "%s: invalid cache mode '%s'", opt, arg);
+		vu_die_usage(IC_EXIT_USAGE, "%s: invalid cache mode '%s'", opt, arg);
 }
 
 static void parse_opt(struct convert *cv, int c, char *arg)
@@ -108,15 +109,15 @@ static void parse_opt(struct convert *cv, int c, char *arg)
 static void check_args(const struct convert *cv)
 {
 	if (cv->nsrc < 1)
-		vu_usage_err(IC_FAIL, "expecting at least one source and a destination");
+		vu_die_usage(IC_EXIT_USAGE, "expecting at least one source and a destination");
 	if (cv->backing && cv->no_create)
-		vu_errx(IC_FAIL, "-B: a backing file needs a new destination (not -n)");
+		vu_diex(VU_EXIT_FAIL, "-B: a backing file needs a new destination (not -n)");
 	if (cv->backing_fmt && !cv->backing)
-		vu_errx(IC_FAIL, "-F: only with -B");
+		vu_diex(VU_EXIT_FAIL, "-F: only with -B");
 	if ((cv->snap_id || cv->snap_name || cv->snap_any) && cv->nsrc > 1)
-		vu_errx(IC_FAIL, "-s/-l: a snapshot can only be read from a single source");
+		vu_diex(VU_EXIT_FAIL, "-s/-l: a snapshot can only be read from a single source");
 	if (cv->no_create && cv->ndst_opts)
-		vu_errx(IC_FAIL, "-o: options cannot be given with -n (nothing is created)");
+		vu_diex(VU_EXIT_FAIL, "-o: options cannot be given with -n (nothing is created)");
 }
 
 static void parse_args(struct convert *cv, int argc, char **argv)
@@ -129,7 +130,7 @@ static void parse_args(struct convert *cv, int argc, char **argv)
 
 	cv->dst_opts = calloc((size_t)argc, sizeof(char *));
 	if (!cv->dst_opts)
-		vu_errx(IC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	while ((c = getopt_long(argc, argv, "f:O:o:cpqS:nWm:B:F:s:l:t:T:h", longopts,
 				NULL)) != -1)
 		parse_opt(cv, c, optarg);
@@ -155,17 +156,17 @@ static void open_sources(struct convert *cv, char **names)
 {
 	cv->src = calloc((size_t)cv->nsrc, sizeof(*cv->src));
 	if (!cv->src)
-		vu_errx(IC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	for (int i = 0; i < cv->nsrc; i++) {
 		struct vu_err e = { 0 };
 
 		cv->src[i] = ic_open_or_die(names[i], cv->src_fmt, 0);
 		if ((cv->snap_id || cv->snap_name || cv->snap_any) &&
 		    load_snapshot(cv, cv->src[i], &e) < 0)
-			vu_errx(IC_FAIL, "%s: Failed to load snapshot: %s", names[i],
+			vu_diex(VU_EXIT_FAIL, "%s: Failed to load snapshot: %s", names[i],
 				vu_err_str(&e));
 		if (vu_image_size(cv->src[i]) > UINT64_MAX - cv->total)
-			vu_errx(IC_FAIL, "%s: total size overflows", names[i]);
+			vu_diex(VU_EXIT_FAIL, "%s: total size overflows", names[i]);
 		cv->total += vu_image_size(cv->src[i]);
 	}
 }
@@ -284,12 +285,13 @@ static bool is_blockdev(const char *path)
 	return stat(path, &st) == 0 && S_ISBLK(st.st_mode);
 }
 
-int ic_cmd_convert(int argc, char **argv)
+int ic_cmd_convert(void *ctx, int argc, char **argv)
 {
 	struct convert cv = { .dst_fmt = "raw", .min_sparse = VU_COPY_MIN_SPARSE };
 	struct vu_err e = { 0 };
 	int r;
 
+	(void)ctx;
 	parse_args(&cv, argc, argv);
 	cv.copy.top_only = cv.backing != NULL;
 	open_sources(&cv, argv + optind);
@@ -302,6 +304,6 @@ int ic_cmd_convert(int argc, char **argv)
 	free(cv.src);
 	free(cv.dst_opts);
 	if (r < 0)
-		vu_errx(IC_FAIL, "%s: %s", cv.dst, vu_err_str(&e));
-	return IC_OK;
+		vu_diex(VU_EXIT_FAIL, "%s: %s", cv.dst, vu_err_str(&e));
+	return VU_EXIT_OK;
 }

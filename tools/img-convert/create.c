@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/file.h"
 #include "vu/size.h"
@@ -58,23 +59,23 @@ static void check_backing(struct create *cr)
 	if (!b)
 		return;
 	if (strcmp(b, cr->file) == 0)
-		vu_errx(IC_FAIL, "%s: Error: Trying to create an image with the same filename "
+		vu_diex(VU_EXIT_FAIL, "%s: Error: Trying to create an image with the same filename "
 			"as the backing file", cr->file);
 	if (!b[0])
-		vu_errx(IC_FAIL, "%s: Expected backing file name, got empty string", cr->file);
+		vu_diex(VU_EXIT_FAIL, "%s: Expected backing file name, got empty string", cr->file);
 	if (cr->unsafe) {
 		if (!cr->fo.o.backing_fmt)
-			vu_errx(IC_FAIL, "%s: Backing file specified without backing format",
+			vu_diex(VU_EXIT_FAIL, "%s: Backing file specified without backing format",
 				cr->file);
 		return;
 	}
 	if (!(full = vu_image_relative_path(cr->file, b)))
-		vu_errx(IC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (vu_image_open(&img, full, cr->fo.o.backing_fmt, 0, &e) < 0)
-		vu_errx(IC_FAIL, "%s: Could not open backing image '%s': %s", cr->file, full,
+		vu_diex(VU_EXIT_FAIL, "%s: Could not open backing image '%s': %s", cr->file, full,
 			vu_err_str(&e));
 	if (!cr->fo.o.backing_fmt)
-		vu_errx(IC_FAIL, "%s: Backing file specified without backing format "
+		vu_diex(VU_EXIT_FAIL, "%s: Backing file specified without backing format "
 			"(detected format of %s)", cr->file, vu_image_format_name(img));
 	if (!cr->fo.o.size && !cr->fo.size_given)
 		cr->fo.o.size = vu_image_size(img);
@@ -136,7 +137,7 @@ static int parse_args(struct create *cr, int argc, char **argv, char **opts)
 	}
 	ic_fmtopts_init(&cr->fo, fmt);
 	if (!cr->fo.qcow2 && strcmp(cr->fo.fmt, "raw") != 0)
-		vu_errx(IC_FAIL, "-f: cannot create format '%s' (raw, qcow2)", cr->fo.fmt);
+		vu_diex(VU_EXIT_FAIL, "-f: cannot create format '%s' (raw, qcow2)", cr->fo.fmt);
 	for (int i = 0; i < nopts; i++)
 		ic_fmtopts_parse(&cr->fo, opts[i]);
 	/* -b and -F win over -o backing_file= and backing_fmt=, as qemu-img's. */
@@ -147,40 +148,41 @@ static int parse_args(struct create *cr, int argc, char **argv, char **opts)
 	return optind;
 }
 
-int ic_cmd_create(int argc, char **argv)
+int ic_cmd_create(void *ctx, int argc, char **argv)
 {
 	struct create cr = { .file = NULL };
 	struct vu_err e = { 0 };
 	char **opts = calloc((size_t)argc, sizeof(char *));
 
+	(void)ctx;
 	if (!opts)
-		vu_errx(IC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	optind = parse_args(&cr, argc, argv, opts);
 	free(opts);
 	if (optind >= argc)
-		vu_usage_err(IC_FAIL, "expecting a file name");
+		vu_die_usage(IC_EXIT_USAGE, "expecting a file name");
 	cr.file = argv[optind];
 	if (optind + 1 < argc && cr.fo.size_given)
-		vu_errx(IC_FAIL, "%s: The image size must be specified only once", cr.file);
+		vu_diex(VU_EXIT_FAIL, "%s: The image size must be specified only once", cr.file);
 	if (optind + 1 < argc) {
 		cr.fo.o.size = vu_parse_size_or_die(argv[optind + 1], VU_SIZE_QEMU, 1, "size",
-						 IC_FAIL);
+						 IC_EXIT_USAGE);
 		cr.fo.size_given = true;
 	}
 	if (optind + 2 < argc)
-		vu_usage_err(IC_FAIL, "unexpected argument '%s'", argv[optind + 2]);
+		vu_die_usage(IC_EXIT_USAGE, "unexpected argument '%s'", argv[optind + 2]);
 	if (cr.fo.qcow2)
 		check_backing(&cr);
 	if (!cr.fo.size_given)
-		vu_usage_err(IC_FAIL, "image creation needs a size parameter");
+		vu_die_usage(IC_EXIT_USAGE, "image creation needs a size parameter");
 	if (cr.fo.o.size > INT64_MAX)
-		vu_errx(IC_FAIL, "%s: size too large", cr.file);
+		vu_diex(VU_EXIT_FAIL, "%s: size too large", cr.file);
 	if (!cr.quiet) {
 		print_formatting(&cr);
 		fflush(stdout);	/* before any error, as qemu-img */
 	}
 	cr.fo.o.backing_unchecked = true;	/* checked above, or -u */
 	if (create_image(&cr, &e) < 0)
-		vu_errx(IC_FAIL, "%s: %s", cr.file, vu_err_str(&e));
-	return IC_OK;
+		vu_diex(VU_EXIT_FAIL, "%s: %s", cr.file, vu_err_str(&e));
+	return VU_EXIT_OK;
 }

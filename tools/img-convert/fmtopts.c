@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/size.h"
 
@@ -24,7 +25,7 @@ const char *const ic_prealloc_names[] = {
 
 static void parse_prealloc(struct ic_fmtopts *cr, const char *val)
 {
-	for (size_t i = 0; i < sizeof(ic_prealloc_names) / sizeof(ic_prealloc_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ic_prealloc_names); i++) {
 		if (strcmp(val, ic_prealloc_names[i]) == 0 &&
 		    (cr->qcow2 || i != VU_PREALLOC_METADATA)) {
 			cr->o.prealloc = (enum vu_prealloc)i;
@@ -32,7 +33,7 @@ static void parse_prealloc(struct ic_fmtopts *cr, const char *val)
 			return;
 		}
 	}
-	vu_errx(IC_FAIL, "-o: preallocation: invalid value '%s' (off, %sfalloc, full)", val,
+	vu_diex(VU_EXIT_FAIL, "-o: preallocation: invalid value '%s' (off, %sfalloc, full)", val,
 		cr->qcow2 ? "metadata, " : "");
 }
 
@@ -57,7 +58,7 @@ static void print_opts_help(const struct ic_fmtopts *cr)
 		puts("  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)");
 		puts("  size=<size>            - Virtual disk size");
 	}
-	exit(IC_OK);
+	exit(VU_EXIT_OK);
 }
 
 int ic_parse_bool(const char *key, const char *val)
@@ -71,7 +72,7 @@ int ic_parse_bool(const char *key, const char *val)
 		if (strcmp(val, no[i]) == 0)
 			return 0;
 	}
-	vu_errx(IC_FAIL, "-o: %s: expects 'on' or 'off', not '%s'", key, val);
+	vu_diex(VU_EXIT_FAIL, "-o: %s: expects 'on' or 'off', not '%s'", key, val);
 }
 
 int ic_parse_compat(const char *val)
@@ -80,7 +81,7 @@ int ic_parse_compat(const char *val)
 		return 2;
 	if (strcmp(val, "1.1") == 0 || strcmp(val, "v3") == 0)
 		return 3;
-	vu_errx(IC_FAIL, "-o: compat: invalid value '%s' (0.10, v2, 1.1, v3)", val);
+	vu_diex(VU_EXIT_FAIL, "-o: compat: invalid value '%s' (0.10, v2, 1.1, v3)", val);
 }
 
 /* A whole number as qemu reads one (decimal, 0x hex or 0 octal). */
@@ -92,7 +93,7 @@ unsigned ic_parse_number(const char *key, const char *val)
 	errno = 0;
 	v = strtoull(val, &end, 0);
 	if (errno || end == val || *end || val[0] == '-' || v > 4096)
-		vu_errx(IC_FAIL, "-o: %s: expects a number, not '%s'", key, val);
+		vu_diex(VU_EXIT_FAIL, "-o: %s: expects a number, not '%s'", key, val);
 	return (unsigned)v;
 }
 
@@ -103,7 +104,7 @@ static void parse_compression(struct ic_fmtopts *cr, const char *val)
 	else if (strcmp(val, "zstd") == 0)
 		cr->o.compression_type = 1;
 	else
-		vu_errx(IC_FAIL, "-o: compression_type: invalid value '%s' (zlib, zstd)", val);
+		vu_diex(VU_EXIT_FAIL, "-o: compression_type: invalid value '%s' (zlib, zstd)", val);
 	cr->sp.compression_type = val;
 }
 
@@ -114,7 +115,7 @@ static bool parse_qcow2_key(struct ic_fmtopts *cr, const char *key, const char *
 		cr->o.version = ic_parse_compat(val);
 		cr->sp.compat = val;
 	} else if (strcmp(key, "cluster_size") == 0) {
-		uint64_t v = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "cluster_size", IC_FAIL);
+		uint64_t v = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "cluster_size", IC_EXIT_USAGE);
 
 		cr->o.cluster_size = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	} else if (strcmp(key, "lazy_refcounts") == 0) {
@@ -146,18 +147,18 @@ void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 
 		if (strcmp(kv, "help") == 0 || strcmp(kv, "?") == 0)
 			print_opts_help(cr);
-		/* (else: cppcheck does not know vu_errx does not return) */
+		/* (else: cppcheck does not know vu_diex does not return) */
 		if (!val)
-			vu_errx(IC_FAIL, "-o: '%s': expected key=value", kv);
+			vu_diex(VU_EXIT_FAIL, "-o: '%s': expected key=value", kv);
 		else
 			*val++ = '\0';
 		if (strcmp(kv, "preallocation") == 0) {
 			parse_prealloc(cr, val);
 		} else if (strcmp(kv, "size") == 0) {
-			cr->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_FAIL);
+			cr->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);
 			cr->size_given = true;
 		} else if (!cr->qcow2 || !parse_qcow2_key(cr, kv, val)) {
-			vu_errx(IC_FAIL, "-o: invalid option '%s' for format '%s'", kv, cr->fmt);
+			vu_diex(VU_EXIT_FAIL, "-o: invalid option '%s' for format '%s'", kv, cr->fmt);
 		}
 	}
 }

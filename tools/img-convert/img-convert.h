@@ -7,26 +7,22 @@
 #include <getopt.h>
 #include <stdnoreturn.h>
 
+#include "vu/base.h"
 #include "vu/image.h"
 
-/* qemu-img's exit statuses: scripts test for them. */
-enum {
-	IC_OK = 0,
-	IC_FAIL = 1,		/* also usage errors, as qemu-img */
-};
-
-struct ic_cmd {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *synopsis;	/* for --help */
-};
+/*
+ * img-convert keeps qemu-img's exit statuses because scripts test for
+ * them: a usage error is a failure (1), not VU_EXIT_USAGE (2). check and
+ * compare have codes of their own (check.c, compare.c).
+ */
+#define IC_EXIT_USAGE VU_EXIT_FAIL
 
 /* --output=human|json */
 enum ic_output { IC_OUT_HUMAN, IC_OUT_JSON };
 int ic_parse_output(const char *arg, enum ic_output *out);
 
 /* main.c helpers shared by the subcommands */
-noreturn void ic_cmd_usage(const char *cmd);	/* exits 0 */
+noreturn void ic_cmd_usage(const char *cmd);	/* "COMMAND --help": exits 0 */
 /* Opens an image for reading or dies with "img-convert: FILE: msg" (1). */
 struct vu_image *ic_open_or_die(const char *path, const char *fmt, unsigned flags);
 /* Parses -t / -T values; false if unknown. sync: flush at end; direct: O_DIRECT */
@@ -37,17 +33,19 @@ unsigned ic_cache_flags(const char *opt, const char *mode);
 /* Common getopt error exits: unknown option or missing argument. */
 noreturn void ic_bad_option(void);
 
-int ic_cmd_info(int argc, char **argv);
-int ic_cmd_map(int argc, char **argv);
-int ic_cmd_check(int argc, char **argv);
-int ic_cmd_convert(int argc, char **argv);
-int ic_cmd_compare(int argc, char **argv);
-int ic_cmd_create(int argc, char **argv);
-int ic_cmd_rebase(int argc, char **argv);
-int ic_cmd_commit(int argc, char **argv);
-int ic_cmd_resize(int argc, char **argv);
-int ic_cmd_amend(int argc, char **argv);
-int ic_cmd_snapshot(int argc, char **argv);
+/* The commands, rows of main.c's vu_cmd table: ctx is NULL, argv[0] the
+ * command's name, its options and operands after it (getopt_long). */
+int ic_cmd_info(void *ctx, int argc, char **argv);
+int ic_cmd_map(void *ctx, int argc, char **argv);
+int ic_cmd_check(void *ctx, int argc, char **argv);
+int ic_cmd_convert(void *ctx, int argc, char **argv);
+int ic_cmd_compare(void *ctx, int argc, char **argv);
+int ic_cmd_create(void *ctx, int argc, char **argv);
+int ic_cmd_rebase(void *ctx, int argc, char **argv);
+int ic_cmd_commit(void *ctx, int argc, char **argv);
+int ic_cmd_resize(void *ctx, int argc, char **argv);
+int ic_cmd_amend(void *ctx, int argc, char **argv);
+int ic_cmd_snapshot(void *ctx, int argc, char **argv);
 
 /* create.c: e for a failed vu_atomic_open_keep of a new image (create,
  * convert); returns r. */

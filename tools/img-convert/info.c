@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/size.h"
 
@@ -20,7 +21,7 @@ static void facts_get(struct image_facts *f, struct vu_image *img)
 {
 	f->img = img;
 	if (vu_image_info(img, &f->info) < 0)
-		vu_errx(IC_FAIL, "%s: cannot read image information", vu_image_filename(img));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot read image information", vu_image_filename(img));
 	f->actual = vu_image_actual_size(img);
 }
 
@@ -217,7 +218,7 @@ static void print_json(json_object *o)
 	json_object_put(o);
 }
 
-int ic_cmd_info(int argc, char **argv)
+int ic_cmd_info(void *ctx, int argc, char **argv)
 {
 	enum { OPT_OUTPUT = 256, OPT_CHAIN };
 	static const struct option longopts[] = {
@@ -233,20 +234,21 @@ int ic_cmd_info(int argc, char **argv)
 	struct vu_image *img;
 	int c;
 
+	(void)ctx;
 	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fmt = optarg; break;
 		case OPT_CHAIN: chain = true; break;
 		case OPT_OUTPUT:
 			if (ic_parse_output(optarg, &out) < 0)
-				vu_usage_err(IC_FAIL, "--output: '%s' is not human or json", optarg);
+				vu_die_usage(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
 			break;
 		case 'h': ic_cmd_usage("info");
 		default: ic_bad_option();
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_FAIL, "expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "expecting one image file name");
 	img = ic_open_or_die(argv[optind], fmt, chain ? 0 : VU_OPEN_NO_BACKING);
 	/* Without --backing-chain the backing file is named, not opened,
 	 * as qemu-img does; the full path is still worked out for display. */
@@ -269,5 +271,5 @@ int ic_cmd_info(int argc, char **argv)
 			json_object_array_get_idx(arr, 0)));
 	json_object_put(arr);
 	vu_image_close(&img);
-	return IC_OK;
+	return VU_EXIT_OK;
 }

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 
 #include "img-convert.h"
@@ -70,7 +71,7 @@ static int map_image(struct vu_image *img, enum ic_output out)
 		int r = vu_image_block_status(img, off, vu_image_size(img) - off, &bs);
 
 		if (r < 0)
-			vu_errx(IC_FAIL, "%s: block status at offset %" PRIu64 ": %s",
+			vu_diex(VU_EXIT_FAIL, "%s: block status at offset %" PRIu64 ": %s",
 				vu_image_filename(img), off, vu_image_strerror(img, r));
 		entry_from(&next, off, &bs);
 		if (have && can_merge(&cur, &next)) {
@@ -93,7 +94,7 @@ static int map_image(struct vu_image *img, enum ic_output out)
 	return 0;
 }
 
-int ic_cmd_map(int argc, char **argv)
+int ic_cmd_map(void *ctx, int argc, char **argv)
 {
 	enum { OPT_OUTPUT = 256 };
 	static const struct option longopts[] = {
@@ -107,19 +108,20 @@ int ic_cmd_map(int argc, char **argv)
 	struct vu_image *img;
 	int c, r;
 
+	(void)ctx;
 	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fmt = optarg; break;
 		case OPT_OUTPUT:
 			if (ic_parse_output(optarg, &out) < 0)
-				vu_usage_err(IC_FAIL, "--output: '%s' is not human or json", optarg);
+				vu_die_usage(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
 			break;
 		case 'h': ic_cmd_usage("map");
 		default: ic_bad_option();
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_FAIL, "expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "expecting one image file name");
 	img = ic_open_or_die(argv[optind], fmt, 0);
 	r = map_image(img, out);
 	if (r < 0) {
@@ -128,5 +130,5 @@ int ic_cmd_map(int argc, char **argv)
 			 vu_image_filename(img));
 	}
 	vu_image_close(&img);
-	return r < 0 ? IC_FAIL : IC_OK;
+	return r < 0 ? VU_EXIT_FAIL : VU_EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/progress.h"
 
@@ -50,12 +51,12 @@ static void parse_args(struct rebase *rb, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_FAIL, "Expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
 	if (!rb->unsafe && !rb->backing)
-		vu_usage_err(IC_FAIL, "Must specify backing file (-b) or use unsafe mode (-u)");
+		vu_die_usage(IC_EXIT_USAGE, "Must specify backing file (-b) or use unsafe mode (-u)");
 	rb->file = argv[optind];
 	if (rb->backing_fmt && !vu_image_format_known(rb->backing_fmt))
-		vu_errx(IC_FAIL, "-F: Invalid format name: '%s'", rb->backing_fmt);
+		vu_diex(VU_EXIT_FAIL, "-F: Invalid format name: '%s'", rb->backing_fmt);
 	rb->named = rb->backing ? rb->backing : "";
 	/* No backing file (-b "" or -u alone): -F has nothing to name, as qemu. */
 	if (!rb->backing || !rb->backing[0])
@@ -64,7 +65,7 @@ static void parse_args(struct rebase *rb, int argc, char **argv)
 
 static noreturn void cannot_change(const struct rebase *rb, const char *why)
 {
-	vu_errx(IC_FAIL, "%s: Could not change the backing file to '%s': %s", rb->file,
+	vu_diex(VU_EXIT_FAIL, "%s: Could not change the backing file to '%s': %s", rb->file,
 		rb->named, why);
 }
 
@@ -107,9 +108,9 @@ static void open_new_chain(struct rebase *rb)
 	if (!rb->backing)
 		return;
 	if (!(path = vu_image_relative_path(rb->file, rb->backing)))
-		vu_errx(IC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (vu_image_open(&rb->nb, path, rb->backing_fmt, rb->src_flags, &e) < 0)
-		vu_errx(IC_FAIL, "%s: Could not open new backing file '%s': %s", rb->file,
+		vu_diex(VU_EXIT_FAIL, "%s: Could not open new backing file '%s': %s", rb->file,
 			rb->backing, vu_err_str(&e));
 	free(path);
 	place_new_chain(rb);
@@ -121,7 +122,7 @@ static void status_or_die(const struct rebase *rb, struct vu_image *img, uint64_
 	int r = vu_image_block_status(img, off, len, bs);
 
 	if (r < 0)
-		vu_errx(IC_FAIL, "%s: error while reading image metadata: %s", rb->file,
+		vu_diex(VU_EXIT_FAIL, "%s: error while reading image metadata: %s", rb->file,
 			vu_image_strerror(img, r));
 }
 
@@ -135,11 +136,11 @@ static void read_both(struct rebase *rb, uint64_t off, size_t n, bool old_zero, 
 
 	memset(rb->bo, 0, n);
 	if (!old_zero && (r = vu_image_read_backing(rb->img, rb->bo, n, off)) < 0)
-		vu_errx(IC_FAIL, "%s: error while reading from old backing file: %s", rb->file,
+		vu_diex(VU_EXIT_FAIL, "%s: error while reading from old backing file: %s", rb->file,
 			vu_image_strerror(old ? old : rb->img, r));
 	memset(rb->bn, 0, n);
 	if (have && (r = vu_image_pread(nb, rb->bn, have, off)) < 0)
-		vu_errx(IC_FAIL, "%s: error while reading from new backing file: %s", rb->file,
+		vu_diex(VU_EXIT_FAIL, "%s: error while reading from new backing file: %s", rb->file,
 			vu_image_strerror(nb, r));
 }
 
@@ -150,7 +151,7 @@ static void write_old(struct rebase *rb, uint64_t base, uint64_t off, uint64_t n
 			 : vu_image_pwrite(rb->img, rb->bo + (off - base), (size_t)n, off);
 
 	if (r < 0)
-		vu_errx(IC_FAIL, "%s: Error while writing to COW image: %s", rb->file,
+		vu_diex(VU_EXIT_FAIL, "%s: Error while writing to COW image: %s", rb->file,
 			vu_image_strerror(rb->img, r));
 }
 
@@ -241,23 +242,24 @@ static void rebase_safe(struct rebase *rb)
 	rb->bo = malloc(RB_BUF);
 	rb->bn = malloc(RB_BUF);
 	if (!rb->bo || !rb->bn)
-		vu_errx(IC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	vu_progress_init(&rb->p, vu_image_size(rb->img), rb->progress, rb->quiet);
 	sync_data(rb);
 	vu_progress_end(&rb->p);
 	/* The copied data is durable before the header stops naming the old file. */
 	if ((r = vu_image_flush(rb->img)) < 0)
-		vu_errx(IC_FAIL, "%s: cannot flush: %s", rb->file, vu_image_strerror(rb->img, r));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", rb->file, vu_image_strerror(rb->img, r));
 	free(rb->bo);
 	free(rb->bn);
 }
 
-int ic_cmd_rebase(int argc, char **argv)
+int ic_cmd_rebase(void *ctx, int argc, char **argv)
 {
 	struct rebase rb = { .prefix = 0 };
 	struct vu_err e = { 0 };
 	int r;
 
+	(void)ctx;
 	parse_args(&rb, argc, argv);
 	/* -u: the old backing file need not open (it may have moved: that is why). */
 	rb.img = ic_open_or_die(rb.file, rb.fmt, VU_OPEN_RDWR | rb.flags |
@@ -272,8 +274,8 @@ int ic_cmd_rebase(int argc, char **argv)
 		cannot_change(&rb, r == -ENOSPC ? "No space left in the file header"
 						: vu_err_str(&e));
 	if ((r = vu_image_flush(rb.img)) < 0)
-		vu_errx(IC_FAIL, "%s: cannot flush: %s", rb.file, vu_image_strerror(rb.img, r));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", rb.file, vu_image_strerror(rb.img, r));
 	vu_image_close(&rb.nb);
 	vu_image_close(&rb.img);
-	return IC_OK;
+	return VU_EXIT_OK;
 }

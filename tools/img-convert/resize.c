@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/size.h"
 
@@ -21,10 +22,10 @@ static enum vu_prealloc parse_prealloc(const char *val)
 {
 	static const char *const names[] = { "off", "metadata", "falloc", "full" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(val, names[i]) == 0)
 			return (enum vu_prealloc)i;
-	vu_errx(IC_FAIL, "Invalid preallocation mode '%s'", val);
+	vu_diex(VU_EXIT_FAIL, "Invalid preallocation mode '%s'", val);
 }
 
 /*
@@ -42,7 +43,7 @@ static void parse_args(struct resize *rs, int argc, char **argv)
 	int c;
 
 	if (argc < 3)
-		vu_usage_err(IC_FAIL, "Not enough arguments");
+		vu_die_usage(IC_EXIT_USAGE, "Not enough arguments");
 	rs->size = argv[--argc];
 	while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -55,7 +56,7 @@ static void parse_args(struct resize *rs, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_FAIL, "Expecting image file name and size");
+		vu_die_usage(IC_EXIT_USAGE, "Expecting image file name and size");
 	rs->file = argv[optind];
 }
 
@@ -63,7 +64,7 @@ static void parse_args(struct resize *rs, int argc, char **argv)
 static uint64_t new_size(const char *arg, uint64_t cur)
 {
 	int sign = arg[0] == '+' ? 1 : arg[0] == '-' ? -1 : 0;
-	uint64_t n = vu_parse_size_or_die(arg + (sign != 0), VU_SIZE_QEMU, 1, "size", IC_FAIL);
+	uint64_t n = vu_parse_size_or_die(arg + (sign != 0), VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);
 
 	if (sign > 0)
 		return n > INT64_MAX - cur ? UINT64_MAX : cur + n;
@@ -72,7 +73,7 @@ static uint64_t new_size(const char *arg, uint64_t cur)
 	return n;
 }
 
-int ic_cmd_resize(int argc, char **argv)
+int ic_cmd_resize(void *ctx, int argc, char **argv)
 {
 	struct resize rs = { .prealloc = VU_PREALLOC_OFF };
 	struct vu_err e = { 0 };
@@ -80,24 +81,25 @@ int ic_cmd_resize(int argc, char **argv)
 	uint64_t size;
 	int r;
 
+	(void)ctx;
 	parse_args(&rs, argc, argv);
 	if (rs.size[0] != '+' && rs.size[0] != '-')
-		vu_parse_size_or_die(rs.size, VU_SIZE_QEMU, 1, "size", IC_FAIL);
+		vu_parse_size_or_die(rs.size, VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);
 	img = ic_open_or_die(rs.file, rs.fmt, VU_OPEN_RDWR);
 	size = new_size(rs.size, vu_image_size(img));
 	if (size == 0)
-		vu_errx(IC_FAIL, "%s: New image size must be positive", rs.file);
+		vu_diex(VU_EXIT_FAIL, "%s: New image size must be positive", rs.file);
 	if (size <= vu_image_size(img) && rs.prealloc != VU_PREALLOC_OFF)
-		vu_errx(IC_FAIL, "%s: Preallocation can only be used for growing images", rs.file);
+		vu_diex(VU_EXIT_FAIL, "%s: Preallocation can only be used for growing images", rs.file);
 	if (size < vu_image_size(img) && !rs.shrink)
-		vu_errx(IC_FAIL, "%s: Use the --shrink option to perform a shrink operation "
+		vu_diex(VU_EXIT_FAIL, "%s: Use the --shrink option to perform a shrink operation "
 			"(it deletes all data beyond the new end)", rs.file);
 	if (vu_image_resize(img, size, rs.prealloc, &e) < 0)
-		vu_errx(IC_FAIL, "%s: %s", rs.file, vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", rs.file, vu_err_str(&e));
 	if ((r = vu_image_flush(img)) < 0)
-		vu_errx(IC_FAIL, "%s: cannot flush: %s", rs.file, vu_image_strerror(img, r));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot flush: %s", rs.file, vu_image_strerror(img, r));
 	vu_image_close(&img);
 	if (!rs.quiet)
 		puts("Image resized.");
-	return IC_OK;
+	return VU_EXIT_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 
 #include "img-convert.h"
@@ -21,7 +22,7 @@ struct sn_args {
 static void set_action(struct sn_args *a, enum sn_action action, const char *name)
 {
 	if (a->action != SN_NONE)
-		vu_usage_err(IC_FAIL, "Cannot mix '-l', '-a', '-c', '-d'");
+		vu_die_usage(IC_EXIT_USAGE, "Cannot mix '-l', '-a', '-c', '-d'");
 	a->action = action;
 	a->name = name;
 }
@@ -49,7 +50,7 @@ static void parse_args(struct sn_args *a, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		vu_usage_err(IC_FAIL, "Expecting one image file name");
+		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
 	a->file = argv[optind];
 }
 
@@ -58,7 +59,7 @@ static void list(struct vu_image *img)
 	struct vu_info info = { 0 };
 
 	if (vu_image_info(img, &info) < 0)
-		vu_errx(IC_FAIL, "%s: cannot read the snapshot table", vu_image_filename(img));
+		vu_diex(VU_EXIT_FAIL, "%s: cannot read the snapshot table", vu_image_filename(img));
 	if (info.nsnapshots)
 		ic_print_snapshots(info.snapshots, info.nsnapshots);
 	vu_info_free(&info);
@@ -75,7 +76,7 @@ static int create(struct vu_image *img, const char *name)
 		vu_warnx("Could not create snapshot '%s': %s", name, e.msg);
 	else if (r < 0)
 		vu_warnx("Could not create snapshot '%s': %d (%s)", name, r, strerror(-r));
-	return r < 0 ? IC_FAIL : IC_OK;
+	return r < 0 ? VU_EXIT_FAIL : VU_EXIT_OK;
 }
 
 static int apply(struct vu_image *img, const char *name)
@@ -88,7 +89,7 @@ static int apply(struct vu_image *img, const char *name)
 			 strerror(ENOENT));
 	else if (r < 0)
 		vu_warnx("Could not apply snapshot '%s': %s", name, vu_err_str(&e));
-	return r < 0 ? IC_FAIL : IC_OK;
+	return r < 0 ? VU_EXIT_FAIL : VU_EXIT_OK;
 }
 
 /* qemu-img deletes by name only: the name is turned into the ID the
@@ -110,19 +111,20 @@ static int delete(struct vu_image *img, const char *name)
 		vu_warnx("Could not delete snapshot '%s': %s", name,
 			 r == -ENOENT ? "snapshot not found" : vu_err_str(&e));
 	vu_info_free(&info);
-	return r < 0 || !id ? IC_FAIL : IC_OK;
+	return r < 0 || !id ? VU_EXIT_FAIL : VU_EXIT_OK;
 }
 
-int ic_cmd_snapshot(int argc, char **argv)
+int ic_cmd_snapshot(void *ctx, int argc, char **argv)
 {
 	struct sn_args a = { 0 };
 	struct vu_image *img;
-	int rc = IC_OK;
+	int rc = VU_EXIT_OK;
 
+	(void)ctx;
 	parse_args(&a, argc, argv);
 	/* As qemu-img: no backing chain, and writable unless listing. */
 	if (a.force_share && a.action != SN_LIST)
-		vu_errx(IC_FAIL, "%s: force-share=on can only be used with read-only images",
+		vu_diex(VU_EXIT_FAIL, "%s: force-share=on can only be used with read-only images",
 			a.file);
 	img = ic_open_or_die(a.file, a.fmt, VU_OPEN_NO_BACKING |
 			     (a.action == SN_LIST ? 0 : VU_OPEN_RDWR));

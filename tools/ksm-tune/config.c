@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
+#include "vu/file.h"
+
 #include "ksm.h"
 
 void ksm_conf_defaults(struct ksm_conf *c)
@@ -66,8 +69,6 @@ static const struct conf_key {
 	{ "DEBUG", KEY_BOOL, offsetof(struct ksm_conf, debug), 0, 0 },
 	{ "PIDFILE", KEY_STRING, offsetof(struct ksm_conf, pidfile), 0, 0 },
 };
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * Reads one shell word from *sp into out: bare characters, '...' taken
@@ -278,28 +279,15 @@ static int open_conf(const char *path, struct vu_err *e)
 	return fd;
 }
 
-/* The whole file, NUL-terminated, in buf (CONF_MAX_BYTES + 1 bytes); a
- * file that grew past the limit since open_conf looked is refused too. */
-static int read_conf(int fd, char *buf, size_t *len, struct vu_err *e)
+/* The whole file, NUL-terminated; a file that grew past the limit since
+ * open_conf looked is refused too. */
+static int read_conf(int fd, char **buf, size_t *len, struct vu_err *e)
 {
-	size_t n = 0;
+	int r = vu_read_all(fd, CONF_MAX_BYTES, buf, len);
 
-	for (;;) {
-		ssize_t got = read(fd, buf + n, CONF_MAX_BYTES + 1 - n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return vu_err_set(e, errno, NULL);
-		if (got == 0)
-			break;
-		n += (size_t)got;
-		if (n > CONF_MAX_BYTES)
-			return vu_err_set(e, EFBIG, "larger than %d KiB", CONF_MAX_BYTES / 1024);
-	}
-	buf[n] = '\0';
-	*len = n;
-	return 0;
+	if (r == -EFBIG)
+		return vu_err_set(e, EFBIG, "larger than %d KiB", CONF_MAX_BYTES / 1024);
+	return r < 0 ? vu_err_set(e, -r, NULL) : 0;
 }
 
 /* Parses the lines of buf[0..len) into next. */
@@ -331,7 +319,7 @@ int ksm_conf_load(struct ksm_conf *c, const char *path, bool missing_ok,
 		  struct vu_err *e)
 {
 	struct ksm_conf next = *c;
-	char *buf;
+	char *buf = NULL;
 	size_t len = 0;
 	int fd = open_conf(path, e), r;
 
@@ -341,11 +329,7 @@ int ksm_conf_load(struct ksm_conf *c, const char *path, bool missing_ok,
 	}
 	if (fd < 0)
 		return fd;
-	if (!(buf = malloc(CONF_MAX_BYTES + 1))) {
-		close(fd);
-		return vu_err_set(e, ENOMEM, NULL);
-	}
-	r = read_conf(fd, buf, &len, e);
+	r = read_conf(fd, &buf, &len, e);
 	close(fd);
 	if (r == 0)
 		r = parse_lines(&next, path, buf, len, warn, e);

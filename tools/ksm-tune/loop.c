@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/file.h"
 
@@ -138,7 +139,7 @@ int ksm_loop_run(struct ksm_loop *l)
 	const char *pidfile = l->pidfile ? l->pidfile : l->conf.pidfile[0] ? l->conf.pidfile : NULL;
 	struct ksm_log log = { 0 };
 	int64_t npages = 0, next;
-	int pidfd = -1, status = 1;
+	int pidfd = -1, status = VU_EXIT_FAIL;
 	sigset_t set, old;
 	struct ksm_pass p;
 	struct vu_err e;
@@ -177,7 +178,7 @@ int ksm_loop_run(struct ksm_loop *l)
 		if (sig < 0 && errno == EINTR)
 			continue;
 		if (sig == SIGTERM || sig == SIGINT) {
-			status = 0;
+			status = VU_EXIT_OK;
 			break;
 		}
 		if (sig == SIGHUP) {

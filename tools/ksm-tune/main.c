@@ -10,17 +10,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
+#include "vu/cmd.h"
 #include "vu/diag.h"
 #include "vu/opts.h"
 #include "vu/size.h"
+#include "vu/table.h"
 
 #include "ksm.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Options that belong to some commands only: a bit each. */
 enum {
@@ -42,53 +41,8 @@ struct ksm_tune {
 	int64_t interval_ms;
 	const char *pidfile;
 	unsigned given;			/* OF_* seen on the command line */
-	const char *cmd;
-	int argc;			/* operands after the command */
-	char **argv;
 	struct ksm_conf conf;
 };
-
-struct ksm_cmd {
-	const char *name;		/* NULL: the default when none is given */
-	int (*handler)(struct ksm_tune *kt);
-	unsigned opts;			/* OF_* it accepts */
-	int max_args;			/* -1: any number, at least one */
-	const char *help;
-};
-
-static noreturn void usage(void)
-{
-	fputs(VU_USAGE_HEADER, stdout);
-	printf(" %1$s [options] [status] [--json]\n"
-	       " %1$s [options] once [--dry-run] [--json]\n"
-	       " %1$s [options] run [--interval S] [--pidfile FILE]\n"
-	       " %1$s [options] set [--dry-run] KEY=VALUE...\n"
-	       " %1$s [options] stop|unmerge [--dry-run]\n",
-	       program_invocation_short_name);
-	fputs(VU_USAGE_SEPARATOR, stdout);
-	puts("Tune Kernel Same-page Merging from memory pressure, as ksmtuned does.");
-	fputs(VU_USAGE_COMMANDS, stdout);
-	puts(" status            the KSM files, memory saved and QEMU memory (the default)\n"
-	     " once              one tuning pass, as ksmtuned's adjust (for cron)\n"
-	     " run               tune every KSM_MONITOR_INTERVAL seconds, in the foreground\n"
-	     " set KEY=VALUE...  write KSM knobs: run, pages_to_scan, sleep_millisecs,\n"
-	     "                   merge_across_nodes, max_page_sharing, use_zero_pages, ...\n"
-	     " stop              stop KSM and keep the merged pages (run=0)\n"
-	     " unmerge           stop KSM and unmerge every page (run=2)");
-	fputs(VU_USAGE_OPTIONS, stdout);
-	puts(" -c, --config FILE        ksmtuned.conf to read (default " KSM_DEFAULT_CONFIG ")\n"
-	     "     --sysfs DIR          the KSM directory (default " KSM_DEFAULT_SYSFS ")\n"
-	     "     --proc DIR           the proc tree (default " KSM_DEFAULT_PROC ")\n"
-	     "     --json               status, once: print JSON, sizes in bytes\n"
-	     " -n, --dry-run            once, set, stop, unmerge: say what would change,\n"
-	     "                            write nothing\n"
-	     " -i, --interval S         run: seconds between passes (default\n"
-	     "                            KSM_MONITOR_INTERVAL)\n"
-	     "     --pidfile FILE       run: keep the pid in FILE, locked while running");
-	fputs(VU_USAGE_COMMON, stdout);
-	fputs(VU_USAGE_MAN_TAIL("ksm-tune(1)"), stdout);
-	exit(EXIT_SUCCESS);
-}
 
 static void conf_warn(const char *path, const char *msg)
 {
@@ -119,24 +73,51 @@ static int check_sysfs(const struct ksm_tune *kt)
 	return -1;
 }
 
-static void print_json(json_object *o)
+/* --json goes through the table printer; these end the program when
+ * memory runs out. */
+static void table_ok(int r)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	if (r < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
-/* A sysfs value as JSON: a number when it is one, else the text. */
-static json_object *json_value(const char *s)
+static struct vu_table *table_new(const struct vu_col *cols, int ncols, enum vu_table_json shape)
 {
-	char *end;
-	long long v;
+	struct vu_table *t = vu_table_new(cols, ncols);
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s && !*end && !errno)
-		return json_object_new_int64(v);
-	return json_object_new_string(s);
+	if (!t)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	else	/* (else: cppcheck does not know vu_diex does not return) */
+		vu_table_set_json(t, shape);
+	return t;
+}
+
+/* A record: one row, printed as an object. */
+static struct vu_table *record_new(const struct vu_col *cols, int ncols)
+{
+	struct vu_table *t = table_new(cols, ncols, VU_JSON_OBJECT);
+
+	table_ok(vu_table_row(t));
+	return t;
+}
+
+static void print_json(struct vu_table *t)
+{
+	table_ok(vu_table_print_json(t, stdout));
+	vu_table_free(&t);
+}
+
+/* The QEMU processes counted, as a list of pids. */
+static struct vu_table *pid_list(const struct ksm_procs *procs)
+{
+	static const struct vu_col pid[] = { { NULL, "pid", VU_COL_INT } };
+	struct vu_table *t = table_new(pid, 1, VU_JSON_VALUES);
+
+	for (size_t i = 0; i < procs->n; i++) {
+		table_ok(vu_table_row(t));
+		table_ok(vu_table_cell_int(t, 0, NULL, procs->v[i].pid));
+	}
+	return t;
 }
 
 /* "name: old -> new" for each knob of a change, or "(unchanged)". */
@@ -151,20 +132,24 @@ static void print_writes(const struct ksm_write *w, size_t n, bool dry_run)
 	}
 }
 
-static json_object *json_writes(const struct ksm_write *w, size_t n)
+/* Each write of a change: the knob, its values before and after (numbers
+ * when they are), and whether it changed. */
+static struct vu_table *write_list(const struct ksm_write *w, size_t n)
 {
-	json_object *a = json_object_new_array();
+	static const struct vu_col cols[] = {
+		{ NULL, "key", VU_COL_STR }, { NULL, "old", VU_COL_AUTO },
+		{ NULL, "new", VU_COL_AUTO }, { NULL, "changed", VU_COL_BOOL },
+	};
+	struct vu_table *t = table_new(cols, ARRAY_SIZE(cols), VU_JSON_ROWS);
 
 	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "key", json_object_new_string(w[i].name));
-		json_object_object_add(o, "old", json_value(w[i].old));
-		json_object_object_add(o, "new", json_value(w[i].value));
-		json_object_object_add(o, "changed", json_object_new_boolean(w[i].changed));
-		json_object_array_add(a, o);
+		table_ok(vu_table_row(t));
+		table_ok(vu_table_cell(t, 0, w[i].name, 0));
+		table_ok(vu_table_cell(t, 1, w[i].old, 0));
+		table_ok(vu_table_cell(t, 2, w[i].value, 0));
+		table_ok(vu_table_cell(t, 3, w[i].changed ? "yes" : "no", w[i].changed));
 	}
-	return a;
+	return t;
 }
 
 /* The lines that say why: the figures ksmtuned compares, and the outcome. */
@@ -210,32 +195,40 @@ static void report_pass(const struct ksm_pass *p, const struct ksm_conf *c, bool
 	fflush(stdout);
 }
 
-static json_object *json_pass(const struct ksm_pass *p, bool dry_run)
+/* A pass for scripts: the decision, its inputs in bytes, each write. */
+static struct vu_table *pass_record(const struct ksm_pass *p, bool dry_run)
 {
-	json_object *o = json_object_new_object();
-	json_object *pids = json_object_new_array();
+	enum { ACTION, STEP, TOTAL, FREE, COMMITTED, THRESHOLD, PIDS, NPAGES, WRITES, DRY_RUN };
+	static const struct vu_col cols[] = {
+		[ACTION] = { NULL, "action", VU_COL_STR }, [STEP] = { NULL, "step", VU_COL_STR },
+		[TOTAL] = { NULL, "total", VU_COL_INT }, [FREE] = { NULL, "free", VU_COL_INT },
+		[COMMITTED] = { NULL, "committed", VU_COL_INT },
+		[THRESHOLD] = { NULL, "threshold", VU_COL_INT },
+		[PIDS] = { NULL, "qemu_pids", VU_COL_TABLE },
+		[NPAGES] = { NULL, "pages_to_scan_before", VU_COL_INT },
+		[WRITES] = { NULL, "writes", VU_COL_TABLE },
+		[DRY_RUN] = { NULL, "dry_run", VU_COL_BOOL },
+	};
+	struct vu_table *t = record_new(cols, ARRAY_SIZE(cols));
+	const char *step = p->d.step == KSM_STEP_NONE ? NULL :
+			   p->d.step == KSM_STEP_BOOST ? "boost" : "decay";
 
-	for (size_t i = 0; i < p->procs.n; i++)
-		json_object_array_add(pids, json_object_new_int(p->procs.v[i].pid));
-	json_object_object_add(o, "action", json_object_new_string(
-		p->d.action == KSM_STOP ? "stop" : "start"));
-	json_object_object_add(o, "step", p->d.step == KSM_STEP_NONE ? NULL :
-			       json_object_new_string(p->d.step == KSM_STEP_BOOST ?
-						      "boost" : "decay"));
-	json_object_object_add(o, "total", json_object_new_int64(p->in.total_kb * 1024));
-	json_object_object_add(o, "free", json_object_new_int64(p->in.free_kb * 1024));
-	json_object_object_add(o, "committed",
-			       json_object_new_int64(p->in.committed_kb * 1024));
-	json_object_object_add(o, "threshold", json_object_new_int64(p->d.thres_kb * 1024));
-	json_object_object_add(o, "qemu_pids", pids);
-	json_object_object_add(o, "pages_to_scan_before", json_object_new_int64(p->in.npages));
-	json_object_object_add(o, "writes", json_writes(p->w, p->nw));
-	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
-	return o;
+	table_ok(vu_table_cell(t, ACTION, p->d.action == KSM_STOP ? "stop" : "start", 0));
+	table_ok(vu_table_cell(t, STEP, step, 0));
+	table_ok(vu_table_cell_int(t, TOTAL, NULL, p->in.total_kb * 1024));
+	table_ok(vu_table_cell_int(t, FREE, NULL, p->in.free_kb * 1024));
+	table_ok(vu_table_cell_int(t, COMMITTED, NULL, p->in.committed_kb * 1024));
+	table_ok(vu_table_cell_int(t, THRESHOLD, NULL, p->d.thres_kb * 1024));
+	table_ok(vu_table_cell_table(t, PIDS, NULL, pid_list(&p->procs)));
+	table_ok(vu_table_cell_int(t, NPAGES, NULL, p->in.npages));
+	table_ok(vu_table_cell_table(t, WRITES, NULL, write_list(p->w, p->nw)));
+	table_ok(vu_table_cell(t, DRY_RUN, dry_run ? "yes" : "no", dry_run));
+	return t;
 }
 
-static int cmd_once(struct ksm_tune *kt)
+static int cmd_once(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
 	struct ksm_pass p;
 	struct ksm_log log;
 	struct vu_err e;
@@ -243,25 +236,27 @@ static int cmd_once(struct ksm_tune *kt)
 	char obj[4096];
 	int r;
 
+	(void)argc;
+	(void)argv;
 	if (load_conf(kt) < 0 || check_sysfs(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	/* Between cron runs the kernel's value is the only memory there is. */
 	r = ksm_sysfs_read_int(kt->sysfs, "pages_to_scan", &npages);
 	if (r < 0) {
 		snprintf(obj, sizeof(obj), "%s/pages_to_scan", kt->sysfs);
 		vu_warnx("%s: %s", obj, r == -EINVAL ? "not a number" : strerror(-r));
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	r = ksm_log_open(&log, &kt->conf);
 	if (r < 0) {
 		vu_warnc(-r, "%s", kt->conf.logfile);
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	r = ksm_pass_run(kt->sysfs, kt->proc, &kt->conf, npages, kt->dry_run, &p, &e);
 	if (r < 0) {
 		vu_warnx("%s: %s", p.obj, vu_err_str(&e));
 		ksm_log_close(&log);
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	/* Each cron run logs what a starting ksmtuned and its adjust log. */
 	if (!kt->dry_run) {
@@ -272,11 +267,11 @@ static int cmd_once(struct ksm_tune *kt)
 	if (kt->verbose)
 		print_processes(&p.procs);
 	if (kt->json)
-		print_json(json_pass(&p, kt->dry_run));
+		print_json(pass_record(&p, kt->dry_run));
 	else if (!kt->quiet)
 		report_pass(&p, &kt->conf, kt->dry_run);
 	ksm_pass_free(&p);
-	return EXIT_SUCCESS;
+	return VU_EXIT_OK;
 }
 
 static void run_report(const struct ksm_pass *p, const struct ksm_conf *c, void *arg)
@@ -285,8 +280,9 @@ static void run_report(const struct ksm_pass *p, const struct ksm_conf *c, void 
 	report_pass(p, c, false);
 }
 
-static int cmd_run(struct ksm_tune *kt)
+static int cmd_run(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
 	struct ksm_loop l = {
 		.config = kt->config,
 		.config_required = kt->config_given,
@@ -299,8 +295,10 @@ static int cmd_run(struct ksm_tune *kt)
 		.report = kt->verbose ? run_report : NULL,
 	};
 
+	(void)argc;
+	(void)argv;
 	if (load_conf(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	l.conf = kt->conf;
 	return ksm_loop_run(&l);
 }
@@ -313,110 +311,122 @@ struct ksm_status {
 	struct ksm_procs procs;
 };
 
-static void status_text(char **names, char **values, const struct ksm_status *st)
+/* The KSM files' values as a record of their own (cols are made here
+ * and must outlive it); a file that cannot be read is reported and left
+ * without a value. false if one could not be read. */
+static bool read_files(const struct ksm_tune *kt, char **names, struct vu_col *cols, size_t n,
+		       struct vu_table **out, struct ksm_status *st)
 {
-	char saved[32], qemu[32], ratio[32] = "-";
-	int width = (int)strlen("qemu_processes");
+	bool ok = true;
 
-	for (size_t i = 0; names[i]; i++)
-		if ((int)strlen(names[i]) > width)
-			width = (int)strlen(names[i]);
-	for (size_t i = 0; names[i]; i++)
-		if (values[i])
-			printf("%-*s  %s\n", width, names[i], values[i]);
-	vu_size_human(st->have_sharing ? (uint64_t)st->pages_sharing * (uint64_t)st->page_size : 0,
-		      saved, sizeof(saved));
-	vu_size_human((uint64_t)st->procs.rss_kb * 1024, qemu, sizeof(qemu));
-	if (st->have_shared && st->have_sharing && st->pages_shared > 0)
-		snprintf(ratio, sizeof(ratio), "%.2f",
-			 (double)st->pages_sharing / (double)st->pages_shared);
-	printf("%-*s  %s\n", width, "memory_saved", st->have_sharing ? saved : "-");
-	printf("%-*s  %s\n", width, "sharing_ratio", ratio);
-	printf("%-*s  %zu\n", width, "qemu_processes", st->procs.n);
-	printf("%-*s  %s\n", width, "qemu_memory", qemu);
+	for (size_t i = 0; i < n; i++)
+		cols[i] = (struct vu_col){ names[i], names[i], VU_COL_AUTO };
+	*out = record_new(cols, (int)n);
+	for (size_t i = 0; i < n; i++) {
+		char buf[4096];
+		int r = ksm_sysfs_read(kt->sysfs, names[i], buf, sizeof(buf));
+
+		if (r < 0) {
+			/* Report it, and still show the others. */
+			vu_warnc(-r, "%s/%s", kt->sysfs, names[i]);
+			ok = false;
+			continue;
+		}
+		table_ok(vu_table_cell(*out, (int)i, buf, 0));
+		if (!strcmp(names[i], "pages_shared"))
+			st->have_shared = !ksm_sysfs_read_int(kt->sysfs, names[i], &st->pages_shared);
+		else if (!strcmp(names[i], "pages_sharing"))
+			st->have_sharing = !ksm_sysfs_read_int(kt->sysfs, names[i],
+							       &st->pages_sharing);
+	}
+	return ok;
 }
 
-static void status_json(char **names, char **values, const struct ksm_status *st)
+/* The status record: the KSM files, then the figures derived from them
+ * and from the QEMU processes. The text shows sizes for people and leaves
+ * out what only scripts want (the page size, the pids). */
+static struct vu_table *status_record(struct vu_table *files, const struct ksm_status *st)
 {
-	json_object *o = json_object_new_object();
-	json_object *files = json_object_new_object();
-	json_object *pids = json_object_new_array();
+	enum { FILES, PAGE_SIZE, SAVED, RATIO, NPROCS, QEMU_MEMORY, PIDS };
+	static const struct vu_col cols[] = {
+		[FILES] = { "ksm", "ksm", VU_COL_TABLE },
+		[PAGE_SIZE] = { NULL, "page_size", VU_COL_INT },
+		[SAVED] = { "memory_saved", "memory_saved", VU_COL_INT },
+		[RATIO] = { "sharing_ratio", "sharing_ratio", VU_COL_REAL },
+		[NPROCS] = { "qemu_processes", "qemu_processes", VU_COL_INT },
+		[QEMU_MEMORY] = { "qemu_memory", "qemu_memory", VU_COL_INT },
+		[PIDS] = { NULL, "qemu_pids", VU_COL_TABLE },
+	};
+	struct vu_table *t = record_new(cols, ARRAY_SIZE(cols));
+	int64_t saved = st->pages_sharing * st->page_size;
+	int64_t qemu = st->procs.rss_kb * 1024;
+	char text[32];
 
-	for (size_t i = 0; names[i]; i++)
-		json_object_object_add(files, names[i],
-				       values[i] ? json_value(values[i]) : NULL);
-	for (size_t i = 0; i < st->procs.n; i++)
-		json_object_array_add(pids, json_object_new_int(st->procs.v[i].pid));
-	json_object_object_add(o, "ksm", files);
-	json_object_object_add(o, "page_size", json_object_new_int64(st->page_size));
-	json_object_object_add(o, "memory_saved", st->have_sharing ?
-			       json_object_new_int64(st->pages_sharing * st->page_size) : NULL);
-	json_object_object_add(o, "sharing_ratio",
-			       st->have_shared && st->have_sharing && st->pages_shared > 0 ?
-			       json_object_new_double((double)st->pages_sharing /
-						      (double)st->pages_shared) : NULL);
-	json_object_object_add(o, "qemu_processes", json_object_new_int64((int64_t)st->procs.n));
-	json_object_object_add(o, "qemu_memory", json_object_new_int64(st->procs.rss_kb * 1024));
-	json_object_object_add(o, "qemu_pids", pids);
-	print_json(o);
+	table_ok(vu_table_cell_table(t, FILES, NULL, files));
+	table_ok(vu_table_cell_int(t, PAGE_SIZE, NULL, st->page_size));
+	if (st->have_sharing)
+		table_ok(vu_table_cell_int(t, SAVED, vu_size_human((uint64_t)saved, text,
+								  sizeof(text)), saved));
+	else
+		table_ok(vu_table_null(t, SAVED, "-"));
+	if (st->have_shared && st->have_sharing && st->pages_shared > 0) {
+		double ratio = (double)st->pages_sharing / (double)st->pages_shared;
+
+		snprintf(text, sizeof(text), "%.2f", ratio);
+		table_ok(vu_table_cell_real(t, RATIO, text, ratio));
+	} else {
+		table_ok(vu_table_null(t, RATIO, "-"));
+	}
+	snprintf(text, sizeof(text), "%zu", st->procs.n);
+	table_ok(vu_table_cell_int(t, NPROCS, text, (int64_t)st->procs.n));
+	table_ok(vu_table_cell_int(t, QEMU_MEMORY, vu_size_human((uint64_t)qemu, text,
+								sizeof(text)), qemu));
+	table_ok(vu_table_cell_table(t, PIDS, NULL, pid_list(&st->procs)));
+	return t;
 }
 
-static int cmd_status(struct ksm_tune *kt)
+static int cmd_status(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
 	struct ksm_status st = { .page_size = sysconf(_SC_PAGESIZE) };
-	char **names = NULL, **values;
-	int status = EXIT_SUCCESS;
+	struct vu_table *files, *t;
+	struct vu_col *cols;
+	char **names = NULL;
 	struct vu_err e;
 	size_t n;
+	bool ok;
 	int r;
 
+	(void)argc;
+	(void)argv;
 	if (check_sysfs(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	r = ksm_sysfs_list(kt->sysfs, &names);
 	if (r < 0) {
 		vu_warnc(-r, "%s", kt->sysfs);
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	r = ksm_procs_scan(kt->proc, &st.procs, &e);
 	if (r < 0) {
 		vu_warnx("%s: %s", kt->proc, vu_err_str(&e));
 		ksm_sysfs_list_free(&names);
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	for (n = 0; names[n]; n++)
 		;
-	values = calloc(n + 1, sizeof(*values));
-	if (!values)
-		vu_errx(EXIT_FAILURE, "cannot allocate memory");
-	for (size_t i = 0; i < n; i++) {
-		char buf[4096];
-
-		r = ksm_sysfs_read(kt->sysfs, names[i], buf, sizeof(buf));
-		if (r < 0) {
-			/* Report it, and still show the others. */
-			vu_warnc(-r, "%s/%s", kt->sysfs, names[i]);
-			status = EXIT_FAILURE;
-			continue;
-		}
-		values[i] = strdup(buf);
-		if (!values[i])
-			vu_errx(EXIT_FAILURE, "cannot allocate memory");
-		if (!strcmp(names[i], "pages_shared"))
-			st.have_shared = !ksm_sysfs_read_int(kt->sysfs, names[i], &st.pages_shared);
-		else if (!strcmp(names[i], "pages_sharing"))
-			st.have_sharing = !ksm_sysfs_read_int(kt->sysfs, names[i],
-							      &st.pages_sharing);
-	}
+	if (!(cols = calloc(n ? n : 1, sizeof(*cols))))
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	ok = read_files(kt, names, cols, n, &files, &st);
+	t = status_record(files, &st);
 	if (kt->json)
-		status_json(names, values, &st);
+		table_ok(vu_table_print_json(t, stdout));
 	else
-		status_text(names, values, &st);
-	for (size_t i = 0; i < n; i++)
-		free(values[i]);
-	free(values);
+		vu_table_print_record(t, stdout);
+	vu_table_free(&t);
+	free(cols);
 	ksm_sysfs_list_free(&names);
 	ksm_procs_free(&st.procs);
-	return status;
+	return ok ? VU_EXIT_OK : VU_EXIT_FAIL;
 }
 
 /* Applies a change made of writes, printing it; the exit status. */
@@ -434,11 +444,11 @@ static int apply(struct ksm_tune *kt, struct ksm_write *w, size_t n)
 		else
 			vu_warnx("%s/%s: cannot read: %s", kt->sysfs, w[failed].name,
 				 strerror(-r));
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	}
 	if (!kt->quiet)
 		print_writes(w, n, kt->dry_run);
-	return EXIT_SUCCESS;
+	return VU_EXIT_OK;
 }
 
 static int set_run(struct ksm_tune *kt, int64_t run)
@@ -446,18 +456,26 @@ static int set_run(struct ksm_tune *kt, int64_t run)
 	struct ksm_write w = { .name = "run" };
 
 	if (check_sysfs(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	snprintf(w.value, sizeof(w.value), "%" PRId64, run);
 	return apply(kt, &w, 1);
 }
 
-static int cmd_stop(struct ksm_tune *kt)
+static int cmd_stop(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
+
+	(void)argc;
+	(void)argv;
 	return set_run(kt, 0);
 }
 
-static int cmd_unmerge(struct ksm_tune *kt)
+static int cmd_unmerge(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
+
+	(void)argc;
+	(void)argv;
 	return set_run(kt, 2);
 }
 
@@ -471,20 +489,20 @@ static void parse_assignment(const char *arg, struct ksm_write *w)
 	int r;
 
 	if (keylen == 0 || !arg[keylen])
-		vu_usage_err(2, "%s: not KEY=VALUE", arg);
+		vu_die_usage(VU_EXIT_USAGE, "%s: not KEY=VALUE", arg);
 	snprintf(key, sizeof(key), "%.*s", (int)keylen, arg);
 	k = ksm_knob_find(key);
 	if (!k)
-		vu_usage_err(2, "%s: %s", key, ksm_knob_readonly(key) ?
+		vu_die_usage(VU_EXIT_USAGE, "%s: %s", key, ksm_knob_readonly(key) ?
 			     "read-only, the kernel's count" : "unknown key");
 	r = ksm_knob_check(k, value);
 	if (r < 0 && k->words)
-		vu_usage_err(2, "%s: '%s' is not none or scan-time", k->name, value);
+		vu_die_usage(VU_EXIT_USAGE, "%s: '%s' is not none or scan-time", k->name, value);
 	if (r == -ERANGE)
-		vu_usage_err(2, "%s: %s is out of range (%" PRId64 "..%" PRId64 ")",
+		vu_die_usage(VU_EXIT_USAGE, "%s: %s is out of range (%" PRId64 "..%" PRId64 ")",
 			     k->name, value, k->min, k->max);
 	if (r < 0)
-		vu_usage_err(2, "%s: '%s' is not an integer", k->name, value);
+		vu_die_usage(VU_EXIT_USAGE, "%s: '%s' is not an integer", k->name, value);
 	memset(w, 0, sizeof(*w));
 	w->name = k->name;
 	/* Canonical form, so "0100" compares equal to the kernel's "100". */
@@ -500,29 +518,30 @@ static void parse_assignment(const char *arg, struct ksm_write *w)
  * value asked for, or else the one before. run goes last in any case, so
  * that KSM starts with its new settings.
  */
-static int cmd_set(struct ksm_tune *kt)
+static int cmd_set(void *ctx, int argc, char **argv)
 {
+	struct ksm_tune *kt = ctx;
 	struct ksm_write given[16], w[20];
 	const struct ksm_write *run = NULL, *man = NULL;
 	int64_t cur_run = 0, cur_man;
-	size_t ng = (size_t)kt->argc, n = 0;
+	size_t ng = (size_t)argc, n = 0;
 	char path[4096];
 	int r;
 
 	if (ng > ARRAY_SIZE(given))
-		vu_usage_err(2, "too many KEY=VALUE arguments (at most %zu)", ARRAY_SIZE(given));
+		vu_die_usage(VU_EXIT_USAGE, "too many KEY=VALUE arguments (at most %zu)", ARRAY_SIZE(given));
 	for (size_t i = 0; i < ng; i++) {
-		parse_assignment(kt->argv[i], &given[i]);
+		parse_assignment(argv[i], &given[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(given[j].name, given[i].name))
-				vu_usage_err(2, "%s: given twice", given[i].name);
+				vu_die_usage(VU_EXIT_USAGE, "%s: given twice", given[i].name);
 		if (!strcmp(given[i].name, "run"))
 			run = &given[i];
 		else if (!strcmp(given[i].name, "merge_across_nodes"))
 			man = &given[i];
 	}
 	if (check_sysfs(kt) < 0)
-		return EXIT_FAILURE;
+		return VU_EXIT_FAIL;
 	for (size_t i = 0; i < ng; i++) {
 		snprintf(path, sizeof(path), "%s/%s", kt->sysfs, given[i].name);
 		if (access(path, F_OK) < 0) {
@@ -530,7 +549,7 @@ static int cmd_set(struct ksm_tune *kt)
 				vu_warnx("%s: not supported by this kernel", path);
 			else
 				vu_warn("%s", path);
-			return EXIT_FAILURE;
+			return VU_EXIT_FAIL;
 		}
 	}
 	if (man) {
@@ -540,7 +559,7 @@ static int cmd_set(struct ksm_tune *kt)
 		if (r < 0) {
 			vu_warnx("%s: cannot read the current run and merge_across_nodes: %s",
 				 kt->sysfs, r == -EINVAL ? "not a number" : strerror(-r));
-			return EXIT_FAILURE;
+			return VU_EXIT_FAIL;
 		}
 		if (strtoll(man->value, NULL, 10) != cur_man) {
 			memset(&w[n], 0, sizeof(w[n]));
@@ -563,22 +582,49 @@ static int cmd_set(struct ksm_tune *kt)
 	return apply(kt, w, n);
 }
 
-static const struct ksm_cmd commands[] = {
-	{ .name = NULL, .handler = cmd_status, .opts = OF_JSON, .max_args = 0 },
-	{ .name = "status", .handler = cmd_status, .opts = OF_JSON, .max_args = 0 },
-	{ .name = "once", .handler = cmd_once, .opts = OF_JSON | OF_DRY_RUN, .max_args = 0 },
-	{ .name = "run", .handler = cmd_run, .opts = OF_INTERVAL | OF_PIDFILE, .max_args = 0 },
-	{ .name = "set", .handler = cmd_set, .opts = OF_DRY_RUN, .max_args = -1 },
-	{ .name = "stop", .handler = cmd_stop, .opts = OF_DRY_RUN, .max_args = 0 },
-	{ .name = "unmerge", .handler = cmd_unmerge, .opts = OF_DRY_RUN, .max_args = 0 },
+static const struct vu_cmd commands[] = {
+	{ .name = "status", .run = cmd_status, .opts = OF_JSON,
+	  .help = "the KSM files, memory saved and QEMU memory (the default)" },
+	{ .name = "once", .run = cmd_once, .opts = OF_JSON | OF_DRY_RUN,
+	  .help = "one tuning pass, as ksmtuned's adjust (for cron)" },
+	{ .name = "run", .run = cmd_run, .opts = OF_INTERVAL | OF_PIDFILE,
+	  .help = "tune every KSM_MONITOR_INTERVAL seconds, in the foreground" },
+	{ .name = "set", .run = cmd_set, .opts = OF_DRY_RUN, .usage = "KEY=VALUE...",
+	  .help = "write KSM knobs: run, pages_to_scan, sleep_millisecs,\n"
+		  "                   merge_across_nodes, max_page_sharing, use_zero_pages, ...",
+	  .min_args = 1, .max_args = VU_CMD_ANY },
+	{ .name = "stop", .run = cmd_stop, .opts = OF_DRY_RUN,
+	  .help = "stop KSM and keep the merged pages (run=0)" },
+	{ .name = "unmerge", .run = cmd_unmerge, .opts = OF_DRY_RUN,
+	  .help = "stop KSM and unmerge every page (run=2)" },
 };
 
-static const struct ksm_cmd *find_command(const char *name)
+static noreturn void usage(void)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!name ? !commands[i].name : commands[i].name && !strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
+	fputs(VU_USAGE_HEADER, stdout);
+	printf(" %1$s [options] [status] [--json]\n"
+	       " %1$s [options] once [--dry-run] [--json]\n"
+	       " %1$s [options] run [--interval S] [--pidfile FILE]\n"
+	       " %1$s [options] set [--dry-run] KEY=VALUE...\n"
+	       " %1$s [options] stop|unmerge [--dry-run]\n",
+	       program_invocation_short_name);
+	fputs(VU_USAGE_SEPARATOR, stdout);
+	puts("Tune Kernel Same-page Merging from memory pressure, as ksmtuned does.");
+	fputs(VU_USAGE_COMMANDS, stdout);
+	vu_cmd_print_list(stdout, commands, ARRAY_SIZE(commands), 16, true);
+	fputs(VU_USAGE_OPTIONS, stdout);
+	puts(" -c, --config FILE        ksmtuned.conf to read (default " KSM_DEFAULT_CONFIG ")\n"
+	     "     --sysfs DIR          the KSM directory (default " KSM_DEFAULT_SYSFS ")\n"
+	     "     --proc DIR           the proc tree (default " KSM_DEFAULT_PROC ")\n"
+	     "     --json               status, once: print JSON, sizes in bytes\n"
+	     " -n, --dry-run            once, set, stop, unmerge: say what would change,\n"
+	     "                            write nothing\n"
+	     " -i, --interval S         run: seconds between passes (default\n"
+	     "                            KSM_MONITOR_INTERVAL)\n"
+	     "     --pidfile FILE       run: keep the pid in FILE, locked while running");
+	fputs(VU_USAGE_COMMON, stdout);
+	fputs(VU_USAGE_MAN_TAIL("ksm-tune(1)"), stdout);
+	exit(VU_EXIT_OK);
 }
 
 /* Seconds, possibly fractional ("0.5"), as milliseconds. */
@@ -590,11 +636,13 @@ static int64_t parse_interval_or_die(const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end || errno || !isfinite(v) || v < 0.001 || v > INT32_MAX)
-		vu_usage_err(2, "--interval: '%s' is not a number of seconds (0.001 or more)", s);
+		vu_die_usage(VU_EXIT_USAGE, "--interval: '%s' is not a number of seconds (0.001 or more)", s);
 	return (int64_t)(v * 1000 + 0.5);
 }
 
-static void check_options(const struct ksm_tune *kt, const struct ksm_cmd *cmd)
+/* The command-only options given belong to cmd, and its operands fit. */
+static void check_options(const struct ksm_tune *kt, const struct vu_cmd *cmd, int argc,
+			  char **argv)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{ OF_JSON, "--json" }, { OF_DRY_RUN, "--dry-run" },
@@ -603,13 +651,9 @@ static void check_options(const struct ksm_tune *kt, const struct ksm_cmd *cmd)
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if ((kt->given & names[i].bit) && !(cmd->opts & names[i].bit))
-			vu_usage_err(2, "%s: not an option of '%s'", names[i].name,
-				     cmd->name ? cmd->name : "status");
-	if (cmd->max_args < 0 && kt->argc == 0)
-		vu_usage_err(2, "%s: KEY=VALUE expected", cmd->name);
-	if (cmd->max_args >= 0 && kt->argc > cmd->max_args)
-		vu_usage_err(2, "%s: unexpected argument '%s'", cmd->name ? cmd->name : "status",
-			     kt->argv[cmd->max_args]);
+			vu_die_usage(VU_EXIT_USAGE, "%s: not an option of '%s'", names[i].name,
+				     cmd->name);
+	vu_cmd_check_args(cmd, argc, argv, "KEY=VALUE expected", VU_EXIT_USAGE);
 }
 
 int main(int argc, char **argv)
@@ -640,12 +684,12 @@ int main(int argc, char **argv)
 		.proc = KSM_DEFAULT_PROC,
 	};
 	static const cap_value_t keep[] = { CAP_DAC_OVERRIDE };
-	const struct ksm_cmd *cmd;
+	const struct vu_cmd *cmd;
 	int c, r;
 
 	atexit(vu_close_stdout_atexit);
 	while ((c = getopt_long(argc, argv, "c:ni:qvhV", longopts, NULL)) != -1) {
-		vu_excl_check(excl, excl_st, c, longopts);
+		vu_excl_check(excl, excl_st, c, longopts, VU_EXIT_USAGE);
 		switch (c) {
 		case 'c':
 			kt.config = optarg;
@@ -684,20 +728,17 @@ int main(int argc, char **argv)
 		case 'V':
 			vu_print_version();
 		default:
-			vu_errtryhelp(2);
+			vu_die_tryhelp(VU_EXIT_USAGE);
 		}
 	}
-	kt.cmd = optind < argc ? argv[optind++] : NULL;
-	kt.argc = argc - optind;
-	kt.argv = argv + optind;
-	cmd = find_command(kt.cmd);
-	if (!cmd)
-		vu_usage_err(2, "%s: unknown command", kt.cmd);
-	check_options(&kt, cmd);
+	/* No command is status. */
+	cmd = vu_cmd_find_or_die(commands, ARRAY_SIZE(commands),
+				 optind < argc ? argv[optind++] : "status", VU_EXIT_USAGE);
+	check_options(&kt, cmd, argc - optind, argv + optind);
 
 	/* Writing the KSM files is all ksm-tune does that needs a privilege. */
 	r = vu_caps_keep(keep, (int)ARRAY_SIZE(keep));
 	if (r < 0)
-		vu_errc(EXIT_FAILURE, -r, "cannot drop capabilities");
-	return cmd->handler(&kt);
+		vu_diec(VU_EXIT_FAIL, -r, "cannot drop capabilities");
+	return cmd->run(&kt, argc - optind, argv + optind);
 }

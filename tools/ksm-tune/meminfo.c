@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vu/base.h"
+#include "vu/file.h"
+
 #include "ksm.h"
 
 /* Values beyond an exabyte are nonsense, and would overflow the sums. */
@@ -52,7 +55,7 @@ int ksm_meminfo_parse(const char *text, struct ksm_meminfo *m, struct vu_err *e)
 			m->total_kb = v;
 			have_total = true;
 		}
-		for (size_t i = 0; i < sizeof(free_keys) / sizeof(free_keys[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(free_keys); i++) {
 			size_t len = strlen(free_keys[i]);
 
 			if (strncmp(s, free_keys[i], len))
@@ -77,26 +80,18 @@ int ksm_meminfo_parse(const char *text, struct ksm_meminfo *m, struct vu_err *e)
 int ksm_meminfo_read(const char *proc, struct ksm_meminfo *m, struct vu_err *e)
 {
 	char path[4096], buf[16384];
-	ssize_t got;
-	size_t n = 0;
-	int fd, r;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/meminfo", proc);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vu_err_set(e, errno, "%s", "");
 	/* /proc files must be read in one go; loop for the fakes in tests. */
-	while (n < sizeof(buf) - 1 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			r = vu_err_set(e, errno, "%s", "");
-			close(fd);
-			return r;
-		}
-		n += (size_t)got;
-	}
+	n = vu_read_full(fd, buf, sizeof(buf) - 1);
 	close(fd);
+	if (n < 0)
+		return vu_err_set(e, (int)-n, "%s", "");
 	buf[n] = '\0';
 	return ksm_meminfo_parse(buf, m, e);
 }

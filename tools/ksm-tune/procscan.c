@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vu/file.h"
+
 #include "ksm.h"
 
 #define ACCEL_KVM "accel=kvm"
@@ -76,52 +78,17 @@ bool ksm_is_kvm_qemu(const char *const *argv, int argc)
 	return false;
 }
 
-/* Reads a whole (small, /proc) file into a malloc'd NUL-terminated buffer. */
+/* A whole /proc file, NUL-terminated; a command line is at most a few
+ * MiB (ARG_MAX). */
 static int slurp(int dirfd, const char *name, char **out, size_t *outlen)
 {
-	size_t cap = 4096, n = 0;
-	char *buf, *nbuf;
-	ssize_t got;
-	int fd;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC), r;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			/* A command line is at most a few MiB (ARG_MAX). */
-			if (cap >= (64u << 20) || !(nbuf = realloc(buf, cap * 2))) {
-				free(buf);
-				close(fd);
-				return -ENOMEM;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-		got = read(fd, buf + n, cap - 1 - n);
-		if (got == 0)
-			break;
-		if (got < 0) {
-			int r = -errno;
-
-			if (r == -EINTR)
-				continue;
-			free(buf);
-			close(fd);
-			return r;
-		}
-		n += (size_t)got;
-	}
+	r = vu_read_all(fd, 64u << 20, out, outlen);
 	close(fd);
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = n;
-	return 0;
+	return r;
 }
 
 /* VmRSS from a status file; a process without one (zombie) holds 0 kB. */

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ksm.h"
+#include "vu/base.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "ksm.h"
 
 static const char *const advisor_modes[] = { "none", "scan-time", NULL };
 

@@ -2,13 +2,16 @@
 /* edit.c - pool-ctl edit: the definition in the user's editor, checked and
  * defined only when it changed and is valid (the old one stays otherwise) */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/file.h"
 #include "vu/poolxml.h"
@@ -49,20 +52,22 @@ static int run_editor(const char *path)
 	return 0;
 }
 
-static char *read_file(const char *path)
+/* Whether the file at path holds text, byte for byte; false when it
+ * cannot be read (vu_poolxml_load says why). */
+static bool same_text(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t len = 0;
+	char *buf = NULL;
+	bool same;
 
-	if (!f)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
+	if (fd < 0)
+		return false;
+	same = vu_read_all(fd, strlen(text), &buf, &len) == 0 && len == strlen(text) &&
+	       memcmp(buf, text, len) == 0;
+	close(fd);
+	free(buf);
+	return same;
 }
 
 static int write_temp(const char *name, const char *xml, char **path)
@@ -89,18 +94,15 @@ static int write_temp(const char *name, const char *xml, char **path)
 static int apply(struct pool_ctl *pc, const char *path, const char *before,
 		 const struct vu_pool *p)
 {
-	char *after = read_file(path);
 	struct vu_err e = { 0 };
 	struct vu_pool *np;
 	struct vu_poolxml *doc;
 	int r;
 
-	if (after && strcmp(after, before) == 0) {
-		free(after);
+	if (same_text(path, before)) {
 		pc_say(pc, "Pool %s XML configuration not changed.", p->name);
-		return PC_OK;
+		return VU_EXIT_OK;
 	}
-	free(after);
 	if (vu_poolxml_load(&doc, path, &e) < 0)
 		return pc_fail(path, &e);
 	r = vu_pool_define(pc_storage(pc), doc, &np, &e);
@@ -109,26 +111,27 @@ static int apply(struct pool_ctl *pc, const char *path, const char *before,
 		return pc_fail(p->name, &e);
 	pc_say(pc, "Pool %s XML configuration edited.", np->name);
 	vu_pool_free(&np);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
-int cmd_edit(struct pool_ctl *pc)
+int cmd_edit(void *ctx, int argc, char **argv)
 {
-	const char *ref = pc->set[O_POOL] ? pc->arg[O_POOL] : pc->argc ? pc->argv[0] : NULL;
+	struct pool_ctl *pc = ctx;
+	const char *ref = pc->set[O_POOL] ? pc->arg[O_POOL] : argc ? argv[0] : NULL;
 	struct vu_err e = { 0 };
 	struct vu_pool *p;
 	char *xml, *path = NULL;
 	int r;
 
 	if (!ref)
-		pc_usage_err(pc, "edit: missing pool name");
+		pc_die_usage(pc, "edit: missing pool name");
 	p = pc_pool(pc, ref);
 	if (!(xml = vu_pool_xml(pc_storage(pc), p, true, &e))) {
 		r = pc_fail(p->name, &e);
 	} else if (write_temp(p->name, xml, &path) < 0) {
-		r = PC_FAIL;
+		r = VU_EXIT_FAIL;
 	} else {
-		r = run_editor(path) < 0 ? PC_FAIL : apply(pc, path, xml, p);
+		r = run_editor(path) < 0 ? VU_EXIT_FAIL : apply(pc, path, xml, p);
 		unlink(path);
 	}
 	free(path);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
@@ -14,8 +15,6 @@
 #include "vu/size.h"
 
 #include "pool-ctl.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Long-only options outside the per-command set. */
 enum { OPT_ROOT = CHAR_MAX + 1, OPT_BASE };
@@ -64,73 +63,118 @@ static const struct { const char *name; int has_arg; } optdefs[O_COUNT] = {
 #define XFER (P | OPT(O_OFFSET) | OPT(O_LENGTH) | OPT(O_SPARSE))
 #define POOL_ARG "POOL"
 
-const struct pc_cmd pc_cmds[] = {
-	{ "define", cmd_define, 0, 1, 1, "FILE|-", "define a pool from an XML file" },
-	{ "define-as", cmd_define_as, X_AS, 0, 7,
-	  "NAME TYPE [SRC-HOST] [SRC-PATH] [SRC-DEV] [SRC-NAME] [TARGET]\n"
-	  "                  [--source-format F] [--print-xml]", "define a pool from arguments" },
-	{ "create", cmd_create, OPT(O_BUILD) | BUILD_OPTS, 1, 1,
-	  "FILE|- [--build [--overwrite|--no-overwrite]]", "create and start a transient pool" },
-	{ "create-as", cmd_create_as, X_AS | OPT(O_BUILD) | BUILD_OPTS, 0, 7,
-	  "NAME TYPE [...as define-as] [--build]", "create a transient pool from arguments" },
-	{ "build", cmd_build, P | BUILD_OPTS, 0, 1, POOL_ARG " [--overwrite|--no-overwrite]",
-	  "build a pool's target (mkdir, mkfs, partition table)" },
-	{ "start", cmd_start, P | OPT(O_BUILD) | BUILD_OPTS, 0, 1,
-	  POOL_ARG " [--build [--overwrite|--no-overwrite]]", "start an inactive pool" },
-	{ "destroy", cmd_destroy, P, 0, 1, POOL_ARG, "stop a pool (the data stays)" },
-	{ "delete", cmd_delete, P, 0, 1, POOL_ARG, "delete an inactive pool's target" },
-	{ "undefine", cmd_undefine, P, 0, 1, POOL_ARG, "remove an inactive pool's definition" },
-	{ "autostart", cmd_autostart, P | OPT(O_DISABLE), 0, 1, POOL_ARG " [--disable]",
-	  "start a pool at boot (start-all), or not" },
-	{ "start-all", cmd_start_all, 0, 0, 0, "", "start every autostart pool (at boot)" },
-	{ "list", cmd_list, LIST_OPTS, 0, 0,
-	  "[--all|--inactive] [--persistent] [--transient] [--autostart]\n"
-	  "                  [--no-autostart] [--type T,...] [--details|--name|--json]",
-	  "list pools (active ones unless asked)" },
-	{ "info", cmd_info, P | OPT(O_BYTES), 0, 1, POOL_ARG " [--bytes]", "pool information" },
-	{ "dumpxml", cmd_dumpxml, P | OPT(O_INACTIVE), 0, 1, POOL_ARG " [--inactive]",
-	  "print a pool's XML" },
-	{ "refresh", cmd_refresh, P, 0, 1, POOL_ARG, "rescan a pool" },
-	{ "edit", cmd_edit, P, 0, 1, POOL_ARG, "edit a pool's definition in $VISUAL/$EDITOR" },
-	{ "uuid", cmd_uuid, P, 0, 1, POOL_ARG, "print a pool's UUID" },
-	{ "name", cmd_name, P, 0, 1, "UUID", "print the name of the pool with this UUID" },
-	{ "vol-create", cmd_vol_create, P | OPT(O_PREALLOC_METADATA), 1, 2,
-	  "POOL FILE|- [--prealloc-metadata]", "create a volume from an XML file" },
-	{ "vol-create-as", cmd_vol_create_as,
-	  P | OPT(O_ALLOCATION) | OPT(O_FORMAT) | OPT(O_BACKING_VOL) | OPT(O_BACKING_VOL_FORMAT) |
-	  OPT(O_PREALLOC_METADATA) | OPT(O_PRINT_XML), 2, 3,
-	  "POOL NAME CAPACITY [--allocation SIZE] [--format raw|qcow2]\n"
-	  "                  [--backing-vol V [--backing-vol-format F]] [--prealloc-metadata]\n"
-	  "                  [--print-xml]", "create a volume" },
-	{ "vol-create-from", cmd_vol_create_from,
-	  P | OPT(O_INPUTPOOL) | OPT(O_PREALLOC_METADATA) | OPT(O_REFLINK), 2, 3,
-	  "POOL FILE|- VOL [--inputpool P] [--reflink]",
-	  "create a volume from XML with another volume's content" },
-	{ "vol-clone", cmd_vol_clone, P | OPT(O_PREALLOC_METADATA) | OPT(O_REFLINK), 2, 3,
-	  "[--pool P] VOL NEWNAME [--reflink]", "copy a volume in its pool" },
-	{ "vol-delete", cmd_vol_delete, P, 1, 2, "[--pool P] VOL", "delete a volume" },
-	{ "vol-wipe", cmd_vol_wipe, P | OPT(O_ALGORITHM), 1, 2,
-	  "[--pool P] VOL [--algorithm ALG]", "overwrite a volume's data" },
-	{ "vol-resize", cmd_vol_resize, P | OPT(O_ALLOCATE) | OPT(O_DELTA) | OPT(O_SHRINK), 2, 3,
-	  "[--pool P] VOL CAPACITY [--allocate] [--delta] [--shrink]",
-	  "change a volume's capacity" },
-	{ "vol-upload", cmd_vol_upload, XFER, 2, 3,
-	  "[--pool P] VOL FILE|- [--offset B] [--length B] [--sparse]",
-	  "write a file's bytes into a volume" },
-	{ "vol-download", cmd_vol_download, XFER, 2, 3,
-	  "[--pool P] VOL FILE|- [--offset B] [--length B] [--sparse]",
-	  "write a volume's bytes into a file" },
-	{ "vol-list", cmd_vol_list, P | OPT(O_DETAILS) | OPT(O_JSON), 0, 1,
-	  "POOL [--details|--json]", "list a pool's volumes" },
-	{ "vol-info", cmd_vol_info, P | OPT(O_BYTES), 1, 2, "[--pool P] VOL [--bytes]",
-	  "volume information" },
-	{ "vol-dumpxml", cmd_vol_dumpxml, P, 1, 2, "[--pool P] VOL", "print a volume's XML" },
-	{ "vol-path", cmd_vol_path, P, 1, 2, "[--pool P] VOL", "print a volume's path" },
-	{ "vol-name", cmd_vol_name, 0, 1, 1, "KEY|PATH", "print a volume's name" },
-	{ "vol-key", cmd_vol_key, P, 1, 2, "[--pool P] VOL", "print a volume's key" },
-	{ "vol-pool", cmd_vol_pool, OPT(O_UUID), 1, 1, "KEY|PATH [--uuid]",
-	  "print the pool a volume is in" },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL },
+/* What a command does to its pool, for the capabilities: see PC_POOL_OP. */
+#define OP_START PC_POOL_OP(VU_POOL_OP_START)
+#define OP_VOL_CREATE PC_POOL_OP(VU_POOL_OP_VOL_CREATE)
+
+static const struct vu_cmd cmds[] = {
+	{ .name = "define", .run = cmd_define, .usage = "FILE|-",
+	  .help = "define a pool from an XML file", .min_args = 1, .max_args = 1 },
+	{ .name = "define-as", .run = cmd_define_as, .opts = X_AS,
+	  .usage = "NAME TYPE [SRC-HOST] [SRC-PATH] [SRC-DEV] [SRC-NAME] [TARGET]\n"
+		   "                  [--source-format F] [--print-xml]",
+	  .help = "define a pool from arguments", .max_args = 7 },
+	{ .name = "create", .run = cmd_create, .opts = OPT(O_BUILD) | BUILD_OPTS,
+	  .usage = "FILE|- [--build [--overwrite|--no-overwrite]]",
+	  .help = "create and start a transient pool", .flags = OP_START,
+	  .min_args = 1, .max_args = 1 },
+	{ .name = "create-as", .run = cmd_create_as, .opts = X_AS | OPT(O_BUILD) | BUILD_OPTS,
+	  .usage = "NAME TYPE [...as define-as] [--build]",
+	  .help = "create a transient pool from arguments", .flags = OP_START, .max_args = 7 },
+	{ .name = "build", .run = cmd_build, .opts = P | BUILD_OPTS,
+	  .usage = POOL_ARG " [--overwrite|--no-overwrite]",
+	  .help = "build a pool's target (mkdir, mkfs, partition table)",
+	  .flags = PC_POOL_OP(VU_POOL_OP_BUILD), .max_args = 1 },
+	{ .name = "start", .run = cmd_start, .opts = P | OPT(O_BUILD) | BUILD_OPTS,
+	  .usage = POOL_ARG " [--build [--overwrite|--no-overwrite]]",
+	  .help = "start an inactive pool", .flags = OP_START, .max_args = 1 },
+	{ .name = "destroy", .run = cmd_destroy, .opts = P, .usage = POOL_ARG,
+	  .help = "stop a pool (the data stays)", .flags = PC_POOL_OP(VU_POOL_OP_DESTROY),
+	  .max_args = 1 },
+	{ .name = "delete", .run = cmd_delete, .opts = P, .usage = POOL_ARG,
+	  .help = "delete an inactive pool's target", .flags = PC_POOL_OP(VU_POOL_OP_DELETE),
+	  .max_args = 1 },
+	{ .name = "undefine", .run = cmd_undefine, .opts = P, .usage = POOL_ARG,
+	  .help = "remove an inactive pool's definition", .max_args = 1 },
+	{ .name = "autostart", .run = cmd_autostart, .opts = P | OPT(O_DISABLE),
+	  .usage = POOL_ARG " [--disable]", .help = "start a pool at boot (start-all), or not",
+	  .max_args = 1 },
+	{ .name = "start-all", .run = cmd_start_all, .usage = "",
+	  .help = "start every autostart pool (at boot)", .flags = OP_START },
+	{ .name = "list", .run = cmd_list, .opts = LIST_OPTS,
+	  .usage = "[--all|--inactive] [--persistent] [--transient] [--autostart]\n"
+		   "                  [--no-autostart] [--type T,...] [--details|--name|--json]",
+	  .help = "list pools (active ones unless asked)" },
+	{ .name = "info", .run = cmd_info, .opts = P | OPT(O_BYTES),
+	  .usage = POOL_ARG " [--bytes]", .help = "pool information", .max_args = 1 },
+	{ .name = "dumpxml", .run = cmd_dumpxml, .opts = P | OPT(O_INACTIVE),
+	  .usage = POOL_ARG " [--inactive]", .help = "print a pool's XML", .max_args = 1 },
+	{ .name = "refresh", .run = cmd_refresh, .opts = P, .usage = POOL_ARG,
+	  .help = "rescan a pool", .flags = PC_POOL_OP(VU_POOL_OP_REFRESH), .max_args = 1 },
+	{ .name = "edit", .run = cmd_edit, .opts = P, .usage = POOL_ARG,
+	  .help = "edit a pool's definition in $VISUAL/$EDITOR", .max_args = 1 },
+	{ .name = "uuid", .run = cmd_uuid, .opts = P, .usage = POOL_ARG,
+	  .help = "print a pool's UUID", .max_args = 1 },
+	{ .name = "name", .run = cmd_name, .opts = P, .usage = "UUID",
+	  .help = "print the name of the pool with this UUID", .max_args = 1 },
+	{ .name = "vol-create", .run = cmd_vol_create, .opts = P | OPT(O_PREALLOC_METADATA),
+	  .usage = "POOL FILE|- [--prealloc-metadata]",
+	  .help = "create a volume from an XML file", .flags = OP_VOL_CREATE,
+	  .min_args = 1, .max_args = 2 },
+	{ .name = "vol-create-as", .run = cmd_vol_create_as,
+	  .opts = P | OPT(O_ALLOCATION) | OPT(O_FORMAT) | OPT(O_BACKING_VOL) |
+		  OPT(O_BACKING_VOL_FORMAT) | OPT(O_PREALLOC_METADATA) | OPT(O_PRINT_XML),
+	  .usage = "POOL NAME CAPACITY [--allocation SIZE] [--format raw|qcow2]\n"
+		   "                  [--backing-vol V [--backing-vol-format F]] [--prealloc-metadata]\n"
+		   "                  [--print-xml]",
+	  .help = "create a volume", .flags = OP_VOL_CREATE, .min_args = 2, .max_args = 3 },
+	{ .name = "vol-create-from", .run = cmd_vol_create_from,
+	  .opts = P | OPT(O_INPUTPOOL) | OPT(O_PREALLOC_METADATA) | OPT(O_REFLINK),
+	  .usage = "POOL FILE|- VOL [--inputpool P] [--reflink]",
+	  .help = "create a volume from XML with another volume's content",
+	  .flags = OP_VOL_CREATE, .min_args = 2, .max_args = 3 },
+	{ .name = "vol-clone", .run = cmd_vol_clone,
+	  .opts = P | OPT(O_PREALLOC_METADATA) | OPT(O_REFLINK),
+	  .usage = "[--pool P] VOL NEWNAME [--reflink]", .help = "copy a volume in its pool",
+	  .flags = OP_VOL_CREATE, .min_args = 2, .max_args = 3 },
+	{ .name = "vol-delete", .run = cmd_vol_delete, .opts = P, .usage = "[--pool P] VOL",
+	  .help = "delete a volume", .flags = PC_POOL_OP(VU_POOL_OP_VOL_DELETE),
+	  .min_args = 1, .max_args = 2 },
+	{ .name = "vol-wipe", .run = cmd_vol_wipe, .opts = P | OPT(O_ALGORITHM),
+	  .usage = "[--pool P] VOL [--algorithm ALG]", .help = "overwrite a volume's data",
+	  .min_args = 1, .max_args = 2 },
+	{ .name = "vol-resize", .run = cmd_vol_resize,
+	  .opts = P | OPT(O_ALLOCATE) | OPT(O_DELTA) | OPT(O_SHRINK),
+	  .usage = "[--pool P] VOL CAPACITY [--allocate] [--delta] [--shrink]",
+	  .help = "change a volume's capacity", .min_args = 2, .max_args = 3 },
+	{ .name = "vol-upload", .run = cmd_vol_upload, .opts = XFER,
+	  .usage = "[--pool P] VOL FILE|- [--offset B] [--length B] [--sparse]",
+	  .help = "write a file's bytes into a volume", .min_args = 2, .max_args = 3 },
+	{ .name = "vol-download", .run = cmd_vol_download, .opts = XFER,
+	  .usage = "[--pool P] VOL FILE|- [--offset B] [--length B] [--sparse]",
+	  .help = "write a volume's bytes into a file", .min_args = 2, .max_args = 3 },
+	{ .name = "vol-list", .run = cmd_vol_list, .opts = P | OPT(O_DETAILS) | OPT(O_JSON),
+	  .usage = "POOL [--details|--json]", .help = "list a pool's volumes", .max_args = 1 },
+	{ .name = "vol-info", .run = cmd_vol_info, .opts = P | OPT(O_BYTES),
+	  .usage = "[--pool P] VOL [--bytes]", .help = "volume information",
+	  .min_args = 1, .max_args = 2 },
+	{ .name = "vol-dumpxml", .run = cmd_vol_dumpxml, .opts = P, .usage = "[--pool P] VOL",
+	  .help = "print a volume's XML", .min_args = 1, .max_args = 2 },
+	{ .name = "vol-path", .run = cmd_vol_path, .opts = P, .usage = "[--pool P] VOL",
+	  .help = "print a volume's path", .min_args = 1, .max_args = 2 },
+	{ .name = "vol-name", .run = cmd_vol_name, .usage = "KEY|PATH",
+	  .help = "print a volume's name", .min_args = 1, .max_args = 1 },
+	{ .name = "vol-key", .run = cmd_vol_key, .opts = P, .usage = "[--pool P] VOL",
+	  .help = "print a volume's key", .min_args = 1, .max_args = 2 },
+	{ .name = "vol-pool", .run = cmd_vol_pool, .opts = OPT(O_UUID), .usage = "KEY|PATH [--uuid]",
+	  .help = "print the pool a volume is in", .min_args = 1, .max_args = 1 },
+	/* virsh's names for the pool commands. */
+#define VIRSH(cmd) { .name = "pool-" cmd, .alias_of = cmd }
+	VIRSH("define"), VIRSH("define-as"), VIRSH("create"), VIRSH("create-as"),
+	VIRSH("build"), VIRSH("start"), VIRSH("destroy"), VIRSH("delete"), VIRSH("undefine"),
+	VIRSH("autostart"), VIRSH("start-all"), VIRSH("list"), VIRSH("info"),
+	VIRSH("dumpxml"), VIRSH("refresh"), VIRSH("edit"), VIRSH("uuid"), VIRSH("name"),
+#undef VIRSH
 };
 
 static noreturn void usage(void)
@@ -140,8 +184,7 @@ static noreturn void usage(void)
 	fputs(VU_USAGE_SEPARATOR, stdout);
 	puts("Manage storage pools and their volumes, as virsh pool-* and vol-* do.");
 	fputs(VU_USAGE_COMMANDS, stdout);
-	for (const struct pc_cmd *c = pc_cmds; c->name; c++)
-		printf(" %-16s%s%s\n", c->name, c->synopsis[0] ? " " : "", c->synopsis);
+	vu_cmd_print_list(stdout, cmds, ARRAY_SIZE(cmds), 16, false);
 	puts("\n virsh's spellings work too: pool-define-as, pool-list, ...");
 	fputs(VU_USAGE_OPTIONS, stdout);
 	puts("     --root DIR           the state root (default $VIRTUTILS_ROOT, else\n"
@@ -157,21 +200,16 @@ static noreturn void usage(void)
 	     " ALG       zero nnsa dod bsi gutmann schneier pfitzner7 pfitzner33 random");
 	puts("\nExit status: 0 success, 1 failure, 2 usage error.");
 	fputs(VU_USAGE_MAN_TAIL("pool-ctl(1)"), stdout);
-	exit(EXIT_SUCCESS);
+	exit(VU_EXIT_OK);
 }
 
-static noreturn void cmd_usage(const struct pc_cmd *c)
+static noreturn void cmd_usage(const struct vu_cmd *c)
 {
-	fputs(VU_USAGE_HEADER, stdout);
-	printf(" %s %s%s%s\n", program_invocation_short_name, c->name,
-	       c->synopsis[0] ? " " : "", c->synopsis);
-	fputs(VU_USAGE_SEPARATOR, stdout);
-	printf("%c%s.\n", c->help[0] - 'a' + 'A', c->help + 1);
-	fputs(VU_USAGE_MAN_TAIL("pool-ctl(1)"), stdout);
-	exit(EXIT_SUCCESS);
+	vu_cmd_print_usage(stdout, c, "pool-ctl(1)");
+	exit(VU_EXIT_OK);
 }
 
-void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
+void pc_die_usage(const struct pool_ctl *pc, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -180,7 +218,7 @@ void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	vu_usage_err(PC_USAGE, "%s", msg);
+	vu_die_usage(VU_EXIT_USAGE, "%s", msg);
 }
 
 void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
@@ -198,7 +236,7 @@ void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
 int pc_fail(const char *object, const struct vu_err *e)
 {
 	vu_warnx("%s: %s", object, vu_err_str(e));
-	return PC_FAIL;
+	return VU_EXIT_FAIL;
 }
 
 struct vu_storage *pc_storage(struct pool_ctl *pc)
@@ -227,7 +265,7 @@ struct vu_pool *pc_pool(struct pool_ctl *pc, const char *ref)
 uint64_t pc_size(const struct pool_ctl *pc, const char *s, const char *what)
 {
 	(void)pc;
-	return vu_parse_size_or_die(s, VU_SIZE_VIRSH, 1, what, PC_USAGE);
+	return vu_parse_size_or_die(s, VU_SIZE_VIRSH, 1, what, VU_EXIT_USAGE);
 }
 
 struct vu_show_progress pc_progress(const struct pool_ctl *pc)
@@ -238,22 +276,11 @@ struct vu_show_progress pc_progress(const struct pool_ctl *pc)
 int pc_print_xml(char *xml)
 {
 	if (!xml)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	else
 		fputs(xml, stdout);
 	free(xml);
-	return PC_OK;
-}
-
-/* virsh's "pool-" spellings name the same commands. */
-static const struct pc_cmd *find_cmd(const char *name)
-{
-	if (strncmp(name, "pool-", 5) == 0)
-		name += 5;
-	for (const struct pc_cmd *c = pc_cmds; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
+	return VU_EXIT_OK;
 }
 
 /*
@@ -271,7 +298,7 @@ static void protect_negative(int argc, char **argv)
 		char *m = malloc(strlen(argv[i]) + 2);
 
 		if (!m)
-			vu_errx(PC_FAIL, "cannot allocate memory");
+			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 		else {
 			m[0] = NEG_MARK;
 			strcpy(m + 1, argv[i]);
@@ -286,7 +313,7 @@ static char *unmark(char *s)
 }
 
 /* The getopt table of one command: the common options and its own. */
-static void build_longopts(const struct pc_cmd *c, struct option *lo)
+static void build_longopts(const struct vu_cmd *c, struct option *lo)
 {
 	static const struct option common[] = {
 		{ "root", required_argument, NULL, OPT_ROOT },
@@ -317,7 +344,7 @@ static void common_opt(struct pool_ctl *pc, int c)
 			cmd_usage(pc->cmd);
 		usage();
 	case 'V': vu_print_version();
-	default: vu_errtryhelp(PC_USAGE);
+	default: vu_die_tryhelp(VU_EXIT_USAGE);
 	}
 }
 
@@ -331,13 +358,25 @@ static int parse_global(struct pool_ctl *pc, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+qvphV", lo, NULL)) != -1)
 		common_opt(pc, c);
 	if (optind >= argc)
-		vu_usage_err(PC_USAGE, "no command specified");
+		vu_die_usage(VU_EXIT_USAGE, "no command specified");
 	return optind;
 }
 
-static void parse_command(struct pool_ctl *pc, int argc, char **argv)
+/* Options that cannot be combined, in any command that takes them. */
+#define X(o) (OPT_BASE + (o))
+static const vu_excl_t excl[] = {
+	{ X(O_ALL), X(O_INACTIVE) },
+	{ X(O_DETAILS), X(O_NAME_FLAG), X(O_JSON) },
+	{ X(O_OVERWRITE), X(O_NO_OVERWRITE) },
+	{ 0 }
+};
+#undef X
+
+/* The command's options; returns the number of operands, left in argv. */
+static int parse_command(struct pool_ctl *pc, int argc, char **argv)
 {
 	struct option lo[8 + O_COUNT];
+	int seen[ARRAY_SIZE(excl)] = { 0 };
 	int c;
 
 	build_longopts(pc->cmd, lo);
@@ -347,6 +386,7 @@ static void parse_command(struct pool_ctl *pc, int argc, char **argv)
 		protect_negative(argc, argv);
 	optind = 0;	/* 0: glibc starts over on the new argv */
 	while ((c = getopt_long(argc, argv, "qvphV", lo, NULL)) != -1) {
+		vu_excl_check(excl, seen, c, lo, VU_EXIT_USAGE);
 		if (c < OPT_BASE) {
 			common_opt(pc, c);
 			continue;
@@ -354,32 +394,14 @@ static void parse_command(struct pool_ctl *pc, int argc, char **argv)
 		pc->set[c - OPT_BASE] = true;
 		pc->arg[c - OPT_BASE] = unmark(optarg);
 	}
-	pc->argc = argc - optind;
-	pc->argv = argv + optind;
-	for (int i = 0; i < pc->argc; i++)
-		pc->argv[i] = unmark(pc->argv[i]);
-	if (pc->argc < pc->cmd->min_args)
-		vu_usage_err(PC_USAGE, "%s: missing argument", pc->cmd->name);
-	if (pc->argc > pc->cmd->max_args)
-		vu_usage_err(PC_USAGE, "%s: unexpected argument '%s'", pc->cmd->name,
-			     pc->argv[pc->cmd->max_args]);
+	/* getopt moved the operands to the end. */
+	memmove(argv, argv + optind, (size_t)(argc - optind + 1) * sizeof(*argv));
+	argc -= optind;
+	for (int i = 0; i < argc; i++)
+		argv[i] = unmark(argv[i]);
+	vu_cmd_check_args(pc->cmd, argc, argv, NULL, VU_EXIT_USAGE);
+	return argc;
 }
-
-/*
- * Commands whose work may need CAP_SYS_ADMIN, and what they do to their
- * pool: whether it does is known once the pool's type is (a dir pool
- * never needs it), so these keep it until then; every other command keeps
- * the file capabilities only, from the start.
- */
-static const struct { const char *name; enum vu_pool_op op; } pool_ops[] = {
-	{ "create", VU_POOL_OP_START }, { "create-as", VU_POOL_OP_START },
-	{ "build", VU_POOL_OP_BUILD }, { "start", VU_POOL_OP_START },
-	{ "start-all", VU_POOL_OP_START }, { "destroy", VU_POOL_OP_DESTROY },
-	{ "delete", VU_POOL_OP_DELETE }, { "refresh", VU_POOL_OP_REFRESH },
-	{ "vol-create", VU_POOL_OP_VOL_CREATE }, { "vol-create-as", VU_POOL_OP_VOL_CREATE },
-	{ "vol-create-from", VU_POOL_OP_VOL_CREATE }, { "vol-clone", VU_POOL_OP_VOL_CREATE },
-	{ "vol-delete", VU_POOL_OP_VOL_DELETE },
-};
 
 static void keep_caps(bool sys_admin, bool setpcap)
 {
@@ -393,20 +415,21 @@ static void keep_caps(bool sys_admin, bool setpcap)
 	if (setpcap)
 		keep[n++] = CAP_SETPCAP;
 	if (vu_caps_keep(keep, n) < 0)
-		vu_err(PC_FAIL, "cannot drop capabilities");
+		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
 }
 
-/* The first step, before the command runs. SETPCAP stays with a pending
- * SYS_ADMIN so that the second step can take both out of the bounding
- * set as well. */
+/*
+ * The first step, before the command runs: a command whose work may need
+ * CAP_SYS_ADMIN (PC_POOL_OP in its row) keeps it until its pool's type is
+ * known (a dir pool never needs it); every other command keeps the file
+ * capabilities only, from the start. SETPCAP stays with a pending
+ * SYS_ADMIN so that the second step can take both out of the bounding set
+ * as well.
+ */
 static void drop_caps(struct pool_ctl *pc)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(pool_ops); i++) {
-		if (strcmp(pc->cmd->name, pool_ops[i].name) == 0) {
-			pc->caps_pending = true;
-			pc->pool_op = pool_ops[i].op;
-		}
-	}
+	pc->caps_pending = pc->cmd->flags & PC_F_POOL_OP;
+	pc->pool_op = PC_POOL_OP_OF(pc->cmd->flags);
 	keep_caps(pc->caps_pending, pc->caps_pending);
 }
 
@@ -432,12 +455,10 @@ int main(int argc, char **argv)
 	first = parse_global(&pc, argc, argv);
 	if (strcmp(argv[first], "help") == 0)
 		usage();
-	pc.cmd = find_cmd(argv[first]);
-	if (!pc.cmd)
-		vu_usage_err(PC_USAGE, "%s: unknown command", argv[first]);
+	pc.cmd = vu_cmd_find_or_die(cmds, ARRAY_SIZE(cmds), argv[first], VU_EXIT_USAGE);
 	drop_caps(&pc);
-	parse_command(&pc, argc - first, argv + first);
-	r = pc.cmd->run(&pc);
+	argc = parse_command(&pc, argc - first, argv + first);
+	r = pc.cmd->run(&pc, argc, argv + first);
 	if (pc.storage_open)
 		vu_storage_close(&pc.st);
 	return r;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pool-ctl.h - the command table, the parsed command line, and the helpers
- * the pool and volume commands share */
+/* pool-ctl.h - the parsed command line, the commands, and the helpers the
+ * pool and volume commands share */
 #ifndef POOL_CTL_H
 #define POOL_CTL_H
 
@@ -8,11 +8,11 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
+#include "vu/cmd.h"
 #include "vu/storage.h"
 
-enum { PC_OK = 0, PC_FAIL = 1, PC_USAGE = 2 };
-
-/* Every option, by id; a command lists the ones it takes (1 << id). */
+/* Every option, by id; a command lists the ones it takes in its vu_cmd
+ * row's opts (1 << id). */
 enum pc_opt {
 	O_ALL, O_INACTIVE, O_PERSISTENT, O_TRANSIENT, O_AUTOSTART, O_NO_AUTOSTART,
 	O_TYPE, O_DETAILS, O_NAME_FLAG, O_JSON, O_BYTES, O_PRINT_XML, O_OVERWRITE,
@@ -26,19 +26,23 @@ enum pc_opt {
 
 #define OPT(o) (1ull << (o))
 
-struct pool_ctl;
+/*
+ * pool-ctl's vu_cmd flags: PC_POOL_OP(op) marks a command whose work on
+ * its pool is op, which may need CAP_SYS_ADMIN depending on the pool's
+ * type (vu_pool_needs_sys_admin); such a command keeps the capability
+ * until the pool is known. Commands without it drop it as they start.
+ */
+#define PC_F_POOL_OP		0x100u
+#define PC_POOL_OP(op)		(PC_F_POOL_OP | (unsigned)(op))
+#define PC_POOL_OP_OF(flags)	((enum vu_pool_op)((flags) & 0xffu))
 
-struct pc_cmd {
-	const char *name;
-	int (*run)(struct pool_ctl *pc);
-	uint64_t opts;		/* OPT() bits it accepts */
-	int min_args, max_args;	/* operands after the command */
-	const char *synopsis;	/* operands and options, for --help */
-	const char *help;
-};
-
+/*
+ * The parsed command line, the ctx of every command. A command is
+ * int cmd_X(void *ctx, int argc, char **argv), argv its operands (the
+ * words after the command that are not options).
+ */
 struct pool_ctl {
-	const struct pc_cmd *cmd;
+	const struct vu_cmd *cmd;
 	const char *root;
 	bool quiet, verbose;
 	bool storage_open;
@@ -47,12 +51,9 @@ struct pool_ctl {
 	struct vu_storage st;
 	bool set[O_COUNT];		/* which options were given */
 	const char *arg[O_COUNT];	/* their arguments */
-	int argc;			/* operands after the command */
-	char **argv;
 };
 
 /* main.c */
-extern const struct pc_cmd pc_cmds[];
 /* Opens the state root on first use (the default pool comes with it). */
 struct vu_storage *pc_storage(struct pool_ctl *pc);
 /* virsh's confirmation lines ("Pool x started"), on stdout unless -q. */
@@ -60,7 +61,7 @@ void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "pool-ctl: object: msg" and status 1. */
 int pc_fail(const char *object, const struct vu_err *e);
-noreturn void pc_usage_err(const struct pool_ctl *pc, const char *fmt, ...)
+noreturn void pc_die_usage(const struct pool_ctl *pc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The pool named by operand i (or --pool), or dies with status 1; the
  * capabilities are settled for its type (pc_caps_for). */
@@ -80,26 +81,26 @@ struct vu_show_progress pc_progress(const struct pool_ctl *pc);
 int pc_print_xml(char *xml);
 
 /* pool_cmds.c */
-int cmd_define(struct pool_ctl *pc);
-int cmd_define_as(struct pool_ctl *pc);
-int cmd_create(struct pool_ctl *pc);
-int cmd_create_as(struct pool_ctl *pc);
-int cmd_build(struct pool_ctl *pc);
-int cmd_start(struct pool_ctl *pc);
-int cmd_destroy(struct pool_ctl *pc);
-int cmd_delete(struct pool_ctl *pc);
-int cmd_undefine(struct pool_ctl *pc);
-int cmd_autostart(struct pool_ctl *pc);
-int cmd_start_all(struct pool_ctl *pc);
-int cmd_list(struct pool_ctl *pc);
-int cmd_info(struct pool_ctl *pc);
-int cmd_dumpxml(struct pool_ctl *pc);
-int cmd_refresh(struct pool_ctl *pc);
-int cmd_uuid(struct pool_ctl *pc);
-int cmd_name(struct pool_ctl *pc);
+int cmd_define(void *ctx, int argc, char **argv);
+int cmd_define_as(void *ctx, int argc, char **argv);
+int cmd_create(void *ctx, int argc, char **argv);
+int cmd_create_as(void *ctx, int argc, char **argv);
+int cmd_build(void *ctx, int argc, char **argv);
+int cmd_start(void *ctx, int argc, char **argv);
+int cmd_destroy(void *ctx, int argc, char **argv);
+int cmd_delete(void *ctx, int argc, char **argv);
+int cmd_undefine(void *ctx, int argc, char **argv);
+int cmd_autostart(void *ctx, int argc, char **argv);
+int cmd_start_all(void *ctx, int argc, char **argv);
+int cmd_list(void *ctx, int argc, char **argv);
+int cmd_info(void *ctx, int argc, char **argv);
+int cmd_dumpxml(void *ctx, int argc, char **argv);
+int cmd_refresh(void *ctx, int argc, char **argv);
+int cmd_uuid(void *ctx, int argc, char **argv);
+int cmd_name(void *ctx, int argc, char **argv);
 
 /* edit.c */
-int cmd_edit(struct pool_ctl *pc);
+int cmd_edit(void *ctx, int argc, char **argv);
 
 /* vol_cmds.c */
 
@@ -111,25 +112,25 @@ struct volref {
 /* Finds the volume the operands name, with nrest operands after it: VOL
  * (a path or key, or a name with --pool), POOL VOL, or virsh's VOL ...
  * POOL. Dies with status 1 when there is none. */
-void pc_volref(struct pool_ctl *pc, int nrest, struct volref *out);
+void pc_volref(struct pool_ctl *pc, int argc, char **argv, int nrest, struct volref *out);
 
-int cmd_vol_create(struct pool_ctl *pc);
-int cmd_vol_create_as(struct pool_ctl *pc);
-int cmd_vol_create_from(struct pool_ctl *pc);
-int cmd_vol_clone(struct pool_ctl *pc);
-int cmd_vol_delete(struct pool_ctl *pc);
-int cmd_vol_wipe(struct pool_ctl *pc);
-int cmd_vol_resize(struct pool_ctl *pc);
-int cmd_vol_list(struct pool_ctl *pc);
-int cmd_vol_info(struct pool_ctl *pc);
-int cmd_vol_dumpxml(struct pool_ctl *pc);
-int cmd_vol_path(struct pool_ctl *pc);
-int cmd_vol_name(struct pool_ctl *pc);
-int cmd_vol_key(struct pool_ctl *pc);
-int cmd_vol_pool(struct pool_ctl *pc);
+int cmd_vol_create(void *ctx, int argc, char **argv);
+int cmd_vol_create_as(void *ctx, int argc, char **argv);
+int cmd_vol_create_from(void *ctx, int argc, char **argv);
+int cmd_vol_clone(void *ctx, int argc, char **argv);
+int cmd_vol_delete(void *ctx, int argc, char **argv);
+int cmd_vol_wipe(void *ctx, int argc, char **argv);
+int cmd_vol_resize(void *ctx, int argc, char **argv);
+int cmd_vol_list(void *ctx, int argc, char **argv);
+int cmd_vol_info(void *ctx, int argc, char **argv);
+int cmd_vol_dumpxml(void *ctx, int argc, char **argv);
+int cmd_vol_path(void *ctx, int argc, char **argv);
+int cmd_vol_name(void *ctx, int argc, char **argv);
+int cmd_vol_key(void *ctx, int argc, char **argv);
+int cmd_vol_pool(void *ctx, int argc, char **argv);
 
 /* volio.c */
-int cmd_vol_upload(struct pool_ctl *pc);
-int cmd_vol_download(struct pool_ctl *pc);
+int cmd_vol_upload(void *ctx, int argc, char **argv);
+int cmd_vol_download(void *ctx, int argc, char **argv);
 
 #endif

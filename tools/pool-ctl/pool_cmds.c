@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/poolxml.h"
 #include "vu/table.h"
@@ -11,29 +12,21 @@
 #include "pool-ctl.h"
 
 /* The pool operand: --pool, or the first operand. */
-static const char *pool_ref(struct pool_ctl *pc)
+static const char *pool_ref(struct pool_ctl *pc, int argc, char **argv)
 {
-	if (pc->set[O_POOL] && pc->argc)
-		pc_usage_err(pc, "%s: unexpected argument '%s'", pc->cmd->name, pc->argv[0]);
+	if (pc->set[O_POOL] && argc)
+		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, argv[0]);
 	if (pc->set[O_POOL])
 		return pc->arg[O_POOL];
-	if (!pc->argc)
-		pc_usage_err(pc, "%s: missing pool name", pc->cmd->name);
-	return pc->argv[0];
-}
-
-static void exclusive(const struct pool_ctl *pc, enum pc_opt a, const char *an, enum pc_opt b,
-		      const char *bn)
-{
-	if (pc->set[a] && pc->set[b])
-		pc_usage_err(pc, "options --%s and --%s cannot be combined", an, bn);
+	if (!argc)
+		pc_die_usage(pc, "%s: missing pool name", pc->cmd->name);
+	return argv[0];
 }
 
 static unsigned build_flags(const struct pool_ctl *pc)
 {
 	unsigned f = 0;
 
-	exclusive(pc, O_OVERWRITE, "overwrite", O_NO_OVERWRITE, "no-overwrite");
 	if (pc->set[O_OVERWRITE])
 		f |= VU_POOL_BUILD_OVERWRITE;
 	if (pc->set[O_NO_OVERWRITE])
@@ -56,24 +49,26 @@ static struct vu_poolxml *load_xml(const char *file)
 
 /* ---- define, create ---- */
 
-int cmd_define(struct pool_ctl *pc)
+int cmd_define(void *ctx, int argc, char **argv)
 {
-	const char *file = pc->argv[0];
+	struct pool_ctl *pc = ctx;
+	const char *file = argv[0];
 	struct vu_poolxml *doc = load_xml(file);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r = vu_pool_define(pc_storage(pc), doc, &p, &e);
 
+	(void)argc;	/* 1, as its row says */
 	vu_poolxml_free(&doc);
 	if (r < 0)
 		return pc_fail(file, &e);
 	pc_say(pc, "Pool %s defined from %s", p->name, file);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* Positional words fill, in order, the fields no option gave (virsh). */
-static void fill_as(struct pool_ctl *pc, struct vu_pool_as *as)
+static void fill_as(struct pool_ctl *pc, int argc, char **argv, struct vu_pool_as *as)
 {
 	static const enum pc_opt order[] = {
 		O_NAME_ARG, O_TYPE, O_SOURCE_HOST, O_SOURCE_PATH, O_SOURCE_DEV, O_SOURCE_NAME,
@@ -83,32 +78,32 @@ static void fill_as(struct pool_ctl *pc, struct vu_pool_as *as)
 				  &as->source_dev, &as->source_name, &as->target };
 	int next = 0;
 
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		if (pc->set[order[i]])
 			*fields[i] = pc->arg[order[i]];
-		else if (next < pc->argc)
-			*fields[i] = pc->argv[next++];
+		else if (next < argc)
+			*fields[i] = argv[next++];
 	}
-	if (next < pc->argc)
-		pc_usage_err(pc, "%s: unexpected argument '%s'", pc->cmd->name, pc->argv[next]);
+	if (next < argc)
+		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, argv[next]);
 	as->source_format = pc->arg[O_SOURCE_FORMAT];
 	if (!as->name || !strcmp(as->name, "-"))
-		pc_usage_err(pc, "%s: missing pool name", pc->cmd->name);
+		pc_die_usage(pc, "%s: missing pool name", pc->cmd->name);
 	if (!as->type || !strcmp(as->type, "-"))
-		pc_usage_err(pc, "%s: missing pool type", pc->cmd->name);
+		pc_die_usage(pc, "%s: missing pool type", pc->cmd->name);
 }
 
 /* The define-as document, checked as define would check it. */
-static struct vu_poolxml *build_as(struct pool_ctl *pc)
+static struct vu_poolxml *build_as(struct pool_ctl *pc, int argc, char **argv)
 {
 	struct vu_pool_as as = { 0 };
 	struct vu_pool_def def;
 	struct vu_err e = { 0 };
 	struct vu_poolxml *doc;
 
-	fill_as(pc, &as);
+	fill_as(pc, argc, argv, &as);
 	if (vu_poolxml_new(&doc, &as) < 0)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (vu_poolxml_read(doc, &def, &e) < 0)
 		exit(pc_fail(as.name, &e));
 	pc_caps_for(pc, def.type);
@@ -122,13 +117,14 @@ static int print_doc(struct vu_poolxml *doc)
 
 	vu_poolxml_free(&doc);
 	if (!text)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return pc_print_xml(text);
 }
 
-int cmd_define_as(struct pool_ctl *pc)
+int cmd_define_as(void *ctx, int argc, char **argv)
 {
-	struct vu_poolxml *doc = build_as(pc);
+	struct pool_ctl *pc = ctx;
+	struct vu_poolxml *doc = build_as(pc, argc, argv);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r;
@@ -138,10 +134,10 @@ int cmd_define_as(struct pool_ctl *pc)
 	r = vu_pool_define(pc_storage(pc), doc, &p, &e);
 	vu_poolxml_free(&doc);
 	if (r < 0)
-		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : pc->argv[0], &e);
+		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0], &e);
 	pc_say(pc, "Pool %s defined", p->name);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* The type create will start; a document create refuses needs nothing. */
@@ -158,15 +154,17 @@ static void caps_for_doc(struct pool_ctl *pc, const struct vu_poolxml *doc)
 	vu_pool_def_free(&def);
 }
 
-int cmd_create(struct pool_ctl *pc)
+int cmd_create(void *ctx, int argc, char **argv)
 {
-	const char *file = pc->argv[0];
+	struct pool_ctl *pc = ctx;
+	const char *file = argv[0];
 	unsigned flags = build_flags(pc);
 	struct vu_poolxml *doc = load_xml(file);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r;
 
+	(void)argc;	/* 1, as its row says */
 	caps_for_doc(pc, doc);
 	r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
 	vu_poolxml_free(&doc);
@@ -174,13 +172,14 @@ int cmd_create(struct pool_ctl *pc)
 		return pc_fail(file, &e);
 	pc_say(pc, "Pool %s created from %s", p->name, file);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
-int cmd_create_as(struct pool_ctl *pc)
+int cmd_create_as(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	unsigned flags = build_flags(pc);
-	struct vu_poolxml *doc = build_as(pc);
+	struct vu_poolxml *doc = build_as(pc, argc, argv);
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
 	int r;
@@ -190,10 +189,10 @@ int cmd_create_as(struct pool_ctl *pc)
 	r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
 	vu_poolxml_free(&doc);
 	if (r < 0)
-		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : pc->argv[0], &e);
+		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0], &e);
 	pc_say(pc, "Pool %s created", p->name);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* ---- one pool, one action ---- */
@@ -206,10 +205,10 @@ static const char *const done_msg[] = {
 	[A_UNDEFINE] = "Pool %s has been undefined", [A_REFRESH] = "Pool %s refreshed",
 };
 
-static int act(struct pool_ctl *pc, enum action a)
+static int act(struct pool_ctl *pc, int argc, char **argv, enum action a)
 {
 	struct vu_storage *s = pc_storage(pc);
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 	unsigned flags = build_flags(pc);
 	struct vu_err e = { 0 };
 	int r;
@@ -227,19 +226,20 @@ static int act(struct pool_ctl *pc, enum action a)
 	else
 		pc_say(pc, done_msg[a], p->name);
 	vu_pool_free(&p);
-	return r < 0 ? PC_FAIL : r;
+	return r < 0 ? VU_EXIT_FAIL : r;
 }
 
-int cmd_build(struct pool_ctl *pc) { return act(pc, A_BUILD); }
-int cmd_start(struct pool_ctl *pc) { return act(pc, A_START); }
-int cmd_destroy(struct pool_ctl *pc) { return act(pc, A_DESTROY); }
-int cmd_delete(struct pool_ctl *pc) { return act(pc, A_DELETE); }
-int cmd_undefine(struct pool_ctl *pc) { return act(pc, A_UNDEFINE); }
-int cmd_refresh(struct pool_ctl *pc) { return act(pc, A_REFRESH); }
+int cmd_build(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_BUILD); }
+int cmd_start(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_START); }
+int cmd_destroy(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_DESTROY); }
+int cmd_delete(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_DELETE); }
+int cmd_undefine(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_UNDEFINE); }
+int cmd_refresh(void *pc, int argc, char **argv) { return act(pc, argc, argv, A_REFRESH); }
 
-int cmd_autostart(struct pool_ctl *pc)
+int cmd_autostart(void *ctx, int argc, char **argv)
 {
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct pool_ctl *pc = ctx;
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 	bool on = !pc->set[O_DISABLE];
 	struct vu_err e = { 0 };
 	int r = vu_pool_set_autostart(pc_storage(pc), p, on, &e);
@@ -280,10 +280,14 @@ static void caps_for_autostart(struct pool_ctl *pc)
 	pc_caps_settle(pc, need);
 }
 
-int cmd_start_all(struct pool_ctl *pc)
+int cmd_start_all(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
+
+	(void)argc;
+	(void)argv;
 	caps_for_autostart(pc);
-	return vu_pool_start_all(pc_storage(pc), started, pc) < 0 ? PC_FAIL : PC_OK;
+	return vu_pool_start_all(pc_storage(pc), started, pc) < 0 ? VU_EXIT_FAIL : VU_EXIT_OK;
 }
 
 /* ---- information ---- */
@@ -303,9 +307,10 @@ static void info_size(const struct pool_ctl *pc, const char *label, uint64_t v)
 		printf("%-15s %s\n", label, vu_size_virsh(v, buf, sizeof(buf)));
 }
 
-int cmd_info(struct pool_ctl *pc)
+int cmd_info(void *ctx, int argc, char **argv)
 {
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct pool_ctl *pc = ctx;
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 	struct vu_pool_info info;
 	struct vu_err e = { 0 };
 	int r = vu_pool_info(pc_storage(pc), p, &info, &e);
@@ -326,12 +331,13 @@ int cmd_info(struct pool_ctl *pc)
 		info_size(pc, "Available:", info.available);
 	}
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
-int cmd_dumpxml(struct pool_ctl *pc)
+int cmd_dumpxml(void *ctx, int argc, char **argv)
 {
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct pool_ctl *pc = ctx;
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 	struct vu_err e = { 0 };
 	char *xml = vu_pool_xml(pc_storage(pc), p, pc->set[O_INACTIVE], &e);
 	int r = xml ? pc_print_xml(xml) : pc_fail(p->name, &e);
@@ -340,30 +346,32 @@ int cmd_dumpxml(struct pool_ctl *pc)
 	return r;
 }
 
-int cmd_uuid(struct pool_ctl *pc)
+int cmd_uuid(void *ctx, int argc, char **argv)
 {
-	struct vu_pool *p = pc_pool(pc, pool_ref(pc));
+	struct pool_ctl *pc = ctx;
+	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 
 	printf("%s\n", p->uuid);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* virsh pool-name takes a UUID only. */
-int cmd_name(struct pool_ctl *pc)
+int cmd_name(void *ctx, int argc, char **argv)
 {
-	const char *ref = pool_ref(pc);
+	struct pool_ctl *pc = ctx;
+	const char *ref = pool_ref(pc, argc, argv);
 	char uuid[VU_UUID_STRLEN];
 	struct vu_pool *p;
 
 	if (vu_uuid_normalize(ref, uuid) < 0) {
 		vu_warnx("%s: not a UUID", ref);
-		return PC_FAIL;
+		return VU_EXIT_FAIL;
 	}
 	p = pc_pool(pc, uuid);
 	printf("%s\n", p->name);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 /* ---- list ---- */
@@ -389,12 +397,12 @@ static void parse_types(struct pool_ctl *pc, struct list_filter *f)
 	if (f->any_type)
 		return;
 	if (!(list = strdup(pc->arg[O_TYPE])))
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int ty = vu_pool_type_parse(t);
 
 		if (ty < 0)
-			pc_usage_err(pc, "invalid pool type '%s'", t);
+			pc_die_usage(pc, "invalid pool type '%s'", t);
 		else
 			f->types[ty] = true;
 	}
@@ -404,10 +412,6 @@ static void parse_types(struct pool_ctl *pc, struct list_filter *f)
 static void parse_filter(struct pool_ctl *pc, struct list_filter *f)
 {
 	memset(f, 0, sizeof(*f));
-	exclusive(pc, O_ALL, "all", O_INACTIVE, "inactive");
-	exclusive(pc, O_DETAILS, "details", O_NAME_FLAG, "name");
-	exclusive(pc, O_JSON, "json", O_NAME_FLAG, "name");
-	exclusive(pc, O_JSON, "json", O_DETAILS, "details");
 	f->active = pc->set[O_ALL] ? -1 : !pc->set[O_INACTIVE];
 	f->persistent = tristate(pc, O_PERSISTENT, O_TRANSIENT);
 	f->autostart = tristate(pc, O_AUTOSTART, O_NO_AUTOSTART);
@@ -464,7 +468,7 @@ static void set(struct vu_table *t, const struct view *v, int col, const char *t
 		if (v->cols[i] != col)
 			continue;
 		if ((null ? vu_table_null(t, i, text) : vu_table_cell(t, i, text, num)) < 0)
-			vu_errx(PC_FAIL, "cannot allocate memory");
+			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	}
 }
 
@@ -474,7 +478,7 @@ static void add_row(struct vu_table *t, const struct view *v, const struct vu_po
 	const uint64_t nums[] = { in->capacity, in->allocation, in->available };
 
 	if (vu_table_row(t) < 0)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	set(t, v, C_NAME, p->name, 0, false);
 	set(t, v, C_UUID, p->uuid, 0, false);
 	set(t, v, C_TYPE, vu_pool_type_name(p->type), 0, false);
@@ -495,10 +499,10 @@ static int print_list(struct pool_ctl *pc, struct vu_pool **pools, size_t n,
 {
 	bool details = pc->set[O_DETAILS] || pc->set[O_JSON];
 	struct vu_table *t = vu_table_new(v->defs, v->n);
-	int r = PC_OK;
+	int r = VU_EXIT_OK;
 
 	if (!t)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	for (size_t i = 0; i < n; i++) {
 		struct vu_pool_info in = { 0 };
 		struct vu_err e = { 0 };
@@ -515,8 +519,9 @@ static int print_list(struct pool_ctl *pc, struct vu_pool **pools, size_t n,
 	return r;
 }
 
-int cmd_list(struct pool_ctl *pc)
+int cmd_list(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct list_filter f;
 	struct vu_pool **all;
 	struct vu_err e = { 0 };
@@ -524,6 +529,8 @@ int cmd_list(struct pool_ctl *pc)
 	size_t n, kept = 0;
 	int r;
 
+	(void)argc;
+	(void)argv;
 	parse_filter(pc, &f);
 	if (vu_pool_list(pc_storage(pc), &all, &n, &e) < 0)
 		return pc_fail("pools", &e);
@@ -536,14 +543,14 @@ int cmd_list(struct pool_ctl *pc)
 	if (pc->set[O_NAME_FLAG]) {
 		for (size_t i = 0; i < kept; i++)
 			printf("%s\n", all[i]->name);
-		r = PC_OK;
+		r = VU_EXIT_OK;
 	} else {
 		if (pc->set[O_JSON])
-			view_init(&v, view_json, sizeof(view_json) / sizeof(int));
+			view_init(&v, view_json, ARRAY_SIZE(view_json));
 		else if (pc->set[O_DETAILS])
-			view_init(&v, view_details, sizeof(view_details) / sizeof(int));
+			view_init(&v, view_details, ARRAY_SIZE(view_details));
 		else
-			view_init(&v, view_plain, sizeof(view_plain) / sizeof(int));
+			view_init(&v, view_plain, ARRAY_SIZE(view_plain));
 		r = print_list(pc, all, kept, &v);
 	}
 	vu_pool_list_free(&all, kept);

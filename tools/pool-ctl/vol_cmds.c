@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/table.h"
 #include "vu/volxml.h"
@@ -27,27 +28,26 @@ static struct vu_vol *try_lookup(struct pool_ctl *pc, const char *pool, const ch
  * (a path or key, or a name with --pool), POOL VOL (as in the issue and
  * vol-create-as), or virsh's VOL ... POOL.
  */
-void pc_volref(struct pool_ctl *pc, int nrest, struct volref *out)
+void pc_volref(struct pool_ctl *pc, int argc, char **argv, int nrest, struct volref *out)
 {
 	const char *pool = pc->set[O_POOL] ? pc->arg[O_POOL] : NULL;
 	struct vu_err e = { 0 }, first = { 0 };
-	char **a = pc->argv;
 
-	if (pc->argc == 1 + nrest || pool) {
-		if (pc->argc != 1 + nrest)
-			pc_usage_err(pc, "%s: unexpected argument '%s'", pc->cmd->name,
-				     a[pc->argc - 1]);
-		out->vol = try_lookup(pc, pool, a[0], &e);
-		out->rest = a + 1;
+	if (argc == 1 + nrest || pool) {
+		if (argc != 1 + nrest)
+			pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name,
+				     argv[argc - 1]);
+		out->vol = try_lookup(pc, pool, argv[0], &e);
+		out->rest = argv + 1;
 		if (!out->vol)
-			exit(pc_fail(a[0], &e));
-	} else if ((out->vol = try_lookup(pc, a[0], a[1], &first))) {
-		out->rest = a + 2;
+			exit(pc_fail(argv[0], &e));
+	} else if ((out->vol = try_lookup(pc, argv[0], argv[1], &first))) {
+		out->rest = argv + 2;
 	} else {
-		out->vol = try_lookup(pc, a[pc->argc - 1], a[0], &e);
-		out->rest = a + 1;
+		out->vol = try_lookup(pc, argv[argc - 1], argv[0], &e);
+		out->rest = argv + 1;
 		if (!out->vol)
-			exit(pc_fail(a[1], &first));
+			exit(pc_fail(argv[1], &first));
 	}
 	pc_caps_for(pc, out->vol->pool->type);
 }
@@ -79,19 +79,20 @@ static unsigned create_flags(const struct pool_ctl *pc)
 }
 
 /* POOL and the operands after it: --pool, or the first operand. */
-static char **pool_first(struct pool_ctl *pc, int nrest, const char **pool)
+static char **pool_first(struct pool_ctl *pc, int argc, char **argv, int nrest,
+			  const char **pool)
 {
 	if (pc->set[O_POOL]) {
 		*pool = pc->arg[O_POOL];
-		if (pc->argc != nrest)
-			pc_usage_err(pc, "%s: expected %d arguments after --pool", pc->cmd->name,
+		if (argc != nrest)
+			pc_die_usage(pc, "%s: expected %d arguments after --pool", pc->cmd->name,
 				     nrest);
-		return pc->argv;
+		return argv;
 	}
-	if (pc->argc != nrest + 1)
-		pc_usage_err(pc, "%s: missing argument", pc->cmd->name);
-	*pool = pc->argv[0];
-	return pc->argv + 1;
+	if (argc != nrest + 1)
+		pc_die_usage(pc, "%s: missing argument", pc->cmd->name);
+	*pool = argv[0];
+	return argv + 1;
 }
 
 /*
@@ -108,10 +109,11 @@ static void default_allocation(struct vu_volspec *spec)
 	spec->has_allocation = true;
 }
 
-int cmd_vol_create(struct pool_ctl *pc)
+int cmd_vol_create(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	const char *pool;
-	char **a = pool_first(pc, 1, &pool);
+	char **a = pool_first(pc, argc, argv, 1, &pool);
 	struct vu_pool *p = pc_pool(pc, pool);
 	struct vu_volspec spec;
 	struct vu_vol *v;
@@ -146,7 +148,7 @@ static char *backing_path(struct pool_ctl *pc, const struct vu_pool *p, const ch
 	path = strdup(v->path);
 	vu_vol_free(&v);
 	if (!path)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return path;
 }
 
@@ -166,13 +168,13 @@ static void as_spec(struct pool_ctl *pc, const struct vu_pool *p, char **a,
 	if (pc->set[O_FORMAT])
 		spec->format = strdup(pc->arg[O_FORMAT]);
 	if (pc->set[O_BACKING_VOL_FORMAT] && !pc->set[O_BACKING_VOL])
-		pc_usage_err(pc, "--backing-vol-format needs --backing-vol");
+		pc_die_usage(pc, "--backing-vol-format needs --backing-vol");
 	if (pc->set[O_BACKING_VOL])
 		spec->backing_path = backing_path(pc, p, pc->arg[O_BACKING_VOL]);
 	if (pc->set[O_BACKING_VOL_FORMAT])
 		spec->backing_format = strdup(pc->arg[O_BACKING_VOL_FORMAT]);
 	if (!spec->name)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
 static int print_spec(const struct vu_volspec *spec)
@@ -182,14 +184,15 @@ static int print_spec(const struct vu_volspec *spec)
 
 	vu_volxml_free(&doc);
 	if (!text)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return pc_print_xml(text);
 }
 
-int cmd_vol_create_as(struct pool_ctl *pc)
+int cmd_vol_create_as(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	const char *pool;
-	char **a = pool_first(pc, 2, &pool);
+	char **a = pool_first(pc, argc, argv, 2, &pool);
 	struct vu_pool *p = pc_pool(pc, pool);
 	struct vu_volspec spec;
 	struct vu_vol *v = NULL;
@@ -215,10 +218,11 @@ int cmd_vol_create_as(struct pool_ctl *pc)
 	return r;
 }
 
-int cmd_vol_create_from(struct pool_ctl *pc)
+int cmd_vol_create_from(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	const char *pool;
-	char **a = pool_first(pc, 2, &pool);
+	char **a = pool_first(pc, argc, argv, 2, &pool);
 	struct vu_pool *p = pc_pool(pc, pool);
 	struct vu_show_progress prog = pc_progress(pc);
 	struct vu_vol *src, *v = NULL;
@@ -258,11 +262,12 @@ static void clone_spec(const struct vu_vol *src, const char *name, struct vu_vol
 	if (src->type == VU_VOL_BLOCK)
 		spec->format = strdup(src->format);
 	if (!spec->name)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
-int cmd_vol_clone(struct pool_ctl *pc)
+int cmd_vol_clone(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct volref ref;
 	struct vu_show_progress prog = pc_progress(pc);
 	struct vu_volspec spec;
@@ -270,7 +275,7 @@ int cmd_vol_clone(struct pool_ctl *pc)
 	struct vu_err e = { 0 };
 	int r;
 
-	pc_volref(pc, 1, &ref);
+	pc_volref(pc, argc, argv, 1, &ref);
 	clone_spec(ref.vol, ref.rest[0], &spec);
 	r = vu_vol_create_from(pc_storage(pc), ref.vol->pool, &spec, ref.vol, create_flags(pc),
 			       &prog, &v, &e);
@@ -286,13 +291,14 @@ int cmd_vol_clone(struct pool_ctl *pc)
 
 /* ---- changing ---- */
 
-int cmd_vol_delete(struct pool_ctl *pc)
+int cmd_vol_delete(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct volref ref;
 	struct vu_err e = { 0 };
 	int r;
 
-	pc_volref(pc, 0, &ref);
+	pc_volref(pc, argc, argv, 0, &ref);
 	r = vu_vol_delete(pc_storage(pc), ref.vol, &e);
 	if (r < 0)
 		r = pc_fail(ref.vol->name, &e);
@@ -302,16 +308,17 @@ int cmd_vol_delete(struct pool_ctl *pc)
 	return r;
 }
 
-int cmd_vol_wipe(struct pool_ctl *pc)
+int cmd_vol_wipe(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct volref ref;
 	struct vu_show_progress prog = pc_progress(pc);
 	struct vu_err e = { 0 };
 	int alg = VU_WIPE_ZERO, r;
 
 	if (pc->set[O_ALGORITHM] && (alg = vu_wipe_alg_parse(pc->arg[O_ALGORITHM])) < 0)
-		pc_usage_err(pc, "unsupported algorithm '%s'", pc->arg[O_ALGORITHM]);
-	pc_volref(pc, 0, &ref);
+		pc_die_usage(pc, "unsupported algorithm '%s'", pc->arg[O_ALGORITHM]);
+	pc_volref(pc, argc, argv, 0, &ref);
 	r = vu_vol_wipe(pc_storage(pc), ref.vol, (enum vu_wipe_alg)alg, &prog, &e);
 	if (r < 0)
 		r = pc_fail(ref.vol->name, &e);
@@ -321,8 +328,9 @@ int cmd_vol_wipe(struct pool_ctl *pc)
 	return r;
 }
 
-int cmd_vol_resize(struct pool_ctl *pc)
+int cmd_vol_resize(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	unsigned flags = (pc->set[O_ALLOCATE] ? VU_VOL_RESIZE_ALLOCATE : 0) |
 			 (pc->set[O_DELTA] ? VU_VOL_RESIZE_DELTA : 0) |
 			 (pc->set[O_SHRINK] ? VU_VOL_RESIZE_SHRINK : 0);
@@ -332,12 +340,12 @@ int cmd_vol_resize(struct pool_ctl *pc)
 	uint64_t size;
 	int r;
 
-	pc_volref(pc, 1, &ref);
+	pc_volref(pc, argc, argv, 1, &ref);
 	cap = ref.rest[0];
 	/* As virsh: "-1G" with --shrink means shrink by 1G. */
 	if (cap[0] == '-') {
 		if (!pc->set[O_SHRINK])
-			pc_usage_err(pc, "negative size requires --shrink");
+			pc_die_usage(pc, "negative size requires --shrink");
 		cap++;
 		flags |= VU_VOL_RESIZE_DELTA;
 	}
@@ -394,11 +402,12 @@ static void vol_row(struct vu_table *t, const struct vu_vol *v, int ncols)
 		r = vu_table_cell(t, i, cells[c].text, cells[c].num);
 	}
 	if (r < 0)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 }
 
-int cmd_vol_list(struct pool_ctl *pc)
+int cmd_vol_list(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	const char *pool;
 	struct vu_pool *p;
 	struct vu_vol **vols;
@@ -409,9 +418,7 @@ int cmd_vol_list(struct pool_ctl *pc)
 	struct vu_table *t;
 	size_t n;
 
-	if (pc->set[O_JSON] && pc->set[O_DETAILS])
-		pc_usage_err(pc, "options --details and --json cannot be combined");
-	pool_first(pc, 0, &pool);
+	pool_first(pc, argc, argv, 0, &pool);
 	p = pc_pool(pc, pool);
 	if (vu_vol_list(pc_storage(pc), p, &vols, &n, &e) < 0) {
 		vu_pool_free(&p);
@@ -419,7 +426,7 @@ int cmd_vol_list(struct pool_ctl *pc)
 	}
 	t = vu_table_new(ncols == V_COUNT ? vol_cols : details, ncols);
 	if (!t)
-		vu_errx(PC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	for (size_t i = 0; i < n; i++)
 		vol_row(t, vols[i], ncols == 2 ? 2 : ncols);
 	if (pc->set[O_JSON])
@@ -429,7 +436,7 @@ int cmd_vol_list(struct pool_ctl *pc)
 	vu_table_free(&t);
 	vu_vol_list_free(&vols, n);
 	vu_pool_free(&p);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
 static void vol_info_size(const struct pool_ctl *pc, const char *label, uint64_t v)
@@ -442,27 +449,29 @@ static void vol_info_size(const struct pool_ctl *pc, const char *label, uint64_t
 		printf("%-15s %s\n", label, vu_size_virsh(v, buf, sizeof(buf)));
 }
 
-int cmd_vol_info(struct pool_ctl *pc)
+int cmd_vol_info(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct volref ref;
 
-	pc_volref(pc, 0, &ref);
+	pc_volref(pc, argc, argv, 0, &ref);
 	printf("%-15s %s\n", "Name:", ref.vol->name);
 	printf("%-15s %s\n", "Type:", vol_type(ref.vol));
 	vol_info_size(pc, "Capacity:", ref.vol->capacity);
 	vol_info_size(pc, "Allocation:", ref.vol->allocation);
 	vu_vol_free(&ref.vol);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
-int cmd_vol_dumpxml(struct pool_ctl *pc)
+int cmd_vol_dumpxml(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct volref ref;
 	struct vu_err e = { 0 };
 	char *xml;
 	int r;
 
-	pc_volref(pc, 0, &ref);
+	pc_volref(pc, argc, argv, 0, &ref);
 	xml = vu_vol_xml(ref.vol, &e);
 	r = xml ? pc_print_xml(xml) : pc_fail(ref.vol->name, &e);
 	vu_vol_free(&ref.vol);
@@ -471,12 +480,12 @@ int cmd_vol_dumpxml(struct pool_ctl *pc)
 
 enum vol_field { F_PATH, F_NAME, F_KEY, F_POOL };
 
-static int print_field(struct pool_ctl *pc, enum vol_field f)
+static int print_field(struct pool_ctl *pc, int argc, char **argv, enum vol_field f)
 {
 	struct volref ref;
 	const struct vu_vol *v;
 
-	pc_volref(pc, 0, &ref);
+	pc_volref(pc, argc, argv, 0, &ref);
 	v = ref.vol;
 	switch (f) {
 	case F_PATH: puts(v->path); break;
@@ -485,10 +494,10 @@ static int print_field(struct pool_ctl *pc, enum vol_field f)
 	case F_POOL: puts(pc->set[O_UUID] ? v->pool->uuid : v->pool->name); break;
 	}
 	vu_vol_free(&ref.vol);
-	return PC_OK;
+	return VU_EXIT_OK;
 }
 
-int cmd_vol_path(struct pool_ctl *pc) { return print_field(pc, F_PATH); }
-int cmd_vol_name(struct pool_ctl *pc) { return print_field(pc, F_NAME); }
-int cmd_vol_key(struct pool_ctl *pc) { return print_field(pc, F_KEY); }
-int cmd_vol_pool(struct pool_ctl *pc) { return print_field(pc, F_POOL); }
+int cmd_vol_path(void *pc, int argc, char **argv) { return print_field(pc, argc, argv, F_PATH); }
+int cmd_vol_name(void *pc, int argc, char **argv) { return print_field(pc, argc, argv, F_NAME); }
+int cmd_vol_key(void *pc, int argc, char **argv) { return print_field(pc, argc, argv, F_KEY); }
+int cmd_vol_pool(void *pc, int argc, char **argv) { return print_field(pc, argc, argv, F_POOL); }

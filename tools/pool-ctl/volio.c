@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/file.h"
 
@@ -24,8 +25,9 @@ static void xfer_opts(const struct pool_ctl *pc, struct vu_vol_xfer *x,
 		x->length = pc_size(pc, pc->arg[O_LENGTH], "length");
 }
 
-int cmd_vol_upload(struct pool_ctl *pc)
+int cmd_vol_upload(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct vu_show_progress prog = pc_progress(pc);
 	struct vu_vol_xfer x;
 	struct volref ref;
@@ -34,13 +36,13 @@ int cmd_vol_upload(struct pool_ctl *pc)
 	int fd, r;
 
 	xfer_opts(pc, &x, &prog);
-	pc_volref(pc, 1, &ref);
+	pc_volref(pc, argc, argv, 1, &ref);
 	file = ref.rest[0];
 	fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	if (fd < 0) {
 		vu_warn("%s: cannot read", file);
 		vu_vol_free(&ref.vol);
-		return PC_FAIL;
+		return VU_EXIT_FAIL;
 	}
 	r = vu_vol_upload(pc_storage(pc), ref.vol, fd, &x, &e);
 	if (r < 0)
@@ -71,8 +73,9 @@ static int open_output(const char *file, struct vu_atomic *a, bool *atomic)
 	return a->fd;
 }
 
-int cmd_vol_download(struct pool_ctl *pc)
+int cmd_vol_download(void *ctx, int argc, char **argv)
 {
+	struct pool_ctl *pc = ctx;
 	struct vu_show_progress prog = pc_progress(pc);
 	struct vu_vol_xfer x;
 	struct volref ref;
@@ -83,18 +86,18 @@ int cmd_vol_download(struct pool_ctl *pc)
 	int fd, r;
 
 	xfer_opts(pc, &x, &prog);
-	pc_volref(pc, 1, &ref);
+	pc_volref(pc, argc, argv, 1, &ref);
 	file = ref.rest[0];
 	if ((fd = open_output(file, &a, &atomic)) < 0) {
 		vu_warn("%s: cannot create", file);
 		vu_vol_free(&ref.vol);
-		return PC_FAIL;
+		return VU_EXIT_FAIL;
 	}
 	fflush(stdout);
 	r = vu_vol_download(pc_storage(pc), ref.vol, fd, &x, &e);
 	if (r == 0 && atomic && (r = vu_atomic_commit(&a, true, false)) < 0) {
 		vu_warnc(-r, "%s", file);
-		r = PC_FAIL;
+		r = VU_EXIT_FAIL;
 	} else if (r < 0) {
 		if (atomic)
 			vu_atomic_abort(&a);

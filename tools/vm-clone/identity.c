@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "vu/base.h"
 #include "vu/domainxml.h"
 #include "vu/ident.h"
 
@@ -199,7 +200,7 @@ static int set_chardevs(struct vu_domain *dom, const struct vc_ident *id)
 	static const char *const kinds[] = { "serial", "console", "parallel", "channel" };
 	int r = 0;
 
-	for (size_t k = 0; r == 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+	for (size_t k = 0; r == 0 && k < ARRAY_SIZE(kinds); k++) {
 		xmlNodePtr dev = NULL;
 
 		while (r == 0 && (dev = vu_domain_dev_next(dom, kinds[k], dev))) {
@@ -248,7 +249,7 @@ static int set_sockets(struct vu_domain *dom, const struct vc_ident *id)
 	xmlNodePtr dev = NULL;
 	int r = 0;
 
-	for (size_t k = 0; r == 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++)
+	for (size_t k = 0; r == 0 && k < ARRAY_SIZE(kinds); k++)
 		while (r == 0 && (dev = vu_domain_dev_next(dom, kinds[k], dev)))
 			r = rename_bound(dev, id);
 	while (r == 0 && (dev = vu_domain_dev_next(dom, "rng", dev)))

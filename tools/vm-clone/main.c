@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
@@ -92,7 +93,7 @@ static noreturn void usage(void)
 	fputs(VU_USAGE_COMMON, stdout);
 	puts("\nExit status: 0 success, 1 failure, 2 usage error.");
 	fputs(VU_USAGE_MAN_TAIL("vm-clone(1)"), stdout);
-	exit(EXIT_SUCCESS);
+	exit(VU_EXIT_OK);
 }
 
 static void push(struct list *l, char *arg)
@@ -100,7 +101,7 @@ static void push(struct list *l, char *arg)
 	char **v = realloc(l->v, (l->n + 2) * sizeof(*v));
 
 	if (!v)
-		vu_errx(VC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	l->v = v;
 	l->v[l->n++] = arg;
 	l->v[l->n] = NULL;
@@ -139,7 +140,7 @@ static noreturn void __attribute__((format(printf, 2, 3))) fail(struct clone *c,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	cleanup(c);
-	vu_errx(VC_FAIL, "%s", msg);
+	vu_diex(VU_EXIT_FAIL, "%s", msg);
 }
 
 static void *xcalloc(size_t n, size_t size)
@@ -147,7 +148,7 @@ static void *xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size);
 
 	if (!p)
-		vu_errx(VC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return p;
 }
 
@@ -160,7 +161,7 @@ static char *xabsolute(const char *path)
 	else if (!getcwd(cwd, sizeof(cwd)) || asprintf(&out, "%s/%s", cwd, path) < 0)
 		out = NULL;
 	if (!out)
-		vu_errx(VC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return out;
 }
 
@@ -174,7 +175,7 @@ static void parse_check(struct clone *c, char *arg)
 		bool off;
 
 		if (!eq || (strcmp(eq + 1, "on") && strcmp(eq + 1, "off"))) {
-			vu_usage_err(VC_USAGE, "--check: expected NAME=on|off, got '%s'", kv);
+			vu_die_usage(VU_EXIT_USAGE, "--check: expected NAME=on|off, got '%s'", kv);
 		} else {
 			off = strcmp(eq + 1, "off") == 0;
 			*eq = '\0';
@@ -182,7 +183,7 @@ static void parse_check(struct clone *c, char *arg)
 				c->check_macs = !off;
 			else if (strcmp(kv, "path_in_use") && strcmp(kv, "disk_size") &&
 				 strcmp(kv, "path_exists"))
-				vu_usage_err(VC_USAGE, "--check: unknown check '%s'", kv);
+				vu_die_usage(VU_EXIT_USAGE, "--check: unknown check '%s'", kv);
 		}
 	}
 }
@@ -191,7 +192,7 @@ static void parse_check(struct clone *c, char *arg)
 static void parse_connect(struct clone *c, const char *uri)
 {
 	if (!vu_state_uri_known(uri))
-		vu_usage_err(VC_USAGE, "--connect: unsupported URI '%s' (qemu:///system or "
+		vu_die_usage(VU_EXIT_USAGE, "--connect: unsupported URI '%s' (qemu:///system or "
 			     "qemu:///session)", uri);
 	c->connect = uri;
 }
@@ -234,12 +235,12 @@ static void parse_args(struct clone *c, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int status[sizeof(excl) / sizeof(excl[0])] = { 0 }, ch;
+	int status[ARRAY_SIZE(excl)] = { 0 }, ch;
 	char mac[VU_MAC_STRLEN], uuid[VU_UUID_STRLEN];
 
 	c->check_macs = true;
 	while ((ch = getopt_long(argc, argv, "o:n:Af:m:u:pqvdhV", longopts, NULL)) != -1) {
-		vu_excl_check(excl, status, ch, longopts);
+		vu_excl_check(excl, status, ch, longopts, VU_EXIT_USAGE);
 		switch (ch) {
 		case 'o': c->original = optarg; break;
 		case OPT_ORIGINAL_XML: c->original_xml = optarg; break;
@@ -248,12 +249,12 @@ static void parse_args(struct clone *c, int argc, char **argv)
 		case 'f': push(&c->files, optarg); break;
 		case 'm':
 			if (strcmp(optarg, "RANDOM") && vu_mac_normalize(optarg, mac) < 0)
-				vu_usage_err(VC_USAGE, "--mac: invalid MAC address '%s'", optarg);
+				vu_die_usage(VU_EXIT_USAGE, "--mac: invalid MAC address '%s'", optarg);
 			push(&c->macs, optarg);
 			break;
 		case 'u':
 			if (vu_uuid_normalize(optarg, uuid) < 0)
-				vu_usage_err(VC_USAGE, "--uuid: invalid UUID '%s'", optarg);
+				vu_die_usage(VU_EXIT_USAGE, "--uuid: invalid UUID '%s'", optarg);
 			c->uuid = optarg;
 			break;
 		case OPT_NVRAM: c->nvram = optarg; break;
@@ -274,24 +275,24 @@ static void parse_args(struct clone *c, int argc, char **argv)
 		case 'v': case 'd': c->verbose = true; break;
 		case 'h': usage();
 		case 'V': vu_print_version();
-		default: vu_errtryhelp(VC_USAGE);
+		default: vu_die_tryhelp(VU_EXIT_USAGE);
 		}
 	}
 	if (optind < argc)
-		vu_usage_err(VC_USAGE, "unexpected argument '%s'", argv[optind]);
+		vu_die_usage(VU_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	/* virt-clone's words for what it needs. */
 	if (!c->original && !c->original_xml)
-		vu_usage_err(VC_USAGE, "An original machine name is required, use "
+		vu_die_usage(VU_EXIT_USAGE, "An original machine name is required, use "
 			     "'--original src_name' and try again.");
 	if (!c->files.n && !c->auto_clone)
-		vu_usage_err(VC_USAGE, "Either --auto-clone or --file is required, use "
+		vu_die_usage(VU_EXIT_USAGE, "Either --auto-clone or --file is required, use "
 			     "'--auto-clone or --file' and try again.");
 	if (!c->name && !c->auto_clone)
-		vu_usage_err(VC_USAGE, "A name is required for the new virtual machine, use "
+		vu_die_usage(VU_EXIT_USAGE, "A name is required for the new virtual machine, use "
 			     "'--name NEW_VM_NAME' to specify one.");
 	if (c->name && (vu_name_check(c->name) < 0 || strspn(c->name, "0123456789") ==
 							  strlen(c->name)))
-		vu_usage_err(VC_USAGE, "--name: invalid domain name '%s'", c->name);
+		vu_die_usage(VU_EXIT_USAGE, "--name: invalid domain name '%s'", c->name);
 }
 
 /* ---- the source ---- */
@@ -307,13 +308,13 @@ static void load_source(struct clone *c)
 	else
 		r = vu_domain_load(&c->dom, c->original_xml, &e);
 	if (r == -ENOENT && c->original)
-		vu_errx(VC_FAIL, "Domain '%s' was not found.", c->original);
+		vu_diex(VU_EXIT_FAIL, "Domain '%s' was not found.", c->original);
 	if (r < 0)
-		vu_errx(VC_FAIL, "%s: %s", strcmp(obj, "-") ? obj : "stdin", vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "%s: %s", strcmp(obj, "-") ? obj : "stdin", vu_err_str(&e));
 	if (vu_domain_get_name(c->dom, &c->old_name) < 0)
 		c->old_name = NULL;
 	if (!c->old_name && c->auto_clone && !c->name)
-		vu_errx(VC_FAIL, "%s: the domain has no name to make a clone's name from", obj);
+		vu_diex(VU_EXIT_FAIL, "%s: the domain has no name to make a clone's name from", obj);
 }
 
 /* type='volume' disks name a pool and a volume: found through the
@@ -335,12 +336,12 @@ static void find_volumes(struct clone *c)
 		vu_node_get(d->node, "source", "volume", &vol);
 		if (pool && vol && !open) {
 			if (vu_storage_open(&s, c->root ? c->root : c->connect, &e) < 0)
-				vu_errx(VC_FAIL, "state root: %s", vu_err_str(&e));
+				vu_diex(VU_EXIT_FAIL, "state root: %s", vu_err_str(&e));
 			open = true;
 		}
 		if (pool && vol && vu_vol_lookup(&s, pool, vol, &v, &e) == 0 &&
 		    vc_disk_set_volume(d, v->path, v->format) < 0)
-			vu_errx(VC_FAIL, "cannot allocate memory");
+			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 		if (pool && vol && !v)
 			vu_warnx("%s: volume '%s' of pool '%s': %s", d->target, vol, pool,
 				 vu_err_str(&e));
@@ -361,9 +362,9 @@ static void check_running(struct clone *c)
 		return;
 	r = vu_domaindb_running(&c->st, c->original);
 	if (r < 0)
-		vu_errc(VC_FAIL, -r, "%s: cannot tell whether it runs", c->original);
+		vu_diec(VU_EXIT_FAIL, -r, "%s: cannot tell whether it runs", c->original);
 	if (r > 0)
-		vu_errx(VC_FAIL, "Domain to clone must be shutoff.");
+		vu_diex(VU_EXIT_FAIL, "Domain to clone must be shutoff.");
 }
 
 /* Copying or defining makes something that others must not take. */
@@ -389,7 +390,7 @@ static bool defined(const struct clone *c, const char *name)
 	bool there;
 
 	if (asprintf(&xml, "%s/domains/%s.xml", c->st.root, name) < 0)
-		vu_errx(VC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	there = lstat(xml, &st) == 0;
 	free(xml);
 	return there;
@@ -693,18 +694,18 @@ int main(int argc, char **argv)
 
 	atexit(vu_close_stdout_atexit);
 	if (vu_caps_keep(vu_caps_file, vu_caps_file_n) < 0)
-		vu_err(VC_FAIL, "cannot drop capabilities");
+		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
 	parse_args(&c, argc, argv);
 	if ((r = vu_state_resolve(&c.st, c.root ? c.root : c.connect)) < 0)
-		vu_errc(VC_FAIL, -r, "state root");
+		vu_diec(VU_EXIT_FAIL, -r, "state root");
 	if (vu_state_prepare(&c.st, &e) < 0)
-		vu_errx(VC_FAIL, "state root: %s", vu_err_str(&e));
+		vu_diex(VU_EXIT_FAIL, "state root: %s", vu_err_str(&e));
 	load_source(&c);
 	if (vc_disks_read(c.dom, &c.disks) < 0)
-		vu_errx(VC_FAIL, "cannot allocate memory");
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	find_volumes(&c);
 	if (vc_disks_choose(&c.disks, c.force.v, c.skip.v, &e) < 0)
-		vu_usage_err(VC_USAGE, "%s", vu_err_str(&e));
+		vu_die_usage(VU_EXIT_USAGE, "%s", vu_err_str(&e));
 	for (size_t i = 0; i < c.disks.n; i++) {
 		if (c.disks.d[i].action == VC_COPY && c.linked)
 			c.disks.d[i].action = VC_LINK;
@@ -720,7 +721,7 @@ int main(int argc, char **argv)
 	check_valid(&c);
 	if (c.print_xml) {
 		print_xml(&c);
-		return VC_OK;
+		return VU_EXIT_OK;
 	}
 	plan_jobs(&c);
 	make_files(&c);
@@ -732,5 +733,5 @@ int main(int argc, char **argv)
 	c.jobs = NULL;
 	cleanup(&c);
 	say(&c, "Clone '%s' created successfully.", c.new_name);
-	return VC_OK;
+	return VU_EXIT_OK;
 }

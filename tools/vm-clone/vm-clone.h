@@ -12,8 +12,6 @@
 #include "vu/ident.h"
 #include "vu/state.h"
 
-enum { VC_OK = 0, VC_FAIL = 1, VC_USAGE = 2 };
-
 /* ---- disks.c: which disks are copied, and where to ---- */
 
 enum vc_action {

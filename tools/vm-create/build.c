@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/firmware.h"
@@ -259,7 +260,7 @@ static const char *default_machine(const char *arch)
 		{ "ppc64", "pseries" }, { "s390x", "s390-ccw-virtio" },
 	};
 
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(tab); i++)
 		if (!strcmp(tab[i].arch, arch))
 			return tab[i].machine;
 	return NULL;

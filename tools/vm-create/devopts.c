@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
+
 #include "devopts_priv.h"
 
 /* virt-install's --hostdev spelling is found too, as it accepts both. */
@@ -27,7 +29,7 @@ static const struct devopt devopts[] = {
 
 const struct devopt *devopt_find(const char *name)
 {
-	for (size_t i = 0; name && i < sizeof(devopts) / sizeof(devopts[0]); i++)
+	for (size_t i = 0; name && i < ARRAY_SIZE(devopts); i++)
 		if (strcmp(devopts[i].name, name) == 0)
 			return &devopts[i];
 	return NULL;
@@ -280,7 +282,7 @@ int devopt_defaults(struct vu_domain *dom, struct devopt_ctx *ctx, struct vu_err
 
 	if (!dom || !ctx || !ctx->os)
 		return vu_err_set(e, EINVAL, NULL);
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
 		int r = steps[i](dom, ctx);
 
 		if (r < 0)

@@ -12,6 +12,7 @@
 
 #include "location.h"
 #include "treeinfo.h"
+#include "vu/base.h"
 #include "vu/file.h"
 
 /* The names of the copies in destdir: fixed, so the caller and vm-ctl
@@ -79,7 +80,7 @@ const char *loc_family_distro(const char *family)
 		{ "Debian", "debian" }, { "Ubuntu", "ubuntu" },
 	};
 
-	for (size_t i = 0; family && i < sizeof(map) / sizeof(map[0]); i++)
+	for (size_t i = 0; family && i < ARRAY_SIZE(map); i++)
 		if (strstr(family, map[i].word))
 			return map[i].distro;
 	return NULL;
@@ -179,7 +180,7 @@ static int loc_search(struct tree_src *s, const char *location, const struct tre
 			return loc_set_distro(f, family);
 		}
 	}
-	for (size_t i = 0; i < sizeof(loc_layouts) / sizeof(loc_layouts[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(loc_layouts); i++) {
 		const struct loc_layout *l = &loc_layouts[i];
 		const char *distro = family ? family : l->distro;
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/caps.h"
 #include "vu/closestream.h"
 #include "vu/diag.h"
@@ -36,7 +37,6 @@ static const char *const dev_names[] = {
 	"graphics", "video", "console", "serial", "channel", "rng", "controller", "input",
 	"sound", "watchdog", "memballoon", "host-device", "filesystem",
 };
-#define NDEV (sizeof(dev_names) / sizeof(dev_names[0]))
 
 static const char *const osinfo_keys[] = { "name", "short-id", "id", "detect", "require",
 					   NULL };
@@ -102,7 +102,7 @@ static noreturn void usage(void)
 	     "\n --OPTION=? (or --OPTION help) lists an option's sub-options.");
 	puts("\nExit status: 0 success, 1 failure, 2 usage error.");
 	fputs(VU_USAGE_MAN_TAIL("vm-create(1)"), stdout);
-	exit(EXIT_SUCCESS);
+	exit(VU_EXIT_OK);
 }
 
 /* Removes what this run created: images, the NVRAM copy, install media. */
@@ -142,8 +142,8 @@ void vmc_usage(struct vmc *c, const char *opt, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (opt)
-		vu_usage_err(VMC_USAGE, "%s: %s", opt, msg);
-	vu_usage_err(VMC_USAGE, "%s", msg);
+		vu_die_usage(VU_EXIT_USAGE, "%s: %s", opt, msg);
+	vu_die_usage(VU_EXIT_USAGE, "%s", msg);
 }
 
 void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
@@ -156,8 +156,8 @@ void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!obj)
-		vu_errx(VMC_FAIL, "%s", msg);
-	vu_errx(VMC_FAIL, "%s: %s", obj, msg);
+		vu_diex(VU_EXIT_FAIL, "%s", msg);
+	vu_diex(VU_EXIT_FAIL, "%s: %s", obj, msg);
 }
 
 struct vu_storage *vmc_storage(struct vmc *c)
@@ -203,7 +203,7 @@ static void push_dev(struct vmc *c, const char *name, const char *arg)
 		vmc_usage(c, opt, "not supported");
 	if (vu_subopt_is_help(arg)) {
 		vu_subopt_help(stdout, opt, o->keys);
-		exit(EXIT_SUCCESS);
+		exit(VU_EXIT_OK);
 	}
 	c->devs = n;
 	c->devs[c->ndevs++] = (struct devarg){ o, arg };
@@ -214,7 +214,7 @@ static void maybe_help(const char *opt, const char *arg, const char *const *keys
 {
 	if (vu_subopt_is_help(arg)) {
 		vu_subopt_help(stdout, opt, keys);
-		exit(EXIT_SUCCESS);
+		exit(VU_EXIT_OK);
 	}
 }
 
@@ -245,7 +245,7 @@ static int print_step(struct vmc *c, int argc, char **argv)
 static void parse_args(struct vmc *c, int argc, char **argv)
 {
 	static const char shortopts[] = "n:r:c:l:x:f:s:b:w:m:vqdhV";
-	struct option lo[64 + NDEV];
+	struct option lo[64 + ARRAY_SIZE(dev_names)];
 	static const struct option base[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "memory", required_argument, NULL, OPT_MEMORY },
@@ -296,11 +296,11 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
-	size_t n = sizeof(base) / sizeof(base[0]);
+	size_t n = ARRAY_SIZE(base);
 	int o;
 
 	memcpy(lo, base, sizeof(base));
-	for (size_t i = 0; i < NDEV; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(dev_names); i++)
 		lo[n++] = (struct option){ dev_names[i], required_argument, NULL, OPT_DEV + (int)i };
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 
@@ -377,11 +377,11 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		case 'h': usage();
 		case 'V': vu_print_version();
 		default:
-			if (o >= OPT_DEV && o < OPT_DEV + (int)NDEV) {
+			if (o >= OPT_DEV && o < OPT_DEV + (int)ARRAY_SIZE(dev_names)) {
 				push_dev(c, dev_names[o - OPT_DEV], optarg);
 				break;
 			}
-			vu_errtryhelp(VMC_USAGE);
+			vu_die_tryhelp(VU_EXIT_USAGE);
 		}
 	}
 	if (optind < argc)
@@ -431,7 +431,7 @@ static void resolve_os(struct vmc *c)
 	if (!strcmp(name, "list")) {
 		if (osinfo_list(stdout, &e) < 0)
 			vmc_fail(c, "--osinfo", "%s", vu_err_str(&e));
-		exit(EXIT_SUCCESS);
+		exit(VU_EXIT_OK);
 	}
 	maybe_help("--osinfo", name, osinfo_keys);
 	if (vu_subopt_parse(name, osinfo_keys, true, &s, &e) < 0)
@@ -621,7 +621,7 @@ static void output(struct vmc *c, const struct vu_domain *dom)
 		cleanup(c);
 		vu_warnc(err, "write error");
 		fflush(stderr);
-		_exit(VMC_FAIL);
+		_exit(VU_EXIT_FAIL);
 	}
 }
 
@@ -687,7 +687,7 @@ int main(int argc, char **argv)
 
 	atexit(vu_close_stdout_atexit);
 	if (vu_caps_keep(vu_caps_file, vu_caps_file_n) < 0)
-		vu_err(VMC_FAIL, "cannot drop capabilities");
+		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
 	parse_args(&c, argc, argv);
 	if (c.os_variant && !strcmp(c.os_variant, "list"))
 		resolve_os(&c);
@@ -720,5 +720,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Dry run: domain '%s' not defined\n", c.name);
 	vu_domain_free(&dom);
 	vmc_free(&c);
-	return EXIT_SUCCESS;
+	return VU_EXIT_OK;
 }

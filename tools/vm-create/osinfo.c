@@ -38,6 +38,7 @@
 
 #include <libxml/tree.h>
 
+#include "vu/base.h"
 #include "vu/err.h"
 #include "vu/xml.h"
 #include "vu/xmlnode.h"
@@ -647,7 +648,7 @@ static void pick_devices(const struct chain *c, struct osinfo *o)
 
 	o->disk_bus = dev_any(c, dev_virtio_disk) ? "virtio" : "ide";
 	o->nic_model = "e1000";
-	for (size_t i = 0; i < sizeof(nics) / sizeof(nics[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(nics); i++)
 		if (dev_any(c, nics[i].ids)) {
 			o->nic_model = nics[i].model;
 			break;
@@ -817,7 +818,7 @@ static int unknown(int osfd, const char *name, struct vu_err *e)
 	char hint[160] = "";
 	int r = osfd >= 0 ? all_short_ids(osfd, &sv) : 0;
 
-	for (size_t i = 0; r == 0 && i < sv.n + sizeof(aliases) / sizeof(aliases[0]); i++) {
+	for (size_t i = 0; r == 0 && i < sv.n + ARRAY_SIZE(aliases); i++) {
 		const char *cand = i < sv.n ? sv.v[i] : aliases[i - sv.n].alias;
 		size_t d = short_id_ok(name) ? edit_distance(name, cand) : SIZE_MAX;
 		/* distance first, then the longer shared prefix */
@@ -879,7 +880,7 @@ int osinfo_lookup(const char *name, struct osinfo *out, struct vu_err *e)
 		name = "";
 	if (!strcmp(name, "generic") || !strcmp(name, "none"))
 		return fill_generic(out, e);
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
 		if (!strcmp(name, aliases[i].alias))
 			name = aliases[i].short_id;
 	osfd = open_os_dir(e);

@@ -216,21 +216,14 @@ static int dir_copy(int fd, struct tree_sink *k, const char *name, struct vu_err
 {
 	enum { CHUNK = 1 << 20 };
 	char *buf = malloc(CHUNK);
+	ssize_t n = 0;
 	int r = buf ? 0 : vu_err_set(e, ENOMEM, NULL);
 
-	while (r == 0) {
-		ssize_t n = read(fd, buf, CHUNK);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = vu_err_set(e, errno, "%s: %s", name, strerror(errno));
-		if (n <= 0)
-			break;
-		r = tree_sink_put(k, buf, (size_t)n);
-		if (r < 0)
+	while (r == 0 && (n = vu_read_full(fd, buf, CHUNK)) > 0)
+		if ((r = tree_sink_put(k, buf, (size_t)n)) < 0)
 			tree_sink_fail(k, r, name, e);
-	}
+	if (r == 0 && n < 0)
+		r = vu_err_set(e, (int)-n, "%s: %s", name, strerror((int)-n));
 	free(buf);
 	return r;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
+
 #include "treeinfo.h"
 
 #ifndef VU_VERSION
@@ -65,7 +67,7 @@ static int curl_api_load(struct curl_api **out, struct vu_err *e)
 		return vu_err_set(e, ENOPKG, "cannot load libcurl for URLs: %s", dlerror());
 	}
 	slot = (void **)&a->easy_init;
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++, slot++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++, slot++) {
 		if (!(*slot = dlsym(a->lib, names[i]))) {
 			curl_api_free(a);
 			return vu_err_set(e, ENOPKG, "libcurl lacks %s", names[i]);

@@ -19,9 +19,6 @@
 #include "location.h"
 #include "osinfo.h"
 
-#define VMC_USAGE 2
-#define VMC_FAIL 1
-
 struct strlist {
 	const char **v;
 	size_t n;

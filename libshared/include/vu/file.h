@@ -64,6 +64,17 @@ int vu_pwrite_all(int fd, const void *buf, size_t len, off_t off);
  * zero_fill, which fills past end of file with zeros. */
 int vu_pread_all(int fd, void *buf, size_t len, off_t off, bool zero_fill);
 
+/* Reads up to len bytes, fewer only at end of file (retrying short reads
+ * and EINTR, as a pipe or /proc needs); the count, or -errno. */
+ssize_t vu_read_full(int fd, void *buf, size_t len);
+/*
+ * The rest of fd (a file, a pipe, a /proc file), whole, in *buf: malloc'd
+ * and NUL-terminated for text (*len does not count the NUL; the data may
+ * hold NULs of its own). More than max bytes is -EFBIG; 0 or -errno, and
+ * *buf and *len are set only on success.
+ */
+int vu_read_all(int fd, size_t max, char **buf, size_t *len);
+
 /* fsync the directory that holds path ("." for a bare name), so that a
  * create, rename or unlink in it survives a crash. 0 or -errno. */
 int vu_fsync_parent(const char *path);

@@ -28,14 +28,15 @@ noreturn void vu_print_version(void);
 
 /*
  * Options that cannot be combined, as util-linux's optutils.h: each row of
- * excl lists option values (sorted ascending, 0-terminated); status has one
- * int per row, zeroed by the caller. Call for every option parsed; the second
- * option of a row ends the program with a usage error naming both.
+ * excl lists option values (sorted ascending, 0-terminated); seen has one
+ * int per row, zeroed by the caller. Call for every option parsed; the
+ * second option of a row ends the program with a usage error naming both,
+ * and the tool's usage status (VU_EXIT_USAGE; img-convert's is 1).
  */
 #define VU_EXCL_MAX 8
 typedef int vu_excl_t[VU_EXCL_MAX];
-void vu_excl_check(const vu_excl_t *excl, int *status, int c,
-		   const struct option *longopts);
+void vu_excl_check(const vu_excl_t *excl, int *seen, int c,
+		   const struct option *longopts, int status);
 
 /* The name of option c for messages: "--long" if it has one, else "-c". */
 const char *vu_opt_name(int c, const struct option *longopts, char buf[3]);

@@ -28,7 +28,7 @@ enum vu_size_dialect { VU_SIZE_QEMU, VU_SIZE_VIRSH, VU_SIZE_VIRTINSTALL };
 
 int vu_parse_size(const char *s, enum vu_size_dialect d, uint64_t default_unit,
 		  uint64_t *out);
-/* For main.c: on failure dies through vu_usage_err(status, ...) with
+/* For main.c: on failure dies through vu_die_usage(status, ...) with
  * "tool: invalid WHAT: 'S'" and the --help hint; status is the tool's
  * usage-error code (2, or 1 for img-convert). */
 uint64_t vu_parse_size_or_die(const char *s, enum vu_size_dialect d,
