@@ -15,6 +15,8 @@
 #include "vu/file.h"
 #include "vu/xml.h"
 
+#include "storage_int.h"
+
 static char *def_path(const struct vu_state *st, const char *name)
 {
 	char *p;
@@ -332,16 +334,40 @@ int vu_domaindb_undefine(const struct vu_state *st, const char *name, struct vu_
 				    vu_err_set(e, err, "%s: %s", path, strerror(err));
 	}
 	if (r == 0) {
-		int links = vu_state_dirfd(st, VU_STATE_AUTOSTART_DOMAINS);
-
-		if (unlinkat(links, name, 0) == 0)
-			fsync(links);
+		st_autostart_set(st, VU_STATE_DOMAINS, name, false, NULL);
 		fsync(vu_state_dirfd(st, VU_STATE_DOMAINS));
 	}
 	close(fd);
 	free(file);
 	free(path);
 	return r;
+}
+
+/* The link goes to the definition: one must be there to mark it. */
+int vu_domaindb_autostart(const struct vu_state *st, const char *name, bool on,
+			  struct vu_err *e)
+{
+	char file[256 + sizeof(".xml")];	/* names are at most 255 bytes */
+	struct stat sb;
+	int fd, r = 0;
+
+	if (vu_name_check(name) < 0)
+		return vu_err_set(e, ENOENT, "domain '%.255s' not found", name);
+	if ((fd = lock_root(st, true, e)) < 0)
+		return fd;
+	snprintf(file, sizeof(file), "%s.xml", name);
+	if (on && fstatat(vu_state_dirfd(st, VU_STATE_DOMAINS), file, &sb,
+			  AT_SYMLINK_NOFOLLOW) < 0)
+		r = vu_err_set(e, ENOENT, "domain '%s' not found", name);
+	if (r == 0)
+		r = st_autostart_set(st, VU_STATE_DOMAINS, name, on, e);
+	close(fd);
+	return r;
+}
+
+bool vu_domaindb_is_autostart(const struct vu_state *st, const char *name)
+{
+	return vu_name_check(name) == 0 && st_autostart_get(st, VU_STATE_DOMAINS, name);
 }
 
 char *vu_domaindb_pidfile(const struct vu_state *st, const char *name)

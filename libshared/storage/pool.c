@@ -515,7 +515,7 @@ static int undefine_locked(struct vu_storage *s, struct vu_pool *p, unsigned arg
 		return vu_err_set(e, EBUSY, "pool is active; destroy it first");
 	if (!p->persistent)
 		return vu_err_set(e, EINVAL, "pool is transient: it has no definition");
-	r = st_autostart_set(s, p->name, false, e);
+	r = st_autostart_set(&s->st, VU_STATE_POOLS, p->name, false, e);
 	return r < 0 ? r : st_remove_xml(s, ST_CONFIG, p->name, e);
 }
 
@@ -531,7 +531,7 @@ static int autostart_locked(struct vu_storage *s, struct vu_pool *p, unsigned on
 
 	if (!p->persistent)
 		return vu_err_set(e, EINVAL, "cannot set autostart for a transient pool");
-	r = st_autostart_set(s, p->name, on, e);
+	r = st_autostart_set(&s->st, VU_STATE_POOLS, p->name, on, e);
 	if (r == 0)
 		p->autostart = on;
 	return r;
@@ -665,7 +665,7 @@ static int make_default(struct vu_storage *s, struct vu_err *e)
 							      vu_err_set(e, ENOMEM, NULL);
 
 	if (r == 0)
-		r = st_autostart_set(s, "default", true, e);
+		r = st_autostart_set(&s->st, VU_STATE_POOLS, "default", true, e);
 	if (r == 0)
 		r = start_locked(s, p, 0, e);
 	vu_pool_free(&p);
@@ -728,12 +728,11 @@ int vu_storage_open(struct vu_storage *s, const char *root_opt, struct vu_err *e
 		return r;
 	}
 	s->pools_dir = vu_state_path(&s->st, "pools", NULL);
-	s->autostart_dir = vu_state_path(&s->st, "autostart/pools", NULL);
 	if (asprintf(&s->run_pools, "%s/pools", s->st.run) < 0)
 		s->run_pools = NULL;
 	if (asprintf(&s->reserve_dir, "%s/reserve", s->st.run) < 0)
 		s->reserve_dir = NULL;
-	r = s->pools_dir && s->autostart_dir && s->run_pools && s->reserve_dir ? 0 : -ENOMEM;
+	r = s->pools_dir && s->run_pools && s->reserve_dir ? 0 : -ENOMEM;
 	if (r == 0 && ((mkdirat(vu_state_dirfd(&s->st, VU_STATE_RUN), "pools", 0755) < 0 &&
 			errno != EEXIST) ||
 		       (mkdirat(vu_state_dirfd(&s->st, VU_STATE_RUN), "reserve", 0700) < 0 &&
@@ -752,7 +751,6 @@ void vu_storage_close(struct vu_storage *s)
 {
 	vu_state_free(&s->st);
 	free(s->pools_dir);
-	free(s->autostart_dir);
 	free(s->run_pools);
 	free(s->reserve_dir);
 	memset(s, 0, sizeof(*s));

@@ -135,7 +135,7 @@ int st_pool_load(struct vu_storage *s, const char *name, struct vu_pool **out,
 	p->type = p->px.type;
 	p->active = p->live != NULL;
 	p->persistent = p->config != NULL;
-	p->autostart = p->persistent && st_autostart_get(s, name);
+	p->autostart = p->persistent && st_autostart_get(&s->st, VU_STATE_POOLS, name);
 	if (p->px.uuid)
 		snprintf(p->uuid, sizeof(p->uuid), "%s", p->px.uuid);
 	else
@@ -293,45 +293,6 @@ int st_remove_xml(struct vu_storage *s, enum st_where w, const char *name, struc
 		close(dfd);
 	free(file);
 	free(path);
-	return r;
-}
-
-static char *autostart_path(struct vu_storage *s, const char *name)
-{
-	char *p;
-
-	return asprintf(&p, "%s/%s", s->autostart_dir, name) < 0 ? NULL : p;
-}
-
-bool st_autostart_get(struct vu_storage *s, const char *name)
-{
-	char *path = autostart_path(s, name);
-	struct stat st;
-	bool on = path && lstat(path, &st) == 0;
-
-	free(path);
-	return on;
-}
-
-/* The link points at the definition, as libvirt's autostart links do. */
-int st_autostart_set(struct vu_storage *s, const char *name, bool on, struct vu_err *e)
-{
-	int dfd = vu_state_dirfd(&s->st, VU_STATE_AUTOSTART_POOLS);
-	char *path = autostart_path(s, name), *target = NULL;
-	int r = 0;
-
-	if (!path || (on && asprintf(&target, "../../pools/%s.xml", name) < 0))
-		r = -ENOMEM;
-	else if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
-		r = -errno;
-	else if (on && symlinkat(target, dfd, name) < 0)
-		r = -errno;
-	if (r == 0)
-		fsync(dfd);
-	else
-		vu_err_set(e, -r, "%s: %s", path ? path : name, strerror(-r));
-	free(path);
-	free(target);
 	return r;
 }
 

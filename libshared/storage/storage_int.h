@@ -32,15 +32,24 @@ int st_remove_xml(struct vu_storage *s, enum st_where w, const char *name, struc
 /* The state lock (vu_state_lock) with a message on failure. */
 int st_lock(struct vu_storage *s, bool exclusive, struct vu_err *e);
 void st_unlock(int *fd);
-/* Marks or unmarks autostart (a link to the definition). */
-int st_autostart_set(struct vu_storage *s, const char *name, bool on, struct vu_err *e);
-bool st_autostart_get(struct vu_storage *s, const char *name);
 /* Records the pool as running with this live definition. */
 int st_mark_active(struct vu_storage *s, struct vu_pool *p, struct vu_poolxml *live,
 		   struct vu_err *e);
 int st_mark_inactive(struct vu_storage *s, struct vu_pool *p, struct vu_err *e);
 /* The pool's current definition: live if active, else config. */
 const struct vu_poolxml *st_pool_doc(const struct vu_pool *p);
+
+/* ---- autostart.c: autostart marks, for every kind ---- */
+
+/* Marks (on) or unmarks NAME, whose definitions are in defs
+ * (VU_STATE_DOMAINS, VU_STATE_POOLS, VU_STATE_NETWORKS): the link
+ * ROOT/autostart/KIND/NAME -> ../../KIND/NAME.xml, replacing what had the
+ * name, made through the root's checked directory (vu_state_dirfd) and
+ * flushed; unmarking what is not marked is 0. The caller holds the lock. */
+int st_autostart_set(const struct vu_state *st, enum vu_state_dir defs, const char *name,
+		     bool on, struct vu_err *e);
+/* Whether NAME is marked (its link exists, dangling or not). */
+bool st_autostart_get(const struct vu_state *st, enum vu_state_dir defs, const char *name);
 
 /* ---- backends: dir (pool_dir.c), fs (pool_fs.c), disk (pool_disk.c) ---- */
 

@@ -631,9 +631,9 @@ make_big() {
 
 @test "unix sockets QEMU binds get the clone's own paths; ones it connects to stay" {
 	sed -i "s|</devices>|<serial type='unix'><source mode='bind' path='$T/tpl.serial'/><target port='1'/></serial><serial type='unix'><source mode='bind' path='$T/console.sock'/><target port='2'/></serial><serial type='unix'><source mode='connect' path='$T/tpl.logger'/><target port='3'/></serial></devices>|" tpl.xml
-	valid tpl.xml
+	valid_xml tpl.xml
 	vm-clone -q --original-xml tpl.xml -n web2 -A --print-xml >out.xml
-	valid out.xml
+	valid_xml out.xml
 	assert_equal "$(x out.xml "//serial[target/@port=1]/source/@path")" "$T/web2.serial"
 	assert_equal "$(x out.xml "//serial[target/@port=2]/source/@path")" "$T/console-web2.sock"
 	assert_equal "$(x out.xml "//serial[target/@port=3]/source/@path")" "$T/tpl.logger"

@@ -176,3 +176,13 @@ err() {
 	assert_equal "$stderr" "vm-create: write error: No space left on device"
 	assert_nothing_left
 }
+
+@test "--boot uefi with an NVRAM store that exists: kept, and the disk removed" {
+	mkdir -p "$VIRTUTILS_ROOT/nvram"
+	echo mine >"$VIRTUTILS_ROOT/nvram/t_VARS.fd"
+	run --separate-stderr vm-create --name t --memory 1024 --disk size=1 --import --boot uefi
+	[ "$status" -eq 1 ]
+	assert_equal "$stderr" "vm-create: $VIRTUTILS_ROOT/nvram/t_VARS.fd: already exists"
+	assert_equal "$(cat "$VIRTUTILS_ROOT/nvram/t_VARS.fd")" mine
+	[ ! -e "$VIRTUTILS_ROOT/images/t.qcow2" ]
+}

@@ -410,6 +410,25 @@ EOF
 	assert_output --partial "backing file: $PWD/base.qcow2"
 }
 
+@test "--import --disk path=NEW,size= creates the disk, as virt-install" {
+	vmc_ok --name t --memory 1024 --disk "$PWD/new.qcow2,size=1" --import
+	assert_xp 'string(/domain/devices/disk/source/@file)' "$PWD/new.qcow2"
+	assert_xp 'string(/domain/devices/disk/driver/@type)' qcow2
+	qemu-img check -q new.qcow2
+	run qemu-img info --output=json new.qcow2
+	assert_output --partial '"virtual-size": 1073741824'
+	assert_output --partial '"format": "qcow2"'
+	vmc_ok --name r --memory 1024 --disk "path=$PWD/new.img,size=1,format=raw" --import
+	assert_equal "$(stat -c %s new.img)" 1073741824
+	assert_xp 'string(/domain/devices/disk/driver/@type)' raw
+	# --dry-run still creates nothing; without size= a missing disk is refused
+	vmc_ok --name d --memory 1024 --disk "$PWD/dry.qcow2,size=1" --import --dry-run
+	[ ! -e dry.qcow2 ]
+	run -1 --separate-stderr vm-create --name m --memory 1024 --disk "$PWD/missing.qcow2" --import
+	assert_equal "$stderr" \
+		"vm-create: --disk: $PWD/missing.qcow2: no such file (--import boots existing disks)"
+}
+
 @test "--boot uefi copies the firmware's variables template" {
 	vmc_ok --name t --memory 1024 --disk none --import --boot uefi
 	nvram=$(xmllint --xpath 'string(/domain/os/nvram)' out.xml)

@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_firmware.c - libFuzzer harness: any bytes as a QEMU firmware
- * descriptor, chosen (or refused) for the machines vm-create asks for */
+ * descriptor, chosen (or refused) by libshared/qemu/firmware.c for the
+ * machines vm-create asks for */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vu/base.h"
+#include "vu/firmware.h"
 
 #include "fuzz_file.h"
-
-#include "../../tools/vm-create/firmware.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* The one descriptor, alone in the directory firmware_find reads. */
+	/* The one descriptor, alone in the directory vu_firmware_find reads. */
 	fuzz_file_init("fuzz_firmware", "50-fuzz.json");
 	setenv("VU_FIRMWARE_DIR", fuzz_dir, 1);
 	return 0;
@@ -30,9 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_file_write(data, size);
 	for (size_t i = 0; i < ARRAY_SIZE(machines); i++) {
-		struct firmware fw;
+		struct vu_firmware fw;
 		struct vu_err e;
-		int r = firmware_find(machines[i][0], machines[i][1], i & 1, &fw, &e);
+		int r = vu_firmware_find(machines[i][0], machines[i][1], i & 1, &fw, &e);
 
 		/* A choice names its file and a code path; a refusal says why. */
 		if (r == 0 && (!fw.descriptor || strcmp(fw.descriptor, fuzz_path) ||
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (r < 0 && (fw.code || !e.code))
 			abort();
-		firmware_clear(&fw);
+		vu_firmware_clear(&fw);
 	}
 	return 0;
 }

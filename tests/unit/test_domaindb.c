@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_domaindb.c - defined domains: names, UUIDs and MACs unique, atomic
- * definitions, and the pidfile lock that says a domain runs */
+ * definitions, autostart marks, and the pidfile lock that says a domain
+ * runs */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -222,6 +223,81 @@ static void test_undefine(void **state)
 	vu_domain_free(&a);
 }
 
+/* The mark is a link to the definition, as libvirt's, set and cleared. */
+static void test_autostart(void **state)
+{
+	struct tu_root *f = *state;
+	struct vu_domain *a = mkdom("web1", U1, M1);
+	struct vu_err e = { 0 };
+	char *link = vu_state_path(&f->st, "autostart/domains", "web1"), target[64];
+	ssize_t n;
+
+	define(f, a, 0, 0, NULL);
+	assert_false(vu_domaindb_is_autostart(&f->st, "web1"));
+	assert_int_equal(vu_domaindb_autostart(&f->st, "web1", true, &e), 0);
+	assert_true(vu_domaindb_is_autostart(&f->st, "web1"));
+	n = readlink(link, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	assert_string_equal(target, "../../domains/web1.xml");
+	/* twice is once; a stale link is replaced */
+	assert_int_equal(vu_domaindb_autostart(&f->st, "web1", true, &e), 0);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink("../../domains/old.xml", link), 0);
+	assert_int_equal(vu_domaindb_autostart(&f->st, "web1", true, &e), 0);
+	n = readlink(link, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	assert_string_equal(target, "../../domains/web1.xml");
+	/* unmarked, twice */
+	assert_int_equal(vu_domaindb_autostart(&f->st, "web1", false, &e), 0);
+	assert_false(vu_domaindb_is_autostart(&f->st, "web1"));
+	assert_int_equal(access(link, F_OK), -1);
+	assert_int_equal(vu_domaindb_autostart(&f->st, "web1", false, &e), 0);
+	/* only a defined domain is marked */
+	assert_int_equal(vu_domaindb_autostart(&f->st, "nope", true, &e), -ENOENT);
+	assert_string_equal(e.msg, "domain 'nope' not found");
+	assert_false(vu_domaindb_is_autostart(&f->st, "nope"));
+	assert_int_equal(vu_domaindb_autostart(&f->st, "../x", true, &e), -ENOENT);
+	/* undefining unmarks */
+	assert_int_equal(vu_domaindb_autostart(&f->st, "web1", true, &e), 0);
+	assert_int_equal(vu_domaindb_undefine(&f->st, "web1", &e), 0);
+	assert_false(vu_domaindb_is_autostart(&f->st, "web1"));
+	free(link);
+	vu_domain_free(&a);
+}
+
+/* The link is made in the directory checked when the root was opened,
+ * not wherever a link swapped in for it since points. */
+static void test_autostart_checked_dir(void **state)
+{
+	struct tu_root *f = *state;
+	struct vu_domain *a = mkdom("web1", U1, M1);
+	struct vu_err e = { 0 };
+	char *dir = vu_state_path(&f->st, "autostart", "domains");
+	char *moved = vu_state_path(&f->st, "autostart", "domains.kept");
+	char *elsewhere = vu_state_path(&f->st, NULL, "elsewhere"), path[256];
+
+	define(f, a, 0, 0, NULL);
+	assert_int_equal(rename(dir, moved), 0);
+	assert_int_equal(mkdir(elsewhere, 0755), 0);
+	assert_int_equal(symlink(elsewhere, dir), 0);
+	assert_int_equal(vu_domaindb_autostart(&f->st, "web1", true, &e), 0);
+	snprintf(path, sizeof(path), "%s/web1", moved);
+	{
+		struct stat sb;
+
+		assert_int_equal(lstat(path, &sb), 0);
+		assert_true(S_ISLNK(sb.st_mode));
+	}
+	snprintf(path, sizeof(path), "%s/web1", elsewhere);
+	assert_int_equal(access(path, F_OK), -1);
+	free(dir);
+	free(moved);
+	free(elsewhere);
+	vu_domain_free(&a);
+}
+
 /* A file naming another domain is not that domain. */
 static void test_mismatched_file(void **state)
 {
@@ -286,6 +362,8 @@ int main(void)
 		T(test_define_mode),
 		T(test_unreadable_skipped),
 		T(test_undefine),
+		T(test_autostart),
+		T(test_autostart_checked_dir),
 		T(test_mismatched_file),
 		T(test_running),
 	};

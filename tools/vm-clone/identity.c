@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* identity.c - what makes a clone another machine (name, UUIDs, MACs,
- * serials, sockets, logs), and what only a running domain's XML holds */
+ * serials, sockets, logs) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,73 +310,4 @@ int vc_identity(struct vu_domain *dom, const struct vc_ident *id, struct vu_err 
 		return vu_err_set(e, -r, "%s", strerror(-r));
 	set_graphics(dom);
 	return 0;
-}
-
-/* ---- what only a running domain's XML holds ---- */
-
-/* Aliases libvirt makes up; "ua-" ones are the user's and persistent. */
-static void drop_aliases(xmlNodePtr n)
-{
-	xmlNodePtr c = n->children, next;
-
-	for (; c; c = next) {
-		next = c->next;
-		if (vu_node_is(c, "alias")) {
-			char *name;
-			bool user = vu_node_get(c, NULL, "name", &name) == 0 &&
-				    strncmp(name, "ua-", 3) == 0;
-
-			if (!user)
-				vu_node_remove(c);
-			free(name);
-		} else if (c->type == XML_ELEMENT_NODE) {
-			drop_aliases(c);
-		}
-	}
-}
-
-static void scrub_chardevs(struct vu_domain *dom)
-{
-	static const char *const kinds[] = { "serial", "console", "parallel", "channel" };
-
-	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
-		xmlNodePtr dev = NULL;
-
-		while ((dev = vu_domain_dev_next(dom, kinds[k], dev))) {
-			if (!vu_node_value_is(dev, NULL, "type", "pty"))
-				continue;
-			vu_node_set(dev, NULL, "tty", NULL);
-			vu_node_set(dev, "source", "path", NULL);
-		}
-	}
-}
-
-static void scrub_seclabels(struct vu_domain *dom)
-{
-	xmlNodePtr root = vu_domain_find(dom, "");
-
-	for (xmlNodePtr s = vu_node_child(root, "seclabel"); s; s = vu_node_next(s, "seclabel")) {
-		if (vu_node_value_is(s, NULL, "type", "dynamic"))
-			vu_node_remove_all(s, "label");
-		vu_node_remove_all(s, "imagelabel");
-	}
-}
-
-void vc_scrub_live(struct vu_domain *dom)
-{
-	xmlNodePtr n = NULL, devices = vu_domain_find(dom, "devices");
-
-	while ((n = vu_domain_dev_next(dom, "interface", n))) {
-		vu_iface_set_target(n, NULL);
-		/* The port of a running network. */
-		vu_node_set(vu_node_child(n, "source"), NULL, "portid", NULL);
-	}
-	while ((n = vu_domain_dev_next(dom, "disk", n))) {
-		vu_node_remove_all(n, "backingStore");
-		vu_node_remove_all(n, "mirror");
-	}
-	if (devices)
-		drop_aliases(devices);
-	scrub_chardevs(dom);
-	scrub_seclabels(dom);
 }

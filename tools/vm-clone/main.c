@@ -623,7 +623,7 @@ static void new_identity(struct clone *c)
 		vu_uuid_normalize(c->uuid, uuid);
 	else
 		vu_uuid_generate(uuid);
-	vc_scrub_live(c->dom);
+	vu_domain_scrub_live(c->dom);
 	if (vc_identity(c->dom, &id, &e) < 0)
 		fail(c, "%s", vu_err_str(&e));
 	if (c->macs.n > vu_domain_dev_count(c->dom, "interface"))

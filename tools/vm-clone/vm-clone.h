@@ -95,10 +95,6 @@ struct vc_ident {
  * -EEXIST with e naming it.
  */
 int vc_identity(struct vu_domain *dom, const struct vc_ident *id, struct vu_err *e);
-/* Drops what only a running domain's XML holds: interface target devs,
- * device aliases (not the user's "ua-" ones), pty paths, dynamic security
- * labels and image labels, disk <backingStore> and <mirror>. */
-void vc_scrub_live(struct vu_domain *dom);
 /* A copied disk's <serial> and <wwn> made unique (their beginning kept). */
 int vc_disk_reidentify(xmlNodePtr disk);
 /* The name substituted: old_name inside path's last component becomes

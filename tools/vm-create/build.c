@@ -8,11 +8,11 @@
 #include "vu/base.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
+#include "vu/firmware.h"
 #include "vu/ident.h"
 #include "vu/size.h"
 #include "vu/subopt.h"
 
-#include "firmware.h"
 #include "vm-create.h"
 
 const char *const memory_keys[] = { "memory", "maxmemory", "currentMemory", NULL };
@@ -405,11 +405,11 @@ void build_networks(struct vmc *c, struct vu_domain *dom)
  * variables template for this domain (made later, unless --dry-run). */
 static void boot_uefi(struct vmc *c, struct vu_domain *dom)
 {
-	struct firmware fw = { 0 };
+	struct vu_firmware fw = { 0 };
 	struct vu_err e = { 0 };
 	char file[300];
 
-	if (firmware_find(c->arch, c->machine, false, &fw, &e) < 0)
+	if (vu_firmware_find(c->arch, c->machine, false, &fw, &e) < 0)
 		vmc_fail(c, "--boot", "%s", vu_err_str(&e));
 	vmc_debug(c, "firmware %s from %s", fw.code, fw.descriptor);
 	check(c, vu_domain_set_loader(dom, fw.code, "pflash", true), "--boot", "loader");
@@ -423,7 +423,7 @@ static void boot_uefi(struct vmc *c, struct vu_domain *dom)
 			vmc_fail(c, "--boot", "cannot allocate memory");
 		check(c, vu_domain_set_nvram(dom, c->nvram, c->nvram_template), "--boot", "nvram");
 	}
-	firmware_clear(&fw);
+	vu_firmware_clear(&fw);
 }
 
 /* The final boot configuration: --boot's device order (hd by default),

@@ -168,7 +168,9 @@ static void plan_path(struct vmc *c, struct disk_plan *d, const char *path)
 	}
 	if (errno != ENOENT)
 		vmc_fail(c, path, "%s", strerror(errno));
-	if (c->import || strcmp(d->device, "disk") || !d->size)
+	/* size= creates a disk whatever the install method, --import's
+	 * included, as virt-install does. */
+	if (strcmp(d->device, "disk") || !d->size)
 		vmc_fail(c, "--disk", "%s: no such file%s", path,
 			 c->import ? " (--import boots existing disks)" :
 			 strcmp(d->device, "disk") ? "" : " (size= creates it)");

@@ -17,6 +17,7 @@
 #include "vu/diag.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
+#include "vu/firmware.h"
 #include "vu/opts.h"
 #include "vu/subopt.h"
 
@@ -154,6 +155,8 @@ void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (!obj)
+		vu_diex(VU_EXIT_FAIL, "%s", msg);
 	vu_diex(VU_EXIT_FAIL, "%s: %s", obj, msg);
 }
 
@@ -574,29 +577,14 @@ static void fetch_location(struct vmc *c)
 static void copy_nvram(struct vmc *c)
 {
 	struct vu_err e = { 0 };
-	struct vu_atomic a;
-	char buf[65536];
-	ssize_t n = 1;
-	int in, r;
 
 	if (!c->nvram || c->dry_run)
 		return;
 	if (vu_state_prepare(&c->st, &e) < 0)
 		vmc_fail(c, "state root", "%s", vu_err_str(&e));
 	mkdir(strndupa(c->nvram, strrchr(c->nvram, '/') - c->nvram), 0755);
-	if ((in = open(c->nvram_template, O_RDONLY | O_CLOEXEC)) < 0)
-		vmc_fail(c, c->nvram_template, "%s", strerror(errno));
-	if ((r = vu_atomic_open(&a, c->nvram, 0600)) < 0)
-		vmc_fail(c, c->nvram, "%s", strerror(-r));
-	while (r == 0 && (n = read(in, buf, sizeof(buf))) > 0)
-		r = vu_write_all(a.fd, buf, (size_t)n);
-	close(in);
-	if (r < 0 || n < 0) {
-		vu_atomic_abort(&a);
-		vmc_fail(c, c->nvram, "cannot copy the variables template");
-	}
-	if ((r = vu_atomic_commit(&a, false, true)) < 0)
-		vmc_fail(c, c->nvram, "%s", r == -EEXIST ? "already exists" : strerror(-r));
+	if (vu_firmware_nvram_create(c->nvram_template, c->nvram, &e) < 0)
+		vmc_fail(c, NULL, "%s", vu_err_str(&e));
 	c->nvram_created = true;
 }
 
@@ -618,7 +606,7 @@ static void output(struct vmc *c, const struct vu_domain *dom)
 	struct vu_err e = { 0 };
 
 	if (c->print_xml && c->print_step != 2 &&
-	    phase_install_doc(dom, &inst, &e) < 0)
+	    vu_domain_install_phase(dom, &inst, &e) < 0)
 		vmc_fail(c, "vm-create", "%s", vu_err_str(&e));
 	if (inst)
 		print_doc(c, inst);
@@ -637,33 +625,16 @@ static void output(struct vmc *c, const struct vu_domain *dom)
 	}
 }
 
-/* ROOT/autostart/domains/NAME -> ../../domains/NAME.xml; -1 with errno. */
-static int autostart_link(struct vmc *c)
-{
-	char *link = vu_state_path(&c->st, "autostart/domains", c->name), *target = NULL;
-	int r = -1;
-
-	if (link && asprintf(&target, "../../domains/%s.xml", c->name) >= 0 &&
-	    (symlink(target, link) == 0 || errno == EEXIST)) {
-		vu_fsync_parent(link);
-		r = 0;
-	} else if (!link || !target) {
-		errno = ENOMEM;
-	}
-	free(link);
-	free(target);
-	return r;
-}
-
 static void define(struct vmc *c, const struct vu_domain *dom)
 {
 	struct vu_err e = { 0 };
+	int r;
 
 	if (vu_domaindb_define(&c->st, dom, 0, &e) < 0)
 		vmc_fail(c, c->name, "%s", vu_err_str(&e));
-	if (c->autostart && autostart_link(c) < 0) {
+	if (c->autostart && (r = vu_domaindb_autostart(&c->st, c->name, true, &e)) < 0) {
 		vu_domaindb_undefine(&c->st, c->name, NULL);
-		vmc_fail(c, "--autostart", "%s", strerror(errno));
+		vmc_fail(c, "--autostart", "%s", strerror(-r));
 	}
 	if (!c->quiet)
 		fprintf(stderr, "Domain '%s' defined in %s\n", c->name, c->st.root);

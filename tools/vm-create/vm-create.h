@@ -19,10 +19,6 @@
 #include "location.h"
 #include "osinfo.h"
 
-/* The install phase's namespace (ARCHITECTURE.md). */
-#define VMC_INSTALL_NS "https://virtutils.org/xmlns/install/1"
-#define VMC_INSTALL_PREFIX "install"
-
 struct strlist {
 	const char **v;
 	size_t n;
@@ -89,7 +85,8 @@ void vmc_debug(const struct vmc *c, const char *fmt, ...)
 /* "vm-create: OPT: MSG", the --help hint, exit 2; after cleaning up. */
 noreturn void vmc_usage(struct vmc *c, const char *opt, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* "vm-create: OBJ: MSG", exit 1, after removing what was created. */
+/* "vm-create: OBJ: MSG" ("vm-create: MSG" for OBJ NULL, when MSG names
+ * its object), exit 1, after removing what was created. */
 noreturn void vmc_fail(struct vmc *c, const char *obj, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The storage (opens the state root on first use). */
@@ -137,12 +134,9 @@ extern const char *const memorybacking_keys[];
 void build_memorybacking(struct vmc *c, struct vu_domain *dom);
 
 /* phase.c */
-/* Records the install phase (--cdrom, --location, --pxe) under <metadata>. */
+/* Records the install phase (--cdrom, --location, --pxe) under <metadata>
+ * (vu_domain_set_install); the install document is vu_domain_install_phase. */
 int phase_record(struct vmc *c, struct vu_domain *dom, struct vu_err *e);
-/* The install-phase document made from the final one and its record; 0
- * with *out NULL when there is no install phase. */
-int phase_install_doc(const struct vu_domain *final, struct vu_domain **out,
-		      struct vu_err *e);
 bool phase_has_install(const struct vmc *c);
 /* Whether a hard disk (not a CD-ROM or floppy) is planned: virt-install
  * boots hd only then. */

@@ -56,6 +56,18 @@ int vu_domaindb_define(const struct vu_state *st, const struct vu_domain *dom,
 int vu_domaindb_undefine(const struct vu_state *st, const char *name,
 			 struct vu_err *e);
 
+/*
+ * Marks (on) or unmarks the domain to be started at boot (vm-ctl
+ * start-all): ROOT/autostart/domains/NAME, a link to ../../domains/NAME.xml
+ * as libvirt's autostart links, made through the root's checked
+ * directories. Marking needs the definition (-ENOENT "domain 'NAME' not
+ * found"); unmarking one not marked is 0. vu_domaindb_undefine unmarks.
+ */
+int vu_domaindb_autostart(const struct vu_state *st, const char *name, bool on,
+			  struct vu_err *e);
+/* Whether the domain is marked to be started at boot. */
+bool vu_domaindb_is_autostart(const struct vu_state *st, const char *name);
+
 /* RUN/domains/NAME.pid: the pidfile a running domain's QEMU holds locked. */
 char *vu_domaindb_pidfile(const struct vu_state *st, const char *name);
 /* 1 when a process holds that pidfile's lock, 0 when none does (or there is

@@ -120,11 +120,19 @@ int vu_domain_set_description(struct vu_domain *dom, const char *text);
 /* Removes the id attribute a running domain's XML carries; 0 either way. */
 int vu_domain_remove_id(struct vu_domain *dom);
 
+/* ---- a running domain's XML made persistent (domainxml_live.c) ---- */
+
+/* Drops what only a running domain's XML holds (virsh dumpxml, a migration
+ * stream): the id, interface target devs and network port ids, device
+ * aliases (not the user's "ua-" ones), pty paths, dynamic security labels
+ * and image labels, disk <backingStore> and <mirror>. What is left is a
+ * definition, as dumpxml --inactive gives it. */
+void vu_domain_scrub_live(struct vu_domain *dom);
+
 /* ---- <metadata> (domainxml_meta.c) ----
  * Applications keep one top-level element per namespace under <metadata>
- * (ARCHITECTURE.md: the install phase lives in
- * https://virtutils.org/xmlns/install/1). Other namespaces' elements are
- * never touched. */
+ * (the install phase's is VU_INSTALL_NS, below). Other namespaces'
+ * elements are never touched. */
 
 /* The element of namespace uri under <metadata>, or NULL. */
 xmlNodePtr vu_domain_metadata_node(const struct vu_domain *dom, const char *uri);
@@ -141,6 +149,62 @@ int vu_domain_get_metadata(const struct vu_domain *dom, const char *uri, char **
  */
 int vu_domain_set_metadata(struct vu_domain *dom, const char *prefix, const char *uri,
 			   const char *xml, struct vu_err *e);
+
+/* ---- the install phase (domainxml_install.c) ----
+ * A domain that installs first (virt-install's --cdrom, --location, --pxe)
+ * carries how, under <metadata> in the namespace below (ARCHITECTURE.md):
+ * vm-create records it in the final document, and vm-ctl runs the install
+ * document made from it before the domain itself. */
+
+#define VU_INSTALL_NS "https://virtutils.org/xmlns/install/1"
+#define VU_INSTALL_PREFIX "install"
+
+/*
+ * What the install phase changes: method "cdrom", "location" or "pxe";
+ * on_reboot the action while installing (NULL: destroy, as virt-install);
+ * boot[0..nboot-1] the boot devices in order (hd, cdrom, network, fd);
+ * media_path (NULL: none) a medium of media_type ("file", "block") put in
+ * the drive media_target, NULL meaning the first CD-ROM without a medium;
+ * kernel (NULL: none), initrd and cmdline (NULL or "": none) a direct
+ * kernel boot.
+ */
+struct vu_install_spec {
+	const char *method;
+	const char *on_reboot;
+	const char *boot[VU_BOOT_MAX];
+	size_t nboot;
+	const char *media_target, *media_type, *media_path;
+	const char *kernel, *initrd, *cmdline;
+};
+/* Records it (replacing an earlier record). A medium with no empty CD-ROM
+ * for it is -ENOENT; e says "cannot record the install phase". */
+int vu_domain_set_install(struct vu_domain *dom, const struct vu_install_spec *in,
+			  struct vu_err *e);
+
+/* The record read back: what is absent is NULL (method included), boot
+ * holds static strings and only the four known devices. Where an element
+ * appears twice the last one counts. Free with vu_install_clear. */
+struct vu_install {
+	char *method;
+	char *on_reboot;
+	const char *boot[VU_BOOT_MAX];
+	size_t nboot;
+	char *media_target, *media_type, *media_path;
+	char *kernel, *initrd, *cmdline;
+};
+/* -ENOENT without a record; -EINVAL for a medium without target or path. */
+int vu_domain_get_install(const struct vu_domain *dom, struct vu_install *out);
+void vu_install_clear(struct vu_install *in);
+/*
+ * The document to install with: a copy of final with the record applied
+ * (on_reboot; the medium in its drive; <os><boot> replaced by the boot
+ * devices when final has one; the direct kernel boot) and removed, other
+ * <metadata> kept; final is not touched. 0 with *out NULL when final has
+ * no record; on error *out is NULL and e says why ("cannot make the
+ * install phase" when the record does not fit the domain).
+ */
+int vu_domain_install_phase(const struct vu_domain *final, struct vu_domain **out,
+			    struct vu_err *e);
 
 /* ---- memory and CPUs (domainxml_res.c) ---- */
 

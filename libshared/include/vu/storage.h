@@ -32,7 +32,6 @@
 struct vu_storage {
 	struct vu_state st;
 	char *pools_dir;	/* ROOT/pools */
-	char *autostart_dir;	/* ROOT/autostart/pools */
 	char *run_pools;	/* RUN/pools */
 	char *reserve_dir;	/* RUN/reserve: names being created */
 };

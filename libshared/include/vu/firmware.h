@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* firmware.h - UEFI firmware chosen from QEMU's firmware descriptors */
-#ifndef VM_CREATE_FIRMWARE_H
-#define VM_CREATE_FIRMWARE_H
+/* firmware.h - UEFI firmware chosen from QEMU's firmware descriptors, and
+ * the copy of its variables (NVRAM) template each domain boots with */
+#ifndef VU_FIRMWARE_H
+#define VU_FIRMWARE_H
 
 #include <stdbool.h>
 
 #include "vu/err.h"
 
-struct firmware {
+struct vu_firmware {
 	char *descriptor;	/* the JSON file chosen */
 	char *code;		/* executable (loader) path */
 	char *vars_template;	/* NVRAM template path, NULL when none */
@@ -27,8 +28,18 @@ struct firmware {
  * feature. -ENOENT with e = "no UEFI firmware for x86_64/pc in ..." when
  * none matches.
  */
-int firmware_find(const char *arch, const char *machine, bool secure,
-		  struct firmware *out, struct vu_err *e);
-void firmware_clear(struct firmware *fw);
+int vu_firmware_find(const char *arch, const char *machine, bool secure,
+		     struct vu_firmware *out, struct vu_err *e);
+void vu_firmware_clear(struct vu_firmware *fw);
+
+/*
+ * A domain's variables store: a new file path (mode 0600, not replacing
+ * one), a copy of the firmware's template tmpl (vu_firmware.vars_template)
+ * made with vu_file_copy and complete before it takes its name. The
+ * directory must exist. 0, or -errno with e "TMPL: why" when the template
+ * cannot be opened, "PATH: already exists", "PATH: cannot copy the
+ * variables template" or "PATH: why".
+ */
+int vu_firmware_nvram_create(const char *tmpl, const char *path, struct vu_err *e);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* firmware.c - UEFI firmware chosen from QEMU's firmware descriptors
+/* firmware.c - UEFI firmware chosen from QEMU's firmware descriptors, and
+ * a domain's copy of its variables template
  *
  * The descriptors (QEMU's docs/interop/firmware.json) are what libvirt
  * reads for <os firmware='efi'>; choosing as it does gives the same loader
@@ -31,7 +32,8 @@
 
 #include "vu/err.h"
 #include "vu/file.h"
-#include "firmware.h"
+#include "vu/filecopy.h"
+#include "vu/firmware.h"
 
 #define FW_SYSTEM_DIR "/usr/share/qemu/firmware"
 #define FW_ETC_DIR "/etc/qemu/firmware"
@@ -248,7 +250,7 @@ static const char *mapping_file(struct json_object *mapping, const char *key, co
 
 /* Fills out from a matching descriptor: 0, or -EINVAL when its mapping
  * lacks the executable. */
-static int fw_fill(const char *path, struct json_object *desc, struct firmware *out,
+static int fw_fill(const char *path, struct json_object *desc, struct vu_firmware *out,
 		   struct vu_err *e)
 {
 	struct json_object *mapping = get(desc, "mapping", json_type_object);
@@ -271,7 +273,7 @@ static int fw_fill(const char *path, struct json_object *desc, struct firmware *
 
 /* 1 when the descriptor is the one, 0 when not, -errno. */
 static int fw_try(const char *path, const char *arch, const char *machine, bool secure,
-		  struct firmware *out, struct vu_err *e)
+		  struct vu_firmware *out, struct vu_err *e)
 {
 	struct json_object *desc, *mapping, *dev;
 	int r = fw_parse(path, &desc, e);
@@ -289,8 +291,8 @@ static int fw_try(const char *path, const char *arch, const char *machine, bool 
 	return r;
 }
 
-int firmware_find(const char *arch, const char *machine, bool secure,
-		  struct firmware *out, struct vu_err *e)
+int vu_firmware_find(const char *arch, const char *machine, bool secure,
+		  struct vu_firmware *out, struct vu_err *e)
 {
 	struct vu_err local;
 	struct fw_dirs dirs = { 0 };
@@ -326,11 +328,11 @@ int firmware_find(const char *arch, const char *machine, bool secure,
 	free(dirs.buf);
 	free(tab);
 	if (r < 0)
-		firmware_clear(out);
+		vu_firmware_clear(out);
 	return r < 0 ? r : 0;
 }
 
-void firmware_clear(struct firmware *fw)
+void vu_firmware_clear(struct vu_firmware *fw)
 {
 	if (!fw)
 		return;
@@ -339,4 +341,32 @@ void firmware_clear(struct firmware *fw)
 	free(fw->vars_template);
 	free(fw->format);
 	memset(fw, 0, sizeof(*fw));
+}
+
+/* ---- the domain's variables ---- */
+
+int vu_firmware_nvram_create(const char *tmpl, const char *path, struct vu_err *e)
+{
+	struct vu_err le = { 0 };
+	struct vu_atomic a;
+	int in, r;
+
+	if ((in = open(tmpl, O_RDONLY | O_CLOEXEC)) < 0)
+		return vu_err_set(e, errno, "%s: %s", tmpl, strerror(errno));
+	/* 0600: the variables hold the guest's secure boot keys and boot
+	 * entries, the guest's own. */
+	if ((r = vu_atomic_open(&a, path, 0600)) < 0) {
+		close(in);
+		return vu_err_set(e, -r, "%s: %s", path, strerror(-r));
+	}
+	r = vu_file_copy(in, a.fd, NULL, &le);
+	close(in);
+	if (r < 0) {
+		vu_atomic_abort(&a);
+		return vu_err_set(e, -r, "%s: cannot copy the variables template", path);
+	}
+	if ((r = vu_atomic_commit(&a, false, true)) < 0)
+		return vu_err_set(e, -r, "%s: %s", path,
+				  r == -EEXIST ? "already exists" : strerror(-r));
+	return 0;
 }
