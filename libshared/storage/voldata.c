@@ -12,6 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "vu/strutil.h"
 #include "storage_int.h"
 
 #define XFER_BUF (1u << 20)
@@ -65,10 +66,7 @@ const char *vu_wipe_alg_name(enum vu_wipe_alg a)
 
 int vu_wipe_alg_parse(const char *s)
 {
-	for (int i = 0; i < VU_WIPE_COUNT; i++)
-		if (strcmp(s, wipe_names[i]) == 0)
-			return i;
-	return -EINVAL;
+	return vu_word_index(s, wipe_names, VU_WIPE_COUNT);
 }
 
 /* One pass token into a pattern: "R" → random (len 0), else hex bytes. */

@@ -71,10 +71,7 @@ const char *vu_pool_type_name(enum vu_pool_type t)
 
 int vu_pool_type_parse(const char *s)
 {
-	for (int i = 0; i < VU_POOL_TYPE_COUNT; i++)
-		if (strcmp(s, type_names[i]) == 0)
-			return i;
-	return -EINVAL;
+	return vu_word_index(s, type_names, VU_POOL_TYPE_COUNT);
 }
 
 /* ---- the document ---- */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_strutil.c - vu_word_in, the one "is it one of these words" of the
  * models (xml/), vm-create's option checks and ksm-tune's knobs */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,19 @@ static void test_word_in(void **state)
 	assert_false(vu_word_in("rw", none));
 }
 
+static void test_word_index(void **state)
+{
+	/* an enum's table: indexed, a slot may be empty */
+	static const char *const names[] = { [0] = "off", [2] = "falloc", [3] = "full" };
+
+	(void)state;
+	assert_int_equal(vu_word_index("off", names, 4), 0);
+	assert_int_equal(vu_word_index("full", names, 4), 3);
+	assert_int_equal(vu_word_index("metadata", names, 4), -EINVAL);
+	assert_int_equal(vu_word_index("full", names, 3), -EINVAL);	/* only n looked at */
+	assert_int_equal(vu_word_index(NULL, names, 4), -EINVAL);
+}
+
 static void test_alnum_or(void **state)
 {
 	(void)state;
@@ -44,6 +58,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_word_in),
+		cmocka_unit_test(test_word_index),
 		cmocka_unit_test(test_alnum_or),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

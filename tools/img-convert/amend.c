@@ -8,6 +8,7 @@
 #include "vu/diag.h"
 #include "vu/progress.h"
 #include "vu/size.h"
+#include "vu/strutil.h"
 
 #include "img-convert.h"
 
@@ -40,10 +41,9 @@ static void parse_key(struct amend *am, const char *key, const char *val)
 		vu_diex(VU_EXIT_FAIL, "%s: Cannot amend the backing file (use 'img-convert rebase')",
 			am->file);
 	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(create_only); i++)
-			if (strcmp(key, create_only[i]) == 0)
-				vu_diex(VU_EXIT_FAIL, "%s: Invalid parameter '%s': this option is only "
-					"supported for image creation", am->file, key);
+		if (vu_word_index(key, create_only, ARRAY_SIZE(create_only)) >= 0)
+			vu_diex(VU_EXIT_FAIL, "%s: Invalid parameter '%s': this option is only "
+				"supported for image creation", am->file, key);
 		vu_diex(VU_EXIT_FAIL, "%s: Invalid parameter '%s'", am->file, key);
 	}
 }

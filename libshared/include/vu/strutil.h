@@ -4,10 +4,14 @@
 #define VU_STRUTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Is s one of the NULL-terminated words (exact, case-sensitive)? A NULL s
  * is none of them. For the values an option or an attribute accepts. */
 bool vu_word_in(const char *s, const char *const *words);
+/* The index of s among the n words (a table indexed by an enum, where a
+ * slot may be NULL), or -EINVAL: parsing a name into its enum. */
+int vu_word_index(const char *s, const char *const *words, size_t n);
 
 /* Is every character of s a letter or a digit (isalnum: ASCII in the C
  * locale the tools run in) or one of extra? True for "": callers that need a word check that. For
