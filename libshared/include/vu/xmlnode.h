@@ -26,8 +26,8 @@
  *  - Strings handed out are malloc'd copies (free()); *out is NULL on error.
  *  - A new element lands where libvirt writes it among its siblings, by
  *    the order tables of the document's kind (node.c: domain, pool,
- *    volume); unknown siblings are stepped over, and an element the table
- *    does not rank goes at the end.
+ *    volume, network); unknown siblings are stepped over, and an element
+ *    the table does not rank goes at the end.
  *
  * How a document model is written (libshared/xml/domainxml*.c, poolxml.c,
  * volxml.c; a network model copies it). K is the kind's prefix: domain,
