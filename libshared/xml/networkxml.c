@@ -314,6 +314,20 @@ static int check_ids(xmlNodePtr root, struct vu_err *e)
 	return r;
 }
 
+/* <domain name> goes into dnsmasq's domain= and local=/NAME/ lines. */
+static int check_domain(const struct vu_network *net, struct vu_err *e)
+{
+	char *dom = NULL;
+	int r = vu_model_opt(net_root(net), "domain", "name", &dom);
+
+	if (r < 0)
+		return vu_err_set(e, -r, NULL);
+	if (dom && (!*dom || net_has_ctl(dom) || strpbrk(dom, "/,# ")))
+		r = vu_err_set(e, EINVAL, "invalid domain name '%s'", VU_SHOWN(dom));
+	free(dom);
+	return r;
+}
+
 static int check_bridge(const struct vu_network *net, int fwd, struct vu_err *e)
 {
 	char *br = NULL, *dev = NULL;
@@ -344,7 +358,7 @@ static int check_bridge(const struct vu_network *net, int fwd, struct vu_err *e)
 		r = vu_err_set(e, EINVAL, "<mtu size>: not a size from 68 to 65535");
 	free(br);
 	free(dev);
-	return r;
+	return r < 0 ? r : check_domain(net, e);
 }
 
 int vu_network_check(const struct vu_network *net, struct vu_err *e)

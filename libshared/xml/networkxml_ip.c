@@ -76,6 +76,14 @@ static int netmask_prefix(const char *s, unsigned *prefix)
 	return 0;
 }
 
+bool net_has_ctl(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* ---- one <ip> ---- */
 
 static int read_family(xmlNodePtr ipn, struct vu_net_ip *ip, struct vu_err *e)
@@ -213,6 +221,8 @@ int net_read_host(xmlNodePtr hn, const struct vu_net_ip *ip, struct vu_net_host 
 		r = vu_err_set(e, EINVAL, "a DHCP host needs a MAC address or a name");
 	else if (ip->family == AF_INET6 && !out->id && !out->name)
 		r = vu_err_set(e, EINVAL, "an IPv6 DHCP host needs an id or a name");
+	else if (out->id && (net_has_ctl(out->id) || strpbrk(out->id, ", ")))
+		r = vu_err_set(e, EINVAL, "DHCP host: invalid id '%s'", VU_SHOWN(out->id));
 	else if (out->name && vu_name_check(out->name) < 0)
 		r = vu_err_set(e, EINVAL, "DHCP host: invalid name '%s'", VU_SHOWN(out->name));
 	else if (addr)
@@ -241,6 +251,9 @@ static int read_bootp(xmlNodePtr dhcp, struct vu_net_ip *ip, struct vu_err *e)
 				  VU_SHOWN(ip->bootp_server));
 	if (vu_node_child(dhcp, "bootp") && !ip->bootp_file)
 		return vu_err_set(e, EINVAL, "<bootp> needs a file");
+	if (net_has_ctl(ip->bootp_file))
+		return vu_err_set(e, EINVAL, "<bootp file='%s'>: control characters",
+				  VU_SHOWN(ip->bootp_file));
 	return 0;
 }
 
@@ -266,9 +279,10 @@ static int read_dhcp(xmlNodePtr ipn, struct vu_net_ip *ip, struct vu_err *e)
 		r = read_bootp(dhcp, ip, e);
 	if (r == 0 && (r = vu_model_opt(ipn, "tftp", "root", &ip->tftp_root)) < 0)
 		vu_err_set(e, -r, NULL);
-	if (r == 0 && ip->tftp_root && ip->tftp_root[0] != '/')
-		r = vu_err_set(e, EINVAL, "<tftp root='%s'>: not an absolute path",
-			       VU_SHOWN(ip->tftp_root));
+	if (r == 0 && ip->tftp_root && (ip->tftp_root[0] != '/' || net_has_ctl(ip->tftp_root)))
+		r = vu_err_set(e, EINVAL, "<tftp root='%s'>: %s", VU_SHOWN(ip->tftp_root),
+			       ip->tftp_root[0] != '/' ? "not an absolute path"
+						       : "control characters");
 	return r;
 }
 
@@ -367,6 +381,10 @@ static int read_dns_host(xmlNodePtr hn, struct vu_net_dns_host *h, struct vu_err
 		return vu_err_set(e, -r, NULL);
 	if (!k)
 		return vu_err_set(e, EINVAL, "DNS host %s: no <hostname>", h->ip);
+	for (size_t i = 0; i < k; i++)
+		if (net_has_ctl(h->names[i]) || strchr(h->names[i], ' '))
+			return vu_err_set(e, EINVAL, "DNS host %s: invalid hostname '%s'", h->ip,
+					  VU_SHOWN(h->names[i]));
 	return 0;
 }
 
@@ -385,6 +403,9 @@ static int read_txt(xmlNodePtr tn, struct vu_net_dns_txt *t, struct vu_err *e)
 				  VU_SHOWN(t->name));
 	if (!t->value)
 		return vu_err_set(e, EINVAL, "DNS txt '%s' needs a value", VU_SHOWN(t->name));
+	if (net_has_ctl(t->name) || net_has_ctl(t->value) || strchr(t->name, ','))
+		return vu_err_set(e, EINVAL, "DNS txt '%s': control characters or a comma",
+				  VU_SHOWN(t->name));
 	return 0;
 }
 
@@ -424,6 +445,11 @@ static int read_srv(xmlNodePtr sn, struct vu_net_dns_srv *s, struct vu_err *e)
 	if (!s->protocol || (strcmp(s->protocol, "tcp") && strcmp(s->protocol, "udp")))
 		return vu_err_set(e, EINVAL, "DNS srv '%s': protocol must be tcp or udp",
 				  VU_SHOWN(s->service));
+	if (net_has_ctl(s->service) || net_has_ctl(s->domain) || net_has_ctl(s->target) ||
+	    strpbrk(s->service, ",.") || (s->domain && strchr(s->domain, ',')) ||
+	    (s->target && strchr(s->target, ',')))
+		return vu_err_set(e, EINVAL, "DNS srv '%s': control characters, or a comma",
+				  VU_SHOWN(s->service));
 	r = read_u16(sn, "port", &s->port, e);
 	if (r == 0)
 		r = read_u16(sn, "priority", &s->priority, e);
@@ -448,6 +474,9 @@ static int read_fwd(xmlNodePtr fn, struct vu_net_dns_fwd *f, struct vu_err *e)
 		inet_ntop(fam, a, f->addr, sizeof(f->addr));
 	else if (!f->domain)
 		r = vu_err_set(e, EINVAL, "a DNS <forwarder> needs addr or domain");
+	if (r == 0 && (net_has_ctl(f->domain) || (f->domain && strpbrk(f->domain, "/# "))))
+		r = vu_err_set(e, EINVAL, "DNS forwarder: invalid domain '%s'",
+			       VU_SHOWN(f->domain));
 	free(addr);
 	return r;
 }

@@ -30,6 +30,11 @@ int net_read_host(xmlNodePtr h, const struct vu_net_ip *ip, struct vu_net_host *
 		  struct vu_err *e);
 int net_read_range(xmlNodePtr r, const struct vu_net_ip *ip, struct vu_net_range *out,
 		   struct vu_err *e);
+/* Whether s holds a control character (a newline above all): values
+ * that end up in dnsmasq's configuration lines must not start a line of
+ * their own. NULL is fine. */
+bool net_has_ctl(const char *s);
+
 /* One <ip>'s address, family and prefix, checked. */
 int net_read_ip_head(xmlNodePtr ipn, struct vu_net_ip *ip, struct vu_err *e);
 

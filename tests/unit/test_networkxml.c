@@ -614,6 +614,19 @@ static void test_refused(void **state)
 		"DNS host 10.0.0.1: no <hostname>");
 	refused("<network><name>x</name><dns><forwarder addr='nowhere'/></dns></network>",
 		"DNS forwarder: invalid address 'nowhere'");
+	/* nothing that would start a line of its own in dnsmasq's conf */
+	refused("<network><name>x</name><dns><txt name='a' value='v&#10;dhcp-script=/tmp/x'/>"
+		"</dns></network>", "DNS txt 'a': control characters or a comma");
+	refused("<network><name>x</name><dns><host ip='10.0.0.1'><hostname>a&#10;b</hostname>"
+		"</host></dns></network>", "DNS host 10.0.0.1: invalid hostname 'a\\nb'");
+	refused("<network><name>x</name><domain name='a&#10;b'/></network>",
+		"invalid domain name 'a\\nb'");
+	refused("<network><name>x</name><dns><forwarder domain='a/b'/></dns></network>",
+		"DNS forwarder: invalid domain 'a/b'");
+	refused("<network><name>x</name><ip address='10.0.0.1'><tftp root='/a&#10;b'/></ip>"
+		"</network>", "<tftp root='/a\\nb'>: control characters");
+	refused("<network><name>x</name><ip address='10.0.0.1'><tftp root='tftp'/></ip>"
+		"</network>", "<tftp root='tftp'>: not an absolute path");
 	/* what our checks let by, libvirt's schema refuses */
 	if (access(VU_NETWORK_RNG, R_OK) == 0)
 		refused("<network><name>x</name><bogus/></network>",

@@ -40,7 +40,8 @@ xmlDocPtr vu_network_doc(const struct vu_network *net);
 /*
  * What libvirt's parser would refuse, in one place: one valid <name>, a
  * UUID and MAC (unicast) if any, a known forward mode with the elements it
- * needs, a bridge name of at most 15 bytes, an MTU in range, every <ip>
+ * needs, a bridge name of at most 15 bytes, an MTU in range, a <domain
+ * name> fit for dnsmasq's lines, every <ip>
  * (vu_network_get_ips' checks), the DNS records (vu_network_get_dns'),
  * then libvirt's schema when it is installed (vu_xml_validate_libvirt).
  * 0 or -EINVAL (-ENOMEM) with e saying what is wrong.
@@ -174,7 +175,10 @@ struct vu_net_dns {
 };
 /* The <dns> records, checked (addresses parse, a host has a hostname,
  * txt a name without dots at the ends, srv a service and tcp/udp,
- * ports and numbers 0-65535). 0 or -EINVAL with e, -ENOMEM. */
+ * ports and numbers 0-65535). No value that reaches dnsmasq's
+ * configuration may hold a control character (a newline would start a
+ * line of its own) or the separator of its line. 0 or -EINVAL with e,
+ * -ENOMEM. */
 int vu_network_get_dns(const struct vu_network *net, struct vu_net_dns *dns,
 		       struct vu_err *e);
 void vu_net_dns_free(struct vu_net_dns *dns);
