@@ -393,11 +393,81 @@ static int same_name_locked(const struct vu_state *st, struct vu_network *net,
 	return r == -ENOMEM ? vu_err_set(e, ENOMEM, NULL) : r;
 }
 
+/* The bridge names of every network but self, defined or running
+ * (NULL-terminated); unreadable ones are passed over (quietly: the
+ * conflict check that follows reports them). */
+static int bridges_locked(const struct vu_state *st, const char *self, char ***out)
+{
+	char **names, **v;
+	size_t n, k = 0;
+	int r = list_locked(st, VU_NETWORKDB_DEFINED | VU_NETWORKDB_ACTIVE, &names, &n);
+
+	if (r < 0)
+		return r;
+	if (!(v = calloc(2 * n + 1, sizeof(*v))))
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		for (int w = CONFIG; r == 0 && w <= LIVE && strcmp(names[i], self); w++) {
+			struct vu_network *other;
+
+			if (load_locked(st, (enum where)w, names[i], &other, NULL) < 0)
+				continue;
+			r = vu_network_get_bridge(other, &v[k]);
+			if (r == 0)
+				k++;
+			else if (r == -ENOENT)
+				r = 0;
+			vu_network_free(&other);
+		}
+	}
+	vu_networkdb_names_free(names);
+	if (r < 0)
+		vu_net_strv_free(v);
+	else
+		*out = v;
+	return r;
+}
+
+/*
+ * libvirt names the bridge at define when the network makes one and the
+ * XML names none: the first virbrN no other network's bridge is. Host
+ * interfaces are the tool's to look at when it starts the network.
+ */
+static int assign_bridge(const struct vu_state *st, struct vu_network *net,
+			 const char *name, struct vu_err *e)
+{
+	int fwd = vu_network_get_forward(net), r;
+	char *br = NULL, **used = NULL, cand[16];
+
+	if (fwd < 0 || !vu_net_forward_has_bridge((enum vu_net_forward)fwd))
+		return 0;
+	if ((r = vu_network_get_bridge(net, &br)) != -ENOENT) {
+		free(br);
+		return r == -ENOMEM ? vu_err_set(e, ENOMEM, NULL) : 0;
+	}
+	if ((r = bridges_locked(st, name, &used)) < 0)
+		return vu_err_set(e, -r, NULL);
+	r = -EEXIST;
+	for (unsigned n = 0; r == -EEXIST && n < 65536; n++) {
+		bool taken = false;
+
+		snprintf(cand, sizeof(cand), "virbr%u", n);
+		for (char **u = used; !taken && *u; u++)
+			taken = strcmp(*u, cand) == 0;
+		if (!taken && (r = vu_network_set_bridge(net, cand)) < 0)
+			vu_err_set(e, -r, NULL);
+	}
+	vu_net_strv_free(used);
+	return r == -EEXIST ? vu_err_set(e, EEXIST, "no free bridge name") : r;
+}
+
 static int define_locked(const struct vu_state *st, struct vu_network *net,
 			 const char *name, struct vu_err *e)
 {
 	int r = same_name_locked(st, net, name, e);
 
+	if (r == 0)
+		r = assign_bridge(st, net, name, e);
 	if (r == 0 && (r = vu_network_ensure_ids(net)) < 0)
 		vu_err_set(e, -r, NULL);
 	if (r == 0)

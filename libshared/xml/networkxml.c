@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* networkxml.c - libvirt network XML: the document, its check, identity,
  * bridge, forward mode, domain and MTU, and the default network */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,20 @@ int vu_network_get_mtu(const struct vu_network *net, unsigned *out)
 
 /* ---- the check ---- */
 
+bool vu_net_ifname_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len > IFNAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	/* What both the kernel and libvirt's schema take, less the backslash the
+	 * schema allows: nothing that needs quoting in a firewall rule. */
+	for (const char *c = name; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_.-", *c))
+			return false;
+	return true;
+}
+
 static int check_ids(xmlNodePtr root, struct vu_err *e)
 {
 	char uuid[VU_UUID_STRLEN], mac[VU_MAC_STRLEN], *text = NULL, *name = NULL;
@@ -328,15 +343,40 @@ static int check_domain(const struct vu_network *net, struct vu_err *e)
 	return r;
 }
 
+/* The dev attribute of node, if any, a name the kernel takes. */
+static int check_dev(xmlNodePtr node, struct vu_err *e)
+{
+	char *dev = NULL;
+	int r = vu_model_opt(node, NULL, "dev", &dev);
+
+	if (r < 0)
+		r = vu_err_set(e, -r, NULL);
+	else if (dev && !vu_net_ifname_ok(dev))
+		r = vu_err_set(e, EINVAL, "invalid forward device '%s'", VU_SHOWN(dev));
+	free(dev);
+	return r;
+}
+
+/* The host interfaces a network forwards through go to netlink and into
+ * firewall rules as they are. */
+static int check_devs(const struct vu_network *net, struct vu_err *e)
+{
+	xmlNodePtr fwd = vu_node_child(net_root(net), "forward");
+	int r = fwd ? check_dev(fwd, e) : 0;
+
+	for (xmlNodePtr i = vu_node_child(fwd, "interface"); r == 0 && i;
+	     i = vu_node_next(i, "interface"))
+		r = check_dev(i, e);
+	return r;
+}
+
 static int check_bridge(const struct vu_network *net, int fwd, struct vu_err *e)
 {
 	char *br = NULL, *dev = NULL;
 	uint64_t mtu;
 	int r = vu_model_opt(net_root(net), "bridge", "name", &br);
 
-	if (r == 0 && br && (strlen(br) > IFNAME_MAX || !*br || strchr(br, '/') ||
-			     strchr(br, '%') || strchr(br, ' ') || !strcmp(br, ".") ||
-			     !strcmp(br, "..")))
+	if (r == 0 && br && !vu_net_ifname_ok(br))
 		r = vu_err_set(e, EINVAL, "invalid bridge name '%s'", VU_SHOWN(br));
 	if (r == 0 && fwd == VU_NET_BRIDGE && !br &&
 	    !vu_node_find(net_root(net), "forward/interface") &&
@@ -358,6 +398,8 @@ static int check_bridge(const struct vu_network *net, int fwd, struct vu_err *e)
 		r = vu_err_set(e, EINVAL, "<mtu size>: not a size from 68 to 65535");
 	free(br);
 	free(dev);
+	if (r == 0)
+		r = check_devs(net, e);
 	return r < 0 ? r : check_domain(net, e);
 }
 

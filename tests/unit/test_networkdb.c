@@ -329,6 +329,62 @@ static void test_default_moves_aside(void **state)
 	vu_network_free(&got);
 }
 
+static char *bridge_of(struct tu_root *f, const char *name)
+{
+	struct vu_network *got;
+	struct vu_err e = { 0 };
+	char *br = NULL;
+
+	assert_int_equal(vu_networkdb_load(&f->st, name, &got, &e), 0);
+	assert_int_equal(vu_network_get_bridge(got, &br), 0);
+	vu_network_free(&got);
+	return br;
+}
+
+static struct vu_network *parsed(const char *xml)
+{
+	struct vu_network *net = NULL;
+	struct vu_err e = { 0 };
+
+	if (vu_network_parse(&net, xml, strlen(xml), &e) < 0)
+		fail_msg("%s", vu_err_str(&e));
+	return net;
+}
+
+/* As libvirt: a bridge we make, unnamed, gets the first free virbrN. */
+static void test_bridge_named(void **state)
+{
+	struct tu_root *f = *state;
+	char *br;
+
+	define(f, mknet("web", NULL, "virbr1", "10.0.1"), 0, NULL);
+	define(f, parsed("<network><name>a</name><ip address='10.0.2.1' prefix='24'/>"
+			 "</network>"), 0, NULL);
+	define(f, parsed("<network><name>b</name><forward mode='route'/></network>"), 0, NULL);
+	define(f, parsed("<network><name>d</name><forward mode='bridge'>"
+			 "<interface dev='eth0'/></forward></network>"), 0, NULL);
+	br = bridge_of(f, "a");
+	assert_string_equal(br, "virbr0");
+	free(br);
+	br = bridge_of(f, "b");
+	assert_string_equal(br, "virbr2");
+	free(br);
+	{	/* a host bridge's network names none of its own */
+		struct vu_network *got;
+		struct vu_err e = { 0 };
+
+		assert_int_equal(vu_networkdb_load(&f->st, "d", &got, &e), 0);
+		assert_int_equal(vu_network_get_bridge(got, &br), -ENOENT);
+		vu_network_free(&got);
+	}
+	/* redefined: its own bridge does not count as taken */
+	define(f, parsed("<network><name>a</name><ip address='10.0.2.1' prefix='24'/>"
+			 "</network>"), 0, NULL);
+	br = bridge_of(f, "a");
+	assert_string_equal(br, "virbr0");
+	free(br);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tu_root_setup, tu_root_teardown)
 
 int main(void)
@@ -342,6 +398,7 @@ int main(void)
 		T(test_live),
 		T(test_default),
 		T(test_default_moves_aside),
+		T(test_bridge_named),
 	};
 
 	umask(022);

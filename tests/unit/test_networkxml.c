@@ -614,6 +614,14 @@ static void test_refused(void **state)
 		"DNS host 10.0.0.1: no <hostname>");
 	refused("<network><name>x</name><dns><forwarder addr='nowhere'/></dns></network>",
 		"DNS forwarder: invalid address 'nowhere'");
+	refused("<network><name>x</name><bridge name='br:0'/></network>",
+		"invalid bridge name 'br:0'");
+	refused("<network><name>x</name><bridge name='br%s'/></network>",
+		"invalid bridge name 'br%s'");
+	refused("<network><name>x</name><forward dev='eth0\\\"'/></network>",
+		"invalid forward device 'eth0\\\"'");
+	refused("<network><name>x</name><forward mode='vepa'><interface dev='eth0'/>"
+		"<interface dev='a:b'/></forward></network>", "invalid forward device 'a:b'");
 	/* nothing that would start a line of its own in dnsmasq's conf */
 	refused("<network><name>x</name><dns><txt name='a' value='v&#10;dhcp-script=/tmp/x'/>"
 		"</dns></network>", "DNS txt 'a': control characters or a comma");
@@ -631,6 +639,21 @@ static void test_refused(void **state)
 	if (access(VU_NETWORK_RNG, R_OK) == 0)
 		refused("<network><name>x</name><bogus/></network>",
 			"not valid per libvirt's schema");
+}
+
+static void test_ifname(void **state)
+{
+	(void)state;
+	assert_true(vu_net_ifname_ok("virbr0"));
+	assert_true(vu_net_ifname_ok("abcdefghijklmno"));
+	assert_false(vu_net_ifname_ok("abcdefghijklmnop"));
+	assert_false(vu_net_ifname_ok(""));
+	assert_false(vu_net_ifname_ok(".."));
+	assert_false(vu_net_ifname_ok("a b"));
+	assert_false(vu_net_ifname_ok("a/b"));
+	assert_false(vu_net_ifname_ok("a:b"));
+	assert_false(vu_net_ifname_ok("a\tb"));
+	assert_false(vu_net_ifname_ok("virbr%d"));
 }
 
 static void test_new_default(void **state)
@@ -675,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_update_dhcp),
 		cmocka_unit_test(test_update_sections),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_ifname),
 		cmocka_unit_test(test_new_default),
 	};
 

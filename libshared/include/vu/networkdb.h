@@ -53,9 +53,11 @@ int vu_networkdb_check_unique(const struct vu_state *st, const struct vu_network
  * (vu_network_check), then under the exclusive lock: a definition of the
  * same name is replaced when the UUIDs agree (net without one takes it,
  * and the MAC too when it has none), else -EEXIST "network 'N' already
- * exists with uuid U"; what vu_network_ensure_ids adds is added (net is
- * changed: the caller sees the UUID); check_unique's conflicts; then the
- * document is written atomically, 0600 whatever the umask.
+ * exists with uuid U"; what vu_network_ensure_ids adds is added, and a
+ * network that makes its own bridge without a name gets the first virbrN
+ * no other network has, as libvirt names them at define (net is changed:
+ * the caller sees them); check_unique's conflicts; then the document is
+ * written atomically, 0600 whatever the umask.
  */
 int vu_networkdb_define(const struct vu_state *st, struct vu_network *net,
 			struct vu_err *e);
