@@ -237,6 +237,10 @@ static int apply(xmlNodePtr root, enum vu_net_update_cmd cmd, enum vu_net_sectio
 	const char *what = section_names[s];
 	int r;
 
+	if (cmd == VU_NET_UPDATE_MODIFY && s != VU_NET_SECTION_IP_DHCP_HOST &&
+	    s != VU_NET_SECTION_PORTGROUP)	/* as libvirt: only these have more than a key */
+		return vu_err_set(e, ENOTSUP, "%s entries cannot be modified, only added or deleted",
+				  what);
 	if (!parent)	/* e is set, unless there is just no such section */
 		return e->code ? -e->code : vu_err_set(e, ENOENT, "no matching %s entry", what);
 	old = find_entry(parent, s, new, add ? clashes : same_entry);

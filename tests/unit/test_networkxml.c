@@ -524,8 +524,12 @@ static void test_update_sections(void **state)
 		"  </dns>\n"
 		"  <ip ")));
 	free(s);
-	update_ok(net, "modify", "dns-host", -1,
-		  "<host ip='192.168.122.5'><hostname>www</hostname></host>");
+	update_fails(net, "modify", "dns-host", -1,
+		     "<host ip='192.168.122.5'><hostname>www</hostname></host>", ENOTSUP,
+		     "dns-host entries cannot be modified, only added or deleted");
+	update_fails(net, "modify", "ip-dhcp-range", -1,
+		     "<range start='192.168.122.2' end='192.168.122.254'/>", ENOTSUP,
+		     "ip-dhcp-range entries cannot be modified, only added or deleted");
 	update_fails(net, "add", "dns-host", -1, "<host ip='192.168.122.300'><hostname>x"
 		     "</hostname></host>", EINVAL, "DNS host: invalid address '192.168.122.300'");
 	update_fails(net, "add", "dns-txt", -1, "<txt name='.bad' value='v'/>", EINVAL,
@@ -547,6 +551,12 @@ static void test_update_sections(void **state)
 	free(s);
 	update_fails(net, "add", "portgroup", -1, "<portgroup name='eng'/>", EEXIST,
 		     "there is already a matching portgroup entry");
+	update_ok(net, "modify", "portgroup", -1,
+		  "<portgroup name='eng'><vlan><tag id='42'/></vlan></portgroup>");
+	s = vu_network_format(net);
+	assert_non_null(strstr(s, dq("  <portgroup name='eng'>\n    <vlan>\n"
+				     "      <tag id='42'/>\n    </vlan>\n  </portgroup>\n")));
+	free(s);
 	vu_network_free(&net);
 
 	net = parse(docs[7]);

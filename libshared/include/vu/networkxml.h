@@ -221,7 +221,8 @@ const char *vu_net_section_name(enum vu_net_section s);
  * start and end for ranges, ip for DNS hosts, name for txt, service and
  * protocol (and domain, target, port when given) for srv, dev for
  * interfaces, name for portgroups. add refuses a match (-EEXIST), delete
- * and modify need one (-ENOENT); modify replaces it in place. The new
+ * and modify need one (-ENOENT); modify replaces it in place, and only
+ * DHCP hosts and portgroups can be modified (-ENOTSUP, as libvirt). The new
  * element lands first or last among its kind, inside a parent made where
  * libvirt writes it. The result must pass vu_network_check, else net is
  * left as it was. 0 or -errno with e.
