@@ -58,7 +58,7 @@ static int fail_nl(struct vu_err *e, const char *name, int nlerr)
 	return fail(e, name, nlerr_errno(nlerr));
 }
 
-static int ifname_check(const char *name, struct vu_err *e)
+int vu_ifname_check(const char *name, struct vu_err *e)
 {
 	size_t len = name ? strnlen(name, IFNAMSIZ) : 0;
 
@@ -276,7 +276,7 @@ int vu_bridge_create(const struct vu_bridge_spec *spec, struct vu_err *e)
 
 	if (!spec)
 		return vu_err_set(e, EINVAL, "no bridge given");
-	r = ifname_check(spec->name, e);
+	r = vu_ifname_check(spec->name, e);
 	if (r < 0)
 		return r;
 	if (spec->naddrs && !spec->addrs)
@@ -302,7 +302,7 @@ int vu_bridge_delete(const char *name, struct vu_err *e)
 {
 	struct rtnl_link *link = NULL;
 	struct nl_sock *sk;
-	int r = ifname_check(name, e);
+	int r = vu_ifname_check(name, e);
 
 	if (r < 0)
 		return r;
@@ -328,7 +328,7 @@ int vu_link_exists(const char *name, struct vu_err *e)
 {
 	struct rtnl_link *link = NULL;
 	struct nl_sock *sk;
-	int r = ifname_check(name, e);
+	int r = vu_ifname_check(name, e);
 
 	if (r < 0)
 		return r;
@@ -384,7 +384,7 @@ int vu_bridge_free_name(const char *pattern, const char *const *taken, size_t nt
 			r = vu_err_set(e, EINVAL, "%s: names too long for an interface", pattern);
 			break;
 		}
-		if (name_taken(name, taken, ntaken) || ifname_check(name, NULL) < 0)
+		if (name_taken(name, taken, ntaken) || vu_ifname_check(name, NULL) < 0)
 			continue;
 		struct rtnl_link *link = NULL;
 		int got = link_get(sk, name, &link, e);

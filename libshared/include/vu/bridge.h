@@ -17,6 +17,10 @@
  * Plain structs, no XML: the caller (net-ctl) fills them from its model.
  */
 
+/* 0 when NAME is usable as an interface name (1..15 bytes, no '/', ':',
+ * quote, backslash, space or control character), else -EINVAL with e set. */
+int vu_ifname_check(const char *name, struct vu_err *e);
+
 /* One address on the bridge: "192.168.122.1" / 24, "fd00::1" / 64. */
 struct vu_bridge_addr {
 	const char *addr;	/* numeric IPv4 or IPv6 address */
