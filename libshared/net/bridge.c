@@ -451,54 +451,69 @@ static int sysctl_set(const char *path, int val, struct vu_err *e)
 	return 0;
 }
 
-/* accept_ra 1 -> 2 on the interface of one RA-learned default route. */
-static void ra_route_fix(struct nl_object *obj, void *arg)
+/* The walk over the IPv6 routes for RA-learned default routes. */
+struct ra_walk {
+	bool fix;		/* set accept_ra 2, else list the interfaces */
+	struct vu_err err;	/* the first failure to set it */
+	char bad[200];		/* "eth0, wlan0" whose accept_ra is 1 */
+};
+
+/* One route: if it is a default route from an RA on an interface whose
+ * accept_ra is 1, fix it (1 -> 2) or note the interface. */
+static void ra_route_check(struct nl_object *obj, void *arg)
 {
 	struct rtnl_route *rt = (struct rtnl_route *)obj;
 	struct nl_addr *dst = rtnl_route_get_dst(rt);
-	struct vu_err *e = arg;
+	struct ra_walk *w = arg;
 	char path[PATH_MAX], ifname[IF_NAMESIZE];
 	struct rtnl_nexthop *nh;
+	size_t len = strlen(w->bad);
 	int ra;
 
-	if (e->code || rtnl_route_get_protocol(rt) != RTPROT_RA ||
+	if (w->err.code || rtnl_route_get_protocol(rt) != RTPROT_RA ||
 	    (dst && nl_addr_get_prefixlen(dst) != 0) || rtnl_route_get_nnexthops(rt) < 1)
 		return;
 	nh = rtnl_route_nexthop_n(rt, 0);
 	if (!nh || !if_indextoname((unsigned int)rtnl_route_nh_get_ifindex(nh), ifname))
 		return;
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
-	if (sysctl_read(path, &ra) == 0 && ra == 1)
-		sysctl_set(path, 2, e);
+	if (sysctl_read(path, &ra) < 0 || ra != 1)
+		return;
+	if (w->fix)
+		sysctl_set(path, 2, &w->err);
+	else
+		snprintf(w->bad + len, sizeof(w->bad) - len, "%s%s", len ? ", " : "", ifname);
 }
 
-static int ipv6_accept_ra_fix(struct vu_err *e)
+static int ipv6_accept_ra_check(bool fix, struct vu_err *e)
 {
 	struct nl_cache *cache = NULL;
+	struct ra_walk w = { .fix = fix };
 	struct nl_sock *sk;
-	struct vu_err err = { 0 };
 	int r = sock_open(&sk, "ipv6", e);
 
 	if (r < 0)
 		return r;
 	r = rtnl_route_alloc_cache(sk, AF_INET6, 0, &cache);
-	if (r < 0)
-		r = vu_err_set(e, nlerr_errno(r), "cannot list IPv6 routes: %s",
-			       strerror(nlerr_errno(r)));
-	else {
-		nl_cache_foreach(cache, ra_route_fix, &err);
-		if (err.code) {
-			if (e)
-				*e = err;
-			r = -err.code;
-		}
-		nl_cache_free(cache);
-	}
 	nl_socket_free(sk);
-	return r;
+	if (r < 0)
+		return vu_err_set(e, nlerr_errno(r), "cannot list IPv6 routes: %s",
+				  strerror(nlerr_errno(r)));
+	nl_cache_foreach(cache, ra_route_check, &w);
+	nl_cache_free(cache);
+	if (w.err.code) {
+		if (e)
+			*e = w.err;
+		return -w.err.code;
+	}
+	if (w.bad[0])
+		return vu_err_set(e, EBUSY, "IPv6 forwarding would make the kernel ignore "
+				  "router advertisements on %s: set accept_ra to 2 there",
+				  w.bad);
+	return 0;
 }
 
-int vu_ip_forward_enable(int family, struct vu_err *e)
+int vu_ip_forward_enable(int family, unsigned int flags, struct vu_err *e)
 {
 	int r;
 
@@ -506,7 +521,7 @@ int vu_ip_forward_enable(int family, struct vu_err *e)
 		return sysctl_set("/proc/sys/net/ipv4/ip_forward", 1, e);
 	if (family != AF_INET6)
 		return vu_err_set(e, EAFNOSUPPORT, "forwarding: not IPv4 or IPv6");
-	r = ipv6_accept_ra_fix(e);
+	r = ipv6_accept_ra_check(flags & VU_FWD_FIX_ACCEPT_RA, e);
 	if (r < 0)
 		return r;
 	return sysctl_set("/proc/sys/net/ipv6/conf/all/forwarding", 1, e);

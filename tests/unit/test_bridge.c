@@ -198,13 +198,14 @@ static void test_forward_ipv4(void **state)
 	SKIP_IF_NO_NETNS(netns_ok, netns_why);
 	/* a fresh namespace starts with forwarding off */
 	assert_string_equal(tu_sh_line("cat /proc/sys/net/ipv4/ip_forward"), "0");
-	assert_int_equal(vu_ip_forward_enable(AF_INET, &e), 0);
+	assert_int_equal(vu_ip_forward_enable(AF_INET, 0, &e), 0);
 	assert_string_equal(tu_sh_line("cat /proc/sys/net/ipv4/ip_forward"), "1");
-	assert_int_equal(vu_ip_forward_enable(AF_INET, &e), 0);
-	assert_int_equal(vu_ip_forward_enable(AF_UNIX, &e), -EAFNOSUPPORT);
+	assert_int_equal(vu_ip_forward_enable(AF_INET, 0, &e), 0);
+	assert_int_equal(vu_ip_forward_enable(AF_UNIX, 0, &e), -EAFNOSUPPORT);
 }
 
-/* An RA-learned default route keeps working: accept_ra 1 -> 2 there only. */
+/* An RA-learned default route on an interface with accept_ra 1: refused
+ * as libvirt does, or accept_ra 1 -> 2 there only when asked. */
 static void test_forward_ipv6_accept_ra(void **state)
 {
 	struct vu_err e = { 0 };
@@ -216,10 +217,17 @@ static void test_forward_ipv6_accept_ra(void **state)
 		 "echo 1 > /proc/sys/net/ipv6/conf/vuvb/accept_ra && "
 		 "ip -6 route add default via fe80::1 dev vuva proto ra");
 	assert_string_equal(tu_sh_line("cat /proc/sys/net/ipv6/conf/all/forwarding"), "0");
-	assert_int_equal(vu_ip_forward_enable(AF_INET6, &e), 0);
+	assert_int_equal(vu_ip_forward_enable(AF_INET6, 0, &e), -EBUSY);
+	assert_string_equal(vu_err_str(&e), "IPv6 forwarding would make the kernel ignore "
+			    "router advertisements on vuva: set accept_ra to 2 there");
+	assert_string_equal(tu_sh_line("cat /proc/sys/net/ipv6/conf/all/forwarding"), "0");
+	assert_string_equal(tu_sh_line("cat /proc/sys/net/ipv6/conf/vuva/accept_ra"), "1");
+	assert_int_equal(vu_ip_forward_enable(AF_INET6, VU_FWD_FIX_ACCEPT_RA, &e), 0);
 	assert_string_equal(tu_sh_line("cat /proc/sys/net/ipv6/conf/all/forwarding"), "1");
 	assert_string_equal(tu_sh_line("cat /proc/sys/net/ipv6/conf/vuva/accept_ra"), "2");
 	assert_string_equal(tu_sh_line("cat /proc/sys/net/ipv6/conf/vuvb/accept_ra"), "1");
+	/* once fixed, no flag is needed */
+	assert_int_equal(vu_ip_forward_enable(AF_INET6, 0, &e), 0);
 	tu_sh_ok("ip link del vuva");
 }
 

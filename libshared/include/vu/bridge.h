@@ -65,15 +65,20 @@ int vu_link_exists(const char *name, struct vu_err *e);
 int vu_bridge_free_name(const char *pattern, const char *const *taken, size_t ntaken,
 			char *buf, size_t len, struct vu_err *e);
 
+/* vu_ip_forward_enable flag: set accept_ra 2 instead of refusing. */
+#define VU_FWD_FIX_ACCEPT_RA 0x1u
+
 /*
  * Turns on forwarding for AF_INET (/proc/sys/net/ipv4/ip_forward) or
- * AF_INET6 (/proc/sys/net/ipv6/conf/all/forwarding). For IPv6, first sets
- * accept_ra to 2 on every interface whose default route was learned from a
- * router advertisement and whose accept_ra is 1: with forwarding on, the
- * kernel would otherwise ignore further RAs there and the host would lose
- * that route when it expires (the reason libvirt checks the same). Writes
- * nothing that is already set. Only for a network that forwards.
+ * AF_INET6 (/proc/sys/net/ipv6/conf/all/forwarding), writing nothing that
+ * is set already; only for a network that forwards. For IPv6 it first looks
+ * for default routes learned from router advertisements on interfaces whose
+ * accept_ra is 1: with forwarding on the kernel ignores further RAs there
+ * and the host loses the route when it expires. Like libvirt, it then
+ * refuses (-EBUSY, the message names the interfaces and says to set
+ * accept_ra to 2), unless flags has VU_FWD_FIX_ACCEPT_RA: then it sets
+ * accept_ra to 2 on them itself and goes on.
  */
-int vu_ip_forward_enable(int family, struct vu_err *e);
+int vu_ip_forward_enable(int family, unsigned int flags, struct vu_err *e);
 
 #endif
