@@ -407,6 +407,75 @@ int vu_bridge_free_name(const char *pattern, const char *const *taken, size_t nt
 	return 0;
 }
 
+/* ---- routes ---- */
+
+struct route_walk {
+	int family;
+	unsigned char net[16];	/* the subnet's network address */
+	unsigned int prefix;
+	char ifname[IF_NAMESIZE];	/* the first interface routing it */
+};
+
+static void route_match(struct nl_object *obj, void *arg)
+{
+	struct rtnl_route *rt = (struct rtnl_route *)obj;
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	struct route_walk *w = arg;
+	struct rtnl_nexthop *nh;
+	size_t alen = w->family == AF_INET ? 4 : 16;
+
+	if (w->ifname[0] || !dst || rtnl_route_get_table(rt) != RT_TABLE_MAIN ||
+	    rtnl_route_get_type(rt) != RTN_UNICAST ||
+	    nl_addr_get_prefixlen(dst) != w->prefix || nl_addr_get_len(dst) != alen ||
+	    memcmp(nl_addr_get_binary_addr(dst), w->net, alen) ||
+	    rtnl_route_get_nnexthops(rt) < 1)
+		return;
+	nh = rtnl_route_nexthop_n(rt, 0);
+	if (!nh || !if_indextoname((unsigned int)rtnl_route_nh_get_ifindex(nh), w->ifname))
+		snprintf(w->ifname, sizeof(w->ifname), "?");
+}
+
+int vu_route_collision(const struct vu_bridge_addr *a, char *ifname, size_t len,
+		       struct vu_err *e)
+{
+	struct route_walk w = { .prefix = a ? a->prefix : 0 };
+	struct nl_cache *cache = NULL;
+	char text[INET6_ADDRSTRLEN] = "";
+	struct nl_sock *sk;
+	unsigned int bits;
+	int r;
+
+	w.family = a && a->addr && strchr(a->addr, ':') ? AF_INET6 : AF_INET;
+	bits = w.family == AF_INET ? 32 : 128;
+	if (!a || !a->addr || a->prefix > bits || inet_pton(w.family, a->addr, w.net) != 1)
+		return vu_err_set(e, EINVAL, "%s/%u: not an IP address and prefix",
+				  a && a->addr ? a->addr : "(null)", a ? a->prefix : 0);
+	for (unsigned int i = 0; i < bits / 8; i++) {
+		unsigned int keep = a->prefix > i * 8 ? a->prefix - i * 8 : 0;
+
+		if (keep < 8)
+			w.net[i] &= (unsigned char)(0xff00u >> keep);
+	}
+	inet_ntop(w.family, w.net, text, sizeof(text));
+	r = sock_open(&sk, text, e);
+	if (r < 0)
+		return r;
+	r = rtnl_route_alloc_cache(sk, w.family, 0, &cache);
+	nl_socket_free(sk);
+	if (r < 0)
+		return vu_err_set(e, nlerr_errno(r), "cannot list routes: %s",
+				  strerror(nlerr_errno(r)));
+	nl_cache_foreach(cache, route_match, &w);
+	nl_cache_free(cache);
+	if (!w.ifname[0])
+		return 0;
+	if (ifname && len)
+		snprintf(ifname, len, "%s", w.ifname);
+	vu_err_set(e, EADDRINUSE, "%s/%u: network is already in use by interface %s", text,
+		   a->prefix, w.ifname);
+	return 1;
+}
+
 /* ---- forwarding sysctls ---- */
 
 /* Reads the integer in PATH into *val; 0 or -errno. */

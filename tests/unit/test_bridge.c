@@ -231,6 +231,34 @@ static void test_forward_ipv6_accept_ra(void **state)
 	tu_sh_ok("ip link del vuva");
 }
 
+/* A subnet routed through another interface is taken; others are free. */
+static void test_route_collision(void **state)
+{
+	const struct vu_bridge_addr used = { "192.168.122.1", 24 }, other = { "10.5.0.1", 24 };
+	const struct vu_bridge_addr wider = { "192.168.0.1", 16 }, used6 = { "fd00:9::1", 64 };
+	const struct vu_bridge_addr bad = { "192.168.122.1", 40 };
+	char ifname[16] = "";
+	struct vu_err e = { 0 };
+
+	(void)state;
+	SKIP_IF_NO_NETNS(netns_ok, netns_why);
+	assert_int_equal(vu_route_collision(&used, ifname, sizeof(ifname), &e), 0);
+	tu_sh_ok("ip link add vuvc type veth peer name vuvd && ip link set vuvc up && "
+		 "ip link set vuvd up && ip addr add 192.168.122.7/24 dev vuvc && "
+		 "ip addr add fd00:9::7/64 dev vuvc nodad");
+	assert_int_equal(vu_route_collision(&used, ifname, sizeof(ifname), &e), 1);
+	assert_string_equal(ifname, "vuvc");
+	assert_int_equal(e.code, EADDRINUSE);
+	assert_string_equal(vu_err_str(&e),
+			    "192.168.122.0/24: network is already in use by interface vuvc");
+	assert_int_equal(vu_route_collision(&used6, NULL, 0, &e), 1);
+	assert_int_equal(vu_route_collision(&other, ifname, sizeof(ifname), &e), 0);
+	assert_int_equal(vu_route_collision(&wider, ifname, sizeof(ifname), &e), 0);
+	assert_int_equal(vu_route_collision(&bad, ifname, sizeof(ifname), &e), -EINVAL);
+	tu_sh_ok("ip link del vuvc");
+	assert_int_equal(vu_route_collision(&used, ifname, sizeof(ifname), &e), 0);
+}
+
 /* Without CAP_NET_ADMIN: -EPERM, and the message names the capability. */
 static void test_eperm(void **state)
 {
@@ -271,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_free_name),
 		cmocka_unit_test(test_forward_ipv4),
 		cmocka_unit_test(test_forward_ipv6_accept_ra),
+		cmocka_unit_test(test_route_collision),
 		cmocka_unit_test(test_eperm),
 	};
 

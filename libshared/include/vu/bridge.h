@@ -65,6 +65,16 @@ int vu_link_exists(const char *name, struct vu_err *e);
 int vu_bridge_free_name(const char *pattern, const char *const *taken, size_t ntaken,
 			char *buf, size_t len, struct vu_err *e);
 
+/*
+ * Whether the subnet of A (its network address and prefix) is routed
+ * already: 1 when the main table has a route for exactly that subnet (as
+ * libvirt's check before starting a network), with its interface in ifname
+ * (len bytes, may be NULL) and e set to "192.168.122.0/24: network is
+ * already in use by interface eth0" (code EADDRINUSE); 0 when not; -errno.
+ */
+int vu_route_collision(const struct vu_bridge_addr *a, char *ifname, size_t len,
+		       struct vu_err *e);
+
 /* vu_ip_forward_enable flag: set accept_ra 2 instead of refusing. */
 #define VU_FWD_FIX_ACCEPT_RA 0x1u
 
