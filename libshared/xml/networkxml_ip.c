@@ -173,6 +173,41 @@ static int subnet_addr(const struct vu_net_ip *ip, const char *what, const char 
 	return 0;
 }
 
+/* The <lease> of a range or host in seconds (see vu_net_range). */
+static int read_lease(xmlNodePtr parent, long long *out, struct vu_err *e)
+{
+	static const struct {
+		const char *unit;
+		uint64_t secs;
+	} units[] = { { "seconds", 1 }, { "minutes", 60 }, { "hours", 3600 } };
+	xmlNodePtr lease = vu_node_child(parent, "lease");
+	char *exp = NULL, *unit = NULL;
+	uint64_t v = 0, mul = 0;
+	int r;
+
+	*out = -1;
+	if (!lease)
+		return 0;
+	r = vu_model_opt(lease, NULL, "expiry", &exp);
+	if (r == 0)
+		r = vu_model_opt(lease, NULL, "unit", &unit);
+	if (r < 0)
+		r = vu_err_set(e, -r, NULL);
+	for (size_t i = 0; r == 0 && i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(unit ? unit : "minutes", units[i].unit))
+			mul = units[i].secs;
+	if (r == 0 && !mul)
+		r = vu_err_set(e, EINVAL, "<lease>: unknown unit '%s'", VU_SHOWN(unit));
+	else if (r == 0 && (!exp || vu_parse_u64(exp, 0, 0xffffffffu / mul, &v) < 0))
+		r = vu_err_set(e, EINVAL, "<lease>: expiry '%s' is not a number of %s up to "
+			       "2^32-1 seconds", exp ? VU_SHOWN(exp) : "", unit ? unit : "minutes");
+	if (r == 0)
+		*out = (long long)(v * mul);
+	free(exp);
+	free(unit);
+	return r;
+}
+
 int net_read_range(xmlNodePtr rn, const struct vu_net_ip *ip, struct vu_net_range *out,
 		   struct vu_err *e)
 {
@@ -193,6 +228,8 @@ int net_read_range(xmlNodePtr rn, const struct vu_net_ip *ip, struct vu_net_rang
 	if (r == 0 && memcmp(a, b, ip->family == AF_INET ? 4 : 16) > 0)
 		r = vu_err_set(e, EINVAL, "DHCP range %s - %s: the start is after the end",
 			       out->start, out->end);
+	if (r == 0)
+		r = read_lease(rn, &out->lease, e);
 	free(start);
 	free(end);
 	return r;
@@ -227,6 +264,8 @@ int net_read_host(xmlNodePtr hn, const struct vu_net_ip *ip, struct vu_net_host 
 		r = vu_err_set(e, EINVAL, "DHCP host: invalid name '%s'", VU_SHOWN(out->name));
 	else if (addr)
 		r = subnet_addr(ip, "DHCP host", addr, out->ip, a, e);
+	if (r == 0)
+		r = read_lease(hn, &out->lease, e);
 	free(mac);
 	free(addr);
 	if (r < 0) {

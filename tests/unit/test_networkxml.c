@@ -283,6 +283,7 @@ static void test_bridge_forward(void **state)
 	assert_int_equal(vu_network_get_domain(net, &s), 0);
 	assert_string_equal(s, "example.com");
 	free(s);
+	assert_true(vu_network_domain_local_only(net));
 	assert_int_equal(vu_network_get_mtu(net, &mtu), 0);
 	assert_int_equal(mtu, 9000);
 	vu_network_free(&net);
@@ -293,6 +294,7 @@ static void test_bridge_forward(void **state)
 	assert_int_equal(vu_network_get_forward(net), VU_NET_NAT);
 	assert_int_equal(vu_network_get_forward_dev(net, &s), -ENOENT);
 	assert_int_equal(vu_network_get_mtu(net, &mtu), -ENOENT);
+	assert_false(vu_network_domain_local_only(net));
 	vu_network_free(&net);
 
 	const int modes[] = { VU_NET_ROUTE, VU_NET_OPEN, VU_NET_ISOLATED, VU_NET_BRIDGE,
@@ -341,6 +343,8 @@ static void test_ips(void **state)
 	assert_int_equal(ips[0].nranges, 1);
 	assert_string_equal(ips[0].ranges[0].start, "192.168.122.2");
 	assert_string_equal(ips[0].ranges[0].end, "192.168.122.254");
+	assert_int_equal(ips[0].ranges[0].lease, 3600);
+	assert_int_equal(ips[0].hosts[0].lease, -1);
 	assert_int_equal(ips[0].nhosts, 2);
 	assert_string_equal(ips[0].hosts[0].mac, "00:16:3e:77:e2:ed");
 	assert_string_equal(ips[0].hosts[0].name, "a.example.com");
@@ -632,6 +636,12 @@ static void test_refused(void **state)
 		"invalid forward device 'eth0\\\"'");
 	refused("<network><name>x</name><forward mode='vepa'><interface dev='eth0'/>"
 		"<interface dev='a:b'/></forward></network>", "invalid forward device 'a:b'");
+	refused("<network><name>x</name><ip address='10.0.0.1' prefix='24'><dhcp>"
+		"<range start='10.0.0.2' end='10.0.0.9'><lease expiry='1' unit='days'/></range>"
+		"</dhcp></ip></network>", "<lease>: unknown unit 'days'");
+	refused("<network><name>x</name><ip address='10.0.0.1' prefix='24'><dhcp>"
+		"<host mac='52:54:00:00:00:01' ip='10.0.0.3'><lease expiry='71582789'/></host>"
+		"</dhcp></ip></network>", "<lease>: expiry '71582789' is not a number of minutes");
 	/* nothing that would start a line of its own in dnsmasq's conf */
 	refused("<network><name>x</name><dns><txt name='a' value='v&#10;dhcp-script=/tmp/x'/>"
 		"</dns></network>", "DNS txt 'a': control characters or a comma");
