@@ -571,6 +571,12 @@ static void test_update_sections(void **state)
 				  "  </forward>")));
 	free(s);
 	vu_network_free(&net);
+	/* the last interface of a NAT network goes, NAT stays */
+	net = parse("<network><name>n</name><forward><interface dev='eth0'/></forward>"
+		    "</network>");
+	update_ok(net, "delete", "forward-interface", -1, "<interface dev='eth0'/>");
+	assert_int_equal(vu_network_get_forward(net), VU_NET_NAT);
+	vu_network_free(&net);
 	net = parse(docs[4]);	/* isolated: no <forward> to add to */
 	update_fails(net, "add", "forward-interface", -1, "<interface dev='eth0'/>", ENOENT,
 		     "the network has no <forward> element");
