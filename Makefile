@@ -190,7 +190,7 @@ DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	clang libclang-rt-14-dev mandoc cppcheck libvirt0 libxml2-utils strace \
 	time e2fsprogs util-linux jq bash-completion libfdisk-dev libblkid-dev fdisk mount \
 	libcurl4-openssl-dev libarchive-dev osinfo-db ovmf virtinst xorriso cpio xfsprogs \
-	python3 libcap2-bin acl
+	python3 libcap2-bin acl dnsmasq-base busybox
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \
