@@ -765,9 +765,14 @@ static void test_start_failures(void **state)
 }
 
 /* A guest in a second namespace, joined by a veth, gets a lease that the
- * lease file then shows, with the prefix from the spec. */
+ * lease file then shows, with the prefix from the spec; its MAC was
+ * reserved after start, by reload (SIGHUP, the hosts file re-read by
+ * dnsmasq once it runs as nobody), and the reservation is honoured. */
 static void test_lease_from_client(void **state)
 {
+	static const struct vu_dnsmasq_host h[] = {
+		{ "52:54:00:00:00:77", NULL, "guest77", "192.168.122.77", { 0 } },
+	};
 	struct vu_dnsmasq_ip ip = default_ip[0];
 	struct vu_dnsmasq_spec s = { .name = "default", .bridge = "vbr0", .ips = &ip, .nips = 1 };
 	struct vu_dnsmasq_lease *l = NULL;
@@ -783,9 +788,14 @@ static void test_lease_from_client(void **state)
 	}
 	if (vu_dnsmasq_start(&s, &f->run, &pid, &e) < 0)
 		fail_msg("start: %s", vu_err_str(&e));
+	ip.hosts = h;
+	ip.nhosts = 1;
+	assert_int_equal(vu_dnsmasq_reload(&s, &f->run, &e), 0);
+	usleep(200 * 1000);
 	/* The client namespace is made by unshare; the veth end moves in
 	 * once it exists (retried: the move may precede the unshare). */
-	tu_sh_ok("ip link add vh0 type veth peer name vg0 && ip link set vh0 master vbr0 up && "
+	tu_sh_ok("ip link add vh0 type veth peer name vg0 address 52:54:00:00:00:77 && "
+		 "ip link set vh0 master vbr0 up && "
 		 "(unshare -n sh -c 'while ! ip link show vg0 >/dev/null 2>&1; do sleep 0.05; done; "
 		 "ip link set vg0 up; exec busybox udhcpc -i vg0 -n -q -t 5 -T 1 -s /bin/true "
 		 "-x hostname:guest1' >/dev/null 2>&1 & g=$!; "
@@ -795,10 +805,12 @@ static void test_lease_from_client(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(l[0].family, AF_INET);
 	assert_int_equal(l[0].prefix, 24);
-	assert_string_equal(l[0].hostname, "guest1");
+	assert_string_equal(l[0].mac, "52:54:00:00:00:77");
+	assert_string_equal(l[0].ip, "192.168.122.77");
+	assert_string_equal(l[0].hostname, "guest77");
 	assert_true(l[0].expiry > 0);
-	assert_int_equal(strncmp(l[0].ip, "192.168.122.", 12), 0);
 	vu_dnsmasq_leases_free(l, n);
+	assert_int_equal(vu_dnsmasq_pid(&f->run, "default", &pid), 0);
 	assert_int_equal(vu_dnsmasq_stop(&f->run, "default", &e), 0);
 	/* The lease file outlives the daemon, as libvirt's status file. */
 	assert_true(exists(f, "default.leases"));
