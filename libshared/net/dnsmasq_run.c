@@ -38,8 +38,9 @@ static int file_name(const struct vu_dnsmasq_run *run, const char *name, enum dm
 
 static int check_run(const struct vu_dnsmasq_run *run, struct vu_err *e)
 {
-	if (run->dirfd < 0 || !run->dir || run->dir[0] != '/' || strchr(run->dir, '\n') ||
-	    strchr(run->dir, ','))
+	/* The path goes into conf lines and options: no newline, no list
+	 * separator, no comment sign. */
+	if (run->dirfd < 0 || !run->dir || run->dir[0] != '/' || strpbrk(run->dir, "\n\r,#"))
 		return vu_err_set(e, EINVAL, "bad run directory for dnsmasq");
 	return 0;
 }
@@ -193,15 +194,11 @@ static void remove_files(const struct vu_dnsmasq_run *run, const char *name)
 
 /* ---- finding our process ---- */
 
-/*
- * Whether pid is alive (not a zombie) and runs with our --conf-file
- * argument: that conf is ours alone, so a recycled pid is never taken for
- * our dnsmasq. /proc/PID/cmdline, unlike /proc/PID/exe, stays readable
- * once dnsmasq runs as nobody and we hold no CAP_SYS_PTRACE.
- */
-static bool is_ours(pid_t pid, const char *conf_arg)
+/* Whether pid exists and is not a zombie (dnsmasq is not our child: its
+ * reaper may be slow, or absent in a container). */
+static bool proc_alive(pid_t pid)
 {
-	char path[64], buf[8192], *stat, *p;
+	char path[64], buf[1024], *st;
 	ssize_t n;
 	int fd;
 
@@ -213,8 +210,23 @@ static bool is_ours(pid_t pid, const char *conf_arg)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	stat = strrchr(buf, ')');
-	if (!stat || stat[1] != ' ' || stat[2] == 'Z' || stat[2] == 'X')
+	st = strrchr(buf, ')');
+	return st && st[1] == ' ' && st[2] != 'Z' && st[2] != 'X';
+}
+
+/*
+ * Whether pid is alive and runs with our --conf-file argument: that conf
+ * is ours alone, so a recycled pid is never taken for our dnsmasq.
+ * /proc/PID/cmdline, unlike /proc/PID/exe, stays readable once dnsmasq
+ * runs as nobody and we hold no CAP_SYS_PTRACE.
+ */
+static bool is_ours(pid_t pid, const char *conf_arg)
+{
+	char path[64], buf[8192], *p;
+	ssize_t n;
+	int fd;
+
+	if (!proc_alive(pid))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -310,17 +322,32 @@ static void last_line(char *buf, size_t len, char *out, size_t outlen)
  * caller's environment reaches it. */
 static char *const clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 
+/*
+ * The daemon outlives us: it must inherit no fd of ours (a lock held
+ * through it would never be released) and no blocked or ignored signal
+ * (stop relies on SIGTERM, reload on SIGHUP).
+ */
 static int spawn(const char *bin, char *const *argv, int errfd, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
 	int r;
 
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, errfd, 2);
-	r = posix_spawn(pid, bin, &fa, NULL, argv, clean_env);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	r = posix_spawn(pid, bin, &fa, &at, argv, clean_env);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
 	return -r;
 }
 
@@ -464,10 +491,14 @@ int vu_dnsmasq_reload(const struct vu_dnsmasq_spec *s, const struct vu_dnsmasq_r
 	return 0;
 }
 
-/* Waits (until deadline) for pid, not our child, to be gone or a zombie. */
-static bool wait_gone(pid_t pid, const char *arg, long long deadline)
+/*
+ * Waits (until deadline) for pid, ours when signalled, to be gone or a
+ * zombie: an exiting process loses its cmdline before it closes its
+ * sockets, and a restart must find the ports free.
+ */
+static bool wait_gone(pid_t pid, long long deadline)
 {
-	while (is_ours(pid, arg)) {
+	while (proc_alive(pid)) {
 		if (now_ms() >= deadline)
 			return false;
 		nap();
@@ -490,9 +521,9 @@ int vu_dnsmasq_stop(const struct vu_dnsmasq_run *run, const char *name, struct v
 		if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
 			return vu_err_set(e, errno, "cannot stop dnsmasq (pid %d): %s", (int)pid,
 					  strerror(errno));
-		if (!wait_gone(pid, arg, deadline)) {
+		if (!wait_gone(pid, deadline)) {
 			kill(pid, SIGKILL);
-			if (!wait_gone(pid, arg, now_ms() + 1000))
+			if (!wait_gone(pid, now_ms() + 1000))
 				return vu_err_set(e, ETIMEDOUT, "dnsmasq (pid %d) does not stop",
 						  (int)pid);
 		}

@@ -702,6 +702,37 @@ static void test_start_reload_stop(void **state)
 	assert_int_equal(vu_dnsmasq_stop(&f->run, "default", &e), 0);
 }
 
+/* The daemon inherits neither our fds (a lock would live on in it) nor
+ * our blocked signals (stop and reload signal it). */
+static void test_nothing_inherited(void **state)
+{
+	struct vu_dnsmasq_ip ip = default_ip[0];
+	struct vu_dnsmasq_spec s = { .name = "default", .bridge = "vbr0", .ips = &ip, .nips = 1 };
+	struct fx *f = *state;
+	struct vu_err e = { 0 };
+	sigset_t block, old;
+	char marker[PATH_MAX + 16];
+	pid_t pid;
+	int fd, r;
+
+	SKIP_IF_NO_NETNS();
+	tu_path(marker, sizeof(marker), f->dir, "marker");
+	fd = open(marker, O_WRONLY | O_CREAT, 0600);	/* no O_CLOEXEC, on purpose */
+	assert_true(fd >= 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	r = vu_dnsmasq_start(&s, &f->run, &pid, &e);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(fd);
+	if (r < 0)
+		fail_msg("start: %s", vu_err_str(&e));
+	assert_int_equal(tu_sh("ls -l /proc/%d/fd | grep -q marker", (int)pid), 1);
+	assert_int_equal(tu_sh("grep -q '^SigBlk:\t0*$' /proc/%d/status", (int)pid), 0);
+	assert_int_equal(vu_dnsmasq_stop(&f->run, "default", &e), 0);
+}
+
 /* A pid file naming a process that is not our dnsmasq is not trusted:
  * nothing is signalled. */
 static void test_stale_pidfile(void **state)
@@ -833,6 +864,7 @@ int main(void)
 	};
 	const struct CMUnitTest live[] = {
 		cmocka_unit_test_setup_teardown(test_start_reload_stop, ns_setup, ns_teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_inherited, ns_setup, ns_teardown),
 		cmocka_unit_test_setup_teardown(test_stale_pidfile, ns_setup, ns_teardown),
 		cmocka_unit_test_setup_teardown(test_start_failures, ns_setup, ns_teardown),
 		cmocka_unit_test_setup_teardown(test_lease_from_client, ns_setup, ns_teardown),
