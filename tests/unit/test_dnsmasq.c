@@ -700,6 +700,12 @@ static void test_start_reload_stop(void **state)
 	assert_false(exists(f, "default.conf"));
 	assert_int_equal(vu_dnsmasq_pid(&f->run, "default", &again), -ESRCH);
 	assert_int_equal(vu_dnsmasq_stop(&f->run, "default", &e), 0);
+	/* A restart right away finds the ports free. */
+	for (int i = 0; i < 3; i++) {
+		if (vu_dnsmasq_start(&s, &f->run, &pid, &e) < 0)
+			fail_msg("restart %d: %s", i, vu_err_str(&e));
+		assert_int_equal(vu_dnsmasq_stop(&f->run, "default", &e), 0);
+	}
 }
 
 /* The daemon inherits neither our fds (a lock would live on in it) nor

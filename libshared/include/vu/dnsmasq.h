@@ -151,6 +151,10 @@ int vu_dnsmasq_write_files(const struct vu_dnsmasq_spec *s, const struct vu_dnsm
  * complaint ("failed to create listening socket ...: Address in use");
  * -ETIMEDOUT. On failure no process is left and the conf, hosts and pid
  * files are removed (the lease file stays).
+ * Privileges: dnsmasq needs CAP_NET_ADMIN, CAP_NET_BIND_SERVICE,
+ * CAP_NET_RAW, CAP_SETUID and CAP_SETGID from its starter (without one it
+ * exits naming it: "process is missing required capability NET_RAW"); as
+ * it then runs as nobody, reload and stop need CAP_KILL.
  */
 int vu_dnsmasq_start(const struct vu_dnsmasq_spec *s, const struct vu_dnsmasq_run *run,
 		     pid_t *pid, struct vu_err *e);
