@@ -207,6 +207,10 @@ static int check_ip(const struct vu_dnsmasq_ip *ip, struct vu_err *e)
 		return vu_err_set(e, EINVAL, "ip %s: bad bootp server", ipstr);
 	if (ip->tftp_root && (!text_ok(ip->tftp_root) || strchr(ip->tftp_root, ',')))
 		return vu_err_set(e, EINVAL, "ip %s: bad tftp root", ipstr);
+	if (ip->local_ptr && prefix % (a.family == AF_INET ? 8 : 4) != 0)
+		return vu_err_set(e, EINVAL, "PTR domain for %s network with prefix %d cannot be "
+				  "automatically created", a.family == AF_INET ? "IPv4" : "IPv6",
+				  prefix);
 	return 0;
 }
 
@@ -367,6 +371,30 @@ static void put_forwarders(FILE *f, const struct vu_dnsmasq_spec *s)
 		fputs("no-resolv\n", f);
 }
 
+/* local=/REVERSE.in-addr.arpa/ (or ip6.arpa) per address with localPtr:
+ * the network part, least significant octet (or nibble) first. */
+static void put_local_ptrs(FILE *f, const struct vu_dnsmasq_spec *s)
+{
+	for (size_t i = 0; i < s->nips; i++) {
+		struct dm_addr a;
+		int prefix;
+
+		if (!s->ips[i].local_ptr || dm_addr_parse(s->ips[i].address, s->ips[i].family, &a) < 0)
+			continue;
+		prefix = dm_ip_prefix(&s->ips[i], &a);
+		fputs("local=/", f);
+		if (a.family == AF_INET) {
+			for (int o = prefix / 8 - 1; o >= 0; o--)
+				fprintf(f, "%u.", a.b[o]);
+			fputs("in-addr.arpa/\n", f);
+		} else {
+			for (int n = prefix / 4 - 1; n >= 0; n--)
+				fprintf(f, "%x.", n % 2 ? a.b[n / 2] & 0xf : a.b[n / 2] >> 4);
+			fputs("ip6.arpa/\n", f);
+		}
+	}
+}
+
 static void put_records(FILE *f, const struct vu_dnsmasq_spec *s)
 {
 	for (size_t i = 0; i < s->ntxts; i++)
@@ -485,6 +513,8 @@ static void put_conf(FILE *f, const struct vu_dnsmasq_spec *s, const struct vu_d
 			fprintf(f, "local=/%s/\n", s->domain);
 		fprintf(f, "domain=%s\nexpand-hosts\n", s->domain);
 	}
+	if (dns)
+		put_local_ptrs(f, s);
 	if (dns && s->no_forward_plain_names)
 		fputs("domain-needed\nlocal=//\n", f);
 	if (p->pidfile)

@@ -50,7 +50,7 @@ static const struct vu_dnsmasq_range default_range[] = {
 	{ "192.168.122.2", "192.168.122.254", { 0 } },
 };
 static const struct vu_dnsmasq_ip default_ip[] = {
-	{ AF_INET, "192.168.122.1", 24, default_range, 1, NULL, 0, NULL, NULL, NULL },
+	{ AF_INET, "192.168.122.1", 24, default_range, 1, NULL, 0, NULL, NULL, NULL, false },
 };
 /* /usr/share/libvirt/networks/default.xml */
 static const struct vu_dnsmasq_spec default_net = {
@@ -115,7 +115,7 @@ static void test_ipv6_dhcp_ra(void **state)
 	};
 	const struct vu_dnsmasq_ip ips[] = {
 		default_ip[0],
-		{ AF_INET6, "2001:db8:ac10:fd01::1", 64, r6, 1, h6, 2, NULL, NULL, NULL },
+		{ AF_INET6, "2001:db8:ac10:fd01::1", 64, r6, 1, h6, 2, NULL, NULL, NULL, false },
 	};
 	struct vu_dnsmasq_spec s = default_net;
 
@@ -152,11 +152,11 @@ static void test_static_hosts_ra_only(void **state)
 		{ "00:16:3e:3e:a9:1c", NULL, "noip", NULL, { 0 } },
 	};
 	const struct vu_dnsmasq_ip ips[] = {
-		{ 0, "192.168.122.1", 24, default_range, 1, h, ARRAY_SIZE(h), NULL, NULL, NULL },
-		{ AF_INET, "192.168.123.1", 24, NULL, 0, NULL, 0, NULL, NULL, NULL },
-		{ AF_INET6, "2001:db8:ac10:fe01::1", 64, NULL, 0, NULL, 0, NULL, NULL, NULL },
-		{ AF_INET6, "2001:db8:ac10:fd01::1", 64, NULL, 0, NULL, 0, NULL, NULL, NULL },
-		{ AF_INET, "10.24.10.1", 0, NULL, 0, NULL, 0, NULL, NULL, NULL },
+		{ 0, "192.168.122.1", 24, default_range, 1, h, ARRAY_SIZE(h), NULL, NULL, NULL, false },
+		{ AF_INET, "192.168.123.1", 24, NULL, 0, NULL, 0, NULL, NULL, NULL, false },
+		{ AF_INET6, "2001:db8:ac10:fe01::1", 64, NULL, 0, NULL, 0, NULL, NULL, NULL, false },
+		{ AF_INET6, "2001:db8:ac10:fd01::1", 64, NULL, 0, NULL, 0, NULL, NULL, NULL, false },
+		{ AF_INET, "10.24.10.1", 0, NULL, 0, NULL, 0, NULL, NULL, NULL, false },
 	};
 	struct vu_dnsmasq_spec s = default_net;
 
@@ -182,6 +182,57 @@ static void test_static_hosts_ra_only(void **state)
 		     "c.example.com,192.168.122.13\n", "");
 }
 
+/* localPtr: reverse zones of the networks answered locally (libvirt's
+ * ptr-domains-auto), and a prefix they cannot be made from. */
+static void test_local_ptr(void **state)
+{
+	struct vu_dnsmasq_ip ips[] = {
+		{ AF_INET, "192.168.122.1", 24, default_range, 1, NULL, 0, NULL, NULL, NULL, true },
+		{ AF_INET, "192.168.123.1", 24, NULL, 0, NULL, 0, NULL, NULL, NULL, false },
+		{ AF_INET6, "2001:db8:ac10:fe01::1", 64, NULL, 0, NULL, 0, NULL, NULL, NULL, true },
+		{ AF_INET6, "2001:db8:ac10:fd01::1", 64, NULL, 0, NULL, 0, NULL, NULL, NULL, false },
+	};
+	struct vu_dnsmasq_spec s = default_net;
+	struct vu_err e = { 0 };
+	char *out = NULL;
+
+	(void)state;
+	s.ips = ips;
+	s.nips = ARRAY_SIZE(ips);
+	expect_conf(&s, &no_pid,
+		    HDR("default")
+		    "local=/122.168.192.in-addr.arpa/\n"
+		    "local=/1.0.e.f.0.1.c.a.8.b.d.0.1.0.0.2.ip6.arpa/\n"
+		    "except-interface=lo\n"
+		    "bind-dynamic\n"
+		    "interface=virbr0\n"
+		    "dhcp-range=192.168.122.2,192.168.122.254,255.255.255.0\n"
+		    "dhcp-no-override\n"
+		    "dhcp-authoritative\n"
+		    "dhcp-lease-max=253\n"
+		    FILES
+		    "dhcp-range=2001:db8:ac10:fe01::1,ra-only\n"
+		    "dhcp-range=2001:db8:ac10:fd01::1,ra-only\n");
+	ips[2].prefix = 62;
+	assert_int_equal(vu_dnsmasq_conf(&s, &no_pid, &out, &e), -EINVAL);
+	assert_string_equal(e.msg, "PTR domain for IPv6 network with prefix 62 cannot be "
+			    "automatically created");
+	ips[2].prefix = 60;
+	ips[0].prefix = 16;
+	ips[0].ranges = NULL;
+	ips[0].nranges = 0;
+	expect_conf(&s, &no_pid,
+		    HDR("default")
+		    "local=/168.192.in-addr.arpa/\n"
+		    "local=/0.e.f.0.1.c.a.8.b.d.0.1.0.0.2.ip6.arpa/\n"
+		    "except-interface=lo\n"
+		    "bind-dynamic\n"
+		    "interface=virbr0\n"
+		    "addn-hosts=/var/lib/libvirt/dnsmasq/default.addnhosts\n"
+		    "dhcp-range=2001:db8:ac10:fe01::1,ra-only\n"
+		    "dhcp-range=2001:db8:ac10:fd01::1,ra-only\n");
+}
+
 /* Hosts and no range: DHCP still on, for the hosts only; lease times. */
 static void test_static_only(void **state)
 {
@@ -192,10 +243,10 @@ static void test_static_only(void **state)
 		{ "00:16:3e:77:e2:ed", NULL, "a.example.com", "192.168.122.10", { true, 5, 'h' } },
 	};
 	const struct vu_dnsmasq_ip ips[] = {
-		{ AF_INET, "192.168.122.1", 24, NULL, 0, h, 1, NULL, NULL, NULL },
+		{ AF_INET, "192.168.122.1", 24, NULL, 0, h, 1, NULL, NULL, NULL, false },
 	};
 	const struct vu_dnsmasq_ip ips_lease[] = {
-		{ AF_INET, "192.168.122.1", 24, r, 1, NULL, 0, NULL, NULL, NULL },
+		{ AF_INET, "192.168.122.1", 24, r, 1, NULL, 0, NULL, NULL, NULL, false },
 	};
 	struct vu_dnsmasq_spec s = default_net;
 
@@ -285,7 +336,7 @@ static void test_forwarders(void **state)
 		{ NULL, "www.example.com" },
 	};
 	const struct vu_dnsmasq_ip ips[] = {
-		{ AF_INET, "192.168.122.1", 24, NULL, 0, NULL, 0, NULL, NULL, NULL },
+		{ AF_INET, "192.168.122.1", 24, NULL, 0, NULL, 0, NULL, NULL, NULL, false },
 	};
 	struct vu_dnsmasq_spec s = { .name = "default", .bridge = "virbr0", .ips = ips, .nips = 1,
 				     .forwarders = fw, .nforwarders = ARRAY_SIZE(fw) };
@@ -319,11 +370,11 @@ static void test_pxe(void **state)
 {
 	const struct vu_dnsmasq_ip ips[] = {
 		{ AF_INET, "192.168.122.1", 24, default_range, 1, NULL, 0, "pxeboot.img", NULL,
-		  "/var/lib/tftproot" },
+		  "/var/lib/tftproot", false },
 	};
 	const struct vu_dnsmasq_ip ips_srv[] = {
 		{ AF_INET, "192.168.122.1", 24, default_range, 1, NULL, 0, "pxeboot.img",
-		  "10.20.30.40", NULL },
+		  "10.20.30.40", NULL, false },
 	};
 	struct vu_dnsmasq_spec s = { .name = "netboot", .bridge = "virbr1", .domain = "example.com",
 				     .ips = ips, .nips = 1 };
@@ -367,7 +418,7 @@ static void test_pxe(void **state)
 static void test_no_dhcp(void **state)
 {
 	const struct vu_dnsmasq_ip ips[] = {
-		{ AF_INET, "192.168.125.1", 24, NULL, 0, NULL, 0, NULL, NULL, NULL },
+		{ AF_INET, "192.168.125.1", 24, NULL, 0, NULL, 0, NULL, NULL, NULL, false },
 	};
 	struct vu_dnsmasq_spec s = { .name = "routed", .bridge = "virbr1", .ips = ips, .nips = 1 };
 
@@ -648,7 +699,7 @@ static void test_start_reload_stop(void **state)
 		{ "52:54:00:00:00:07", NULL, "seven", "192.168.122.7", { 0 } },
 	};
 	struct vu_dnsmasq_ip ip = { AF_INET, "192.168.122.1", 24, default_range, 1, NULL, 0,
-				    NULL, NULL, NULL };
+				    NULL, NULL, NULL, false };
 	struct vu_dnsmasq_spec s = { .name = "default", .bridge = "vbr0", .ips = &ip, .nips = 1 };
 	struct fx *f = *state;
 	struct vu_err e = { 0 };
@@ -860,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_default_network),
 		cmocka_unit_test(test_ipv6_dhcp_ra),
 		cmocka_unit_test(test_static_hosts_ra_only),
+		cmocka_unit_test(test_local_ptr),
 		cmocka_unit_test(test_static_only),
 		cmocka_unit_test(test_dns_records),
 		cmocka_unit_test(test_forwarders),

@@ -49,6 +49,8 @@ struct vu_dnsmasq_ip {
 	const char *bootfile;		/* IPv4 only: <bootp file server> */
 	const char *bootserver;
 	const char *tftp_root;		/* IPv4 only: <tftp root> */
+	bool local_ptr;			/* localPtr='yes': reverse lookups answered here
+					 * (prefix a multiple of 8, IPv6 of 4) */
 };
 
 struct vu_dnsmasq_dns_host {
