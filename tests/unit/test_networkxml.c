@@ -343,8 +343,10 @@ static void test_ips(void **state)
 	assert_int_equal(ips[0].nranges, 1);
 	assert_string_equal(ips[0].ranges[0].start, "192.168.122.2");
 	assert_string_equal(ips[0].ranges[0].end, "192.168.122.254");
-	assert_int_equal(ips[0].ranges[0].lease, 3600);
-	assert_int_equal(ips[0].hosts[0].lease, -1);
+	assert_true(ips[0].ranges[0].lease.set);
+	assert_int_equal(ips[0].ranges[0].lease.expiry, 1);
+	assert_int_equal(ips[0].ranges[0].lease.unit, 'h');
+	assert_false(ips[0].hosts[0].lease.set);
 	assert_int_equal(ips[0].nhosts, 2);
 	assert_string_equal(ips[0].hosts[0].mac, "00:16:3e:77:e2:ed");
 	assert_string_equal(ips[0].hosts[0].name, "a.example.com");
@@ -358,16 +360,27 @@ static void test_ips(void **state)
 	assert_string_equal(ips[1].hosts[0].mac, "");
 	assert_non_null(ips[1].hosts[0].id);
 	assert_string_equal(ips[1].hosts[0].ip, "2001:db8:ac10:fe01::1:20");
+	assert_int_equal(ips[2].prefix, 8);	/* class A, as libvirt */
 	assert_null(ips[2].bootp_file);
 	assert_int_equal(ips[2].nranges, 0);
 	/* overlap is by the shorter prefix */
 	assert_false(vu_net_ip_overlap(&ips[0], &ips[2]));
 	assert_false(vu_net_ip_overlap(&ips[0], &ips[1]));
 	assert_true(vu_net_ip_overlap(&ips[0], &ips[0]));
-	ips[2].prefix = 4;	/* 0.0.0.0/4 .. holds 10.x, not 192.168 */
+	ips[2].prefix = 4;	/* 0.0.0.0/4 holds 10.x, not 192.168 */
 	assert_false(vu_net_ip_overlap(&ips[0], &ips[2]));
 	ips[2].prefix = 0;
 	assert_true(vu_net_ip_overlap(&ips[0], &ips[2]));
+	assert_false(ips[0].local_ptr);
+	vu_net_ips_free(ips, n);
+	vu_network_free(&net);
+
+	net = parse("<network><name>p</name><ip address='10.1.0.1' prefix='16' "
+		    "localPtr='yes'/></network>");
+	check_ok(net);
+	assert_int_equal(vu_network_get_ips(net, &ips, &n, &e), 0);
+	assert_true(ips[0].local_ptr);
+	assert_int_equal(ips[0].prefix, 16);
 	vu_net_ips_free(ips, n);
 	vu_network_free(&net);
 }
@@ -613,6 +626,9 @@ static void test_refused(void **state)
 		"<ip>: invalid IPv4 address '192.168.1.300'");
 	refused("<network><name>x</name><ip family='ipv6' address='10.0.0.1'/></network>",
 		"<ip>: invalid IPv6 address");
+	refused("<network><name>x</name><ip address='224.0.0.1'/></network>",
+		"<ip address='224.0.0.1'>: neither prefix nor netmask, and the address has "
+		"no class");
 	refused("<network><name>x</name><ip address='10.0.0.1' prefix='33'/></network>",
 		"<ip address='10.0.0.1'>: prefix '33' is not from 0 to 32");
 	refused("<network><name>x</name><ip address='10.0.0.1' netmask='255.0.255.0'/>"

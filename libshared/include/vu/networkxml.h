@@ -111,25 +111,32 @@ int vu_network_get_mtu(const struct vu_network *net, unsigned *out);
 
 #define VU_NET_ADDRLEN INET6_ADDRSTRLEN
 
-/* A <lease expiry unit> in seconds: -1 when absent (dnsmasq's default),
- * 0 for expiry='0' (infinite). */
+/* A <lease expiry unit> as written (dnsmasq's lines keep libvirt's unit:
+ * "1h"): set false when absent; expiry 0 is infinite; unit 's', 'm' (the
+ * default) or 'h'. */
+struct vu_net_lease {
+	bool set;
+	unsigned long long expiry;
+	char unit;
+};
 struct vu_net_range {
 	char start[VU_NET_ADDRLEN], end[VU_NET_ADDRLEN];
-	long long lease;
+	struct vu_net_lease lease;
 };
 struct vu_net_host {
 	char mac[VU_MAC_STRLEN];	/* "" when absent (IPv6 hosts use id/name) */
 	char ip[VU_NET_ADDRLEN];	/* "" when absent */
 	char *name;			/* NULL when absent */
 	char *id;			/* DHCPv6 client id, NULL when absent */
-	long long lease;
+	struct vu_net_lease lease;
 };
-/* One <ip>: prefix comes from prefix= or netmask=; strings are NULL when
- * absent. */
+/* One <ip>: prefix comes from prefix= or netmask=, else (as libvirt) from
+ * an IPv4 address's class, or 64; strings are NULL when absent. */
 struct vu_net_ip {
 	int family;			/* AF_INET or AF_INET6 */
 	char address[VU_NET_ADDRLEN];
 	unsigned prefix;
+	bool local_ptr;			/* localPtr='yes' */
 	struct vu_net_range *ranges;
 	size_t nranges;
 	struct vu_net_host *hosts;
