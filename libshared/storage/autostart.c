@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* autostart.c - the autostart marks of the state databases (domaindb.c,
- * pooldb.c; networks next): ROOT/autostart/KIND/NAME, a link to the
+ * pooldb.c, networkdb.c): ROOT/autostart/KIND/NAME, a link to the
  * definition ../../KIND/NAME.xml as libvirt's autostart links are */
 #include <errno.h>
 #include <fcntl.h>

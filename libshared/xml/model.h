@@ -24,6 +24,23 @@ int vu_model_new(xmlDocPtr *out, const char *root, xmlNodePtr *root_out);
 int vu_model_opt(const xmlNode *node, const char *path, const char *attr, char **out);
 
 /*
+ * T_wrap(&h, doc): a new handle T owning doc, which it takes over (0, or
+ * -ENOMEM with doc freed). For a handle T whose only member is
+ * xmlDocPtr doc; "static VU_MODEL_WRAP_FN(T)" keeps it private.
+ */
+#define VU_MODEL_WRAP_FN(T)							\
+	int T##_wrap(struct T **out, xmlDocPtr doc)				\
+	{									\
+		*out = doc ? malloc(sizeof(**out)) : NULL;			\
+		if (!*out) {							\
+			xmlFreeDoc(doc);					\
+			return -ENOMEM;						\
+		}								\
+		(*out)->doc = doc;						\
+		return 0;							\
+	}
+
+/*
  * What every handle T whose only member is xmlDocPtr doc shares, the
  * domain's included: T_free, T_format and T_doc.
  */
@@ -48,30 +65,22 @@ int vu_model_opt(const xmlNode *node, const char *path, const char *attr, char *
 	}
 
 /*
- * The handle of a model that owns its tree and nothing else (pools and
- * volumes; networks next): VU_MODEL_HANDLE(vu_poolxml) in the model's .c
+ * The handle of a model that owns its tree and nothing else and checks
+ * nothing on opening (pools, volumes): VU_MODEL_HANDLE(vu_poolxml) in the model's .c
  * defines struct vu_poolxml, a private vu_poolxml_wrap(&h, doc) that takes
  * doc over (0, or -ENOMEM with doc freed), and the public
  * vu_poolxml_load/parse/free/format/doc of step 2 and 5 of the recipe in
  * vu/xmlnode.h. One text for every such kind; the domain, which checks
  * its root and name on opening, writes its own load and parse and takes
- * VU_MODEL_DOC_FNS for the rest.
+ * VU_MODEL_DOC_FNS for the rest; so does the network, with
+ * VU_MODEL_WRAP_FN for the wrap its files share.
  */
 #define VU_MODEL_HANDLE(T)							\
 	struct T {								\
 		xmlDocPtr doc;							\
 	};									\
 										\
-	static int T##_wrap(struct T **out, xmlDocPtr doc)			\
-	{									\
-		*out = doc ? malloc(sizeof(**out)) : NULL;			\
-		if (!*out) {							\
-			xmlFreeDoc(doc);					\
-			return -ENOMEM;						\
-		}								\
-		(*out)->doc = doc;						\
-		return 0;							\
-	}									\
+	static VU_MODEL_WRAP_FN(T)						\
 										\
 	int T##_load(struct T **out, const char *path, struct vu_err *e)	\
 	{									\

@@ -140,6 +140,32 @@ static const struct order volume_orders[] = {
 	{ NULL, NULL }
 };
 
+/* ---- networks (libvirt's network_conf.c) ---- */
+
+static const char *const network_order[] = {
+	"name", "uuid", "title", "description", "metadata", "forward", "bridge", "mtu",
+	"mac", "domain", "dns", "vlan", "bandwidth", "port", "ip", "route",
+	"virtualport", "portgroup", NULL
+};
+static const char *const net_forward_order[] = {
+	"driver", "nat", "pf", "interface", "address", NULL
+};
+static const char *const net_dns_order[] = { "forwarder", "txt", "srv", "host", NULL };
+static const char *const net_ip_order[] = { "tftp", "dhcp", NULL };
+static const char *const net_dhcp_order[] = { "range", "host", "bootp", NULL };
+static const char *const net_portgroup_order[] = {
+	"vlan", "virtualport", "bandwidth", NULL
+};
+static const struct order network_orders[] = {
+	{ "network", network_order },
+	{ "forward", net_forward_order },
+	{ "dns", net_dns_order },
+	{ "ip", net_ip_order },
+	{ "dhcp", net_dhcp_order },
+	{ "portgroup", net_portgroup_order },
+	{ NULL, NULL }
+};
+
 /* ---- the kinds, by their root element ---- */
 
 static const struct {
@@ -149,6 +175,7 @@ static const struct {
 	{ "domain", domain_orders },
 	{ "pool", pool_orders },
 	{ "volume", volume_orders },
+	{ "network", network_orders },
 	{ NULL, NULL }
 };
 

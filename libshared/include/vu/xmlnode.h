@@ -26,16 +26,17 @@
  *  - Strings handed out are malloc'd copies (free()); *out is NULL on error.
  *  - A new element lands where libvirt writes it among its siblings, by
  *    the order tables of the document's kind (node.c: domain, pool,
- *    volume); unknown siblings are stepped over, and an element the table
- *    does not rank goes at the end.
+ *    volume, network); unknown siblings are stepped over, and an element
+ *    the table does not rank goes at the end.
  *
  * How a document model is written (libshared/xml/domainxml*.c, poolxml.c,
- * volxml.c; a network model copies it). K is the kind's prefix: domain,
+ * volxml.c, networkxml*.c). K is the kind's prefix: domain, network,
  * or poolxml and volxml where libshared/storage already names its live
  * objects struct vu_pool and struct vu_vol.
  *  1. An opaque handle that owns one xmlDocPtr (struct vu_domain, struct
- *     vu_poolxml, struct vu_volxml). Nothing is kept beside the tree, so
- *     what the model does not know round-trips (equal under C14N).
+ *     vu_poolxml, struct vu_volxml, struct vu_network). Nothing is kept
+ *     beside the tree, so what the model does not know round-trips (equal
+ *     under C14N).
  *  2. Open: vu_K_load(&h, path, e) and vu_K_parse(&h, buf, len, e) on
  *     vu_xml_load/vu_xml_parse (no network, no entities), vu_K_new() for a
  *     new document; the shared first steps are in xml/model.h, and a
