@@ -29,3 +29,22 @@ bool vu_str_alnum_or(const char *s, const char *extra)
 			return false;
 	return true;
 }
+
+void vu_last_line(char *buf, size_t len, const char *prefix, char *out, size_t outlen)
+{
+	char *end = buf + len, *start;
+	size_t n;
+
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	start = end;
+	while (start > buf && start[-1] != '\n')
+		start--;
+	if (prefix && strncmp(start, prefix, strlen(prefix)) == 0)
+		start += strlen(prefix);
+	/* The line may be longer than out: keep its start. */
+	n = strlen(start) < outlen - 1 ? strlen(start) : outlen - 1;
+	memcpy(out, start, n);
+	out[n] = '\0';
+}

@@ -54,12 +54,30 @@ static void test_alnum_or(void **state)
 	assert_false(vu_str_alnum_or("caf\xc3\xa9", "._-"));
 }
 
+static void test_last_line(void **state)
+{
+	char a[] = "mke2fs 1.47\nmkfs.ext4: Device size reported to be zero.\n\n";
+	char b[] = "dnsmasq: failed to bind DHCP server socket: Address in use\r\n";
+	char c[] = "  \n";
+	char out[16], wide[128];
+
+	(void)state;
+	vu_last_line(a, sizeof(a) - 1, NULL, wide, sizeof(wide));
+	assert_string_equal(wide, "mkfs.ext4: Device size reported to be zero.");
+	/* the prefix goes before the cut: the cut keeps the line's start */
+	vu_last_line(b, sizeof(b) - 1, "dnsmasq: ", out, sizeof(out));
+	assert_string_equal(out, "failed to bind ");
+	vu_last_line(c, sizeof(c) - 1, NULL, out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_word_in),
 		cmocka_unit_test(test_word_index),
 		cmocka_unit_test(test_alnum_or),
+		cmocka_unit_test(test_last_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

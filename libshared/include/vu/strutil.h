@@ -18,4 +18,10 @@ int vu_word_index(const char *s, const char *const *words, size_t n);
  * names that reach a file name, an element or a pattern. */
 bool vu_str_alnum_or(const char *s, const char *extra);
 
+/* The last non-empty line of what a program said (buf, len bytes: the
+ * end is trimmed in place), after the prefix if it starts with it (NULL:
+ * none), copied into out and cut to outlen: the one-line error that
+ * quotes mkfs's or dnsmasq's complaint. */
+void vu_last_line(char *buf, size_t len, const char *prefix, char *out, size_t outlen);
+
 #endif
