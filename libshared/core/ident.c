@@ -6,7 +6,9 @@
 #include <sys/random.h>
 #include <uuid.h>
 
+#include "vu/err.h"
 #include "vu/ident.h"
+#include "vu/strutil.h"
 
 /* Enough that a free address is found unless nearly all 2^24 are taken. */
 #define MAC_TRIES 1000
@@ -135,5 +137,19 @@ int vu_mac_normalize(const char *in, char out[VU_MAC_STRLEN])
 		return -EINVAL;
 	snprintf(out, VU_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x",
 		 o[0], o[1], o[2], o[3], o[4], o[5]);
+	return 0;
+}
+
+int vu_ifname_check(const char *name, struct vu_err *e)
+{
+	size_t len = name ? strnlen(name, 16) : 0;
+
+	if (len == 0 || len > 15)
+		return vu_err_set(e, EINVAL, "%s: interface names are 1 to 15 bytes",
+				  name ? name : "(null)");
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return vu_err_set(e, EINVAL, "%s: not a valid interface name", name);
+	if (!vu_str_alnum_or(name, "_.-"))
+		return vu_err_set(e, EINVAL, "%s: not a valid interface name", name);
 	return 0;
 }

@@ -58,22 +58,6 @@ static int fail_nl(struct vu_err *e, const char *name, int nlerr)
 	return fail(e, name, nlerr_errno(nlerr));
 }
 
-int vu_ifname_check(const char *name, struct vu_err *e)
-{
-	size_t len = name ? strnlen(name, IFNAMSIZ) : 0;
-
-	if (len == 0 || len >= IFNAMSIZ)
-		return vu_err_set(e, EINVAL, "%s: interface names are 1 to %d bytes",
-				  name ? name : "(null)", IFNAMSIZ - 1);
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return vu_err_set(e, EINVAL, "%s: not a valid interface name", name);
-	for (size_t i = 0; i < len; i++)
-		if (name[i] == '/' || name[i] == ':' || name[i] == '"' || name[i] == '\\' ||
-		    name[i] <= ' ' || name[i] == 0x7f)
-			return vu_err_set(e, EINVAL, "%s: not a valid interface name", name);
-	return 0;
-}
-
 static int sock_open(struct nl_sock **sk, const char *name, struct vu_err *e)
 {
 	int r;

@@ -16,7 +16,6 @@
 #include "networkxml_priv.h"
 
 /* Linux's IFNAMSIZ less the NUL. */
-#define IFNAME_MAX 15
 
 xmlNodePtr net_root(const struct vu_network *net)
 {
@@ -272,17 +271,6 @@ int vu_network_get_mtu(const struct vu_network *net, unsigned *out)
 
 /* ---- the check ---- */
 
-bool vu_net_ifname_ok(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (!len || len > IFNAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	/* What both the kernel and libvirt's schema take, less the backslash the
-	 * schema allows: nothing that needs quoting in a firewall rule. */
-	return vu_str_alnum_or(name, "_.-");
-}
-
 static int check_ids(xmlNodePtr root, struct vu_err *e)
 {
 	char uuid[VU_UUID_STRLEN], mac[VU_MAC_STRLEN], *text = NULL, *name = NULL;
@@ -328,7 +316,7 @@ static int check_dev(xmlNodePtr node, struct vu_err *e)
 
 	if (r < 0)
 		r = vu_err_set(e, -r, NULL);
-	else if (dev && !vu_net_ifname_ok(dev))
+	else if (dev && vu_ifname_check(dev, NULL) < 0)
 		r = vu_err_set(e, EINVAL, "invalid forward device '%s'", VU_SHOWN(dev));
 	free(dev);
 	return r;
@@ -353,7 +341,7 @@ static int check_bridge(const struct vu_network *net, int fwd, struct vu_err *e)
 	uint64_t mtu;
 	int r = vu_model_opt(net_root(net), "bridge", "name", &br);
 
-	if (r == 0 && br && !vu_net_ifname_ok(br))
+	if (r == 0 && br && vu_ifname_check(br, NULL) < 0)
 		r = vu_err_set(e, EINVAL, "invalid bridge name '%s'", VU_SHOWN(br));
 	if (r == 0 && fwd == VU_NET_BRIDGE && !br &&
 	    !vu_node_find(net_root(net), "forward/interface") &&

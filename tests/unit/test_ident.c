@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "vu/base.h"
+#include "vu/err.h"
 #include "vu/ident.h"
 
 static bool is_lower_hex(char c)
@@ -141,6 +142,23 @@ static void test_mac_normalize(void **state)
 			fail_msg("accepted '%s'", bad[i]);
 }
 
+/* One rule for bridge, tap and forward device names, whoever reads them. */
+static void test_ifname_check(void **state)
+{
+	static const char *const good[] = { "virbr0", "br-lan.10", "abcdefghijklmno" };
+	static const char *const bad[] = { "", ".", "..", "abcdefghijklmnop", "a b", "a/b",
+					   "a:b", "a\tb", "virbr%d", "a\\b", "a\"b" };
+	struct vu_err e = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		assert_int_equal(vu_ifname_check(good[i], NULL), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(vu_ifname_check(bad[i], NULL), -EINVAL);
+	assert_int_equal(vu_ifname_check("a/b", &e), -EINVAL);
+	assert_string_equal(e.msg, "a/b: not a valid interface name");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_uuid_normalize),
 		cmocka_unit_test(test_mac_generate),
 		cmocka_unit_test(test_mac_normalize),
+		cmocka_unit_test(test_ifname_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -686,16 +686,16 @@ static void test_refused(void **state)
 static void test_ifname(void **state)
 {
 	(void)state;
-	assert_true(vu_net_ifname_ok("virbr0"));
-	assert_true(vu_net_ifname_ok("abcdefghijklmno"));
-	assert_false(vu_net_ifname_ok("abcdefghijklmnop"));
-	assert_false(vu_net_ifname_ok(""));
-	assert_false(vu_net_ifname_ok(".."));
-	assert_false(vu_net_ifname_ok("a b"));
-	assert_false(vu_net_ifname_ok("a/b"));
-	assert_false(vu_net_ifname_ok("a:b"));
-	assert_false(vu_net_ifname_ok("a\tb"));
-	assert_false(vu_net_ifname_ok("virbr%d"));
+	assert_int_equal(vu_ifname_check("virbr0", NULL), 0);
+	assert_int_equal(vu_ifname_check("abcdefghijklmno", NULL), 0);
+	assert_int_equal(vu_ifname_check("abcdefghijklmnop", NULL), -EINVAL);
+	assert_int_equal(vu_ifname_check("", NULL), -EINVAL);
+	assert_int_equal(vu_ifname_check("..", NULL), -EINVAL);
+	assert_int_equal(vu_ifname_check("a b", NULL), -EINVAL);
+	assert_int_equal(vu_ifname_check("a/b", NULL), -EINVAL);
+	assert_int_equal(vu_ifname_check("a:b", NULL), -EINVAL);
+	assert_int_equal(vu_ifname_check("a\tb", NULL), -EINVAL);
+	assert_int_equal(vu_ifname_check("virbr%d", NULL), -EINVAL);
 }
 
 static void test_new_default(void **state)

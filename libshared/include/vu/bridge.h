@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "vu/err.h"
+#include "vu/ident.h"
 
 /*
  * Everything here acts on the calling thread's network namespace and needs
@@ -17,9 +18,7 @@
  * Plain structs, no XML: the caller (net-ctl) fills them from its model.
  */
 
-/* 0 when NAME is usable as an interface name (1..15 bytes, no '/', ':',
- * quote, backslash, space or control character), else -EINVAL with e set. */
-int vu_ifname_check(const char *name, struct vu_err *e);
+/* Interface names are checked by vu_ifname_check (vu/ident.h). */
 
 /* One address on the bridge: "192.168.122.1" / 24, "fd00::1" / 64. */
 struct vu_bridge_addr {

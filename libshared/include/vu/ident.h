@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct vu_err;
+
 #define VU_UUID_STRLEN 37	/* 36 characters and the NUL */
 #define VU_MAC_STRLEN 18
 
@@ -24,5 +26,11 @@ int vu_mac_generate(char out[VU_MAC_STRLEN], vu_mac_used_fn used, void *opaque);
  * digit), refuses multicast and broadcast; writes the canonical lower-case
  * form. 0 or -EINVAL. */
 int vu_mac_normalize(const char *in, char out[VU_MAC_STRLEN]);
+
+/* 0 when name is usable as a network interface name: 1 to 15 bytes of
+ * letters, digits and "_.-", not "." or "..". That is what the kernel and
+ * libvirt's schema both take, less what would need quoting in a firewall
+ * rule or a dnsmasq line. Else -EINVAL, with e (may be NULL) saying why. */
+int vu_ifname_check(const char *name, struct vu_err *e);
 
 #endif

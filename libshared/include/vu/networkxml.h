@@ -69,9 +69,6 @@ int vu_network_ensure_ids(struct vu_network *net);
  * that its schema refuses; so do we.) */
 int vu_network_get_bridge(const struct vu_network *net, char **out);
 int vu_network_set_bridge(struct vu_network *net, const char *name);
-/* An interface name both Linux and libvirt's schema take, that needs no
- * quoting anywhere: 1 to 15 of A-Z a-z 0-9 _ . -, not "." or "..". */
-bool vu_net_ifname_ok(const char *name);
 /* <bridge stp> (default on, as libvirt) and delay (default 0). */
 bool vu_network_get_stp(const struct vu_network *net);
 unsigned long vu_network_get_delay(const struct vu_network *net);
