@@ -202,15 +202,8 @@ int vu_domain_set_name(struct vu_domain *dom, const char *name)
 
 int vu_domain_get_uuid(const struct vu_domain *dom, char out[VU_UUID_STRLEN])
 {
-	char *text;
-	int r;
-
-	r = vu_domain_get(dom, "uuid", NULL, &text);
-	if (r < 0)
-		return r;
-	r = vu_uuid_normalize(text, out);
-	free(text);
-	return r;
+	return dom ? vu_model_ident(vu_domain_root(dom), "uuid", NULL, vu_uuid_normalize, out) :
+		     -EINVAL;
 }
 
 int vu_domain_set_uuid(struct vu_domain *dom, const char *uuid)

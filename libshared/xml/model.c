@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* model.c - opening and creating the document a model's handle owns */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vu/xml.h"
@@ -56,6 +57,19 @@ int vu_model_new(xmlDocPtr *out, const char *root, xmlNodePtr *root_out)
 	if (root_out)
 		*root_out = node;
 	return 0;
+}
+
+int vu_model_ident(const xmlNode *node, const char *path, const char *attr,
+		   int (*normalize)(const char *in, char *out), char *out)
+{
+	char *text;
+	int r = vu_node_get(node, path, attr, &text);
+
+	if (r < 0)
+		return r;
+	r = normalize(text, out);
+	free(text);
+	return r;
 }
 
 int vu_model_opt(const xmlNode *node, const char *path, const char *attr, char **out)

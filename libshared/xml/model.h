@@ -20,6 +20,11 @@ int vu_model_parse(xmlDocPtr *out, const char *buf, size_t len, struct vu_err *e
 /* A new document holding only <root/>; *root_out (may be NULL) gets it.
  * 0 or -ENOMEM. */
 int vu_model_new(xmlDocPtr *out, const char *root, xmlNodePtr *root_out);
+/* An identity (UUID, MAC) read with vu_node_get and put in canonical
+ * form by normalize (vu_uuid_normalize, vu_mac_normalize) into out;
+ * -ENOENT when absent, normalize's error when malformed. */
+int vu_model_ident(const xmlNode *node, const char *path, const char *attr,
+		   int (*normalize)(const char *in, char *out), char *out);
 /* vu_node_get for what may be absent: 0 with *out NULL then. */
 int vu_model_opt(const xmlNode *node, const char *path, const char *attr, char **out);
 

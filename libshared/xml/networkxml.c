@@ -102,14 +102,7 @@ int vu_network_get_name(const struct vu_network *net, char **out)
 
 int vu_network_get_uuid(const struct vu_network *net, char out[VU_UUID_STRLEN])
 {
-	char *text;
-	int r = vu_node_get(net_root(net), "uuid", NULL, &text);
-
-	if (r < 0)
-		return r;
-	r = vu_uuid_normalize(text, out);
-	free(text);
-	return r;
+	return vu_model_ident(net_root(net), "uuid", NULL, vu_uuid_normalize, out);
 }
 
 int vu_network_set_uuid(struct vu_network *net, const char *uuid)
@@ -119,14 +112,7 @@ int vu_network_set_uuid(struct vu_network *net, const char *uuid)
 
 int vu_network_get_mac(const struct vu_network *net, char out[VU_MAC_STRLEN])
 {
-	char *text;
-	int r = vu_node_get(net_root(net), "mac", "address", &text);
-
-	if (r < 0)
-		return r;
-	r = vu_mac_normalize(text, out);
-	free(text);
-	return r;
+	return vu_model_ident(net_root(net), "mac", "address", vu_mac_normalize, out);
 }
 
 int vu_network_set_mac(struct vu_network *net, const char *mac)
