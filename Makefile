@@ -191,7 +191,8 @@ DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	clang libclang-rt-14-dev mandoc cppcheck libvirt0 libxml2-utils strace \
 	time e2fsprogs util-linux jq bash-completion libfdisk-dev libblkid-dev fdisk mount \
 	libcurl4-openssl-dev libarchive-dev osinfo-db ovmf virtinst xorriso cpio xfsprogs \
-	python3 libcap2-bin acl libnl-3-dev libnl-route-3-dev libnftables-dev nftables iproute2
+	python3 libcap2-bin acl libnl-3-dev libnl-route-3-dev libnftables-dev nftables iproute2 \
+	dnsmasq-base busybox
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \
