@@ -350,10 +350,12 @@ assert a[0]["local"] == "192.168.122.1" and a[0]["prefixlen"] == 24, a'
 	net_xml iso vbr5 5 ""
 	run in_ns "
 		net-ctl define iso.xml >/dev/null && net-ctl start iso || exit 1
+		echo forward=\$(cat /proc/sys/net/ipv4/ip_forward)
 		nft list table ip virtutils
 		net-ctl destroy iso"
 	assert_success
 	assert_line --index 0 "Network iso started"
+	assert_line --index 1 "forward=0"
 	refute_output --partial "masquerade"
 	assert_output --partial "reject"
 	assert_line "Network iso destroyed"
@@ -495,4 +497,47 @@ LEASE='lease() {
 	assert_line "0"
 	assert_output --regexp "52:54:00:00:00:88 +ipv4 +192\.168\.122\.88/24 +guest88"
 	assert_line "Network default destroyed"
+}
+
+@test "IPv6 with RA, lease times, DNS hosts answered, a DNS host added live; forwarding on" {
+	need_netns
+	command -v busybox >/dev/null || skip "no busybox (nslookup)"
+	cat >v6.xml <<-X
+	<network>
+	  <name>v6</name>
+	  <forward mode='nat'/>
+	  <bridge name='vbr7'/>
+	  <domain name='example'/>
+	  <dns><host ip='10.9.7.5'><hostname>h5</hostname></host></dns>
+	  <ip address='10.9.7.1' prefix='24'>
+	    <dhcp><range start='10.9.7.10' end='10.9.7.20'><lease expiry='1' unit='hours'/></range></dhcp>
+	  </ip>
+	  <ip family='ipv6' address='fd00:9:7::1' prefix='64'>
+	    <dhcp><range start='fd00:9:7::10' end='fd00:9:7::20'/></dhcp>
+	  </ip>
+	</network>
+	X
+	run in_ns "
+		net-ctl define v6.xml >/dev/null && net-ctl start v6 || exit 1
+		ip -6 -o addr show vbr7 | grep -c fd00:9:7::1/64
+		grep -c '^enable-ra' \$VIRTUTILS_ROOT/run/dnsmasq/v6.conf
+		grep -c '^dhcp-range=10.9.7.10,10.9.7.20,255.255.255.0,1h' \$VIRTUTILS_ROOT/run/dnsmasq/v6.conf
+		nft list table ip6 virtutils >/dev/null && echo ip6-rules
+		echo forward=\$(cat /proc/sys/net/ipv4/ip_forward),\$(cat /proc/sys/net/ipv6/conf/all/forwarding)
+		busybox nslookup h5 10.9.7.1 | grep -c 10.9.7.5
+		net-ctl update v6 add dns-host \"<host ip='10.9.7.6'><hostname>h6</hostname></host>\" >/dev/null
+		sleep 0.3
+		busybox nslookup h6 10.9.7.1 | grep -c 10.9.7.6
+		net-ctl destroy v6 >/dev/null
+		nft list tables | wc -l"
+	assert_success
+	assert_line --index 0 "Network v6 started"
+	assert_line --index 1 "1"
+	assert_line --index 2 "1"
+	assert_line --index 3 "1"
+	assert_line --index 4 "ip6-rules"
+	assert_line --index 5 "forward=1,1"
+	assert_line --index 6 "1"
+	assert_line --index 7 "1"
+	assert_line --index 8 "0"
 }
