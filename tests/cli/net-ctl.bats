@@ -541,3 +541,48 @@ LEASE='lease() {
 	assert_line --index 7 "1"
 	assert_line --index 8 "0"
 }
+
+@test "a transient network without a bridge name gets the next free virbrN; conflicts with running ones refused" {
+	need_netns
+	cat >nb.xml <<-X
+	<network><name>nb</name><ip address='10.9.8.1' prefix='24'/></network>
+	X
+	cat >clash.xml <<-X
+	<network><name>clash</name><bridge name='vbr8'/><ip address='10.9.8.77' prefix='24'/></network>
+	X
+	run in_ns "
+		net-ctl create nb.xml || exit 1
+		net-ctl dumpxml nb | grep -o '<bridge name=\"[a-z0-9]*\"'
+		ip link show virbr1 >/dev/null && echo virbr1-up
+		net-ctl create clash.xml
+		net-ctl destroy nb >/dev/null; ip -o link show type bridge | wc -l"
+	assert_success
+	assert_line --index 0 "Network nb created from nb.xml"
+	assert_line --index 1 '<bridge name="virbr1"'
+	assert_line --index 2 "virbr1-up"
+	assert_line --index 3 "net-ctl: clash: subnet 10.9.8.77/24 overlaps network 'nb' (10.9.8.1/24)"
+	assert_line --index 4 "0"
+}
+
+@test "undefine a running network: it goes on, transient, until destroyed; update --live --config" {
+	need_netns
+	net_xml n1 vbr1 1
+	run in_ns "
+		net-ctl define n1.xml >/dev/null && net-ctl start n1 >/dev/null || exit 1
+		net-ctl update n1 add ip-dhcp-host \"<host mac='52:54:00:00:01:01' ip='10.9.1.11'/>\" --live --config
+		net-ctl dumpxml n1 | grep -c 52:54:00:00:01:01
+		net-ctl dumpxml --inactive n1 | grep -c 52:54:00:00:01:01
+		grep -c 52:54:00:00:01:01 \$VIRTUTILS_ROOT/run/dnsmasq/n1.hostsfile
+		net-ctl undefine n1
+		net-ctl list --all | grep n1
+		net-ctl destroy n1; net-ctl list --all --name | grep -c n1; ip link show vbr1 2>/dev/null | wc -l"
+	assert_line --index 0 "Updated network n1 persistent config and live state"
+	assert_line --index 1 "1"
+	assert_line --index 2 "1"
+	assert_line --index 3 "1"
+	assert_line --index 4 "Network n1 has been undefined"
+	assert_line --index 5 " n1        active     no          no"
+	assert_line --index 6 "Network n1 destroyed"
+	assert_line --index 7 "0"
+	assert_line --index 8 "0"
+}
