@@ -586,3 +586,16 @@ LEASE='lease() {
 	assert_line --index 7 "0"
 	assert_line --index 8 "0"
 }
+
+@test "commands on the host side take turns: a start waits for the lock" {
+	need_netns
+	command -v flock >/dev/null || skip "no flock"
+	echo "<network><name>p1</name><ip address='10.8.1.1' prefix='24'/></network>" >p1.xml
+	run in_ns "
+		net-ctl list >/dev/null
+		flock \$VIRTUTILS_ROOT/run/net-ctl.lock timeout 1 net-ctl create p1.xml; echo status=\$?
+		net-ctl list --name | wc -l
+		net-ctl -q create p1.xml && net-ctl -q destroy p1 && echo after"
+	assert_success
+	assert_output "$(printf 'status=124\n0\nafter')"
+}

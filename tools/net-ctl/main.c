@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* net-ctl - virtual networks, as virsh net-* */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 
 #include "vu/base.h"
 #include "vu/caps.h"
@@ -341,6 +343,22 @@ static void drop_caps(const struct net_ctl *nc)
 		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
 }
 
+/*
+ * Commands that change the host side of networks run one at a time: two
+ * starts could otherwise both find virbr1 free, or a destroy remove the
+ * rules a start has just checked. The database's own lock is taken and
+ * released inside each of its calls, so this is a lock of its own, in the
+ * run directory; it goes with the process.
+ */
+static void host_lock(struct net_ctl *nc)
+{
+	int runfd = vu_state_dirfd(nc_state(nc), VU_STATE_RUN);
+	int fd = openat(runfd, "net-ctl.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0)
+		vu_die(VU_EXIT_FAIL, "%s/net-ctl.lock", nc->st.run);
+}
+
 int main(int argc, char **argv)
 {
 	struct net_ctl nc = { 0 };
@@ -353,6 +371,8 @@ int main(int argc, char **argv)
 	nc.cmd = vu_cmd_find_or_die(cmds, ARRAY_SIZE(cmds), argv[first], VU_EXIT_USAGE);
 	drop_caps(&nc);
 	argc = parse_command(&nc, argc - first, argv + first);
+	if (nc.cmd->flags & NC_F_NET)
+		host_lock(&nc);
 	r = nc.cmd->run(&nc, argc, argv + first);
 	if (nc.state_open)
 		vu_state_free(&nc.st);
