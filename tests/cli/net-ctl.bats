@@ -599,3 +599,19 @@ LEASE='lease() {
 	assert_success
 	assert_output "$(printf 'status=124\n0\nafter')"
 }
+
+@test "macvtap modes are recorded as running and make nothing on the host" {
+	need_netns
+	cat >mv.xml <<-X
+	<network><name>mv</name><forward mode='private'><interface dev='eth7'/></forward></network>
+	X
+	run in_ns "
+		net-ctl define mv.xml >/dev/null && net-ctl start mv || exit 1
+		net-ctl list --name
+		net-ctl dumpxml mv | grep -c \"mode=.private.\"
+		ip -o link | wc -l; nft list tables | wc -l
+		net-ctl dhcp-leases mv | wc -l
+		net-ctl destroy mv"
+	assert_success
+	assert_output "$(printf 'Network mv started\nmv\n1\n1\n0\n2\nNetwork mv destroyed')"
+}
