@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* dns.c - a network's dnsmasq spec, filled from its model, and the run
- * directory its files live in */
+/* dns.c - a network's dnsmasq spec, filled from its model (pure: the
+ * unit tests compare what it gives dnsmasq with what libvirt writes) */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "vu/dnsmasq.h"
 
@@ -186,33 +182,4 @@ int nc_dns_build(const struct vu_network *net, const char *name, const char *bri
 	}
 	*out = d;
 	return 0;
-}
-
-int nc_dns_rundir(struct net_ctl *nc, struct vu_dnsmasq_run *run, char **path,
-		  struct vu_err *e)
-{
-	const struct vu_state *st = nc_state(nc);
-	int runfd = vu_state_dirfd(st, VU_STATE_RUN), fd;
-
-	if (asprintf(path, "%s/dnsmasq", st->run) < 0)
-		return vu_err_set(e, ENOMEM, "cannot allocate memory");
-	if (mkdirat(runfd, "dnsmasq", 0755) < 0 && errno != EEXIST)
-		goto fail;
-	fd = openat(runfd, "dnsmasq", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	/* dnsmasq runs as nobody and re-reads its hosts files from here. */
-	if (fchmod(fd, 0755) < 0) {
-		close(fd);
-		goto fail;
-	}
-	*run = (struct vu_dnsmasq_run){ .dirfd = fd, .dir = *path };
-	return 0;
-fail:
-	int err = errno;
-
-	vu_err_set(e, err, "%s: %s", *path, strerror(err));
-	free(*path);
-	*path = NULL;
-	return -err;
 }

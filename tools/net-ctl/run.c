@@ -3,9 +3,11 @@
  * into a bridge spec, forwarding rules and a dnsmasq spec, in that order,
  * undone in the reverse order when a step fails or on destroy */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vu/base.h"
@@ -211,6 +213,34 @@ static int start_dnsmasq(struct run *r, struct vu_err *e)
 	nc_dns_free(&d);
 	free(dir);
 	return ret;
+}
+
+int nc_dns_rundir(struct net_ctl *nc, struct vu_dnsmasq_run *run, char **path,
+		  struct vu_err *e)
+{
+	const struct vu_state *st = nc_state(nc);
+	int runfd = vu_state_dirfd(st, VU_STATE_RUN), fd, err;
+
+	if (asprintf(path, "%s/dnsmasq", st->run) < 0)
+		return vu_err_set(e, ENOMEM, "cannot allocate memory");
+	if (mkdirat(runfd, "dnsmasq", 0755) < 0 && errno != EEXIST)
+		goto fail;
+	fd = openat(runfd, "dnsmasq", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	/* dnsmasq runs as nobody and re-reads its hosts files from here. */
+	if (fchmod(fd, 0755) < 0) {
+		close(fd);
+		goto fail;
+	}
+	*run = (struct vu_dnsmasq_run){ .dirfd = fd, .dir = *path };
+	return 0;
+fail:
+	err = errno;
+	vu_err_set(e, err, "%s: %s", *path, strerror(err));
+	free(*path);
+	*path = NULL;
+	return -err;
 }
 
 /* Stops the network's dnsmasq, if any; 0 when none ran. */
