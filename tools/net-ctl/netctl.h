@@ -85,13 +85,21 @@ int nc_run_start(struct net_ctl *nc, const struct vu_network *net, struct vu_err
 /* Undoes everything the running network NAME has on the host. */
 int nc_run_destroy(struct net_ctl *nc, const char *name, struct vu_err *e);
 
-/* The dnsmasq spec of a network, with the storage it borrows from. */
+/* dns.c: the dnsmasq spec of a network, with the storage it borrows from. */
 struct nc_dns;
 int nc_dns_build(const struct vu_network *net, const char *name, const char *bridge,
 		 struct nc_dns **out, struct vu_err *e);
 const struct vu_dnsmasq_spec *nc_dns_spec(const struct nc_dns *d);
 void nc_dns_free(struct nc_dns **d);
-/* The dnsmasq run directory RUN/dnsmasq (0755: dnsmasq drops to nobody);
+/* rules.c: the forwarding rules of a network on bridge: *out NULL when it has none
+ * (open, and the modes without a bridge of their own). */
+struct nc_nat;
+struct vu_nat_spec;
+int nc_nat_build(const struct vu_network *net, const char *name, const char *bridge,
+		 struct nc_nat **out, struct vu_err *e);
+const struct vu_nat_spec *nc_nat_spec(const struct nc_nat *n);
+void nc_nat_free(struct nc_nat **n);
+/* run.c: the dnsmasq run directory RUN/dnsmasq (0755: dnsmasq drops to nobody);
  * run->dirfd is the caller's to close. */
 int nc_dns_rundir(struct net_ctl *nc, struct vu_dnsmasq_run *run, char **path,
 		  struct vu_err *e);

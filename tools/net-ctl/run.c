@@ -156,39 +156,15 @@ static int enable_forwarding(struct run *r, struct vu_err *e)
 
 static int apply_rules(struct run *r, struct vu_err *e)
 {
-	static const enum vu_nat_mode modes[] = {
-		[VU_NET_ISOLATED] = VU_NAT_ISOLATED, [VU_NET_NAT] = VU_NAT_NAT,
-		[VU_NET_ROUTE] = VU_NAT_ROUTE,
-	};
-	struct vu_nat_subnet *sub;
-	struct vu_net_dns dns = { 0 };
-	struct vu_nat_spec spec = { .network = r->name, .bridge = r->bridge };
-	char *dev = NULL;
-	int ret;
+	struct nc_nat *n = NULL;
+	int ret = nc_nat_build(r->live, r->name, r->bridge, &n, e);
 
-	if (r->fwd == VU_NET_OPEN)
-		return 0;	/* open: no rules at all */
-	if (!(sub = calloc(r->nips + 1, sizeof(*sub))))
-		return nomem(e);
-	for (size_t i = 0; i < r->nips; i++) {
-		sub[i] = (struct vu_nat_subnet){ r->ips[i].address, r->ips[i].prefix };
-		spec.dhcp |= r->ips[i].nranges || r->ips[i].nhosts;
-		spec.tftp |= r->ips[i].tftp_root != NULL;
-	}
-	if (vu_network_get_dns(r->live, &dns, NULL) == 0)
-		spec.dns = dns.enabled && r->nips;
-	vu_net_dns_free(&dns);
-	if (vu_network_get_forward_dev(r->live, &dev) < 0)
-		dev = NULL;
-	spec.mode = modes[r->fwd];
-	spec.dev = dev;
-	spec.subnets = sub;
-	spec.nsubnets = r->nips;
-	ret = vu_nat_apply(&spec, e);
+	if (ret < 0 || !n)
+		return ret;	/* open networks have no rules */
+	ret = vu_nat_apply(nc_nat_spec(n), e);
 	if (ret == 0)
 		r->made_rules = true;
-	free(dev);
-	free(sub);
+	nc_nat_free(&n);
 	return ret;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_netctl_dns.c - net-ctl's network model -> dnsmasq spec: the conf,
- * hosts files rendered from it, against what libvirt writes */
+/* test_netctl_specs.c - net-ctl's network model -> dnsmasq and rules specs:
+ * the conf, hosts files and nftables rules rendered from them, against
+ * what libvirt writes */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "vu/dnsmasq.h"
+#include "vu/nat.h"
 #include "vu/networkxml.h"
 #include "../../tools/net-ctl/netctl.h"
 
@@ -135,12 +137,67 @@ static void test_refused(void **state)
 	vu_network_free(&net);
 }
 
+/* The rules net-ctl loads for xml (NULL: none), as nft -f reads them. */
+static char *rules(const char *xml)
+{
+	struct vu_network *net = NULL;
+	struct nc_nat *n = NULL;
+	struct vu_err e = { 0 };
+	char *out = NULL;
+
+	if (vu_network_parse(&net, xml, strlen(xml), &e) < 0)
+		fail_msg("parse: %s", vu_err_str(&e));
+	if (nc_nat_build(net, "default", "virbr0", &n, &e) < 0)
+		fail_msg("build: %s", vu_err_str(&e));
+	if (n && vu_nat_render(nc_nat_spec(n), 0, &out, &e) < 0)
+		fail_msg("render: %s", vu_err_str(&e));
+	nc_nat_free(&n);
+	assert_null(n);
+	vu_network_free(&net);
+	return out;
+}
+
+#define NET(fwd, ip) "<network><name>default</name><bridge name='virbr0'/>" fwd ip "</network>"
+#define IP4 "<ip address='192.168.122.1' prefix='24'><dhcp>" \
+	    "<range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip>"
+
+/* NAT masquerades the subnet (not to multicast or broadcast) and lets DHCP
+ * and DNS in; isolated rejects both ways and masquerades nothing; route
+ * forwards without NAT; open and the modes without a bridge have none. */
+static void test_rules_per_mode(void **state)
+{
+	char *nat = rules(NET("<forward/>", IP4));
+	char *iso = rules(NET("", IP4));
+	char *route = rules(NET("<forward mode='route'/>", IP4));
+	char *dev = rules(NET("<forward dev='eth1'/>", IP4));
+
+	(void)state;
+	assert_non_null(strstr(nat, "192.168.122.0/24"));
+	assert_non_null(strstr(nat, "masquerade"));
+	assert_non_null(strstr(nat, "224.0.0.0/24"));
+	assert_non_null(strstr(nat, "udp dport 67"));
+	assert_non_null(strstr(nat, "vu-net:default"));
+	assert_null(strstr(iso, "masquerade"));
+	assert_non_null(strstr(iso, "reject"));
+	assert_null(strstr(route, "masquerade"));
+	assert_non_null(strstr(dev, "eth1"));
+	assert_null(strstr(nat, "eth1"));
+	assert_null(rules(NET("<forward mode='open'/>", IP4)));
+	assert_null(rules("<network><name>default</name><forward mode='bridge'/>"
+			  "<bridge name='br0'/></network>"));
+	free(nat);
+	free(iso);
+	free(route);
+	free(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_as_libvirt),
 		cmocka_unit_test(test_everything_reaches_dnsmasq),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_rules_per_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
