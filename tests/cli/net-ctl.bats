@@ -145,6 +145,23 @@ assert l[0]["autostart"] is True and l[0]["persistent"] is True and l[0]["bridge
 	assert_output " default   inactive   yes   yes"
 }
 
+@test "list filters: --persistent, --transient, --autostart, --no-autostart" {
+	net_xml n1 vbr1 1
+	net-ctl define n1.xml
+	run net-ctl list --all --autostart --name
+	assert_output "default"
+	run net-ctl list --all --no-autostart --name
+	assert_output "n1"
+	run net-ctl list --all --autostart --no-autostart --name
+	assert_output "$(printf 'default\nn1')"
+	run net-ctl list --all --persistent --name
+	assert_output "$(printf 'default\nn1')"
+	run net-ctl list --all --transient --name
+	assert_output ""
+	run net-ctl list --inactive --persistent --no-autostart --uuid
+	assert_output "$(net-ctl uuid n1)"
+}
+
 @test "define, list, dumpxml: a round trip valid per network.rng" {
 	net_xml n1 vbr1 1
 	run net-ctl define n1.xml
@@ -423,14 +440,16 @@ s = socket.socket(); s.bind((\"0.0.0.0\", 53)); s.listen(); time.sleep(30)' &
 		net-ctl list
 		net-ctl dumpxml tr | grep -c vbr6
 		net-ctl create tr.xml
+		net-ctl list --transient --name
 		net-ctl destroy tr; net-ctl list --all --name"
 	assert_success
 	assert_line --index 0 "Network tr created from tr.xml"
 	assert_line --index 3 " tr     active   no          no"
 	assert_line --index 4 "1"
 	assert_line --index 5 "net-ctl: tr: network 'tr' already exists"
-	assert_line --index 6 "Network tr destroyed"
-	assert_line --index 7 "default"
+	assert_line --index 6 "tr"
+	assert_line --index 7 "Network tr destroyed"
+	assert_line --index 8 "default"
 }
 
 @test "start-all starts the autostart networks; forward mode bridge needs the host bridge" {

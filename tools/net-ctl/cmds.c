@@ -374,11 +374,27 @@ static void add_row(struct vu_table *t, bool json, const struct netinfo *in)
 		cell(t, c, in->bridge, 0);
 }
 
+/* -1: either; else whether the network must have the property. */
+static int tristate(const struct net_ctl *nc, enum nc_opt yes, enum nc_opt no)
+{
+	return nc->set[yes] == nc->set[no] ? -1 : nc->set[yes];
+}
+
+static bool wanted(const struct net_ctl *nc, const struct netinfo *in)
+{
+	int active = nc->set[O_ALL] ? -1 : !nc->set[O_INACTIVE];
+	int persistent = tristate(nc, O_PERSISTENT, O_TRANSIENT);
+	int autostart = tristate(nc, O_AUTOSTART, O_NO_AUTOSTART);
+
+	return (active < 0 || active == in->active) &&
+	       (persistent < 0 || persistent == in->persistent) &&
+	       (autostart < 0 || autostart == in->autostart);
+}
+
 int nc_cmd_list(void *ctx, int argc, char **argv)
 {
 	struct net_ctl *nc = ctx;
 	bool json = nc->set[O_JSON];
-	int want = nc->set[O_ALL] ? -1 : !nc->set[O_INACTIVE];
 	struct vu_table *t = json ? vu_table_new(list_cols, C_COUNT)
 				  : vu_table_new(table_cols, ARRAY_SIZE(table_cols));
 	char **names;
@@ -395,7 +411,7 @@ int nc_cmd_list(void *ctx, int argc, char **argv)
 		struct netinfo in;
 
 		info_get(nc, names[i], &in);
-		if (want < 0 || want == in.active) {
+		if (wanted(nc, &in)) {
 			if (nc->set[O_NAME_FLAG])
 				printf("%s\n", in.name);
 			else if (nc->set[O_UUID])

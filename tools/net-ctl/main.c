@@ -31,6 +31,10 @@ static const struct { const char *name; int has_arg; } optdefs[O_COUNT] = {
 	[O_CURRENT] = { "current", no_argument },
 	[O_PARENT_INDEX] = { "parent-index", required_argument },
 	[O_MAC] = { "mac", required_argument }, [O_NETWORK] = { "network", required_argument },
+	[O_PERSISTENT] = { "persistent", no_argument },
+	[O_TRANSIENT] = { "transient", no_argument },
+	[O_AUTOSTART] = { "autostart", no_argument },
+	[O_NO_AUTOSTART] = { "no-autostart", no_argument },
 };
 
 #define N OPT(O_NETWORK)
@@ -56,8 +60,10 @@ static const struct vu_cmd cmds[] = {
 	{ .name = "start-all", .run = nc_cmd_start_all, .usage = "",
 	  .help = "start every autostart network (at boot)", .flags = NC_F_NET },
 	{ .name = "list", .run = nc_cmd_list,
-	  .opts = OPT(O_ALL) | OPT(O_INACTIVE) | OPT(O_NAME_FLAG) | OPT(O_UUID) | OPT(O_JSON),
-	  .usage = "[--all|--inactive] [--name|--uuid|--json]",
+	  .opts = OPT(O_ALL) | OPT(O_INACTIVE) | OPT(O_NAME_FLAG) | OPT(O_UUID) | OPT(O_JSON) |
+		  OPT(O_PERSISTENT) | OPT(O_TRANSIENT) | OPT(O_AUTOSTART) | OPT(O_NO_AUTOSTART),
+	  .usage = "[--all|--inactive] [--persistent] [--transient] [--autostart]\n"
+		   "                  [--no-autostart] [--name|--uuid|--json]",
 	  .help = "list networks (active ones unless asked)" },
 	{ .name = "info", .run = nc_cmd_info, .opts = N, .usage = NET_ARG,
 	  .help = "network information", .max_args = 1 },

@@ -15,7 +15,8 @@
 /* Every option, by id; a command lists the ones it takes in its row's opts. */
 enum nc_opt {
 	O_ALL, O_INACTIVE, O_NAME_FLAG, O_UUID, O_JSON, O_DISABLE, O_LIVE, O_CONFIG,
-	O_CURRENT, O_PARENT_INDEX, O_MAC, O_NETWORK,
+	O_CURRENT, O_PARENT_INDEX, O_MAC, O_NETWORK, O_PERSISTENT, O_TRANSIENT, O_AUTOSTART,
+	O_NO_AUTOSTART,
 	O_COUNT
 };
 
