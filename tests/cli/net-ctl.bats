@@ -634,3 +634,36 @@ LEASE='lease() {
 	assert_success
 	assert_output "$(printf 'Network mv started\nmv\n1\n1\n0\n2\nNetwork mv destroyed')"
 }
+
+@test "a guest of a NAT network reaches outside; of an isolated one, only the host" {
+	need_netns
+	command -v busybox >/dev/null || skip "no busybox (ping)"
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
+	net_xml x vbr5 5
+	net_xml y vbr5 5 ""
+	# ip netns needs /run/netns: a tmpfs on /run in a mount namespace of
+	# the test's own keeps the host's /run untouched. Guest c is on the
+	# bridge, o is the outside world, both with forwarding on in between.
+	run unshare -m -n sh -c "mount -t tmpfs none /run || exit 9
+		ip link set lo up; ip netns add c; ip netns add o
+		ip link add up0 type veth peer name up1; ip link set up1 netns o
+		ip addr add 10.99.0.1/24 dev up0; ip link set up0 up
+		ip -n o addr add 10.99.0.2/24 dev up1; ip -n o link set up1 up
+		ip link add vh0 type veth peer name vg0; ip link set vg0 netns c
+		ip -n c addr add 10.9.5.50/24 dev vg0; ip -n c link set vg0 up
+		ip -n c route add default via 10.9.5.1
+		for n in x y; do
+			net-ctl define \$n.xml >/dev/null; net-ctl start \$n >/dev/null || exit 1
+			echo 1 >/proc/sys/net/ipv4/ip_forward
+			ip link set vh0 master vbr5 up; ip -n c neigh flush all
+			i=0; until ip netns exec c busybox ping -c1 -W1 10.9.5.1 >/dev/null; do
+				i=\$((i + 1)); [ \$i -lt 10 ] || { echo \$n-no-host; break; }
+			done
+			ip netns exec c busybox ping -c1 -W2 10.99.0.2 >/dev/null &&
+				echo \$n-reaches || echo \$n-cut
+			net-ctl destroy \$n >/dev/null; net-ctl undefine \$n >/dev/null
+		done"
+	[ "$status" -ne 9 ] || skip "cannot mount a tmpfs on /run here"
+	assert_success
+	assert_output "$(printf 'x-reaches\ny-cut')"
+}
