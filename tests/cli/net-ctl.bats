@@ -667,3 +667,27 @@ LEASE='lease() {
 	assert_success
 	assert_output "$(printf 'x-reaches\ny-cut')"
 }
+
+@test "an IPv6 guest learns its route and prefix from the network's router advertisements" {
+	need_netns
+	cat >v6.xml <<-X
+	<network><name>v6</name><forward mode='nat'/><bridge name='vbr7'/>
+	<ip family='ipv6' address='fd00:9:7::1' prefix='64'>
+	<dhcp><range start='fd00:9:7::10' end='fd00:9:7::20'/></dhcp></ip></network>
+	X
+	run in_ns '
+		net-ctl define v6.xml >/dev/null && net-ctl start v6 >/dev/null || exit 1
+		ip link add vh0 type veth peer name vg0 && ip link set vh0 master vbr7 up
+		(unshare -n sh -c "while ! ip link show vg0 >/dev/null 2>&1; do sleep 0.05; done
+			ip link set vg0 up; i=0
+			until ip -6 route show default | grep -q \"proto ra\"; do
+				i=\$((i + 1)); [ \$i -lt 60 ] || break; sleep 0.25
+			done
+			ip -6 route show default | grep -o \"dev vg0 proto ra\"
+			ip -6 route | grep -o \"^fd00:9:7::/64 dev vg0\"" & g=$!
+		while ip link show vg0 >/dev/null 2>&1; do ip link set vg0 netns $g 2>/dev/null; sleep 0.05; done
+		wait $g)
+		net-ctl destroy v6 >/dev/null'
+	assert_success
+	assert_output "$(printf 'dev vg0 proto ra\nfd00:9:7::/64 dev vg0')"
+}
