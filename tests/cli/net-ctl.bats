@@ -691,3 +691,20 @@ LEASE='lease() {
 	assert_success
 	assert_output "$(printf 'dev vg0 proto ra\nfd00:9:7::/64 dev vg0')"
 }
+
+@test "update --live of the conf itself (a DHCP range) restarts dnsmasq with it" {
+	need_netns
+	net_xml n1 vbr1 1
+	run in_ns "
+		net-ctl define n1.xml >/dev/null && net-ctl start n1 >/dev/null || exit 1
+		p1=\$(cat \$VIRTUTILS_ROOT/run/dnsmasq/n1.pid)
+		net-ctl update n1 add ip-dhcp-range \"<range start='10.9.1.100' end='10.9.1.110'/>\"
+		p2=\$(cat \$VIRTUTILS_ROOT/run/dnsmasq/n1.pid)
+		# The old one is gone (or a zombie its reaper has not seen yet).
+		case \$(ps -o stat= -p \$p1) in ''|Z*) [ \$p1 != \$p2 ] && kill -0 \$p2 && echo restarted ;; esac
+		grep -c '^dhcp-range=10.9.1.100,10.9.1.110' \$VIRTUTILS_ROOT/run/dnsmasq/n1.conf
+		net-ctl dumpxml --inactive n1 | grep -c 10.9.1.100
+		net-ctl destroy n1 >/dev/null"
+	assert_success
+	assert_output "$(printf 'Updated network n1 live state\nrestarted\n1\n0')"
+}
