@@ -37,7 +37,9 @@ dir=$(mktemp -d "${TMPDIR:-/var/tmp}/vu-bench.XXXXXX")
 chmod 0755 "$dir"
 cleanup() {
 	"$nc" destroy default >/dev/null 2>&1 || :
-	[ -n "${floor_br-}" ] && ip link del "$floor_br" 2>/dev/null
+	if [ -n "${floor_br-}" ]; then
+		ip link del "$floor_br" 2>/dev/null || :
+	fi
 	rm -rf "$dir"
 }
 trap cleanup EXIT
