@@ -363,19 +363,16 @@ static int write_locked(const struct vu_state *st, enum where w, const struct vu
 	return r;
 }
 
-/* libvirt's rule for a definition of the same name: it is the same
- * network only with the same UUID; one without takes the old UUID (and
- * MAC), so that redefining an edited file keeps the identity. */
-static int same_name_locked(const struct vu_state *st, struct vu_network *net,
-			    const char *name, struct vu_err *e)
+/* libvirt's rule for a definition of the same name, or a running
+ * network of that name (a transient one becomes persistent): it is the
+ * same network only with the same UUID; one without takes the old UUID
+ * (and MAC), so that redefining an edited file keeps the identity. */
+static int same_name_one(struct vu_network *net, const struct vu_network *old,
+			 const char *name, struct vu_err *e)
 {
 	char u_new[VU_UUID_STRLEN], u_old[VU_UUID_STRLEN], mac[VU_MAC_STRLEN];
-	struct vu_network *old;
-	int r;
+	int fwd = vu_network_get_forward(net), r = 0;
 
-	if (load_locked(st, CONFIG, name, &old, NULL) < 0)
-		return 0;	/* none (or unreadable: replaced) */
-	r = 0;
 	if (vu_network_get_uuid(old, u_old) == 0) {
 		int got = vu_network_get_uuid(net, u_new);
 
@@ -385,12 +382,26 @@ static int same_name_locked(const struct vu_state *st, struct vu_network *net,
 			r = vu_err_set(e, EEXIST, "network '%s' already exists with uuid %s",
 				       name, u_old);
 	}
-	if (r == 0 && vu_network_get_mac(net, mac) == -ENOENT &&
-	    vu_network_get_mac(old, mac) == 0 && vu_network_get_forward(net) >= 0 &&
-	    vu_net_forward_has_bridge((enum vu_net_forward)vu_network_get_forward(net)))
+	if (r == 0 && fwd >= 0 && vu_net_forward_has_bridge((enum vu_net_forward)fwd) &&
+	    vu_network_get_mac(net, mac) == -ENOENT && vu_network_get_mac(old, mac) == 0)
 		r = vu_network_set_mac(net, mac);
-	vu_network_free(&old);
 	return r == -ENOMEM ? vu_err_set(e, ENOMEM, NULL) : r;
+}
+
+static int same_name_locked(const struct vu_state *st, struct vu_network *net,
+			    const char *name, struct vu_err *e)
+{
+	int r = 0;
+
+	for (int w = CONFIG; r == 0 && w <= LIVE; w++) {
+		struct vu_network *old;
+
+		if (load_locked(st, (enum where)w, name, &old, NULL) < 0)
+			continue;	/* none (or unreadable: replaced) */
+		r = same_name_one(net, old, name, e);
+		vu_network_free(&old);
+	}
+	return r;
 }
 
 /* The bridge names of every network but self, defined or running

@@ -279,6 +279,11 @@ int vu_network_get_domain(const struct vu_network *net, char **out)
 	return vu_node_get(net_root(net), "domain", "name", out);
 }
 
+bool vu_network_domain_local_only(const struct vu_network *net)
+{
+	return vu_node_value_is(net_root(net), "domain", "localOnly", "yes");
+}
+
 int vu_network_get_mtu(const struct vu_network *net, unsigned *out)
 {
 	uint64_t v;

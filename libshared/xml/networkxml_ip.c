@@ -103,6 +103,19 @@ static int read_family(xmlNodePtr ipn, struct vu_net_ip *ip, struct vu_err *e)
 	return r;
 }
 
+/* libvirt takes an IPv4 address's class when neither netmask nor prefix
+ * is given: A /8, B /16, C /24; D and E have none. */
+static int class_prefix(struct vu_net_ip *ip, struct vu_err *e)
+{
+	unsigned first = (unsigned)strtoul(ip->address, NULL, 10);
+
+	if (first >= 224)
+		return vu_err_set(e, EINVAL, "<ip address='%s'>: neither prefix nor netmask, "
+				  "and the address has no class", ip->address);
+	ip->prefix = first < 128 ? 8 : first < 192 ? 16 : 24;
+	return 0;
+}
+
 static int read_prefix(xmlNodePtr ipn, struct vu_net_ip *ip, struct vu_err *e)
 {
 	char *mask = NULL, *pfx = NULL;
@@ -125,10 +138,10 @@ static int read_prefix(xmlNodePtr ipn, struct vu_net_ip *ip, struct vu_err *e)
 			       ip->address, VU_SHOWN(pfx), max);
 	else if (pfx)
 		ip->prefix = (unsigned)v;
+	else if (!mask && ip->family == AF_INET6)
+		ip->prefix = 64;	/* libvirt's default for IPv6 */
 	else if (!mask)
-		/* libvirt takes the class of an IPv4 address without either;
-		 * IPv6 has no default: 64 is what every example uses. */
-		ip->prefix = ip->family == AF_INET6 ? 64 : 24;
+		r = class_prefix(ip, e);
 	free(mask);
 	free(pfx);
 	return r;
@@ -154,6 +167,7 @@ int net_read_ip_head(xmlNodePtr ipn, struct vu_net_ip *ip, struct vu_err *e)
 	else
 		inet_ntop(ip->family, a, ip->address, sizeof(ip->address));
 	free(addr);
+	ip->local_ptr = vu_node_value_is(ipn, NULL, "localPtr", "yes");
 	return r < 0 ? r : read_prefix(ipn, ip, e);
 }
 
@@ -171,6 +185,41 @@ static int subnet_addr(const struct vu_net_ip *ip, const char *what, const char 
 				  ip->address, ip->prefix);
 	inet_ntop(ip->family, bin, out, VU_NET_ADDRLEN);
 	return 0;
+}
+
+/* The <lease> of a range or host (see vu_net_lease). */
+static int read_lease(xmlNodePtr parent, struct vu_net_lease *out, struct vu_err *e)
+{
+	static const struct {
+		const char *unit;
+		uint64_t secs;
+	} units[] = { { "seconds", 1 }, { "minutes", 60 }, { "hours", 3600 } };
+	xmlNodePtr lease = vu_node_child(parent, "lease");
+	char *exp = NULL, *unit = NULL;
+	uint64_t v = 0, mul = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!lease)
+		return 0;
+	r = vu_model_opt(lease, NULL, "expiry", &exp);
+	if (r == 0)
+		r = vu_model_opt(lease, NULL, "unit", &unit);
+	if (r < 0)
+		r = vu_err_set(e, -r, NULL);
+	for (size_t i = 0; r == 0 && i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(unit ? unit : "minutes", units[i].unit))
+			mul = units[i].secs, out->unit = units[i].unit[0];
+	if (r == 0 && !mul)
+		r = vu_err_set(e, EINVAL, "<lease>: unknown unit '%s'", VU_SHOWN(unit));
+	else if (r == 0 && (!exp || vu_parse_u64(exp, 0, 0xffffffffu / mul, &v) < 0))
+		r = vu_err_set(e, EINVAL, "<lease>: expiry '%s' is not a number of %s up to "
+			       "2^32-1 seconds", exp ? VU_SHOWN(exp) : "", unit ? unit : "minutes");
+	if (r == 0)
+		out->set = true, out->expiry = v;
+	free(exp);
+	free(unit);
+	return r;
 }
 
 int net_read_range(xmlNodePtr rn, const struct vu_net_ip *ip, struct vu_net_range *out,
@@ -193,6 +242,8 @@ int net_read_range(xmlNodePtr rn, const struct vu_net_ip *ip, struct vu_net_rang
 	if (r == 0 && memcmp(a, b, ip->family == AF_INET ? 4 : 16) > 0)
 		r = vu_err_set(e, EINVAL, "DHCP range %s - %s: the start is after the end",
 			       out->start, out->end);
+	if (r == 0)
+		r = read_lease(rn, &out->lease, e);
 	free(start);
 	free(end);
 	return r;
@@ -227,6 +278,8 @@ int net_read_host(xmlNodePtr hn, const struct vu_net_ip *ip, struct vu_net_host 
 		r = vu_err_set(e, EINVAL, "DHCP host: invalid name '%s'", VU_SHOWN(out->name));
 	else if (addr)
 		r = subnet_addr(ip, "DHCP host", addr, out->ip, a, e);
+	if (r == 0)
+		r = read_lease(hn, &out->lease, e);
 	free(mac);
 	free(addr);
 	if (r < 0) {

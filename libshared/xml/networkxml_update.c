@@ -250,7 +250,10 @@ static int apply(xmlNodePtr root, enum vu_net_update_cmd cmd, enum vu_net_sectio
 		return vu_err_set(e, ENOENT, "no matching %s entry", what);
 	if (cmd == VU_NET_UPDATE_DELETE) {
 		vu_node_remove(old);
-		vu_node_remove_if_empty(parent);
+		/* An empty <dhcp> or <dns> means nothing; an empty <forward>
+		 * is NAT, not isolated, and stays. */
+		if (vu_node_is(parent, "dhcp") || vu_node_is(parent, "dns"))
+			vu_node_remove_if_empty(parent);
 		return 0;
 	}
 	if (!(copy = xmlDocCopyNode(new, root->doc, 1)))

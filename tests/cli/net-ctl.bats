@@ -308,3 +308,236 @@ assert l[0]["autostart"] is True and l[0]["persistent"] is True and l[0]["bridge
 	run net-ctl list --name
 	assert_output ""
 }
+
+# ---- running networks (root, in a namespace of the test's own) ----
+
+@test "start default: virbr0 with 192.168.122.1/24, masquerade, dnsmasq; destroy takes all away" {
+	need_netns
+	run in_ns '
+		net-ctl start default || exit 1
+		ip -j addr show virbr0
+		nft list table ip virtutils | grep -c "masquerade"
+		kill -0 "$(cat $VIRTUTILS_ROOT/run/dnsmasq/default.pid)" && echo dnsmasq-alive
+		net-ctl list
+		net-ctl info default | grep Active
+		net-ctl start default 2>&1
+		net-ctl destroy default || exit 1
+		ip link show virbr0 2>/dev/null || echo no-bridge
+		nft list table ip virtutils 2>/dev/null || echo no-table
+		[ -e $VIRTUTILS_ROOT/run/dnsmasq/default.pid ] || echo no-dnsmasq
+		net-ctl list --name | wc -l'
+	assert_success
+	assert_line --index 0 "Network default started"
+	echo "${lines[1]}" | python3 -c '
+import json, sys
+a = [x for x in json.load(sys.stdin)[0]["addr_info"] if x["family"] == "inet"]
+assert a[0]["local"] == "192.168.122.1" and a[0]["prefixlen"] == 24, a'
+	[ "${lines[2]}" -ge 1 ]
+	assert_line --index 3 "dnsmasq-alive"
+	assert_line --index 4 " Name      State    Autostart   Persistent"
+	assert_line --index 6 " default   active   yes         yes"
+	assert_line --index 7 "Active:         yes"
+	assert_line --index 8 "net-ctl: default: network is already active"
+	assert_line --index 9 "Network default destroyed"
+	assert_line --index 10 "no-bridge"
+	assert_line --index 11 "no-table"
+	assert_line --index 12 "no-dnsmasq"
+	assert_line --index 13 "0"
+}
+
+@test "an isolated network forwards nothing: no masquerade, no accept out" {
+	need_netns
+	net_xml iso vbr5 5 ""
+	run in_ns "
+		net-ctl define iso.xml >/dev/null && net-ctl start iso || exit 1
+		echo forward=\$(cat /proc/sys/net/ipv4/ip_forward)
+		nft list table ip virtutils
+		net-ctl destroy iso"
+	assert_success
+	assert_line --index 0 "Network iso started"
+	assert_line --index 1 "forward=0"
+	refute_output --partial "masquerade"
+	assert_output --partial "reject"
+	assert_line "Network iso destroyed"
+}
+
+@test "a bridge name taken by a host interface is refused in one line, nothing left" {
+	need_netns
+	run in_ns "
+		ip link add virbr0 type bridge
+		net-ctl start default; echo status=\$?
+		ip link del virbr0; $LEFT"
+	assert_line --index 0 "net-ctl: default: bridge virbr0 is already in use by a host interface"
+	assert_line --index 1 "status=1"
+	assert_equal "${lines[*]:2}" "0 0 0 0"
+}
+
+@test "a subnet routed already is refused in one line, nothing left" {
+	need_netns
+	run in_ns "
+		ip link add eth9 type veth peer name eth9p && ip addr add 192.168.122.5/24 dev eth9 && ip link set eth9 up
+		net-ctl start default; echo status=\$?
+		ip link del eth9; $LEFT"
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 0 --partial "net-ctl: default: 192.168.122.0/24"
+	assert_line --index 0 --partial "eth9"
+	assert_line --index 1 "status=1"
+	assert_equal "${lines[*]:2}" "0 0 0 0"
+}
+
+@test "dnsmasq missing: refused in one line, nothing left" {
+	need_netns
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
+	run unshare -m -n sh -c "ip link set lo up
+		mount --bind /dev/null /usr/sbin/dnsmasq || exit 9
+		[ ! -e /sbin/dnsmasq ] || [ /sbin -ef /usr/sbin ] || mount --bind /dev/null /sbin/dnsmasq
+		net-ctl start default; echo status=\$?
+		$LEFT"
+	[ "$status" -ne 9 ] || skip "cannot hide dnsmasq here"
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 0 --partial "net-ctl: default: dnsmasq not found"
+	assert_line --index 1 "status=1"
+	assert_equal "${lines[*]:2}" "0 0 0 0"
+}
+
+@test "DNS port taken: dnsmasq's complaint in one line, nothing left" {
+	need_netns
+	run in_ns "
+		python3 -c 'import socket, time
+s = socket.socket(); s.bind((\"0.0.0.0\", 53)); s.listen(); time.sleep(30)' &
+		p=\$!; sleep 0.5
+		net-ctl start default; echo status=\$?
+		kill \$p; $LEFT"
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 0 --partial "net-ctl: default: dnsmasq failed: "
+	assert_line --index 0 --partial "Address already in use"
+	assert_line --index 1 "status=1"
+	assert_equal "${lines[*]:2}" "0 0 0 0"
+}
+
+@test "create: a transient network runs, lists as not persistent, and is gone when destroyed" {
+	need_netns
+	net_xml tr vbr6 6
+	run in_ns "
+		net-ctl create tr.xml || exit 1
+		net-ctl list
+		net-ctl dumpxml tr | grep -c vbr6
+		net-ctl create tr.xml
+		net-ctl destroy tr; net-ctl list --all --name"
+	assert_success
+	assert_line --index 0 "Network tr created from tr.xml"
+	assert_line --index 3 " tr     active   no          no"
+	assert_line --index 4 "1"
+	assert_line --index 5 "net-ctl: tr: network 'tr' already exists"
+	assert_line --index 6 "Network tr destroyed"
+	assert_line --index 7 "default"
+}
+
+@test "start-all starts the autostart networks; forward mode bridge needs the host bridge" {
+	need_netns
+	net_xml n1 vbr1 1
+	cat >hb.xml <<-X
+	<network><name>hb</name><forward mode='bridge'/><bridge name='br9'/></network>
+	X
+	run in_ns "
+		net-ctl define n1.xml >/dev/null; net-ctl define hb.xml >/dev/null
+		net-ctl start hb
+		ip link add br9 type bridge
+		net-ctl start hb; ip -o link show type bridge | wc -l
+		net-ctl destroy hb; ip link show br9 >/dev/null && echo br9-kept
+		net-ctl start-all; net-ctl list --name
+		net-ctl destroy default >/dev/null"
+	assert_line --index 0 "net-ctl: hb: bridge br9 does not exist"
+	assert_line --index 1 "Network hb started"
+	assert_line --index 2 "1"
+	assert_line --index 3 "Network hb destroyed"
+	assert_line --index 4 "br9-kept"
+	assert_line --index 5 "Network default started"
+	assert_line --index 6 "default"
+}
+
+# The client: a veth into a second namespace (by unshare), busybox udhcpc
+# there with MAC $1, its end bridged to virbr0.
+LEASE='lease() {
+	ip link add vh0 type veth peer name vg0 address $1 && ip link set vh0 master virbr0 up
+	(unshare -n sh -c "while ! ip link show vg0 >/dev/null 2>&1; do sleep 0.05; done
+		ip link set vg0 up; exec busybox udhcpc -i vg0 -n -q -t 10 -T 1 -s /bin/true -x hostname:$2" \
+		>/dev/null 2>&1 & g=$!
+	while ip link show vg0 >/dev/null 2>&1; do ip link set vg0 netns $g 2>/dev/null; sleep 0.05; done
+	wait $g)
+	ip link del vh0 2>/dev/null
+}'
+
+@test "a DHCP lease from a second namespace shows in dhcp-leases; a host added live is honoured" {
+	need_netns
+	busybox udhcpc --help >/dev/null 2>&1 || skip "no busybox udhcpc"
+	run in_ns "$LEASE
+		net-ctl start default >/dev/null || exit 1
+		lease 52:54:00:00:00:77 guest77
+		net-ctl dhcp-leases default
+		net-ctl dhcp-leases default --json --mac 52:54:00:00:00:77
+		net-ctl dhcp-leases default --mac 52:54:00:00:00:99 | wc -l
+		pid=\$(cat \$VIRTUTILS_ROOT/run/dnsmasq/default.pid)
+		net-ctl update default add ip-dhcp-host \"<host mac='52:54:00:00:00:88' ip='192.168.122.88'/>\" --live
+		[ \"\$(cat \$VIRTUTILS_ROOT/run/dnsmasq/default.pid)\" = \$pid ] && echo same-dnsmasq
+		net-ctl dumpxml default | grep -c 52:54:00:00:00:88
+		net-ctl dumpxml --inactive default | grep -c 52:54:00:00:00:88
+		lease 52:54:00:00:00:88 guest88
+		net-ctl dhcp-leases default --mac 52:54:00:00:00:88
+		net-ctl destroy default"
+	assert_success
+	assert_line --index 0 --regexp "^ Expiry Time +MAC address +Protocol +IP address +Hostname +Client ID or DUID$"
+	assert_line --index 2 --regexp "^ [0-9-]+ [0-9:]+ +52:54:00:00:00:77 +ipv4 +192\.168\.122\.[0-9]+/24 +guest77 +"
+	assert_output --partial '"mac": "52:54:00:00:00:77"'
+	assert_output --regexp '"expiry": [0-9]+,'
+	assert_line "2"
+	assert_line "Updated network default live state"
+	assert_line "same-dnsmasq"
+	assert_line "1"
+	assert_line "0"
+	assert_output --regexp "52:54:00:00:00:88 +ipv4 +192\.168\.122\.88/24 +guest88"
+	assert_line "Network default destroyed"
+}
+
+@test "IPv6 with RA, lease times, DNS hosts answered, a DNS host added live; forwarding on" {
+	need_netns
+	command -v busybox >/dev/null || skip "no busybox (nslookup)"
+	cat >v6.xml <<-X
+	<network>
+	  <name>v6</name>
+	  <forward mode='nat'/>
+	  <bridge name='vbr7'/>
+	  <domain name='example'/>
+	  <dns><host ip='10.9.7.5'><hostname>h5</hostname></host></dns>
+	  <ip address='10.9.7.1' prefix='24'>
+	    <dhcp><range start='10.9.7.10' end='10.9.7.20'><lease expiry='1' unit='hours'/></range></dhcp>
+	  </ip>
+	  <ip family='ipv6' address='fd00:9:7::1' prefix='64'>
+	    <dhcp><range start='fd00:9:7::10' end='fd00:9:7::20'/></dhcp>
+	  </ip>
+	</network>
+	X
+	run in_ns "
+		net-ctl define v6.xml >/dev/null && net-ctl start v6 || exit 1
+		ip -6 -o addr show vbr7 | grep -c fd00:9:7::1/64
+		grep -c '^enable-ra' \$VIRTUTILS_ROOT/run/dnsmasq/v6.conf
+		grep -c '^dhcp-range=10.9.7.10,10.9.7.20,255.255.255.0,1h' \$VIRTUTILS_ROOT/run/dnsmasq/v6.conf
+		nft list table ip6 virtutils >/dev/null && echo ip6-rules
+		echo forward=\$(cat /proc/sys/net/ipv4/ip_forward),\$(cat /proc/sys/net/ipv6/conf/all/forwarding)
+		busybox nslookup h5 10.9.7.1 | grep -c 10.9.7.5
+		net-ctl update v6 add dns-host \"<host ip='10.9.7.6'><hostname>h6</hostname></host>\" >/dev/null
+		sleep 0.3
+		busybox nslookup h6 10.9.7.1 | grep -c 10.9.7.6
+		net-ctl destroy v6 >/dev/null
+		nft list tables | wc -l"
+	assert_success
+	assert_line --index 0 "Network v6 started"
+	assert_line --index 1 "1"
+	assert_line --index 2 "1"
+	assert_line --index 3 "1"
+	assert_line --index 4 "ip6-rules"
+	assert_line --index 5 "forward=1,1"
+	assert_line --index 6 "1"
+	assert_line --index 7 "1"
+	assert_line --index 8 "0"
+}

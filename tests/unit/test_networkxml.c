@@ -283,6 +283,7 @@ static void test_bridge_forward(void **state)
 	assert_int_equal(vu_network_get_domain(net, &s), 0);
 	assert_string_equal(s, "example.com");
 	free(s);
+	assert_true(vu_network_domain_local_only(net));
 	assert_int_equal(vu_network_get_mtu(net, &mtu), 0);
 	assert_int_equal(mtu, 9000);
 	vu_network_free(&net);
@@ -293,6 +294,7 @@ static void test_bridge_forward(void **state)
 	assert_int_equal(vu_network_get_forward(net), VU_NET_NAT);
 	assert_int_equal(vu_network_get_forward_dev(net, &s), -ENOENT);
 	assert_int_equal(vu_network_get_mtu(net, &mtu), -ENOENT);
+	assert_false(vu_network_domain_local_only(net));
 	vu_network_free(&net);
 
 	const int modes[] = { VU_NET_ROUTE, VU_NET_OPEN, VU_NET_ISOLATED, VU_NET_BRIDGE,
@@ -341,6 +343,10 @@ static void test_ips(void **state)
 	assert_int_equal(ips[0].nranges, 1);
 	assert_string_equal(ips[0].ranges[0].start, "192.168.122.2");
 	assert_string_equal(ips[0].ranges[0].end, "192.168.122.254");
+	assert_true(ips[0].ranges[0].lease.set);
+	assert_int_equal(ips[0].ranges[0].lease.expiry, 1);
+	assert_int_equal(ips[0].ranges[0].lease.unit, 'h');
+	assert_false(ips[0].hosts[0].lease.set);
 	assert_int_equal(ips[0].nhosts, 2);
 	assert_string_equal(ips[0].hosts[0].mac, "00:16:3e:77:e2:ed");
 	assert_string_equal(ips[0].hosts[0].name, "a.example.com");
@@ -354,16 +360,27 @@ static void test_ips(void **state)
 	assert_string_equal(ips[1].hosts[0].mac, "");
 	assert_non_null(ips[1].hosts[0].id);
 	assert_string_equal(ips[1].hosts[0].ip, "2001:db8:ac10:fe01::1:20");
+	assert_int_equal(ips[2].prefix, 8);	/* class A, as libvirt */
 	assert_null(ips[2].bootp_file);
 	assert_int_equal(ips[2].nranges, 0);
 	/* overlap is by the shorter prefix */
 	assert_false(vu_net_ip_overlap(&ips[0], &ips[2]));
 	assert_false(vu_net_ip_overlap(&ips[0], &ips[1]));
 	assert_true(vu_net_ip_overlap(&ips[0], &ips[0]));
-	ips[2].prefix = 4;	/* 0.0.0.0/4 .. holds 10.x, not 192.168 */
+	ips[2].prefix = 4;	/* 0.0.0.0/4 holds 10.x, not 192.168 */
 	assert_false(vu_net_ip_overlap(&ips[0], &ips[2]));
 	ips[2].prefix = 0;
 	assert_true(vu_net_ip_overlap(&ips[0], &ips[2]));
+	assert_false(ips[0].local_ptr);
+	vu_net_ips_free(ips, n);
+	vu_network_free(&net);
+
+	net = parse("<network><name>p</name><ip address='10.1.0.1' prefix='16' "
+		    "localPtr='yes'/></network>");
+	check_ok(net);
+	assert_int_equal(vu_network_get_ips(net, &ips, &n, &e), 0);
+	assert_true(ips[0].local_ptr);
+	assert_int_equal(ips[0].prefix, 16);
 	vu_net_ips_free(ips, n);
 	vu_network_free(&net);
 }
@@ -567,6 +584,12 @@ static void test_update_sections(void **state)
 				  "  </forward>")));
 	free(s);
 	vu_network_free(&net);
+	/* the last interface of a NAT network goes, NAT stays */
+	net = parse("<network><name>n</name><forward><interface dev='eth0'/></forward>"
+		    "</network>");
+	update_ok(net, "delete", "forward-interface", -1, "<interface dev='eth0'/>");
+	assert_int_equal(vu_network_get_forward(net), VU_NET_NAT);
+	vu_network_free(&net);
 	net = parse(docs[4]);	/* isolated: no <forward> to add to */
 	update_fails(net, "add", "forward-interface", -1, "<interface dev='eth0'/>", ENOENT,
 		     "the network has no <forward> element");
@@ -603,6 +626,9 @@ static void test_refused(void **state)
 		"<ip>: invalid IPv4 address '192.168.1.300'");
 	refused("<network><name>x</name><ip family='ipv6' address='10.0.0.1'/></network>",
 		"<ip>: invalid IPv6 address");
+	refused("<network><name>x</name><ip address='224.0.0.1'/></network>",
+		"<ip address='224.0.0.1'>: neither prefix nor netmask, and the address has "
+		"no class");
 	refused("<network><name>x</name><ip address='10.0.0.1' prefix='33'/></network>",
 		"<ip address='10.0.0.1'>: prefix '33' is not from 0 to 32");
 	refused("<network><name>x</name><ip address='10.0.0.1' netmask='255.0.255.0'/>"
@@ -632,6 +658,12 @@ static void test_refused(void **state)
 		"invalid forward device 'eth0\\\"'");
 	refused("<network><name>x</name><forward mode='vepa'><interface dev='eth0'/>"
 		"<interface dev='a:b'/></forward></network>", "invalid forward device 'a:b'");
+	refused("<network><name>x</name><ip address='10.0.0.1' prefix='24'><dhcp>"
+		"<range start='10.0.0.2' end='10.0.0.9'><lease expiry='1' unit='days'/></range>"
+		"</dhcp></ip></network>", "<lease>: unknown unit 'days'");
+	refused("<network><name>x</name><ip address='10.0.0.1' prefix='24'><dhcp>"
+		"<host mac='52:54:00:00:00:01' ip='10.0.0.3'><lease expiry='71582789'/></host>"
+		"</dhcp></ip></network>", "<lease>: expiry '71582789' is not a number of minutes");
 	/* nothing that would start a line of its own in dnsmasq's conf */
 	refused("<network><name>x</name><dns><txt name='a' value='v&#10;dhcp-script=/tmp/x'/>"
 		"</dns></network>", "DNS txt 'a': control characters or a comma");

@@ -62,6 +62,12 @@ const struct vu_dnsmasq_spec *nc_dns_spec(const struct nc_dns *d)
 	return &d->spec;
 }
 
+/* The model's <lease> as dnsmasq's line writes it. */
+static struct vu_dnsmasq_leasetime lease(const struct vu_net_lease *l)
+{
+	return (struct vu_dnsmasq_leasetime){ .set = l->set, .value = l->expiry, .unit = l->unit };
+}
+
 static int fill_ip(struct nc_dns *d, size_t i)
 {
 	const struct vu_net_ip *ip = &d->ips[i];
@@ -74,20 +80,21 @@ static int fill_ip(struct nc_dns *d, size_t i)
 	for (size_t k = 0; k < ip->nranges; k++) {
 		d->ranges[i][k].start = ip->ranges[k].start;
 		d->ranges[i][k].end = ip->ranges[k].end;
+		d->ranges[i][k].lease = lease(&ip->ranges[k].lease);
 	}
 	for (size_t k = 0; k < ip->nhosts; k++) {
 		const struct vu_net_host *h = &ip->hosts[k];
 
 		d->hosts[i][k] = (struct vu_dnsmasq_host){
 			.mac = h->mac[0] ? h->mac : NULL, .id = h->id, .name = h->name,
-			.ip = h->ip[0] ? h->ip : NULL,
+			.ip = h->ip[0] ? h->ip : NULL, .lease = lease(&h->lease),
 		};
 	}
 	*di = (struct vu_dnsmasq_ip){
 		.family = ip->family, .address = ip->address, .prefix = ip->prefix,
 		.ranges = d->ranges[i], .nranges = ip->nranges, .hosts = d->hosts[i],
 		.nhosts = ip->nhosts, .bootfile = ip->bootp_file, .bootserver = ip->bootp_server,
-		.tftp_root = ip->tftp_root,
+		.tftp_root = ip->tftp_root, .local_ptr = ip->local_ptr,
 	};
 	return 0;
 }
@@ -151,6 +158,7 @@ static int build(struct nc_dns *d, const struct vu_network *net, struct vu_err *
 		return vu_err_set(e, ENOMEM, "cannot allocate memory");
 	d->spec = (struct vu_dnsmasq_spec){
 		.name = d->name, .bridge = d->bridge, .domain = d->domain,
+		.domain_local_only = vu_network_domain_local_only(net),
 		.isolated = vu_network_get_forward(net) == VU_NET_ISOLATED,
 		.dns_disabled = !d->dns.enabled,
 		.no_forward_plain_names = !d->dns.forward_plain_names, .mtu = mtu,

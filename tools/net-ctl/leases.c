@@ -21,7 +21,7 @@
 enum { C_EXPIRY, C_MAC, C_PROTO, C_IP, C_HOST, C_CLIENT, C_COUNT };
 
 static const struct vu_col cols[C_COUNT] = {
-	[C_EXPIRY] = { "Expiry Time", "expiry", VU_COL_STR },
+	[C_EXPIRY] = { "Expiry Time", "expiry", VU_COL_INT }	/* JSON: epoch seconds, 0 never */,
 	[C_MAC] = { "MAC address", "mac", VU_COL_STR },
 	[C_PROTO] = { "Protocol", "protocol", VU_COL_STR },
 	[C_IP] = { "IP address", "ip", VU_COL_STR },
@@ -45,7 +45,8 @@ static void add_row(struct vu_table *t, const struct vu_dnsmasq_lease *l)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (l->expiry && localtime_r(&tt, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	cell(t, C_EXPIRY, l->expiry ? when : "never");
+	if (vu_table_cell_int(t, C_EXPIRY, l->expiry ? when : "never", l->expiry) < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	cell(t, C_MAC, l->mac);
 	cell(t, C_PROTO, l->family == AF_INET6 ? "ipv6" : "ipv4");
 	snprintf(ip, sizeof(ip), "%s/%u", l->ip, l->prefix);

@@ -21,7 +21,8 @@
 
 /* The definition, or the live record of a running network (what it was
  * started with). -ENOENT with "network 'NAME' not found" (live: "network
- * 'NAME' is not active"); a file that names another network is -EINVAL. */
+ * 'NAME' is not active"); a file that names another network is -EINVAL,
+ * a symbolic link in the file's place -ELOOP ("PATH: is a symbolic link"). */
 int vu_networkdb_load(const struct vu_state *st, const char *name,
 		      struct vu_network **out, struct vu_err *e);
 int vu_networkdb_load_live(const struct vu_state *st, const char *name,
@@ -50,9 +51,10 @@ int vu_networkdb_check_unique(const struct vu_state *st, const struct vu_network
 
 /*
  * net-define: checks the name (vu_name_check) and the document
- * (vu_network_check), then under the exclusive lock: a definition of the
- * same name is replaced when the UUIDs agree (net without one takes it,
- * and the MAC too when it has none), else -EEXIST "network 'N' already
+ * (vu_network_check), then under the exclusive lock: a definition (or a
+ * running network) of the same name is replaced (made persistent) when
+ * the UUIDs agree (net without one takes it, and the MAC too when it has
+ * none), else -EEXIST "network 'N' already
  * exists with uuid U"; what vu_network_ensure_ids adds is added, and a
  * network that makes its own bridge without a name gets the first virbrN
  * no other network has, as libvirt names them at define (net is changed:

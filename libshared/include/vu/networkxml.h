@@ -102,6 +102,8 @@ int vu_network_get_forward_ifaces(const struct vu_network *net, char ***devs, si
 void vu_net_strv_free(char **v);
 /* <domain name>; -ENOENT. */
 int vu_network_get_domain(const struct vu_network *net, char **out);
+/* <domain localOnly='yes'>: names in it are never forwarded upstream. */
+bool vu_network_domain_local_only(const struct vu_network *net);
 /* <mtu size>; -ENOENT. */
 int vu_network_get_mtu(const struct vu_network *net, unsigned *out);
 
@@ -109,21 +111,32 @@ int vu_network_get_mtu(const struct vu_network *net, unsigned *out);
 
 #define VU_NET_ADDRLEN INET6_ADDRSTRLEN
 
+/* A <lease expiry unit> as written (dnsmasq's lines keep libvirt's unit:
+ * "1h"): set false when absent; expiry 0 is infinite; unit 's', 'm' (the
+ * default) or 'h'. */
+struct vu_net_lease {
+	bool set;
+	unsigned long long expiry;
+	char unit;
+};
 struct vu_net_range {
 	char start[VU_NET_ADDRLEN], end[VU_NET_ADDRLEN];
+	struct vu_net_lease lease;
 };
 struct vu_net_host {
 	char mac[VU_MAC_STRLEN];	/* "" when absent (IPv6 hosts use id/name) */
 	char ip[VU_NET_ADDRLEN];	/* "" when absent */
 	char *name;			/* NULL when absent */
 	char *id;			/* DHCPv6 client id, NULL when absent */
+	struct vu_net_lease lease;
 };
-/* One <ip>: prefix comes from prefix= or netmask=; strings are NULL when
- * absent. */
+/* One <ip>: prefix comes from prefix= or netmask=, else (as libvirt) from
+ * an IPv4 address's class, or 64; strings are NULL when absent. */
 struct vu_net_ip {
 	int family;			/* AF_INET or AF_INET6 */
 	char address[VU_NET_ADDRLEN];
 	unsigned prefix;
+	bool local_ptr;			/* localPtr='yes' */
 	struct vu_net_range *ranges;
 	size_t nranges;
 	struct vu_net_host *hosts;
@@ -136,8 +149,9 @@ struct vu_net_ip {
  * address inet_pton takes, a prefix in range (0-32, 0-128) or a
  * contiguous IPv4 netmask, not both; ranges of the family inside the
  * subnet with start <= end; hosts with a unicast MAC (IPv4: required, or
- * a name) and an address inside the subnet; DHCP on one IPv4 and one
- * IPv6 <ip> at most. 0 or -EINVAL with e, -ENOMEM. Free with
+ * a name) and an address inside the subnet; lease times in seconds,
+ * minutes (the default unit) or hours, up to 2^32-1 s; DHCP on one IPv4
+ * and one IPv6 <ip> at most. 0 or -EINVAL with e, -ENOMEM. Free with
  * vu_net_ips_free.
  */
 int vu_network_get_ips(const struct vu_network *net, struct vu_net_ip **ips, size_t *n,
