@@ -708,3 +708,8 @@ LEASE='lease() {
 	assert_success
 	assert_output "$(printf 'Updated network n1 live state\nrestarted\n1\n0')"
 }
+
+@test "the systemd unit verifies and runs start-all" {
+	grep -qx 'ExecStart=/usr/local/bin/net-ctl start-all' "$TOP/contrib/net-ctl.service"
+	verify_unit net-ctl
+}
