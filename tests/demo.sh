@@ -71,6 +71,49 @@ echo "what the clone changed (both laid out by xmllint):"
 diff <(xmllint --format "$root/domains/$demo_vm.xml") \
 	<(xmllint --format "$root/domains/$demo_vm-clone.xml") || true
 echo
+echo "== a virtual network: libvirt's default, started inside a network namespace"
+echo "   the demo makes (unshare -n), so nothing of this host's network changes"
+if [ ! -x "$bin/net-ctl" ]; then
+	echo "(net-ctl is not built: skipped)"
+elif [ "$(id -u)" != 0 ]; then
+	echo "(not root: a bridge, nftables rules and dnsmasq need CAP_NET_ADMIN, and"
+	echo " a network namespace of our own needs root: skipped)"
+elif ! unshare -n true 2>/dev/null; then
+	echo "(this machine refuses a new network namespace (unshare -n): skipped)"
+else
+	export -f step
+	export bin root
+	# One namespace for every step; whatever happens, the network is
+	# destroyed before the namespace goes, so no dnsmasq outlives it.
+	unshare -n bash -eu -c '
+		ip link set lo up
+		trap "\"\$bin/net-ctl\" -q destroy default 2>/dev/null || :" EXIT
+		step "$bin/net-ctl" list --all
+		step "$bin/net-ctl" start default || {
+			echo "(net-ctl could not start it: the line above says why; skipped)"
+			exit 0
+		}
+		step "$bin/net-ctl" info default
+		step ip -brief address show dev virbr0
+		if command -v nft >/dev/null; then
+			step nft list table ip virtutils
+		fi
+		conf=$root/run/dnsmasq/default.conf
+		if [ -f "$conf" ]; then
+			step cat "$conf"
+		fi
+		step "$bin/net-ctl" update default add ip-dhcp-host \
+			"<host mac=\"52:54:00:00:00:10\" name=\"web1\" ip=\"192.168.122.10\"/>" \
+			--live --config
+		if [ -f "${conf%.conf}.hostsfile" ]; then
+			step cat "${conf%.conf}.hostsfile"
+		fi
+		step "$bin/net-ctl" dhcp-leases default
+		step "$bin/net-ctl" destroy default
+		step "$bin/net-ctl" list --all
+	'
+fi
+echo
 echo "== KSM on this host, read only: what ksm-tune sees and would decide"
 if [ -d /sys/kernel/mm/ksm ]; then
 	step "$bin/ksm-tune" status

@@ -55,3 +55,15 @@ complete_lines() {
 need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root ($1)"
 }
+
+# verify_unit TOOL: contrib/TOOL.service passes systemd-analyze verify, with
+# its ExecStart pointed at the built tool and the man page it names found.
+verify_unit() {
+	local tool=$1 unit=$TOP/contrib/$1.service
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	mkdir -p "$BATS_TEST_TMPDIR/man/man1"
+	cp "$TOP/man/$tool.1" "$BATS_TEST_TMPDIR/man/man1/"
+	sed "s|/usr/local/bin/$tool|$TOP/bin/$tool|" "$unit" >"$BATS_TEST_TMPDIR/$tool.service"
+	run env MANPATH="$BATS_TEST_TMPDIR/man" systemd-analyze verify "$BATS_TEST_TMPDIR/$tool.service"
+	assert_success
+}

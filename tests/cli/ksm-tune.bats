@@ -1475,12 +1475,7 @@ complete_words() {
 	local unit=$TOP/contrib/ksm-tune.service
 	grep -qx 'ExecStart=/usr/local/bin/ksm-tune run' "$unit"
 	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit"
-	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
-	mkdir -p "$BATS_TEST_TMPDIR/man/man1"
-	cp "$TOP/man/ksm-tune.1" "$BATS_TEST_TMPDIR/man/man1/"
-	sed "s|/usr/local/bin/ksm-tune|$TOP/bin/ksm-tune|" "$unit" >"$BATS_TEST_TMPDIR/ksm-tune.service"
-	run env MANPATH="$BATS_TEST_TMPDIR/man" systemd-analyze verify "$BATS_TEST_TMPDIR/ksm-tune.service"
-	assert_success
+	verify_unit ksm-tune
 }
 
 @test "the man page is mandoc-clean and shows the same unit as contrib/" {

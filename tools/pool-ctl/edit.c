@@ -1,97 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* edit.c - pool-ctl edit: the definition in the user's editor, checked and
  * defined only when it changed and is valid (the old one stays otherwise) */
-#include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vu/base.h"
 #include "vu/diag.h"
-#include "vu/file.h"
+#include "vu/edit.h"
 #include "vu/poolxml.h"
 
 #include "pool-ctl.h"
 
-extern char **environ;
-
-/* $VISUAL, then $EDITOR, then vi, as virsh; run by the shell so that an
- * editor given with options ("emacs -nw") works. */
-static int run_editor(const char *path)
-{
-	const char *editor = getenv("VISUAL");
-	char *cmd = NULL;
-	pid_t pid;
-	int status, r;
-
-	if (!editor || !*editor)
-		editor = getenv("EDITOR");
-	if (!editor || !*editor)
-		editor = "vi";
-	if (asprintf(&cmd, "%s \"$1\"", editor) < 0)
-		return -ENOMEM;
-	char *const argv[] = { "sh", "-c", cmd, "pool-ctl-edit", (char *)path, NULL };
-
-	r = -posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ);
-	free(cmd);
-	if (r < 0) {
-		vu_warnc(-r, "cannot run the editor '%s'", editor);
-		return r;
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		vu_warnx("%s: the editor failed; the definition is unchanged", editor);
-		return -EIO;
-	}
-	return 0;
-}
-
-/* Whether the file at path holds text, byte for byte; false when it
- * cannot be read (vu_poolxml_load says why). */
-static bool same_text(const char *path, const char *text)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-	char *buf = NULL;
-	bool same;
-
-	if (fd < 0)
-		return false;
-	same = vu_read_all(fd, strlen(text), &buf, &len) == 0 && len == strlen(text) &&
-	       memcmp(buf, text, len) == 0;
-	close(fd);
-	free(buf);
-	return same;
-}
-
-static int write_temp(const char *name, const char *xml, char **path)
-{
-	const char *dir = getenv("TMPDIR");
-	int fd;
-
-	if (asprintf(path, "%s/pool-ctl-%s-XXXXXX.xml", dir && *dir ? dir : "/tmp", name) < 0)
-		return -ENOMEM;
-	fd = mkstemps(*path, 4);
-	if (fd < 0 || vu_write_all(fd, xml, strlen(xml)) < 0) {
-		vu_warn("%s", *path);
-		if (fd >= 0) {
-			close(fd);
-			unlink(*path);
-		}
-		return -EIO;
-	}
-	close(fd);
-	return 0;
-}
-
-/* Defines the edited file; 1 when nothing changed. */
-static int apply(struct pool_ctl *pc, const char *path, const char *before,
+/* Defines the edited file; unchanged text is no change. */
+static int apply(struct pool_ctl *pc, const char *path, bool changed,
 		 const struct vu_pool *p)
 {
 	struct vu_err e = { 0 };
@@ -99,7 +22,7 @@ static int apply(struct pool_ctl *pc, const char *path, const char *before,
 	struct vu_poolxml *doc;
 	int r;
 
-	if (same_text(path, before)) {
+	if (!changed) {
 		pc_say(pc, "Pool %s XML configuration not changed.", p->name);
 		return VU_EXIT_OK;
 	}
@@ -121,6 +44,7 @@ int cmd_edit(void *ctx, int argc, char **argv)
 	struct vu_err e = { 0 };
 	struct vu_pool *p;
 	char *xml, *path = NULL;
+	bool changed = false;
 	int r;
 
 	if (!ref)
@@ -128,10 +52,10 @@ int cmd_edit(void *ctx, int argc, char **argv)
 	p = pc_pool(pc, ref);
 	if (!(xml = vu_pool_xml(pc_storage(pc), p, true, &e))) {
 		r = pc_fail(p->name, &e);
-	} else if (write_temp(p->name, xml, &path) < 0) {
-		r = VU_EXIT_FAIL;
+	} else if (vu_edit_text("pool-ctl", p->name, xml, &path, &changed, &e) < 0) {
+		r = pc_fail(p->name, &e);
 	} else {
-		r = run_editor(path) < 0 ? VU_EXIT_FAIL : apply(pc, path, xml, p);
+		r = apply(pc, path, changed, p);
 		unlink(path);
 	}
 	free(path);

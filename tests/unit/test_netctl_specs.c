@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_netctl_specs.c - net-ctl's network model -> dnsmasq and rules specs:
+ * the conf, hosts files and nftables rules rendered from them, against
+ * what libvirt writes */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vu/dnsmasq.h"
+#include "vu/nat.h"
+#include "vu/networkxml.h"
+#include "../../tools/net-ctl/netctl.h"
+
+static const struct vu_dnsmasq_paths lv_paths = {
+	"/run/libvirt/network/default.pid",
+	"/var/lib/libvirt/dnsmasq/default.hostsfile",
+	"/var/lib/libvirt/dnsmasq/default.addnhosts",
+};
+
+/* The three files for xml, as net-ctl would hand them to dnsmasq. */
+static void render(const char *xml, const char *bridge, char **conf, char **hosts,
+		   char **addn)
+{
+	struct vu_network *net = NULL;
+	struct nc_dns *d = NULL;
+	struct vu_err e = { 0 };
+
+	if (vu_network_parse(&net, xml, strlen(xml), &e) < 0)
+		fail_msg("parse: %s", vu_err_str(&e));
+	if (nc_dns_build(net, "default", bridge, &d, &e) < 0)
+		fail_msg("build: %s", vu_err_str(&e));
+	assert_int_equal(vu_dnsmasq_conf(nc_dns_spec(d), &lv_paths, conf, &e), 0);
+	assert_int_equal(vu_dnsmasq_hostsfile(nc_dns_spec(d), hosts, &e), 0);
+	assert_int_equal(vu_dnsmasq_addnhosts(nc_dns_spec(d), addn, &e), 0);
+	nc_dns_free(&d);
+	assert_null(d);
+	vu_network_free(&net);
+}
+
+/* libvirt's default.xml gives libvirt's default.conf, byte for byte (the
+ * research notes: libvirt 9.0, Debian 12). */
+static void test_default_as_libvirt(void **state)
+{
+	static const char xml[] =
+		"<network><name>default</name><bridge name='virbr0'/><forward/>"
+		"<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>"
+		"<range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>";
+	static const char want[] =
+		"##WARNING:  THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n"
+		"##OVERWRITTEN AND LOST.  Changes to this configuration should be made using:\n"
+		"##    virsh net-edit default\n"
+		"## or other application using the libvirt API.\n"
+		"##\n"
+		"## dnsmasq conf file created by libvirt\n"
+		"strict-order\n"
+		"pid-file=/run/libvirt/network/default.pid\n"
+		"except-interface=lo\n"
+		"bind-dynamic\n"
+		"interface=virbr0\n"
+		"dhcp-range=192.168.122.2,192.168.122.254,255.255.255.0\n"
+		"dhcp-no-override\n"
+		"dhcp-authoritative\n"
+		"dhcp-lease-max=253\n"
+		"dhcp-hostsfile=/var/lib/libvirt/dnsmasq/default.hostsfile\n"
+		"addn-hosts=/var/lib/libvirt/dnsmasq/default.addnhosts\n";
+	char *conf, *hosts, *addn;
+
+	(void)state;
+	render(xml, "virbr0", &conf, &hosts, &addn);
+	assert_string_equal(conf, want);
+	assert_string_equal(hosts, "");
+	assert_string_equal(addn, "");
+	free(conf);
+	free(hosts);
+	free(addn);
+}
+
+/* Everything the model reads reaches dnsmasq: lease times of ranges and
+ * hosts, the domain and localOnly, DNS records, IPv6 RA, isolation. */
+static void test_everything_reaches_dnsmasq(void **state)
+{
+	static const char xml[] =
+		"<network><name>default</name><bridge name='vbr7'/>"
+		"<domain name='example' localOnly='yes'/>"
+		"<dns><txt name='t1' value='v1'/>"
+		"<host ip='10.9.7.5'><hostname>h5</hostname><hostname>h5b</hostname></host>"
+		"<srv service='ldap' protocol='tcp' target='h5' port='389'/></dns>"
+		"<ip address='10.9.7.1' prefix='24'><dhcp>"
+		"<range start='10.9.7.10' end='10.9.7.20'><lease expiry='1' unit='hours'/></range>"
+		"<host mac='52:54:00:00:00:42' name='g42' ip='10.9.7.42'><lease expiry='30'/></host>"
+		"</dhcp></ip>"
+		"<ip family='ipv6' address='fd00:9:7::1' prefix='64'><dhcp>"
+		"<range start='fd00:9:7::10' end='fd00:9:7::20'/></dhcp></ip></network>";
+	static const char *const lines[] = {
+		"local=/example/\n", "domain=example\n", "expand-hosts\n",
+		"dhcp-option=3\nno-resolv\n",
+		"txt-record=t1,v1\n", "srv-host=_ldap._tcp,h5,389\n",
+		"dhcp-range=10.9.7.10,10.9.7.20,255.255.255.0,1h\n",
+		"dhcp-range=fd00:9:7::10,fd00:9:7::20,64\n", "enable-ra\n",
+		"interface=vbr7\n",
+	};
+	char *conf, *hosts, *addn;
+
+	(void)state;
+	render(xml, "vbr7", &conf, &hosts, &addn);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (!strstr(conf, lines[i]))
+			fail_msg("no '%s' in:\n%s", lines[i], conf);
+	assert_string_equal(hosts, "52:54:00:00:00:42,10.9.7.42,g42,30m\n");
+	assert_string_equal(addn, "10.9.7.5\th5\th5b\t\n");
+	free(conf);
+	free(hosts);
+	free(addn);
+}
+
+/* A model the spec cannot be made from says why, and leaves nothing. */
+static void test_refused(void **state)
+{
+	static const char xml[] =
+		"<network><name>default</name><ip address='10.9.7.1' prefix='24'><dhcp>"
+		"<range start='10.9.8.10' end='10.9.8.20'/></dhcp></ip></network>";
+	struct vu_network *net = NULL;
+	struct nc_dns *d = NULL;
+	struct vu_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(vu_network_parse(&net, xml, strlen(xml), &e), 0);
+	assert_int_equal(nc_dns_build(net, "default", "vbr7", &d, &e), -EINVAL);
+	assert_null(d);
+	assert_non_null(strstr(vu_err_str(&e), "10.9.8.10"));
+	vu_network_free(&net);
+}
+
+/* The rules net-ctl loads for xml (NULL: none), as nft -f reads them. */
+static char *rules(const char *xml)
+{
+	struct vu_network *net = NULL;
+	struct nc_nat *n = NULL;
+	struct vu_err e = { 0 };
+	char *out = NULL;
+
+	if (vu_network_parse(&net, xml, strlen(xml), &e) < 0)
+		fail_msg("parse: %s", vu_err_str(&e));
+	if (nc_nat_build(net, "default", "virbr0", &n, &e) < 0)
+		fail_msg("build: %s", vu_err_str(&e));
+	if (n && vu_nat_render(nc_nat_spec(n), 0, &out, &e) < 0)
+		fail_msg("render: %s", vu_err_str(&e));
+	nc_nat_free(&n);
+	assert_null(n);
+	vu_network_free(&net);
+	return out;
+}
+
+#define NET(fwd, ip) "<network><name>default</name><bridge name='virbr0'/>" fwd ip "</network>"
+#define IP4 "<ip address='192.168.122.1' prefix='24'><dhcp>" \
+	    "<range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip>"
+
+/* NAT masquerades the subnet (not to multicast or broadcast) and lets DHCP
+ * and DNS in; isolated rejects both ways and masquerades nothing; route
+ * forwards without NAT; open and the modes without a bridge have none. */
+static void test_rules_per_mode(void **state)
+{
+	char *nat = rules(NET("<forward/>", IP4));
+	char *iso = rules(NET("", IP4));
+	char *route = rules(NET("<forward mode='route'/>", IP4));
+	char *dev = rules(NET("<forward dev='eth1'/>", IP4));
+
+	(void)state;
+	assert_non_null(strstr(nat, "192.168.122.0/24"));
+	assert_non_null(strstr(nat, "masquerade"));
+	assert_non_null(strstr(nat, "224.0.0.0/24"));
+	assert_non_null(strstr(nat, "udp dport 67"));
+	assert_non_null(strstr(nat, "vu-net:default"));
+	assert_null(strstr(iso, "masquerade"));
+	assert_non_null(strstr(iso, "reject"));
+	assert_null(strstr(route, "masquerade"));
+	assert_non_null(strstr(dev, "eth1"));
+	assert_null(strstr(nat, "eth1"));
+	assert_null(rules(NET("<forward mode='open'/>", IP4)));
+	assert_null(rules("<network><name>default</name><forward mode='bridge'/>"
+			  "<bridge name='br0'/></network>"));
+	free(nat);
+	free(iso);
+	free(route);
+	free(dev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_as_libvirt),
+		cmocka_unit_test(test_everything_reaches_dnsmasq),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_rules_per_mode),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
