@@ -362,6 +362,27 @@ assert a[0]["local"] == "192.168.122.1" and a[0]["prefixlen"] == 24, a'
 	assert_line --index 13 "0"
 }
 
+@test "the live state records the rules applied (RUN/networks/NAME.nft), gone after destroy" {
+	need_netns
+	run in_ns '
+		net-ctl start default >/dev/null || exit 1
+		f=$VIRTUTILS_ROOT/run/networks/default.nft
+		stat -c %a "$f"
+		nft list table ip virtutils >listed
+		# Each rule of the file as nft lists it: without the command, the
+		# counter values and the handles.
+		sed -n "s/^insert rule ip virtutils [a-z_]* //p" "$f" | sed "s/ counter / counter packets 0 bytes 0 /" |
+			grep masquerade | while read -r rule; do
+				sed "s/packets [0-9]* bytes [0-9]*/packets 0 bytes 0/; s/^\t*//" listed | grep -qxF "$rule" &&
+					echo listed || echo "missing: $rule"
+			done
+		echo rules=$(grep -c "comment \"vu-net:default\"" "$f"),$(grep -c "comment \"vu-net:default\"" listed)
+		net-ctl destroy default >/dev/null
+		[ -e "$f" ] || echo gone'
+	assert_success
+	assert_output "$(printf '600\nlisted\nlisted\nlisted\nrules=18,18\ngone')"
+}
+
 @test "an isolated network forwards nothing: no masquerade, no accept out" {
 	need_netns
 	net_xml iso vbr5 5 ""
