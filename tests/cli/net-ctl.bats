@@ -423,6 +423,26 @@ assert a[0]["local"] == "192.168.122.1" and a[0]["prefixlen"] == 24, a'
 	assert_equal "${lines[*]:2}" "0 0 0 0"
 }
 
+@test "nft refusing the rules: one line, the bridge taken back, the foreign chain untouched" {
+	need_netns
+	# A table of virtutils' name that is not ours to complete: a chain
+	# guest_nat of another type and hook, and none of the others, so
+	# libnftables refuses the whole batch after the bridge exists.
+	run in_ns "
+		nft add table ip virtutils
+		nft add chain ip virtutils guest_nat '{ type filter hook input priority 0; }'
+		nft list ruleset >before
+		net-ctl start default; echo status=\$?
+		nft list ruleset | cmp -s before - && echo foreign-kept
+		ls -A \$VIRTUTILS_ROOT/run/networks 2>/dev/null | wc -l
+		nft delete table ip virtutils; $LEFT"
+	assert_equal "${#lines[@]}" 8
+	assert_line --index 0 --regexp "^net-ctl: default: nftables: .+"
+	assert_line --index 1 "status=1"
+	assert_line --index 2 "foreign-kept"
+	assert_equal "${lines[*]:3}" "0 0 0 0 0"
+}
+
 @test "dnsmasq missing: refused in one line, nothing left" {
 	need_netns
 	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
