@@ -517,11 +517,12 @@ s = socket.socket(); s.bind((\"0.0.0.0\", 53)); s.listen(); time.sleep(30)' &
 }
 
 # The client: a veth into a second namespace (by unshare), busybox udhcpc
-# there with MAC $1, its end bridged to virbr0.
+# there with MAC $1, its end bridged to virbr0; $LEASE_SCRIPT (an absolute
+# path), when set, is udhcpc's script, run in the guest's namespace.
 LEASE='lease() {
 	ip link add vh0 type veth peer name vg0 address $1 && ip link set vh0 master virbr0 up
 	(unshare -n sh -c "while ! ip link show vg0 >/dev/null 2>&1; do sleep 0.05; done
-		ip link set vg0 up; exec busybox udhcpc -i vg0 -n -q -t 10 -T 1 -s /bin/true -x hostname:$2" \
+		ip link set vg0 up; exec busybox udhcpc -i vg0 -n -q -t 10 -T 1 -s ${LEASE_SCRIPT:-/bin/true} -x hostname:$2" \
 		>/dev/null 2>&1 & g=$!
 	while ip link show vg0 >/dev/null 2>&1; do ip link set vg0 netns $g 2>/dev/null; sleep 0.05; done
 	wait $g)
@@ -557,6 +558,38 @@ LEASE='lease() {
 	assert_line "0"
 	assert_output --regexp "52:54:00:00:00:88 +ipv4 +192\.168\.122\.88/24 +guest88"
 	assert_line "Network default destroyed"
+}
+
+@test "a guest resolves the network's DNS hosts, one added live too, at the server its lease names" {
+	need_netns
+	busybox udhcpc --help >/dev/null 2>&1 || skip "no busybox udhcpc"
+	# udhcpc's script, on the lease: the address on the guest's end, then
+	# the lookups from there at the DNS server the lease gave.
+	cat >guest.sh <<-X
+	#!/bin/sh
+	[ "\$1" = bound ] || exit 0
+	exec >>"$PWD/guest.out" 2>&1
+	ip addr add "\$ip/\$mask" dev "\$interface"
+	echo "dns=\$dns"
+	for h in h5 h6; do
+		busybox nslookup \$h "\$dns" | grep -c "192.168.122.\${h#h}\$"
+	done
+	X
+	chmod +x guest.sh
+	: >guest.out
+	run net-ctl update default add dns-host "<host ip='192.168.122.5'><hostname>h5</hostname></host>" --config
+	assert_success
+	run in_ns "$LEASE
+		net-ctl start default >/dev/null || exit 1
+		net-ctl update default add dns-host \"<host ip='192.168.122.6'><hostname>h6</hostname></host>\" --live
+		sleep 0.3
+		LEASE_SCRIPT=$PWD/guest.sh
+		lease 52:54:00:00:00:66 guest66 >/dev/null
+		net-ctl destroy default >/dev/null"
+	assert_success
+	assert_output "Updated network default live state"
+	run cat guest.out
+	assert_output "$(printf 'dns=192.168.122.1\n1\n1')"
 }
 
 @test "IPv6 with RA, lease times, DNS hosts answered, a DNS host added live; forwarding on" {
