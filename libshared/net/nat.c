@@ -124,7 +124,9 @@ struct rctx {
 	FILE *f;
 	int fi;
 	const struct vu_nat_spec *s;
-	char dev_out[32], dev_in[32];	/* " oif \"eth1\"", "iif \"eth1\" " or "" */
+	/* <forward dev>, by name as libvirt (it may come and go): " oifname
+	 * \"eth1\"", "iifname \"eth1\" " and "oifname \"eth1\" ", or "" */
+	char dev_out[32], dev_in[32], dev_pre[32];
 };
 
 static void rule(const struct rctx *c, const char *chain, const char *fmt, ...)
@@ -161,8 +163,10 @@ static void render_host(const struct rctx *c)
 		rule(c, "host_output", "oif \"%s\" tcp dport 53 counter accept", br);
 		rule(c, "host_output", "oif \"%s\" udp dport 53 counter accept", br);
 	}
-	if (c->s->tftp && v4)
+	if (c->s->tftp && v4) {
 		rule(c, "host_input", "iif \"%s\" udp dport 69 counter accept", br);
+		rule(c, "host_output", "oif \"%s\" udp dport 69 counter accept", br);
+	}
 }
 
 /* Guests may talk among themselves; nothing else passes unless allowed. */
@@ -187,9 +191,10 @@ static void render_nat(const struct rctx *c, const char *net)
 	     "masquerade to :1024-65535", m, net, m, net, o);
 	rule(c, "guest_nat", "meta l4proto tcp %s saddr %s %s daddr != %s%s counter "
 	     "masquerade to :1024-65535", m, net, m, net, o);
-	rule(c, "guest_nat", "%s saddr %s %s daddr 255.255.255.255/32%s counter return",
-	     m, net, m, o);
-	rule(c, "guest_nat", "%s saddr %s %s daddr 224.0.0.0/24%s counter return", m, net, m, o);
+	rule(c, "guest_nat", "%s%s saddr %s %s daddr 255.255.255.255/32 counter return",
+	     c->dev_pre, m, net, m);
+	rule(c, "guest_nat", "%s%s saddr %s %s daddr 224.0.0.0/24 counter return",
+	     c->dev_pre, m, net, m);
 }
 
 static void render_route(const struct rctx *c, const char *net)
@@ -198,7 +203,7 @@ static void render_route(const struct rctx *c, const char *net)
 
 	rule(c, "guest_output", "%s saddr %s iif \"%s\"%s counter accept", m, net, br,
 	     c->dev_out);
-	rule(c, "guest_input", "%soif \"%s\" %s daddr %s counter accept", c->dev_in, br, m, net);
+	rule(c, "guest_input", "%s daddr %s %soif \"%s\" counter accept", m, net, c->dev_in, br);
 }
 
 static void render_network(FILE *f, const struct vu_nat_spec *s, int fi)
@@ -208,8 +213,9 @@ static void render_network(FILE *f, const struct vu_nat_spec *s, int fi)
 	int af;
 
 	if (s->dev) {
-		snprintf(c.dev_out, sizeof(c.dev_out), " oif \"%s\"", s->dev);
-		snprintf(c.dev_in, sizeof(c.dev_in), "iif \"%s\" ", s->dev);
+		snprintf(c.dev_out, sizeof(c.dev_out), " oifname \"%s\"", s->dev);
+		snprintf(c.dev_in, sizeof(c.dev_in), "iifname \"%s\" ", s->dev);
+		snprintf(c.dev_pre, sizeof(c.dev_pre), "oifname \"%s\" ", s->dev);
 	}
 	render_host(&c);
 	render_general(&c);

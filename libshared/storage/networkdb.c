@@ -566,6 +566,41 @@ int vu_networkdb_set_live(const struct vu_state *st, const struct vu_network *ne
 	return r;
 }
 
+/* RUN/networks/NAME.nft written with RULES, or removed (NULL; a missing
+ * one is 0), the lock already taken. */
+static int rules_locked(const struct vu_state *st, const char *name, const char *rules,
+			struct vu_err *e)
+{
+	char file[256 + sizeof(".nft")], *path = NULL;
+	struct vu_atomic a;
+	int dfd = dir_open(st, LIVE, rules != NULL), r = 0;
+
+	snprintf(file, sizeof(file), "%s.nft", name);
+	if (dfd == -ENOENT && !rules)
+		return 0;
+	if (asprintf(&path, "%s/networks/%s", st->run, file) < 0)
+		path = NULL, r = -ENOMEM;
+	if (r == 0 && dfd < 0)
+		r = dfd;
+	if (r == 0 && !rules) {
+		if (unlinkat(dfd, file, 0) == 0)
+			fsync(dfd);
+		else if (errno != ENOENT)
+			r = -errno;
+	} else if (r == 0 && (r = vu_atomic_openat(&a, dfd, file, path, DEF_MODE)) == 0) {
+		r = fchmod(a.fd, DEF_MODE) < 0 ? -errno : 0;
+		if (r == 0)
+			r = vu_write_all(a.fd, rules, strlen(rules));
+		r = r < 0 ? (vu_atomic_abort(&a), r) : vu_atomic_commit(&a, true, true);
+	}
+	if (r < 0)
+		vu_err_set(e, -r, "%s: %s", path ? path : file, strerror(-r));
+	if (dfd >= 0)
+		close(dfd);
+	free(path);
+	return r;
+}
+
 int vu_networkdb_clear_live(const struct vu_state *st, const char *name, struct vu_err *e)
 {
 	int fd, r;
@@ -575,8 +610,24 @@ int vu_networkdb_clear_live(const struct vu_state *st, const char *name, struct 
 	if ((fd = st_lock_root(st, true, e)) < 0)
 		return fd;
 	r = remove_locked(st, LIVE, name, e);
+	if (r == 0 || r == -ENOENT)
+		r = rules_locked(st, name, NULL, e);
 	close(fd);
 	return r == -ENOENT ? 0 : r;
+}
+
+int vu_networkdb_set_rules(const struct vu_state *st, const char *name, const char *rules,
+			   struct vu_err *e)
+{
+	int fd, r;
+
+	if (vu_name_check(name) < 0)
+		return vu_err_set(e, EINVAL, "invalid network name '%.255s'", name);
+	if ((fd = st_lock_root(st, true, e)) < 0)
+		return fd;
+	r = rules_locked(st, name, rules, e);
+	close(fd);
+	return r;
 }
 
 int vu_networkdb_is_active(const struct vu_state *st, const char *name)

@@ -362,6 +362,27 @@ assert a[0]["local"] == "192.168.122.1" and a[0]["prefixlen"] == 24, a'
 	assert_line --index 13 "0"
 }
 
+@test "the live state records the rules applied (RUN/networks/NAME.nft), gone after destroy" {
+	need_netns
+	run in_ns '
+		net-ctl start default >/dev/null || exit 1
+		f=$VIRTUTILS_ROOT/run/networks/default.nft
+		stat -c %a "$f"
+		nft list table ip virtutils >listed
+		# Each rule of the file as nft lists it: without the command, the
+		# counter values and the handles.
+		sed -n "s/^insert rule ip virtutils [a-z_]* //p" "$f" | sed "s/ counter / counter packets 0 bytes 0 /" |
+			grep masquerade | while read -r rule; do
+				sed "s/packets [0-9]* bytes [0-9]*/packets 0 bytes 0/; s/^\t*//" listed | grep -qxF "$rule" &&
+					echo listed || echo "missing: $rule"
+			done
+		echo rules=$(grep -c "comment \"vu-net:default\"" "$f"),$(grep -c "comment \"vu-net:default\"" listed)
+		net-ctl destroy default >/dev/null
+		[ -e "$f" ] || echo gone'
+	assert_success
+	assert_output "$(printf '600\nlisted\nlisted\nlisted\nrules=18,18\ngone')"
+}
+
 @test "an isolated network forwards nothing: no masquerade, no accept out" {
 	need_netns
 	net_xml iso vbr5 5 ""
@@ -400,6 +421,26 @@ assert a[0]["local"] == "192.168.122.1" and a[0]["prefixlen"] == 24, a'
 	assert_line --index 0 --partial "eth9"
 	assert_line --index 1 "status=1"
 	assert_equal "${lines[*]:2}" "0 0 0 0"
+}
+
+@test "nft refusing the rules: one line, the bridge taken back, the foreign chain untouched" {
+	need_netns
+	# A table of virtutils' name that is not ours to complete: a chain
+	# guest_nat of another type and hook, and none of the others, so
+	# libnftables refuses the whole batch after the bridge exists.
+	run in_ns "
+		nft add table ip virtutils
+		nft add chain ip virtutils guest_nat '{ type filter hook input priority 0; }'
+		nft list ruleset >before
+		net-ctl start default; echo status=\$?
+		nft list ruleset | cmp -s before - && echo foreign-kept
+		ls -A \$VIRTUTILS_ROOT/run/networks 2>/dev/null | wc -l
+		nft delete table ip virtutils; $LEFT"
+	assert_equal "${#lines[@]}" 8
+	assert_line --index 0 --regexp "^net-ctl: default: nftables: .+"
+	assert_line --index 1 "status=1"
+	assert_line --index 2 "foreign-kept"
+	assert_equal "${lines[*]:3}" "0 0 0 0 0"
 }
 
 @test "dnsmasq missing: refused in one line, nothing left" {
@@ -476,11 +517,12 @@ s = socket.socket(); s.bind((\"0.0.0.0\", 53)); s.listen(); time.sleep(30)' &
 }
 
 # The client: a veth into a second namespace (by unshare), busybox udhcpc
-# there with MAC $1, its end bridged to virbr0.
+# there with MAC $1, its end bridged to virbr0; $LEASE_SCRIPT (an absolute
+# path), when set, is udhcpc's script, run in the guest's namespace.
 LEASE='lease() {
 	ip link add vh0 type veth peer name vg0 address $1 && ip link set vh0 master virbr0 up
 	(unshare -n sh -c "while ! ip link show vg0 >/dev/null 2>&1; do sleep 0.05; done
-		ip link set vg0 up; exec busybox udhcpc -i vg0 -n -q -t 10 -T 1 -s /bin/true -x hostname:$2" \
+		ip link set vg0 up; exec busybox udhcpc -i vg0 -n -q -t 10 -T 1 -s ${LEASE_SCRIPT:-/bin/true} -x hostname:$2" \
 		>/dev/null 2>&1 & g=$!
 	while ip link show vg0 >/dev/null 2>&1; do ip link set vg0 netns $g 2>/dev/null; sleep 0.05; done
 	wait $g)
@@ -516,6 +558,38 @@ LEASE='lease() {
 	assert_line "0"
 	assert_output --regexp "52:54:00:00:00:88 +ipv4 +192\.168\.122\.88/24 +guest88"
 	assert_line "Network default destroyed"
+}
+
+@test "a guest resolves the network's DNS hosts, one added live too, at the server its lease names" {
+	need_netns
+	busybox udhcpc --help >/dev/null 2>&1 || skip "no busybox udhcpc"
+	# udhcpc's script, on the lease: the address on the guest's end, then
+	# the lookups from there at the DNS server the lease gave.
+	cat >guest.sh <<-X
+	#!/bin/sh
+	[ "\$1" = bound ] || exit 0
+	exec >>"$PWD/guest.out" 2>&1
+	ip addr add "\$ip/\$mask" dev "\$interface"
+	echo "dns=\$dns"
+	for h in h5 h6; do
+		busybox nslookup \$h "\$dns" | grep -c "192.168.122.\${h#h}\$"
+	done
+	X
+	chmod +x guest.sh
+	: >guest.out
+	run net-ctl update default add dns-host "<host ip='192.168.122.5'><hostname>h5</hostname></host>" --config
+	assert_success
+	run in_ns "$LEASE
+		net-ctl start default >/dev/null || exit 1
+		net-ctl update default add dns-host \"<host ip='192.168.122.6'><hostname>h6</hostname></host>\" --live
+		sleep 0.3
+		LEASE_SCRIPT=$PWD/guest.sh
+		lease 52:54:00:00:00:66 guest66 >/dev/null
+		net-ctl destroy default >/dev/null"
+	assert_success
+	assert_output "Updated network default live state"
+	run cat guest.out
+	assert_output "$(printf 'dns=192.168.122.1\n1\n1')"
 }
 
 @test "IPv6 with RA, lease times, DNS hosts answered, a DNS host added live; forwarding on" {
@@ -644,6 +718,12 @@ LEASE='lease() {
 	# ip netns needs /run/netns: a tmpfs on /run in a mount namespace of
 	# the test's own keeps the host's /run untouched. Guest c is on the
 	# bridge, o is the outside world, both with forwarding on in between.
+	# x and y share 10.9.5.1 on vbr5 but each definition has its own MAC:
+	# when y starts, c's neighbour cache still holds 10.9.5.1 at x's MAC
+	# (REACHABLE for up to 45 s), so c's pings go to a MAC no longer there.
+	# That is the guest's ARP cache, as with libvirt, not something net-ctl
+	# leaves behind: destroy leaves no rule, address or link (checked
+	# below), and y-stale-neigh shows the cached MAC is x's. Hence the flush.
 	run unshare -m -n sh -c "mount -t tmpfs none /run || exit 9
 		ip link set lo up; ip netns add c; ip netns add o
 		ip link add up0 type veth peer name up1; ip link set up1 netns o
@@ -655,6 +735,9 @@ LEASE='lease() {
 		for n in x y; do
 			net-ctl define \$n.xml >/dev/null; net-ctl start \$n >/dev/null || exit 1
 			echo 1 >/proc/sys/net/ipv4/ip_forward
+			mac=\$(ip -br link show vbr5 | awk '{print \$3}')
+			ip -n c neigh show 10.9.5.1 | grep -q lladdr &&
+				! ip -n c neigh show 10.9.5.1 | grep -q \"lladdr \$mac\" && echo \$n-stale-neigh
 			ip link set vh0 master vbr5 up; ip -n c neigh flush all
 			i=0; until ip netns exec c busybox ping -c1 -W1 10.9.5.1 >/dev/null; do
 				i=\$((i + 1)); [ \$i -lt 10 ] || { echo \$n-no-host; break; }
@@ -662,10 +745,12 @@ LEASE='lease() {
 			ip netns exec c busybox ping -c1 -W2 10.99.0.2 >/dev/null &&
 				echo \$n-reaches || echo \$n-cut
 			net-ctl destroy \$n >/dev/null; net-ctl undefine \$n >/dev/null
+			echo \$n-left \$(nft list ruleset | wc -l) \$(ip -o addr | grep -c 10.9.5.) \\
+				\$(ip -o link | grep -vc ': \\(lo\\|up0\\|vh0\\)[:@]')
 		done"
 	[ "$status" -ne 9 ] || skip "cannot mount a tmpfs on /run here"
 	assert_success
-	assert_output "$(printf 'x-reaches\ny-cut')"
+	assert_output "$(printf 'x-reaches\nx-left 0 0 0\ny-stale-neigh\ny-cut\ny-left 0 0 0')"
 }
 
 @test "an IPv6 guest learns its route and prefix from the network's router advertisements" {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_cmd.c - command tables: exact lookup, aliases, operand counts, usage */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -234,6 +235,99 @@ static void test_print_usage(void **state)
 	free(s);
 }
 
+/* The tool's options before and after the command word, and a command's
+ * own options as declared once: the virsh-like tools' one parser. */
+enum { O_ALL, O_JSON, O_FILE, O_N };
+enum { OPT_ROOT = 300, OPT_BASE = 400 };
+
+struct popts {
+	const char *root;
+	int quiet;
+	bool set[O_N];
+	const char *arg[O_N];
+};
+
+static void common_fn(void *ctx, int c)
+{
+	struct popts *o = ctx;
+
+	if (c == OPT_ROOT)
+		o->root = optarg;
+	else if (c == 'q')
+		o->quiet++;
+	else
+		exit(9);
+}
+
+static const struct vu_cmd_optdef defs[O_N] = {
+	[O_ALL] = { "all", no_argument }, [O_JSON] = { "json", no_argument },
+	[O_FILE] = { "file", required_argument },
+};
+static const vu_excl_t pexcl[] = { { OPT_BASE + O_ALL, OPT_BASE + O_JSON }, { 0 } };
+static const struct option pcommon[] = {
+	{ "root", required_argument, NULL, OPT_ROOT }, { "quiet", no_argument, NULL, 'q' },
+};
+static const struct vu_cmd list_cmd = { .name = "list", .opts = 1u << O_ALL | 1u << O_JSON,
+					.min_args = 0, .max_args = 1 };
+
+static struct vu_cmd_parser mkparser(struct popts *o)
+{
+	return (struct vu_cmd_parser){
+		.common = pcommon, .ncommon = ARRAY_SIZE(pcommon), .shortopts = "q",
+		.defs = defs, .ndefs = O_N, .base = OPT_BASE, .excl = pexcl,
+		.common_fn = common_fn, .ctx = o, .set = o->set, .arg = o->arg,
+	};
+}
+
+static void test_parse(void **state)
+{
+	char *argv[] = { "tool", "--root", "/r", "-q", "list", "x", "--all", "-q", NULL };
+	struct popts o = { 0 };
+	struct vu_cmd_parser p = mkparser(&o);
+	int first, n;
+
+	(void)state;
+	optind = 0;
+	first = vu_cmd_parse_global(&p, 8, argv, 2);
+	assert_int_equal(first, 4);
+	assert_string_equal(o.root, "/r");
+	n = vu_cmd_parse_options(&p, &list_cmd, 8 - first, argv + first, 2);
+	assert_int_equal(n, 1);
+	assert_string_equal(argv[first], "x");
+	assert_true(o.set[O_ALL]);
+	assert_false(o.set[O_JSON]);
+	assert_int_equal(o.quiet, 2);
+}
+
+static void parse_bad(const void *arg)
+{
+	char **argv = (char **)arg;
+	struct popts o = { 0 };
+	struct vu_cmd_parser p = mkparser(&o);
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	optind = 0;
+	vu_cmd_parse_options(&p, &list_cmd, argc, argv, 2);
+}
+
+static void test_parse_errors(void **state)
+{
+	char *excl_argv[] = { "list", "--all", "--json", NULL };
+	char *other_argv[] = { "list", "--file", "f", NULL };
+	char *many_argv[] = { "list", "a", "b", NULL };
+	char err[512];
+
+	(void)state;
+	assert_int_equal(capture(parse_bad, excl_argv, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "options --all and --json cannot be combined"));
+	/* --file is another command's option: unknown to this one. */
+	assert_int_equal(capture(parse_bad, other_argv, err, sizeof(err)), 9);
+	assert_int_equal(capture(parse_bad, many_argv, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "list: unexpected argument 'b'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +337,8 @@ int main(void)
 		cmocka_unit_test(test_check_args),
 		cmocka_unit_test(test_print_list),
 		cmocka_unit_test(test_print_usage),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

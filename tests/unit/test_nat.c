@@ -165,11 +165,12 @@ static void test_render_route_dev_tftp(void **state)
 	(void)state;
 	assert_string_equal(out,
 		"insert rule ip virtutils host_input iif \"virbr3\" udp dport 69 counter accept comment \"vu-net:r1\"\n"
+		"insert rule ip virtutils host_output oif \"virbr3\" udp dport 69 counter accept comment \"vu-net:r1\"\n"
 		"insert rule ip virtutils guest_output iif \"virbr3\" counter reject comment \"vu-net:r1\"\n"
 		"insert rule ip virtutils guest_input oif \"virbr3\" counter reject comment \"vu-net:r1\"\n"
 		"insert rule ip virtutils guest_cross iif \"virbr3\" oif \"virbr3\" counter accept comment \"vu-net:r1\"\n"
-		"insert rule ip virtutils guest_output ip saddr 10.20.16.0/20 iif \"virbr3\" oif \"eth1\" counter accept comment \"vu-net:r1\"\n"
-		"insert rule ip virtutils guest_input iif \"eth1\" oif \"virbr3\" ip daddr 10.20.16.0/20 counter accept comment \"vu-net:r1\"\n");
+		"insert rule ip virtutils guest_output ip saddr 10.20.16.0/20 iif \"virbr3\" oifname \"eth1\" counter accept comment \"vu-net:r1\"\n"
+		"insert rule ip virtutils guest_input ip daddr 10.20.16.0/20 iifname \"eth1\" oif \"virbr3\" counter accept comment \"vu-net:r1\"\n");
 	free(out);
 }
 
@@ -190,7 +191,7 @@ static void test_render_nat_ipv6(void **state)
 	assert_null(strstr(v6, "masquerade"));
 	assert_null(strstr(v6, " ip saddr"));
 	assert_non_null(strstr(v6, "insert rule ip6 virtutils guest_output ip6 saddr fd00:1:2::/64 iif \"virbr6\" counter accept comment \"vu-net:v6\"\n"));
-	assert_non_null(strstr(v6, "insert rule ip6 virtutils guest_input oif \"virbr6\" ip6 daddr fd00:1:2::/64 counter accept comment \"vu-net:v6\"\n"));
+	assert_non_null(strstr(v6, "insert rule ip6 virtutils guest_input ip6 daddr fd00:1:2::/64 oif \"virbr6\" counter accept comment \"vu-net:v6\"\n"));
 	assert_non_null(strstr(v6, "insert rule ip6 virtutils host_input iif \"virbr6\" udp dport 547 counter accept"));
 	assert_non_null(strstr(v6, "insert rule ip6 virtutils host_output oif \"virbr6\" udp dport 546 counter accept"));
 	free(out);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "vu/dnsmasq.h"
@@ -191,6 +192,162 @@ static void test_rules_per_mode(void **state)
 	free(dev);
 }
 
+/* ---- golden files: tests/unit/golden-net/CASE.{xml,conf,nft} ---- */
+
+/* The directory of the golden files: under $VU_SRCDIR, the current
+ * directory, or three levels above this program (build/unit/test_x). */
+static void golden_dir(char *out, size_t len)
+{
+	const char *src = getenv("VU_SRCDIR");
+	char exe[4096];
+	ssize_t n;
+
+	if ((size_t)snprintf(out, len, "%s/tests/unit/golden-net", src ? src : ".") < len &&
+	    access(out, R_OK) == 0)
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		fail_msg("golden-net: not found (set VU_SRCDIR)");
+	exe[n] = '\0';
+	for (int i = 0; i < 3; i++) {
+		char *slash = strrchr(exe, '/');
+
+		if (slash)
+			*slash = '\0';
+	}
+	if ((size_t)snprintf(out, len, "%.3000s/tests/unit/golden-net", exe) >= len ||
+	    access(out, R_OK) < 0)
+		fail_msg("%s: not found (set VU_SRCDIR)", out);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL, chunk[4096];
+	size_t len = 0, got;
+
+	if (!f) {
+		fail_msg("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		char *more = realloc(buf, len + got + 1);
+
+		assert_non_null(more);
+		buf = more;
+		memcpy(buf + len, chunk, got);
+		len += got;
+	}
+	fclose(f);
+	if (!buf)
+		buf = calloc(1, 1);
+	assert_non_null(buf);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* GOT equals the golden file DIR/CASE.EXT; VU_GOLDEN_UPDATE=1 rewrites
+ * the file instead (then read the diff before committing it). */
+static void golden_cmp(const char *dir, const char *name, const char *ext, const char *got)
+{
+	char path[4200];
+	char *want;
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext);
+	if (getenv("VU_GOLDEN_UPDATE")) {
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs(got, f);
+		assert_int_equal(fclose(f), 0);
+		return;
+	}
+	want = slurp(path);
+	if (strcmp(want, got) != 0)
+		fail_msg("%s differs; net-ctl renders:\n%s", path, got);
+	free(want);
+}
+
+/* A golden file for what may be empty: CASE.EXT exists iff GOT is not. */
+static void golden_cmp_opt(const char *dir, const char *name, const char *ext, const char *got)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext);
+	if (got[0]) {
+		golden_cmp(dir, name, ext, got);
+		return;
+	}
+	if (getenv("VU_GOLDEN_UPDATE"))
+		unlink(path);
+	else if (access(path, F_OK) == 0)
+		fail_msg("%s: net-ctl renders nothing", path);
+}
+
+/* CASE.xml through net-ctl's model -> spec mapping: the dnsmasq conf
+ * (with libvirt's paths for the network's name), its hosts files (when
+ * not empty) and the nftables rules (empty when the network has none). */
+static void golden_case(const char *dir, const char *name)
+{
+	char path[4200], pid[300], hosts[300], addn[300], *xml, *conf = NULL, *nft = NULL, *br = NULL;
+	char *net_name = NULL, *hf = NULL, *ah = NULL;
+	struct vu_network *net = NULL;
+	struct nc_dns *d = NULL;
+	struct nc_nat *n = NULL;
+	struct vu_err e = { 0 };
+
+	snprintf(path, sizeof(path), "%s/%s.xml", dir, name);
+	xml = slurp(path);
+	if (vu_network_parse(&net, xml, strlen(xml), &e) < 0)
+		fail_msg("%s: %s", path, vu_err_str(&e));
+	assert_int_equal(vu_network_get_name(net, &net_name), 0);
+	assert_int_equal(vu_network_get_bridge(net, &br), 0);
+	snprintf(pid, sizeof(pid), "/run/libvirt/network/%s.pid", net_name);
+	snprintf(hosts, sizeof(hosts), "/var/lib/libvirt/dnsmasq/%s.hostsfile", net_name);
+	snprintf(addn, sizeof(addn), "/var/lib/libvirt/dnsmasq/%s.addnhosts", net_name);
+	const struct vu_dnsmasq_paths paths = { pid, hosts, addn };
+
+	if (nc_dns_build(net, net_name, br, &d, &e) < 0 ||
+	    vu_dnsmasq_conf(nc_dns_spec(d), &paths, &conf, &e) < 0)
+		fail_msg("%s: dnsmasq: %s", path, vu_err_str(&e));
+	if (vu_dnsmasq_hostsfile(nc_dns_spec(d), &hf, &e) < 0 ||
+	    vu_dnsmasq_addnhosts(nc_dns_spec(d), &ah, &e) < 0)
+		fail_msg("%s: hosts files: %s", path, vu_err_str(&e));
+	if (nc_nat_build(net, net_name, br, &n, &e) < 0 ||
+	    (n && vu_nat_render(nc_nat_spec(n), VU_NAT_RENDER_BASE, &nft, &e) < 0))
+		fail_msg("%s: rules: %s", path, vu_err_str(&e));
+	golden_cmp(dir, name, "conf", conf);
+	golden_cmp_opt(dir, name, "hostsfile", hf);
+	golden_cmp_opt(dir, name, "addnhosts", ah);
+	golden_cmp(dir, name, "nft", nft ? nft : "");
+	free(hf);
+	free(ah);
+	nc_nat_free(&n);
+	nc_dns_free(&d);
+	vu_network_free(&net);
+	free(net_name);
+	free(br);
+	free(conf);
+	free(nft);
+	free(xml);
+}
+
+/* One network XML per feature net-ctl maps; README in the directory says
+ * which libvirt output each kind of file follows. */
+static void test_golden(void **state)
+{
+	static const char *const cases[] = {
+		"default", "isolated", "route-dev", "nat-dev", "open", "ipv6", "static-hosts",
+		"dns-records", "forwarders", "pxe",
+	};
+	char dir[4096];
+
+	(void)state;
+	golden_dir(dir, sizeof(dir));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		golden_case(dir, cases[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_everything_reaches_dnsmasq),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_rules_per_mode),
+		cmocka_unit_test(test_golden),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,7 @@
 /* Long-only options outside the per-command set. */
 enum { OPT_ROOT = CHAR_MAX + 1, OPT_BASE };
 
-static const struct { const char *name; int has_arg; } optdefs[O_COUNT] = {
+static const struct vu_cmd_optdef optdefs[O_COUNT] = {
 	[O_ALL] = { "all", no_argument }, [O_INACTIVE] = { "inactive", no_argument },
 	[O_NAME_FLAG] = { "name", no_argument }, [O_UUID] = { "uuid", no_argument },
 	[O_JSON] = { "json", no_argument }, [O_DISABLE] = { "disable", no_argument },
@@ -241,27 +241,10 @@ int nc_print_xml(char *xml)
 	return VU_EXIT_OK;
 }
 
-/* The getopt table of one command: the common options and its own. */
-static void build_longopts(const struct vu_cmd *c, struct option *lo)
+static void common_opt(void *ctx, int c)
 {
-	static const struct option common[] = {
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
-	};
-	int n = 0;
+	struct net_ctl *nc = ctx;
 
-	for (size_t i = 0; i < ARRAY_SIZE(common); i++)
-		lo[n++] = common[i];
-	for (int o = 0; o < O_COUNT; o++)
-		if (c && (c->opts & OPT(o)))
-			lo[n++] = (struct option){ optdefs[o].name, optdefs[o].has_arg, NULL,
-						   OPT_BASE + o };
-	lo[n] = (struct option){ NULL, 0, NULL, 0 };
-}
-
-static void common_opt(struct net_ctl *nc, int c)
-{
 	switch (c) {
 	case OPT_ROOT: nc->root = optarg; break;
 	case 'q': nc->quiet = true; break;
@@ -275,20 +258,6 @@ static void common_opt(struct net_ctl *nc, int c)
 	}
 }
 
-/* Options before the command; returns the index of the command word. */
-static int parse_global(struct net_ctl *nc, int argc, char **argv)
-{
-	struct option lo[8 + O_COUNT];
-	int c;
-
-	build_longopts(NULL, lo);
-	while ((c = getopt_long(argc, argv, "+qvhV", lo, NULL)) != -1)
-		common_opt(nc, c);
-	if (optind >= argc)
-		vu_die_usage(VU_EXIT_USAGE, "no command specified");
-	return optind;
-}
-
 /* Options that cannot be combined, in any command that takes them. */
 #define X(o) (OPT_BASE + (o))
 static const vu_excl_t excl[] = {
@@ -300,29 +269,20 @@ static const vu_excl_t excl[] = {
 };
 #undef X
 
-/* The command's options; returns the number of operands, left in argv. */
-static int parse_command(struct net_ctl *nc, int argc, char **argv)
+/* The tool's options and each command's own, one parser for both. */
+static struct vu_cmd_parser parser(struct net_ctl *nc)
 {
-	struct option lo[8 + O_COUNT];
-	int seen[ARRAY_SIZE(excl)] = { 0 };
-	int c;
+	static const struct option common[] = {
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+	};
 
-	build_longopts(nc->cmd, lo);
-	argv[0] = program_invocation_short_name;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "qvhV", lo, NULL)) != -1) {
-		vu_excl_check(excl, seen, c, lo, VU_EXIT_USAGE);
-		if (c < OPT_BASE) {
-			common_opt(nc, c);
-			continue;
-		}
-		nc->set[c - OPT_BASE] = true;
-		nc->arg[c - OPT_BASE] = optarg;
-	}
-	memmove(argv, argv + optind, (size_t)(argc - optind + 1) * sizeof(*argv));
-	argc -= optind;
-	vu_cmd_check_args(nc->cmd, argc, argv, NULL, VU_EXIT_USAGE);
-	return argc;
+	return (struct vu_cmd_parser){
+		.common = common, .ncommon = ARRAY_SIZE(common), .shortopts = "qvhV",
+		.defs = optdefs, .ndefs = O_COUNT, .base = OPT_BASE, .excl = excl,
+		.common_fn = common_opt, .ctx = nc, .set = nc->set, .arg = nc->arg,
+	};
 }
 
 /*
@@ -371,12 +331,14 @@ int main(int argc, char **argv)
 	int first, r;
 
 	atexit(vu_close_stdout_atexit);
-	first = parse_global(&nc, argc, argv);
+	struct vu_cmd_parser p = parser(&nc);
+
+	first = vu_cmd_parse_global(&p, argc, argv, VU_EXIT_USAGE);
 	if (strcmp(argv[first], "help") == 0)
 		usage();
 	nc.cmd = vu_cmd_find_or_die(cmds, ARRAY_SIZE(cmds), argv[first], VU_EXIT_USAGE);
 	drop_caps(&nc);
-	argc = parse_command(&nc, argc - first, argv + first);
+	argc = vu_cmd_parse_options(&p, nc.cmd, argc - first, argv + first, VU_EXIT_USAGE);
 	if (nc.cmd->flags & NC_F_NET)
 		host_lock(&nc);
 	r = nc.cmd->run(&nc, argc, argv + first);

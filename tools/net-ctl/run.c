@@ -154,6 +154,19 @@ static int enable_forwarding(struct run *r, struct vu_err *e)
 	return 0;
 }
 
+/* The live state says which rules were loaded: RUN/networks/NAME.nft,
+ * as vu_nat_render prints them (what vu_nat_apply loaded). */
+static int record_rules(struct run *r, const struct vu_nat_spec *spec, struct vu_err *e)
+{
+	char *text = NULL;
+	int ret = vu_nat_render(spec, 0, &text, e);
+
+	if (ret == 0)
+		ret = vu_networkdb_set_rules(nc_state(r->nc), r->name, text, e);
+	free(text);
+	return ret;
+}
+
 static int apply_rules(struct run *r, struct vu_err *e)
 {
 	struct nc_nat *n = NULL;
@@ -162,8 +175,10 @@ static int apply_rules(struct run *r, struct vu_err *e)
 	if (ret < 0 || !n)
 		return ret;	/* open networks have no rules */
 	ret = vu_nat_apply(nc_nat_spec(n), e);
-	if (ret == 0)
+	if (ret == 0) {
 		r->made_rules = true;
+		ret = record_rules(r, nc_nat_spec(n), e);
+	}
 	nc_nat_free(&n);
 	return ret;
 }
@@ -240,8 +255,10 @@ static void undo(struct run *r)
 {
 	if (r->made_dnsmasq)
 		stop_dnsmasq(r->nc, r->name, NULL);
-	if (r->made_rules)
+	if (r->made_rules) {
 		vu_nat_remove(r->name, NULL);
+		vu_networkdb_set_rules(nc_state(r->nc), r->name, NULL, NULL);
+	}
 	if (r->made_bridge)
 		vu_bridge_delete(r->bridge, NULL);
 }

@@ -20,7 +20,7 @@
 /* Long-only options outside the per-command set. */
 enum { OPT_ROOT = CHAR_MAX + 1, OPT_BASE };
 
-static const struct { const char *name; int has_arg; } optdefs[O_COUNT] = {
+static const struct vu_cmd_optdef optdefs[O_COUNT] = {
 	[O_ALL] = { "all", no_argument }, [O_INACTIVE] = { "inactive", no_argument },
 	[O_PERSISTENT] = { "persistent", no_argument },
 	[O_TRANSIENT] = { "transient", no_argument },
@@ -324,28 +324,10 @@ static char *unmark(char *s)
 	return s && s[0] == NEG_MARK ? s + 1 : s;
 }
 
-/* The getopt table of one command: the common options and its own. */
-static void build_longopts(const struct vu_cmd *c, struct option *lo)
+static void common_opt(void *ctx, int c)
 {
-	static const struct option common[] = {
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
-	};
-	int n = 0;
+	struct pool_ctl *pc = ctx;
 
-	for (size_t i = 0; i < ARRAY_SIZE(common); i++)
-		lo[n++] = common[i];
-	lo[n++] = (struct option){ "progress", no_argument, NULL, 'p' };
-	for (int o = 0; o < O_COUNT; o++)
-		if (c && (c->opts & OPT(o)))
-			lo[n++] = (struct option){ optdefs[o].name, optdefs[o].has_arg, NULL,
-						   OPT_BASE + o };
-	lo[n] = (struct option){ NULL, 0, NULL, 0 };
-}
-
-static void common_opt(struct pool_ctl *pc, int c)
-{
 	switch (c) {
 	case OPT_ROOT: pc->root = optarg; break;
 	case 'q': pc->quiet = true; break;
@@ -360,20 +342,6 @@ static void common_opt(struct pool_ctl *pc, int c)
 	}
 }
 
-/* Options before the command; returns the index of the command word. */
-static int parse_global(struct pool_ctl *pc, int argc, char **argv)
-{
-	struct option lo[8 + O_COUNT];
-	int c;
-
-	build_longopts(NULL, lo);
-	while ((c = getopt_long(argc, argv, "+qvphV", lo, NULL)) != -1)
-		common_opt(pc, c);
-	if (optind >= argc)
-		vu_die_usage(VU_EXIT_USAGE, "no command specified");
-	return optind;
-}
-
 /* Options that cannot be combined, in any command that takes them. */
 #define X(o) (OPT_BASE + (o))
 static const vu_excl_t excl[] = {
@@ -384,34 +352,35 @@ static const vu_excl_t excl[] = {
 };
 #undef X
 
-/* The command's options; returns the number of operands, left in argv. */
-static int parse_command(struct pool_ctl *pc, int argc, char **argv)
+/* The tool's options and each command's own, one parser for both. */
+static struct vu_cmd_parser parser(struct pool_ctl *pc)
 {
-	struct option lo[8 + O_COUNT];
-	int seen[ARRAY_SIZE(excl)] = { 0 };
-	int c;
+	static const struct option common[] = {
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ "progress", no_argument, NULL, 'p' },
+	};
 
-	build_longopts(pc->cmd, lo);
-	/* getopt names argv[0] in its complaints: the tool, not the command. */
-	argv[0] = program_invocation_short_name;
+	return (struct vu_cmd_parser){
+		.common = common, .ncommon = ARRAY_SIZE(common), .shortopts = "qvphV",
+		.defs = optdefs, .ndefs = O_COUNT, .base = OPT_BASE, .excl = excl,
+		.common_fn = common_opt, .ctx = pc, .set = pc->set, .arg = pc->arg,
+	};
+}
+
+/* The command's options; returns the number of operands, left in argv.
+ * vol-resize's negative sizes ("-1G") are hidden from getopt first. */
+static int parse_command(struct pool_ctl *pc, const struct vu_cmd_parser *p, int argc,
+			 char **argv)
+{
 	if (strcmp(pc->cmd->name, "vol-resize") == 0)
 		protect_negative(argc, argv);
-	optind = 0;	/* 0: glibc starts over on the new argv */
-	while ((c = getopt_long(argc, argv, "qvphV", lo, NULL)) != -1) {
-		vu_excl_check(excl, seen, c, lo, VU_EXIT_USAGE);
-		if (c < OPT_BASE) {
-			common_opt(pc, c);
-			continue;
-		}
-		pc->set[c - OPT_BASE] = true;
-		pc->arg[c - OPT_BASE] = unmark(optarg);
-	}
-	/* getopt moved the operands to the end. */
-	memmove(argv, argv + optind, (size_t)(argc - optind + 1) * sizeof(*argv));
-	argc -= optind;
+	argc = vu_cmd_parse_options(p, pc->cmd, argc, argv, VU_EXIT_USAGE);
 	for (int i = 0; i < argc; i++)
 		argv[i] = unmark(argv[i]);
-	vu_cmd_check_args(pc->cmd, argc, argv, NULL, VU_EXIT_USAGE);
+	for (int o = 0; o < O_COUNT; o++)
+		pc->arg[o] = unmark((char *)pc->arg[o]);
 	return argc;
 }
 
@@ -464,12 +433,14 @@ int main(int argc, char **argv)
 	int first, r;
 
 	atexit(vu_close_stdout_atexit);
-	first = parse_global(&pc, argc, argv);
+	struct vu_cmd_parser p = parser(&pc);
+
+	first = vu_cmd_parse_global(&p, argc, argv, VU_EXIT_USAGE);
 	if (strcmp(argv[first], "help") == 0)
 		usage();
 	pc.cmd = vu_cmd_find_or_die(cmds, ARRAY_SIZE(cmds), argv[first], VU_EXIT_USAGE);
 	drop_caps(&pc);
-	argc = parse_command(&pc, argc - first, argv + first);
+	argc = parse_command(&pc, &p, argc - first, argv + first);
 	r = pc.cmd->run(&pc, argc, argv + first);
 	if (pc.storage_open)
 		vu_storage_close(&pc.st);

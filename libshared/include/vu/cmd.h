@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <getopt.h>
+
+#include "vu/opts.h"
 
 /*
  * One row per command, declared once with designated initialisers, as
@@ -63,5 +66,42 @@ void vu_cmd_print_list(FILE *f, const struct vu_cmd *tab, size_t n, int width, b
 /* "tool COMMAND --help": the usage line, the help line as a sentence if
  * there is one, and "For more details see MAN." */
 void vu_cmd_print_usage(FILE *f, const struct vu_cmd *c, const char *man);
+
+/*
+ * The options of a virsh-like tool (pool-ctl, net-ctl): options of the
+ * tool itself (--root, -q, ...) before the command word and after it, and
+ * each command's own options, declared once as defs[] and taken by the
+ * commands whose vu_cmd.opts has their bit (1 << index). A command option
+ * reaches getopt as base + index, and what was given lands in set[index]
+ * and arg[index].
+ */
+struct vu_cmd_optdef {
+	const char *name;	/* long name */
+	int has_arg;		/* getopt's no_argument, required_argument */
+};
+
+struct vu_cmd_parser {
+	const struct option *common;	/* the tool's own options */
+	size_t ncommon;
+	const char *shortopts;		/* their letters, without '+' */
+	const struct vu_cmd_optdef *defs;
+	size_t ndefs;			/* at most 64 */
+	int base;			/* getopt id of defs[0], above every common id */
+	const vu_excl_t *excl;		/* ids that exclude each other, or NULL */
+	void (*common_fn)(void *ctx, int c);	/* a common option (or '?', unknown) */
+	void *ctx;
+	bool *set;			/* ndefs of them */
+	const char **arg;
+};
+
+/* Options before the command word, each to common_fn; the index of the
+ * command word, or a usage error ending with status when there is none. */
+int vu_cmd_parse_global(const struct vu_cmd_parser *p, int argc, char **argv, int status);
+/* c's options in argv[1..argc) (argv[0] is the command word); the
+ * operands are moved to argv[0..n) and n is returned. Unknown options,
+ * exclusive ones and c's operand counts are usage errors ending with
+ * status. */
+int vu_cmd_parse_options(const struct vu_cmd_parser *p, const struct vu_cmd *c, int argc,
+			 char **argv, int status);
 
 #endif

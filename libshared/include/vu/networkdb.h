@@ -81,6 +81,14 @@ bool vu_networkdb_is_autostart(const struct vu_state *st, const char *name);
 int vu_networkdb_set_live(const struct vu_state *st, const struct vu_network *net,
 			  struct vu_err *e);
 int vu_networkdb_clear_live(const struct vu_state *st, const char *name, struct vu_err *e);
+/*
+ * The rules a running network loaded, as vu_nat_render printed them:
+ * RUN/networks/NAME.nft (replaced atomically, 0600), so the live state
+ * says what was applied; NULL removes it (none is 0). clear_live removes
+ * it too.
+ */
+int vu_networkdb_set_rules(const struct vu_state *st, const char *name, const char *rules,
+			   struct vu_err *e);
 /* 1 active, 0 not, -errno. */
 int vu_networkdb_is_active(const struct vu_state *st, const char *name);
 
