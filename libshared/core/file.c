@@ -399,12 +399,11 @@ void vu_atomic_abort(struct vu_atomic *a)
 	release(a);
 }
 
-int vu_write_all(int fd, const void *buf, size_t len)
+/* One loop for both: off < 0 writes at the file offset. */
+static int write_loop(int fd, const char *p, size_t len, off_t off)
 {
-	const char *p = buf;
-
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -413,29 +412,22 @@ int vu_write_all(int fd, const void *buf, size_t len)
 		if (n == 0)
 			return -EIO;
 		p += n;
+		if (off >= 0)
+			off += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
 
+int vu_write_all(int fd, const void *buf, size_t len)
+{
+	return write_loop(fd, buf, len, -1);
+}
+
 int vu_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	/* pwrite's answer to a negative offset, not a write at the file's */
+	return off < 0 && len > 0 ? -EINVAL : write_loop(fd, buf, len, off);
 }
 
 int vu_pread_all(int fd, void *buf, size_t len, off_t off, bool zero_fill)
@@ -527,6 +519,28 @@ int vu_read_all(int fd, size_t max, char **out, size_t *outlen)
 	buf[n] = '\0';
 	*out = buf;
 	*outlen = n;
+	return 0;
+}
+
+int vu_path_absolute(const char *path, char **out)
+{
+	char *cwd;
+	int r;
+
+	*out = NULL;
+	if (path[0] == '/') {
+		*out = strdup(path);
+		return *out ? 0 : -ENOMEM;
+	}
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return -errno;
+	r = asprintf(out, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", path);
+	free(cwd);
+	if (r < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 

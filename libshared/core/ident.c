@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ident.c - identities: RFC 4122 UUIDs (libuuid) and QEMU's 52:54:00 MACs */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "vu/err.h"
 #include "vu/ident.h"
+#include "vu/strutil.h"
 
 /* Enough that a free address is found unless nearly all 2^24 are taken. */
 #define MAC_TRIES 1000
@@ -149,8 +149,7 @@ int vu_ifname_check(const char *name, struct vu_err *e)
 				  name ? name : "(null)");
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return vu_err_set(e, EINVAL, "%s: not a valid interface name", name);
-	for (const char *c = name; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("_.-", *c))
-			return vu_err_set(e, EINVAL, "%s: not a valid interface name", name);
+	if (!vu_str_alnum_or(name, "_.-"))
+		return vu_err_set(e, EINVAL, "%s: not a valid interface name", name);
 	return 0;
 }

@@ -40,22 +40,18 @@ static const struct {
  * "/", so the pidfile and socket paths handed to it must not be relative. */
 static int absolute_dir(const char *dir, char **out)
 {
-	char *cwd = NULL;
 	size_t len = strlen(dir);
+	char *trimmed;
 	int r;
 
 	while (len > 1 && dir[len - 1] == '/')
 		len--;
-	if (dir[0] == '/') {
-		*out = strndup(dir, len);
-		return *out ? 0 : -ENOMEM;
-	}
-	cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return -errno;
-	r = asprintf(out, "%s%s%.*s", cwd, strcmp(cwd, "/") ? "/" : "", (int)len, dir);
-	free(cwd);
-	return r < 0 ? -ENOMEM : 0;
+	trimmed = strndup(dir, len);
+	if (!trimmed)
+		return -ENOMEM;
+	r = vu_path_absolute(trimmed, out);
+	free(trimmed);
+	return r;
 }
 
 /* $HOME, or the password database when it is unset (a service, su -). */

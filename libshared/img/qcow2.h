@@ -207,6 +207,12 @@ int qcow2_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 		       struct vu_bstat *bs);
 void qcow2_decomp_free(struct qcow2_decomp *dc);
 int qcow2_read_file(struct qcow2 *q, int fd, void *buf, size_t len, uint64_t off);
+/* A metadata table buffer: *buf is allocated on first use (one cluster,
+ * aligned for O_DIRECT); 0 or -ENOMEM. */
+int qcow2_table_buf(const struct qcow2 *q, uint8_t **buf);
+/* Reads the table cluster at off into a one-table cache (an L2 slot, the
+ * refcount block): *at, its offset, is 0 unless the read succeeded. */
+int qcow2_table_read(struct vu_image *img, uint8_t **buf, uint64_t *at, uint64_t off);
 int qcow2_l2_get(struct vu_image *img, uint64_t l2_offset, const uint8_t **table);
 int qcow2_l2_slot(struct vu_image *img, uint64_t l2_offset, bool fresh,
 		  struct qcow2_l2_slot **out);

@@ -132,6 +132,30 @@ static struct qcow2_l2_slot *l2_victim(struct qcow2 *q)
 	return v;
 }
 
+int qcow2_table_buf(const struct qcow2 *q, uint8_t **buf)
+{
+	if (!*buf && posix_memalign((void **)buf, DIRECT_ALIGN, q->cluster_size)) {
+		*buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int qcow2_table_read(struct vu_image *img, uint8_t **buf, uint64_t *at, uint64_t off)
+{
+	struct qcow2 *q = img->priv;
+	int r = qcow2_table_buf(q, buf);
+
+	if (r < 0)
+		return r;
+	*at = 0;
+	r = qcow2_read_file(q, img->fd, *buf, q->cluster_size, off);
+	if (r < 0)
+		return r;
+	*at = off;
+	return 0;
+}
+
 static int l2_load(struct vu_image *img, struct qcow2_l2_slot *s, uint64_t l2_offset)
 {
 	struct qcow2 *q = img->priv;
@@ -145,16 +169,7 @@ static int l2_load(struct vu_image *img, struct qcow2_l2_slot *s, uint64_t l2_of
 		return corrupt(q, "unaligned l2 table offset");
 	if (!in_file(img, l2_offset, q->cluster_size))
 		return corrupt(q, "l2 table past the end of the file");
-	if (!s->table && posix_memalign((void **)&s->table, DIRECT_ALIGN, q->cluster_size)) {
-		s->table = NULL;
-		return -ENOMEM;
-	}
-	s->offset = 0;
-	r = qcow2_read_file(q, img->fd, s->table, q->cluster_size, l2_offset);
-	if (r < 0)
-		return r;
-	s->offset = l2_offset;
-	return 0;
+	return qcow2_table_read(img, &s->table, &s->offset, l2_offset);
 }
 
 /*
@@ -183,10 +198,8 @@ int qcow2_l2_slot(struct vu_image *img, uint64_t l2_offset, bool fresh,
 		s = l2_victim(q);
 		if (s->dirty && (r = qcow2_l2_writeback(img, s)) < 0)
 			return r;
-		if (!s->table && posix_memalign((void **)&s->table, DIRECT_ALIGN, q->cluster_size)) {
-			s->table = NULL;
-			return -ENOMEM;
-		}
+		if ((r = qcow2_table_buf(q, &s->table)) < 0)
+			return r;
 		s->offset = l2_offset;
 	}
 	if (fresh)

@@ -26,15 +26,9 @@ static int load_block(struct vu_image *img, uint64_t rt_index, const uint8_t **b
 		return 0;
 	if (off & (q->cluster_size - 1))
 		return -EIO;
-	if (q->rc_block_offset != off) {
-		if (!q->rc_block && !(q->rc_block = malloc(q->cluster_size)))
-			return -ENOMEM;
-		q->rc_block_offset = 0;
-		r = qcow2_read_file(q, img->fd, q->rc_block, q->cluster_size, off);
-		if (r < 0)
-			return r;
-		q->rc_block_offset = off;
-	}
+	if (q->rc_block_offset != off &&
+	    (r = qcow2_table_read(img, &q->rc_block, &q->rc_block_offset, off)) < 0)
+		return r;
 	*blk = q->rc_block;
 	return 0;
 }

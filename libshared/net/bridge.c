@@ -282,18 +282,35 @@ static bool is_bridge(struct rtnl_link *link)
 	return kind && !strcmp(kind, "bridge");
 }
 
+/*
+ * The steps before acting on the link NAME: the name checked, a route
+ * socket, the link looked up (link_get's 1 or 0, *link NULL when none).
+ * On an error nothing is held; else the caller puts *link and frees *sk.
+ */
+static int link_open(const char *name, struct nl_sock **sk, struct rtnl_link **link,
+		     struct vu_err *e)
+{
+	int r = vu_ifname_check(name, e);
+
+	*link = NULL;
+	if (r < 0 || (r = sock_open(sk, name, e)) < 0)
+		return r;
+	r = link_get(*sk, name, link, e);
+	if (r < 0) {
+		rtnl_link_put(*link);
+		nl_socket_free(*sk);
+	}
+	return r;
+}
+
 int vu_bridge_delete(const char *name, struct vu_err *e)
 {
-	struct rtnl_link *link = NULL;
+	struct rtnl_link *link;
 	struct nl_sock *sk;
-	int r = vu_ifname_check(name, e);
+	int r = link_open(name, &sk, &link, e);
 
 	if (r < 0)
 		return r;
-	r = sock_open(&sk, name, e);
-	if (r < 0)
-		return r;
-	r = link_get(sk, name, &link, e);
 	if (r == 0)
 		r = fail(e, name, ENODEV);
 	else if (r > 0 && !is_bridge(link))
@@ -310,16 +327,12 @@ int vu_bridge_delete(const char *name, struct vu_err *e)
 
 int vu_link_exists(const char *name, struct vu_err *e)
 {
-	struct rtnl_link *link = NULL;
+	struct rtnl_link *link;
 	struct nl_sock *sk;
-	int r = vu_ifname_check(name, e);
+	int r = link_open(name, &sk, &link, e);
 
 	if (r < 0)
 		return r;
-	r = sock_open(&sk, name, e);
-	if (r < 0)
-		return r;
-	r = link_get(sk, name, &link, e);
 	rtnl_link_put(link);
 	nl_socket_free(sk);
 	return r;

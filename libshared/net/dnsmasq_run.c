@@ -17,6 +17,7 @@
 #include "vu/base.h"
 #include "vu/dnsmasq.h"
 #include "vu/file.h"
+#include "vu/strutil.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
 
@@ -194,22 +195,32 @@ static void remove_files(const struct vu_dnsmasq_run *run, const char *name)
 
 /* ---- finding our process ---- */
 
+/* /proc/PID/WHAT, NUL-terminated in buf: its length, or <= 0 when it
+ * cannot be read (the process is gone) or is empty. */
+static ssize_t read_proc(pid_t pid, const char *what, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = vu_read_full(fd, buf, size - 1);
+	close(fd);
+	if (n > 0)
+		buf[n] = '\0';
+	return n;
+}
+
 /* Whether pid exists and is not a zombie (dnsmasq is not our child: its
  * reaper may be slow, or absent in a container). */
 static bool proc_alive(pid_t pid)
 {
-	char path[64], buf[1024], *st;
-	ssize_t n;
-	int fd;
+	char buf[1024], *st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (read_proc(pid, "stat", buf, sizeof(buf)) <= 0)
 		return false;
-	n = vu_read_full(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	st = strrchr(buf, ')');
 	return st && st[1] == ' ' && st[2] != 'Z' && st[2] != 'X';
 }
@@ -222,20 +233,11 @@ static bool proc_alive(pid_t pid)
  */
 static bool is_ours(pid_t pid, const char *conf_arg)
 {
-	char path[64], buf[8192], *p;
+	char buf[8192], *p;
 	ssize_t n;
-	int fd;
 
-	if (!proc_alive(pid))
+	if (!proc_alive(pid) || (n = read_proc(pid, "cmdline", buf, sizeof(buf))) <= 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
-	n = vu_read_full(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	for (p = buf + strlen(buf) + 1; p < buf + n; p += strlen(p) + 1)
 		if (strcmp(p, conf_arg) == 0)
 			return true;
@@ -297,26 +299,6 @@ int vu_dnsmasq_pid(const struct vu_dnsmasq_run *run, const char *name, pid_t *pi
 }
 
 /* ---- start ---- */
-
-/* The last line dnsmasq wrote on stderr, trimmed, for the one-line error. */
-static void last_line(char *buf, size_t len, char *out, size_t outlen)
-{
-	char *end = buf + len, *start;
-
-	while (end > buf && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
-		end--;
-	*end = '\0';
-	start = end;
-	while (start > buf && start[-1] != '\n')
-		start--;
-	if (strncmp(start, "dnsmasq: ", 9) == 0)
-		start += 9;
-	/* The line may be longer than out: keep its start. */
-	size_t n = strlen(start) < outlen - 1 ? strlen(start) : outlen - 1;
-
-	memcpy(out, start, n);
-	out[n] = '\0';
-}
 
 /* dnsmasq runs as root with what the caller holds: nothing of the
  * caller's environment reaches it. */
@@ -428,7 +410,7 @@ static int run_dnsmasq(const char *bin, const struct vu_dnsmasq_run *run, const 
 	}
 	st = wait_parent(child, pipefd[0], deadline, out, sizeof(out), &len);
 	close(pipefd[0]);
-	last_line(out, len, line, sizeof(line));
+	vu_last_line(out, len, "dnsmasq: ", line, sizeof(line));
 	if (st < 0)
 		return vu_err_set(e, ETIMEDOUT, "%s did not start in time", bin);
 	if (st != 0)

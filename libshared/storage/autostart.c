@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/file.h"
+
 #include "storage_int.h"
 
 /* The link directory of a kind's definitions, and its name. */
@@ -61,5 +63,36 @@ int st_autostart_set(const struct vu_state *st, enum vu_state_dir defs, const ch
 		vu_err_set(e, -r, "%s: %s", path ? path : name, strerror(-r));
 	free(path);
 	free(target);
+	return r;
+}
+
+int st_lock_root(const struct vu_state *st, bool exclusive, struct vu_err *e)
+{
+	int fd = vu_state_lock(st, exclusive);
+
+	if (fd < 0)
+		return vu_err_set(e, -fd, "cannot lock the state root %s: %s", st->root,
+				  strerror(-fd));
+	return fd;
+}
+
+/* The link goes to the definition: one must be there to mark it. */
+int st_autostart_mark(const struct vu_state *st, enum vu_state_dir defs, const char *what,
+		      const char *name, bool on, struct vu_err *e)
+{
+	char file[256 + sizeof(".xml")];	/* names are at most 255 bytes */
+	struct stat sb;
+	int fd, r = 0;
+
+	if (vu_name_check(name) < 0)
+		return vu_err_set(e, ENOENT, "%s '%.255s' not found", what, name);
+	if ((fd = st_lock_root(st, true, e)) < 0)
+		return fd;
+	snprintf(file, sizeof(file), "%s.xml", name);
+	if (on && fstatat(vu_state_dirfd(st, defs), file, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		r = vu_err_set(e, ENOENT, "%s '%s' not found", what, name);
+	if (r == 0)
+		r = st_autostart_set(st, defs, name, on, e);
+	close(fd);
 	return r;
 }

@@ -24,16 +24,6 @@ static char *def_path(const struct vu_state *st, const char *name)
 	return asprintf(&p, "%s/domains/%s.xml", st->root, name) < 0 ? NULL : p;
 }
 
-static int lock_root(const struct vu_state *st, bool exclusive, struct vu_err *e)
-{
-	int fd = vu_state_lock(st, exclusive);
-
-	if (fd < 0)
-		return vu_err_set(e, -fd, "cannot lock the state root %s: %s", st->root,
-				  strerror(-fd));
-	return fd;
-}
-
 /* The definition of name, the lock already taken. A file that names
  * another domain is refused: its file name is what makes names unique. */
 static int load_locked(const struct vu_state *st, const char *name,
@@ -66,7 +56,7 @@ static int load_locked(const struct vu_state *st, const char *name,
 int vu_domaindb_load(const struct vu_state *st, const char *name,
 		     struct vu_domain **out, struct vu_err *e)
 {
-	int fd = lock_root(st, false, e);
+	int fd = st_lock_root(st, false, e);
 	int r;
 
 	if (fd < 0)
@@ -211,7 +201,7 @@ int vu_domaindb_check_unique(const struct vu_state *st, const struct vu_domain *
 
 	if (vu_domain_get_name(dom, &name) < 0)
 		return vu_err_set(e, EINVAL, "the domain has no name");
-	fd = lock_root(st, false, e);
+	fd = st_lock_root(st, false, e);
 	r = fd < 0 ? fd : unique_locked(st, dom, name, replace, true, e);
 	if (fd >= 0)
 		close(fd);
@@ -304,7 +294,7 @@ int vu_domaindb_define(const struct vu_state *st, const struct vu_domain *dom,
 		return vu_err_set(e, EINVAL, "the domain has no name");
 	if ((r = check_name(name, e)) < 0 || (r = vu_domain_check(dom, e)) < 0)
 		goto out;
-	if ((r = fd = lock_root(st, true, e)) < 0)
+	if ((r = fd = st_lock_root(st, true, e)) < 0)
 		goto out;
 	r = unique_locked(st, dom, name, replace ? name : NULL, false, e);
 	if (r == 0)
@@ -322,7 +312,7 @@ int vu_domaindb_undefine(const struct vu_state *st, const char *name, struct vu_
 
 	if (vu_name_check(name) < 0)
 		return vu_err_set(e, ENOENT, "domain '%.255s' not found", name);
-	if ((fd = lock_root(st, true, e)) < 0)
+	if ((fd = st_lock_root(st, true, e)) < 0)
 		return fd;
 	path = def_path(st, name);
 	if (!path || asprintf(&file, "%s.xml", name) < 0)
@@ -343,26 +333,10 @@ int vu_domaindb_undefine(const struct vu_state *st, const char *name, struct vu_
 	return r;
 }
 
-/* The link goes to the definition: one must be there to mark it. */
 int vu_domaindb_autostart(const struct vu_state *st, const char *name, bool on,
 			  struct vu_err *e)
 {
-	char file[256 + sizeof(".xml")];	/* names are at most 255 bytes */
-	struct stat sb;
-	int fd, r = 0;
-
-	if (vu_name_check(name) < 0)
-		return vu_err_set(e, ENOENT, "domain '%.255s' not found", name);
-	if ((fd = lock_root(st, true, e)) < 0)
-		return fd;
-	snprintf(file, sizeof(file), "%s.xml", name);
-	if (on && fstatat(vu_state_dirfd(st, VU_STATE_DOMAINS), file, &sb,
-			  AT_SYMLINK_NOFOLLOW) < 0)
-		r = vu_err_set(e, ENOENT, "domain '%s' not found", name);
-	if (r == 0)
-		r = st_autostart_set(st, VU_STATE_DOMAINS, name, on, e);
-	close(fd);
-	return r;
+	return st_autostart_mark(st, VU_STATE_DOMAINS, "domain", name, on, e);
 }
 
 bool vu_domaindb_is_autostart(const struct vu_state *st, const char *name)

@@ -12,26 +12,9 @@
 #include <unistd.h>
 
 #include "vu/base.h"
+#include "vu/strutil.h"
 
 #include "storage_int.h"
-
-/* The last non-empty line of what the program said, trimmed. */
-static void last_line(char *buf, size_t len, char *out, size_t outlen)
-{
-	char *end = buf + len, *start;
-
-	while (end > buf && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
-		end--;
-	*end = '\0';
-	start = end;
-	while (start > buf && start[-1] != '\n')
-		start--;
-	/* The line may be longer than out: keep its start. */
-	size_t n = strlen(start) < outlen - 1 ? strlen(start) : outlen - 1;
-
-	memcpy(out, start, n);
-	out[n] = '\0';
-}
 
 /* Reads the child's stderr, keeping the last 4 KiB. */
 static size_t drain(int fd, char *buf, size_t cap)
@@ -111,7 +94,7 @@ int st_run(const char *const *argv, struct vu_err *e)
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	last_line(buf, len, line, sizeof(line));
+	vu_last_line(buf, len, NULL, line, sizeof(line));
 	if (WIFSIGNALED(status))
 		return vu_err_set(e, EIO, "%s killed by signal %d", argv[0], WTERMSIG(status));
 	return vu_err_set(e, EIO, "%s failed%s%s", argv[0], line[0] ? ": " : "", line);

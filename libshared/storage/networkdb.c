@@ -29,16 +29,6 @@
 
 enum where { CONFIG, LIVE };
 
-static int lock_root(const struct vu_state *st, bool exclusive, struct vu_err *e)
-{
-	int fd = vu_state_lock(st, exclusive);
-
-	if (fd < 0)
-		return vu_err_set(e, -fd, "cannot lock the state root %s: %s", st->root,
-				  strerror(-fd));
-	return fd;
-}
-
 /* "ROOT/networks/NAME.xml" or "RUN/networks/NAME.xml", for messages. */
 static char *path_of(const struct vu_state *st, enum where w, const char *name)
 {
@@ -118,7 +108,7 @@ static int load_locked(const struct vu_state *st, enum where w, const char *name
 static int load(const struct vu_state *st, enum where w, const char *name,
 		struct vu_network **out, struct vu_err *e)
 {
-	int fd = lock_root(st, false, e), r;
+	int fd = st_lock_root(st, false, e), r;
 
 	*out = NULL;
 	if (fd < 0)
@@ -327,7 +317,7 @@ int vu_networkdb_check_unique(const struct vu_state *st, const struct vu_network
 	char *name = NULL;
 	int fd, r = name_of(net, &name, e);
 
-	if (r == 0 && (r = fd = lock_root(st, false, e)) >= 0) {
+	if (r == 0 && (r = fd = st_lock_root(st, false, e)) >= 0) {
 		r = unique_locked(st, net, name, e);
 		close(fd);
 	}
@@ -497,7 +487,7 @@ int vu_networkdb_define(const struct vu_state *st, struct vu_network *net, struc
 
 	if (r == 0)
 		r = vu_network_check(net, e);
-	if (r == 0 && (r = fd = lock_root(st, true, e)) >= 0) {
+	if (r == 0 && (r = fd = st_lock_root(st, true, e)) >= 0) {
 		r = define_locked(st, net, name, e);
 		close(fd);
 	}
@@ -536,7 +526,7 @@ int vu_networkdb_undefine(const struct vu_state *st, const char *name, struct vu
 
 	if (vu_name_check(name) < 0)
 		return vu_err_set(e, ENOENT, "network '%.255s' not found", name);
-	if ((fd = lock_root(st, true, e)) < 0)
+	if ((fd = st_lock_root(st, true, e)) < 0)
 		return fd;
 	r = remove_locked(st, CONFIG, name, e);
 	if (r == -ENOENT)
@@ -552,22 +542,7 @@ int vu_networkdb_undefine(const struct vu_state *st, const char *name, struct vu
 int vu_networkdb_autostart(const struct vu_state *st, const char *name, bool on,
 			   struct vu_err *e)
 {
-	char file[256 + sizeof(".xml")];
-	struct stat sb;
-	int fd, r = 0;
-
-	if (vu_name_check(name) < 0)
-		return vu_err_set(e, ENOENT, "network '%.255s' not found", name);
-	if ((fd = lock_root(st, true, e)) < 0)
-		return fd;
-	snprintf(file, sizeof(file), "%s.xml", name);
-	if (on && fstatat(vu_state_dirfd(st, VU_STATE_NETWORKS), file, &sb,
-			  AT_SYMLINK_NOFOLLOW) < 0)
-		r = vu_err_set(e, ENOENT, "network '%s' not found", name);
-	if (r == 0)
-		r = st_autostart_set(st, VU_STATE_NETWORKS, name, on, e);
-	close(fd);
-	return r;
+	return st_autostart_mark(st, VU_STATE_NETWORKS, "network", name, on, e);
 }
 
 bool vu_networkdb_is_autostart(const struct vu_state *st, const char *name)
@@ -583,7 +558,7 @@ int vu_networkdb_set_live(const struct vu_state *st, const struct vu_network *ne
 	char *name = NULL;
 	int fd, r = name_of(net, &name, e);
 
-	if (r == 0 && (r = fd = lock_root(st, true, e)) >= 0) {
+	if (r == 0 && (r = fd = st_lock_root(st, true, e)) >= 0) {
 		r = write_locked(st, LIVE, net, name, e);
 		close(fd);
 	}
@@ -632,7 +607,7 @@ int vu_networkdb_clear_live(const struct vu_state *st, const char *name, struct 
 
 	if (vu_name_check(name) < 0)
 		return 0;	/* never recorded */
-	if ((fd = lock_root(st, true, e)) < 0)
+	if ((fd = st_lock_root(st, true, e)) < 0)
 		return fd;
 	r = remove_locked(st, LIVE, name, e);
 	if (r == 0 || r == -ENOENT)
@@ -648,7 +623,7 @@ int vu_networkdb_set_rules(const struct vu_state *st, const char *name, const ch
 
 	if (vu_name_check(name) < 0)
 		return vu_err_set(e, EINVAL, "invalid network name '%.255s'", name);
-	if ((fd = lock_root(st, true, e)) < 0)
+	if ((fd = st_lock_root(st, true, e)) < 0)
 		return fd;
 	r = rules_locked(st, name, rules, e);
 	close(fd);
@@ -740,7 +715,7 @@ int vu_networkdb_ensure_default(const struct vu_state *st, struct vu_err *e)
 	if (fstatat(vu_state_dirfd(st, VU_STATE_NETWORKS), DEFAULT_DONE, &sb,
 		    AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
-	if ((fd = lock_root(st, true, e)) < 0)
+	if ((fd = st_lock_root(st, true, e)) < 0)
 		return fd;
 	r = ensure_default_locked(st, e);
 	close(fd);

@@ -360,17 +360,29 @@ static int lock_fresh(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 	return lk;
 }
 
-int vu_pool_start(struct vu_storage *s, struct vu_pool *p, unsigned flags, struct vu_err *e)
+/*
+ * Runs op on p under the exclusive state lock, on a fresh copy of its
+ * definition (lock_fresh); arg is the operation's flags or switch.
+ */
+typedef int (*pool_op)(struct vu_storage *s, struct vu_pool *p, unsigned arg,
+		       struct vu_err *e);
+
+static int with_pool_locked(struct vu_storage *s, struct vu_pool *p, pool_op op,
+			    unsigned arg, struct vu_err *e)
 {
 	int lk = lock_fresh(s, p, e);
-	int r = 0;
+	int r;
 
 	if (lk < 0)
 		return lk;
-	if (r == 0)
-		r = start_locked(s, p, flags, e);
+	r = op(s, p, arg, e);
 	st_unlock(&lk);
 	return r;
+}
+
+int vu_pool_start(struct vu_storage *s, struct vu_pool *p, unsigned flags, struct vu_err *e)
+{
+	return with_pool_locked(s, p, start_locked, flags, e);
 }
 
 /* A transient pool made of a checked definition (both taken over). */
@@ -437,100 +449,97 @@ int vu_pool_create(struct vu_storage *s, const struct vu_poolxml *doc, unsigned 
 	return r;
 }
 
+static int destroy_locked(struct vu_storage *s, struct vu_pool *p, unsigned arg,
+			  struct vu_err *e)
+{
+	int r;
+
+	(void)arg;
+	if (!p->active)
+		return vu_err_set(e, EINVAL, "pool is not active");
+	r = backend_stop(p, e);
+	return r < 0 ? r : st_mark_inactive(s, p, e);
+}
+
 int vu_pool_destroy(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 {
-	int lk = lock_fresh(s, p, e);
-	int r = 0;
-
-	if (lk < 0)
-		return lk;
-	if (r == 0 && !p->active)
-		r = vu_err_set(e, EINVAL, "pool is not active");
-	if (r == 0)
-		r = backend_stop(p, e);
-	if (r == 0)
-		r = st_mark_inactive(s, p, e);
-	st_unlock(&lk);
-	return r;
+	return with_pool_locked(s, p, destroy_locked, 0, e);
 }
 
 /* ---- build, delete, undefine, autostart ---- */
 
+static int build_locked(struct vu_storage *s, struct vu_pool *p, unsigned flags,
+			struct vu_err *e)
+{
+	(void)s;
+	if (p->active && p->type != VU_POOL_DIR)
+		return vu_err_set(e, EBUSY, "pool is active; destroy it first");
+	return backend_build(p, flags, e);
+}
+
 int vu_pool_build(struct vu_storage *s, struct vu_pool *p, unsigned flags, struct vu_err *e)
 {
-	int lk = lock_fresh(s, p, e);
-	int r = 0;
+	return with_pool_locked(s, p, build_locked, flags, e);
+}
 
-	if (lk < 0)
-		return lk;
-	if (r == 0 && p->active && p->type != VU_POOL_DIR)
-		r = vu_err_set(e, EBUSY, "pool is active; destroy it first");
-	if (r == 0)
-		r = backend_build(p, flags, e);
-	st_unlock(&lk);
-	return r;
+static int delete_locked(struct vu_storage *s, struct vu_pool *p, unsigned arg,
+			 struct vu_err *e)
+{
+	(void)s;
+	(void)arg;
+	if (p->active)
+		return vu_err_set(e, EBUSY, "pool is active; destroy it first");
+	switch (p->type) {
+	case VU_POOL_DIR:
+	case VU_POOL_FS:
+		return st_dir_delete(p, e);
+	case VU_POOL_DISK:
+		return st_disk_delete(p, e);
+	default:
+		return st_unsupported(p, e);
+	}
 }
 
 int vu_pool_delete(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 {
-	int lk = lock_fresh(s, p, e);
-	int r = 0;
+	return with_pool_locked(s, p, delete_locked, 0, e);
+}
 
-	if (lk < 0)
-		return lk;
-	if (r == 0 && p->active)
-		r = vu_err_set(e, EBUSY, "pool is active; destroy it first");
-	if (r == 0) {
-		switch (p->type) {
-		case VU_POOL_DIR:
-		case VU_POOL_FS:
-			r = st_dir_delete(p, e);
-			break;
-		case VU_POOL_DISK:
-			r = st_disk_delete(p, e);
-			break;
-		default:
-			r = st_unsupported(p, e);
-		}
-	}
-	st_unlock(&lk);
-	return r;
+static int undefine_locked(struct vu_storage *s, struct vu_pool *p, unsigned arg,
+			   struct vu_err *e)
+{
+	int r;
+
+	(void)arg;
+	if (p->active)
+		return vu_err_set(e, EBUSY, "pool is active; destroy it first");
+	if (!p->persistent)
+		return vu_err_set(e, EINVAL, "pool is transient: it has no definition");
+	r = st_autostart_set(&s->st, VU_STATE_POOLS, p->name, false, e);
+	return r < 0 ? r : st_remove_xml(s, ST_CONFIG, p->name, e);
 }
 
 int vu_pool_undefine(struct vu_storage *s, struct vu_pool *p, struct vu_err *e)
 {
-	int lk = lock_fresh(s, p, e);
-	int r = 0;
+	return with_pool_locked(s, p, undefine_locked, 0, e);
+}
 
-	if (lk < 0)
-		return lk;
-	if (r == 0 && p->active)
-		r = vu_err_set(e, EBUSY, "pool is active; destroy it first");
-	else if (r == 0 && !p->persistent)
-		r = vu_err_set(e, EINVAL, "pool is transient: it has no definition");
+static int autostart_locked(struct vu_storage *s, struct vu_pool *p, unsigned on,
+			    struct vu_err *e)
+{
+	int r;
+
+	if (!p->persistent)
+		return vu_err_set(e, EINVAL, "cannot set autostart for a transient pool");
+	r = st_autostart_set(&s->st, VU_STATE_POOLS, p->name, on, e);
 	if (r == 0)
-		r = st_autostart_set(&s->st, VU_STATE_POOLS, p->name, false, e);
-	if (r == 0)
-		r = st_remove_xml(s, ST_CONFIG, p->name, e);
-	st_unlock(&lk);
+		p->autostart = on;
 	return r;
 }
 
 int vu_pool_set_autostart(struct vu_storage *s, struct vu_pool *p, bool on, struct vu_err *e)
 {
-	int lk = lock_fresh(s, p, e);
-	int r = 0;
-
-	if (lk < 0)
-		return lk;
-	if (r == 0 && !p->persistent)
-		r = vu_err_set(e, EINVAL, "cannot set autostart for a transient pool");
-	if (r == 0)
-		r = st_autostart_set(&s->st, VU_STATE_POOLS, p->name, on, e);
-	if (r == 0)
-		p->autostart = on;
-	st_unlock(&lk);
-	return r;
+	return with_pool_locked(s, p, autostart_locked, on, e);
 }
 
 int vu_pool_start_all(struct vu_storage *s, vu_pool_started_fn fn, void *opaque)

@@ -50,6 +50,14 @@ int st_autostart_set(const struct vu_state *st, enum vu_state_dir defs, const ch
 		     bool on, struct vu_err *e);
 /* Whether NAME is marked (its link exists, dangling or not). */
 bool st_autostart_get(const struct vu_state *st, enum vu_state_dir defs, const char *name);
+/* The state root's lock (vu_state_lock) with its one-line error: the fd
+ * to close, or -errno. */
+int st_lock_root(const struct vu_state *st, bool exclusive, struct vu_err *e);
+/* What vu_domaindb_autostart and vu_networkdb_autostart do: under the
+ * exclusive lock, marks a defined NAME or unmarks NAME; what ("domain",
+ * "network") names the kind in "what 'NAME' not found". */
+int st_autostart_mark(const struct vu_state *st, enum vu_state_dir defs, const char *what,
+		      const char *name, bool on, struct vu_err *e);
 
 /* ---- backends: dir (pool_dir.c), fs (pool_fs.c), disk (pool_disk.c) ---- */
 
@@ -98,6 +106,9 @@ int st_pool_dirfd(const struct vu_pool *p, struct vu_err *e);
 /* Opens NAME in the pool directory, never through a symlink, and refuses
  * anything but a regular file. */
 int st_vol_openat(int dirfd, const char *name, int flags, struct vu_err *e);
+/* Opens a volume's file (by name in its pool directory, as st_vol_openat)
+ * or a disk pool's partition (by its device path) with flags. */
+int st_vol_open(const struct vu_vol *v, int flags, struct vu_err *e);
 /* Describes the regular file NAME of a dir/fs pool. */
 int st_file_vol_load(struct vu_pool *p, int dirfd, const char *name, struct vu_vol **out,
 		     struct vu_err *e);

@@ -233,23 +233,6 @@ struct copy_job {
 	unsigned wflags;	/* VU_OPEN_RDWR, and UNSAFE for a file not linked yet */
 };
 
-/* The source's file, opened as volumes are: relative to its pool
- * directory, never through a link; a partition by its device. */
-static int open_source(const struct vu_vol *v, struct vu_err *e)
-{
-	int dirfd, fd;
-
-	if (v->type == VU_VOL_BLOCK) {
-		fd = open(v->path, O_RDONLY | O_CLOEXEC);
-		return fd < 0 ? vu_err_set(e, errno, "%s: %s", v->path, strerror(errno)) : fd;
-	}
-	if ((dirfd = st_pool_dirfd(v->pool, e)) < 0)
-		return dirfd;
-	fd = st_vol_openat(dirfd, v->name, O_RDONLY, e);
-	close(dirfd);
-	return fd;
-}
-
 /* Copies the bytes of the source file, holes staying holes (vu_file_copy):
  * the new volume is the same image, with every feature its format has.
  * Extents are shared where the filesystem does it by itself, and must be
@@ -345,7 +328,7 @@ static bool new_layout(const struct copy_job *j)
 
 static int copy_volume(struct copy_job *j, struct vu_err *e)
 {
-	int srcfd = open_source(j->src, e), r;
+	int srcfd = st_vol_open(j->src, O_RDONLY, e), r;
 	bool same = strcmp(j->fmt, j->src_fmt) == 0 && !new_layout(j);
 
 	if (srcfd < 0)

@@ -12,32 +12,17 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "vu/strutil.h"
 #include "storage_int.h"
 
 #define XFER_BUF (1u << 20)
 /* A file nobody sees before its commit flushes it: no flush on the way. */
 #define UNSEEN (VU_OPEN_RDWR | VU_OPEN_UNSAFE)
 
-/* Opens the volume's file or device for reading or writing. */
-static int vol_open(const struct vu_vol *v, int flags, struct vu_err *e)
-{
-	int dirfd, fd;
-
-	if (v->type == VU_VOL_BLOCK) {
-		fd = open(v->path, flags | O_CLOEXEC);
-		return fd < 0 ? vu_err_set(e, errno, "%s: %s", v->path, strerror(errno)) : fd;
-	}
-	if ((dirfd = st_pool_dirfd(v->pool, e)) < 0)
-		return dirfd;
-	fd = st_vol_openat(dirfd, v->name, flags, e);
-	close(dirfd);
-	return fd;
-}
-
 /* The volume's bytes as a raw image (its file, or its partition). */
 static int open_bytes(const struct vu_vol *v, bool rw, struct vu_image **img, struct vu_err *e)
 {
-	int fd = vol_open(v, rw ? O_RDWR : O_RDONLY, e), r;
+	int fd = st_vol_open(v, rw ? O_RDWR : O_RDONLY, e), r;
 
 	*img = NULL;
 	if (fd < 0)
@@ -81,10 +66,7 @@ const char *vu_wipe_alg_name(enum vu_wipe_alg a)
 
 int vu_wipe_alg_parse(const char *s)
 {
-	for (int i = 0; i < VU_WIPE_COUNT; i++)
-		if (strcmp(s, wipe_names[i]) == 0)
-			return i;
-	return -EINVAL;
+	return vu_word_index(s, wipe_names, VU_WIPE_COUNT);
 }
 
 /* One pass token into a pattern: "R" → random (len 0), else hex bytes. */
@@ -182,7 +164,7 @@ static int remake_read(const struct vu_vol *v, struct remake *m, struct vu_err *
 	memset(m, 0, sizeof(*m));
 	if (v->type == VU_VOL_BLOCK || strcmp(v->format, "qcow2") != 0)
 		return 0;
-	if ((fd = vol_open(v, O_RDONLY, e)) < 0)
+	if ((fd = st_vol_open(v, O_RDONLY, e)) < 0)
 		return fd;
 	r = vu_image_open_fd(&img, fd, v->path, "qcow2", VU_OPEN_NO_BACKING, e);
 	close(fd);
@@ -206,7 +188,7 @@ static int remake_read(const struct vu_vol *v, struct remake *m, struct vu_err *
 
 static int remake_write(const struct vu_vol *v, struct remake *m, struct vu_err *e)
 {
-	int fd = vol_open(v, O_RDWR, e), r;
+	int fd = st_vol_open(v, O_RDWR, e), r;
 
 	if (fd < 0)
 		return fd;
@@ -292,7 +274,7 @@ static int do_resize(const struct vu_vol *v, uint64_t size, unsigned flags, stru
 	/* Only grown space is allocated; a shrink allocates nothing. */
 	enum vu_prealloc pre = (flags & VU_VOL_RESIZE_ALLOCATE) && size > v->capacity ?
 			       VU_PREALLOC_FALLOC : VU_PREALLOC_OFF;
-	int fd = vol_open(v, O_RDWR, e), r;
+	int fd = st_vol_open(v, O_RDWR, e), r;
 	struct vu_image *img = NULL;
 
 	if (fd < 0)
@@ -466,7 +448,7 @@ static bool replaces_all(int volfd, int fd, const struct vu_vol_xfer *x)
 static int upload_file_vol(struct vu_storage *s, const struct vu_vol *v, int fd,
 			   const struct vu_vol_xfer *x, struct vu_err *e)
 {
-	int volfd = vol_open(v, O_RDONLY, e), lk, r;
+	int volfd = st_vol_open(v, O_RDONLY, e), lk, r;
 	struct vu_image *dst = NULL;
 	struct vu_atomic a;
 

@@ -87,6 +87,21 @@ int st_vol_openat(int dirfd, const char *name, int flags, struct vu_err *e)
 	return fd;
 }
 
+int st_vol_open(const struct vu_vol *v, int flags, struct vu_err *e)
+{
+	int dirfd, fd;
+
+	if (v->type == VU_VOL_BLOCK) {
+		fd = open(v->path, flags | O_CLOEXEC);
+		return fd < 0 ? vu_err_set(e, errno, "%s: %s", v->path, strerror(errno)) : fd;
+	}
+	if ((dirfd = st_pool_dirfd(v->pool, e)) < 0)
+		return dirfd;
+	fd = st_vol_openat(dirfd, v->name, flags, e);
+	close(dirfd);
+	return fd;
+}
+
 static char *join(const char *dir, const char *name)
 {
 	char *p;

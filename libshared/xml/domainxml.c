@@ -113,24 +113,8 @@ int vu_domain_new(struct vu_domain **out, const char *type)
 	return adopt(out, doc, NULL);
 }
 
-void vu_domain_free(struct vu_domain **dom)
-{
-	if (!dom || !*dom)
-		return;
-	xmlFreeDoc((*dom)->doc);
-	free(*dom);
-	*dom = NULL;
-}
-
-char *vu_domain_format(const struct vu_domain *dom)
-{
-	return dom ? vu_xml_format(dom->doc) : NULL;
-}
-
-xmlDocPtr vu_domain_doc(const struct vu_domain *dom)
-{
-	return dom ? dom->doc : NULL;
-}
+/* vu_domain_free, vu_domain_format, vu_domain_doc */
+VU_MODEL_DOC_FNS(vu_domain)
 
 xmlNodePtr vu_domain_root(const struct vu_domain *dom)
 {
@@ -218,15 +202,8 @@ int vu_domain_set_name(struct vu_domain *dom, const char *name)
 
 int vu_domain_get_uuid(const struct vu_domain *dom, char out[VU_UUID_STRLEN])
 {
-	char *text;
-	int r;
-
-	r = vu_domain_get(dom, "uuid", NULL, &text);
-	if (r < 0)
-		return r;
-	r = vu_uuid_normalize(text, out);
-	free(text);
-	return r;
+	return dom ? vu_model_ident(vu_domain_root(dom), "uuid", NULL, vu_uuid_normalize, out) :
+		     -EINVAL;
 }
 
 int vu_domain_set_uuid(struct vu_domain *dom, const char *uuid)

@@ -4,6 +4,7 @@
  * writes (graphics, video, consoles and channels, controllers, input, rng,
  * memballoon, filesystems, PCI host devices, watchdog, sound) */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,7 +257,7 @@ int vu_domain_add_chardev(struct vu_domain *dom, const struct vu_chardev_spec *s
 	static const char *const elems[] = { "serial", "console", "parallel", "channel", NULL };
 	const char *attrs[] = { "type", spec ? spec->type : NULL, NULL };
 
-	if (!spec || !vu_model_word_in(spec->elem, elems) || !spec->type || !*spec->type)
+	if (!spec || !vu_word_in(spec->elem, elems) || !spec->type || !*spec->type)
 		return -EINVAL;
 	return add_filled(dom, spec->elem, attrs, fill_chardev, spec, out);
 }
@@ -538,4 +539,34 @@ int vu_domain_add_sound(struct vu_domain *dom, const char *model, xmlNodePtr *ou
 	if (!model || !*model)
 		return -EINVAL;
 	return vu_domain_dev_add(dom, "sound", attrs, out);
+}
+
+/* ---- what device readers and writers share ---- */
+
+int vu_dev_fields_get(const xmlNode *dev, const struct vu_dev_field *f, size_t n)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = vu_model_opt(dev, f[i].child, f[i].attr, f[i].out);
+	return r;
+}
+
+int vu_dev_boot_get(const xmlNode *dev, unsigned *order)
+{
+	uint64_t v = 0;
+	int r = vu_node_has(dev, "boot") ? vu_node_get_uint(dev, "boot", "order", &v) : 0;
+
+	if (r == 0 && v > UINT32_MAX)
+		r = -ERANGE;
+	*order = (unsigned)v;
+	return r;
+}
+
+int vu_dev_boot_set(xmlNodePtr dev, unsigned order)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%u", order);
+	return order ? vu_node_set(dev, "boot", "order", text) : 0;
 }

@@ -28,8 +28,8 @@ static bool spec_ok(const struct vu_disk_spec *s)
 	static const char *const types[] = { "file", "block", NULL };
 	static const char *const devices[] = { "disk", "cdrom", "floppy", NULL };
 
-	return s && (!s->type || vu_model_word_in(s->type, types)) &&
-	       (!s->device || vu_model_word_in(s->device, devices)) &&
+	return s && (!s->type || vu_word_in(s->type, types)) &&
+	       (!s->device || vu_word_in(s->device, devices)) &&
 	       (s->target_dev || s->target_bus) &&
 	       (!s->source || *s->source == '/');
 }
@@ -51,7 +51,6 @@ static int fill_driver(xmlNodePtr disk, const struct vu_disk_spec *s)
 
 static int fill_disk(xmlNodePtr disk, const struct vu_disk_spec *s, const char *dev)
 {
-	char order[16];
 	int r = fill_driver(disk, s);
 
 	if (r == 0 && s->source)
@@ -68,10 +67,7 @@ static int fill_disk(xmlNodePtr disk, const struct vu_disk_spec *s, const char *
 		r = vu_node_set(disk, "serial", NULL, s->serial);
 	if (r == 0 && s->wwn)
 		r = vu_node_set(disk, "wwn", NULL, s->wwn);
-	snprintf(order, sizeof(order), "%u", s->boot_order);
-	if (r == 0 && s->boot_order)
-		r = vu_node_set(disk, "boot", "order", order);
-	return r;
+	return r < 0 ? r : vu_dev_boot_set(disk, s->boot_order);
 }
 
 int vu_domain_add_disk(struct vu_domain *dom, const struct vu_disk_spec *spec,
@@ -104,14 +100,6 @@ int vu_domain_add_disk(struct vu_domain *dom, const struct vu_disk_spec *spec,
 
 /* ---- reading back ---- */
 
-/* An optional attribute: absent is not an error. */
-static int opt(xmlNodePtr node, const char *child, const char *attr, char **out)
-{
-	int r = vu_node_get(node, child, attr, out);
-
-	return r == -ENOENT ? 0 : r;
-}
-
 void vu_disk_clear(struct vu_disk *d)
 {
 	char **fields[] = {
@@ -131,10 +119,7 @@ void vu_disk_clear(struct vu_disk *d)
 
 int vu_disk_get(xmlNodePtr disk, struct vu_disk *out)
 {
-	const struct {
-		const char *child, *attr;
-		char **out;
-	} fields[] = {
+	const struct vu_dev_field fields[] = {
 		{ NULL, "type", &out->type }, { NULL, "device", &out->device },
 		{ "driver", "name", &out->driver_name },
 		{ "driver", "type", &out->driver_type },
@@ -143,21 +128,16 @@ int vu_disk_get(xmlNodePtr disk, struct vu_disk *out)
 		{ "target", "dev", &out->target_dev }, { "target", "bus", &out->target_bus },
 		{ "serial", NULL, &out->serial }, { "wwn", NULL, &out->wwn },
 	};
-	uint64_t order = 0;
-	int r = 0;
+	int r;
 
 	if (!vu_node_is(disk, "disk") || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++)
-		r = opt(disk, fields[i].child, fields[i].attr, fields[i].out);
+	r = vu_dev_fields_get(disk, fields, ARRAY_SIZE(fields));
 	if (r == 0 && source_attr(out->type))
-		r = opt(disk, "source", source_attr(out->type), &out->source);
-	if (r == 0 && vu_node_has(disk, "boot"))
-		r = vu_node_get_uint(disk, "boot", "order", &order);
-	if (r == 0 && order > UINT32_MAX)
-		r = -ERANGE;
-	out->boot_order = (unsigned)order;
+		r = vu_model_opt(disk, "source", source_attr(out->type), &out->source);
+	if (r == 0)
+		r = vu_dev_boot_get(disk, &out->boot_order);
 	out->readonly = vu_node_has(disk, "readonly");
 	out->shareable = vu_node_has(disk, "shareable");
 	if (r < 0)
@@ -172,7 +152,7 @@ int vu_disk_set_source(xmlNodePtr disk, const char *type, const char *path)
 	char *old = NULL;
 	int r;
 
-	if (!vu_node_is(disk, "disk") || (type && !vu_model_word_in(type, types)) ||
+	if (!vu_node_is(disk, "disk") || (type && !vu_word_in(type, types)) ||
 	    (path && *path != '/'))
 		return -EINVAL;
 	if (!path)

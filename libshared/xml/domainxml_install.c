@@ -24,6 +24,7 @@
 
 #include "vu/base.h"
 #include "vu/domainxml.h"
+#include "vu/strutil.h"
 
 #include "domainxml_priv.h"
 
@@ -183,6 +184,7 @@ static int take(xmlNodePtr n, struct vu_install *in)
 	static const char *const texts[] = { "on_reboot", "kernel", "initrd", "cmdline" };
 	char **slots[] = { &in->on_reboot, &in->kernel, &in->initrd, &in->cmdline };
 	const char *name = (const char *)n->name;
+	int i = vu_word_index(name, texts, ARRAY_SIZE(texts));
 
 	if (!strcmp(name, "boot")) {
 		take_boot(n, in);
@@ -190,10 +192,7 @@ static int take(xmlNodePtr n, struct vu_install *in)
 	}
 	if (!strcmp(name, "media"))
 		return take_media(n, in);
-	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
-		if (!strcmp(name, texts[i]))
-			return take_text(n, slots[i]);
-	return 0;	/* a later version's element */
+	return i < 0 ? 0 : take_text(n, slots[i]);	/* a later version's element */
 }
 
 int vu_domain_get_install(const struct vu_domain *dom, struct vu_install *out)

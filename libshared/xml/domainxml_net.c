@@ -32,13 +32,13 @@ static int check_spec(const struct vu_iface_spec *s, char mac[VU_MAC_STRLEN],
 	static const char *const types[] = { "network", "bridge", "direct", "user", NULL };
 	static const char *const modes[] = { "vepa", "bridge", "private", "passthrough", NULL };
 
-	if (!s || !vu_model_word_in(s->type, types))
+	if (!s || !vu_word_in(s->type, types))
 		return -EINVAL;
 	/* Every type but user is connected to something by name. */
 	if (!strcmp(s->type, "user") ? s->source != NULL : !s->source || !*s->source)
 		return -EINVAL;
 	if (s->source_mode &&
-	    (strcmp(s->type, "direct") || !vu_model_word_in(s->source_mode, modes)))
+	    (strcmp(s->type, "direct") || !vu_word_in(s->source_mode, modes)))
 		return -EINVAL;
 	if (s->mac && vu_mac_normalize(s->mac, mac) < 0)
 		return -EINVAL;
@@ -50,7 +50,6 @@ static int check_spec(const struct vu_iface_spec *s, char mac[VU_MAC_STRLEN],
 static int fill_iface(xmlNodePtr iface, const struct vu_iface_spec *s, const char *mac,
 		      const char *id)
 {
-	char order[16];
 	int r = 0;
 
 	if (mac)
@@ -67,10 +66,7 @@ static int fill_iface(xmlNodePtr iface, const struct vu_iface_spec *s, const cha
 		r = vu_node_set(iface, "target", "dev", s->target_dev);
 	if (r == 0 && s->model)
 		r = vu_node_set(iface, "model", "type", s->model);
-	snprintf(order, sizeof(order), "%u", s->boot_order);
-	if (r == 0 && s->boot_order)
-		r = vu_node_set(iface, "boot", "order", order);
-	return r;
+	return r < 0 ? r : vu_dev_boot_set(iface, s->boot_order);
 }
 
 int vu_domain_add_iface(struct vu_domain *dom, const struct vu_iface_spec *spec,
@@ -98,13 +94,6 @@ int vu_domain_add_iface(struct vu_domain *dom, const struct vu_iface_spec *spec,
 
 /* ---- reading back ---- */
 
-static int opt(xmlNodePtr node, const char *child, const char *attr, char **out)
-{
-	int r = vu_node_get(node, child, attr, out);
-
-	return r == -ENOENT ? 0 : r;
-}
-
 void vu_iface_clear(struct vu_iface *i)
 {
 	char **fields[] = {
@@ -123,31 +112,23 @@ void vu_iface_clear(struct vu_iface *i)
 
 int vu_iface_get(xmlNodePtr iface, struct vu_iface *out)
 {
-	const struct {
-		const char *child, *attr;
-		char **out;
-	} fields[] = {
+	const struct vu_dev_field fields[] = {
 		{ NULL, "type", &out->type }, { "source", "mode", &out->source_mode },
 		{ "mac", "address", &out->mac }, { "model", "type", &out->model },
 		{ "target", "dev", &out->target_dev },
 		{ "virtualport", "type", &out->virtualport },
 		{ "virtualport/parameters", "interfaceid", &out->interfaceid },
 	};
-	uint64_t order = 0;
-	int r = 0;
+	int r;
 
 	if (!vu_node_is(iface, "interface") || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++)
-		r = opt(iface, fields[i].child, fields[i].attr, fields[i].out);
+	r = vu_dev_fields_get(iface, fields, ARRAY_SIZE(fields));
 	if (r == 0 && source_attr(out->type))
-		r = opt(iface, "source", source_attr(out->type), &out->source);
-	if (r == 0 && vu_node_has(iface, "boot"))
-		r = vu_node_get_uint(iface, "boot", "order", &order);
-	if (r == 0 && order > UINT32_MAX)
-		r = -ERANGE;
-	out->boot_order = (unsigned)order;
+		r = vu_model_opt(iface, "source", source_attr(out->type), &out->source);
+	if (r == 0)
+		r = vu_dev_boot_get(iface, &out->boot_order);
 	if (r < 0)
 		vu_iface_clear(out);
 	return r;

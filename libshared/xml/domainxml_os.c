@@ -90,7 +90,7 @@ static int check_boot_devs(const char *const *devs, size_t n)
 	if (n > VU_BOOT_MAX || (n && !devs))
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		if (!vu_model_word_in(devs[i], boot_devs))
+		if (!vu_word_in(devs[i], boot_devs))
 			return -EINVAL;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(devs[i], devs[j]))
@@ -134,7 +134,7 @@ int vu_domain_set_loader(struct vu_domain *dom, const char *path, const char *ty
 
 	if (!path)
 		return vu_domain_set(dom, "os/loader", NULL, NULL);
-	if (*path != '/' || (type && !vu_model_word_in(type, types)))
+	if (*path != '/' || (type && !vu_word_in(type, types)))
 		return -EINVAL;
 	r = vu_domain_ensure(dom, "os/loader", &node);
 	if (r == 0)
@@ -312,7 +312,7 @@ int vu_domain_set_clock_offset(struct vu_domain *dom, const char *offset)
 		"utc", "localtime", "timezone", "variable", "absolute", NULL
 	};
 
-	if (offset && !vu_model_word_in(offset, ok))
+	if (offset && !vu_word_in(offset, ok))
 		return -EINVAL;
 	if (!offset && !vu_domain_find(dom, "clock"))
 		return 0;
@@ -361,7 +361,7 @@ int vu_domain_set_lifecycle(struct vu_domain *dom, const char *event, const char
 	const char *const *actions;
 	const char *path = lifecycle_path(event, &actions);
 
-	if (!path || (action && !vu_model_word_in(action, actions)))
+	if (!path || (action && !vu_word_in(action, actions)))
 		return -EINVAL;
 	return vu_domain_set(dom, path, NULL, action);
 }
@@ -390,7 +390,7 @@ static bool section_ok(const char *section)
 {
 	static const char *const ok[] = { "bios", "system", "baseBoard", "chassis", NULL };
 
-	return vu_model_word_in(section, ok);
+	return vu_word_in(section, ok);
 }
 
 int vu_domain_get_sysinfo(const struct vu_domain *dom, const char *section,

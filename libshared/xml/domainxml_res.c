@@ -227,7 +227,7 @@ int vu_domain_set_vcpu_placement(struct vu_domain *dom, const char *placement)
 {
 	static const char *const ok[] = { "static", "auto", NULL };
 
-	if (placement && !vu_model_word_in(placement, ok))
+	if (placement && !vu_word_in(placement, ok))
 		return -EINVAL;
 	return set_vcpu_attr(dom, "placement", placement);
 }
@@ -257,7 +257,7 @@ int vu_domain_set_cpu_mode(struct vu_domain *dom, const char *mode)
 		"custom", "host-model", "host-passthrough", "maximum", NULL
 	};
 
-	if (mode && !vu_model_word_in(mode, ok))
+	if (mode && !vu_word_in(mode, ok))
 		return -EINVAL;
 	if (!mode && !vu_domain_find(dom, "cpu"))
 		return 0;
@@ -278,7 +278,7 @@ int vu_domain_set_cpu_model(struct vu_domain *dom, const char *model,
 
 	if (!model)
 		return vu_domain_set(dom, "cpu/model", NULL, NULL);
-	if (!*model || (fallback && !vu_model_word_in(fallback, ok)))
+	if (!*model || (fallback && !vu_word_in(fallback, ok)))
 		return -EINVAL;
 	r = vu_domain_ensure(dom, "cpu/model", &node);
 	if (r == 0)
@@ -363,7 +363,7 @@ int vu_domain_set_cpu_feature(struct vu_domain *dom, const char *name,
 	xmlNodePtr f, cpu;
 	int r;
 
-	if (!name || !*name || (policy && !vu_model_word_in(policy, ok)))
+	if (!name || !*name || (policy && !vu_word_in(policy, ok)))
 		return -EINVAL;
 	f = cpu_feature(dom, name);
 	if (!policy) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* model.c - opening and creating the document a model's handle owns */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vu/xml.h"
@@ -34,6 +35,13 @@ int vu_model_parse(xmlDocPtr *out, const char *buf, size_t len, struct vu_err *e
 	return opened(out, vu_xml_parse(buf, len, &le), e, &le);
 }
 
+int vu_model_wrapped(int r, struct vu_err *e)
+{
+	if (r < 0)
+		vu_err_set(e, -r, NULL);
+	return r;
+}
+
 int vu_model_new(xmlDocPtr *out, const char *root, xmlNodePtr *root_out)
 {
 	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
@@ -51,12 +59,17 @@ int vu_model_new(xmlDocPtr *out, const char *root, xmlNodePtr *root_out)
 	return 0;
 }
 
-bool vu_model_word_in(const char *s, const char *const *words)
+int vu_model_ident(const xmlNode *node, const char *path, const char *attr,
+		   int (*normalize)(const char *in, char *out), char *out)
 {
-	for (size_t i = 0; s && words[i]; i++)
-		if (!strcmp(s, words[i]))
-			return true;
-	return false;
+	char *text;
+	int r = vu_node_get(node, path, attr, &text);
+
+	if (r < 0)
+		return r;
+	r = normalize(text, out);
+	free(text);
+	return r;
 }
 
 int vu_model_opt(const xmlNode *node, const char *path, const char *attr, char **out)

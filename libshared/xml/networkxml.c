@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* networkxml.c - libvirt network XML: the document, its check, identity,
  * bridge, forward mode, domain and MTU, and the default network */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +22,8 @@ xmlNodePtr net_root(const struct vu_network *net)
 	return net ? xmlDocGetRootElement(net->doc) : NULL;
 }
 
-int net_wrap(struct vu_network **out, xmlDocPtr doc)
-{
-	*out = doc ? malloc(sizeof(**out)) : NULL;
-	if (!*out) {
-		xmlFreeDoc(doc);
-		return -ENOMEM;
-	}
-	(*out)->doc = doc;
-	return 0;
-}
+/* vu_network_wrap */
+VU_MODEL_WRAP_FN(vu_network)
 
 /*
  * The root and the name are checked as soon as the document is read: a
@@ -59,7 +50,7 @@ static int opened(struct vu_network **out, xmlDocPtr doc, struct vu_err *e)
 		xmlFreeDoc(doc);
 		return r;
 	}
-	if ((r = net_wrap(out, doc)) < 0)
+	if ((r = vu_network_wrap(out, doc)) < 0)
 		vu_err_set(e, -r, NULL);
 	return r;
 }
@@ -91,32 +82,16 @@ int vu_network_new(struct vu_network **out, const char *name)
 	*out = NULL;
 	if (r == 0 && (r = vu_node_insert(root, "name", name, NULL)) < 0)
 		xmlFreeDoc(doc);
-	return r < 0 ? r : net_wrap(out, doc);
+	return r < 0 ? r : vu_network_wrap(out, doc);
 }
 
 int vu_network_copy(struct vu_network **out, const struct vu_network *net)
 {
-	return net_wrap(out, xmlCopyDoc(net->doc, 1));
+	return vu_network_wrap(out, xmlCopyDoc(net->doc, 1));
 }
 
-void vu_network_free(struct vu_network **net)
-{
-	if (!net || !*net)
-		return;
-	xmlFreeDoc((*net)->doc);
-	free(*net);
-	*net = NULL;
-}
-
-char *vu_network_format(const struct vu_network *net)
-{
-	return net ? vu_xml_format(net->doc) : NULL;
-}
-
-xmlDocPtr vu_network_doc(const struct vu_network *net)
-{
-	return net ? net->doc : NULL;
-}
+/* vu_network_free, vu_network_format, vu_network_doc */
+VU_MODEL_DOC_FNS(vu_network)
 
 /* ---- identity ---- */
 
@@ -127,14 +102,7 @@ int vu_network_get_name(const struct vu_network *net, char **out)
 
 int vu_network_get_uuid(const struct vu_network *net, char out[VU_UUID_STRLEN])
 {
-	char *text;
-	int r = vu_node_get(net_root(net), "uuid", NULL, &text);
-
-	if (r < 0)
-		return r;
-	r = vu_uuid_normalize(text, out);
-	free(text);
-	return r;
+	return vu_model_ident(net_root(net), "uuid", NULL, vu_uuid_normalize, out);
 }
 
 int vu_network_set_uuid(struct vu_network *net, const char *uuid)
@@ -144,14 +112,7 @@ int vu_network_set_uuid(struct vu_network *net, const char *uuid)
 
 int vu_network_get_mac(const struct vu_network *net, char out[VU_MAC_STRLEN])
 {
-	char *text;
-	int r = vu_node_get(net_root(net), "mac", "address", &text);
-
-	if (r < 0)
-		return r;
-	r = vu_mac_normalize(text, out);
-	free(text);
-	return r;
+	return vu_model_ident(net_root(net), "mac", "address", vu_mac_normalize, out);
 }
 
 int vu_network_set_mac(struct vu_network *net, const char *mac)

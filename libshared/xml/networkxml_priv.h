@@ -15,7 +15,7 @@ struct vu_network {
 
 xmlNodePtr net_root(const struct vu_network *net);
 /* Takes doc over (freed on error). */
-int net_wrap(struct vu_network **out, xmlDocPtr doc);
+int vu_network_wrap(struct vu_network **out, xmlDocPtr doc);
 
 /* An address of family (AF_UNSPEC: either) parsed into buf (16 bytes);
  * the family found, or -EINVAL. */

@@ -15,9 +15,7 @@
 
 #include "model.h"
 
-struct vu_poolxml {
-	xmlDocPtr doc;
-};
+VU_MODEL_HANDLE(vu_poolxml)
 
 static const char *const type_names[VU_POOL_TYPE_COUNT] = {
 	[VU_POOL_DIR] = "dir", [VU_POOL_FS] = "fs", [VU_POOL_NETFS] = "netfs",
@@ -73,70 +71,14 @@ const char *vu_pool_type_name(enum vu_pool_type t)
 
 int vu_pool_type_parse(const char *s)
 {
-	for (int i = 0; i < VU_POOL_TYPE_COUNT; i++)
-		if (strcmp(s, type_names[i]) == 0)
-			return i;
-	return -EINVAL;
+	return vu_word_index(s, type_names, VU_POOL_TYPE_COUNT);
 }
 
 /* ---- the document ---- */
 
-/* Takes doc over. */
-static int wrap(struct vu_poolxml **out, xmlDocPtr doc)
-{
-	*out = doc ? malloc(sizeof(**out)) : NULL;
-	if (!*out) {
-		xmlFreeDoc(doc);
-		return -ENOMEM;
-	}
-	(*out)->doc = doc;
-	return 0;
-}
-
-int vu_poolxml_load(struct vu_poolxml **out, const char *path, struct vu_err *e)
-{
-	xmlDocPtr doc;
-	int r = vu_model_load(&doc, path, e);
-
-	*out = NULL;
-	if (r == 0 && (r = wrap(out, doc)) < 0)
-		vu_err_set(e, -r, NULL);
-	return r;
-}
-
-int vu_poolxml_parse(struct vu_poolxml **out, const char *buf, size_t len, struct vu_err *e)
-{
-	xmlDocPtr doc;
-	int r = vu_model_parse(&doc, buf, len, e);
-
-	*out = NULL;
-	if (r == 0 && (r = wrap(out, doc)) < 0)
-		vu_err_set(e, -r, NULL);
-	return r;
-}
-
 int vu_poolxml_copy(struct vu_poolxml **out, const struct vu_poolxml *px)
 {
-	return wrap(out, xmlCopyDoc(px->doc, 1));
-}
-
-void vu_poolxml_free(struct vu_poolxml **px)
-{
-	if (!px || !*px)
-		return;
-	xmlFreeDoc((*px)->doc);
-	free(*px);
-	*px = NULL;
-}
-
-char *vu_poolxml_format(const struct vu_poolxml *px)
-{
-	return px ? vu_xml_format(px->doc) : NULL;
-}
-
-xmlDocPtr vu_poolxml_doc(const struct vu_poolxml *px)
-{
-	return px ? px->doc : NULL;
+	return vu_poolxml_wrap(out, xmlCopyDoc(px->doc, 1));
 }
 
 /* ---- the check and the fields ---- */
@@ -322,7 +264,7 @@ static int check_format(const struct vu_pool_def *def, struct vu_err *e)
 	const char *const *allowed = def->type == VU_POOL_FS ? fs_formats :
 				     def->type == VU_POOL_DISK ? disk_formats : NULL;
 
-	if (!allowed || !def->source_format || vu_model_word_in(def->source_format, allowed))
+	if (!allowed || !def->source_format || vu_word_in(def->source_format, allowed))
 		return 0;
 	return vu_err_set(e, EINVAL, "unknown source format '%s' for a pool of type '%s'",
 			  VU_SHOWN(def->source_format), type_names[def->type]);
@@ -476,5 +418,5 @@ int vu_poolxml_new(struct vu_poolxml **out, const struct vu_pool_as *as)
 		xmlFreeDoc(doc);
 		return r;
 	}
-	return wrap(out, doc);
+	return vu_poolxml_wrap(out, doc);
 }

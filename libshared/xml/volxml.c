@@ -14,64 +14,9 @@
 
 #include "model.h"
 
-struct vu_volxml {
-	xmlDocPtr doc;
-};
+/* ---- the document: struct vu_volxml and its load/parse/free/format/doc ---- */
 
-/* ---- the document ---- */
-
-/* Takes doc over. */
-static int wrap(struct vu_volxml **out, xmlDocPtr doc)
-{
-	*out = doc ? malloc(sizeof(**out)) : NULL;
-	if (!*out) {
-		xmlFreeDoc(doc);
-		return -ENOMEM;
-	}
-	(*out)->doc = doc;
-	return 0;
-}
-
-int vu_volxml_load(struct vu_volxml **out, const char *path, struct vu_err *e)
-{
-	xmlDocPtr doc;
-	int r = vu_model_load(&doc, path, e);
-
-	*out = NULL;
-	if (r == 0 && (r = wrap(out, doc)) < 0)
-		vu_err_set(e, -r, NULL);
-	return r;
-}
-
-int vu_volxml_parse(struct vu_volxml **out, const char *buf, size_t len, struct vu_err *e)
-{
-	xmlDocPtr doc;
-	int r = vu_model_parse(&doc, buf, len, e);
-
-	*out = NULL;
-	if (r == 0 && (r = wrap(out, doc)) < 0)
-		vu_err_set(e, -r, NULL);
-	return r;
-}
-
-void vu_volxml_free(struct vu_volxml **vx)
-{
-	if (!vx || !*vx)
-		return;
-	xmlFreeDoc((*vx)->doc);
-	free(*vx);
-	*vx = NULL;
-}
-
-char *vu_volxml_format(const struct vu_volxml *vx)
-{
-	return vx ? vu_xml_format(vx->doc) : NULL;
-}
-
-xmlDocPtr vu_volxml_doc(const struct vu_volxml *vx)
-{
-	return vx ? vx->doc : NULL;
-}
+VU_MODEL_HANDLE(vu_volxml)
 
 /* ---- the check and the request ---- */
 
@@ -283,7 +228,7 @@ static int built(struct vu_volxml **out, xmlDocPtr doc, int r)
 		xmlFreeDoc(doc);
 		return r;
 	}
-	return wrap(out, doc);
+	return vu_volxml_wrap(out, doc);
 }
 
 /* <backingStore><path>...</path><format type='...'/></backingStore>. */

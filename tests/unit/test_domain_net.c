@@ -70,6 +70,38 @@ static void test_read_seed_interfaces(void **state)
 
 /* virt-install's --network forms: network=, bridge=, type=direct,source=,
  * user, with model= and mac=. */
+/* The boot order reader both disks and interfaces use: past 32 bits is
+ * -ERANGE with nothing left filled in. */
+static void test_boot_order_range(void **state)
+{
+	static const char xml[] =
+		"<domain type='kvm'><name>t</name><devices>"
+		"<disk type='file' device='disk'><source file='/x'/><boot order='4294967295'/></disk>"
+		"<disk type='file' device='disk'><source file='/y'/><boot order='4294967296'/></disk>"
+		"<interface type='network'><source network='default'/>"
+		"<boot order='4294967296'/></interface>"
+		"</devices></domain>";
+	struct vu_domain *dom;
+	struct vu_disk d;
+	struct vu_iface i;
+	xmlNodePtr disk;
+	(void)state;
+
+	assert_int_equal(vu_domain_parse(&dom, xml, sizeof(xml) - 1, NULL), 0);
+	disk = vu_domain_dev_next(dom, "disk", NULL);
+	assert_int_equal(vu_disk_get(disk, &d), 0);
+	assert_int_equal(d.boot_order, 4294967295u);
+	vu_disk_clear(&d);
+	disk = vu_domain_dev_next(dom, "disk", disk);
+	assert_int_equal(vu_disk_get(disk, &d), -ERANGE);
+	assert_null(d.source);
+	assert_int_equal(d.boot_order, 0);
+	assert_int_equal(vu_iface_get(vu_domain_dev_next(dom, "interface", NULL), &i), -ERANGE);
+	assert_null(i.type);
+	assert_int_equal(i.boot_order, 0);
+	vu_domain_free(&dom);
+}
+
 static void test_add_interfaces(void **state)
 {
 	struct vu_domain *dom = dom_minimal();
@@ -253,6 +285,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_seed_interfaces),
+		cmocka_unit_test(test_boot_order_range),
 		cmocka_unit_test(test_add_interfaces),
 		cmocka_unit_test(test_interface_order),
 		cmocka_unit_test(test_clone_edits),

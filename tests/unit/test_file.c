@@ -344,15 +344,48 @@ static void test_read_write(void **state)
 	assert_int_equal(vu_pwrite_all(fd, "XY", 2, 2), 0);
 	assert_int_equal(vu_pread_all(fd, buf, 6, 0, false), 0);
 	assert_memory_equal(buf, "abXYef", 6);
+	/* vu_write_all writes at the file offset; vu_pwrite_all does not move
+	 * it, and a negative offset is pwrite's EINVAL, not a plain write. */
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 6);
+	assert_int_equal(vu_pwrite_all(fd, "Z", 1, -1), -EINVAL);
+	assert_int_equal(vu_write_all(fd, "g", 1), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 7);
+	assert_int_equal(vu_pread_all(fd, buf, 7, 0, false), 0);
+	assert_memory_equal(buf, "abXYefg", 7);
 	/* Past the end: an error, unless the caller wants zeros there. */
 	assert_int_equal(vu_pread_all(fd, buf, 8, 2, false), -EIO);
 	memset(buf, '?', sizeof(buf));
 	assert_int_equal(vu_pread_all(fd, buf, 8, 2, true), 0);
-	assert_memory_equal(buf, "XYef\0\0\0\0", 8);
+	assert_memory_equal(buf, "XYefg\0\0\0", 8);
 	assert_int_equal(buf[8], '?');
 	close(fd);
 	assert_int_equal(vu_write_all(fd, "a", 1), -EBADF);
 	assert_int_equal(vu_pread_all(fd, buf, 1, 0, true), -EBADF);
+}
+
+/* Relative against the working directory, absolute as given; no slash
+ * doubled when the working directory is the root. */
+static void test_path_absolute(void **state)
+{
+	struct fx *f = *state;
+	char *old = getcwd(NULL, 0), *out, *want;
+
+	assert_non_null(old);
+	assert_int_equal(vu_path_absolute("/a/../b/", &out), 0);
+	assert_string_equal(out, "/a/../b/");
+	free(out);
+	assert_int_equal(chdir(f->dir), 0);
+	assert_int_equal(vu_path_absolute("x/y.img", &out), 0);
+	assert_true(asprintf(&want, "%s/x/y.img", f->dir) > 0);
+	assert_string_equal(out, want);
+	free(out);
+	free(want);
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(vu_path_absolute("etc", &out), 0);
+	assert_string_equal(out, "/etc");
+	free(out);
+	assert_int_equal(chdir(old), 0);
+	free(old);
 }
 
 /* A pipe whose writer gives n bytes of 'a'..'z' in pieces of at most
@@ -549,7 +582,7 @@ int main(void)
 		T(test_atomic_new), T(test_atomic_noreplace), T(test_atomic_replace),
 		T(test_atomic_keep), T(test_atomic_keep_owner), T(test_atomic_openat),
 		T(test_atomic_abort), T(test_atomic_hidden_fallback), T(test_atomic_killed),
-		T(test_atomic_long_name), T(test_atomic_bad_paths), T(test_read_write),
+		T(test_atomic_long_name), T(test_atomic_bad_paths), T(test_read_write), T(test_path_absolute),
 		T(test_read_full), T(test_read_all), T(test_fsync_parent), T(test_locks),
 		T(test_name_check),
 	};

@@ -8,6 +8,7 @@
 #include "vu/diag.h"
 #include "vu/progress.h"
 #include "vu/size.h"
+#include "vu/strutil.h"
 
 #include "img-convert.h"
 
@@ -40,10 +41,9 @@ static void parse_key(struct amend *am, const char *key, const char *val)
 		vu_diex(VU_EXIT_FAIL, "%s: Cannot amend the backing file (use 'img-convert rebase')",
 			am->file);
 	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(create_only); i++)
-			if (strcmp(key, create_only[i]) == 0)
-				vu_diex(VU_EXIT_FAIL, "%s: Invalid parameter '%s': this option is only "
-					"supported for image creation", am->file, key);
+		if (vu_word_index(key, create_only, ARRAY_SIZE(create_only)) >= 0)
+			vu_diex(VU_EXIT_FAIL, "%s: Invalid parameter '%s': this option is only "
+				"supported for image creation", am->file, key);
 		vu_diex(VU_EXIT_FAIL, "%s: Invalid parameter '%s'", am->file, key);
 	}
 }
@@ -94,7 +94,6 @@ static void parse_args(struct amend *am, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	char **opts = calloc((size_t)argc, sizeof(char *));
-	bool sync, direct;
 	int nopts = 0, c;
 
 	if (!opts)
@@ -106,8 +105,7 @@ static void parse_args(struct amend *am, int argc, char **argv)
 		case 'p': am->progress = true; break;
 		case 'q': am->quiet = true; break;
 		case 't':
-			if (!ic_parse_cache(optarg, &sync, &direct))
-				vu_die_usage(IC_EXIT_USAGE, "-t: invalid cache mode '%s'", optarg);
+			(void)ic_cache_flags("-t", optarg);	/* checked, not used */
 			break;
 		case 'h': ic_cmd_usage("amend");
 		default: ic_bad_option();
@@ -115,9 +113,7 @@ static void parse_args(struct amend *am, int argc, char **argv)
 	}
 	if (!nopts)
 		vu_die_usage(IC_EXIT_USAGE, "Must specify options (-o)");
-	if (optind != argc - 1)
-		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
-	am->file = argv[optind];
+	am->file = ic_one_file(argc, argv, "Expecting one image file name");
 	for (int i = 0; i < nopts; i++)
 		parse_o(am, opts[i]);
 	free(opts);

@@ -157,7 +157,6 @@ static void parse_args(int argc, char **argv, struct check_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	bool sync, direct;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "f:r:T:Uqh", longopts, NULL)) != -1) {
@@ -167,20 +166,14 @@ static void parse_args(int argc, char **argv, struct check_opts *o)
 		case 'q': o->quiet = true; break;
 		case 'U': break;	/* we take no locks to share */
 		case 'T':
-			if (!ic_parse_cache(optarg, &sync, &direct))
-				vu_die_usage(IC_EXIT_USAGE, "-T: invalid cache mode '%s'", optarg);
+			(void)ic_cache_flags("-T", optarg);	/* checked, not used */
 			break;
-		case OPT_OUTPUT:
-			if (ic_parse_output(optarg, &o->out) < 0)
-				vu_die_usage(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
-			break;
+		case OPT_OUTPUT: o->out = ic_output_arg(optarg); break;
 		case 'h': ic_cmd_usage("check");
 		default: ic_bad_option();
 		}
 	}
-	if (optind != argc - 1)
-		vu_die_usage(IC_EXIT_USAGE, "expecting one image file name");
-	o->file = argv[optind];
+	o->file = ic_one_file(argc, argv, "expecting one image file name");
 }
 
 int ic_cmd_check(void *ctx, int argc, char **argv)

@@ -46,9 +46,7 @@ static void parse_args(struct commit *c, int argc, char **argv)
 		default: ic_bad_option();
 		}
 	}
-	if (optind != argc - 1)
-		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
-	c->file = argv[optind];
+	c->file = ic_one_file(argc, argv, "Expecting one image file name");
 }
 
 /* Whether name, resolved against the directory of the image naming the

@@ -8,6 +8,7 @@
 #include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/size.h"
+#include "vu/strutil.h"
 
 #include "img-convert.h"
 
@@ -66,12 +67,10 @@ int ic_parse_bool(const char *key, const char *val)
 	static const char *const yes[] = { "on", "yes", "true", "y" };
 	static const char *const no[] = { "off", "no", "false", "n" };
 
-	for (size_t i = 0; i < 4; i++) {
-		if (strcmp(val, yes[i]) == 0)
-			return 1;
-		if (strcmp(val, no[i]) == 0)
-			return 0;
-	}
+	if (vu_word_index(val, yes, ARRAY_SIZE(yes)) >= 0)
+		return 1;
+	if (vu_word_index(val, no, ARRAY_SIZE(no)) >= 0)
+		return 0;
 	vu_diex(VU_EXIT_FAIL, "-o: %s: expects 'on' or 'off', not '%s'", key, val);
 }
 

@@ -17,9 +17,12 @@
  */
 #define IC_EXIT_USAGE VU_EXIT_FAIL
 
-/* --output=human|json */
+/* --output=human|json; anything else is a usage error. */
 enum ic_output { IC_OUT_HUMAN, IC_OUT_JSON };
-int ic_parse_output(const char *arg, enum ic_output *out);
+enum ic_output ic_output_arg(const char *arg);
+/* The one FILE operand left after getopt (argv[optind]), else a usage
+ * error saying msg (qemu-img's wording, which differs by command). */
+const char *ic_one_file(int argc, char **argv, const char *msg);
 
 /* main.c helpers shared by the subcommands */
 noreturn void ic_cmd_usage(const char *cmd);	/* "COMMAND --help": exits 0 */

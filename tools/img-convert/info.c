@@ -239,17 +239,12 @@ int ic_cmd_info(void *ctx, int argc, char **argv)
 		switch (c) {
 		case 'f': fmt = optarg; break;
 		case OPT_CHAIN: chain = true; break;
-		case OPT_OUTPUT:
-			if (ic_parse_output(optarg, &out) < 0)
-				vu_die_usage(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
-			break;
+		case OPT_OUTPUT: out = ic_output_arg(optarg); break;
 		case 'h': ic_cmd_usage("info");
 		default: ic_bad_option();
 		}
 	}
-	if (optind != argc - 1)
-		vu_die_usage(IC_EXIT_USAGE, "expecting one image file name");
-	img = ic_open_or_die(argv[optind], fmt, chain ? 0 : VU_OPEN_NO_BACKING);
+	img = ic_open_or_die(ic_one_file(argc, argv, "expecting one image file name"), fmt, chain ? 0 : VU_OPEN_NO_BACKING);
 	/* Without --backing-chain the backing file is named, not opened,
 	 * as qemu-img does; the full path is still worked out for display. */
 	json_object *arr = json_object_new_array();

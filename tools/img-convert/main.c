@@ -80,15 +80,20 @@ void ic_bad_option(void)
 	vu_die_tryhelp(IC_EXIT_USAGE);
 }
 
-int ic_parse_output(const char *arg, enum ic_output *out)
+enum ic_output ic_output_arg(const char *arg)
 {
 	if (strcmp(arg, "human") == 0)
-		*out = IC_OUT_HUMAN;
-	else if (strcmp(arg, "json") == 0)
-		*out = IC_OUT_JSON;
-	else
-		return -1;
-	return 0;
+		return IC_OUT_HUMAN;
+	if (strcmp(arg, "json") != 0)
+		vu_die_usage(IC_EXIT_USAGE, "--output: '%s' is not human or json", arg);
+	return IC_OUT_JSON;
+}
+
+const char *ic_one_file(int argc, char **argv, const char *msg)
+{
+	if (optind != argc - 1)
+		vu_die_usage(IC_EXIT_USAGE, "%s", msg);
+	return argv[optind];
 }
 
 bool ic_parse_cache(const char *mode, bool *sync, bool *direct)

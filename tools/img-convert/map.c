@@ -112,17 +112,12 @@ int ic_cmd_map(void *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fmt = optarg; break;
-		case OPT_OUTPUT:
-			if (ic_parse_output(optarg, &out) < 0)
-				vu_die_usage(IC_EXIT_USAGE, "--output: '%s' is not human or json", optarg);
-			break;
+		case OPT_OUTPUT: out = ic_output_arg(optarg); break;
 		case 'h': ic_cmd_usage("map");
 		default: ic_bad_option();
 		}
 	}
-	if (optind != argc - 1)
-		vu_die_usage(IC_EXIT_USAGE, "expecting one image file name");
-	img = ic_open_or_die(argv[optind], fmt, 0);
+	img = ic_open_or_die(ic_one_file(argc, argv, "expecting one image file name"), fmt, 0);
 	r = map_image(img, out);
 	if (r < 0) {
 		fflush(stdout);

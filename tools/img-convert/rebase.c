@@ -50,11 +50,9 @@ static void parse_args(struct rebase *rb, int argc, char **argv)
 		default: ic_bad_option();
 		}
 	}
-	if (optind != argc - 1)
-		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
+	rb->file = ic_one_file(argc, argv, "Expecting one image file name");
 	if (!rb->unsafe && !rb->backing)
 		vu_die_usage(IC_EXIT_USAGE, "Must specify backing file (-b) or use unsafe mode (-u)");
-	rb->file = argv[optind];
 	if (rb->backing_fmt && !vu_image_format_known(rb->backing_fmt))
 		vu_diex(VU_EXIT_FAIL, "-F: Invalid format name: '%s'", rb->backing_fmt);
 	rb->named = rb->backing ? rb->backing : "";

@@ -7,6 +7,7 @@
 #include "vu/base.h"
 #include "vu/diag.h"
 #include "vu/size.h"
+#include "vu/strutil.h"
 
 #include "img-convert.h"
 
@@ -20,11 +21,10 @@ struct resize {
 
 static enum vu_prealloc parse_prealloc(const char *val)
 {
-	static const char *const names[] = { "off", "metadata", "falloc", "full" };
+	int i = vu_word_index(val, ic_prealloc_names, VU_PREALLOC_FULL + 1);	/* FULL: the last */
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strcmp(val, names[i]) == 0)
-			return (enum vu_prealloc)i;
+	if (i >= 0)
+		return (enum vu_prealloc)i;
 	vu_diex(VU_EXIT_FAIL, "Invalid preallocation mode '%s'", val);
 }
 

@@ -49,9 +49,7 @@ static void parse_args(struct sn_args *a, int argc, char **argv)
 		default: ic_bad_option();
 		}
 	}
-	if (optind != argc - 1)
-		vu_die_usage(IC_EXIT_USAGE, "Expecting one image file name");
-	a->file = argv[optind];
+	a->file = ic_one_file(argc, argv, "Expecting one image file name");
 }
 
 static void list(struct vu_image *img)

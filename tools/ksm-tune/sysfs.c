@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vu/base.h"
+#include "vu/strutil.h"
 
 #include "ksm.h"
 
@@ -67,12 +68,8 @@ int ksm_knob_check(const struct ksm_knob *k, const char *value)
 
 	if (!k)
 		return -EINVAL;
-	if (k->words) {
-		for (const char *const *w = k->words; *w; w++)
-			if (!strcmp(*w, value))
-				return 0;
-		return -EINVAL;
-	}
+	if (k->words)
+		return vu_word_in(value, k->words) ? 0 : -EINVAL;
 	if (*s == '-' && s[1] >= '0' && s[1] <= '9')
 		return -ERANGE;
 	if (*s < '0' || *s > '9')

@@ -13,6 +13,7 @@
 #include "vu/diag.h"
 #include "vu/opts.h"
 #include "vu/size.h"
+#include "vu/table.h"
 
 #include "pool-ctl.h"
 
@@ -271,6 +272,17 @@ uint64_t pc_size(const struct pool_ctl *pc, const char *s, const char *what)
 struct vu_show_progress pc_progress(const struct pool_ctl *pc)
 {
 	return (struct vu_show_progress){ .force = pc->set[O_PROGRESS], .quiet = pc->quiet };
+}
+
+void pc_info_size(const struct pool_ctl *pc, const char *label, uint64_t v,
+		  const char *bytes_unit)
+{
+	char buf[32];
+
+	if (pc->set[O_BYTES])
+		printf("%-15s %llu%s\n", label, (unsigned long long)v, bytes_unit);
+	else
+		printf("%-15s %s\n", label, vu_size_virsh(v, buf, sizeof(buf)));
 }
 
 int pc_print_xml(char *xml)

@@ -77,6 +77,10 @@ void pc_caps_settle(struct pool_ctl *pc, bool sys_admin);
 uint64_t pc_size(const struct pool_ctl *pc, const char *s, const char *what);
 /* Progress as -p and -q ask. */
 struct vu_show_progress pc_progress(const struct pool_ctl *pc);
+/* An info line with a size: virsh's "1.50 GiB", or with --bytes the
+ * number and bytes_unit (pool-info prints "", vol-info " bytes"). */
+void pc_info_size(const struct pool_ctl *pc, const char *label, uint64_t v,
+		  const char *bytes_unit);
 /* Prints an XML string (owned) on stdout. */
 int pc_print_xml(char *xml);
 

@@ -49,22 +49,35 @@ static struct vu_poolxml *load_xml(const char *file)
 
 /* ---- define, create ---- */
 
-int cmd_define(void *ctx, int argc, char **argv)
+/*
+ * define, define-as, create and create-as: doc (taken over) defined, or
+ * created and started; then the line that says so, naming the file the
+ * document came from if any. who names the pool in an error.
+ */
+static int define_or_create(struct pool_ctl *pc, struct vu_poolxml *doc, bool create,
+			    const char *who, const char *file)
 {
-	struct pool_ctl *pc = ctx;
-	const char *file = argv[0];
-	struct vu_poolxml *doc = load_xml(file);
+	const char *done = create ? "created" : "defined";
 	struct vu_pool *p;
 	struct vu_err e = { 0 };
-	int r = vu_pool_define(pc_storage(pc), doc, &p, &e);
+	int r = create ? vu_pool_create(pc_storage(pc), doc, build_flags(pc), &p, &e) :
+			 vu_pool_define(pc_storage(pc), doc, &p, &e);
 
-	(void)argc;	/* 1, as its row says */
 	vu_poolxml_free(&doc);
 	if (r < 0)
-		return pc_fail(file, &e);
-	pc_say(pc, "Pool %s defined from %s", p->name, file);
+		return pc_fail(who, &e);
+	if (file)
+		pc_say(pc, "Pool %s %s from %s", p->name, done, file);
+	else
+		pc_say(pc, "Pool %s %s", p->name, done);
 	vu_pool_free(&p);
 	return VU_EXIT_OK;
+}
+
+int cmd_define(void *ctx, int argc, char **argv)
+{
+	(void)argc;	/* 1, as its row says */
+	return define_or_create(ctx, load_xml(argv[0]), false, argv[0], argv[0]);
 }
 
 /* Positional words fill, in order, the fields no option gave (virsh). */
@@ -121,23 +134,26 @@ static int print_doc(struct vu_poolxml *doc)
 	return pc_print_xml(text);
 }
 
-int cmd_define_as(void *ctx, int argc, char **argv)
+/* The pool define-as and create-as name in an error. */
+static const char *as_name(const struct pool_ctl *pc, char **argv)
 {
-	struct pool_ctl *pc = ctx;
+	return pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0];
+}
+
+/* define-as and create-as: the document from the options, printed with
+ * --print-xml, else defined or created. */
+static int from_as(struct pool_ctl *pc, int argc, char **argv, bool create)
+{
 	struct vu_poolxml *doc = build_as(pc, argc, argv);
-	struct vu_pool *p;
-	struct vu_err e = { 0 };
-	int r;
 
 	if (pc->set[O_PRINT_XML])
 		return print_doc(doc);
-	r = vu_pool_define(pc_storage(pc), doc, &p, &e);
-	vu_poolxml_free(&doc);
-	if (r < 0)
-		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0], &e);
-	pc_say(pc, "Pool %s defined", p->name);
-	vu_pool_free(&p);
-	return VU_EXIT_OK;
+	return define_or_create(pc, doc, create, as_name(pc, argv), NULL);
+}
+
+int cmd_define_as(void *ctx, int argc, char **argv)
+{
+	return from_as(ctx, argc, argv, false);
 }
 
 /* The type create will start; a document create refuses needs nothing. */
@@ -157,42 +173,16 @@ static void caps_for_doc(struct pool_ctl *pc, const struct vu_poolxml *doc)
 int cmd_create(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
-	const char *file = argv[0];
-	unsigned flags = build_flags(pc);
-	struct vu_poolxml *doc = load_xml(file);
-	struct vu_pool *p;
-	struct vu_err e = { 0 };
-	int r;
+	struct vu_poolxml *doc = load_xml(argv[0]);
 
 	(void)argc;	/* 1, as its row says */
 	caps_for_doc(pc, doc);
-	r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
-	vu_poolxml_free(&doc);
-	if (r < 0)
-		return pc_fail(file, &e);
-	pc_say(pc, "Pool %s created from %s", p->name, file);
-	vu_pool_free(&p);
-	return VU_EXIT_OK;
+	return define_or_create(pc, doc, true, argv[0], argv[0]);
 }
 
 int cmd_create_as(void *ctx, int argc, char **argv)
 {
-	struct pool_ctl *pc = ctx;
-	unsigned flags = build_flags(pc);
-	struct vu_poolxml *doc = build_as(pc, argc, argv);
-	struct vu_pool *p;
-	struct vu_err e = { 0 };
-	int r;
-
-	if (pc->set[O_PRINT_XML])
-		return print_doc(doc);
-	r = vu_pool_create(pc_storage(pc), doc, flags, &p, &e);
-	vu_poolxml_free(&doc);
-	if (r < 0)
-		return pc_fail(pc->set[O_NAME_ARG] ? pc->arg[O_NAME_ARG] : argv[0], &e);
-	pc_say(pc, "Pool %s created", p->name);
-	vu_pool_free(&p);
-	return VU_EXIT_OK;
+	return from_as(ctx, argc, argv, true);
 }
 
 /* ---- one pool, one action ---- */
@@ -297,16 +287,6 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
-static void info_size(const struct pool_ctl *pc, const char *label, uint64_t v)
-{
-	char buf[32];
-
-	if (pc->set[O_BYTES])
-		printf("%-15s %llu\n", label, (unsigned long long)v);
-	else
-		printf("%-15s %s\n", label, vu_size_virsh(v, buf, sizeof(buf)));
-}
-
 int cmd_info(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
@@ -326,9 +306,9 @@ int cmd_info(void *ctx, int argc, char **argv)
 	printf("%-15s %s\n", "Persistent:", yes_no(p->persistent));
 	printf("%-15s %s\n", "Autostart:", yes_no(p->autostart));
 	if (p->active) {
-		info_size(pc, "Capacity:", info.capacity);
-		info_size(pc, "Allocation:", info.allocation);
-		info_size(pc, "Available:", info.available);
+		pc_info_size(pc, "Capacity:", info.capacity, "");
+		pc_info_size(pc, "Allocation:", info.allocation, "");
+		pc_info_size(pc, "Available:", info.available, "");
 	}
 	vu_pool_free(&p);
 	return VU_EXIT_OK;

@@ -109,6 +109,27 @@ static void default_allocation(struct vu_volspec *spec)
 	spec->has_allocation = true;
 }
 
+/* vol-create and vol-create-as: the volume spec asks for, made; then virsh's
+ * line, naming the file the spec came from if any. */
+static int create_vol(struct pool_ctl *pc, struct vu_pool *p, struct vu_volspec *spec,
+		      const char *file)
+{
+	struct vu_vol *v;
+	struct vu_err e = { 0 };
+	int r;
+
+	default_allocation(spec);
+	r = vu_vol_create(pc_storage(pc), p, spec, create_flags(pc), &v, &e);
+	if (r < 0)
+		return pc_fail(spec->name, &e);
+	if (file)
+		pc_say(pc, "Vol %s created from %s", v->name, file);
+	else
+		pc_say(pc, "Vol %s created", v->name);
+	vu_vol_free(&v);
+	return VU_EXIT_OK;
+}
+
 int cmd_vol_create(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
@@ -116,19 +137,10 @@ int cmd_vol_create(void *ctx, int argc, char **argv)
 	char **a = pool_first(pc, argc, argv, 1, &pool);
 	struct vu_pool *p = pc_pool(pc, pool);
 	struct vu_volspec spec;
-	struct vu_vol *v;
-	struct vu_err e = { 0 };
 	int r;
 
 	read_spec(a[0], &spec);
-	default_allocation(&spec);
-	r = vu_vol_create(pc_storage(pc), p, &spec, create_flags(pc), &v, &e);
-	if (r < 0)
-		r = pc_fail(spec.name, &e);
-	else
-		pc_say(pc, "Vol %s created from %s", v->name, a[0]);
-	if (r == 0)
-		vu_vol_free(&v);
+	r = create_vol(pc, p, &spec, a[0]);
 	free_spec_strings(&spec);
 	vu_pool_free(&p);
 	return r;
@@ -195,24 +207,11 @@ int cmd_vol_create_as(void *ctx, int argc, char **argv)
 	char **a = pool_first(pc, argc, argv, 2, &pool);
 	struct vu_pool *p = pc_pool(pc, pool);
 	struct vu_volspec spec;
-	struct vu_vol *v = NULL;
-	struct vu_err e = { 0 };
 	int r;
 
 	as_spec(pc, p, a, &spec);
 	/* --print-xml shows virsh's request: no allocation unless given. */
-	if (pc->set[O_PRINT_XML]) {
-		r = print_spec(&spec);
-	} else {
-		default_allocation(&spec);
-		r = vu_vol_create(pc_storage(pc), p, &spec, create_flags(pc), &v, &e);
-		if (r < 0) {
-			r = pc_fail(spec.name, &e);
-		} else {
-			pc_say(pc, "Vol %s created", v->name);
-			vu_vol_free(&v);
-		}
-	}
+	r = pc->set[O_PRINT_XML] ? print_spec(&spec) : create_vol(pc, p, &spec, NULL);
 	free_spec_strings(&spec);
 	vu_pool_free(&p);
 	return r;
@@ -291,6 +290,18 @@ int cmd_vol_clone(void *ctx, int argc, char **argv)
 
 /* ---- changing ---- */
 
+/* The end of delete and wipe: the error, or virsh's "Vol NAME done". */
+static int vol_done(struct pool_ctl *pc, struct volref *ref, int r, const struct vu_err *e,
+		    const char *done)
+{
+	if (r < 0)
+		r = pc_fail(ref->vol->name, e);
+	else
+		pc_say(pc, "Vol %s %s", ref->vol->name, done);
+	vu_vol_free(&ref->vol);
+	return r;
+}
+
 int cmd_vol_delete(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
@@ -300,12 +311,7 @@ int cmd_vol_delete(void *ctx, int argc, char **argv)
 
 	pc_volref(pc, argc, argv, 0, &ref);
 	r = vu_vol_delete(pc_storage(pc), ref.vol, &e);
-	if (r < 0)
-		r = pc_fail(ref.vol->name, &e);
-	else
-		pc_say(pc, "Vol %s deleted", ref.vol->name);
-	vu_vol_free(&ref.vol);
-	return r;
+	return vol_done(pc, &ref, r, &e, "deleted");
 }
 
 int cmd_vol_wipe(void *ctx, int argc, char **argv)
@@ -320,12 +326,7 @@ int cmd_vol_wipe(void *ctx, int argc, char **argv)
 		pc_die_usage(pc, "unsupported algorithm '%s'", pc->arg[O_ALGORITHM]);
 	pc_volref(pc, argc, argv, 0, &ref);
 	r = vu_vol_wipe(pc_storage(pc), ref.vol, (enum vu_wipe_alg)alg, &prog, &e);
-	if (r < 0)
-		r = pc_fail(ref.vol->name, &e);
-	else
-		pc_say(pc, "Vol %s wiped", ref.vol->name);
-	vu_vol_free(&ref.vol);
-	return r;
+	return vol_done(pc, &ref, r, &e, "wiped");
 }
 
 int cmd_vol_resize(void *ctx, int argc, char **argv)
@@ -439,16 +440,6 @@ int cmd_vol_list(void *ctx, int argc, char **argv)
 	return VU_EXIT_OK;
 }
 
-static void vol_info_size(const struct pool_ctl *pc, const char *label, uint64_t v)
-{
-	char buf[32];
-
-	if (pc->set[O_BYTES])
-		printf("%-15s %llu bytes\n", label, (unsigned long long)v);
-	else
-		printf("%-15s %s\n", label, vu_size_virsh(v, buf, sizeof(buf)));
-}
-
 int cmd_vol_info(void *ctx, int argc, char **argv)
 {
 	struct pool_ctl *pc = ctx;
@@ -457,8 +448,8 @@ int cmd_vol_info(void *ctx, int argc, char **argv)
 	pc_volref(pc, argc, argv, 0, &ref);
 	printf("%-15s %s\n", "Name:", ref.vol->name);
 	printf("%-15s %s\n", "Type:", vol_type(ref.vol));
-	vol_info_size(pc, "Capacity:", ref.vol->capacity);
-	vol_info_size(pc, "Allocation:", ref.vol->allocation);
+	pc_info_size(pc, "Capacity:", ref.vol->capacity, " bytes");
+	pc_info_size(pc, "Allocation:", ref.vol->allocation, " bytes");
 	vu_vol_free(&ref.vol);
 	return VU_EXIT_OK;
 }

@@ -18,18 +18,6 @@
 
 #include "vm-clone.h"
 
-/* path made absolute against the working directory (malloc'd). */
-static char *absolute(const char *path)
-{
-	char cwd[4096], *out;
-
-	if (path[0] == '/')
-		return strdup(path);
-	if (!getcwd(cwd, sizeof(cwd)))
-		return NULL;
-	return asprintf(&out, "%s/%s", cwd, path) < 0 ? NULL : out;
-}
-
 static bool same_dir(const char *a, const char *b)
 {
 	char *x = strdup(a), *y = strdup(b);
@@ -59,9 +47,9 @@ static int fix_backing(const struct vc_job *j, int fd, struct vu_err *e)
 		return r;
 	if (vu_image_backing_file(img) && vu_image_backing_file(img)[0] != '/') {
 		rel = vu_image_relative_path(j->src, vu_image_backing_file(img));
-		abs = rel ? absolute(rel) : NULL;
-		r = abs ? vu_image_set_backing(img, abs, vu_image_backing_fmt(img), e)
-			: vu_err_set(e, ENOMEM, NULL);
+		r = rel && vu_path_absolute(rel, &abs) == 0 ?
+			    vu_image_set_backing(img, abs, vu_image_backing_fmt(img), e) :
+			    vu_err_set(e, ENOMEM, NULL);
 	}
 	vu_image_close(&img);
 	free(rel);
@@ -76,10 +64,10 @@ static int make_overlay(const struct vc_job *j, int fd, struct vu_err *e)
 {
 	struct vu_image *src = NULL;
 	struct vu_create_opts o = { .backing_fmt = j->fmt, .backing_unchecked = true };
-	char *abs = absolute(j->src);
+	char *abs;
 	int r;
 
-	if (!abs)
+	if (vu_path_absolute(j->src, &abs) < 0)
 		return vu_err_set(e, ENOMEM, NULL);
 	r = vu_image_open(&src, j->src, j->fmt, VU_OPEN_NO_BACKING, e);
 	if (r == 0) {

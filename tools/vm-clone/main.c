@@ -154,13 +154,9 @@ static void *xcalloc(size_t n, size_t size)
 
 static char *xabsolute(const char *path)
 {
-	char cwd[PATH_MAX], *out;
+	char *out;
 
-	if (path[0] == '/')
-		out = strdup(path);
-	else if (!getcwd(cwd, sizeof(cwd)) || asprintf(&out, "%s/%s", cwd, path) < 0)
-		out = NULL;
-	if (!out)
+	if (vu_path_absolute(path, &out) < 0)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	return out;
 }

@@ -83,18 +83,10 @@ int devopt_bad(struct vu_err *e, const char *key, const char *val)
 	return vu_err_set(e, EINVAL, "bad value '%s' for '%s'", val, key);
 }
 
-bool devopt_word_in(const char *s, const char *const *words)
-{
-	for (; s && *words; words++)
-		if (strcmp(s, *words) == 0)
-			return true;
-	return false;
-}
-
 int devopt_check(const char *val, const char *key, const char *const *words,
 		 struct vu_err *e)
 {
-	return devopt_word_in(val, words) ? 0 : devopt_bad(e, key, val ? val : "");
+	return vu_word_in(val, words) ? 0 : devopt_bad(e, key, val ? val : "");
 }
 
 const char *devopt_get2(const struct vu_subopts *s, const char *key, const char *alias)
@@ -143,7 +135,7 @@ bool devopt_is_x86(const char *arch)
 {
 	static const char *const x86[] = { "x86_64", "i686", "i586", "i486", "i386", NULL };
 
-	return !arch || devopt_word_in(arch, x86);
+	return !arch || vu_word_in(arch, x86);
 }
 
 /* ---- defaults ---- */

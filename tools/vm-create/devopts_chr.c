@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* devopts_chr.c - --serial, --console and --channel: character devices */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,12 +49,10 @@ static int host_port(const char *val, const char *key, char *host, size_t hlen,
 	}
 	if (len >= hlen)
 		return devopt_bad(e, key, val);
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)h[i]) && !strchr(".-:_", h[i]))
-			return devopt_bad(e, key, val);
-	if (len)
-		snprintf(host, hlen, "%.*s", (int)len, h);
-	else
+	snprintf(host, hlen, "%.*s", (int)len, h);
+	if (!vu_str_alnum_or(host, ".-:_"))
+		return devopt_bad(e, key, val);
+	if (!len)
 		snprintf(host, hlen, "127.0.0.1");
 	snprintf(port, 8, "%u", (unsigned)n);
 	return 0;
@@ -66,7 +63,7 @@ static bool takes_path(const char *type)
 {
 	static const char *const t[] = { "dev", "file", "pipe", "unix", NULL };
 
-	return devopt_word_in(type, t);
+	return vu_word_in(type, t);
 }
 
 static bool takes_host(const char *type)
@@ -132,12 +129,7 @@ static const char *const *target_types(const char *elem)
 
 static bool name_ok(const char *s)
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
-			return false;
-	return true;
+	return *s && vu_str_alnum_or(s, "._-");
 }
 
 /* target.type=, target.name=, target.port=, target.address=. */

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* devopts_gfx.c - --graphics and --video */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +17,7 @@ const char *const devopt_video_keys[] = {
 /* An IPv4/IPv6 address or a host name: what libvirt's addrIPorName takes. */
 static bool listen_ok(const char *s)
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr(".-:_", *s))
-			return false;
-	return true;
+	return *s && vu_str_alnum_or(s, ".-:_");
 }
 
 /* port=: -1 or "auto" for a port chosen at start (0 returned as -1);
@@ -48,9 +42,8 @@ static int graphics_keymap(const char *val, const char **out, struct vu_err *e)
 	*out = NULL;
 	if (!val || !strcmp(val, "local") || !strcmp(val, "none"))
 		return 0;
-	for (const char *p = val; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
-			return devopt_bad(e, "keymap", val);
+	if (!vu_str_alnum_or(val, "-_."))
+		return devopt_bad(e, "keymap", val);
 	*out = *val ? val : NULL;
 	return 0;
 }

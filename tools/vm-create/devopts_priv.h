@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vu/strutil.h"
+
 #include "devopts.h"
 
 /*
@@ -29,8 +31,6 @@ enum {
 
 /* "bad value 'V' for 'KEY'" (-EINVAL). */
 int devopt_bad(struct vu_err *e, const char *key, const char *val);
-/* Is s one of the NULL-terminated words? */
-bool devopt_word_in(const char *s, const char *const *words);
 /* 0 when val is one of words, else devopt_bad. */
 int devopt_check(const char *val, const char *key, const char *const *words,
 		 struct vu_err *e);

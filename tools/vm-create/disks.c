@@ -12,6 +12,7 @@
 #include "vu/file.h"
 #include "vu/image.h"
 #include "vu/size.h"
+#include "vu/strutil.h"
 #include "vu/subopt.h"
 
 #include "vm-create.h"
@@ -153,14 +154,8 @@ static void plan_path(struct vmc *c, struct disk_plan *d, const char *path)
 {
 	struct stat sb;
 
-	if (path[0] != '/') {
-		char cwd[4096];
-
-		if (!getcwd(cwd, sizeof(cwd)) || asprintf(&d->path, "%s/%s", cwd, path) < 0)
-			vmc_fail(c, path, "cannot make the path absolute");
-	} else {
-		d->path = xstrdup(c, path);
-	}
+	if (vu_path_absolute(path, &d->path) < 0)
+		vmc_fail(c, path, "cannot make the path absolute");
 	if (stat(d->path, &sb) == 0) {
 		d->type = S_ISBLK(sb.st_mode) ? "block" : "file";
 		if (S_ISDIR(sb.st_mode))
@@ -209,14 +204,6 @@ static void plan_sizes(struct vmc *c, struct disk_plan *d, const struct vu_subop
 	}
 }
 
-static bool one_of(const char *v, const char *const *set)
-{
-	for (; *set; set++)
-		if (!strcmp(v, *set))
-			return true;
-	return false;
-}
-
 static void plan_attrs(struct vmc *c, struct disk_plan *d, const struct vu_subopts *s)
 {
 	static const char *const devices[] = { "disk", "cdrom", "floppy", NULL };
@@ -225,13 +212,13 @@ static void plan_attrs(struct vmc *c, struct disk_plan *d, const struct vu_subop
 	static const char *const perms[] = { "rw", "ro", "sh", NULL };
 	const char *v;
 
-	if ((v = vu_subopt_get(s, "device")) && !one_of(v, devices))
+	if ((v = vu_subopt_get(s, "device")) && !vu_word_in(v, devices))
 		vmc_usage(c, "--disk", "unknown device '%s'", v);
 	d->device = v ? v : "disk";
-	if ((v = vu_subopt_get(s, "bus")) && !one_of(v, buses))
+	if ((v = vu_subopt_get(s, "bus")) && !vu_word_in(v, buses))
 		vmc_usage(c, "--disk", "unknown bus '%s'", v);
 	d->bus = v ? v : default_bus(c, d->device);
-	if ((v = vu_subopt_get(s, "perms")) && !one_of(v, perms))
+	if ((v = vu_subopt_get(s, "perms")) && !vu_word_in(v, perms))
 		vmc_usage(c, "--disk", "perms must be rw, ro or sh, not '%s'", v);
 	d->readonly = (v && !strcmp(v, "ro")) || !strcmp(d->device, "cdrom");
 	d->shareable = v && !strcmp(v, "sh");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/strutil.h"
 #include "vu/subopt.h"
 
 #include "vm-create.h"
@@ -37,16 +38,13 @@ static const char *word(struct vmc *c, const struct vu_subopts *s, const char *k
 {
 	const char *v = vu_subopt_get(s, key), *k = key;
 	uint64_t n;
-	bool ok = false;
+	bool ok;
 
 	if (!v && alias && (v = vu_subopt_get(s, alias)))
 		k = alias;
 	if (!v)
 		return NULL;
-	for (size_t i = 0; words && words[i]; i++)
-		ok |= !strcmp(v, words[i]);
-	if (!words)
-		ok = vu_subopt_uint(v, UINT32_MAX, &n) == 0;
+	ok = words ? vu_word_in(v, words) : vu_subopt_uint(v, UINT32_MAX, &n) == 0;
 	if (!ok)
 		vmc_usage(c, "--memorybacking", "bad value '%s' for '%s'", v, k);
 	return v;

@@ -40,6 +40,7 @@
 
 #include "vu/base.h"
 #include "vu/err.h"
+#include "vu/strutil.h"
 #include "vu/xml.h"
 #include "vu/xmlnode.h"
 #include "osinfo.h"
@@ -237,12 +238,7 @@ static bool short_id_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > SHORT_ID_MAX)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("._+-", *s))
-			return false;
-	return true;
+	return n > 0 && n <= SHORT_ID_MAX && vu_str_alnum_or(s, "._+-");
 }
 
 /* ---- finding the file of an entry ---- */
@@ -334,10 +330,7 @@ static bool id_to_rel(const char *id, char *rel, size_t size)
 	for (p = slash + 1; *p; p++)
 		rel[o++] = *p == '/' ? '-' : *p;
 	memcpy(rel + o, ".xml", 5);
-	for (p = rel; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._+-/", *p))
-			return false;
-	return !strstr(rel, "..") && rel[0] != '.';
+	return vu_str_alnum_or(rel, "._+-/") && !strstr(rel, "..") && rel[0] != '.';
 }
 
 /*

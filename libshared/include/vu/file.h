@@ -78,6 +78,10 @@ int vu_read_all(int fd, size_t max, char **buf, size_t *len);
 /* fsync the directory that holds path ("." for a bare name), so that a
  * create, rename or unlink in it survives a crash. 0 or -errno. */
 int vu_fsync_parent(const char *path);
+/* path made absolute against the working directory, as written otherwise
+ * (no "." or ".." resolved, no link followed; the root's slash is not
+ * doubled); malloc'd in *out. 0, or -errno (getcwd's, -ENOMEM). */
+int vu_path_absolute(const char *path, char **out);
 
 /* flock: shared for readers, exclusive for writers; -EWOULDBLOCK if nowait. */
 int vu_lock(int fd, bool exclusive, bool nowait);

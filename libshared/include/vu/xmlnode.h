@@ -39,7 +39,9 @@
  *     under C14N).
  *  2. Open: vu_K_load(&h, path, e) and vu_K_parse(&h, buf, len, e) on
  *     vu_xml_load/vu_xml_parse (no network, no entities), vu_K_new() for a
- *     new document; the shared first steps are in xml/model.h.
+ *     new document; the shared first steps are in xml/model.h, and a
+ *     handle that holds only its tree gets these and step 5 from one
+ *     VU_MODEL_HANDLE(vu_K) line there (pools, volumes).
  *  3. Check, in one function: what libvirt's parser and schema would
  *     refuse, with "what is wrong" in e (vu_poolxml_read and vu_volxml_read
  *     also fill a struct of typed fields; the domain checks its root at
