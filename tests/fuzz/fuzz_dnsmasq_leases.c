@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_dnsmasq_leases.c - libFuzzer harness: any bytes as a dnsmasq lease
  * file, which guests fill (hostnames, client ids) and net-ctl dhcp-leases
- * prints */
+ * prints. It parses bytes only: no dnsmasq is started and no namespace
+ * (unshare) is needed. */
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_bridge.c - bridges by rtnetlink, in a network namespace of the
  * test's own: created, read back with `ip -j` and sysfs, deleted, undone
- * half-way; free names; forwarding sysctls */
+ * half-way; free names; forwarding sysctls. Every test first enters a new
+ * network namespace (tu_netns_enter: unshare(CLONE_NEWNET)), or skips. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_nat.c - forwarding rules: the rendered rulesets against golden text
  * and libvirt's own rules (no privilege), then loaded and removed with
- * libnftables in a network namespace of the test's own, `nft -j` the oracle */
+ * libnftables in a network namespace of the test's own (tu_netns_enter:
+ * unshare(CLONE_NEWNET)), `nft -j` the oracle */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_netctl_specs.c - net-ctl's network model -> dnsmasq and rules specs:
  * the conf, hosts files and nftables rules rendered from them, against
- * what libvirt writes */
+ * what libvirt writes. Text only: no link, rule or process is made, so no
+ * namespace is needed (the privileged tests unshare their own). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
