@@ -10,6 +10,7 @@
 
 #include "vu/domainxml.h"
 #include "vu/xml.h"
+#include "vu/xmlnode.h"
 
 /* Relative to the top of the tree, where tests/run-all runs the tests. */
 #define FIXTURES "tests/fixtures/domains/"
@@ -110,5 +111,31 @@ static inline const char *child_names(xmlNodePtr node, char *buf, size_t len)
 	free(out_); \
 	(out_) = NULL; \
 } while (0)
+
+/* The n-th (from 0) device elem's child/attr, malloc'd (NULL if absent). */
+static inline char *dev_get(struct vu_domain *dom, const char *elem, int n, const char *child,
+			    const char *attr)
+{
+	xmlNodePtr d = NULL;
+	char *v = NULL;
+
+	while (n-- >= 0)
+		d = vu_domain_dev_next(dom, elem, d);
+	assert_non_null(d);
+	vu_node_get(d, child, attr, &v);
+	return v;
+}
+
+/* got (freed here) is want, or NULL when want is. */
+static inline void assert_str(char *got, const char *want)
+{
+	if (!want)
+		assert_null(got);
+	else {
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+	free(got);
+}
 
 #endif

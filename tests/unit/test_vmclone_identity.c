@@ -56,31 +56,6 @@ static char *get(struct vu_domain *dom, const char *path, const char *attr)
 	return v;
 }
 
-/* The n-th (from 0) device elem's child/attr. */
-static char *dev_get(struct vu_domain *dom, const char *elem, int n, const char *child,
-		     const char *attr)
-{
-	xmlNodePtr d = NULL;
-	char *v = NULL;
-
-	while (n-- >= 0)
-		d = vu_domain_dev_next(dom, elem, d);
-	assert_non_null(d);
-	vu_node_get(d, child, attr, &v);
-	return v;
-}
-
-static void assert_str(char *got, const char *want)
-{
-	if (!want)
-		assert_null(got);
-	else {
-		assert_non_null(got);
-		assert_string_equal(got, want);
-	}
-	free(got);
-}
-
 static bool used_33(const char *mac, void *opaque)
 {
 	(void)opaque;
