@@ -7,7 +7,10 @@
 
 #include <sched.h>
 #include <stdbool.h>
+#include <sys/capability.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -63,6 +66,28 @@ static inline const char *tu_sh_line(const char *cmd)
 		free(out);
 	}
 	return line;
+}
+
+/* fn(arg)'s result, as it runs in a child that has dropped CAP_NET_ADMIN:
+ * what a caller without the privilege gets. 3 when it could not drop it. */
+static inline int tu_without_net_admin(int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		cap_t caps = cap_get_proc();
+		cap_value_t v = CAP_NET_ADMIN;
+
+		if (!caps || cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) < 0 ||
+		    cap_set_proc(caps) < 0)
+			_exit(3);
+		_exit(fn(arg));
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
 }
 
 #endif

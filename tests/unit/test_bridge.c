@@ -260,32 +260,22 @@ static void test_route_collision(void **state)
 	assert_int_equal(vu_route_collision(&used, ifname, sizeof(ifname), &e), 0);
 }
 
+static int create_unprivileged(void *arg)
+{
+	struct vu_err e = { 0 };
+	int r = vu_bridge_create(&(struct vu_bridge_spec){ .name = "vutest7" }, &e);
+
+	(void)arg;
+	return r == -EPERM && strstr(vu_err_str(&e), "vutest7: ") &&
+	       strstr(vu_err_str(&e), "CAP_NET_ADMIN") ? 0 : 1;
+}
+
 /* Without CAP_NET_ADMIN: -EPERM, and the message names the capability. */
 static void test_eperm(void **state)
 {
-	int st;
-	pid_t pid;
-
 	(void)state;
 	SKIP_IF_NO_NETNS(netns_ok, netns_why);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		cap_t caps = cap_get_proc();
-		cap_value_t v = CAP_NET_ADMIN;
-		struct vu_err e = { 0 };
-		int r;
-
-		if (!caps || cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) < 0 ||
-		    cap_set_proc(caps) < 0)
-			_exit(3);
-		r = vu_bridge_create(&(struct vu_bridge_spec){ .name = "vutest7" }, &e);
-		_exit(r == -EPERM && strstr(vu_err_str(&e), "vutest7: ") &&
-		      strstr(vu_err_str(&e), "CAP_NET_ADMIN") ? 0 : 1);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(tu_without_net_admin(create_unprivileged, NULL), 0);
 	assert_int_equal(tu_sh("ip link show vutest7 2>/dev/null"), 1);
 }
 

@@ -368,35 +368,25 @@ static void test_apply_fails_whole(void **state)
 	assert_false(oracle_table("ip", "virtutils"));
 }
 
+static int apply_unprivileged(void *arg)
+{
+	struct vu_err e = { 0 };
+	int r = vu_nat_apply(&default_spec, &e);
+
+	(void)arg;
+	if (r != -EPERM || !strstr(vu_err_str(&e), "CAP_NET_ADMIN")) {
+		fprintf(stderr, "# %d %s\n", r, vu_err_str(&e));
+		return 1;
+	}
+	return 0;
+}
+
 static void test_apply_eperm(void **state)
 {
-	int st;
-	pid_t pid;
-
 	(void)state;
 	SKIP_IF_NO_NETNS(netns_ok, netns_why);
 	bridge_up("virbr0");
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		cap_t caps = cap_get_proc();
-		cap_value_t v = CAP_NET_ADMIN;
-		struct vu_err e = { 0 };
-		int r;
-
-		if (!caps || cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) < 0 ||
-		    cap_set_proc(caps) < 0)
-			_exit(3);
-		r = vu_nat_apply(&default_spec, &e);
-		if (r != -EPERM || !strstr(vu_err_str(&e), "CAP_NET_ADMIN")) {
-			fprintf(stderr, "# %d %s\n", r, vu_err_str(&e));
-			_exit(1);
-		}
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(tu_without_net_admin(apply_unprivileged, NULL), 0);
 	assert_false(oracle_table("ip", "virtutils"));
 	assert_int_equal(vu_bridge_delete("virbr0", &(struct vu_err){ 0 }), 0);
 }
