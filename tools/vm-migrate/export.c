@@ -393,6 +393,9 @@ static int write_stream(struct xport *x, const char *name, const char *xml, int 
 	if (archive_write_set_format_pax(x->a) != ARCHIVE_OK ||
 	    (x->o->compress ? archive_write_add_filter_zstd(x->a)
 			    : archive_write_add_filter_none(x->a)) != ARCHIVE_OK ||
+	    /* no zeros after a compressed stream: its reader takes them for
+	     * a frame */
+	    archive_write_set_bytes_in_last_block(x->a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(x->a, fd) != ARCHIVE_OK)
 		return arc_err(x, e);
 	snprintf(text, sizeof(text), VMG_MAGIC "\ndomain %s\nfiles %u\n", name, x->n);
