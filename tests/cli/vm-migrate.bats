@@ -311,3 +311,69 @@ disk_of() {
 	VIRTUTILS_ROOT=$A run complete_lines vm-migrate "vm-migrate --export "
 	assert_line --index 0 "g1"
 }
+
+# hostile_xml NAME DISK: a domain with one virtio disk at DISK.
+hostile_xml() {
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+  </devices>
+</domain>
+XML
+}
+
+@test "a stream made by hand with the same digest imports (the format is the man page's)" {
+	qemu-img create -q -f qcow2 ok.qcow2 1M
+	hostile_xml h1 /nowhere/ok.qcow2 >h1.xml
+	python3 "$TOP/tests/fixtures/mkstream.py" s h1.xml ok.qcow2:qcow2:ok.qcow2:vda
+	on_b --import <s
+	run disk_of "$B/domains/h1.xml" vda
+	assert_output "$B/images/ok.qcow2"
+}
+
+@test "a qcow2 naming a backing file of the destination host is refused" {
+	qemu-img create -q -f qcow2 -F raw -b /etc/passwd evil.qcow2 1M
+	hostile_xml h1 /nowhere/evil.qcow2 >h1.xml
+	python3 "$TOP/tests/fixtures/mkstream.py" s h1.xml evil.qcow2:qcow2:evil.qcow2:vda
+	run on_b --import <s
+	assert_failure 1
+	assert_output --partial "names a backing file the stream does not hold"
+	nothing_left
+}
+
+@test "hostile streams: an entry after END, a bad volume name, a raw with a backing file" {
+	qemu-img create -q -f qcow2 ok.qcow2 1M
+	hostile_xml h1 /nowhere/ok.qcow2 >h1.xml
+	python3 "$TOP/tests/fixtures/mkstream.py" s h1.xml ok.qcow2:qcow2:ok.qcow2:vda --after-end
+	run on_b --import <s
+	assert_failure 1
+	assert_output --partial "entries after END"
+	nothing_left
+	python3 "$TOP/tests/fixtures/mkstream.py" s h1.xml ok.qcow2:qcow2:..:vda
+	run on_b --import <s
+	assert_failure 1
+	assert_output --partial "bad volume name"
+	python3 "$TOP/tests/fixtures/mkstream.py" s h1.xml ok.qcow2:raw:a.img: ok.qcow2:raw:b.img:vda:0
+	run on_b --import <s
+	assert_failure 1
+	assert_output --partial "only a qcow2 file has a backing file"
+	nothing_left
+}
+
+@test "a stream whose disk target the domain lacks is refused" {
+	qemu-img create -q -f qcow2 ok.qcow2 1M
+	hostile_xml h1 /nowhere/ok.qcow2 >h1.xml
+	python3 "$TOP/tests/fixtures/mkstream.py" s h1.xml ok.qcow2:qcow2:ok.qcow2:vdz
+	run on_b --import <s
+	assert_failure 1
+	assert_output --partial "the domain has no disk vdz"
+	nothing_left
+}
