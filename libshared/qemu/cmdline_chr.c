@@ -132,7 +132,7 @@ static void frontend(struct qb *b, struct ch *c)
 			return;
 		}
 		need_vserial(b);
-		port = qb_uint(b, c->node, "address", "port", b->nvport + 1, "<address port>");
+		port = qb_num(b, c->node, "address", "port", b->nvport + 1, "<address port>");
 		b->nvport = (unsigned)port;
 		qb_opt(b, "-device", "virtserialport,bus=virtio-serial0.0,nr=%llu,chardev=char%s,"
 		       "id=%s%s%s", port, c->id, c->id, name ? ",name=" : "", qb_q(b, name));
@@ -163,8 +163,8 @@ void qb_chardev(struct qb *b, xmlNodePtr chr)
 	qb_attrs(b, chr, c.where, (const char *const[]){ "type", NULL });
 	if (vu_node_child(chr, "address") && (strcmp(c.elem, "channel") ||
 	    !vu_node_value_is(chr, "address", "type", "virtio-serial") ||
-	    qb_uint(b, chr, "address", "controller", 0, "<address controller>") ||
-	    qb_uint(b, chr, "address", "bus", 0, "<address bus>")))
+	    qb_num(b, chr, "address", "controller", 0, "<address controller>") ||
+	    qb_num(b, chr, "address", "bus", 0, "<address bus>")))
 		qb_fail(b, EOPNOTSUPP, "%s<address>: only a port of virtio-serial 0",
 			c.where);
 	if (!strcmp(c.elem, "console") && console_is_serial(b, &c))

@@ -70,12 +70,12 @@ static void pci(struct qb *b, struct ct *c)
 	addr = qb_pci_addr(b, c->node, c->where);
 	if (c->model && !strcmp(c->model, "pcie-root-port") && b->q35)
 		qb_opt(b, "-device", "pcie-root-port,port=0x%llx,chassis=%llu,id=pci.%llu%s",
-		       qb_uint(b, c->node, "target", "port", c->index + 15, "<target port>"),
-		       qb_uint(b, c->node, "target", "chassis", c->index, "<target chassis>"),
+		       qb_num(b, c->node, "target", "port", c->index + 15, "<target port>"),
+		       qb_num(b, c->node, "target", "chassis", c->index, "<target chassis>"),
 		       c->index, addr);
 	else if (c->model && !strcmp(c->model, "pci-bridge"))
 		qb_opt(b, "-device", "pci-bridge,chassis_nr=%llu,id=pci.%llu%s",
-		       qb_uint(b, c->node, "target", "chassisNr", c->index, "<target chassisNr>"),
+		       qb_num(b, c->node, "target", "chassisNr", c->index, "<target chassisNr>"),
 		       c->index, addr);
 	else
 		qb_fail(b, EOPNOTSUPP, "%s model='%s': not supported", c->where,

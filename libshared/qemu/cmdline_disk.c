@@ -338,10 +338,10 @@ static void drive_addr(struct qb *b, struct dk *d)
 			d->bus);
 		return;
 	}
-	ctl = qb_uint(b, a, NULL, "controller", 0, "<address controller>");
-	bus = qb_uint(b, a, NULL, "bus", 0, "<address bus>");
-	tgt = qb_uint(b, a, NULL, "target", 0, "<address target>");
-	unit = qb_uint(b, a, NULL, "unit", 0, "<address unit>");
+	ctl = qb_num(b, a, NULL, "controller", 0, "<address controller>");
+	bus = qb_num(b, a, NULL, "bus", 0, "<address bus>");
+	tgt = qb_num(b, a, NULL, "target", 0, "<address target>");
+	unit = qb_num(b, a, NULL, "unit", 0, "<address unit>");
 	if (!strcmp(d->bus, "ide")) {
 		want_bus = d->index / 2;
 		want_unit = d->index % 2;

@@ -63,6 +63,9 @@ const char *qb_get(struct qb *b, const xmlNode *node, const char *path, const ch
 /* The same as a number; def when absent, an error naming what when bad. */
 unsigned long long qb_uint(struct qb *b, const xmlNode *node, const char *path,
 			   const char *attr, unsigned long long def, const char *what);
+/* The same in C's notation (0x10, 16): what libvirt writes in hex. */
+unsigned long long qb_num(struct qb *b, const xmlNode *node, const char *path,
+			  const char *attr, unsigned long long def, const char *what);
 /* Every child element of node is one of allowed (NULL-terminated), else
  * an error "WHERE<child>: not supported". */
 void qb_only(struct qb *b, const xmlNode *node, const char *where,

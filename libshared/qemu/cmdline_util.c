@@ -193,6 +193,22 @@ unsigned long long qb_uint(struct qb *b, const xmlNode *node, const char *path,
 	return v;
 }
 
+unsigned long long qb_num(struct qb *b, const xmlNode *node, const char *path,
+			  const char *attr, unsigned long long def, const char *what)
+{
+	const char *s = qb_get(b, node, path, attr);
+	char *end;
+	unsigned long long v;
+
+	if (!s)
+		return def;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		qb_fail(b, EINVAL, "%s: '%s' is not a number", what, s);
+	return v;
+}
+
 static const char *where_of(struct qb *b, const char *where, const xmlNode *n)
 {
 	return qb_fmt(b, "%s<%s>", where, (const char *)n->name);
@@ -251,11 +267,11 @@ const char *qb_pci_addr(struct qb *b, const xmlNode *dev, const char *where)
 			type ? type : "");
 		return "";
 	}
-	/* libvirt writes them in hex with 0x; strtoull base 0 reads both */
-	dom = strtoull(qb_get(b, a, NULL, "domain") ?: "0", NULL, 0);
-	bus = strtoull(qb_get(b, a, NULL, "bus") ?: "0", NULL, 0);
-	slot = strtoull(qb_get(b, a, NULL, "slot") ?: "0", NULL, 0);
-	fn = strtoull(qb_get(b, a, NULL, "function") ?: "0", NULL, 0);
+	/* libvirt writes them in hex with 0x */
+	dom = qb_num(b, a, NULL, "domain", 0, "<address domain>");
+	bus = qb_num(b, a, NULL, "bus", 0, "<address bus>");
+	slot = qb_num(b, a, NULL, "slot", 0, "<address slot>");
+	fn = qb_num(b, a, NULL, "function", 0, "<address function>");
 	if (dom || bus) {
 		qb_fail(b, EOPNOTSUPP, "%s<address>: only PCI bus 0 is supported", where);
 		return "";

@@ -28,6 +28,9 @@ static const char *const qc_golden[] = {
 	"tests/fixtures/domains/s4-devices.xml",
 	"tests/fixtures/domains/s4-metadata.xml",
 	"tests/fixtures/domains/s4-tuning.xml",
+	/* ours: what vm-create does not write */
+	"tests/unit/golden-qemu/pc-devices.xml",
+	"tests/unit/golden-qemu/q35-devices.xml",
 };
 
 /* A network's bridge as net-ctl would name it: "virbr-NAME" cut short. */

@@ -63,8 +63,9 @@ struct vu_qemu_pin {
 	char *cpuset;		/* libvirt's list syntax, as written in the XML */
 };
 
-/* A file the runtime writes (mode 0600, owned by the -runas user if any)
- * before QEMU starts: passwords go through them, never on argv. */
+/* A file the runtime writes (mode 0600) before QEMU starts: passwords go
+ * through them, never on argv. QEMU reads them while it is still root,
+ * before -runas. */
 struct vu_qemu_file {
 	char *path;
 	char *data;
