@@ -64,8 +64,9 @@ static void machine(struct qb *b)
 		qb_fail(b, EOPNOTSUPP, "<os><type arch='%s'>: only x86_64 and i686", arch);
 	mt = machine_type(b, m);
 	b->q35 = !strncmp(mt, "pc-q35", 6);
-	qb_opt(b, "-machine", "%s,usb=off,dump-guest-core=off,acpi=%s%s%s", mt,
-	       acpi ? "on" : "off",
+	qb_opt(b, "-machine", "%s,usb=off,dump-guest-core=%s,acpi=%s%s%s", mt,
+	       vu_node_value_is(vu_domain_find(b->dom, "memory"), NULL, "dumpCore", "on") ?
+	       "on" : "off", acpi ? "on" : "off",
 	       vu_domain_has_feature(b->dom, "vmport") ?
 	       (vu_node_value_is(vu_domain_find(b->dom, "features/vmport"), NULL, "state",
 				 "off") ? ",vmport=off" : ",vmport=on") : "",
@@ -300,6 +301,45 @@ static void identity(struct qb *b)
 	}
 }
 
+/* The attributes this builder reads on <domain>'s simple children. */
+static void top_attrs(struct qb *b)
+{
+	static const struct {
+		const char *path;
+		const char *const attrs[6];
+	} tab[] = {
+		{ "", { "type", "id", NULL } },
+		{ "memory", { "unit", "dumpCore", NULL } },
+		{ "currentMemory", { "unit", NULL } },
+		{ "maxMemory", { "unit", "slots", NULL } },
+		{ "vcpu", { "placement", "cpuset", "current", NULL } },
+		{ "os", { "firmware", NULL } },
+		{ "os/type", { "arch", "machine", NULL } },
+		{ "os/loader", { "readonly", "type", "secure", "format", NULL } },
+		{ "os/nvram", { "template", "format", NULL } },
+		{ "os/bootmenu", { "enable", "timeout", NULL } },
+		{ "os/bios", { "rebootTimeout", "useserial", NULL } },
+		{ "os/smbios", { "mode", NULL } },
+		{ "sysinfo", { "type", NULL } },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(tab) && !b->err; i++) {
+		xmlNodePtr n = vu_domain_find(b->dom, tab[i].path);
+
+		if (n)
+			qb_attrs(b, n, qb_fmt(b, "<%s>", *tab[i].path ? tab[i].path : "domain"),
+				 tab[i].attrs);
+	}
+	for (xmlNodePtr f = vu_node_child(vu_domain_find(b->dom, "features"), NULL);
+	     f && !b->err; f = vu_node_next(f, NULL))
+		qb_attrs(b, f, qb_fmt(b, "<features><%s>", (const char *)f->name),
+			 (const char *const[]){ "state", NULL });
+	for (xmlNodePtr p = vu_node_child(vu_domain_find(b->dom, "cputune"), NULL);
+	     p && !b->err; p = vu_node_next(p, NULL))
+		qb_attrs(b, p, qb_fmt(b, "<cputune><%s>", (const char *)p->name),
+			 (const char *const[]){ "vcpu", "cpuset", NULL });
+}
+
 static void fixed(struct qb *b)
 {
 	const struct vu_qemu_env *env = b->env;
@@ -397,6 +437,7 @@ int vu_qemu_cmdline(const struct vu_domain *dom, const struct vu_qemu_env *env,
 				  "are required");
 	emulator(&b);
 	qb_only(&b, root(&b), "", top_known);
+	top_attrs(&b);
 	identity(&b);
 	qb_machine(&b);
 	fixed(&b);

@@ -423,11 +423,13 @@ void qb_disk(struct qb *b, xmlNodePtr disk)
 	kind = !strcmp(d.device, "cdrom") ? "cdrom" : "hd";
 	serial = qb_get(b, disk, "serial", NULL);
 	wwn = qb_get(b, disk, "wwn", NULL);
+	if (wwn && (strlen(wwn) != 16 || strspn(wwn, "0123456789abcdefABCDEF") != 16))
+		qb_fail(b, EINVAL, "%s<wwn>: '%s' is not 16 hex digits", d.where, wwn);
 	if (!strcmp(d.bus, "nvme") && !serial)
 		serial = d.dev;		/* QEMU's nvme requires one */
 	qb_opt(b, "-device", "%s%s%s,id=%s%s%s%s%s%s%s%s", bus_device(b, &d),
 	       node ? ",drive=" : "", node ? node : "", d.id, serial ? ",serial=" : "",
-	       qb_q(b, serial), wwn ? ",wwn=" : "", qb_q(b, wwn), d.wcache,
+	       qb_q(b, serial), wwn ? ",wwn=0x" : "", qb_q(b, wwn), d.wcache,
 	       d.shareable ? ",share-rw=on" : "", qb_bootindex(b, order, kind));
 }
 

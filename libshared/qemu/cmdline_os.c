@@ -108,7 +108,13 @@ static void clock_(struct qb *b)
 	const char *offset = qb_get(b, clock, NULL, "offset");
 	const char *base = "utc", *drift = "";
 
+	/* sync is the name offset had in libvirt's first releases */
+	if (!offset)
+		offset = qb_get(b, clock, NULL, "sync");
 	qb_only(b, clock, "<clock>", known);
+	if (clock)
+		qb_attrs(b, clock, "<clock>", (const char *const[]){ "offset", "sync",
+			 "adjustment", "basis", "timezone", NULL });
 	if (!offset || !strcmp(offset, "utc")) {
 		base = "utc";
 	} else if (!strcmp(offset, "localtime")) {
