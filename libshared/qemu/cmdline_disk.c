@@ -147,19 +147,46 @@ static const char *nbd_source(struct qb *b, struct dk *d, xmlNodePtr src)
 	return qb_fmt(b, "driver=nbd,%s%s%s", srv, exp ? ",export=" : "", qb_q(b, exp));
 }
 
-/* One storage node and its format node; backing is the node below ("" to
- * let QEMU open what the image names, "null" for none). Returns the
- * format node's name. */
+/* The format node as JSON, the only syntax that says "no backing" (null):
+ * the bottom of an explicit chain. Its values hold no user text. */
+static void format_json(struct qb *b, struct dk *d, unsigned n, const char *fmt, bool ro)
+{
+	const char *cache = "";
+
+	if (*d->cache_opts)
+		cache = qb_fmt(b, ",\"cache\":{\"direct\":%s,\"no-flush\":%s}",
+			       strstr(d->cache_opts, "direct=on") ? "true" : "false",
+			       strstr(d->cache_opts, "no-flush=on") ? "true" : "false");
+	qb_opt(b, "-blockdev", "{\"node-name\":\"vu-%u-format\",\"read-only\":%s,"
+	       "\"driver\":\"%s\"%s%s%s%s%s,\"file\":\"vu-%u-storage\",\"backing\":null}",
+	       n, ro ? "true" : "false", fmt, *d->discard ? ",\"discard\":\"" : "",
+	       *d->discard ? d->discard + strlen(",discard=") : "", *d->discard ? "\"" : "",
+	       cache, *d->dzero ? qb_fmt(b, ",\"detect-zeroes\":\"%s\"",
+				       d->dzero + strlen(",detect-zeroes=")) : "", n);
+}
+
+/*
+ * One storage node and its format node; backing is the node below, "" to
+ * let QEMU open what the image names, NULL for none. Returns the format
+ * node's name. A storage node on an fdset is opened exactly as its fd
+ * was (QEMU dups an fd of the same access mode), without auto-read-only,
+ * which would first ask for a read-only one.
+ */
 static const char *layer(struct qb *b, struct dk *d, const char *storage, const char *fmt,
 			 bool ro, const char *backing)
 {
 	unsigned n = b->nblk++;
+	bool fdset = strstr(storage, "filename=/dev/fdset/") != NULL;
 
-	qb_opt(b, "-blockdev", "%s,node-name=vu-%u-storage,auto-read-only=on%s%s%s", storage,
-	       n, d->discard, d->cache_opts, strncmp(storage, "driver=nbd", 10) ? d->aio : "");
-	qb_opt(b, "-blockdev", "node-name=vu-%u-format,read-only=%s,driver=%s%s%s%s,"
-	       "file=vu-%u-storage%s%s", n, ro ? "on" : "off", fmt, d->discard, d->cache_opts,
-	       d->dzero, n, *backing ? ",backing=" : "", backing);
+	qb_opt(b, "-blockdev", "%s,node-name=vu-%u-storage,%s%s%s%s", storage, n,
+	       fdset ? (ro ? "read-only=on" : "read-only=off") : "auto-read-only=on",
+	       d->discard, d->cache_opts, strncmp(storage, "driver=nbd", 10) ? d->aio : "");
+	if (!backing)
+		format_json(b, d, n, fmt, ro);
+	else
+		qb_opt(b, "-blockdev", "node-name=vu-%u-format,read-only=%s,driver=%s%s%s%s,"
+		       "file=vu-%u-storage%s%s", n, ro ? "on" : "off", fmt, d->discard,
+		       d->cache_opts, d->dzero, n, *backing ? ",backing=" : "", backing);
 	return qb_fmt(b, "vu-%u-format", n);
 }
 
@@ -191,7 +218,7 @@ static const char *chain(struct qb *b, struct dk *d, const char *path, bool ro)
 {
 	struct vu_image *img = NULL, *l;
 	const struct vu_image *stack[VU_BACKING_MAX_DEPTH];
-	const char *below = "null";
+	const char *below = NULL;
 	size_t n = 0;
 	int r;
 
