@@ -189,6 +189,8 @@ static void loader(struct qb *b, xmlNodePtr os)
 	struct vu_firmware f = { 0 };
 	int r;
 
+	if (path && !*path)
+		path = NULL;	/* <loader secure='yes'/>: firmware='efi' picks it */
 	if (fw && strcmp(fw, "efi") && strcmp(fw, "bios"))
 		qb_fail(b, EOPNOTSUPP, "<os firmware='%s'>: not supported", fw);
 	if (!path && fw && !strcmp(fw, "efi")) {
@@ -202,7 +204,13 @@ static void loader(struct qb *b, xmlNodePtr os)
 				"makes it from %s)", f.vars_template);
 		else
 			pflash(b, f.code, f.vars_template ? nvram : NULL, f.format);
+		if (f.requires_smm && vu_node_value_is(vu_domain_find(b->dom, "features/smm"),
+						       NULL, "state", "off"))
+			qb_fail(b, EINVAL, "<features><smm state='off'>: %s needs SMM", f.code);
+		secure = secure || f.requires_smm;
 		vu_firmware_clear(&f);
+		if (secure)
+			qb_opt(b, "-global", "driver=cfi.pflash01,property=secure,value=on");
 		return;
 	}
 	if (!path) {

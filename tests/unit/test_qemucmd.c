@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -183,6 +185,146 @@ static void test_password_not_on_argv(void **state)
 	vu_domain_free(&dom);
 }
 
+/* The runtime's tap: its fd goes to QEMU by number, its name comes back. */
+static int fake_tap(void *opaque, unsigned index, const char *bridge, const char *mac,
+		    unsigned mtu, char *ifname, size_t len, struct vu_err *e)
+{
+	char *seen = opaque;
+
+	(void)e;
+	snprintf(seen, 200, "%u %s %s %u", index, bridge ? bridge : "-", mac, mtu);
+	snprintf(ifname, len, "vnet%u", index);
+	return open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
+static void test_tap_callback(void **state)
+{
+	struct vu_domain *dom = dom_parse(DEV(
+		"<interface type='user'><mac address='52:54:00:00:00:09'/></interface>"
+		"<interface type='network'><mac address='52:54:00:00:00:0A'/>"
+		"<source network='default'/><model type='virtio'/><mtu size='9000'/></interface>"));
+	struct vu_qemu_env env;
+	struct vu_qemu_cmd cmd;
+	struct vu_err e = { 0 };
+	char seen[200] = "", want[64];
+
+	(void)state;
+	qc_env(&env, RUN);
+	env.open_tap = fake_tap;
+	env.opaque = seen;
+	assert_int_equal(vu_qemu_cmdline(dom, &env, &cmd, &e), 0);
+	assert_string_equal(seen, "1 vb-default 52:54:00:00:00:0a 9000");
+	assert_int_equal(cmd.nfds, 1);
+	assert_int_equal(cmd.ntaps, 2);
+	assert_string_equal(cmd.taps[0], "");
+	assert_string_equal(cmd.taps[1], "vnet1");
+	snprintf(want, sizeof(want), "tap,fd=%d,id=hostnet1", cmd.fds[0]);
+	for (size_t i = 0; i + 1 < cmd.argc; i++)
+		if (!strcmp(cmd.argv[i], "-netdev") && strstr(cmd.argv[i + 1], "hostnet1"))
+			assert_string_equal(cmd.argv[i + 1], want);
+	vu_qemu_cmd_clear(&cmd);
+	vu_domain_free(&dom);
+}
+
+/* The secret files appear complete and 0600, whatever the umask. */
+static void test_write_files(void **state)
+{
+	char dir[256], path[300];
+	struct vu_qemu_file f = { .path = path, .data = "pw" };
+	struct vu_qemu_cmd cmd = { .files = &f, .nfiles = 1 };
+	struct vu_err e = { 0 };
+	struct stat st;
+	mode_t old = umask(0);
+
+	(void)state;
+	assert_int_equal(tu_scratch(dir, sizeof(dir), "test_qemucmd"), 0);
+	snprintf(path, sizeof(path), "%s/vnc.secret", dir);
+	assert_int_equal(vu_qemu_cmd_write_files(&cmd, &e), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_size, 2);
+	assert_int_equal(tu_rmtree(dir), 0);
+}
+
+/* on_*: what QEMU's -action does and what the runtime is told to do. */
+static void test_lifecycle(void **state)
+{
+	static const struct {
+		const char *xml, *action, *monitor;
+	} cases[] = {
+		{ "", "shutdown=poweroff,reboot=reset,panic=shutdown", NULL },
+		{ "<on_reboot>destroy</on_reboot>", "shutdown=poweroff,reboot=shutdown,"
+		  "panic=shutdown", NULL },
+		{ "<on_poweroff>preserve</on_poweroff>", "shutdown=pause,reboot=reset,"
+		  "panic=shutdown", NULL },
+		{ "<on_poweroff>preserve</on_poweroff><on_reboot>destroy</on_reboot>",
+		  "shutdown=pause,reboot=shutdown,panic=shutdown",
+		  "# monitor poweroff=- reboot=destroy crash=-" },
+		{ "<on_poweroff>restart</on_poweroff>", "shutdown=pause,reboot=reset,"
+		  "panic=shutdown", "# monitor poweroff=restart reboot=- crash=-" },
+		{ "<on_reboot>preserve</on_reboot>", "shutdown=pause,reboot=shutdown,"
+		  "panic=shutdown", "# monitor poweroff=destroy reboot=preserve crash=-" },
+		{ "<on_crash>restart</on_crash>", "shutdown=poweroff,reboot=reset,panic=pause",
+		  "# monitor poweroff=- reboot=- crash=restart" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char xml[512], want[128];
+		struct vu_domain *dom;
+		struct vu_qemu_env env;
+		char *got;
+
+		snprintf(xml, sizeof(xml), D("%s"), cases[i].xml);
+		dom = dom_parse(xml);
+		qc_env(&env, RUN);
+		got = qc_render(dom, &env);
+		snprintf(want, sizeof(want), "-action\n%s\n", cases[i].action);
+		if (!strstr(got, want))
+			fail_msg("%s: no %s in\n%s", cases[i].xml, cases[i].action, got);
+		if (cases[i].monitor ? !strstr(got, cases[i].monitor) : !!strstr(got, "# monitor"))
+			fail_msg("%s: wanted %s in\n%s", cases[i].xml,
+				 cases[i].monitor ? cases[i].monitor : "no monitor action", got);
+		free(got);
+		vu_domain_free(&dom);
+	}
+}
+
+/* firmware='efi': the loader and the variables' template from QEMU's
+ * descriptors (Debian's ovmf); the variables file itself is vm-ctl's. */
+static void test_firmware_efi(void **state)
+{
+	struct vu_domain *dom;
+	struct vu_qemu_env env;
+	char *got;
+
+	(void)state;
+	if (access("/usr/share/qemu/firmware/60-edk2-x86_64.json", F_OK) < 0) {
+		print_message("ovmf missing: skip\n");
+		skip();
+	}
+	qc_env(&env, RUN);
+	dom = dom_parse("<domain type='qemu'><name>t</name><memory>65536</memory>"
+			"<os firmware='efi'><type machine='q35'>hvm</type></os></domain>");
+	got = qc_render(dom, &env);
+	assert_string_equal(got, "error: <os><nvram>: a path is required (vm-ctl makes it "
+			    "from /usr/share/OVMF/OVMF_VARS_4M.fd)\n");
+	free(got);
+	vu_domain_free(&dom);
+	dom = dom_parse("<domain type='qemu'><name>t</name><memory>65536</memory>"
+			"<os firmware='efi'><type machine='q35'>hvm</type><loader secure='yes'/>"
+			"<nvram>/v/t_VARS.fd</nvram></os></domain>");
+	got = qc_render(dom, &env);
+	if (!strstr(got, "driver=file,filename=/usr/share/OVMF/OVMF_CODE_4M.ms.fd,"))
+		fail_msg("%s", got);
+	assert_non_null(strstr(got, "driver=file,filename=/v/t_VARS.fd,"));
+	assert_non_null(strstr(got, "pflash0=vu-pflash0-format,pflash1=vu-pflash1-format"));
+	assert_non_null(strstr(got, "driver=cfi.pflash01,property=secure,value=on"));
+	free(got);
+	vu_domain_free(&dom);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +332,10 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_virtiofs_needs_daemon),
 		cmocka_unit_test(test_password_not_on_argv),
+		cmocka_unit_test(test_tap_callback),
+		cmocka_unit_test(test_write_files),
+		cmocka_unit_test(test_lifecycle),
+		cmocka_unit_test(test_firmware_efi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
