@@ -43,7 +43,8 @@ static bool word_char(char c)
 static char *token(struct lexer *lx, bool *quoted)
 {
 	const char *s = lx->p;
-	char *out, *o;
+	size_t n;
+	char *out;
 
 	*quoted = false;
 	if (lx->p < lx->end && *lx->p == '"') {
@@ -56,15 +57,15 @@ static char *token(struct lexer *lx, bool *quoted)
 		}
 		if (lx->p >= lx->end)
 			return NULL;
-		out = o = malloc((size_t)(lx->p - s) + 1);
+		out = calloc(1, (size_t)(lx->p - s) + 1);
 		if (!out)
 			return NULL;
+		n = 0;
 		for (const char *q = s; q < lx->p; q++) {
 			if (*q == '\\' && q + 1 < lx->p)
 				q++;
-			*o++ = *q;
+			out[n++] = *q;
 		}
-		*o = '\0';
 		lx->p++;
 		return out;
 	}

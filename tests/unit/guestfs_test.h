@@ -26,13 +26,15 @@ static inline int gfx_setup(void **state, const char *kind)
 	struct gfx *f = calloc(1, sizeof(*f));
 	char mk[PATH_MAX];
 
-	if (!f || tu_scratch_disk(f->dir, sizeof(f->dir), "test_guestfs") < 0)
+	if (!f)
+		return -1;
+	*state = f;
+	if (tu_scratch_disk(f->dir, sizeof(f->dir), "test_guestfs") < 0)
 		return -1;
 	snprintf(f->img, sizeof(f->img), "%s/disk.raw", f->dir);
 	if (!tu_fixture_script("mkguestfs.sh", mk, sizeof(mk)) ||
 	    tu_sh("%s %s %s >/dev/null", mk, kind, f->dir) != 0)
 		return -1;
-	*state = f;
 	return 0;
 }
 
