@@ -384,7 +384,8 @@ static char *bump_seqno(const char *text, uint64_t seqno, size_t *len)
 	return out;
 }
 
-/* Writes text as the area's next copy, then the header pointing at it. */
+/* Writes text as the area's next copy, then the header pointing at it.
+ * len counts the text's NUL, which LVM writes and checksums too. */
 static int mda_write(struct gfs *f, int m, const char *text, size_t len, struct vu_err *e)
 {
 	uint64_t mo = f->pv.mda_off[m], ms = f->pv.mda_size[m], L = ms - MDA_HEADER_SIZE;
@@ -488,7 +489,7 @@ static int change_vg(struct vu_guest *g, struct gvg *v, struct vu_guest_lvm_chan
 	/* Every copy first; the labels only once the metadata names them. */
 	for (size_t i = 0; i < v->vg.npv && r == 0; i++)
 		for (size_t m = 0; pvs[i] && m < pvs[i]->pv.nmda && r == 0; m++)
-			r = mda_write(pvs[i], (int)m, text, len, e);
+			r = mda_write(pvs[i], (int)m, text, len + 1, e);
 	for (size_t i = 0; i < v->vg.npv && r == 0; i++) {
 		if (!pvs[i])
 			continue;
