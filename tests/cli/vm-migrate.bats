@@ -231,6 +231,21 @@ disk_of() {
 	assert_success
 }
 
+@test "a domain whose pidfile vm-ctl's QEMU holds locked is running" {
+	src_domain g1
+	mkdir -p "$A/run/qemu"
+	echo 999999 >"$A/run/qemu/g1.pid"
+	# lockf, as QEMU holds its -pidfile; the pid inside names nobody
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); print("locked", flush=True); time.sleep(60)' \
+		"$A/run/qemu/g1.pid" >lock.out 3>&- &
+	for ((i = 0; i < 50; i++)); do grep -q locked lock.out && break; sleep 0.1; done
+	run on_a --export g1
+	kill %1
+	assert_failure 1
+	assert_output --partial "domain 'g1' is running"
+}
+
 @test "export: a domain that does not exist, or no domain" {
 	mkdir -p "$A"
 	run on_a --export nope

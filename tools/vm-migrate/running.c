@@ -11,12 +11,14 @@
 
 #include "vu/domaindb.h"
 #include "vu/file.h"
+#include "vu/qemurun.h"
 
 #include "vm-migrate.h"
 
-/* RUN/qemu/NAME.pid (vm-ctl's run directory): a pid that is alive. A
- * stale file left by a crash names no process, or one of another user
- * (EPERM counts as alive: better refuse than copy a disk in use). */
+/* RUN/qemu/NAME.pid (vm-ctl's run directory) naming a live process, even
+ * one that holds no lock on it (a QEMU started by hand with -pidfile): a
+ * stale file left by a crash names no process; one of another user
+ * (EPERM) counts as alive: better refuse than copy a disk in use. */
 static int qemu_pidfile_alive(const struct vu_state *st, const char *name)
 {
 	char *path = NULL, *buf = NULL, *end;
@@ -43,7 +45,9 @@ static int qemu_pidfile_alive(const struct vu_state *st, const char *name)
 
 int vmg_domain_running(const struct vu_state *st, const char *name)
 {
-	int r = qemu_pidfile_alive(st, name);
+	int r = vu_qemurun_active(st, name);
 
+	if (r == 0)
+		r = qemu_pidfile_alive(st, name);
 	return r != 0 ? r : vu_domaindb_running(st, name);
 }

@@ -128,8 +128,9 @@ int vmg_transport_finish(struct vmg_transport *t, int r, char **answer, struct v
 
 /* ---- running.c ---- */
 
-/* 1 when a QEMU of the domain is alive (RUN/qemu/NAME.pid names a live
- * process, or RUN/domains/NAME.pid is held), 0 when not, -errno. */
+/* 1 when a QEMU of the domain is alive (vm-ctl's vu_qemurun_active: its
+ * pidfile RUN/qemu/NAME.pid is locked; or that file names a live process;
+ * or RUN/domains/NAME.pid is held), 0 when not, -errno. */
 int vmg_domain_running(const struct vu_state *st, const char *name);
 
 #endif
