@@ -4,6 +4,7 @@
 # refused when truncated or corrupted, and --offline through a transport.
 
 load common
+load guest
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -12,6 +13,10 @@ setup() {
 	B=$BATS_TEST_TMPDIR/b
 	SRC=$BATS_TEST_TMPDIR/src
 	mkdir -p "$A/domains" "$SRC"
+}
+
+teardown() {
+	guest_kill vm
 }
 
 # src_domain NAME: NAME defined in A with vda a qcow2 overlay on a qcow2
@@ -391,4 +396,59 @@ XML
 	assert_failure 1
 	assert_output --partial "the domain has no disk vdz"
 	nothing_left
+}
+
+@test "--offline to qemu+ssh://USER@HOST:PORT/system runs ssh with vm-migrate --receive" {
+	src_domain g1
+	VIRTUTILS_ROOT=$B pool-ctl list --all >/dev/null
+	mkdir -p "$BATS_TEST_TMPDIR/p2" fakebin
+	VIRTUTILS_ROOT=$B pool-ctl create-as p2 dir --target "$BATS_TEST_TMPDIR/p2" >/dev/null
+	# an ssh that records its arguments and runs the command here, in B
+	cat >fakebin/ssh <<SH
+#!/bin/bash
+printf '%s\n' "\$*" >"$BATS_TEST_TMPDIR/ssh.args"
+shift 3
+VIRTUTILS_ROOT=$B exec "\$@"
+SH
+	chmod +x fakebin/ssh
+	PATH=$PWD/fakebin:$PATH on_a --offline --persistent --copy-storage-all --pool p2 \
+		g1 qemu+ssh://admin@host2:2222/system
+	run cat ssh.args
+	assert_output "-p 2222 admin@host2 vm-migrate --receive --pool p2"
+	run disk_of "$B/domains/g1.xml" vdb
+	assert_output "$BATS_TEST_TMPDIR/p2/data.raw"
+}
+
+@test "an import killed half way leaves no volume and no domain; the next one works" {
+	src_domain g1
+	on_a --export g1 >s
+	mkfifo f
+	on_b --import <f 3>&- &
+	pid=$!
+	exec 4>f
+	head -c $(($(stat -c %s s) / 2)) s >&4
+	sleep 0.5
+	kill -9 "$pid"
+	exec 4>&-
+	wait "$pid" || :
+	[ ! -e "$B/domains/g1.xml" ]
+	run ls -A "$B/images"
+	assert_output ""
+	on_b --import <s
+	qemu-img compare "$SRC/top.qcow2" "$B/images/top.qcow2"
+}
+
+@test "the test guest, exported and imported, boots from its new disk" {
+	guest_make "$BATS_TEST_TMPDIR/guest"
+	guest_need
+	sed "s|<name>vu-guest</name>|<name>g1</name>|" "$GUEST/guest.xml" >"$A/domains/g1.xml"
+	on_a --export g1 --compress | on_b --import
+	disk=$(disk_of "$B/domains/g1.xml" vda)
+	[ "$disk" = "$B/images/disk.ext4" ]
+	cmp "$GUEST/disk.ext4" "$disk"
+	guest_boot vm 'console=ttyS0' -drive "file=$disk,format=raw,if=virtio"
+	guest_wait vm '^VU-GUEST: disk mounted'
+	guest_qmp vm '{"execute":"system_powerdown"}' >/dev/null
+	guest_wait vm '^VU-GUEST: poweroff'
+	guest_gone vm
 }
