@@ -452,3 +452,33 @@ SH
 	guest_wait vm '^VU-GUEST: poweroff'
 	guest_gone vm
 }
+
+@test "disks with no data at all: a small stream, identical on arrival" {
+	truncate -s 64M "$SRC/empty.raw"
+	qemu-img create -q -f qcow2 "$SRC/fresh.qcow2" 64M
+	cat >"$A/domains/e.xml" <<XML
+<domain type='qemu'>
+  <name>e</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$SRC/empty.raw'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$SRC/fresh.qcow2'/>
+      <target dev='vdb' bus='virtio'/>
+    </disk>
+  </devices>
+</domain>
+XML
+	on_a --export e >s
+	[ "$(stat -c %s s)" -lt $((1 << 20)) ]
+	on_b --import <s
+	qemu-img compare -f raw -F raw "$SRC/empty.raw" "$B/images/empty.raw"
+	qemu-img compare "$SRC/fresh.qcow2" "$B/images/fresh.qcow2"
+	[ "$(du -k "$B/images/empty.raw" | cut -f1)" -le 8 ]
+}
