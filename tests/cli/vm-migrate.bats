@@ -482,3 +482,24 @@ XML
 	qemu-img compare "$SRC/fresh.qcow2" "$B/images/fresh.qcow2"
 	[ "$(du -k "$B/images/empty.raw" | cut -f1)" -le 8 ]
 }
+
+@test "--offline of a running domain: its definition may go, its disks may not" {
+	src_domain g1
+	mkdir -p "$A/run/qemu"
+	sleep 60 &
+	echo $! >"$A/run/qemu/g1.pid"
+	run on_a --offline --persistent --copy-storage-all \
+		--transport "VIRTUTILS_ROOT=$B vm-migrate --receive" g1 qemu+ssh://h/system
+	assert_failure 1
+	assert_output --partial "domain 'g1' is running"
+	run on_a --offline --persistent --undefinesource \
+		--transport "VIRTUTILS_ROOT=$B vm-migrate --receive" g1 qemu+ssh://h/system
+	assert_failure 1
+	assert_output --partial "domain 'g1' is running"
+	[ ! -e "$B/domains/g1.xml" ]
+	run on_a --offline --persistent \
+		--transport "VIRTUTILS_ROOT=$B vm-migrate --receive" g1 qemu+ssh://h/system
+	kill %1
+	assert_success
+	[ -f "$B/domains/g1.xml" ] && [ -f "$A/domains/g1.xml" ]
+}

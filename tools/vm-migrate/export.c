@@ -431,7 +431,8 @@ int vmg_export(const struct vu_state *st, const char *name, int fd,
 
 	vu_err_clear(e);
 	r = vu_domaindb_load(st, name, &dom, e);
-	if (r == 0 && (r = vmg_domain_running(st, name)) != 0)
+	if (r == 0 && !(o->no_disks && o->allow_running) &&
+	    (r = vmg_domain_running(st, name)) != 0)
 		r = r > 0 ? vu_err_set(e, EBUSY, "domain '%s' is running: stop it, or migrate it "
 					      "live", name)
 			  : vu_err_set(e, -r, "domain '%s': %s", name, strerror(-r));

@@ -153,6 +153,9 @@ static int do_offline(struct mig *m, const char *name, const char *uri)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	open_root(m);
 	m->x.no_disks = !m->copy_storage;
+	/* As virsh: the definition of a running domain may go (it keeps
+	 * running here), but not its disks in use, nor may it be undefined. */
+	m->x.allow_running = !m->undefinesource;
 	vu_err_clear(&e);
 	r = vmg_transport_start(&t, cmd, &e);
 	if (r == 0)
