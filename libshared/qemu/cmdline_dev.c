@@ -191,6 +191,13 @@ static void filesystem(struct qb *b, xmlNodePtr fs)
 
 	qb_only(b, fs, where, (const char *const[]){ "driver", "source", "target", "readonly",
 		"address", "alias", NULL });
+	qb_attrs(b, fs, where, (const char *const[]){ "type", "accessmode", NULL });
+	if (vu_node_child(fs, "driver"))
+		qb_attrs(b, vu_node_child(fs, "driver"), qb_fmt(b, "%s<driver>", where),
+			 (const char *const[]){ "type", NULL });
+	if (vu_node_child(fs, "source"))
+		qb_attrs(b, vu_node_child(fs, "source"), qb_fmt(b, "%s<source>", where),
+			 (const char *const[]){ "dir", NULL });
 	if (strcmp(type, "mount"))
 		qb_fail(b, EOPNOTSUPP, "%s type='%s': not supported", where, type);
 	if (!src || !tag || !*tag)
@@ -222,13 +229,19 @@ static void hostdev(struct qb *b, xmlNodePtr h)
 		qb_fail(b, EOPNOTSUPP, "<hostdev>: VFIO is not usable on this host");
 		return;
 	}
+	qb_only(b, h, "<hostdev>", (const char *const[]){ "source", "address", "alias",
+		"boot", NULL });
+	if (b->err)
+		return;
 	if (!vu_node_value_is(h, NULL, "mode", "subsystem") ||
 	    !vu_node_value_is(h, NULL, "type", "pci") || vu_hostdev_get_pci(h, &a) < 0) {
 		qb_fail(b, EOPNOTSUPP, "<hostdev>: only PCI devices (mode='subsystem')");
 		return;
 	}
-	qb_opt(b, "-device", "vfio-pci,host=%04x:%02x:%02x.%x,id=hostdev%u%s", a.domain, a.bus,
-	       a.slot, a.function, b->nhostdev++, qb_pci_addr(b, h, "<hostdev>"));
+	qb_opt(b, "-device", "vfio-pci,host=%04x:%02x:%02x.%x,id=hostdev%u%s%s", a.domain,
+	       a.bus, a.slot, a.function, b->nhostdev++, qb_pci_addr(b, h, "<hostdev>"),
+	       qb_bootindex(b, (unsigned)qb_uint(b, h, "boot", "order", 0, "<boot order>"),
+			    NULL));
 }
 
 void qb_device(struct qb *b, xmlNodePtr dev)

@@ -393,6 +393,8 @@ static void check(struct qb *b, struct dk *d)
 		(const char *const[]){ "file", "block", "network", NULL });
 	qb_word(b, d->device, qb_fmt(b, "%s device", d->where),
 		(const char *const[]){ "disk", "cdrom", "floppy", NULL });
+	qb_attrs(b, vu_node_child(d->node, "target"), qb_fmt(b, "%s<target>", d->where),
+		 (const char *const[]){ "dev", "bus", "tray", "removable", NULL });
 	if (tray && strcmp(tray, "closed"))
 		qb_fail(b, EOPNOTSUPP, "%s<target tray='%s'>: not supported", d->where, tray);
 	drive_addr(b, d);

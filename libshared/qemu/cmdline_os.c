@@ -141,6 +141,9 @@ static void clock_(struct qb *b)
 		bool absent = vu_node_value_is(t, NULL, "present", "no");
 
 		qb_word(b, name, "<clock><timer name>", timers);
+		qb_attrs(b, t, "<clock><timer>", (const char *const[]){ "name", "present",
+			 "tickpolicy", NULL });
+		qb_only(b, t, "<clock><timer>", (const char *const[]){ NULL });
 		if (b->err || !name)
 			break;
 		if (!strcmp(name, "rtc") && tick && !strcmp(tick, "catchup"))

@@ -140,6 +140,23 @@ static void test_refused(void **state)
 	refused(D("<clock offset='timezone' timezone='Europe/Paris'/>"), "<clock offset='timezone'>");
 	refused(DEV("<memballoon model='virtio'><stats period='10'/></memballoon>"),
 		"<memballoon><stats>: not supported");
+	/* attributes are checked like elements */
+	refused(D("<vcpu>2</vcpu><cpu><topology sockets='1' dies='1' cores='2' threads='1'/>"
+		  "</cpu>"), "<cpu><topology>: attribute 'dies' not supported");
+	refused(D("<clock offset='utc'><timer name='rtc' track='guest'/></clock>"),
+		"<clock><timer>: attribute 'track' not supported");
+	refused(DEV("<interface type='network'><mac address='52:54:00:00:00:01'/>"
+		    "<source network='default' portgroup='web'/></interface>"),
+		"<interface type='network'><source>: attribute 'portgroup' not supported");
+	refused(DEV("<filesystem type='mount'><driver type='path' wrpolicy='immediate'/>"
+		    "<source dir='/srv'/><target dir='srv'/></filesystem>"),
+		"<filesystem><target dir='srv'><driver>: attribute 'wrpolicy' not supported");
+	refused(DEV("<disk type='file' device='disk'><source file='/x'/>"
+		    "<target dev='sda' bus='sata' rotation_rate='1'/></disk>"),
+		"<disk dev='sda'><target>: attribute 'rotation_rate' not supported");
+	refused(DEV("<disk type='file' device='disk'><source file='/x'/>"
+		    "<target dev='hda' bus='ide'/><address type='drive' controller='0' bus='1' "
+		    "unit='0'/></disk>"), "<disk dev='hda'><address>: differs");
 }
 
 static void test_virtiofs_needs_daemon(void **state)
@@ -325,6 +342,25 @@ static void test_firmware_efi(void **state)
 	vu_domain_free(&dom);
 }
 
+/* With VFIO usable, a PCI host device is passed through by address. */
+static void test_hostdev_vfio(void **state)
+{
+	struct vu_domain *dom = dom_parse(DEV("<hostdev mode='subsystem' type='pci' "
+		"managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' "
+		"function='0x1'/></source><boot order='1'/></hostdev>"));
+	struct vu_qemu_env env;
+	char *got;
+
+	(void)state;
+	qc_env(&env, RUN);
+	env.vfio = true;
+	got = qc_render(dom, &env);
+	if (!strstr(got, "-device\nvfio-pci,host=0000:01:00.1,id=hostdev0,bootindex=1\n"))
+		fail_msg("%s", got);
+	free(got);
+	vu_domain_free(&dom);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_write_files),
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_firmware_efi),
+		cmocka_unit_test(test_hostdev_vfio),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
