@@ -29,11 +29,14 @@ static void input(struct qb *b, xmlNodePtr in)
 	if (i < 0)
 		qb_fail(b, EOPNOTSUPP, "%s: not supported", where);
 	else if (!strcmp(bus, "ps2")) {
+		if (vu_node_child(in, "address"))
+			qb_fail(b, EOPNOTSUPP, "%s<address>: not supported", where);
 		if (i == 0)	/* the i8042 has a mouse and a keyboard, no tablet */
 			qb_fail(b, EOPNOTSUPP, "%s: a PS/2 tablet does not exist", where);
 	} else if (!strcmp(bus, "usb")) {
 		qb_need_usb(b, where);
-		qb_opt(b, "-device", "%s,id=input%u,bus=usb.0", usb[i], b->ninput++);
+		qb_opt(b, "-device", "%s,id=input%u,bus=usb.0%s", usb[i], b->ninput++,
+		       qb_usb_addr(b, in, where));
 	} else if (!strcmp(bus, "virtio")) {
 		qb_opt(b, "-device", "%s,id=input%u%s", virtio[i], b->ninput++,
 		       qb_pci_addr(b, in, where));
@@ -70,8 +73,10 @@ static void sound(struct qb *b, xmlNodePtr s)
 		       "audiodev=audio%u", n, n, n);
 	} else {
 		qb_opt(b, "-device", "%s,id=sound%u,audiodev=audio%u%s%s", qemu[i], n, n,
-		       i == 5 ? ",bus=usb.0" : "", i == 2 || i == 3 ?
-		       qb_pci_addr(b, s, where) : "");
+		       i == 5 ? ",bus=usb.0" : "", i == 5 ? qb_usb_addr(b, s, where) :
+		       i == 4 ? "" : qb_pci_addr(b, s, where));
+		if (i == 4 && vu_node_child(s, "address"))
+			qb_fail(b, EOPNOTSUPP, "%s<address>: not supported", where);
 	}
 }
 
@@ -90,6 +95,8 @@ static void watchdog(struct qb *b, xmlNodePtr w)
 		qb_fail(b, EOPNOTSUPP, "<watchdog>: only one");
 	if (!strcmp(model, "i6300esb"))
 		qb_opt(b, "-device", "i6300esb,id=watchdog0%s", qb_pci_addr(b, w, where));
+	else if (!strcmp(model, "ib700") && vu_node_child(w, "address"))
+		qb_fail(b, EOPNOTSUPP, "%s<address>: an ISA device has none", where);
 	else if (!strcmp(model, "ib700"))
 		qb_opt(b, "-device", "ib700,id=watchdog0");
 	else

@@ -157,6 +157,8 @@ static void test_refused(void **state)
 	refused(DEV("<disk type='file' device='disk'><source file='/x'/>"
 		    "<target dev='hda' bus='ide'/><address type='drive' controller='0' bus='1' "
 		    "unit='0'/></disk>"), "<disk dev='hda'><address>: differs");
+	refused(DEV("<input type='tablet' bus='usb'><address type='usb' bus='1' port='1'/>"
+		    "</input>"), "<input type='tablet' bus='usb'><address>: only a port of USB bus 0");
 }
 
 static void test_virtiofs_needs_daemon(void **state)
@@ -343,6 +345,23 @@ static void test_firmware_efi(void **state)
 }
 
 /* With VFIO usable, a PCI host device is passed through by address. */
+/* A USB address (libvirt writes one per USB device) is the port used. */
+static void test_usb_port(void **state)
+{
+	struct vu_domain *dom = dom_parse(DEV("<input type='tablet' bus='usb'>"
+		"<address type='usb' bus='0' port='2'/></input>"));
+	struct vu_qemu_env env;
+	char *got;
+
+	(void)state;
+	qc_env(&env, RUN);
+	got = qc_render(dom, &env);
+	if (!strstr(got, "-device\nusb-tablet,id=input0,bus=usb.0,port=2\n"))
+		fail_msg("%s", got);
+	free(got);
+	vu_domain_free(&dom);
+}
+
 static void test_hostdev_vfio(void **state)
 {
 	struct vu_domain *dom = dom_parse(DEV("<hostdev mode='subsystem' type='pci' "
@@ -373,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_firmware_efi),
 		cmocka_unit_test(test_hostdev_vfio),
+		cmocka_unit_test(test_usb_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
