@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -143,6 +144,8 @@ static void test_refused(void **state)
 	/* attributes are checked like elements */
 	refused(D("<vcpu>2</vcpu><cpu><topology sockets='1' dies='1' cores='2' threads='1'/>"
 		  "</cpu>"), "<cpu><topology>: attribute 'dies' not supported");
+	refused(D("<clock offset='utc'><timer name='pit' tickpolicy='merge'/></clock>"),
+		"tickpolicy>: 'merge' is not supported");
 	refused(D("<clock offset='utc'><timer name='rtc' track='guest'/></clock>"),
 		"<clock><timer>: attribute 'track' not supported");
 	refused(DEV("<interface type='network'><mac address='52:54:00:00:00:01'/>"
@@ -344,6 +347,27 @@ static void test_firmware_efi(void **state)
 	vu_domain_free(&dom);
 }
 
+/* offset='variable': the guest's clock starts adjustment seconds off. */
+static void test_clock_variable(void **state)
+{
+	struct vu_domain *dom = dom_parse(D("<clock offset='variable' adjustment='-86400' "
+					    "basis='utc'/>"));
+	struct vu_qemu_env env;
+	time_t t = time(NULL) - 86400;
+	struct tm tm;
+	char want[64], *got;
+
+	(void)state;
+	gmtime_r(&t, &tm);
+	strftime(want, sizeof(want), "-rtc\nbase=%Y-%m-%dT", &tm);
+	qc_env(&env, RUN);
+	got = qc_render(dom, &env);
+	if (!strstr(got, want))
+		fail_msg("no %s in\n%s", want, got);
+	free(got);
+	vu_domain_free(&dom);
+}
+
 /* With VFIO usable, a PCI host device is passed through by address. */
 /* A USB address (libvirt writes one per USB device) is the port used. */
 static void test_usb_port(void **state)
@@ -393,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_firmware_efi),
 		cmocka_unit_test(test_hostdev_vfio),
 		cmocka_unit_test(test_usb_port),
+		cmocka_unit_test(test_clock_variable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
