@@ -399,6 +399,10 @@ static void check(struct qb *b, struct dk *d)
 	if (tray && strcmp(tray, "closed"))
 		qb_fail(b, EOPNOTSUPP, "%s<target tray='%s'>: not supported", d->where, tray);
 	drive_addr(b, d);
+	/* QEMU's ide-hd refuses a read-only drive, as libvirt does */
+	if (vu_node_has(d->node, "readonly") && !strcmp(d->device, "disk") &&
+	    (!strcmp(d->bus, "ide") || !strcmp(d->bus, "sata")))
+		qb_fail(b, EOPNOTSUPP, "%s<readonly>: not for an IDE or SATA disk", d->where);
 	if (vu_node_child(d->node, "wwn") && (!strcmp(d->bus, "virtio") ||
 					       !strcmp(d->bus, "usb") ||
 					       !strcmp(d->bus, "nvme")))

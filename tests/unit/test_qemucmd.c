@@ -160,6 +160,12 @@ static void test_refused(void **state)
 	refused(DEV("<disk type='file' device='disk'><source file='/x'/>"
 		    "<target dev='hda' bus='ide'/><address type='drive' controller='0' bus='1' "
 		    "unit='0'/></disk>"), "<disk dev='hda'><address>: differs");
+	refused(DEV("<disk type='file' device='disk'><source file='/x'/><readonly/>"
+		    "<target dev='sda' bus='sata'/></disk>"),
+		"<disk dev='sda'><readonly>: not for an IDE or SATA disk");
+	refused(DEV("<interface type='direct'><mac address='52:54:00:00:00:01'/>"
+		    "<source dev='eth0' mode='bridge'/></interface>"),
+		"macvtap needs vm-ctl run as root");
 	refused(DEV("<input type='tablet' bus='usb'><address type='usb' bus='1' port='1'/>"
 		    "</input>"), "<input type='tablet' bus='usb'><address>: only a port of USB bus 0");
 }
@@ -245,6 +251,44 @@ static void test_tap_callback(void **state)
 		if (!strcmp(cmd.argv[i], "-netdev") && strstr(cmd.argv[i + 1], "hostnet1"))
 			assert_string_equal(cmd.argv[i + 1], want);
 	vu_qemu_cmd_clear(&cmd);
+	vu_domain_free(&dom);
+}
+
+/* macvtap: opened by the runtime, handed over like a tap. */
+static int fake_macvtap(void *opaque, unsigned index, const char *dev, const char *mode,
+			const char *mac, char *ifname, size_t len, struct vu_err *e)
+{
+	(void)e;
+	snprintf(opaque, 200, "%u %s %s %s", index, dev, mode, mac);
+	snprintf(ifname, len, "macvtap%u", index);
+	return open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
+static void test_direct_and_ethernet(void **state)
+{
+	struct vu_domain *dom = dom_parse(DEV(
+		"<interface type='direct'><mac address='52:54:00:00:00:01'/>"
+		"<source dev='eth0' mode='bridge'/><model type='e1000e'/></interface>"
+		"<interface type='ethernet'><mac address='52:54:00:00:00:02'/>"
+		"<target dev='tap7'/><driver name='vhost'/><model type='virtio'/></interface>"
+		"<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
+		"<source protocol='nbd' name='e,x'><host name='nbd.example' port='10810'/>"
+		"</source><target dev='vda' bus='virtio'/></disk>"));
+	struct vu_qemu_env env;
+	char seen[200] = "", *got;
+
+	(void)state;
+	qc_env(&env, RUN);
+	env.open_macvtap = fake_macvtap;
+	env.opaque = seen;
+	got = qc_render(dom, &env);
+	assert_string_equal(seen, "0 eth0 bridge 52:54:00:00:00:01");
+	if (!strstr(got, "-netdev\ntap,ifname=tap7,script=no,downscript=no,vhost=on,"
+		    "id=hostnet1\n") || !strstr(got, "\ne1000e,netdev=hostnet0,") ||
+	    !strstr(got, "-blockdev\ndriver=nbd,server.type=inet,server.host=nbd.example,"
+		    "server.port=10810,export=e,,x,node-name=vu-0-storage,"))
+		fail_msg("%s", got);
+	free(got);
 	vu_domain_free(&dom);
 }
 
@@ -412,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_virtiofs_needs_daemon),
 		cmocka_unit_test(test_password_not_on_argv),
 		cmocka_unit_test(test_tap_callback),
+		cmocka_unit_test(test_direct_and_ethernet),
 		cmocka_unit_test(test_write_files),
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_firmware_efi),
