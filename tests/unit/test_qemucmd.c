@@ -160,6 +160,14 @@ static void test_refused(void **state)
 	refused(DEV("<disk type='file' device='disk'><source file='/x'/>"
 		    "<target dev='hda' bus='ide'/><address type='drive' controller='0' bus='1' "
 		    "unit='0'/></disk>"), "<disk dev='hda'><address>: differs");
+	refused("<domain type='qemu'><name>t</name><memory>65536</memory><currentMemory>"
+		"32768</currentMemory><os><type>hvm</type></os><devices><memballoon model='none'/>"
+		"</devices></domain>", "<currentMemory>: below <memory> needs a memballoon");
+	refused(D("<vcpu>2</vcpu><cputune><vcpupin vcpu='2' cpuset='0'/></cputune>"),
+		"<cputune><vcpupin vcpu='2'>: no such vCPU");
+	refused(D("<cputune><emulatorpin cpuset='0-x'/></cputune>"),
+		"<cputune><emulatorpin>: cpuset '0-x' is not a CPU list");
+	refused(D("<cputune><shares>2048</shares></cputune>"), "<cputune><shares>: not supported");
 	refused(DEV("<disk type='file' device='disk'><source file='/x'/><readonly/>"
 		    "<target dev='sda' bus='sata'/></disk>"),
 		"<disk dev='sda'><readonly>: not for an IDE or SATA disk");
