@@ -52,6 +52,19 @@ static const struct vu_cmd cmds[] = {
 	  .usage = DOM " [--nvram] [--remove-all-storage]",
 	  .help = "remove a domain's definition (a running one goes on, transient)",
 	  .max_args = 1 },
+	{ .name = "shutdown", .run = vc_cmd_shutdown, .opts = D | OPT(O_TIMEOUT) | OPT(O_FORCE),
+	  .usage = DOM " [--timeout S [--force]]",
+	  .help = "ask the guest to power off (ACPI power button)", .flags = VC_F_RUN,
+	  .max_args = 1 },
+	{ .name = "destroy", .run = vc_cmd_destroy, .opts = D | OPT(O_GRACEFUL),
+	  .usage = DOM " [--graceful]", .help = "stop a domain's QEMU at once",
+	  .flags = VC_F_RUN, .max_args = 1 },
+	{ .name = "reset", .run = vc_cmd_reset, .opts = D, .usage = DOM,
+	  .help = "reset a domain as its reset button would", .max_args = 1 },
+	{ .name = "suspend", .run = vc_cmd_suspend, .opts = D, .usage = DOM,
+	  .help = "pause a domain's vCPUs", .max_args = 1 },
+	{ .name = "resume", .run = vc_cmd_resume, .opts = D, .usage = DOM,
+	  .help = "let a paused domain run again", .max_args = 1 },
 	{ .name = "list", .run = vc_cmd_list,
 	  .opts = OPT(O_ALL) | OPT(O_INACTIVE) | OPT(O_NAME_FLAG) | OPT(O_UUID) | OPT(O_JSON) |
 		  OPT(O_STATE_RUNNING) | OPT(O_STATE_PAUSED) | OPT(O_STATE_SHUTOFF),
@@ -72,6 +85,9 @@ static const struct vu_cmd cmds[] = {
 	  .opts = D | OPT(O_INACTIVE) | OPT(O_SECURITY_INFO),
 	  .usage = DOM " [--inactive] [--security-info]", .help = "print a domain's XML",
 	  .max_args = 1 },
+	{ .name = "qemu-monitor-command", .run = vc_cmd_qemu_monitor_command,
+	  .opts = D | OPT(O_PRETTY) | OPT(O_HMP), .usage = DOM " [--pretty|--hmp] COMMAND...",
+	  .help = "pass a QMP command to QEMU, print its answer", .max_args = VU_CMD_ANY },
 };
 
 static noreturn void usage(void)
