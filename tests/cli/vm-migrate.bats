@@ -423,7 +423,8 @@ SH
 	src_domain g1
 	on_a --export g1 >s
 	mkfifo f
-	on_b --import <f 3>&- &
+	# not through on_b: $! must be vm-migrate itself, not a subshell
+	VIRTUTILS_ROOT=$B "$TOP/bin/vm-migrate" --import <f 3>&- &
 	pid=$!
 	exec 4>f
 	head -c $(($(stat -c %s s) / 2)) s >&4
