@@ -71,7 +71,7 @@ static uint32_t now32(void)
 }
 
 errcode_t guest_link(ext2_filsys fs, ext2_ino_t dir, const char *name, ext2_ino_t ino,
-			    int ftype)
+		     int ftype)
 {
 	errcode_t err = ext2fs_link(fs, dir, name, ino, ftype);
 

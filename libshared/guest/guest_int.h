@@ -177,6 +177,9 @@ struct vu_guest {
 int guest_lvm_scan(struct vu_guest *g, struct vu_err *e);
 void guest_lvm_free(struct vu_guest *g);
 
+/* QEMU's locks on the image's file: -EBUSY when a VM (or another writer)
+ * has it; then held until the image is closed (lock.c). */
+int guest_lock(struct vu_image *img, bool rw, struct vu_err *e);
 /* Registers a device; -ENOMEM. */
 int guest_add_fs(struct vu_guest *g, const char *name, int disk, struct gdev *dev);
 /* Fills type, uuid and label by the device's magic numbers. */

@@ -5,6 +5,7 @@
  * nothing, filesystems e2fsck must see first */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "guestfs_test.h"
@@ -291,6 +294,49 @@ static void test_qcow2_backing(void **state)
 	free(after);
 }
 
+/* QEMU's image locks: a disk qemu writes is refused, and qemu cannot
+ * take one we hold. */
+static void test_locks(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_guest_disk d = { f->img, "raw" };
+	struct vu_err e = { 0 };
+	struct vu_guest *g = NULL;
+	char *s, fifo[PATH_MAX + 8];
+	int wfd;
+
+	if (!tu_have_qemu())
+		skip();
+	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	s = tu_sh_out("qemu-io -f raw -c quit '%s' 2>&1", f->img);
+	assert_non_null(strstr(s, "Failed to get \"write\" lock"));
+	free(s);
+	gfx_close(&f->g);
+	tu_sh_ok("qemu-io -f raw -c quit '%s' >/dev/null", f->img);
+	/* qemu-io keeps the image open for writing until its stdin ends: the
+	 * fifo's writer is ours, so closing it ends qemu-io. */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	wfd = open(fifo, O_RDWR | O_CLOEXEC);
+	assert_true(wfd >= 0);
+	tu_sh_ok("qemu-io -f raw '%s' <'%s' >/dev/null 2>&1 &", f->img, fifo);
+	/* Wait for its locks without taking ours: a qemu-io that found the
+	 * image locked would wait with no image at all. */
+	tu_sh_ok("i=$(stat -c %%i '%s'); for n in $(seq 100); do "
+		 "grep -q \":$i 100 101\" /proc/locks && exit 0; sleep 0.1; done; exit 1", f->img);
+	assert_int_equal(vu_guest_open(&g, &d, 1, VU_GUEST_RDWR, &e), -EBUSY);
+	assert_non_null(strstr(vu_err_str(&e), "in use"));
+	assert_int_equal(vu_guest_open(&g, &d, 1, 0, &e), -EBUSY);
+	close(wfd);	/* qemu-io reads the end of its input and quits */
+	for (int i = 0; i < 100; i++) {
+		if (vu_guest_open(&g, &d, 1, VU_GUEST_RDWR, &e) == 0)
+			break;
+		usleep(100000);
+	}
+	assert_non_null(g);
+	vu_guest_close(&g, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +348,7 @@ int main(void)
 		T(test_write_ops),
 		T(test_refuse_dirty),
 		T(test_qcow2_backing),
+		T(test_locks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,6 +86,7 @@ static void test_lvm_mount(void **state)
 	assert_non_null(var);
 	assert_string_equal(root->type, "ext4");
 	assert_int_equal(root->size, 6 * ext);
+	assert_int_equal(root->disk, -1);
 	assert_string_equal(root->mountpoint, "/");
 	assert_string_equal(var->mountpoint, "/var");
 	assert_string_equal(vu_guest_find_fs(f->g, "LABEL=boot")->mountpoint, "/boot");

@@ -55,8 +55,11 @@ enum {
  * primary, sda5.. logical; GPT: sdaN for entry N) and LVM2 physical volumes
  * (whole disks or partitions; a VG's linear LVs become /dev/VG/LV, a
  * non-linear LV is listed with type "unsupported-lvm-segment"), and probes
- * what each holds. Nothing is mounted yet. A disk image in use by another
- * writer is refused by the image layer's own checks.
+ * what each holds. Nothing is mounted yet. Each image takes QEMU's own
+ * locks, as qemu-img would (read, and write with VU_GUEST_RDWR; others'
+ * writes denied), until it is closed: an image a running VM writes is
+ * refused with -EBUSY "in use (is a VM running on it?)", and QEMU cannot
+ * start on one we hold.
  */
 int vu_guest_open(struct vu_guest **out, const struct vu_guest_disk *disks, size_t n,
 		  unsigned flags, struct vu_err *e);
@@ -77,7 +80,7 @@ struct vu_guest_fs {
 	char label[64];		/* "" when none */
 	uint64_t offset;	/* where it starts on its disk (LVs: first segment) */
 	uint64_t size;		/* bytes */
-	int disk;		/* index in the disks given to vu_guest_open */
+	int disk;		/* index in the disks given to vu_guest_open; -1 for LVs */
 	bool mountable;		/* ext2/3/4 */
 	char mountpoint[256];	/* where it is mounted in the guest, "" if not */
 };
