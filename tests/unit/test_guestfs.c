@@ -60,6 +60,30 @@ static void test_inspect(void **state)
 	assert_null(vu_guest_find_fs(f->g, "/dev/sdb"));
 }
 
+/* RHEL 6 has no os-release: /etc/redhat-release says it. SELinux set to
+ * disabled is not in use. */
+static void test_inspect_rhel6(void **state)
+{
+	struct gfx *f = *state;
+	static const char cfg[] = "SELINUX=disabled\n";
+	static const char rel[] = "CentOS release 6.10 (Final)\n";
+	struct vu_err e = { 0 };
+	const struct vu_guest_os *os;
+
+	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	assert_int_equal(vu_guest_unlink(f->g, "/etc/os-release", &e), 0);
+	assert_int_equal(vu_guest_write_file(f->g, "/etc/redhat-release", rel, strlen(rel), -1,
+					     -1, -1, &e), 0);
+	assert_int_equal(vu_guest_write_file(f->g, "/etc/selinux/config", cfg, strlen(cfg), -1,
+					     -1, -1, &e), 0);
+	gfx_close(&f->g);
+	f->g = gfx_open(f->img, "raw", 0);
+	os = vu_guest_os(f->g);
+	assert_string_equal(os->id, "centos");
+	assert_string_equal(os->version_id, "6.10");
+	assert_false(os->selinux);
+}
+
 static void test_read_ops(void **state)
 {
 	struct gfx *f = *state;
@@ -342,6 +366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, gfx_teardown)
 		T(test_inspect),
+		T(test_inspect_rhel6),
 		T(test_read_ops),
 		T(test_no_escape),
 		T(test_readonly),
