@@ -32,7 +32,45 @@ static errcode_t to_errcode(int r)
 struct gchan {
 	struct gdev *dev;
 	bool rw;
+	bool marked;	/* the superblock says "not clean" on disk (or need not) */
 };
+
+/*
+ * Before the first write to a filesystem, the superblock on disk loses its
+ * "cleanly unmounted" state (and gets it back at close), so that a run
+ * killed half-way leaves a filesystem that fsck checks before the kernel
+ * mounts it, rather than bitmaps that silently disagree with the inodes.
+ * Written here, not through ext2fs_flush, as libext2fs may be in the middle
+ * of an operation. app_data is the filesystem: ext2fs_open2 sets it.
+ */
+static int mark_in_use(io_channel ch)
+{
+	struct gchan *gc = ch->private_data;
+	ext2_filsys fs = ch->app_data;
+	struct ext2_super_block sb;
+	int r;
+
+	if (gc->marked || !fs || fs->magic != EXT2_ET_MAGIC_EXT2FS_FILSYS || !fs->super)
+		return 0;
+	gc->marked = true;
+	if (!(fs->super->s_state & EXT2_VALID_FS))
+		return 0;
+	fs->super->s_state &= ~EXT2_VALID_FS;
+	sb = *fs->super;
+	ext2fs_superblock_csum_set(fs, &sb);
+	/* libext2fs writes only what differs from orig_super: it must know
+	 * what the disk holds now. */
+	if (fs->orig_super)
+		*fs->orig_super = sb;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	ext2fs_swap_super(&sb);
+#endif
+	r = gdev_pwrite(gc->dev, &sb, SUPERBLOCK_SIZE, SUPERBLOCK_OFFSET);
+	if (r == 0)
+		r = gdev_flush(gc->dev);
+	ext2fs_mark_super_dirty(fs);
+	return r;
+}
 
 static struct gdev *chdev(io_channel ch)
 {
@@ -76,7 +114,9 @@ static errcode_t gio_write64(io_channel ch, unsigned long long block, int count,
 
 	if (!chrw(ch))
 		return EXT2_ET_RO_FILSYS;
-	r = gdev_pwrite(chdev(ch), data, len, block * (uint64_t)ch->block_size);
+	r = mark_in_use(ch);
+	if (r == 0)
+		r = gdev_pwrite(chdev(ch), data, len, block * (uint64_t)ch->block_size);
 	return r < 0 ? to_errcode(r) : 0;
 }
 
@@ -98,7 +138,9 @@ static errcode_t gio_write_byte(io_channel ch, unsigned long off, int count, con
 		return EXT2_ET_INVALID_ARGUMENT;
 	if (!chrw(ch))
 		return EXT2_ET_RO_FILSYS;
-	r = gdev_pwrite(chdev(ch), data, (size_t)count, off);
+	r = mark_in_use(ch);
+	if (r == 0)
+		r = gdev_pwrite(chdev(ch), data, (size_t)count, off);
 	return r < 0 ? to_errcode(r) : 0;
 }
 
@@ -242,10 +284,17 @@ int guest_ext_open(struct vu_guest *g, int i, struct vu_err *e)
 
 int guest_ext_close(struct gfs *f, struct vu_err *e)
 {
+	struct gchan *gc;
 	errcode_t err;
 
 	if (!f->efs)
 		return 0;
+	gc = f->efs->io->private_data;
+	if (gc->rw && gc->marked) {
+		f->efs->super->s_state |= EXT2_VALID_FS;
+		ext2fs_mark_super_dirty(f->efs);
+	}
+	gc->marked = true;	/* close's own writes need no mark */
 	err = ext2fs_close_free(&f->efs);
 	f->efs = NULL;
 	if (err)

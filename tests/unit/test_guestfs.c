@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -232,6 +233,10 @@ static void test_write_ops(void **state)
 	gfx_close(&f->g);
 
 	assert_int_equal(gfx_fsck(f->img, 0), 0);
+	s = tu_sh_out("dumpe2fs -h '%s' 2>/dev/null | grep '^Filesystem state:'", f->img);
+	assert_non_null(strstr(s, "clean"));
+	assert_null(strstr(s, "not clean"));
+	free(s);
 	s = gfx_debugfs(f->img, 0, "cat /etc/hostname");
 	assert_string_equal(s, "web2\n");
 	free(s);
@@ -261,6 +266,47 @@ static void test_write_ops(void **state)
 	free(s);
 	s = gfx_debugfs(f->img, 0, "stat /.autorelabel");
 	assert_non_null(strstr(s, "Type: regular"));
+	free(s);
+}
+
+/* A run killed half-way: the superblock already says "not clean", so
+ * fsck runs before the kernel mounts it; e2fsck -fy repairs it and the
+ * files nothing removed are intact. */
+static void test_killed(void **state)
+{
+	struct gfx *f = *state;
+	char *s;
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vu_guest_disk d = { f->img, "raw" };
+		struct vu_guest *g;
+		char big[100000];
+
+		memset(big, 'b', sizeof(big));
+		if (vu_guest_open(&g, &d, 1, VU_GUEST_RDWR, NULL) < 0 ||
+		    vu_guest_mount_all(g, NULL) < 0 ||
+		    vu_guest_write_file(g, "/etc/new", big, sizeof(big), -1, -1, -1, NULL) < 0 ||
+		    vu_guest_rm_rf(g, "/var/log", NULL) < 0 ||
+		    vu_guest_mkdir(g, "/srv", 0755, NULL) < 0)
+			_exit(1);
+		_exit(0);	/* no close: as if killed */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	s = tu_sh_out("dumpe2fs -h '%s' 2>/dev/null | grep '^Filesystem state:'", f->img);
+	assert_non_null(strstr(s, "not clean"));
+	free(s);
+	assert_true(tu_sh("e2fsck -fy '%s' >/dev/null 2>&1", f->img) <= 1);
+	assert_int_equal(gfx_fsck(f->img, 0), 0);
+	s = gfx_debugfs(f->img, 0, "cat /etc/hostname");
+	assert_string_equal(s, "template.example.com\n");
+	free(s);
+	s = gfx_debugfs(f->img, 0, "cat /root/.bash_history");
+	assert_string_equal(s, "hist\n");
 	free(s);
 }
 
@@ -371,6 +417,7 @@ int main(void)
 		T(test_no_escape),
 		T(test_readonly),
 		T(test_write_ops),
+		T(test_killed),
 		T(test_refuse_dirty),
 		T(test_qcow2_backing),
 		T(test_locks),

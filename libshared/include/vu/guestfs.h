@@ -65,7 +65,10 @@ int vu_guest_open(struct vu_guest **out, const struct vu_guest_disk *disks, size
 		  unsigned flags, struct vu_err *e);
 /*
  * Unmounts everything (libext2fs writes its dirty metadata), flushes the
- * images and closes them; *g becomes NULL. The first error is returned (and
+ * images and closes them; *g becomes NULL. A filesystem is marked "not
+ * clean" on disk before its first change and clean again here, so a run
+ * killed half-way leaves it for fsck (e2fsck -fy repairs it) rather than
+ * for a kernel that would trust its bitmaps. The first error is returned (and
  * described in e), but everything is released whatever happens.
  */
 int vu_guest_close(struct vu_guest **g, struct vu_err *e);
