@@ -225,6 +225,23 @@ static void test_write_ops(void **state)
 		assert_int_equal(vu_guest_write_file(f->g, p, p, strlen(p), -1, -1, -1, &e), 0);
 	}
 	assert_int_equal(vu_guest_rm_rf(f->g, "/tmp", &e), 0);
+	/* Deeper than the walk's first stack; a missing file at the bottom. */
+	{
+		char deep[200] = "/d";
+		char file[220];
+
+		for (int i = 0; i < 40; i++)
+			strcat(deep, "/x");
+		assert_int_equal(vu_guest_mkdir_p(f->g, deep, 0755, &e), 0);
+		snprintf(file, sizeof(file), "%s/../x/f", deep);
+		assert_int_equal(vu_guest_write_file(f->g, file, "deep", 4, -1, -1, -1, &e), 0);
+		snprintf(file, sizeof(file), "%s/f", deep);
+		s = gfx_cat(f->g, file);
+		assert_string_equal(s, "deep");
+		free(s);
+		assert_int_equal(vu_guest_rm_rf(f->g, "/d", &e), 0);
+		assert_false(vu_guest_exists(f->g, "/d"));
+	}
 	assert_int_equal(vu_guest_stat(f->g, "/etc/hostname", &st, &e), 0);
 	assert_int_equal(st.mode & 07777, 0640);
 	s = gfx_cat(f->g, "/etc/hn");

@@ -88,9 +88,10 @@ struct vu_guest_fs {
 	char mountpoint[256];	/* where it is mounted in the guest, "" if not */
 };
 
-/* Every device found, whole disks first, then partitions, then LVs. The
- * array belongs to g and changes only with mount_all/umount_all and the
- * UUID changes below. */
+/* Every device found: each disk followed by its partitions, then the LVs.
+ * The array belongs to g: a snapshot, valid until the next call (or the
+ * close); mount_all/umount_all and the UUID changes below change what the
+ * next call shows. */
 const struct vu_guest_fs *vu_guest_filesystems(const struct vu_guest *g, size_t *n);
 /* The entry for device (its guest name, also /dev/mapper/VG-LV for an LV,
  * or UUID=... / LABEL=... as fstab writes them), or NULL. */
