@@ -255,7 +255,8 @@ void vu_guest_strv_free(char **v, size_t n);
  * tune2fs -U does on a mounted fs); with only uninit_bg/gdt_csum the group
  * descriptor checksums are recomputed. vu_guest_filesystems() shows the
  * new UUID afterwards. The caller rewrites /etc/fstab and the boot loader's
- * configuration. -ENOTSUP for other filesystem types.
+ * configuration. Swap areas get their new UUID too (swaplabel -U's
+ * place). -ENOTSUP for other types.
  */
 int vu_guest_fs_set_uuid(struct vu_guest *g, const char *device, const char *new_uuid,
 			 char old_out[40], char new_out[40], struct vu_err *e);
