@@ -54,7 +54,8 @@ enum {
  * their partition tables (MBR with extended and logical partitions: sda1-4
  * primary, sda5.. logical; GPT: sdaN for entry N) and LVM2 physical volumes
  * (whole disks or partitions; a VG's linear LVs become /dev/VG/LV, a
- * non-linear LV is listed with type "unsupported-lvm-segment"), and probes
+ * non-linear LV is listed with type "unsupported-lvm-segment", an LV on a
+ * PV that is not among the disks is not listed), and probes
  * what each holds. Nothing is mounted yet. Each image takes QEMU's own
  * locks, as qemu-img would (read, and write with VU_GUEST_RDWR; others'
  * writes denied), until it is closed: an image a running VM writes is
