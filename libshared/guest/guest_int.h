@@ -216,6 +216,15 @@ int guest_walk(struct vu_guest *g, const char *path, bool follow, struct gres *r
 	       struct vu_err *e);
 /* The fs index mounted on canonical path, or -1. */
 int guest_mount_at(const struct vu_guest *g, const char *canon);
+/* "." or "..": by name, as libext2fs marks them only in block
+ * directories, not in inline ones. */
+static inline bool guest_dot_entry(const struct ext2_dir_entry *d)
+{
+	int n = ext2fs_dirent_name_len(d);
+
+	return (n == 1 && d->name[0] == '.') || (n == 2 && d->name[0] == '.' && d->name[1] == '.');
+}
+
 /* ext2fs_link, growing the directory when it is full. */
 errcode_t guest_link(ext2_filsys fs, ext2_ino_t dir, const char *name, ext2_ino_t ino,
 		     int ftype);

@@ -181,9 +181,9 @@ static void test_readonly(void **state)
 	free(after);
 }
 
-static void test_write_ops(void **state)
+/* Every write operation, checked by e2fsck -fn and debugfs. */
+static void write_ops(struct gfx *f)
 {
-	struct gfx *f = *state;
 	struct vu_guest_stat st;
 	struct vu_err e = { 0 };
 	char big[70000], *s;
@@ -284,6 +284,43 @@ static void test_write_ops(void **state)
 	s = gfx_debugfs(f->img, 0, "stat /.autorelabel");
 	assert_non_null(strstr(s, "Type: regular"));
 	free(s);
+}
+
+static void test_write_ops(void **state)
+{
+	write_ops(*state);
+}
+
+/* The same on the other layouts libext2fs knows: no extents (ext2, ext3),
+ * small files and directories inside the inode, 1 KiB blocks. */
+static void remake(const struct gfx *f, const char *opts)
+{
+	tu_sh_ok("mke2fs -q -F %s -E root_owner=0:0 -d '%s/tree-root' '%s' 64M", opts, f->dir,
+		 f->img);
+}
+
+static void test_write_ops_ext2(void **state)
+{
+	remake(*state, "-t ext2");
+	write_ops(*state);
+}
+
+static void test_write_ops_ext3(void **state)
+{
+	remake(*state, "-t ext3");
+	write_ops(*state);
+}
+
+static void test_write_ops_inline(void **state)
+{
+	remake(*state, "-t ext4 -O inline_data");
+	write_ops(*state);
+}
+
+static void test_write_ops_1k(void **state)
+{
+	remake(*state, "-t ext4 -b 1024");
+	write_ops(*state);
 }
 
 /* A run killed half-way: the superblock already says "not clean", so
@@ -434,6 +471,10 @@ int main(void)
 		T(test_no_escape),
 		T(test_readonly),
 		T(test_write_ops),
+		T(test_write_ops_ext2),
+		T(test_write_ops_ext3),
+		T(test_write_ops_inline),
+		T(test_write_ops_1k),
 		T(test_killed),
 		T(test_refuse_dirty),
 		T(test_qcow2_backing),
