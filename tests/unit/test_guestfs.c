@@ -323,6 +323,42 @@ static void test_write_ops_1k(void **state)
 	write_ops(*state);
 }
 
+/* A hashed (htree) directory: entries removed, added and renamed in. */
+static void test_htree(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_err e = { 0 };
+	char p[80], *s;
+
+	tu_sh_ok("cd '%s' && mkdir -p tree-root/var/spool/many && for i in $(seq 600); do "
+		 ": > tree-root/var/spool/many/entry-with-a-long-name-$i; done", f->dir);
+	remake(f, "-t ext4");
+	tu_sh_ok("e2fsck -fyD '%s' >/dev/null 2>&1; [ $? -le 1 ]", f->img);
+	s = gfx_debugfs(f->img, 0, "htree /var/spool/many");
+	assert_non_null(strstr(s, "Root node dump"));
+	free(s);
+	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	for (int i = 1; i <= 600; i += 3) {
+		snprintf(p, sizeof(p), "/var/spool/many/entry-with-a-long-name-%d", i);
+		assert_int_equal(vu_guest_unlink(f->g, p, &e), 0);
+	}
+	for (int i = 0; i < 400; i++) {
+		snprintf(p, sizeof(p), "/var/spool/many/new-%d", i);
+		assert_int_equal(vu_guest_write_file(f->g, p, "n", 1, -1, -1, -1, &e), 0);
+	}
+	assert_int_equal(vu_guest_rename(f->g, "/etc/hostname", "/var/spool/many/hn", &e), 0);
+	s = gfx_cat(f->g, "/var/spool/many/new-399");
+	assert_string_equal(s, "n");
+	free(s);
+	assert_false(vu_guest_exists(f->g, "/var/spool/many/entry-with-a-long-name-1"));
+	assert_true(vu_guest_exists(f->g, "/var/spool/many/entry-with-a-long-name-2"));
+	gfx_close(&f->g);
+	assert_int_equal(gfx_fsck(f->img, 0), 0);
+	s = gfx_debugfs(f->img, 0, "cat /var/spool/many/hn");
+	assert_string_equal(s, "template.example.com\n");
+	free(s);
+}
+
 /* A run killed half-way: the superblock already says "not clean", so
  * fsck runs before the kernel mounts it; e2fsck -fy repairs it and the
  * files nothing removed are intact. */
@@ -475,6 +511,7 @@ int main(void)
 		T(test_write_ops_ext3),
 		T(test_write_ops_inline),
 		T(test_write_ops_1k),
+		T(test_htree),
 		T(test_killed),
 		T(test_refuse_dirty),
 		T(test_qcow2_backing),
