@@ -24,7 +24,7 @@ cust() {
 	cust --hostname web2 -a "$img"
 	assert_success
 	[ "$(dcat "$img" /etc/hostname)" = web2 ]
-	[ "$(dcat "$img" /etc/hosts)" = "$(printf '127.0.0.1 localhost\n127.0.1.1 web2 tpl-rhel7.example.com')" ]
+	[ "$(dcat "$img" /etc/hosts)" = "$(printf '127.0.0.1 localhost\n127.0.1.1 web2 web2.example.com')" ]
 	fsck_clean "$img"
 }
 

@@ -109,9 +109,14 @@ static void test_replace_word(void **state)
 	free(out);
 	assert_int_equal(vs_edit_replace_word("127.0.0.1 web1 web1.lan\n", "web1", "web2", &out,
 					      &n), 0);
-	/* "web1.lan" is a word of its own: a dotted name is not the short one */
-	assert_int_equal(n, 1);
-	assert_string_equal(out, "127.0.0.1 web2 web1.lan\n");
+	/* the FQDN's first label is the host name too; "web10" is not */
+	assert_int_equal(n, 2);
+	assert_string_equal(out, "127.0.0.1 web2 web2.lan\n");
+	free(out);
+	assert_int_equal(vs_edit_replace_word("1.2.3.4 web10 xweb1\n", "web1", "web2", &out,
+					      &n), 0);
+	assert_int_equal(n, 0);
+	assert_string_equal(out, "1.2.3.4 web10 xweb1\n");
 	free(out);
 }
 

@@ -277,7 +277,7 @@ int vs_edit_drop_members(const char *in, const char *const *names, char **out)
 
 static bool word_char(char c)
 {
-	return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.';
+	return isalnum((unsigned char)c) || c == '-' || c == '_';
 }
 
 int vs_edit_replace_word(const char *in, const char *from, const char *to, char **out,

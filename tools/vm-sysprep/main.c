@@ -376,11 +376,17 @@ static void say(const struct sysprep *s, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* The UUID changes come last, after every edit of the files that name
- * the filesystems. */
-static bool late(size_t i)
+/*
+ * Name order, but customize after the removals (what it adds, an SSH key
+ * or a first-boot script, must not be removed by ssh-userdir or
+ * tmp-files), and the UUID changes last, after every edit of the files
+ * that name the filesystems.
+ */
+static int rank(size_t i)
 {
-	return !strcmp(vs_ops[i].name, "fs-uuids") || !strcmp(vs_ops[i].name, "lvm-uuids");
+	if (!strcmp(vs_ops[i].name, "customize"))
+		return 1;
+	return !strcmp(vs_ops[i].name, "fs-uuids") || !strcmp(vs_ops[i].name, "lvm-uuids") ? 2 : 0;
 }
 
 static void run_op(struct sysprep *s, size_t i)
@@ -426,9 +432,9 @@ static void run(struct sysprep *s)
 		vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest",
 			vu_err_str(&e));
 	}
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < VS_NOPS; i++)
-			if ((s->ops >> i & 1) && late(i) == (pass == 1))
+			if ((s->ops >> i & 1) && rank(i) == pass)
 				run_op(s, i);
 	relabel(s);
 	if (vu_guest_close(&s->ctx.g, &e) < 0)

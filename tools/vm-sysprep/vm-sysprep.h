@@ -150,8 +150,9 @@ int vs_edit_drop_names(const char *in, const char *const *names, char **out, siz
 /* Removes each of names from the member lists (field 3) of group lines. */
 int vs_edit_drop_members(const char *in, const char *const *names, char **out);
 /* Every whole-word occurrence of from replaced by to (word characters:
- * letters, digits, '-', '_', '.'): UUIDs in fstab and boot loader files,
- * the old host name in /etc/hosts. *n counts the replacements. */
+ * letters, digits, '-', '_'): UUIDs in fstab and boot loader files, the
+ * old host name in /etc/hosts (its FQDN's first label too). *n counts the
+ * replacements. */
 int vs_edit_replace_word(const char *in, const char *from, const char *to, char **out,
 			 size_t *n);
 /* Appends line to a file's text, adding the missing final newline first
