@@ -375,3 +375,36 @@ check_defaults() {
 	assert_line --index 1 "defaults,-machine-id"
 	assert_line --index 2 "raw qcow2 auto"
 }
+
+# pv_ids IMG PV_OFF: "PV-UUID VG-UUID VG" as LVM's own pvs reads them.
+pv_ids() {
+	local dev out
+	dev=$(losetup -f --show -o "$2" "$1")
+	out=$(LVM_SUPPRESS_FD_WARNINGS=1 pvs --noheadings -o pv_uuid,vg_uuid,vg_name \
+		--config "devices { filter=[\"a|^$dev\$|\",\"r|.*|\"] use_devicesfile=0 }" 2>/dev/null)
+	losetup -d "$dev"
+	echo $out
+}
+
+@test "vm-sysprep: an LVM guest (RHEL's layout): the root LV scrubbed, new PV and VG UUIDs" {
+	[ -f "$FX/rhel7-lvm.raw" ] || skip "the LVM fixture needs root (losetup)"
+	img=$(guest rhel7-lvm.raw)
+	. "$FX/rhel7-lvm.env"
+	before=$(pv_ids "$img" "$PV_OFF")
+	[ -n "$before" ]
+	run vm-sysprep -a "$img"
+	assert_success
+	root="$img?offset=$LV_OFF"
+	fsck_clean "$root"
+	fsck_clean "$img?offset=$((2048 * 512))"
+	[ "$(dls "$root" /etc/ssh)" = sshd_config ]
+	keeps_intact "$root" rhel7
+	after=$(pv_ids "$img" "$PV_OFF")
+	# both UUIDs new, the VG's name kept, and LVM reads the result
+	[ "${after##* }" = rhel ]
+	[ "${after%% *}" != "${before%% *}" ]
+	set -- $before
+	b_vg=$2
+	set -- $after
+	[ "$2" != "$b_vg" ]
+}
