@@ -114,20 +114,33 @@ static const char *const refused[] = {
 	"commands-from-file", "mount-options",
 };
 
+static void *xrealloc(void *p, size_t size)
+{
+	void *q = realloc(p, size);
+
+	if (!q)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	return q;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	return d;
+}
+
 static char **split_users(const char *opt, const char *list)
 {
-	char *copy = strdup(list), *save = NULL, **v = NULL;
+	char *copy = xstrdup(list), *save = NULL, **v = NULL;
 	size_t n = 0;
 
-	if (!copy)
-		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		char **nv = realloc(v, (n + 2) * sizeof(*v));
-
-		if (!nv || !(nv[n] = strdup(w)))
-			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-		v = nv;
-		v[++n] = NULL;
+		v = xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = xstrdup(w);
+		v[n] = NULL;
 	}
 	free(copy);
 	if (!n)
@@ -228,10 +241,9 @@ static struct option *long_options(void)
 		{ "version", no_argument, NULL, 'V' },
 	};
 	size_t nf = ARRAY_SIZE(fixed), nc = ARRAY_SIZE(cu_opts), nr = ARRAY_SIZE(refused);
-	struct option *lo = calloc(nf + nc + nr + 1, sizeof(*lo));
+	struct option *lo = xrealloc(NULL, (nf + nc + nr + 1) * sizeof(*lo));
 
-	if (!lo)
-		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	memset(lo, 0, (nf + nc + nr + 1) * sizeof(*lo));
 	memcpy(lo, fixed, sizeof(fixed));
 	for (size_t i = 0; i < nc; i++)
 		lo[nf + i] = (struct option){ cu_opts[i].name, required_argument, NULL,
@@ -280,7 +292,7 @@ static void disks_of(struct sysprep *s, struct vu_domain *dom)
 			if (d.driver_type && !fmt)
 				vu_diex(VU_EXIT_FAIL, "%s: unsupported disk format '%s'", d.source,
 					d.driver_type);
-			add_disk(s, strdup(d.source), fmt ? strdup(fmt) : NULL);
+			add_disk(s, xstrdup(d.source), fmt ? xstrdup(fmt) : NULL);
 			d.source = NULL;
 		}
 		vu_disk_clear(&d);
