@@ -132,3 +132,26 @@ EOF
 	[ "$status" -eq 1 ]
 	assert_output --partial "no operating system found"
 }
+
+@test "vm-sysprep killed part-way: e2fsck -fy repairs, kept files intact, qcow2 not corrupt" {
+	# thousands of files to remove, so that a kill lands in the middle
+	cp -a "$FX/tree-debian" tree
+	for i in $(seq 3000); do
+		echo "log $i" >"tree/var/log/app$i.log"
+		echo "tmp $i" >"tree/tmp/t$i"
+	done
+	mke2fs -q -F -t ext4 -d tree g.raw 128M >/dev/null
+	qemu-img convert -f raw -O qcow2 g.raw g.qcow2
+	for delay in 0.05 0.2 0.5 1 2; do
+		cp g.qcow2 k.qcow2
+		run timeout -s KILL "$delay" vm-sysprep -q -a k.qcow2
+		# leaked clusters are allowed (status 3), corruption is not
+		run qemu-img check k.qcow2
+		[ "$status" -eq 0 ] || [ "$status" -eq 3 ] || fail "after $delay s: $output"
+		qemu-img convert -f qcow2 -O raw k.qcow2 k.raw
+		run e2fsck -fy k.raw
+		[ "$status" -le 1 ] || fail "after $delay s: e2fsck -fy: status $status: $output"
+		fsck_clean k.raw
+		keeps_intact k.raw debian
+	done
+}

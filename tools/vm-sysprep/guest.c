@@ -266,6 +266,29 @@ static bool kept(const struct vs_path *p, const char *path)
 	return false;
 }
 
+/*
+ * A glob's match is there: removed without looking it up first (each
+ * lookup scans its directory, and a log directory may hold thousands of
+ * names). A dry run and --scrub need the lookup, and take the long way.
+ */
+static int rm_match(struct vs_ctx *ctx, const char *path, bool tree)
+{
+	int r;
+
+	if (ctx->dry_run || ctx->scrub)
+		return tree ? vs_rm_rf(ctx, path) : vs_rm(ctx, path);
+	r = tree ? vu_guest_rm_rf(ctx->g, path, &ctx->e) : vu_guest_unlink(ctx->g, path, &ctx->e);
+	if (r == -EISDIR || r == -ENOENT) {
+		vu_err_clear(&ctx->e);
+		return 0;
+	}
+	if (r < 0)
+		return vs_fail(ctx, path, r);
+	ctx->changes++;
+	vs_note(ctx, false, "remove %s", path);
+	return 0;
+}
+
 /* VS_FILES: the non-directories below, depth first; directories stay. */
 static int rm_files(struct vs_ctx *ctx, const char *path, unsigned char type, const void *arg)
 {
@@ -273,14 +296,13 @@ static int rm_files(struct vs_ctx *ctx, const char *path, unsigned char type, co
 
 	if (type == DT_DIR)
 		return vs_each_entry(ctx, path, rm_files, arg);
-	return kept(p, path) ? 0 : vs_rm(ctx, path);
+	return kept(p, path) ? 0 : rm_match(ctx, path, false);
 }
 
 static int rm_entry(struct vs_ctx *ctx, const char *path, unsigned char type, const void *arg)
 {
-	(void)type;
 	(void)arg;
-	return vs_rm_rf(ctx, path);
+	return rm_match(ctx, path, type == DT_DIR);
 }
 
 static int one_match(struct vs_ctx *ctx, const struct vs_path *p, const char *path)
@@ -288,8 +310,8 @@ static int one_match(struct vs_ctx *ctx, const struct vs_path *p, const char *pa
 	if (kept(p, path))
 		return 0;
 	switch (p->act) {
-	case VS_RM: return vs_rm(ctx, path);
-	case VS_RMRF: return vs_rm_rf(ctx, path);
+	case VS_RM: return rm_match(ctx, path, false);
+	case VS_RMRF: return rm_match(ctx, path, true);
 	case VS_FILES:
 		return vs_is_dir(ctx, path) ? vs_each_entry(ctx, path, rm_files, p) : 0;
 	case VS_CONTENTS:
