@@ -358,7 +358,6 @@ check_defaults() {
 	ub=$(blkid -p -o value -s UUID -O $((2048 * 512)) "$img")
 	ur=$(blkid -p -o value -s UUID -O $((18432 * 512)) "$img")
 	[ -n "$ub" ] && [ -n "$ur" ]
-	[ "$ur" != "$(sed -n 's/^UUID=\([^ ]*\) \/ .*/\1/p' "$FX/tree-rhel7/etc/fstab")" ] || :
 	grep -q "^UUID=$ur / ext4" <(dcat "$root" /etc/fstab)
 	grep -q "^UUID=$ub /boot ext4" <(dcat "$root" /etc/fstab)
 	grep -q "search --fs-uuid --set=root $ub" <(dcat "$boot" /grub2/grub.cfg)
