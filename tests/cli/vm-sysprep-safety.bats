@@ -78,6 +78,19 @@ EOF
 	run vm-sysprep -d tpl
 	assert_success
 	[ "$(dls "$img" /etc/ssh)" = sshd_config ]
+	# a QEMU holding the pid file's lock (vm-ctl's sign of life), whatever pid it says
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close()
+time.sleep(30)' "$VIRTUTILS_ROOT/run/qemu/tpl.pid" locked &
+	locker=$!
+	while [ ! -e locked ]; do sleep 0.05; done
+	before=$(sha256sum <"$img")
+	run vm-sysprep -d tpl
+	kill "$locker"
+	wait "$locker" || :
+	[ "$status" -eq 1 ]
+	assert_output --partial "tpl: the domain is running"
+	[ "$(sha256sum <"$img")" = "$before" ]
 	run vm-sysprep -d nosuch
 	[ "$status" -eq 1 ]
 	assert_output --partial "nosuch: domain not found"

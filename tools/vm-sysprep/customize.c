@@ -186,7 +186,7 @@ static int set_password(struct vs_ctx *ctx, const char *user, const struct vs_pw
 	else
 		r = write_text(ctx, "/etc/shadow", out);
 	/* Said even under -q: nobody could log in otherwise. */
-	if (r == 0 && clear)
+	if (r == 0 && clear && !ctx->dry_run)
 		fprintf(stderr, "Setting random password of %s to %s\n", user, clear);
 	free(out);
 	free(clear);

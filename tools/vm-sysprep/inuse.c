@@ -11,6 +11,7 @@
 
 #include "vu/domaindb.h"
 #include "vu/file.h"
+#include "vu/qemurun.h"
 #include "vu/state.h"
 
 #include "vs-inuse.h"
@@ -63,9 +64,14 @@ static int pidfile_live(const struct vu_state *st, const char *name)
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
+/* vm-ctl's QEMU holding its pidfile's lock; the domain database's older
+ * RUN/domains/NAME.pid; or a pid file naming a live process (a QEMU that
+ * another tool started with -pidfile and no lock). */
 int vs_domain_running(const struct vu_state *st, const char *name)
 {
-	int r = vu_domaindb_running(st, name);
+	int r = vu_qemurun_active(st, name);
 
+	if (r == 0)
+		r = vu_domaindb_running(st, name);
 	return r != 0 ? r : pidfile_live(st, name);
 }
