@@ -277,7 +277,12 @@ static int rm_match(struct vs_ctx *ctx, const char *path, bool tree)
 
 	if (ctx->dry_run || ctx->scrub)
 		return tree ? vs_rm_rf(ctx, path) : vs_rm(ctx, path);
-	r = tree ? vu_guest_rm_rf(ctx->g, path, &ctx->e) : vu_guest_unlink(ctx->g, path, &ctx->e);
+	/* Most matches are files: unlink is the cheaper call (one lookup). */
+	r = vu_guest_unlink(ctx->g, path, &ctx->e);
+	if (r == -EISDIR && tree) {
+		vu_err_clear(&ctx->e);
+		r = vu_guest_rm_rf(ctx->g, path, &ctx->e);
+	}
 	if (r == -EISDIR || r == -ENOENT) {
 		vu_err_clear(&ctx->e);
 		return 0;
