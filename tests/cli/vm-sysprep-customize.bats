@@ -180,3 +180,20 @@ cust() {
 	! dhas "$img" /etc/systemd
 	fsck_clean "$img"
 }
+
+@test "vm-sysprep --commands-from-file: the options one a line, in their place" {
+	img=$(guest debian.raw)
+	printf '# comment\nhostname web9\n\n  write /etc/motd:hello world\n' >cmds
+	cust --write /etc/motd:first --commands-from-file cmds --append-line /etc/motd:last -a "$img"
+	assert_success
+	[ "$(dcat "$img" /etc/hostname)" = web9 ]
+	[ "$(dcat "$img" /etc/motd)" = "$(printf 'hello world\nlast')" ]
+	printf 'install vim\n' >bad
+	cust --commands-from-file bad -a "$img"
+	[ "$status" -eq 2 ]
+	assert_output --partial "bad: install: needs the guest's own programs"
+	printf 'frobnicate x\n' >bad
+	cust --commands-from-file bad -a "$img"
+	[ "$status" -eq 2 ]
+	assert_output --partial "'frobnicate' is not a customize command"
+}

@@ -30,7 +30,7 @@
 enum {
 	OPT_FORMAT = CHAR_MAX + 1, OPT_DOMAIN_XML, OPT_OPERATIONS, OPT_LIST_OPERATIONS,
 	OPT_KEEP_USERS, OPT_REMOVE_USERS, OPT_SCRUB, OPT_SELINUX_RELABEL, OPT_NO_SELINUX_RELABEL,
-	OPT_NETWORK, OPT_NO_NETWORK, OPT_ROOT, OPT_CONNECT, OPT_REFUSED,
+	OPT_NETWORK, OPT_NO_NETWORK, OPT_ROOT, OPT_CONNECT, OPT_REFUSED, OPT_COMMANDS_FILE,
 	OPT_CU_BASE,	/* + enum vs_cu_kind */
 };
 
@@ -88,7 +88,8 @@ static noreturn void usage(void)
 	     "     --upload FILE:DEST     --copy-in LOCAL:DIR\n"
 	     "     --delete PATH          --touch FILE\n"
 	     "     --chmod MODE:FILE      --link TARGET:LINK[:LINK...]\n"
-	     "     --truncate FILE        --append-line FILE:LINE");
+	     "     --truncate FILE        --append-line FILE:LINE\n"
+	     "     --commands-from-file FILE  those options, one a line without '--'");
 	fputs(VU_USAGE_COMMON, stdout);
 	puts("\nExit status: 0 success, 1 failure, 2 usage error.");
 	fputs(VU_USAGE_MAN_TAIL("vm-sysprep(1)"), stdout);
@@ -111,8 +112,67 @@ static const struct { const char *name; enum vs_cu_kind kind; } cu_opts[] = {
 static const char *const refused[] = {
 	"run", "run-command", "install", "uninstall", "update", "script", "scriptdir",
 	"sm-register", "sm-attach", "sm-unregister", "sm-remove", "sm-credentials",
-	"commands-from-file", "mount-options",
+	"firstboot-install", "mount-options",
 };
+
+/* The customize kind of an option name, or -1. */
+static int cu_kind(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cu_opts); i++)
+		if (strcmp(cu_opts[i].name, name) == 0)
+			return (int)cu_opts[i].kind;
+	return -1;
+}
+
+static bool is_refused(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
+		if (strcmp(refused[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * --commands-from-file FILE: virt-customize's file of customize options,
+ * one a line without its dashes ("hostname web2"), '#' comments; added
+ * where the option stands on the command line.
+ */
+static void commands_from_file(struct sysprep *s, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf, *save = NULL;
+	size_t len;
+	int r;
+
+	if (fd < 0)
+		vu_die(VU_EXIT_USAGE, "--commands-from-file: %s", path);
+	r = vu_read_all(fd, XML_MAX, &buf, &len);
+	close(fd);
+	if (r < 0)
+		vu_diec(VU_EXIT_USAGE, -r, "--commands-from-file: %s", path);
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		struct vu_err e = { 0 };
+		char *arg;
+		int k;
+
+		l += strspn(l, " \t");
+		arg = l + strcspn(l, " \t");
+		if (!*l || *l == '#')
+			continue;
+		if (*arg)
+			*arg++ = '\0';
+		arg += strspn(arg, " \t");
+		k = cu_kind(l);
+		if (k < 0 && is_refused(l))
+			vu_die_usage(VU_EXIT_USAGE, "%s: %s: needs the guest's own programs (an "
+				     "appliance), which the in-place path does not run", path, l);
+		if (k < 0)
+			vu_die_usage(VU_EXIT_USAGE, "%s: '%s' is not a customize command", path, l);
+		if (vs_cu_add(&s->cu, (enum vs_cu_kind)k, arg, &e) < 0)
+			vu_die_usage(VU_EXIT_USAGE, "%s: %s", path, vu_err_str(&e));
+	}
+	free(buf);
+}
 
 static void *xrealloc(void *p, size_t size)
 {
@@ -197,6 +257,7 @@ static void parse_one(struct sysprep *s, int ch, const struct option *lo, int id
 		vu_die_usage(VU_EXIT_USAGE, "--network: vm-sysprep edits the image in place, with no "
 			     "appliance and no network: use --no-network (the default)");
 	case OPT_NO_NETWORK: break;
+	case OPT_COMMANDS_FILE: commands_from_file(s, optarg); break;
 	case OPT_REFUSED:
 		vu_die_usage(VU_EXIT_USAGE, "--%s: needs the guest's own programs (an appliance), "
 			     "which the in-place path does not run", lo[idx].name);
@@ -235,6 +296,7 @@ static struct option *long_options(void)
 		{ "no-selinux-relabel", no_argument, NULL, OPT_NO_SELINUX_RELABEL },
 		{ "network", no_argument, NULL, OPT_NETWORK },
 		{ "no-network", no_argument, NULL, OPT_NO_NETWORK },
+		{ "commands-from-file", required_argument, NULL, OPT_COMMANDS_FILE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
