@@ -16,6 +16,7 @@
 static const struct vu_image_driver *const drivers[] = {
 	&vu_drv_qcow2,
 	&vu_drv_raw,
+	&vu_drv_vmdk,
 };
 
 #define PROBE_LEN 4096
@@ -422,11 +423,15 @@ void vu_info_free(struct vu_info *info)
 		free(info->snapshots[i].id);
 		free(info->snapshots[i].name);
 	}
+	for (int i = 0; i < info->nextents; i++)
+		free(info->extents[i].filename);
 	free(info->bitmaps);
 	free(info->snapshots);
+	free(info->extents);
 	info->bitmaps = NULL;
 	info->snapshots = NULL;
-	info->nbitmaps = info->nsnapshots = 0;
+	info->extents = NULL;
+	info->nbitmaps = info->nsnapshots = info->nextents = 0;
 }
 
 int64_t vu_image_actual_size(const struct vu_image *img)
@@ -479,6 +484,11 @@ void vu_info_bool(struct vu_info *info, const char *key, bool val)
 void vu_info_bitmaps(struct vu_info *info)
 {
 	info_add(info, "bitmaps", VU_KV_BITMAPS);
+}
+
+void vu_info_extents(struct vu_info *info)
+{
+	info_add(info, "extents", VU_KV_EXTENTS);
 }
 
 void vu_info_int(struct vu_info *info, const char *key, int64_t val)

@@ -60,6 +60,9 @@ struct vu_image_driver {
 	ssize_t (*compress_cluster)(const struct vu_image *img, const void *cluster, void *out);
 	int (*write_compressed)(struct vu_image *img, const void *data, size_t len, uint64_t off);
 	int (*pwrite_compressed)(struct vu_image *img, const void *cluster, uint64_t off);
+	/* Whether every data cluster must be written compressed (vmdk's
+	 * streamOptimized); NULL: no. */
+	bool (*compressed_only)(const struct vu_image *img);
 	/* Changes format options in place (vu_image_amend). */
 	int (*amend)(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
 	/* Consistency check and repair (vu_image_check); NULL: cannot be checked. */
@@ -98,6 +101,7 @@ struct vu_image {
 const struct vu_image_driver *vu_image_driver_find(const char *name);
 extern const struct vu_image_driver vu_drv_raw;
 extern const struct vu_image_driver vu_drv_qcow2;
+extern const struct vu_image_driver vu_drv_vmdk;
 
 /* The status of a byte range of a file itself (SEEK_DATA / SEEK_HOLE):
  * holes read as zeros; block devices are all data. */
@@ -110,5 +114,7 @@ void vu_info_bool(struct vu_info *info, const char *key, bool val);
 void vu_info_int(struct vu_info *info, const char *key, int64_t val);
 /* Marks where the bitmap list goes in the format-specific order. */
 void vu_info_bitmaps(struct vu_info *info);
+/* Marks where the extent list goes (vmdk). */
+void vu_info_extents(struct vu_info *info);
 
 #endif

@@ -61,10 +61,11 @@ extern const char *const ic_prealloc_names[];
  * booleans as given, numbers and sizes as parsed. */
 struct ic_spelt {
 	const char *compat, *compression_type, *extended_l2, *lazy_refcounts;
+	const char *compat6, *zeroed_grain;	/* vmdk */
 };
 struct ic_fmtopts {
 	const char *fmt;
-	bool qcow2;
+	bool qcow2, vmdk;
 	struct vu_create_opts o;
 	struct ic_spelt sp;
 	bool prealloc_given;	/* qemu-img echoes it, even "off" */
