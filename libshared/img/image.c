@@ -438,6 +438,8 @@ int64_t vu_image_actual_size(const struct vu_image *img)
 {
 	struct stat st;
 
+	if (img->drv->actual_size)
+		return img->drv->actual_size(img);
 	if (fstat(img->fd, &st) < 0)
 		return -errno;
 	return (int64_t)st.st_blocks * 512;

@@ -63,6 +63,9 @@ struct vu_image_driver {
 	/* Whether every data cluster must be written compressed (vmdk's
 	 * streamOptimized); NULL: no. */
 	bool (*compressed_only)(const struct vu_image *img);
+	/* Bytes all the image's files occupy, where it has more than one
+	 * (vmdk extents); NULL: its own file's. */
+	int64_t (*actual_size)(const struct vu_image *img);
 	/* Changes format options in place (vu_image_amend). */
 	int (*amend)(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
 	/* Consistency check and repair (vu_image_check); NULL: cannot be checked. */

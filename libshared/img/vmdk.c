@@ -35,13 +35,6 @@ static int file_size(int fd, uint64_t *size, struct vu_err *e)
 	return 0;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 /* The descriptor inside a sparse extent (monolithicSparse, streamOptimized). */
 static int read_embedded_desc(struct vu_image *img, struct vmdk *v, struct vu_err *e)
 {
@@ -104,7 +97,7 @@ static int open_extent_file(struct vu_image *img, struct vmdk *v, int i, struct 
 		return vu_err_set(e, ENOMEM, NULL);
 	x->fd = open(path, ((img->flags & VU_OPEN_RDWR) ? O_RDWR : O_RDONLY) | O_CLOEXEC |
 		     O_NONBLOCK);
-	free(path);
+	x->path = path;
 	if (x->fd < 0)
 		return vu_err_set(e, errno, "cannot open extent '%s': %s", x->name, strerror(errno));
 	x->own_fd = true;
@@ -162,8 +155,7 @@ static int open_descriptor(struct vu_image *img, struct vmdk *v, uint64_t fsize,
 		return vu_err_set(e, ENOMEM, NULL);
 	if ((r = vu_pread_all(img->fd, v->desc, (size_t)fsize, 0, false)) < 0)
 		return vu_err_set(e, -r, "cannot read the descriptor: %s", strerror(-r));
-	if (memchr(v->desc, '\0', (size_t)fsize))
-		return vu_err_set(e, EINVAL, "invalid descriptor (binary data)");
+	/* qemu-img pads descriptor files with zeros: the text ends at the first. */
 	if ((r = vmdk_desc_parse(v, v->desc, true, &img->backing_file, e)) < 0)
 		return r;
 	for (int i = 0; i < v->n; i++) {
@@ -185,6 +177,7 @@ static void vmdk_free(struct vmdk *v)
 		if (x->own_fd && x->fd >= 0)
 			close(x->fd);
 		free(x->name);
+		free(x->path);
 		free(x->gd);
 		free(x->rgd);
 		free(x->gt);
@@ -208,12 +201,15 @@ static int open_steps(struct vu_image *img, struct vmdk *v, struct vu_err *e)
 	if ((r = vu_pread_all(img->fd, b, sizeof(b), 0, true)) < 0)
 		return vu_err_set(e, -r, "cannot read: %s", strerror(-r));
 	if (vmdk_ova_probe(b, sizeof(b))) {
+		if (img->flags & VU_OPEN_RDWR)
+			return vu_err_set(e, EROFS, "the disk of an OVA is read-only");
 		if ((r = vmdk_ova_find(img->fd, &off, &len, &name, e)) < 0)
 			return r;
+		/* qemu-img would name the OVA: the member is more use. */
 		r = open_monolithic(img, v, off, len, name, e);
 		free(name);
 	} else if (vmdk_le(b, 4) == VMDK_MAGIC) {
-		r = open_monolithic(img, v, 0, fsize, base_name(img->filename), e);
+		r = open_monolithic(img, v, 0, fsize, img->filename, e);
 	} else {
 		r = open_descriptor(img, v, fsize, e);
 	}
@@ -407,6 +403,26 @@ static int vmdk_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* The descriptor and every extent file, as qemu-img's disk size. */
+static int64_t vmdk_actual_size(const struct vu_image *img)
+{
+	const struct vmdk *v = img->priv;
+	struct stat st;
+	int64_t sum;
+
+	if (fstat(img->fd, &st) < 0)
+		return -errno;
+	sum = (int64_t)st.st_blocks * 512;
+	for (int i = 0; i < v->n; i++) {
+		if (!v->ext[i].own_fd)
+			continue;
+		if (fstat(v->ext[i].fd, &st) < 0)
+			return -errno;
+		sum += (int64_t)st.st_blocks * 512;
+	}
+	return sum;
+}
+
 static const char *vmdk_last_error(const struct vu_image *img)
 {
 	const struct vmdk *v = img->priv;
@@ -442,7 +458,7 @@ static int vmdk_info(struct vu_image *img, struct vu_info *info)
 		const struct vmdk_extent *x = &v->ext[i];
 		struct vu_extent_info *xi = &info->extents[i];
 
-		if (!(xi->filename = strdup(x->name ? x->name : "")))
+		if (!(xi->filename = strdup(x->path ? x->path : x->name ? x->name : "")))
 			return -ENOMEM;
 		info->nextents++;
 		snprintf(xi->format, sizeof(xi->format), "%s", ext_format(v, x));
@@ -453,13 +469,16 @@ static int vmdk_info(struct vu_image *img, struct vu_info *info)
 	return 0;
 }
 
-/* qemu's check: every allocated grain lies inside its file. */
+/* qemu's check: every allocated grain lies inside its file; the first
+ * that does not ends the check as failed (qemu-img exits 1). vmdk has no
+ * repairs: -ENOTSUP with fix, as qemu-img refuses -r. */
 static int vmdk_check(struct vu_image *img, unsigned fix, struct vu_check_result *res)
 {
 	struct vmdk *v = img->priv;
 	char line[128];
 
-	(void)fix;
+	if (fix)
+		return -ENOTSUP;
 	for (int i = 0; i < v->n; i++) {
 		struct vmdk_extent *x = &v->ext[i];
 
@@ -486,6 +505,7 @@ static int vmdk_check(struct vu_image *img, unsigned fix, struct vu_check_result
 				if (res->report)
 					res->report(res->report_ctx, line);
 				res->corruptions++;
+				return -EINVAL;
 			}
 		}
 	}
@@ -511,4 +531,5 @@ const struct vu_image_driver vu_drv_vmdk = {
 	.write_compressed = vmdk_write_compressed,
 	.pwrite_compressed = vmdk_pwrite_compressed,
 	.compressed_only = vmdk_compressed_only,
+	.actual_size = vmdk_actual_size,
 };

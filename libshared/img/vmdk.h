@@ -49,6 +49,7 @@ enum vmdk_ext_type { VMDK_EXT_FLAT, VMDK_EXT_SPARSE, VMDK_EXT_ZERO };
 struct vmdk_extent {
 	enum vmdk_ext_type type;
 	char *name;		/* as the descriptor names it */
+	char *path;		/* as opened, which qemu-img info shows (NULL: name) */
 	int fd;			/* the image's own fd unless own_fd */
 	bool own_fd;
 	uint64_t base;		/* where the extent file starts in fd (an OVA member) */
@@ -133,6 +134,9 @@ void vmdk_format_header(const struct vmdk_header *h, uint8_t *b);
 /* Reads and checks the sparse header, the footer's where the directory is
  * at the end, and the directories. */
 int vmdk_sparse_open(struct vmdk_extent *x, struct vu_err *e);
+/* Whether [at, at+len) of x's file holds metadata (a write there would
+ * corrupt the image). */
+bool vmdk_over_metadata(const struct vmdk_extent *x, uint64_t at, uint64_t len);
 /* The grain table entry for grain g of x (a sector number, 0 or
  * VMDK_GTE_ZEROED); -errno on a bad table. */
 int vmdk_gte(struct vmdk *v, struct vmdk_extent *x, uint64_t g, uint32_t *gte);

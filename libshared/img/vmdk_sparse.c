@@ -138,11 +138,38 @@ static int read_gd(struct vmdk_extent *x, uint64_t sector, uint32_t **out, struc
 	return 0;
 }
 
-/* Each grain table lies in the file, clear of the header and the
- * directories (a table over them would let a write corrupt them). */
+/* Whether [at, at+len) of the file overlaps the header, the embedded
+ * descriptor or a grain directory. */
+static bool over_header(const struct vmdk_extent *x, uint64_t at, uint64_t len)
+{
+	uint64_t gdb = (uint64_t)x->ngd * 4;
+
+	return overlaps(at, len, x->hdr_at, VMDK_SECTOR) ||
+	       (x->h.desc_size && x->h.desc_size <= VMDK_MAX_DESC / VMDK_SECTOR &&
+		overlaps(at, len, x->h.desc_off * VMDK_SECTOR, x->h.desc_size * VMDK_SECTOR)) ||
+	       overlaps(at, len, x->h.gd_off * VMDK_SECTOR, gdb) ||
+	       (x->rgd && overlaps(at, len, x->h.rgd_off * VMDK_SECTOR, gdb));
+}
+
+bool vmdk_over_metadata(const struct vmdk_extent *x, uint64_t at, uint64_t len)
+{
+	uint64_t gtb = (uint64_t)x->h.gtes * 4;
+
+	if (over_header(x, at, len))
+		return true;
+	for (uint32_t i = 0; i < x->ngd; i++)
+		if ((x->gd[i] && overlaps(at, len, (uint64_t)x->gd[i] * VMDK_SECTOR, gtb)) ||
+		    (x->rgd && x->rgd[i] &&
+		     overlaps(at, len, (uint64_t)x->rgd[i] * VMDK_SECTOR, gtb)))
+			return true;
+	return false;
+}
+
+/* Each grain table lies in the file, clear of the header, the descriptor
+ * and the directories (a table over them would let a write corrupt them). */
 static int check_gts(const struct vmdk_extent *x, const uint32_t *gd, struct vu_err *e)
 {
-	uint64_t gtb = (uint64_t)x->h.gtes * 4, gdb = (uint64_t)x->ngd * 4;
+	uint64_t gtb = (uint64_t)x->h.gtes * 4;
 
 	for (uint32_t i = 0; i < x->ngd; i++) {
 		uint64_t at = (uint64_t)gd[i] * VMDK_SECTOR;
@@ -151,9 +178,7 @@ static int check_gts(const struct vmdk_extent *x, const uint32_t *gd, struct vu_
 			continue;
 		if (at > x->fsize || gtb > x->fsize - at)
 			return vu_err_set(e, EINVAL, "grain table %u out of the file", i);
-		if (overlaps(at, gtb, x->hdr_at, VMDK_SECTOR) ||
-		    overlaps(at, gtb, x->h.gd_off * VMDK_SECTOR, gdb) ||
-		    (x->rgd && overlaps(at, gtb, x->h.rgd_off * VMDK_SECTOR, gdb)))
+		if (over_header(x, at, gtb))
 			return vu_err_set(e, EINVAL, "grain table %u overlaps the header", i);
 	}
 	return 0;

@@ -170,6 +170,8 @@ static int write_grain(struct vu_image *img, struct vmdk_extent *x, const void *
 	if (gte && !(x->zero_grain && gte == VMDK_GTE_ZEROED)) {
 		if (x->compressed)
 			return v->why = "cannot rewrite a grain of a compressed image", -EIO;
+		if (vmdk_over_metadata(x, (uint64_t)gte * VMDK_SECTOR, x->grain))
+			return v->why = "a grain overlaps the image's metadata", -EIO;
 		return vmdk_ext_pwrite(x, buf, len, (uint64_t)gte * VMDK_SECTOR + in);
 	}
 	if (!(tmp = malloc((size_t)x->grain)))
