@@ -93,9 +93,10 @@ static int parse_extent(struct vmdk *v, const char *line, struct vu_err *e)
 		return vu_err_set(e, EINVAL, "invalid extent size in the descriptor");
 	p = line + used;
 	if (x->type != VMDK_EXT_ZERO) {
-		const char *q = strchr(p + 1, '"');
+		const char *q;
 
-		if (unquote(p, name, sizeof(name)) < 0 || !q)
+		/* unquote first: p may be the string's end. */
+		if (unquote(p, name, sizeof(name)) < 0 || !(q = strchr(p + 1, '"')))
 			return vu_err_set(e, EINVAL, "invalid extent file name in the descriptor");
 		if (x->type == VMDK_EXT_FLAT && sscanf(q + 1, "%llu", &off) != 1)
 			off = 0;

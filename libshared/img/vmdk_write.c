@@ -327,8 +327,10 @@ int vmdk_write_compressed(struct vu_image *img, const void *data, size_t len, ui
 	v->why = NULL;
 	v->ubuf_ext = NULL;
 	g = off / x->grain;
-	if (off % x->grain || (r = touch_cid(img, v)) < 0 || (r = vmdk_gte(v, x, g, &gte)) < 0)
-		return off % x->grain ? -EINVAL : r;
+	if (off % x->grain)
+		return -EINVAL;
+	if ((r = touch_cid(img, v)) < 0 || (r = vmdk_gte(v, x, g, &gte)) < 0)
+		return r;
 	if (g / x->h.gtes >= x->ngd || !x->gd[g / x->h.gtes])
 		return v->why = "no grain table for this grain", -ENOTSUP;
 	if (gte)
