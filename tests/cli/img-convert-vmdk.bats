@@ -295,3 +295,15 @@ mkova() {
 	assert_failure 1
 	assert_output --partial "read-only"
 }
+
+@test "vmdk: the completion offers the format and convert's -o keys for -O vmdk" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
+	run complete_lines img-convert \
+		'img-convert create -f vm' \
+		'img-convert convert -f raw -O vmdk -o subformat=str' \
+		'img-convert create -f vmdk -o adapter_type=l'
+	assert_success
+	assert_line --index 0 "vmdk"
+	assert_line --index 1 "subformat=streamOptimized"
+	assert_line --index 2 "adapter_type=lsilogic adapter_type=legacyESX"
+}
