@@ -112,19 +112,22 @@ static int append_compressed(struct vmdk_extent *x, uint64_t g, const void *z, s
 	return r < 0 ? r : set_gte(x, g, (uint32_t)(at / VMDK_SECTOR));
 }
 
-static int deflate_grain(const void *in, size_t len, void *out, size_t cap, size_t *zlen)
+static int deflate_grain(const void *in, size_t len, void *out, size_t cap, int level,
+			 size_t *zlen)
 {
 	uLongf n = cap;
 
-	if (compress2(out, &n, in, len, Z_DEFAULT_COMPRESSION) != Z_OK)
+	if (compress2(out, &n, in, len, level) != Z_OK)
 		return -ENOSPC;
 	*zlen = n;
 	return 0;
 }
 
 /* A whole grain of a streamOptimized image: compressed whatever it
- * gains, since readers expect every grain so. */
-static int store_compressed(struct vmdk_extent *x, uint64_t g, const void *grain)
+ * gains, since readers expect every grain so. level: Z_NO_COMPRESSION
+ * where a worker found that compressing does not shrink it (stored
+ * blocks cost a copy, not a second deflate on the writer's thread). */
+static int store_compressed(struct vmdk_extent *x, uint64_t g, const void *grain, int level)
 {
 	size_t cap = compressBound((uLong)x->grain), zlen;
 	uint8_t *z = malloc(cap);
@@ -132,7 +135,7 @@ static int store_compressed(struct vmdk_extent *x, uint64_t g, const void *grain
 
 	if (!z)
 		return -ENOMEM;
-	r = deflate_grain(grain, (size_t)x->grain, z, cap, &zlen);
+	r = deflate_grain(grain, (size_t)x->grain, z, cap, level, &zlen);
 	if (r == 0)
 		r = append_compressed(x, g, z, zlen);
 	free(z);
@@ -181,7 +184,7 @@ static int write_grain(struct vu_image *img, struct vmdk_extent *x, const void *
 	else if ((r = grain_base(img, x, g, gte, tmp)) == 0)
 		memcpy(tmp + in, buf, len);
 	if (r == 0 && x->compressed)
-		r = store_compressed(x, g, tmp);
+		r = store_compressed(x, g, tmp, Z_DEFAULT_COMPRESSION);
 	else if (r == 0 && (r = alloc_at_end(x, x->grain, &at)) == 0 &&
 		 (r = vmdk_ext_pwrite(x, tmp, (size_t)x->grain, at)) == 0)
 		r = set_gte(x, g, (uint32_t)(at / VMDK_SECTOR));
@@ -309,7 +312,8 @@ ssize_t vmdk_compress_cluster(const struct vu_image *img, const void *cluster, v
 
 	if (!x)
 		return -ENOTSUP;
-	if (deflate_grain(cluster, (size_t)x->grain, out, (size_t)x->grain - 1, &zlen) < 0)
+	if (deflate_grain(cluster, (size_t)x->grain, out, (size_t)x->grain - 1,
+			  Z_DEFAULT_COMPRESSION, &zlen) < 0)
 		return 0;
 	return (ssize_t)zlen;
 }
@@ -335,7 +339,8 @@ int vmdk_write_compressed(struct vu_image *img, const void *data, size_t len, ui
 		return v->why = "no grain table for this grain", -ENOTSUP;
 	if (gte)
 		return v->why = "cannot rewrite a grain of a compressed image", -EIO;
-	return len ? append_compressed(x, g, data, len) : store_compressed(x, g, data);
+	return len ? append_compressed(x, g, data, len)
+		   : store_compressed(x, g, data, Z_NO_COMPRESSION);
 }
 
 int vmdk_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t off)
