@@ -97,8 +97,18 @@ struct vu_image {
 	char *backing_path;	/* backing_file resolved against our directory */
 	struct vu_image *backing;
 	void *priv;		/* the driver's */
+	/* The image is the window [win_off, win_off+win_len) of the file, the
+	 * archive member win_name (OVA disks); win_len 0: the whole file. */
+	uint64_t win_off, win_len;
+	char *win_name;
 	const char *why;	/* the generic layer's reason for its last error */
 };
+
+/* Opens the member [off, off+len) of the archive at path, named member,
+ * read-only, as an image of format fmt, whose driver must honour windows
+ * (vmdk). 0 or -errno with e filled. */
+int vu_image_open_window(struct vu_image **out, const char *path, const char *fmt,
+			 uint64_t off, uint64_t len, const char *member, struct vu_err *e);
 
 /* The drivers, for lookup by name (NULL: unknown) and for probing. */
 const struct vu_image_driver *vu_image_driver_find(const char *name);

@@ -200,7 +200,15 @@ static int open_steps(struct vu_image *img, struct vmdk *v, struct vu_err *e)
 		return r;
 	if ((r = vu_pread_all(img->fd, b, sizeof(b), 0, true)) < 0)
 		return vu_err_set(e, -r, "cannot read: %s", strerror(-r));
-	if (vmdk_ova_probe(b, sizeof(b))) {
+	if (img->win_len) {
+		/* A member of an archive (vu_ova_open_disk): a sparse extent. */
+		if (vmdk_le(b, 4) != VMDK_MAGIC &&
+		    (r = vu_pread_all(img->fd, b, sizeof(b), (off_t)img->win_off, true)) < 0)
+			return vu_err_set(e, -r, "cannot read: %s", strerror(-r));
+		if (vmdk_le(b, 4) != VMDK_MAGIC)
+			return vu_err_set(e, ENOTSUP, "%s: not a sparse vmdk", img->win_name);
+		r = open_monolithic(img, v, img->win_off, img->win_len, img->win_name, e);
+	} else if (vmdk_ova_probe(b, sizeof(b))) {
 		if (img->flags & VU_OPEN_RDWR)
 			return vu_err_set(e, EROFS, "the disk of an OVA is read-only");
 		if ((r = vmdk_ova_find(img->fd, &off, &len, &name, e)) < 0)

@@ -307,3 +307,89 @@ mkova() {
 	assert_line --index 1 "subformat=streamOptimized"
 	assert_line --index 2 "adapter_type=lsilogic adapter_type=legacyESX"
 }
+
+# ova_fixture: the fixture's OVA in the test's directory, made once per file.
+ova_fixture() {
+	[ -f "$BATS_FILE_TMPDIR/ova/app.ova" ] ||
+		"$TOP/tests/fixtures/mkova.sh" "$BATS_FILE_TMPDIR/ova" >/dev/null
+	OVA=$BATS_FILE_TMPDIR/ova
+}
+
+@test "ova: the OVF becomes a domain that validates, each disk a pool volume" {
+	ova_fixture
+	run --separate-stderr img-convert ova "$OVA/app.ova"
+	assert_success
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" >dom.xml
+	valid_xml dom.xml
+	grep -q '<name>appliance</name>' dom.xml
+	grep -q '<memory unit="KiB">1048576</memory>' dom.xml
+	grep -q '<vcpu placement="static">2</vcpu>' dom.xml
+	grep -q '<target dev="sda" bus="scsi"/>' dom.xml
+	grep -q '<target dev="sdb" bus="sata"/>' dom.xml
+	grep -q '<model type="vmxnet3"/>' dom.xml
+	grep -q '<source network="default"/>' dom.xml
+	run qemu-img compare "$OVA/disk1.raw" "$VIRTUTILS_ROOT/images/appliance-disk1.qcow2"
+	assert_success
+	run qemu-img compare "$OVA/disk2.raw" "$VIRTUTILS_ROOT/images/appliance-disk2.qcow2"
+	assert_success
+	run qemu-img check "$VIRTUTILS_ROOT/images/appliance-disk1.qcow2"
+	assert_success
+}
+
+@test "ova: --name, --network, -O raw and another pool" {
+	ova_fixture
+	mkdir p2
+	pool-ctl pool-define-as p2 dir --target "$BATS_TEST_TMPDIR/p2" >/dev/null
+	pool-ctl pool-start p2 >/dev/null
+	run --separate-stderr img-convert ova --pool p2 --name web --network lan -O raw "$OVA/app.ova"
+	assert_success
+	printf '%s\n' "$output" >dom.xml
+	valid_xml dom.xml
+	grep -q '<name>web</name>' dom.xml
+	grep -q '<source network="lan"/>' dom.xml
+	grep -q "<source file=\"$BATS_TEST_TMPDIR/p2/web-disk1.img\"/>" dom.xml
+	cmp "$OVA/disk1.raw" p2/web-disk1.img
+}
+
+@test "ova: a file that does not match the manifest is refused and nothing is left" {
+	ova_fixture
+	mkdir pkg
+	tar -C pkg -xf "$OVA/app.ova"
+	printf 'X' | dd of=pkg/app-disk2.vmdk bs=1 seek=70000 conv=notrunc status=none
+	tar -C pkg --format=ustar -cf bad.ova app.ovf app.mf app-disk1.vmdk app-disk2.vmdk
+	run --separate-stderr img-convert ova bad.ova
+	assert_failure 1
+	assert_equal "$stderr" "img-convert: bad.ova: checksum of app-disk2.vmdk does not match the manifest"
+	[ -z "$(ls "$VIRTUTILS_ROOT/images" 2>/dev/null)" ]
+}
+
+@test "ova: a disk that fails to convert leaves no volume behind" {
+	ova_fixture
+	mkdir pkg
+	tar -C pkg -xf "$OVA/app.ova"
+	printf '\xff\xff\xff\xff' | dd of=pkg/app-disk2.vmdk bs=1 seek=56 conv=notrunc status=none
+	rm pkg/app.mf
+	tar -C pkg --format=ustar -cf bad.ova app.ovf app-disk1.vmdk app-disk2.vmdk
+	run --separate-stderr img-convert ova bad.ova
+	[ "$status" = 1 ]
+	[[ ${stderr_lines[0]} == *"no manifest"* ]]
+	[ "${#stderr_lines[@]}" = 2 ]
+	[ -z "$(ls "$VIRTUTILS_ROOT/images")" ]
+}
+
+@test "ova: an OVF that names a missing disk or gives no memory is refused in one line" {
+	ova_fixture
+	mkdir pkg
+	tar -C pkg -xf "$OVA/app.ova"
+	rm pkg/app.mf
+	tar -C pkg --format=ustar -cf nodisk.ova app.ovf app-disk1.vmdk
+	run --separate-stderr img-convert ova nodisk.ova
+	[ "$status" = 1 ]
+	assert_equal "${stderr_lines[1]}" "img-convert: nodisk.ova: the OVF names disk 'app-disk2.vmdk', which the archive lacks"
+	sed -i '/ResourceType>4</d' pkg/app.ovf
+	tar -C pkg --format=ustar -cf nomem.ova app.ovf app-disk1.vmdk app-disk2.vmdk
+	run --separate-stderr img-convert ova nomem.ova
+	[ "$status" = 1 ]
+	assert_equal "${stderr_lines[1]}" "img-convert: nomem.ova: OVF: the hardware section gives no memory"
+}

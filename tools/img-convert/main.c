@@ -40,6 +40,9 @@ static const struct vu_cmd cmds[] = {
 	  .usage = "[-f FMT] [-t CACHE] [-b BASE] [-d] [-p] [-q] FILE" },
 	{ .name = "snapshot", .run = ic_cmd_snapshot,
 	  .usage = "[-f FMT] [-q] [-U] -l | -c NAME | -a NAME | -d NAME FILE" },
+	{ .name = "ova", .run = ic_cmd_ova,
+	  .usage = "[--pool POOL] [--name NAME] [--network NET] [-O qcow2|raw] [--root DIR]\n"
+		   "                [-p] [-q] FILE.ova" },
 };
 
 static void usage(void)
