@@ -393,3 +393,17 @@ ova_fixture() {
 	[ "$status" = 1 ]
 	assert_equal "${stderr_lines[1]}" "img-convert: nomem.ova: OVF: the hardware section gives no memory"
 }
+
+@test "ova: the completion offers the command and its options" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
+	run complete_lines img-convert 'img-convert ov' 'img-convert ova --po'
+	assert_success
+	assert_line --index 0 "ova"
+	assert_line --index 1 "--pool"
+}
+
+@test "ova --help shows its synopsis" {
+	run img-convert ova --help
+	assert_success
+	assert_output --partial "ova [--pool POOL] [--name NAME]"
+}
