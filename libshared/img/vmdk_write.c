@@ -276,10 +276,11 @@ int vmdk_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len, bool ma
 	return r;
 }
 
-/* vmdk images keep their size (qemu cannot resize them either). */
+/* vmdk images keep their size (qemu cannot resize them either); a size
+ * that is not whole sectors was rounded up when the image was made. */
 int vmdk_truncate(struct vu_image *img, uint64_t size)
 {
-	return size == img->size ? 0 : -ENOTSUP;
+	return size <= img->size && img->size - size < VMDK_SECTOR ? 0 : -ENOTSUP;
 }
 
 int vmdk_flush(struct vu_image *img)

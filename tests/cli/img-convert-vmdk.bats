@@ -407,3 +407,15 @@ ova_fixture() {
 	assert_success
 	assert_output --partial "ova [--pool POOL] [--name NAME]"
 }
+
+@test "vmdk convert: a size that is not whole sectors is rounded up, as qemu-img does" {
+	head -c 1000000 /dev/urandom >odd.raw
+	for s in streamOptimized monolithicSparse monolithicFlat; do
+		run img-convert convert -O vmdk -o "subformat=$s" odd.raw "o-$s.vmdk"
+		assert_success
+		qemu-img convert -O vmdk -o "subformat=$s" odd.raw "q-$s.vmdk"
+		[ "$(qemu-img info "o-$s.vmdk" | grep virtual)" = "$(qemu-img info "q-$s.vmdk" | grep virtual)" ]
+		run qemu-img compare odd.raw "o-$s.vmdk"
+		assert_success
+	done
+}
