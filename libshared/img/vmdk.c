@@ -278,6 +278,16 @@ static struct vmdk_extent *find_extent(const struct vmdk *v, uint64_t off)
 	return NULL;
 }
 
+/* A vmdk parent changed since the overlay was made (its CID is no longer
+ * the overlay's parentCID) cannot be read through, as qemu refuses it. */
+static bool parent_cid_valid(const struct vu_image *img)
+{
+	const struct vmdk *v = img->priv;
+	const struct vu_image *b = img->backing;
+
+	return b->drv != &vu_drv_vmdk || ((const struct vmdk *)b->priv)->cid == v->parent_cid;
+}
+
 /* [off, off+len) of a sparse extent, len within one grain. */
 static int read_sparse(struct vu_image *img, struct vmdk_extent *x, void *buf, size_t len,
 		       uint64_t off)
@@ -289,6 +299,8 @@ static int read_sparse(struct vu_image *img, struct vmdk_extent *x, void *buf, s
 
 	if (r < 0)
 		return r;
+	if (gte == 0 && img->backing && !parent_cid_valid(img))
+		return v->why = "the parent's CID is not the one recorded", -EINVAL;
 	if (gte == 0)
 		return vu_image_read_backing(img, buf, len, off);
 	if (x->zero_grain && gte == VMDK_GTE_ZEROED) {

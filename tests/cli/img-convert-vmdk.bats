@@ -419,3 +419,16 @@ ova_fixture() {
 		assert_success
 	done
 }
+
+@test "vmdk: a parent written since the overlay was made is refused, as qemu-img does" {
+	qemu-img create -q -f vmdk base.vmdk 1M
+	qemu-img create -q -f vmdk -b base.vmdk -F vmdk top.vmdk
+	img-convert convert -O raw top.vmdk before.raw
+	mksrc src.raw 1M
+	img-convert convert -n -O vmdk src.raw base.vmdk
+	run qemu-img convert -O raw top.vmdk q.raw
+	assert_failure 1
+	run img-convert convert -O raw top.vmdk o.raw
+	assert_failure 1
+	assert_output --partial "the parent's CID is not the one recorded"
+}
