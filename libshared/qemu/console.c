@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* console.c - vm-ctl console's parts that need no running domain: the
- * console device in the live XML, the one-session lock, and the relay
- * between the user's terminal and the guest's console */
+/* console.c - a guest's console: the device in the live XML, the
+ * one-session lock, and the relay between the user's terminal and the
+ * guest's pty (or unix socket) */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,10 +17,10 @@
 #include "vu/file.h"
 #include "vu/xmlnode.h"
 
-#include "console.h"
+#include "vu/console.h"
 
 /* The path of a pty or listening unix chardev; -ENOENT for other types. */
-static int chardev_path(xmlNodePtr dev, struct vctl_console_dev *out)
+static int chardev_path(xmlNodePtr dev, struct vu_console_dev *out)
 {
 	char *type = NULL;
 	int r = -ENOENT;
@@ -41,7 +41,7 @@ static int chardev_path(xmlNodePtr dev, struct vctl_console_dev *out)
 	return r < 0 ? -ENOENT : 0;
 }
 
-int vctl_console_find(const struct vu_domain *dom, struct vctl_console_dev *out,
+int vu_console_find(const struct vu_domain *dom, struct vu_console_dev *out,
 		      struct vu_err *e)
 {
 	static const char *const kinds[] = { "console", "serial" };
@@ -62,13 +62,13 @@ int vctl_console_find(const struct vu_domain *dom, struct vctl_console_dev *out,
 		return vu_err_set(e, ENOENT, "domain has no console on a pty or unix socket");
 	if (out->socket ? p[0] != '/' : strncmp(p, "/dev/pts/", 9) != 0 || strstr(p, "/..")) {
 		vu_err_set(e, EINVAL, "console path '%s' is not usable", p);
-		vctl_console_dev_clear(out);
+		vu_console_dev_clear(out);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-void vctl_console_dev_clear(struct vctl_console_dev *d)
+void vu_console_dev_clear(struct vu_console_dev *d)
 {
 	free(d->path);
 	memset(d, 0, sizeof(*d));
@@ -93,7 +93,7 @@ static int open_socket(const char *path, struct vu_err *e)
 	return fd;
 }
 
-int vctl_console_open(const struct vctl_console_dev *d, struct vu_err *e)
+int vu_console_open(const struct vu_console_dev *d, struct vu_err *e)
 {
 	struct termios t;
 	int fd;
@@ -141,7 +141,7 @@ static int take_over(int fd)
 	return -EBUSY;
 }
 
-int vctl_console_lock(int dirfd, const char *name, bool force, struct vu_err *e)
+int vu_console_lock(int dirfd, const char *name, bool force, struct vu_err *e)
 {
 	char file[300], pid[32];
 	int fd, r;
@@ -189,7 +189,7 @@ static int pump(int from, int to, int escape, bool *escaped)
 	return vu_write_all(to, buf, (size_t)n);
 }
 
-int vctl_console_relay(int in, int out, int console, int escape,
+int vu_console_relay(int in, int out, int console, int escape,
 		       volatile sig_atomic_t *stop)
 {
 	struct pollfd p[2] = { { .fd = console, .events = POLLIN }, { .fd = in, .events = POLLIN } };
@@ -199,7 +199,7 @@ int vctl_console_relay(int in, int out, int console, int escape,
 		int r;
 
 		if (stop && *stop)
-			return VCTL_CONSOLE_STOPPED;
+			return VU_CONSOLE_STOPPED;
 		if (poll(p, p[1].fd >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -208,14 +208,14 @@ int vctl_console_relay(int in, int out, int console, int escape,
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			/* A write error to the console is its hangup too. */
 			if ((r = pump(console, out, -1, &escaped)) != 0)
-				return r > 0 ? VCTL_CONSOLE_HANGUP : r;
+				return r > 0 ? VU_CONSOLE_HANGUP : r;
 		}
 		if (p[1].fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			r = pump(in, console, escape, &escaped);
 			if (escaped)
-				return VCTL_CONSOLE_ESCAPED;
+				return VU_CONSOLE_ESCAPED;
 			if (r == -EIO || r == -EPIPE)
-				return VCTL_CONSOLE_HANGUP;
+				return VU_CONSOLE_HANGUP;
 			if (r < 0)
 				return r;
 			if (r > 0)
@@ -224,7 +224,7 @@ int vctl_console_relay(int in, int out, int console, int escape,
 	}
 }
 
-int vctl_term_raw(int fd, struct termios *saved)
+int vu_term_raw(int fd, struct termios *saved)
 {
 	struct termios t;
 
@@ -237,7 +237,7 @@ int vctl_term_raw(int fd, struct termios *saved)
 	return tcsetattr(fd, TCSAFLUSH, &t) < 0 ? -errno : 0;
 }
 
-void vctl_term_restore(int fd, const struct termios *saved)
+void vu_term_restore(int fd, const struct termios *saved)
 {
 	tcsetattr(fd, TCSAFLUSH, saved);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* console.h - vm-ctl console: the guest's serial console, found in the
- * live XML, relayed to the user's terminal until the escape character */
-#ifndef VMCTL_CONSOLE_H
-#define VMCTL_CONSOLE_H
+/* console.h - a running guest's serial console, found in its live XML and
+ * relayed to the user's terminal until the escape character: vm-ctl
+ * console, vm-ctl start --console, vm-create --autoconsole text */
+#ifndef VU_CONSOLE_H
+#define VU_CONSOLE_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -12,11 +13,11 @@
 #include "vu/err.h"
 
 /* virsh's escape: ^] (GS, 0x1d). */
-#define VCTL_CONSOLE_ESCAPE 0x1d
+#define VU_CONSOLE_ESCAPE 0x1d
 
 /* Where a running domain's console is: a pty QEMU made (the path from the
  * live XML) or a unix socket QEMU listens on. */
-struct vctl_console_dev {
+struct vu_console_dev {
 	char *path;
 	bool socket;
 };
@@ -29,12 +30,12 @@ struct vctl_console_dev {
  * -EINVAL for a pty path outside /dev/pts or a relative socket path (the
  * XML is not ours then).
  */
-int vctl_console_find(const struct vu_domain *dom, struct vctl_console_dev *out,
+int vu_console_find(const struct vu_domain *dom, struct vu_console_dev *out,
 		      struct vu_err *e);
-void vctl_console_dev_clear(struct vctl_console_dev *d);
+void vu_console_dev_clear(struct vu_console_dev *d);
 /* Opens it read-write (a pty in raw mode, a socket connected), close on
  * exec. An fd or -errno with e. */
-int vctl_console_open(const struct vctl_console_dev *d, struct vu_err *e);
+int vu_console_open(const struct vu_console_dev *d, struct vu_err *e);
 
 /*
  * One session per domain: the lock file NAME.console in the run directory
@@ -43,13 +44,13 @@ int vctl_console_open(const struct vctl_console_dev *d, struct vu_err *e);
  * words) unless force, which sends it SIGTERM and waits (5 s at most) for
  * it to let go. The lock fd (close to release), or -errno with e.
  */
-int vctl_console_lock(int dirfd, const char *name, bool force, struct vu_err *e);
+int vu_console_lock(int dirfd, const char *name, bool force, struct vu_err *e);
 
 /* How the relay ended. */
-enum vctl_console_end {
-	VCTL_CONSOLE_ESCAPED,	/* the user typed the escape character */
-	VCTL_CONSOLE_HANGUP,	/* the console went away: QEMU ended */
-	VCTL_CONSOLE_STOPPED,	/* *stop was set (a signal) */
+enum vu_console_end {
+	VU_CONSOLE_ESCAPED,	/* the user typed the escape character */
+	VU_CONSOLE_HANGUP,	/* the console went away: QEMU ended */
+	VU_CONSOLE_STOPPED,	/* *stop was set (a signal) */
 };
 
 /*
@@ -60,13 +61,13 @@ enum vctl_console_end {
  * until the console hangs up or *stop is set. stop may be NULL. The end,
  * or -errno on a read or write error on the user's side.
  */
-int vctl_console_relay(int in, int out, int console, int escape,
+int vu_console_relay(int in, int out, int console, int escape,
 		       volatile sig_atomic_t *stop);
 
 /* The user's terminal fd in raw mode, as virsh console sets it; *saved is
  * what to restore. 0, or -ENOTTY when fd is not a terminal (nothing to
  * do), -errno. */
-int vctl_term_raw(int fd, struct termios *saved);
-void vctl_term_restore(int fd, const struct termios *saved);
+int vu_term_raw(int fd, struct termios *saved);
+void vu_term_restore(int fd, const struct termios *saved);
 
 #endif

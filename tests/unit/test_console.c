@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_vmctl_console.c - vm-ctl console without a guest: the device in the
+/* test_console.c - the guest console without a guest: the device in the
  * live XML, the session lock, and the relay over a pty pair standing for
  * QEMU's pty */
 #include <stdarg.h>
@@ -19,12 +19,12 @@
 #include <cmocka.h>
 
 #include "vu/domainxml.h"
-#include "../../tools/vm-ctl/console.h"
+#include "vu/console.h"
 #include "testutil.h"
 
 /* ---- the device ---- */
 
-static int find(const char *devices, struct vctl_console_dev *d, struct vu_err *e)
+static int find(const char *devices, struct vu_console_dev *d, struct vu_err *e)
 {
 	char xml[1024];
 	struct vu_domain *dom = NULL;
@@ -33,14 +33,14 @@ static int find(const char *devices, struct vctl_console_dev *d, struct vu_err *
 	snprintf(xml, sizeof(xml), "<domain type='qemu'><name>g</name><devices>%s</devices></domain>",
 		 devices);
 	assert_int_equal(vu_domain_parse(&dom, xml, strlen(xml), e), 0);
-	r = vctl_console_find(dom, d, e);
+	r = vu_console_find(dom, d, e);
 	vu_domain_free(&dom);
 	return r;
 }
 
 static void test_find(void **state)
 {
-	struct vctl_console_dev d;
+	struct vu_console_dev d;
 	struct vu_err e = { 0 };
 
 	(void)state;
@@ -49,23 +49,23 @@ static void test_find(void **state)
 			      "<console type='pty' tty='/dev/pts/7'/>", &d, &e), 0);
 	assert_string_equal(d.path, "/dev/pts/7");
 	assert_false(d.socket);
-	vctl_console_dev_clear(&d);
+	vu_console_dev_clear(&d);
 	assert_int_equal(find("<console type='pty'><source path='/dev/pts/9'/></console>", &d, &e), 0);
 	assert_string_equal(d.path, "/dev/pts/9");
-	vctl_console_dev_clear(&d);
+	vu_console_dev_clear(&d);
 	assert_int_equal(find("<serial type='pty'><source path='/dev/pts/2'/></serial>", &d, &e), 0);
 	assert_string_equal(d.path, "/dev/pts/2");
-	vctl_console_dev_clear(&d);
+	vu_console_dev_clear(&d);
 	assert_int_equal(find("<serial type='unix'><source mode='bind' path='/run/x.sock'/>"
 			      "</serial>", &d, &e), 0);
 	assert_string_equal(d.path, "/run/x.sock");
 	assert_true(d.socket);
-	vctl_console_dev_clear(&d);
+	vu_console_dev_clear(&d);
 }
 
 static void test_find_none(void **state)
 {
-	struct vctl_console_dev d;
+	struct vu_console_dev d;
 	struct vu_err e = { 0 };
 
 	(void)state;
@@ -100,25 +100,25 @@ static void *run(void *arg)
 {
 	struct relay *r = arg;
 
-	r->result = vctl_console_relay(r->in[0], r->out[1], r->slave, r->escape, &r->stop);
+	r->result = vu_console_relay(r->in[0], r->out[1], r->slave, r->escape, &r->stop);
 	return NULL;
 }
 
 static void start(struct relay *r)
 {
-	struct vctl_console_dev d = { 0 };
+	struct vu_console_dev d = { 0 };
 	struct vu_err e = { 0 };
 	char name[64];
 
 	memset(r, 0, sizeof(*r));
-	r->escape = VCTL_CONSOLE_ESCAPE;
+	r->escape = VU_CONSOLE_ESCAPE;
 	assert_int_equal(pipe(r->in), 0);
 	assert_int_equal(pipe(r->out), 0);
 	assert_int_equal(openpty(&r->master, &r->slave, name, NULL, NULL), 0);
 	/* As the tool does: the slave reopened by its path, made raw. */
 	close(r->slave);
 	d.path = name;
-	r->slave = vctl_console_open(&d, &e);
+	r->slave = vu_console_open(&d, &e);
 	assert_true(r->slave >= 0);
 	assert_int_equal(pthread_create(&r->thread, NULL, run, r), 0);
 }
@@ -176,7 +176,7 @@ static void test_relay_both_ways(void **state)
 	/* Bytes before the escape go through; the escape ends the session and
 	 * what follows it stays unsent. */
 	assert_int_equal(write(r.in[1], "ab\x1d" "cd", 5), 5);
-	join(&r, VCTL_CONSOLE_ESCAPED);
+	join(&r, VU_CONSOLE_ESCAPED);
 	expect_read(r.master, "ab");
 	cleanup(&r);
 }
@@ -189,7 +189,7 @@ static void test_relay_escape_alone(void **state)
 	(void)state;
 	start(&r);
 	assert_int_equal(write(r.in[1], "x\x1dy", 3), 3);
-	join(&r, VCTL_CONSOLE_ESCAPED);
+	join(&r, VU_CONSOLE_ESCAPED);
 	assert_int_equal(read(r.master, buf, sizeof(buf)), 1);
 	assert_int_equal(buf[0], 'x');
 	cleanup(&r);
@@ -206,7 +206,7 @@ static void test_relay_hangup(void **state)
 	expect_read(r.out[0], "VU-GUEST: poweroff\r\n");
 	close(r.master);
 	r.master = -1;
-	finish(&r, VCTL_CONSOLE_HANGUP);
+	finish(&r, VU_CONSOLE_HANGUP);
 }
 
 /* A script's input ends: the guest's output still comes, until it ends. */
@@ -223,7 +223,7 @@ static void test_relay_input_eof(void **state)
 	expect_read(r.out[0], "later\r\n");
 	close(r.master);
 	r.master = -1;
-	finish(&r, VCTL_CONSOLE_HANGUP);
+	finish(&r, VU_CONSOLE_HANGUP);
 }
 
 /* A signal (--force from another session) sets stop; poll wakes with the
@@ -236,7 +236,7 @@ static void test_relay_stop(void **state)
 	start(&r);
 	r.stop = 1;
 	assert_int_equal(write(r.master, "x", 1), 1);
-	finish(&r, VCTL_CONSOLE_STOPPED);
+	finish(&r, VU_CONSOLE_STOPPED);
 }
 
 /* ---- one session at a time ---- */
@@ -249,13 +249,13 @@ static void test_lock(void **state)
 	pid_t child;
 
 	(void)state;
-	assert_int_equal(tu_scratch(dir, sizeof(dir), "test_vmctl_console"), 0);
+	assert_int_equal(tu_scratch(dir, sizeof(dir), "test_console"), 0);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(dfd >= 0);
 	child = fork();
 	if (child == 0) {
 		/* Another session: holds the lock until it is sent SIGTERM. */
-		if (vctl_console_lock(dfd, "g", false, NULL) < 0)
+		if (vu_console_lock(dfd, "g", false, NULL) < 0)
 			_exit(3);
 		pause();
 		_exit(0);
@@ -272,9 +272,9 @@ static void test_lock(void **state)
 		usleep(20 * 1000);
 	}
 	assert_int_equal(atol(buf), child);
-	assert_int_equal(vctl_console_lock(dfd, "g", false, &e), -EBUSY);
+	assert_int_equal(vu_console_lock(dfd, "g", false, &e), -EBUSY);
 	assert_string_equal(e.msg, "Active console session exists for this domain");
-	fd2 = vctl_console_lock(dfd, "g", true, &e);
+	fd2 = vu_console_lock(dfd, "g", true, &e);
 	assert_true(fd2 >= 0);
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
@@ -283,7 +283,7 @@ static void test_lock(void **state)
 	assert_int_equal(atol(buf), getpid());
 	close(fd2);
 	/* Released: the next one gets it without force. */
-	fd = vctl_console_lock(dfd, "g", false, &e);
+	fd = vu_console_lock(dfd, "g", false, &e);
 	assert_true(fd >= 0);
 	close(fd);
 	close(dfd);
