@@ -14,10 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vu/console.h"
 #include "vu/file.h"
+#include "vu/qemurun.h"
 #include "vu/xmlnode.h"
 
-#include "vu/console.h"
+#include "qemurun_int.h"
 
 /* The path of a pty or listening unix chardev; -ENOENT for other types. */
 static int chardev_path(xmlNodePtr dev, struct vu_console_dev *out)
@@ -240,4 +242,48 @@ int vu_term_raw(int fd, struct termios *saved)
 void vu_term_restore(int fd, const struct termios *saved)
 {
 	tcsetattr(fd, TCSAFLUSH, saved);
+}
+
+/* ---- a session ---- */
+
+/* The relay on an open console, the user's terminal raw meanwhile. */
+static int session(int in, int out, int fd, const char *banner, volatile sig_atomic_t *stop)
+{
+	struct termios saved;
+	bool raw;
+	int r;
+
+	if (banner && (r = vu_write_all(out, banner, strlen(banner))) < 0)
+		return r;
+	raw = vu_term_raw(in, &saved) == 0;
+	r = vu_console_relay(in, out, fd, VU_CONSOLE_ESCAPE, stop);
+	if (raw)
+		vu_term_restore(in, &saved);
+	return r;
+}
+
+int vu_console_attach(const struct vu_state *st, const char *name, bool force, int in, int out,
+		      const char *banner, volatile sig_atomic_t *stop, struct vu_err *e)
+{
+	struct vu_console_dev dev = { 0 };
+	struct vu_domain *dom = NULL;
+	int dfd = -1, lock = -1, fd = -1, r;
+
+	if ((r = vu_qemurun_live_xml(st, name, &dom, e)) == 0 &&
+	    (r = vu_console_find(dom, &dev, e)) == 0 && (r = dfd = qr_dirfd(st, false, e)) >= 0 &&
+	    (r = lock = vu_console_lock(dfd, name, force, e)) >= 0 &&
+	    (r = fd = vu_console_open(&dev, e)) >= 0) {
+		r = session(in, out, fd, banner, stop);
+		if (r < 0)
+			vu_err_set(e, -r, "console: %s", strerror(-r));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (lock >= 0)
+		close(lock);
+	if (dfd >= 0)
+		close(dfd);
+	vu_console_dev_clear(&dev);
+	vu_domain_free(&dom);
+	return r;
 }

@@ -70,4 +70,15 @@ int vu_console_relay(int in, int out, int console, int escape,
 int vu_term_raw(int fd, struct termios *saved);
 void vu_term_restore(int fd, const struct termios *saved);
 
+/*
+ * A whole session on the running domain NAME's console: its live XML,
+ * the lock (force as vu_console_lock, in RUN/qemu), the device opened,
+ * banner (may be NULL) written to out, in made raw when it is a terminal,
+ * the relay, the terminal restored. The relay's end, or -errno with e
+ * ("domain is not running", the lock's words, ...).
+ */
+struct vu_state;
+int vu_console_attach(const struct vu_state *st, const char *name, bool force, int in, int out,
+		      const char *banner, volatile sig_atomic_t *stop, struct vu_err *e);
+
 #endif
