@@ -176,3 +176,25 @@ NICS="<interface type='network'><mac address='52:54:00:aa:00:01'/><source networ
 	run -2 vm-ctl domiflist d1 extra
 	assert_error 2 "domiflist: unexpected argument 'extra'"
 }
+
+@test "completion: the commands, their options, running domains for console" {
+	dom_xml d1
+	dom_xml d2
+	vm-ctl define d1.xml >/dev/null
+	vm-ctl define d2.xml >/dev/null
+	fake_running d2 d2.xml
+	run -0 complete_lines vm-ctl "vm-ctl con" "vm-ctl domblklist --d" "vm-ctl autostart --" \
+		"vm-ctl console " "vm-ctl edit " "vm-ctl setmem d1 --c" "vm-ctl domifaddr d2 --source "
+	assert_line --index 0 "console"
+	assert_line --index 1 "--domain --details"
+	assert_line --index 2 --partial "--disable"
+	assert_line --index 3 "d2"
+	assert_line --index 4 "d1 d2"
+	assert_line --index 5 "--connect --config --current"
+	assert_line --index 6 "lease"
+}
+
+@test "contrib/vm-ctl.service runs start-all and passes systemd-analyze verify" {
+	run -0 grep -x "ExecStart=/usr/local/bin/vm-ctl start-all" "$TOP/contrib/vm-ctl.service"
+	verify_unit vm-ctl
+}
