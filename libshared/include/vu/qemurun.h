@@ -133,7 +133,12 @@ int vu_qemurun_shutdown(const struct vu_state *st, const char *name, int wait_ms
 int vu_qemurun_live_xml(const struct vu_state *st, const char *name, struct vu_domain **out,
 			struct vu_err *e);
 
-/* Records why the domain stopped or paused, for --reason (RUN/qemu/NAME.state). */
+/* Records why the domain stopped (shut off with that reason), for
+ * --reason (RUN/qemu/NAME.state). */
 void vu_qemurun_set_reason(const struct vu_state *st, const char *name, const char *reason);
+/* Records the state and its reason ("paused user" after suspend, "running
+ * unpaused" after resume): what listings show without asking QEMU. */
+int vu_qemurun_set_state(const struct vu_state *st, const char *name, enum vu_domstate s,
+			 const char *reason);
 
 #endif
