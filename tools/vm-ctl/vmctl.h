@@ -109,6 +109,11 @@ int vc_console_attach(struct vm_ctl *vc, const char *name, bool force);
 int vc_cmd_edit(void *ctx, int argc, char **argv);
 /* cmd_autostart.c */
 int vc_cmd_autostart(void *ctx, int argc, char **argv);
+/* cmd_setmem.c */
+int vc_cmd_setmem(void *ctx, int argc, char **argv);
+/* cmd_save.c */
+int vc_cmd_save(void *ctx, int argc, char **argv);
+int vc_cmd_restore(void *ctx, int argc, char **argv);
 /* cmd_devlist.c */
 int vc_cmd_domblklist(void *ctx, int argc, char **argv);
 int vc_cmd_domiflist(void *ctx, int argc, char **argv);
