@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guest_int.h"
 
@@ -190,6 +191,11 @@ int vu_guest_close(struct vu_guest **gp, struct vu_err *e)
 	if (!g)
 		return 0;
 	first = vu_guest_umount_all(g, e);
+	if (g->dirmode) {
+		if (g->flags & VU_GUEST_RDWR)
+			syncfs(g->rootfd);
+		close(g->rootfd);
+	}
 	for (size_t i = 0; i < g->ndisks; i++) {
 		if (g->flags & VU_GUEST_RDWR) {
 			r = vu_image_flush(g->img[i]);

@@ -21,6 +21,7 @@
 #include "vu/state.h"
 
 #include "vm-sysprep.h"
+#include "vs-appliance.h"
 #include "vs-inuse.h"
 
 /* A domain XML read for its disks. */
@@ -31,6 +32,7 @@ enum {
 	OPT_FORMAT = CHAR_MAX + 1, OPT_DOMAIN_XML, OPT_OPERATIONS, OPT_LIST_OPERATIONS,
 	OPT_KEEP_USERS, OPT_REMOVE_USERS, OPT_SCRUB, OPT_SELINUX_RELABEL, OPT_NO_SELINUX_RELABEL,
 	OPT_NETWORK, OPT_NO_NETWORK, OPT_ROOT, OPT_CONNECT, OPT_REFUSED, OPT_COMMANDS_FILE,
+	OPT_APPLIANCE_KERNEL,
 	OPT_CU_BASE,	/* + enum vs_cu_kind */
 };
 
@@ -45,6 +47,12 @@ struct sysprep {
 	vs_opset ops;
 	struct vs_culist cu;
 	struct vs_ctx ctx;
+	/* The appliance path: what runs inside gets the same options. */
+	const char *kernel;		/* --appliance-kernel */
+	bool in_appliance;		/* we are inside: the guest is on VS_AP_ROOT */
+	char **ap_args;			/* options for inside, NULL-terminated */
+	size_t nap_args;
+	const char *ap_hostfile;	/* an option reading a host file (not inside) */
 };
 
 static noreturn void usage(void)
@@ -89,7 +97,11 @@ static noreturn void usage(void)
 	     "     --delete PATH          --touch FILE\n"
 	     "     --chmod MODE:FILE      --link TARGET:LINK[:LINK...]\n"
 	     "     --truncate FILE        --append-line FILE:LINE\n"
-	     "     --commands-from-file FILE  those options, one a line without '--'");
+	     "     --commands-from-file FILE  those options, one a line without '--'\n"
+	     "\nXFS and btrfs guests are handled in a small appliance booted under QEMU:\n"
+	     "     --appliance-kernel FILE  its kernel (default: the running one's\n"
+	     "                              /boot/vmlinuz-VERSION, modules in\n"
+	     "                              /lib/modules/VERSION)");
 	fputs(VU_USAGE_COMMON, stdout);
 	puts("\nExit status: 0 success, 1 failure, 2 usage error.");
 	fputs(VU_USAGE_MAN_TAIL("vm-sysprep(1)"), stdout);
@@ -132,6 +144,35 @@ static bool is_refused(const char *name)
 	return false;
 }
 
+static void *xrealloc(void *p, size_t size);
+static char *xstrdup(const char *s);
+
+/* An option as the appliance's vm-sysprep gets it. */
+static void ap_record(struct sysprep *s, const char *name, const char *arg)
+{
+	s->ap_args = xrealloc(s->ap_args, (s->nap_args + 3) * sizeof(*s->ap_args));
+	if (asprintf(&s->ap_args[s->nap_args], "--%s", name) < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	s->nap_args++;
+	if (arg)
+		s->ap_args[s->nap_args++] = xstrdup(arg);
+	s->ap_args[s->nap_args] = NULL;
+}
+
+/* A customize option recorded for the appliance; those that read a host
+ * file are noted (the appliance has no host files). */
+static void ap_record_cu(struct sysprep *s, enum vs_cu_kind k, const char *name,
+			 const char *arg)
+{
+	bool host = k == VS_CU_UPLOAD || k == VS_CU_COPY_IN || k == VS_CU_FIRSTBOOT ||
+		    ((k == VS_CU_SSH_INJECT || k == VS_CU_PASSWORD) && strstr(arg, ":file:")) ||
+		    (k == VS_CU_ROOT_PASSWORD && strstr(arg, "file:"));
+
+	if (host && !s->ap_hostfile)
+		s->ap_hostfile = name;
+	ap_record(s, name, arg);
+}
+
 /*
  * --commands-from-file FILE: virt-customize's file of customize options,
  * one a line without its dashes ("hostname web2"), '#' comments; added
@@ -170,6 +211,7 @@ static void commands_from_file(struct sysprep *s, const char *path)
 			vu_die_usage(VU_EXIT_USAGE, "%s: '%s' is not a customize command", path, l);
 		if (vs_cu_add(&s->cu, (enum vs_cu_kind)k, arg, &e) < 0)
 			vu_die_usage(VU_EXIT_USAGE, "%s: %s", path, vu_err_str(&e));
+		ap_record_cu(s, (enum vs_cu_kind)k, l, arg);
 	}
 	free(buf);
 }
@@ -246,13 +288,18 @@ static void parse_one(struct sysprep *s, int ch, const struct option *lo, int id
 		break;
 	case OPT_LIST_OPERATIONS: vs_ops_list(stdout); exit(VU_EXIT_OK);
 	case 'n': s->ctx.dry_run = true; break;
-	case OPT_KEEP_USERS: s->ctx.keep_users = split_users("--keep-user-accounts", optarg); break;
+	case OPT_KEEP_USERS:
+		s->ctx.keep_users = split_users("--keep-user-accounts", optarg);
+		ap_record(s, lo[idx].name, optarg);
+		break;
 	case OPT_REMOVE_USERS:
 		s->ctx.remove_users = split_users("--remove-user-accounts", optarg);
+		ap_record(s, lo[idx].name, optarg);
 		break;
 	case OPT_SCRUB: s->ctx.scrub = true; break;
 	case OPT_SELINUX_RELABEL: s->no_relabel = false; break;
 	case OPT_NO_SELINUX_RELABEL: s->no_relabel = true; break;
+	case OPT_APPLIANCE_KERNEL: s->kernel = optarg; break;
 	case OPT_NETWORK:
 		vu_die_usage(VU_EXIT_USAGE, "--network: vm-sysprep edits the image in place, with no "
 			     "appliance and no network: use --no-network (the default)");
@@ -269,6 +316,8 @@ static void parse_one(struct sysprep *s, int ch, const struct option *lo, int id
 		if (ch >= OPT_CU_BASE && vs_cu_add(&s->cu, (enum vs_cu_kind)(ch - OPT_CU_BASE),
 						   optarg, &e) < 0)
 			vu_die_usage(VU_EXIT_USAGE, "%s", vu_err_str(&e));
+		if (ch >= OPT_CU_BASE)
+			ap_record_cu(s, (enum vs_cu_kind)(ch - OPT_CU_BASE), lo[idx].name, optarg);
 		if (ch < OPT_CU_BASE)
 			vu_die_tryhelp(VU_EXIT_USAGE);
 	}
@@ -297,6 +346,7 @@ static struct option *long_options(void)
 		{ "network", no_argument, NULL, OPT_NETWORK },
 		{ "no-network", no_argument, NULL, OPT_NO_NETWORK },
 		{ "commands-from-file", required_argument, NULL, OPT_COMMANDS_FILE },
+		{ "appliance-kernel", required_argument, NULL, OPT_APPLIANCE_KERNEL },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -329,7 +379,7 @@ static void parse_args(struct sysprep *s, int argc, char **argv)
 	}
 	if (optind < argc)
 		vu_die_usage(VU_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (!!s->ndisks + !!s->domain + !!s->xml_path != 1)
+	if (!s->in_appliance && !!s->ndisks + !!s->domain + !!s->xml_path != 1)
 		vu_die_usage(VU_EXIT_USAGE, "give the guest's disks with -a, or -d DOMAIN, or "
 			     "--domain-xml FILE (one of them)");
 	if (!s->ops_given)
@@ -490,14 +540,110 @@ static void relabel(struct sysprep *s)
 		op_failed(s, "selinux-relabel");
 }
 
+/* ---- the appliance path ---- */
+
+static void ap_add(char ***v, size_t *n, const char *arg)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(arg);
+	(*v)[*n] = NULL;
+}
+
+/* The options the appliance's vm-sysprep runs with: the operations chosen
+ * here as a list, the flags, then the recorded options in their order. */
+static char **ap_argv(struct sysprep *s)
+{
+	char **v = NULL, *ops = NULL;
+	size_t n = 0, len = 0;
+	FILE *f = open_memstream(&ops, &len);
+	bool first = true;
+
+	if (!f)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	for (size_t i = 0; i < VS_NOPS; i++)
+		if (s->ops >> i & 1) {
+			fprintf(f, "%s%s", first ? "" : ",", vs_ops[i].name);
+			first = false;
+		}
+	fclose(f);
+	ap_add(&v, &n, "--operations");
+	ap_add(&v, &n, ops);
+	free(ops);
+	if (s->ctx.dry_run)
+		ap_add(&v, &n, "--dry-run");
+	if (s->ctx.quiet)
+		ap_add(&v, &n, "--quiet");
+	if (s->ctx.verbose)
+		ap_add(&v, &n, "--verbose");
+	if (s->ctx.scrub)
+		ap_add(&v, &n, "--scrub");
+	if (s->no_relabel)
+		ap_add(&v, &n, "--no-selinux-relabel");
+	for (size_t i = 0; i < s->nap_args; i++)
+		ap_add(&v, &n, s->ap_args[i]);
+	return v;
+}
+
+/* XFS or btrfs: the same operations, run by vm-sysprep inside the
+ * appliance; its messages are relayed, its exit status is ours. */
+static void run_appliance(struct sysprep *s, const char *type)
+{
+	struct vs_appliance ap = { .kernel = s->kernel, .disks = s->disks, .ndisks = s->ndisks,
+				   .readonly = s->ctx.dry_run, .verbose = s->ctx.verbose };
+	struct vu_err e = { 0 };
+	int r;
+
+	/* The UUID changes work on devices, which the appliance's vm-sysprep
+	 * does not have: asked for, they are refused; on by default, left out. */
+	for (size_t i = 0; i < VS_NOPS; i++) {
+		if (!(s->ops >> i & 1) || (strcmp(vs_ops[i].name, "fs-uuids") &&
+					   strcmp(vs_ops[i].name, "lvm-uuids")))
+			continue;
+		if (s->ops_given)
+			vu_diex(VU_EXIT_FAIL, "%s: not available on the appliance path (%s)",
+				vs_ops[i].name, type);
+		s->ops &= ~((vs_opset)1 << i);
+	}
+	if (s->ap_hostfile)
+		vu_diex(VU_EXIT_FAIL, "--%s: reads a host file, which the appliance path (%s) "
+			"does not carry yet", s->ap_hostfile, type);
+	if (!s->ops)
+		return;
+	say(s, "%s: running the operations in the appliance (QEMU, TCG) ...", type);
+	ap.args = ap_argv(s);
+	r = vs_ap_run(&ap, &e);
+	vs_strv_free(ap.args);
+	if (r < 0)
+		vu_diex(VU_EXIT_FAIL, "appliance: %s", vu_err_str(&e));
+	if (r != VU_EXIT_OK)
+		exit(r == VU_EXIT_USAGE ? VU_EXIT_USAGE : VU_EXIT_FAIL);
+}
+
+/* Opens the guest: its images, or, inside the appliance, the tree /init
+ * mounted. */
+static int open_guest(struct sysprep *s, struct vu_err *e)
+{
+	unsigned flags = s->ctx.dry_run ? 0 : VU_GUEST_RDWR;
+
+	if (s->in_appliance)
+		return vu_guest_open_dir(&s->ctx.g, VS_AP_ROOT, flags, e);
+	return vu_guest_open(&s->ctx.g, s->disks, s->ndisks, flags, e);
+}
+
 static void run(struct sysprep *s)
 {
 	struct vu_err e = { 0 };
+	const char *ap_type;
 	int r;
 
 	s->ctx.cu = &s->cu;
 	say(s, "Examining the guest ...");
-	r = vu_guest_open(&s->ctx.g, s->disks, s->ndisks, s->ctx.dry_run ? 0 : VU_GUEST_RDWR, &e);
+	r = open_guest(s, &e);
+	if (r == 0 && !s->in_appliance && (ap_type = vs_ap_needed(s->ctx.g))) {
+		vu_guest_close(&s->ctx.g, NULL);	/* QEMU takes the images' locks */
+		run_appliance(s, ap_type);
+		return;
+	}
 	if (r < 0)
 		vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest",
 			vu_err_str(&e));
@@ -524,12 +670,21 @@ int main(int argc, char **argv)
 	struct sysprep s = { 0 };
 
 	atexit(vu_close_stdout_atexit);
+	/* Inside the appliance: /init passes the options file (vs_ap_run). */
+	if (argc == 3 && !strcmp(argv[1], "--in-appliance")) {
+		int r = vs_ap_read_args(argv[2], argv[0], &argv, &argc);
+
+		if (r < 0)
+			vu_diec(VU_EXIT_FAIL, -r, "%s", VS_AP_ARGS);
+		s.in_appliance = true;
+	}
 	parse_args(&s, argc, argv);
 	if (s.xml_path)
 		read_xml(&s);
 	else if (s.domain)
 		load_domain(&s);
-	check_in_use(&s);
+	if (!s.in_appliance)
+		check_in_use(&s);
 	run(&s);
 	/* The pipe goes on: the domain XML, as it came. */
 	if (s.xml && vu_write_all(STDOUT_FILENO, s.xml, s.xml_len) < 0)

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* appliance.c - the appliance path: the initramfs (our cpio writer) made of
+ * busybox, the modules, this very vm-sysprep and the shared libraries the
+ * loader mapped for it; QEMU under TCG booting it with the guest's disks;
+ * what vm-sysprep says inside relayed from the second serial port */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vu/cpio.h"
+#include "vu/file.h"
+#include "vu/image.h"
+
+#include "vs-appliance.h"
+
+extern char **environ;
+
+#define OUT_MAX (16u << 20)
+#define EXIT_MARK "VU-APPLIANCE-EXIT "
+
+const char *vs_ap_needed(const struct vu_guest *g)
+{
+	size_t n;
+	const struct vu_guest_fs *fs = vu_guest_filesystems(g, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(fs[i].type, "xfs") || !strcmp(fs[i].type, "btrfs"))
+			return fs[i].type;
+	return NULL;
+}
+
+/* ---- the initramfs ---- */
+
+struct build {
+	struct vu_cpio *c;
+	struct vu_err *e;
+	char **dirs;		/* directories already in the archive */
+	size_t ndirs;
+	int err;
+};
+
+static bool have_dir(struct build *b, const char *d)
+{
+	for (size_t i = 0; i < b->ndirs; i++)
+		if (!strcmp(b->dirs[i], d))
+			return true;
+	return false;
+}
+
+/* Every directory of name (relative, "lib/x86_64-linux-gnu/libc.so.6")
+ * before the name itself: the kernel's unpacker makes no parents. */
+static int add_parents(struct build *b, const char *name)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	for (char *s = strchr(buf, '/'); s; s = strchr(s + 1, '/')) {
+		char **v;
+		int r;
+
+		*s = '\0';
+		if (!have_dir(b, buf)) {
+			if ((r = vu_cpio_add_dir(b->c, buf, 0755, b->e)) < 0)
+				return r;
+			if (!(v = realloc(b->dirs, (b->ndirs + 1) * sizeof(*v))) ||
+			    !(v[b->ndirs] = strdup(buf))) {
+				if (v)
+					b->dirs = v;
+				return vu_err_set(b->e, ENOMEM, "cannot allocate memory");
+			}
+			b->dirs = v;
+			b->ndirs++;
+		}
+		*s = '/';
+	}
+	return 0;
+}
+
+/* The host file src (links followed) as name in the archive. */
+static int add_file(struct build *b, const char *src, const char *name, mode_t perm)
+{
+	struct stat st;
+	int fd = open(src, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = errno;
+		if (fd >= 0)
+			close(fd);
+		return vu_err_set(b->e, r, "%s: %s", src, strerror(r));
+	}
+	r = add_parents(b, name);
+	if (r == 0)
+		r = vu_cpio_add_fd(b->c, name, fd, st.st_size, perm ? perm : st.st_mode & 07777,
+				   st.st_mtime, b->e);
+	close(fd);
+	return r;
+}
+
+/* dl_iterate_phdr: every object the loader mapped for this process (the
+ * libraries and the loader itself), under the names it found them by. */
+static int add_lib(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct build *b = arg;
+
+	(void)size;
+	if (info->dlpi_name[0] != '/')	/* the program itself, the vDSO */
+		return 0;
+	b->err = add_file(b, info->dlpi_name, info->dlpi_name + 1, 0755);
+	return b->err;
+}
+
+static int add_modules(struct build *b, const char *moddir)
+{
+	char **mods, *order = NULL;
+	size_t n, olen = 0;
+	FILE *f;
+	int r = vs_ap_modules(moddir, &mods, &n, b->e);
+
+	if (r < 0)
+		return r;
+	if (!(f = open_memstream(&order, &olen))) {
+		vs_strv_free(mods);
+		return vu_err_set(b->e, ENOMEM, "cannot allocate memory");
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char name[PATH_MAX];
+		const char *base = strrchr(mods[i], '/') + 1;
+
+		snprintf(name, sizeof(name), "lib/modules/%s", base);
+		r = add_file(b, mods[i], name, 0644);
+		fprintf(f, "%s\n", base);
+	}
+	fclose(f);
+	if (r == 0)
+		r = vu_cpio_add_data(b->c, "lib/modules/order", order, olen, 0644, b->e);
+	free(order);
+	vs_strv_free(mods);
+	return r;
+}
+
+static int add_args(struct build *b, char *const *args)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
+
+	if (!f)
+		return vu_err_set(b->e, ENOMEM, "cannot allocate memory");
+	for (size_t i = 0; args[i]; i++)
+		fwrite(args[i], 1, strlen(args[i]) + 1, f);
+	fclose(f);
+	r = vu_cpio_add_data(b->c, VS_AP_ARGS + 1, buf, len, 0644, b->e);
+	free(buf);
+	return r;
+}
+
+static int build_tree(struct build *b, const struct vs_appliance *ap, const char *busybox,
+		      const char *moddir)
+{
+	static const char *const dirs[] = { "dev", "proc", "sys", "sysroot", "tmp", "vs" };
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && r == 0; i++)
+		r = add_parents(b, dirs[i]) ?: vu_cpio_add_dir(b->c, dirs[i], 0755, b->e);
+	if (r == 0)
+		r = vu_cpio_add_data(b->c, "init", vs_ap_init, strlen(vs_ap_init), 0755, b->e);
+	if (r == 0)
+		r = add_file(b, busybox, "bin/busybox", 0755);
+	if (r == 0)	/* /init's interpreter, before busybox --install */
+		r = vu_cpio_add_symlink(b->c, "bin/sh", "busybox", b->e);
+	if (r == 0)
+		r = add_file(b, "/proc/self/exe", "bin/vm-sysprep", 0755);
+	if (r == 0 && dl_iterate_phdr(add_lib, b) != 0)
+		r = b->err;
+	if (r == 0)
+		r = add_modules(b, moddir);
+	if (r == 0)
+		r = add_args(b, ap->args);
+	if (r == 0 && ap->readonly)
+		r = vu_cpio_add_data(b->c, "vs/readonly", "", 0, 0644, b->e);
+	return r;
+}
+
+static int make_initrd(const struct vs_appliance *ap, const char *path, const char *busybox,
+		       const char *moddir, struct vu_err *e)
+{
+	struct build b = { .e = e };
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), r;
+
+	if (fd < 0)
+		return vu_err_set(e, errno, "%s: %s", path, strerror(errno));
+	r = vu_cpio_open(&b.c, fd, 0, path, e);
+	if (r == 0)
+		r = build_tree(&b, ap, busybox, moddir);
+	if (r == 0)
+		r = vu_cpio_finish(b.c, e);
+	else
+		vu_cpio_free(b.c);
+	for (size_t i = 0; i < b.ndirs; i++)
+		free(b.dirs[i]);
+	free(b.dirs);
+	if (close(fd) < 0 && r == 0)
+		r = vu_err_set(e, errno, "%s: %s", path, strerror(errno));
+	return r;
+}
+
+/* ---- QEMU ---- */
+
+/* -drive's value: commas in the file name doubled, as QEMU's parser wants. */
+static char *drive_opt(const char *path, const char *fmt, bool ro)
+{
+	size_t n = strlen(path);
+	char *esc = malloc(2 * n + 1), *out = NULL, *p = esc;
+
+	if (!esc)
+		return NULL;
+	for (const char *s = path; *s; s++) {
+		*p++ = *s;
+		if (*s == ',')
+			*p++ = ',';
+	}
+	*p = '\0';
+	if (asprintf(&out, "file=%s,format=%s,if=virtio,cache=writeback%s", esc, fmt,
+		     ro ? ",readonly=on" : "") < 0)
+		out = NULL;
+	free(esc);
+	return out;
+}
+
+/* The format of each disk: as given, else probed (as the in-place path did). */
+static int disk_format(const struct vu_guest_disk *d, char *fmt, size_t size, struct vu_err *e)
+{
+	struct vu_image *img = NULL;
+	int r;
+
+	if (d->format) {
+		snprintf(fmt, size, "%s", d->format);
+		return 0;
+	}
+	r = vu_image_open(&img, d->path, NULL, 0, e);
+	if (r < 0)
+		return r;
+	snprintf(fmt, size, "%s", vu_image_format_name(img));
+	vu_image_close(&img);
+	return 0;
+}
+
+static int spawn_wait(char **argv, struct vu_err *e)
+{
+	pid_t pid;
+	int st, r = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+
+	if (r)
+		return vu_err_set(e, r, "%s: %s", argv[0], strerror(r));
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return vu_err_set(e, errno, "waitpid: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return vu_err_set(e, EIO, "the appliance's QEMU failed (status %d)",
+				  WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return 0;
+}
+
+static int boot(const struct vs_appliance *ap, const char *kernel, const char *dir,
+		struct vu_err *e)
+{
+	char *argv[64 + 2 * 26], initrd[PATH_MAX], out[PATH_MAX], con[PATH_MAX];
+	char *drives[26] = { 0 };
+	size_t a = 0;
+	int r = 0;
+
+	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
+	snprintf(out, sizeof(out), "file:%s/out", dir);
+	snprintf(con, sizeof(con), "file:%s/console", dir);
+	const char *fixed[] = {
+		getenv("VU_QEMU") ? getenv("VU_QEMU") : "qemu-system-x86_64",
+		"-nodefaults", "-no-user-config", "-machine", "pc,accel=tcg", "-cpu", "max",
+		"-m", "768", "-display", "none", "-no-reboot", "-kernel", kernel,
+		"-initrd", initrd, "-append", "console=ttyS0 panic=-1 quiet loglevel=1",
+		"-serial", ap->verbose ? "stdio" : con, "-serial", out,
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		argv[a++] = (char *)fixed[i];
+	for (size_t i = 0; i < ap->ndisks && r == 0; i++) {
+		char fmt[16];
+
+		r = disk_format(&ap->disks[i], fmt, sizeof(fmt), e);
+		if (r == 0 && !(drives[i] = drive_opt(ap->disks[i].path, fmt, ap->readonly)))
+			r = vu_err_set(e, ENOMEM, "cannot allocate memory");
+		argv[a++] = "-drive";
+		argv[a++] = drives[i];
+	}
+	argv[a] = NULL;
+	if (r == 0)
+		r = spawn_wait(argv, e);
+	for (size_t i = 0; i < ap->ndisks; i++)
+		free(drives[i]);
+	return r;
+}
+
+/* ---- the run ---- */
+
+/* Relays the appliance's words to stderr; its exit status, or -EIO. */
+static int relay(const char *dir, struct vu_err *e)
+{
+	char path[PATH_MAX], *buf, *save = NULL;
+	size_t len;
+	int fd, r, status = -1;
+
+	snprintf(path, sizeof(path), "%s/out", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return vu_err_set(e, EIO, "the appliance said nothing");
+	r = vu_read_all(fd, OUT_MAX, &buf, &len);
+	close(fd);
+	if (r < 0)
+		return vu_err_set(e, -r, "%s: %s", path, strerror(-r));
+	for (char *l = strtok_r(buf, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save)) {
+		if (!strncmp(l, EXIT_MARK, strlen(EXIT_MARK)))
+			status = atoi(l + strlen(EXIT_MARK));
+		else
+			fprintf(stderr, "%s\n", l);
+	}
+	free(buf);
+	if (status < 0)
+		return vu_err_set(e, EIO, "the appliance stopped before vm-sysprep finished "
+				  "(-v shows its console)");
+	return status;
+}
+
+static void rm_dir(const char *dir)
+{
+	static const char *const files[] = { "initrd", "out", "console" };
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/* The defaults: the running kernel and its modules. */
+static const char *pick(const char *given, const char *env, const char *dflt)
+{
+	if (given)
+		return given;
+	return getenv(env) && *getenv(env) ? getenv(env) : dflt;
+}
+
+int vs_ap_run(const struct vs_appliance *ap, struct vu_err *e)
+{
+	char kdef[PATH_MAX - 64], mdef[PATH_MAX - 64], dir[1024];
+	const char *kernel, *moddir, *busybox, *tmp = getenv("TMPDIR");
+	struct utsname u;
+	int r;
+
+	uname(&u);
+	snprintf(kdef, sizeof(kdef), "/boot/vmlinuz-%s", u.release);
+	snprintf(mdef, sizeof(mdef), "/lib/modules/%s", u.release);
+	kernel = pick(ap->kernel, "VU_APPLIANCE_KERNEL", kdef);
+	moddir = pick(ap->modules, "VU_APPLIANCE_MODULES", mdef);
+	busybox = pick(ap->busybox, "VU_APPLIANCE_BUSYBOX", "/bin/busybox");
+	if (access(kernel, R_OK) < 0)
+		return vu_err_set(e, errno, "appliance: kernel %s: %s (give one with "
+				  "--appliance-kernel)", kernel, strerror(errno));
+	if (snprintf(dir, sizeof(dir), "%s/vm-sysprep.XXXXXX", tmp && *tmp ? tmp : "/var/tmp") >=
+	    (int)sizeof(dir))
+		return vu_err_set(e, ENAMETOOLONG, "TMPDIR: %s", strerror(ENAMETOOLONG));
+	if (!mkdtemp(dir))
+		return vu_err_set(e, errno, "%s: %s", dir, strerror(errno));
+	{
+		char initrd[PATH_MAX];
+
+		snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
+		r = make_initrd(ap, initrd, busybox, moddir, e);
+	}
+	if (r == 0)
+		r = boot(ap, kernel, dir, e);
+	if (r == 0)
+		r = relay(dir, e);
+	rm_dir(dir);
+	return r;
+}
+
+int vs_ap_read_args(const char *path, const char *argv0, char ***argv, int *argc)
+{
+	char *buf, **v;
+	size_t len, n = 1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = vu_read_all(fd, 1u << 20, &buf, &len);
+	close(fd);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\0';
+	if (!(v = calloc(n + 1, sizeof(*v)))) {
+		free(buf);
+		return -ENOMEM;
+	}
+	v[0] = (char *)argv0;
+	n = 1;
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		v[n++] = buf + i;
+	v[n] = NULL;
+	*argv = v;
+	*argc = (int)n;
+	return 0;	/* buf lives as long as the program: argv's strings */
+}
