@@ -38,11 +38,27 @@ const char *vs_ap_needed(const struct vu_guest *g)
 	return NULL;
 }
 
+void vs_ap_fstypes(const struct vu_guest *g, const char *types[3])
+{
+	static const char *const known[] = { "xfs", "btrfs" };
+	size_t n, k = 0;
+	const struct vu_guest_fs *fs = vu_guest_filesystems(g, &n);
+
+	for (size_t t = 0; t < 2; t++)
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(fs[i].type, known[t])) {
+				types[k++] = known[t];
+				break;
+			}
+	types[k] = NULL;
+}
+
 /* ---- the initramfs ---- */
 
 struct build {
 	struct vu_cpio *c;
 	struct vu_err *e;
+	const char *const *fstypes;
 	char **dirs;		/* directories already in the archive */
 	size_t ndirs;
 	int err;
@@ -85,7 +101,32 @@ static int add_parents(struct build *b, const char *name)
 	return 0;
 }
 
-/* The host file src (links followed) as name in the archive. */
+#define SIG_MAGIC "~Module signature appended~\n"
+#define SIG_INFO 12	/* struct module_signature, sig_len big-endian last */
+
+/*
+ * A module's size without its appended signature: the kernel checks a
+ * signature it finds (hashing megabytes, seconds under TCG) but loads an
+ * unsigned module when signatures are not enforced, as they are not
+ * without Secure Boot. The whole size when there is none.
+ */
+static off_t unsigned_size(int fd, off_t size)
+{
+	unsigned char tail[SIG_INFO + sizeof(SIG_MAGIC) - 1];
+	uint32_t sig;
+
+	if (size < (off_t)sizeof(tail) ||
+	    pread(fd, tail, sizeof(tail), size - (off_t)sizeof(tail)) != (ssize_t)sizeof(tail) ||
+	    memcmp(tail + SIG_INFO, SIG_MAGIC, sizeof(SIG_MAGIC) - 1))
+		return size;
+	sig = (uint32_t)tail[8] << 24 | (uint32_t)tail[9] << 16 | (uint32_t)tail[10] << 8 | tail[11];
+	if ((off_t)sig > size - (off_t)sizeof(tail))
+		return size;
+	return size - (off_t)sizeof(tail) - (off_t)sig;
+}
+
+/* The host file src (links followed) as name in the archive; a kernel
+ * module (perm 0644 here) without its signature. */
 static int add_file(struct build *b, const char *src, const char *name, mode_t perm)
 {
 	struct stat st;
@@ -97,6 +138,8 @@ static int add_file(struct build *b, const char *src, const char *name, mode_t p
 			close(fd);
 		return vu_err_set(b->e, r, "%s: %s", src, strerror(r));
 	}
+	if (perm == 0644)
+		st.st_size = unsigned_size(fd, st.st_size);
 	r = add_parents(b, name);
 	if (r == 0)
 		r = vu_cpio_add_fd(b->c, name, fd, st.st_size, perm ? perm : st.st_mode & 07777,
@@ -123,7 +166,7 @@ static int add_modules(struct build *b, const char *moddir)
 	char **mods, *order = NULL;
 	size_t n, olen = 0;
 	FILE *f;
-	int r = vs_ap_modules(moddir, &mods, &n, b->e);
+	int r = vs_ap_modules(moddir, b->fstypes, &mods, &n, b->e);
 
 	if (r < 0)
 		return r;
@@ -194,7 +237,7 @@ static int build_tree(struct build *b, const struct vs_appliance *ap, const char
 static int make_initrd(const struct vs_appliance *ap, const char *path, const char *busybox,
 		       const char *moddir, struct vu_err *e)
 {
-	struct build b = { .e = e };
+	struct build b = { .e = e, .fstypes = ap->fstypes };
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), r;
 
 	if (fd < 0)

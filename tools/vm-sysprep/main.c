@@ -586,10 +586,11 @@ static char **ap_argv(struct sysprep *s)
 
 /* XFS or btrfs: the same operations, run by vm-sysprep inside the
  * appliance; its messages are relayed, its exit status is ours. */
-static void run_appliance(struct sysprep *s, const char *type)
+static void run_appliance(struct sysprep *s, const char *type, const char *const types[3])
 {
 	struct vs_appliance ap = { .kernel = s->kernel, .disks = s->disks, .ndisks = s->ndisks,
-				   .readonly = s->ctx.dry_run, .verbose = s->ctx.verbose };
+				   .readonly = s->ctx.dry_run, .verbose = s->ctx.verbose,
+				   .fstypes = { types[0], types[1], types[2] } };
 	struct vu_err e = { 0 };
 	int r;
 
@@ -640,8 +641,11 @@ static void run(struct sysprep *s)
 	say(s, "Examining the guest ...");
 	r = open_guest(s, &e);
 	if (r == 0 && !s->in_appliance && (ap_type = vs_ap_needed(s->ctx.g))) {
+		const char *types[3];
+
+		vs_ap_fstypes(s->ctx.g, types);
 		vu_guest_close(&s->ctx.g, NULL);	/* QEMU takes the images' locks */
-		run_appliance(s, ap_type);
+		run_appliance(s, ap_type, types);
 		return;
 	}
 	if (r < 0)

@@ -24,6 +24,7 @@ struct vs_appliance {
 	const char *busybox;	/* NULL: $VU_APPLIANCE_BUSYBOX, else /bin/busybox */
 	const struct vu_guest_disk *disks;
 	size_t ndisks;
+	const char *fstypes[3];	/* vs_ap_fstypes */
 	char **args;		/* the options for inside, NULL-terminated */
 	bool readonly;		/* --dry-run: disks attached read-only */
 	bool verbose;		/* -v: the appliance's kernel console on stderr */
@@ -32,6 +33,9 @@ struct vs_appliance {
 /* The filesystem type that sends a guest to the appliance ("xfs",
  * "btrfs"), or NULL when the in-place path can do it all. */
 const char *vs_ap_needed(const struct vu_guest *g);
+/* Those of its types the appliance loads modules for (xfs, btrfs), in
+ * types (room for 3: NULL-terminated). */
+void vs_ap_fstypes(const struct vu_guest *g, const char *types[3]);
 /*
  * Builds the appliance, boots it under QEMU (TCG) with the disks attached,
  * relays what vm-sysprep says inside to stderr and returns its exit status
@@ -46,9 +50,13 @@ int vs_ap_read_args(const char *path, const char *argv0, char ***argv, int *argc
 /* The appliance's /init script (apinit.c). */
 extern const char vs_ap_init[];
 
-/* The kernel modules to load from moddir, dependencies first (paths,
- * NULL-terminated, malloc'd); built-in ones are absent. */
-int vs_ap_modules(const char *moddir, char ***paths, size_t *n, struct vu_err *e);
+/* The kernel modules to load from moddir for a guest with these
+ * filesystem types (NULL-terminated), dependencies first (paths,
+ * NULL-terminated, malloc'd); built-in ones are absent. A type with neither
+ * a module nor a modules.builtin line is -ENOENT. */
+int vs_ap_modules(const char *moddir, const char *const *fstypes, char ***paths, size_t *n,
+		  struct vu_err *e);
+bool vs_ap_builtin(const char *moddir, const char *name);
 void vs_strv_free(char **v);
 
 #endif
