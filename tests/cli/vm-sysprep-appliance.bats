@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# vm-sysprep's appliance path: a RHEL 7 guest with / on XFS and /boot on
+# ext4 (tests/fixtures/mkxfsguest.sh), scrubbed by vm-sysprep running inside
+# a QEMU (TCG) appliance made of Debian's cloud kernel
+# (tests/fixtures/mkappliance.sh). The results are read with xfs_db -r and
+# debugfs, never with vm-sysprep; xfs_repair -n and e2fsck -fn must be
+# clean. Skipped when the kernel package cannot be downloaded.
+
+load common
+load vm-sysprep-lib
+
+BOOT_OFF=$((2048 * 512))
+
+setup_file() {
+	local rc=0
+	export FX=$BATS_FILE_TMPDIR/fx
+	mkdir -p "$FX"
+	"$TOP/tests/fixtures/mkappliance.sh" "$FX/appliance.env" >"$FX/mkappliance.log" 2>&1 ||
+		rc=$?
+	echo "$rc" >"$FX/appliance.rc"
+	[ "$rc" -ne 0 ] || "$TOP/tests/fixtures/mkxfsguest.sh" "$FX" >/dev/null
+}
+
+setup() {
+	common_setup
+	local rc
+	rc=$(cat "$FX/appliance.rc")
+	[ "$rc" -ne 77 ] || skip "no appliance kernel: $(tail -n 1 "$FX/mkappliance.log")"
+	[ "$rc" -eq 0 ] || fail "mkappliance.sh: $(cat "$FX/mkappliance.log")"
+	set -a
+	. "$FX/appliance.env"
+	set +a
+	. "$FX/xfs.env"
+}
+
+# xfs_of IMAGE: the XFS partition of a copy of the guest, as a file of its
+# own for xfs_db and xfs_repair (qcow2 converted first); its path.
+xfs_of() {
+	local raw=$1
+	case $1 in *.qcow2) raw=$(raw_of "$1") ;; esac
+	dd if="$raw" of="$1.xfs" bs=1M skip="$ROOT_OFF" iflag=skip_bytes conv=sparse status=none
+	echo "$1.xfs"
+}
+# boot_of IMAGE: debugfs's spec of the /boot partition.
+boot_of() {
+	local raw=$1
+	case $1 in *.qcow2) raw=$1.raw ;; esac
+	echo "$raw?offset=$BOOT_OFF"
+}
+# xls XFS DIR: the names in DIR, sorted.
+xls() {
+	xfs_db -r -c "path $2" -c ls "$1" | awk '$NF == "(good)" && $(NF-1) != "." &&
+		$(NF-1) != ".." { print $(NF-1) }' | sort
+}
+# xhas XFS PATH
+xhas() {
+	[ -z "$(xfs_db -r -c "path $2" "$1" 2>&1)" ]
+}
+# xsize XFS FILE
+xsize() {
+	xfs_db -r -c "path $2" -c "print core.size" "$1" | sed -n 's/^core.size = //p'
+}
+# xcat XFS FILE: the content of a small file (its data blocks).
+xcat() {
+	local size b=0
+	size=$(xsize "$1" "$2")
+	while [ $((b * 4096)) -lt "$size" ]; do
+		xfs_db -r -c "path $2" -c "dblock $b" -c "type text" -c print "$1" |
+			cut -c7-54
+		b=$((b + 1))
+	done | xxd -r -p | head -c "$size"
+}
+xfs_clean() {
+	run xfs_repair -n -f "$1"
+	[ "$status" -eq 0 ] || fail "xfs_repair -n: $output"
+}
+
+@test "vm-sysprep appliance: XFS root, ext4 /boot (raw): default operations and customize" {
+	img=$(guest rhel7-xfs.raw)
+	run vm-sysprep -a "$img" --hostname web2.example.com --write /boot/marker:booted
+	assert_success
+	assert_output --partial "xfs: running the operations in the appliance"
+	assert_output --partial 'Performing "ssh-hostkeys" ...'
+	x=$(xfs_of "$img")
+	[ "$(xls "$x" /etc/ssh)" = sshd_config ]
+	[ "$(xsize "$x" /etc/machine-id)" -eq 0 ]
+	[ "$(xcat "$x" /etc/hostname)" = web2.example.com ]
+	! xhas "$x" /var/log/yum.log
+	! xhas "$x" /etc/udev/rules.d/70-persistent-net.rules
+	xhas "$x" /var/log/README
+	# SELinux enforcing and something changed: relabel at next boot.
+	xhas "$x" /.autorelabel
+	# /boot was mounted where the fstab says, by UUID.
+	[ "$(dcat "$(boot_of "$img")" /marker)" = booted ]
+	xfs_clean "$x"
+	fsck_clean "$(boot_of "$img")"
+}
+
+@test "vm-sysprep appliance: qcow2, the files outside the operations' paths unchanged" {
+	img=$(guest rhel7-xfs.qcow2)
+	run vm-sysprep -q -a "$img"
+	assert_success
+	refute_output --partial "Performing"
+	run qemu-img check "$img"
+	assert_success
+	x=$(xfs_of "$img")
+	[ -z "$(xls "$x" /tmp)" ]
+	[ "$(xsize "$x" /etc/machine-id)" -eq 0 ]
+	while read -r p; do
+		[ "$(xcat "$x" "$p" | sha256sum)" = "$(sha256sum <"$FX/tree-rhel7$p")" ] ||
+			fail "$p changed"
+	done <"$FX/tree-rhel7.keep"
+	xfs_clean "$x"
+}
+
+@test "vm-sysprep appliance: --dry-run says what would change and changes nothing" {
+	img=$(guest rhel7-xfs.qcow2)
+	before=$(sha256sum <"$img")
+	run vm-sysprep -n -a "$img" --operations ssh-hostkeys,machine-id
+	assert_success
+	assert_output --partial "ssh-hostkeys: would remove /etc/ssh/ssh_host_rsa_key"
+	assert_output --partial "Dry run:"
+	[ "$(sha256sum <"$img")" = "$before" ]
+}
+
+@test "vm-sysprep appliance: an error inside comes back as one line, status 1" {
+	img=$(guest rhel7-xfs.raw)
+	run vm-sysprep -q -a "$img" --operations customize --chmod 0600:/no/such/file
+	assert_failure 1
+	assert_output "vm-sysprep: customize: /no/such/file: No such file or directory"
+}
+
+@test "vm-sysprep appliance: what it cannot do is refused before booting" {
+	img=$(guest rhel7-xfs.raw)
+	before=$(sha256sum <"$img")
+	run vm-sysprep -a "$img" --operations fs-uuids
+	assert_failure 1
+	assert_output --partial "fs-uuids: not available on the appliance path (xfs)"
+	echo hello >"$BATS_TEST_TMPDIR/f"
+	run vm-sysprep -a "$img" --upload "$BATS_TEST_TMPDIR/f:/etc/f"
+	assert_failure 1
+	assert_output --partial "--upload: reads a host file"
+	run vm-sysprep -a "$img" --appliance-kernel "$BATS_TEST_TMPDIR/nokernel"
+	assert_failure 1
+	assert_output --partial "appliance: kernel $BATS_TEST_TMPDIR/nokernel: No such file"
+	run vm-sysprep -a "$img" --network
+	[ "$status" -eq 2 ]
+	run vm-sysprep -a "$img" --install vim
+	[ "$status" -eq 2 ]
+	[ "$(sha256sum <"$img")" = "$before" ]
+}
+
+@test "vm-sysprep appliance: a running VM's XFS disk is refused" {
+	img=$(guest rhel7-xfs.raw)
+	qemu-system-x86_64 -nodefaults -display none -machine none \
+		-drive "file=$img,format=raw,if=none,id=d" -S &
+	qpid=$!
+	for _ in $(seq 50); do
+		run vm-sysprep -a "$img"
+		[ "$status" -eq 1 ] && break
+		sleep 0.1
+	done
+	kill "$qpid"
+	wait "$qpid" || :
+	assert_failure 1
+	assert_output --partial "in use"
+}
