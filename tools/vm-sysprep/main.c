@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vm-sysprep - reset a guest's machine-specific state offline, in place
- * (virt-sysprep's options and operations, without an appliance) */
+ * (virt-sysprep's options and operations: in place for ext2/3/4, in a small
+ * QEMU appliance for XFS and btrfs, vs-appliance.h) */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
