@@ -16,6 +16,7 @@
 static const struct vu_image_driver *const drivers[] = {
 	&vu_drv_qcow2,
 	&vu_drv_raw,
+	&vu_drv_vdi,
 };
 
 #define PROBE_LEN 4096

@@ -19,6 +19,14 @@ void ic_fmtopts_init(struct ic_fmtopts *cr, const char *fmt)
 	cr->qcow2 = strcmp(fmt, "qcow2") == 0;
 }
 
+static const char *const creatable[] = { "raw", "qcow2", "vdi" };
+const char ic_creatable_list[] = "raw, qcow2, vdi";
+
+bool ic_fmt_creatable(const char *fmt)
+{
+	return vu_word_index(fmt, creatable, ARRAY_SIZE(creatable)) >= 0;
+}
+
 const char *const ic_prealloc_names[] = {
 	[VU_PREALLOC_OFF] = "off", [VU_PREALLOC_METADATA] = "metadata",
 	[VU_PREALLOC_FALLOC] = "falloc", [VU_PREALLOC_FULL] = "full",
@@ -50,11 +58,18 @@ static const char *const qcow2_help =
 	"  refcount_bits=<num>    - Width of a reference count entry in bits\n"
 	"  size=<size>            - Virtual disk size\n";
 
+static const char *const vdi_help =
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)\n"
+	"  size=<size>            - Virtual disk size\n"
+	"  static=<bool (on/off)> - VDI static (pre-allocated) image\n";
+
 static void print_opts_help(const struct ic_fmtopts *cr)
 {
 	puts("Supported options:");
 	if (cr->qcow2) {
 		fputs(qcow2_help, stdout);
+	} else if (strcmp(cr->fmt, "vdi") == 0) {
+		fputs(vdi_help, stdout);
 	} else {
 		puts("  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)");
 		puts("  size=<size>            - Virtual disk size");
@@ -137,6 +152,17 @@ static bool parse_qcow2_key(struct ic_fmtopts *cr, const char *key, const char *
 	return true;
 }
 
+/* The keys of the other formats; false if key is not one of fmt's. */
+static bool parse_other_key(struct ic_fmtopts *cr, const char *key, const char *val)
+{
+	if (strcmp(cr->fmt, "vdi") == 0 && strcmp(key, "static") == 0) {
+		cr->o.fixed = ic_parse_bool(key, val);
+		cr->sp.fixed = val;
+		return true;
+	}
+	return false;
+}
+
 /* -o key=value[,key=value...]; later values win, as qemu-img's. */
 void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 {
@@ -156,7 +182,7 @@ void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 		} else if (strcmp(kv, "size") == 0) {
 			cr->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);
 			cr->size_given = true;
-		} else if (!cr->qcow2 || !parse_qcow2_key(cr, kv, val)) {
+		} else if (cr->qcow2 ? !parse_qcow2_key(cr, kv, val) : !parse_other_key(cr, kv, val)) {
 			vu_diex(VU_EXIT_FAIL, "-o: invalid option '%s' for format '%s'", kv, cr->fmt);
 		}
 	}

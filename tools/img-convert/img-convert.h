@@ -61,6 +61,9 @@ extern const char *const ic_prealloc_names[];
  * booleans as given, numbers and sizes as parsed. */
 struct ic_spelt {
 	const char *compat, *compression_type, *extended_l2, *lazy_refcounts;
+	const char *fixed;		/* vdi static=, vpc and vhdx subformat= */
+	const char *force_size;		/* vpc */
+	const char *block_state_zero;	/* vhdx */
 };
 struct ic_fmtopts {
 	const char *fmt;
@@ -71,6 +74,10 @@ struct ic_fmtopts {
 	bool size_given;	/* by -o size= */
 };
 void ic_fmtopts_init(struct ic_fmtopts *fo, const char *fmt);
+/* Whether create and convert -O can make images of format fmt. */
+bool ic_fmt_creatable(const char *fmt);
+/* The list of those formats, for messages ("raw, qcow2, ..."). */
+extern const char ic_creatable_list[];
 /* One -o argument, key=value[,key=value...]; later values win. */
 void ic_fmtopts_parse(struct ic_fmtopts *fo, char *arg);
 /* -o values as qemu-img reads them; bad values end the program. */

@@ -67,6 +67,12 @@ struct vu_create_opts {
 	const char *backing_file;	/* recorded as given, or NULL */
 	const char *backing_fmt;	/* recorded, or NULL */
 	bool backing_unchecked;		/* do not open the backing file (-u) */
+	/* vdi, vpc, vhdx */
+	bool fixed;			/* vdi static=on; vpc, vhdx subformat=fixed */
+	bool force_size;		/* vpc: the size as given, not rounded to CHS */
+	uint32_t block_size;		/* vhdx: 0 = chosen by the size, as qemu */
+	uint32_t log_size;		/* vhdx: 0 = 1 MiB */
+	bool block_state_zero_off;	/* vhdx: block_state_zero=off */
 };
 
 /* What "amend" changes in an image; zero values leave a property as it is. */
