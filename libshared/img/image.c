@@ -17,6 +17,7 @@ static const struct vu_image_driver *const drivers[] = {
 	&vu_drv_qcow2,
 	&vu_drv_raw,
 	&vu_drv_vdi,
+	&vu_drv_vpc,
 };
 
 #define PROBE_LEN 4096

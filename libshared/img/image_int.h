@@ -99,6 +99,7 @@ const struct vu_image_driver *vu_image_driver_find(const char *name);
 extern const struct vu_image_driver vu_drv_raw;
 extern const struct vu_image_driver vu_drv_qcow2;
 extern const struct vu_image_driver vu_drv_vdi;
+extern const struct vu_image_driver vu_drv_vpc;
 
 /* The status of a byte range of a file itself (SEEK_DATA / SEEK_HOLE):
  * holes read as zeros; block devices are all data. */

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "vu/file.h"
-#include "vu/ident.h"
+#include "fmtutil.h"
 #include "image_int.h"
 
 #define VDI_TEXT "<<< QEMU VM Virtual Disk Image >>>\n"
@@ -63,24 +63,12 @@ struct vdi {
 
 static uint32_t le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
+	return (uint32_t)fmt_get_le(p, 4);
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
+	fmt_put_le(p, 4, v);
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -94,24 +82,6 @@ static bool all_zero(const uint8_t *p, size_t n)
 static int vdi_probe(const uint8_t *buf, size_t len)
 {
 	return len >= SECTOR && le32(buf + H_SIGNATURE) == VDI_SIGNATURE ? 100 : 0;
-}
-
-/* A UUID in the byte order VirtualBox stores it (qemu's QemuUUID). */
-static void put_uuid(uint8_t *p)
-{
-	char s[VU_UUID_STRLEN];
-	int j = 0;
-
-	vu_uuid_generate(s);
-	for (int i = 0; s[i] && j < 16; i++) {
-		unsigned v;
-
-		if (s[i] == '-')
-			continue;
-		sscanf(s + i, "%2x", &v);
-		p[j++] = (uint8_t)v;
-		i++;
-	}
 }
 
 /* ---- create ---- */
@@ -143,12 +113,12 @@ static int vdi_create(int fd, const char *path, const struct vu_create_opts *o,
 	put_le32(buf + H_OFFSET_BMAP, SECTOR);
 	put_le32(buf + H_OFFSET_DATA, (uint32_t)(SECTOR + bmap_bytes));
 	put_le32(buf + H_SECTOR_SIZE, SECTOR);
-	put_le64(buf + H_DISK_SIZE, size);
+	fmt_put_le(buf + H_DISK_SIZE, 8, size);
 	put_le32(buf + H_BLOCK_SIZE, VDI_BLOCK_SIZE);
 	put_le32(buf + H_BLOCKS, (uint32_t)blocks);
 	put_le32(buf + H_ALLOCATED, o->fixed ? (uint32_t)blocks : 0);
-	put_uuid(buf + H_UUID_IMAGE);
-	put_uuid(buf + H_UUID_LAST_SNAP);
+	fmt_uuid(buf + H_UUID_IMAGE);
+	fmt_uuid(buf + H_UUID_LAST_SNAP);
 	for (uint64_t i = 0; i < blocks; i++)
 		put_le32(buf + SECTOR + i * 4, o->fixed ? (uint32_t)i : VDI_UNALLOCATED);
 	r = vu_pwrite_all(fd, buf, SECTOR + bmap_bytes, 0);
@@ -173,7 +143,7 @@ static int parse_header(struct vu_image *img, struct vdi *v, uint64_t file_size,
 {
 	const uint8_t *h = v->hdr;
 	uint32_t version = le32(h + H_VERSION), sector_size = le32(h + H_SECTOR_SIZE);
-	uint64_t disk_size = le64(h + H_DISK_SIZE);
+	uint64_t disk_size = fmt_get_le(h + H_DISK_SIZE, 8);
 
 	if (le32(h + H_SIGNATURE) != VDI_SIGNATURE)
 		return vu_err_set(e, EINVAL, "Image not in VDI format (bad signature %08x)",
@@ -373,13 +343,8 @@ static int allocate(struct vu_image *img, uint64_t b, const void *data, uint64_t
 	if (fstat(img->fd, &st) < 0)
 		return fail(v, -errno, "cannot stat");
 	/* Past the end of the file the block reads as zeros already. */
-	if ((uint64_t)st.st_size > host) {
-		static const uint8_t zeros[4096];
-
-		for (uint64_t o = 0; o < v->block_size; o += sizeof(zeros))
-			if ((r = vu_pwrite_all(img->fd, zeros, sizeof(zeros), (off_t)(host + o))) < 0)
-				return fail(v, r, "cannot write a new block");
-	}
+	if ((uint64_t)st.st_size > host && (r = fmt_write_zeros(img->fd, host, v->block_size)) < 0)
+		return fail(v, r, "cannot write a new block");
 	if ((r = vu_pwrite_all(img->fd, data, n, (off_t)(host + in))) < 0 ||
 	    ((uint64_t)st.st_size < host + v->block_size &&
 	     ftruncate(img->fd, (off_t)(host + v->block_size)) < 0 && (r = -errno)) ||

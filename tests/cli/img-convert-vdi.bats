@@ -175,7 +175,7 @@ qemu_vdi() {	# qemu_vdi FILE STATIC
 @test "vdi: completion offers the format and its -o keys, for create and convert -O" {
 	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
 	run complete_lines img-convert \
-		'img-convert create -f v' \
+		'img-convert create -f vd' \
 		'img-convert create -f vdi -o st' \
 		'img-convert convert -O vdi -o st'
 	assert_success

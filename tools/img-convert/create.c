@@ -94,6 +94,10 @@ static void print_formatting(const struct create *cr)
 		printf("size=%llu", (unsigned long long)o->size);
 		if (strcmp(cr->fo.fmt, "vdi") == 0)
 			printf(" static=%s", sp->fixed ? sp->fixed : "off");
+		if (sp->fixed && strcmp(cr->fo.fmt, "vpc") == 0)
+			printf(" subformat=%s", sp->fixed);
+		if (sp->force_size)
+			printf(" force_size=%s", sp->force_size);
 		if (cr->fo.prealloc_given)
 			printf(" preallocation=%s", ic_prealloc_names[o->prealloc]);
 		putchar('\n');

@@ -19,8 +19,8 @@ void ic_fmtopts_init(struct ic_fmtopts *cr, const char *fmt)
 	cr->qcow2 = strcmp(fmt, "qcow2") == 0;
 }
 
-static const char *const creatable[] = { "raw", "qcow2", "vdi" };
-const char ic_creatable_list[] = "raw, qcow2, vdi";
+static const char *const creatable[] = { "raw", "qcow2", "vdi", "vpc" };
+const char ic_creatable_list[] = "raw, qcow2, vdi, vpc";
 
 bool ic_fmt_creatable(const char *fmt)
 {
@@ -63,6 +63,14 @@ static const char *const vdi_help =
 	"  size=<size>            - Virtual disk size\n"
 	"  static=<bool (on/off)> - VDI static (pre-allocated) image\n";
 
+static const char *const vpc_help =
+	"  force_size=<bool (on/off)> - Force disk size calculation to use the actual size "
+	"specified, rather than using the nearest CHS-based calculation\n"
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)\n"
+	"  size=<size>            - Virtual disk size\n"
+	"  subformat=<str>        - Type of virtual hard disk format. Supported formats are "
+	"{dynamic (default) | fixed} \n";
+
 static void print_opts_help(const struct ic_fmtopts *cr)
 {
 	puts("Supported options:");
@@ -70,6 +78,8 @@ static void print_opts_help(const struct ic_fmtopts *cr)
 		fputs(qcow2_help, stdout);
 	} else if (strcmp(cr->fmt, "vdi") == 0) {
 		fputs(vdi_help, stdout);
+	} else if (strcmp(cr->fmt, "vpc") == 0) {
+		fputs(vpc_help, stdout);
 	} else {
 		puts("  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)");
 		puts("  size=<size>            - Virtual disk size");
@@ -158,6 +168,18 @@ static bool parse_other_key(struct ic_fmtopts *cr, const char *key, const char *
 	if (strcmp(cr->fmt, "vdi") == 0 && strcmp(key, "static") == 0) {
 		cr->o.fixed = ic_parse_bool(key, val);
 		cr->sp.fixed = val;
+		return true;
+	}
+	if (strcmp(cr->fmt, "vpc") == 0 && strcmp(key, "subformat") == 0) {
+		if (strcmp(val, "dynamic") != 0 && strcmp(val, "fixed") != 0)
+			vu_diex(VU_EXIT_FAIL, "-o: subformat: invalid value '%s' (dynamic, fixed)", val);
+		cr->o.fixed = strcmp(val, "fixed") == 0;
+		cr->sp.fixed = val;
+		return true;
+	}
+	if (strcmp(cr->fmt, "vpc") == 0 && strcmp(key, "force_size") == 0) {
+		cr->o.force_size = ic_parse_bool(key, val);
+		cr->sp.force_size = val;
 		return true;
 	}
 	return false;

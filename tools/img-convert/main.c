@@ -48,14 +48,14 @@ static void usage(void)
 	printf(" %s [options] COMMAND [command options]\n",
 	       program_invocation_short_name);
 	fputs(VU_USAGE_SEPARATOR, stdout);
-	puts("Create, inspect, compare, map and convert disk images (raw, qcow2, vdi).");
+	puts("Create, inspect, compare, map and convert disk images (raw, qcow2, vdi, vpc).");
 	fputs(VU_USAGE_COMMANDS, stdout);
 	vu_cmd_print_list(stdout, cmds, ARRAY_SIZE(cmds), 0, false);
 	fputs(VU_USAGE_OPTIONS, stdout);
 	puts(" -h, --help               display this help");
 	puts(" -V, --version            display version");
 	fputs(VU_USAGE_ARGUMENTS, stdout);
-	puts(" FMT     image format: raw, qcow2, vdi (probed when not given)");
+	puts(" FMT     image format: raw, qcow2, vdi, vpc (probed when not given)");
 	puts(" SIZE    bytes, or with a suffix k, M, G, T, P, E (powers of 1024)");
 	puts(" CACHE   none, writeback, unsafe (convert's default), directsync, writethrough");
 	puts("\nExit status: 0 success, 1 failure or usage error; compare: 0 identical,");
