@@ -49,6 +49,7 @@ int ic_cmd_commit(void *ctx, int argc, char **argv);
 int ic_cmd_resize(void *ctx, int argc, char **argv);
 int ic_cmd_amend(void *ctx, int argc, char **argv);
 int ic_cmd_snapshot(void *ctx, int argc, char **argv);
+int ic_cmd_measure(void *ctx, int argc, char **argv);
 
 /* create.c: e for a failed vu_atomic_open_keep of a new image (create,
  * convert); returns r. */

@@ -40,6 +40,9 @@ static const struct vu_cmd cmds[] = {
 	  .usage = "[-f FMT] [-t CACHE] [-b BASE] [-d] [-p] [-q] FILE" },
 	{ .name = "snapshot", .run = ic_cmd_snapshot,
 	  .usage = "[-f FMT] [-q] [-U] -l | -c NAME | -a NAME | -d NAME FILE" },
+	{ .name = "measure", .run = ic_cmd_measure,
+	  .usage = "[--output=human|json] [-O FMT] [-o OPTIONS]\n"
+		   "                [--size SIZE | [-f FMT] FILE]" },
 };
 
 static void usage(void)

@@ -142,6 +142,15 @@ struct vu_kv {
 	int64_t i;
 };
 
+/* What qemu-img measure prints: the bytes a new image needs for what it
+ * will hold, fully allocated, and (qcow2 from a source that can carry
+ * them) for the source's persistent bitmaps. */
+struct vu_measure {
+	uint64_t required, fully_allocated;
+	bool has_bitmaps;
+	uint64_t bitmaps;
+};
+
 #define VU_INFO_MAX_KV 16
 struct vu_info {
 	uint64_t cluster_size;		/* 0 = the format has none */
@@ -149,6 +158,7 @@ struct vu_info {
 	bool dirty;
 	int nkv;
 	struct vu_kv kv[VU_INFO_MAX_KV];
+	bool bitmaps_supported;		/* the image can carry persistent bitmaps */
 	int nbitmaps;
 	struct vu_bitmap *bitmaps;	/* malloc'd with their names */
 	int nsnapshots;
@@ -334,6 +344,15 @@ int vu_image_snapshot_delete(struct vu_image *img, const char *id_or_name, struc
  */
 int vu_image_snapshot_load(struct vu_image *img, const char *id, const char *name,
 			   struct vu_err *e);
+/*
+ * qemu-img measure: the size of a new image of format fmt made with o
+ * (options as for vu_image_create), either o->size bytes of nothing
+ * (src NULL) or holding what src (and its backing chain) holds. 0 or
+ * -errno with e filled: -ENOTSUP "Block driver 'FMT' does not support
+ * size measurement", -EINVAL for options qemu refuses, in its words.
+ */
+int vu_image_measure(const char *fmt, const struct vu_create_opts *o, struct vu_image *src,
+		     struct vu_measure *m, struct vu_err *e);
 /* path's directory joined with name, unless name is absolute or path has no
  * directory: how a backing file name recorded in path is found. malloc'd. */
 char *vu_image_relative_path(const char *path, const char *name);
