@@ -50,6 +50,7 @@ int ic_cmd_resize(void *ctx, int argc, char **argv);
 int ic_cmd_amend(void *ctx, int argc, char **argv);
 int ic_cmd_snapshot(void *ctx, int argc, char **argv);
 int ic_cmd_measure(void *ctx, int argc, char **argv);
+int ic_cmd_ova(void *ctx, int argc, char **argv);
 
 /* create.c: e for a failed vu_atomic_open_keep of a new image (create,
  * convert); returns r. */
@@ -65,10 +66,11 @@ struct ic_spelt {
 	const char *fixed;		/* vdi static=, vpc and vhdx subformat= */
 	const char *force_size;		/* vpc */
 	const char *block_state_zero;	/* vhdx */
+	const char *compat6, *zeroed_grain;	/* vmdk */
 };
 struct ic_fmtopts {
 	const char *fmt;
-	bool qcow2;
+	bool qcow2, vmdk;
 	struct vu_create_opts o;
 	struct ic_spelt sp;
 	bool prealloc_given;	/* qemu-img echoes it, even "off" */
