@@ -487,3 +487,47 @@ in_ns() {
 	assert_line --index 2 "1"
 	assert_line --index 3 --regexp '^VU-GUEST: ip 10\.77\.0\.(1[0-9]|20)$'
 }
+
+@test "<cputune> pins the vCPU threads and the emulator thread" {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	cat >d1.xml <<-X
+	<domain type='qemu'>
+	  <name>d1</name>
+	  <memory unit='MiB'>64</memory>
+	  <currentMemory unit='MiB'>48</currentMemory>
+	  <vcpu placement='static'>2</vcpu>
+	  <cputune>
+	    <vcpupin vcpu='0' cpuset='1'/>
+	    <vcpupin vcpu='1' cpuset='0-1,^1'/>
+	    <emulatorpin cpuset='1'/>
+	  </cputune>
+	  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+	  <devices><memballoon model='virtio'/></devices>
+	</domain>
+	X
+	vm-ctl -q define d1.xml
+	vm-ctl -q start d1
+	cpus=$(vm-ctl qemu-monitor-command d1 '{"execute": "query-cpus-fast"}')
+	t0=$(jq -r '.return[] | select(.["cpu-index"] == 0) | .["thread-id"]' <<<"$cpus")
+	t1=$(jq -r '.return[] | select(.["cpu-index"] == 1) | .["thread-id"]' <<<"$cpus")
+	run -0 taskset -cp "$t0"
+	assert_output --regexp ': 1$'
+	run -0 taskset -cp "$t1"
+	assert_output --regexp ': 0$'
+	run -0 taskset -cp "$(qemu_of d1)"
+	assert_output --regexp ': 1$'
+}
+
+@test "<currentMemory> below <memory> is the balloon target the guest's driver follows" {
+	guest g1
+	sed -i "s|<currentMemory unit='MiB'>256</currentMemory>|<currentMemory unit='MiB'>192</currentMemory>|" g1.xml
+	vm-ctl -q define g1.xml
+	vm-ctl -q start g1
+	marker g1 "VU-GUEST: booted"
+	for _ in $(seq 100); do
+		out=$(vm-ctl qemu-monitor-command g1 '{"execute": "query-balloon"}')
+		[ "$out" = '{"return":{"actual":201326592}}' ] && break
+		sleep 0.1
+	done
+	assert_equal "$out" '{"return":{"actual":201326592}}'
+}
