@@ -323,6 +323,33 @@ static void test_write_ops_1k(void **state)
 	write_ops(*state);
 }
 
+/* A file with two names: rewritten in place (both see it), one name
+ * removed (the other keeps the data). */
+static void test_hardlink(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_guest_stat st;
+	struct vu_err e = { 0 };
+	char *s;
+
+	tu_sh_ok("debugfs -w -R 'ln /etc/hostname /root/hn' '%s' >/dev/null 2>&1 && "
+		 "debugfs -w -R 'sif /etc/hostname links_count 2' '%s' >/dev/null 2>&1",
+		 f->img, f->img);
+	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	assert_int_equal(vu_guest_write_file(f->g, "/etc/hostname", "h2\n", 3, -1, -1, -1, &e), 0);
+	s = gfx_cat(f->g, "/root/hn");
+	assert_string_equal(s, "h2\n");
+	free(s);
+	assert_int_equal(vu_guest_unlink(f->g, "/etc/hostname", &e), 0);
+	assert_int_equal(vu_guest_stat(f->g, "/root/hn", &st, &e), 0);
+	assert_int_equal(st.nlink, 1);
+	gfx_close(&f->g);
+	assert_int_equal(gfx_fsck(f->img, 0), 0);
+	s = gfx_debugfs(f->img, 0, "cat /root/hn");
+	assert_string_equal(s, "h2\n");
+	free(s);
+}
+
 /* A hashed (htree) directory: entries removed, added and renamed in. */
 static void test_htree(void **state)
 {
@@ -512,6 +539,7 @@ int main(void)
 		T(test_write_ops_inline),
 		T(test_write_ops_1k),
 		T(test_htree),
+		T(test_hardlink),
 		T(test_killed),
 		T(test_refuse_dirty),
 		T(test_qcow2_backing),

@@ -141,12 +141,41 @@ static void test_gpt_backup(void **state)
 	assert_string_equal(vu_guest_os(f->g)->root, "/dev/sda2");
 }
 
+/* Unmount and mount again: the same tree. Two roots: refused. */
+static void test_remount_multiboot(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_err e = { 0 };
+	char *s;
+
+	f->g = gfx_open(f->img, "raw", 0);
+	assert_int_equal(vu_guest_mount_all(f->g, &e), -EBUSY);
+	assert_int_equal(vu_guest_umount_all(f->g, &e), 0);
+	assert_false(vu_guest_exists(f->g, "/etc"));
+	assert_int_equal(vu_guest_mount_all(f->g, &e), 0);
+	s = gfx_cat(f->g, "/boot/grub2/grub.cfg");
+	free(s);
+	gfx_close(&f->g);
+	tu_sh_ok("debugfs -w -R 'mkdir /etc' '%s?offset=%llu' >/dev/null 2>&1", f->img,
+		 2048 * SECT);
+	tu_sh_ok("debugfs -w -R 'write /dev/null /etc/fstab' '%s?offset=%llu' >/dev/null 2>&1",
+		 f->img, 2048 * SECT);
+	{
+		struct vu_guest_disk d = { f->img, "raw" };
+
+		assert_int_equal(vu_guest_open(&f->g, &d, 1, 0, &e), 0);
+		assert_int_equal(vu_guest_mount_all(f->g, &e), -ENOTSUP);
+		assert_non_null(strstr(vu_err_str(&e), "multi-boot"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gpt, setup_gpt, gfx_teardown),
 		cmocka_unit_test_setup_teardown(test_gpt_backup, setup_gpt, gfx_teardown),
 		cmocka_unit_test_setup_teardown(test_mbr, setup_mbr, gfx_teardown),
+		cmocka_unit_test_setup_teardown(test_remount_multiboot, setup_gpt, gfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
