@@ -79,8 +79,10 @@ int vc_cmd_dominfo(void *ctx, int argc, char **argv);
 /* list.c */
 int vc_cmd_list(void *ctx, int argc, char **argv);
 
-/* lifecycle.c: start, shutdown, destroy, reboot, reset, suspend, resume */
+/* start.c */
 int vc_cmd_start(void *ctx, int argc, char **argv);
+
+/* lifecycle.c: shutdown, destroy, reboot, reset, suspend, resume */
 int vc_cmd_shutdown(void *ctx, int argc, char **argv);
 int vc_cmd_destroy(void *ctx, int argc, char **argv);
 int vc_cmd_reboot(void *ctx, int argc, char **argv);
