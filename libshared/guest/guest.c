@@ -127,6 +127,7 @@ static int add_disk(struct vu_guest *g, int i, struct vu_err *e)
 			r = guest_add_fs(g, pname, i, &d);
 		if (r < 0)
 			return vu_err_set(e, -r, "%s", strerror(-r));
+		memcpy(g->fs[g->nfs - 1].partuuid, parts[k].partuuid, sizeof(parts[k].partuuid));
 	}
 	/* A disk with partitions holds no filesystem of its own. */
 	if (n) {
@@ -263,9 +264,13 @@ static bool mapper_name(const char *spec, const char *vg, const char *lvpath)
 
 int guest_find(const struct vu_guest *g, const char *spec)
 {
-	const char *uuid = NULL, *label = NULL;
+	const char *uuid = NULL, *label = NULL, *partuuid = NULL;
 
-	if (!strncmp(spec, "UUID=", 5))
+	if (!strncmp(spec, "PARTUUID=", 9))
+		partuuid = spec + 9;
+	else if (!strncmp(spec, "/dev/disk/by-partuuid/", 22))
+		partuuid = spec + 22;
+	else if (!strncmp(spec, "UUID=", 5))
 		uuid = spec + 5;
 	else if (!strncmp(spec, "/dev/disk/by-uuid/", 18))
 		uuid = spec + 18;
@@ -280,7 +285,9 @@ int guest_find(const struct vu_guest *g, const char *spec)
 			return (int)i;
 		if (label && f->pub.label[0] && !strcmp(label, f->pub.label))
 			return (int)i;
-		if (uuid || label)
+		if (partuuid && f->partuuid[0] && !strcasecmp(partuuid, f->partuuid))
+			return (int)i;
+		if (uuid || label || partuuid)
 			continue;
 		if (!strcmp(spec, f->pub.device))
 			return (int)i;

@@ -95,7 +95,8 @@ struct vu_guest_fs {
  * next call shows. */
 const struct vu_guest_fs *vu_guest_filesystems(const struct vu_guest *g, size_t *n);
 /* The entry for device (its guest name, also /dev/mapper/VG-LV for an LV,
- * or UUID=... / LABEL=... as fstab writes them), or NULL. */
+ * or UUID=, LABEL=, PARTUUID= and their /dev/disk/by-* forms, as fstab
+ * writes them), or NULL. */
 const struct vu_guest_fs *vu_guest_find_fs(const struct vu_guest *g, const char *spec);
 
 /* What the inspection found. */
@@ -123,9 +124,9 @@ struct vu_guest_mount {
  * guests are not supported"; none: -ENOENT "no operating system found", or
  * "xfs: needs the appliance, not available yet" when an xfs or btrfs
  * filesystem could have been it), mounts it on /, then mounts the fstab's
- * entries in mountpoint order (UUID=, LABEL=, /dev/sdX, /dev/vdX, /dev/hdX,
- * /dev/xvdX as sdX, /dev/mapper/VG-LV, /dev/VG/LV, /dev/disk/by-uuid/ and
- * by-label/). An entry on xfs or btrfs is refused by name, one that needs
+ * entries in mountpoint order (UUID=, LABEL=, PARTUUID=, /dev/sdX,
+ * /dev/vdX, /dev/hdX, /dev/xvdX as sdX, /dev/mapper/VG-LV, /dev/VG/LV,
+ * /dev/disk/by-uuid/, by-label/ and by-partuuid/). An entry on xfs or btrfs is refused by name, one that needs
  * journal recovery or has errors by "run e2fsck"; a missing device, swap,
  * noauto and pseudo filesystems are skipped (mounted false).
  * Calling it twice is -EBUSY.
