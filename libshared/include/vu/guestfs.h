@@ -273,13 +273,15 @@ struct vu_guest_lvm_change {
 
 /*
  * New random UUIDs for every PV and every VG found (vgchange -u and
- * pvchange -u together, as virt-sysprep's lvm-uuids does): each PV's label
- * header gets its new UUID and each VG a new metadata copy (seqno + 1, the
- * text with the new ids, its CRC) written in every metadata area's circular
- * buffer after the current copy, then the area header pointing at it, so a
- * copy killed part-way leaves the old metadata in force. The changes are
- * returned in *changes (malloc'd, *n entries; free()). No LVM is 0 with *n 0.
- * Filesystems on the LVs are unaffected and may stay mounted.
+ * pvchange -u together, as virt-sysprep's lvm-uuids does): each VG gets a
+ * new metadata copy (seqno + 1, the text with the new ids, its CRC)
+ * written in every metadata area's circular buffer after the current
+ * copy; only when every area holds it are the area headers pointed at it,
+ * then each PV's label gets its new UUID. A VG with a PV that is not among
+ * the disks is refused (-ENODEV) before anything is written, as is one
+ * whose areas lack room (-ENOSPC). The changes are returned in *changes
+ * (malloc'd, *n entries; free()). No LVM is 0 with *n 0. Filesystems on
+ * the LVs are unaffected and may stay mounted.
  */
 int vu_guest_lvm_change_uuids(struct vu_guest *g, struct vu_guest_lvm_change **changes,
 			      size_t *n, struct vu_err *e);
