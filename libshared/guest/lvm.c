@@ -554,7 +554,7 @@ static int change_vg(struct vu_guest *g, struct gvg *v, struct vu_guest_lvm_chan
 		     size_t *nch, struct vu_err *e)
 {
 	struct gfs *pvs[MAX_VG_PVS];
-	struct vg_ids ids;
+	struct vg_ids ids = { 0 };
 	size_t len;
 	char *text;
 	int r = vg_pvs(g, v, pvs, e);
