@@ -179,6 +179,20 @@ static void test_readonly(void **state)
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
+	/* A qcow2 opened for writing and refused (here: unmounted) too. */
+	if (tu_have_qemu()) {
+		char q[PATH_MAX + 16];
+
+		snprintf(q, sizeof(q), "%s/ro.qcow2", f->dir);
+		tu_sh_ok("qemu-img convert -O qcow2 '%s' '%s'", f->img, q);
+		before = sum(q);
+		f->g = gfx_open(q, NULL, VU_GUEST_RDWR);
+		gfx_close(&f->g);
+		after = sum(q);
+		assert_string_equal(before, after);
+		free(before);
+		free(after);
+	}
 }
 
 /* Every write operation, checked by e2fsck -fn and debugfs. */
