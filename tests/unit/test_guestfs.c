@@ -57,6 +57,11 @@ static void test_inspect(void **state)
 	assert_true(m[0].mounted);
 	assert_string_equal(m[0].device, "/dev/sda");
 	assert_non_null(vu_guest_find_fs(f->g, "LABEL=root"));
+	assert_non_null(vu_guest_find_fs(f->g, "LABEL=\"root\""));
+	assert_non_null(vu_guest_find_fs(f->g, "UUID=\"0B3F1E9A-1D2C-4E5F-8A9B-0C1D2E3F4A5B\""));
+	assert_non_null(vu_guest_find_fs(f->g,
+					 "/dev/disk/by-uuid/0b3f1e9a-1d2c-4e5f-8a9b-0c1d2e3f4a5b"));
+	assert_null(vu_guest_find_fs(f->g, "LABEL=roo"));
 	assert_non_null(vu_guest_find_fs(f->g, "/dev/vda"));
 	assert_null(vu_guest_find_fs(f->g, "/dev/sdb"));
 }
