@@ -227,6 +227,19 @@ static void write_ops(struct gfx *f)
 	assert_int_equal(vu_guest_mkdir(f->g, "/var/log/audit", 0700, &e), -EEXIST);
 	assert_int_equal(vu_guest_mkdir_p(f->g, "/etc/hostname/x", 0700, &e), -ENOTDIR);
 	assert_int_equal(vu_guest_symlink(f->g, "/etc/hostname", "/etc/hn", &e), 0);
+	/* Longer than fits in the inode: the text goes to a block. */
+	{
+		char target[140], *t;
+
+		memset(target, 'L', sizeof(target) - 1);
+		target[sizeof(target) - 1] = '\0';
+		memcpy(target, "../", 3);
+		assert_int_equal(vu_guest_symlink(f->g, target, "/etc/long", &e), 0);
+		assert_int_equal(vu_guest_readlink(f->g, "/etc/long", &t, &e), 0);
+		assert_string_equal(t, target);
+		free(t);
+		assert_int_equal(vu_guest_symlink(f->g, target, "/etc/long", &e), -EEXIST);
+	}
 	assert_int_equal(vu_guest_chmod(f->g, "/etc/hn", 0640, &e), 0);
 	assert_int_equal(vu_guest_chown(f->g, "/etc/appended", 1000, 100, &e), 0);
 	assert_int_equal(vu_guest_lchown(f->g, "/etc/hn", 7, 8, &e), 0);
