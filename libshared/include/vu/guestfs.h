@@ -30,8 +30,11 @@
  *   chmod, chown, truncate, readdir, as their syscalls).
  * - Every write needs a guest opened with VU_GUEST_RDWR: -EROFS otherwise.
  *   A guest opened read-only is left byte-for-byte unchanged.
- * - Filesystems other than ext2/3/4 cannot be mounted: a path on one is
- *   never reached because vu_guest_mount_all refuses it by name.
+ * - Only ext2/3/4 are mounted. xfs and btrfs are refused by name by
+ *   vu_guest_mount_all (as the root or in fstab); others in fstab (a vfat
+ *   /boot/efi) are left unmounted, so paths below their mount point reach
+ *   the directory underneath, as in the guest before it mounts them.
+ * - Partition tables are read with 512-byte sectors, as virtual disks have.
  */
 
 /* An open guest: its disks, their partitions and volumes, the filesystems
