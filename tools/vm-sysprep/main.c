@@ -410,17 +410,23 @@ static void load_domain(struct sysprep *s)
 	vu_state_free(&st);
 }
 
-/* As virt-sysprep: a disk QEMU has open is not touched, not even read. */
+/*
+ * As virt-sysprep: a disk QEMU has open is not touched, not even read.
+ * Then QEMU's locks are held for the run (the fds stay open until the
+ * process ends), so that nothing starts on the disk meanwhile.
+ */
 static void check_in_use(const struct sysprep *s)
 {
 	for (size_t i = 0; i < s->ndisks; i++) {
 		int r = vs_disk_locked(s->disks[i].path);
 
+		if (r == 0)
+			r = vs_disk_hold(s->disks[i].path, !s->ctx.dry_run);
+		if (r == -EBUSY || r == 1)
+			vu_diex(VU_EXIT_FAIL, "%s: the disk is in use (QEMU or another tool holds "
+				"its lock): shut the guest down first", s->disks[i].path);
 		if (r < 0)
 			vu_diec(VU_EXIT_FAIL, -r, "%s", s->disks[i].path);
-		if (r > 0)
-			vu_diex(VU_EXIT_FAIL, "%s: the disk is in use (QEMU holds its lock): shut the "
-				"guest down first", s->disks[i].path);
 	}
 }
 
