@@ -301,11 +301,38 @@ check_defaults() {
 	run vm-sysprep --no-selinux-relabel -a "$img"
 	assert_success
 	! dhas "$img" /.autorelabel
-	# nothing changed: no relabel either
+	# one operation that changed something is enough
 	img=$(guest rhel7.raw)
 	run vm-sysprep --operations abrt-data --selinux-relabel -a "$img"
 	assert_success
 	dhas "$img" /.autorelabel
+	# one that changed nothing: no relabel
+	img=$(guest rhel7.raw)
+	run vm-sysprep --operations kerberos-data,firewall-rules -a "$img"
+	assert_success
+	! dhas "$img" /.autorelabel
+	# SELINUX=disabled is no SELinux
+	img=$(guest rhel7.raw)
+	run vm-sysprep --operations customize --no-selinux-relabel \
+		--write '/etc/selinux/config:SELINUX=disabled' -a "$img"
+	assert_success
+	run vm-sysprep -a "$img"
+	assert_success
+	! dhas "$img" /.autorelabel
+}
+
+@test "vm-sysprep -v and -x: every change said, on stderr" {
+	img=$(guest debian.raw)
+	run bash -c 'vm-sysprep -v -a "$1" 2>err >out' sh "$img"
+	assert_success
+	[ ! -s out ]
+	grep -qx 'ssh-hostkeys: remove /etc/ssh/ssh_host_rsa_key' err
+	grep -qx 'machine-id: empty /etc/machine-id' err
+	grep -qx 'customize: write /var/lib/systemd/random-seed' err
+	img=$(guest debian.raw)
+	run vm-sysprep -x --operations bash-history -a "$img"
+	assert_success
+	assert_output --partial "bash-history: remove /root/.bash_history"
 }
 
 @test "vm-sysprep --scrub: a removed file's blocks are zeros" {
