@@ -33,7 +33,7 @@ DESTDIR   ?=
 CC        ?= cc
 FUZZCC    ?= clang
 PKGS      := libxml-2.0 zlib libzstd libcap uuid json-c fdisk blkid libarchive \
-	     libnl-3.0 libnl-route-3.0 libnftables ext2fs com_err libcrypt
+	     libnl-3.0 libnl-route-3.0 libnftables ext2fs com_err libcrypt libcrypto
 
 # Evaluated once, on first use, so that "make deps" works before pkg-config exists.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
@@ -202,7 +202,8 @@ DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	time e2fsprogs util-linux jq bash-completion libfdisk-dev libblkid-dev fdisk mount \
 	libcurl4-openssl-dev libarchive-dev osinfo-db ovmf virtinst xorriso cpio xfsprogs \
 	python3 libcap2-bin acl libnl-3-dev libnl-route-3-dev libnftables-dev nftables iproute2 \
-	dnsmasq-base busybox qemu-system-x86 qemu-block-extra libext2fs-dev lvm2 socat
+	dnsmasq-base busybox qemu-system-x86 qemu-block-extra libext2fs-dev lvm2 socat \
+	libssl-dev
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \

@@ -168,6 +168,7 @@ int vu_guest_open(struct vu_guest **out, const struct vu_guest_disk *disks, size
 			break;
 		}
 		g->ndisks++;
+		r = guest_lock(g->img[i], flags & VU_GUEST_RDWR, e);
 	}
 	for (size_t i = 0; i < g->ndisks && r == 0; i++)
 		r = add_disk(g, (int)i, e);

@@ -279,8 +279,6 @@ static int add_lvs(struct vu_guest *g, const struct gvg *v, struct vu_err *e)
 			snprintf(f->pub.type, sizeof(f->pub.type), "unsupported-lvm-segment");
 			f->pub.mountable = false;
 			f->pub.uuid[0] = f->pub.label[0] = '\0';
-		} else {
-			g->fs[g->nfs - 1].pub.disk = g->fs[g->nfs - 1].dev.ext ? 0 : -1;
 		}
 	}
 	return 0;

@@ -66,7 +66,7 @@ static int add_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int of
 	(void)offset;
 	(void)blocksize;
 	(void)buf;
-	if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE)
+	if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE || guest_dot_entry(d))
 		return 0;
 	type = dt_of_ft(ext2fs_dirent_file_type(d));
 	if (type == DT_UNKNOWN) {
@@ -360,7 +360,28 @@ static int set_dotdot(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int o
 		return 0;
 	d->inode = dd->newparent;
 	dd->done = true;
-	return DIRENT_CHANGED | DIRENT_ABORT;
+	return DIRENT_CHANGED;
+}
+
+/* The ".." of directory ino becomes parent. An inline directory keeps
+ * its parent's number in its first four bytes, which libext2fs's
+ * iterator shows as ".." but does not write back. */
+static errcode_t set_parent_dir(ext2_filsys fs, ext2_ino_t ino, ext2_ino_t parent)
+{
+	struct dotdot dd = { parent, false };
+	struct ext2_inode inode;
+	errcode_t err = ext2fs_read_inode(fs, ino, &inode);
+
+	if (err)
+		return err;
+	if (inode.i_flags & EXT4_INLINE_DATA_FL) {
+		inode.i_block[0] = ext2fs_cpu_to_le32(parent);
+		return ext2fs_write_inode(fs, ino, &inode);
+	}
+	err = ext2fs_dir_iterate2(fs, ino, DIRENT_FLAG_INCLUDE_EMPTY, NULL, set_dotdot, &dd);
+	if (!err && !dd.done)
+		err = EXT2_ET_DIR_CORRUPTED;
+	return err;
 }
 
 static int adjust_links(ext2_filsys fs, ext2_ino_t ino, int delta, struct vu_err *e)
@@ -454,10 +475,7 @@ int vu_guest_rename(struct vu_guest *g, const char *oldpath, const char *newpath
 	if (err)
 		return guest_ext_err(err, e);
 	if (dir && o.pdir != n.pdir) {
-		struct dotdot dd = { n.pdir, false };
-
-		err = ext2fs_dir_iterate2(fs, o.ino, DIRENT_FLAG_INCLUDE_EMPTY, NULL, set_dotdot,
-					  &dd);
+		err = set_parent_dir(fs, o.ino, n.pdir);
 		if (err)
 			return guest_ext_err(err, e);
 		x = adjust_links(fs, o.pdir, -1, e);

@@ -112,6 +112,12 @@ static const char *cpu_base(struct qb *b, xmlNodePtr cpu)
 
 	qb_only(b, cpu, "<cpu>", known);
 	qb_attrs(b, cpu, "<cpu>", attrs);
+	if (vu_node_child(cpu, "model"))
+		qb_attrs(b, vu_node_child(cpu, "model"), "<cpu><model>",
+			 (const char *const[]){ "fallback", NULL });
+	if (vu_node_child(cpu, "topology"))
+		qb_attrs(b, vu_node_child(cpu, "topology"), "<cpu><topology>",
+			 (const char *const[]){ "sockets", "cores", "threads", NULL });
 	mode = qb_get(b, cpu, NULL, "mode");
 	model = qb_get(b, cpu, "model", NULL);
 	if (!mode || !strcmp(mode, "custom")) {

@@ -161,6 +161,9 @@ void qb_chardev(struct qb *b, xmlNodePtr chr)
 	c.where = qb_fmt(b, "<%s type='%s'>", c.elem, c.type);
 	qb_only(b, chr, c.where, known);
 	qb_attrs(b, chr, c.where, (const char *const[]){ "type", NULL });
+	if (vu_node_child(chr, "target"))
+		qb_attrs(b, vu_node_child(chr, "target"), qb_fmt(b, "%s<target>", c.where),
+			 (const char *const[]){ "type", "port", "name", "state", NULL });
 	if (vu_node_child(chr, "address") && (strcmp(c.elem, "channel") ||
 	    !vu_node_value_is(chr, "address", "type", "virtio-serial") ||
 	    qb_num(b, chr, "address", "controller", 0, "<address controller>") ||

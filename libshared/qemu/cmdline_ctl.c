@@ -116,6 +116,8 @@ static void storage_ctl(struct qb *b, struct ct *c)
 			b->sata = true;
 		}
 	} else if (!strcmp(c->type, "fdc")) {
+		if (vu_node_child(c->node, "address"))
+			qb_fail(b, EOPNOTSUPP, "%s<address>: not supported", c->where);
 		if (b->q35 && !b->fdc) {
 			qb_opt(b, "-device", "isa-fdc,id=fdc0");
 			b->fdc = true;

@@ -29,11 +29,14 @@ static void input(struct qb *b, xmlNodePtr in)
 	if (i < 0)
 		qb_fail(b, EOPNOTSUPP, "%s: not supported", where);
 	else if (!strcmp(bus, "ps2")) {
+		if (vu_node_child(in, "address"))
+			qb_fail(b, EOPNOTSUPP, "%s<address>: not supported", where);
 		if (i == 0)	/* the i8042 has a mouse and a keyboard, no tablet */
 			qb_fail(b, EOPNOTSUPP, "%s: a PS/2 tablet does not exist", where);
 	} else if (!strcmp(bus, "usb")) {
 		qb_need_usb(b, where);
-		qb_opt(b, "-device", "%s,id=input%u,bus=usb.0", usb[i], b->ninput++);
+		qb_opt(b, "-device", "%s,id=input%u,bus=usb.0%s", usb[i], b->ninput++,
+		       qb_usb_addr(b, in, where));
 	} else if (!strcmp(bus, "virtio")) {
 		qb_opt(b, "-device", "%s,id=input%u%s", virtio[i], b->ninput++,
 		       qb_pci_addr(b, in, where));
@@ -70,8 +73,10 @@ static void sound(struct qb *b, xmlNodePtr s)
 		       "audiodev=audio%u", n, n, n);
 	} else {
 		qb_opt(b, "-device", "%s,id=sound%u,audiodev=audio%u%s%s", qemu[i], n, n,
-		       i == 5 ? ",bus=usb.0" : "", i == 2 || i == 3 ?
-		       qb_pci_addr(b, s, where) : "");
+		       i == 5 ? ",bus=usb.0" : "", i == 5 ? qb_usb_addr(b, s, where) :
+		       i == 4 ? "" : qb_pci_addr(b, s, where));
+		if (i == 4 && vu_node_child(s, "address"))
+			qb_fail(b, EOPNOTSUPP, "%s<address>: not supported", where);
 	}
 }
 
@@ -90,6 +95,8 @@ static void watchdog(struct qb *b, xmlNodePtr w)
 		qb_fail(b, EOPNOTSUPP, "<watchdog>: only one");
 	if (!strcmp(model, "i6300esb"))
 		qb_opt(b, "-device", "i6300esb,id=watchdog0%s", qb_pci_addr(b, w, where));
+	else if (!strcmp(model, "ib700") && vu_node_child(w, "address"))
+		qb_fail(b, EOPNOTSUPP, "%s<address>: an ISA device has none", where);
 	else if (!strcmp(model, "ib700"))
 		qb_opt(b, "-device", "ib700,id=watchdog0");
 	else
@@ -191,6 +198,13 @@ static void filesystem(struct qb *b, xmlNodePtr fs)
 
 	qb_only(b, fs, where, (const char *const[]){ "driver", "source", "target", "readonly",
 		"address", "alias", NULL });
+	qb_attrs(b, fs, where, (const char *const[]){ "type", "accessmode", NULL });
+	if (vu_node_child(fs, "driver"))
+		qb_attrs(b, vu_node_child(fs, "driver"), qb_fmt(b, "%s<driver>", where),
+			 (const char *const[]){ "type", NULL });
+	if (vu_node_child(fs, "source"))
+		qb_attrs(b, vu_node_child(fs, "source"), qb_fmt(b, "%s<source>", where),
+			 (const char *const[]){ "dir", NULL });
 	if (strcmp(type, "mount"))
 		qb_fail(b, EOPNOTSUPP, "%s type='%s': not supported", where, type);
 	if (!src || !tag || !*tag)
@@ -222,13 +236,19 @@ static void hostdev(struct qb *b, xmlNodePtr h)
 		qb_fail(b, EOPNOTSUPP, "<hostdev>: VFIO is not usable on this host");
 		return;
 	}
+	qb_only(b, h, "<hostdev>", (const char *const[]){ "source", "address", "alias",
+		"boot", NULL });
+	if (b->err)
+		return;
 	if (!vu_node_value_is(h, NULL, "mode", "subsystem") ||
 	    !vu_node_value_is(h, NULL, "type", "pci") || vu_hostdev_get_pci(h, &a) < 0) {
 		qb_fail(b, EOPNOTSUPP, "<hostdev>: only PCI devices (mode='subsystem')");
 		return;
 	}
-	qb_opt(b, "-device", "vfio-pci,host=%04x:%02x:%02x.%x,id=hostdev%u%s", a.domain, a.bus,
-	       a.slot, a.function, b->nhostdev++, qb_pci_addr(b, h, "<hostdev>"));
+	qb_opt(b, "-device", "vfio-pci,host=%04x:%02x:%02x.%x,id=hostdev%u%s%s", a.domain,
+	       a.bus, a.slot, a.function, b->nhostdev++, qb_pci_addr(b, h, "<hostdev>"),
+	       qb_bootindex(b, (unsigned)qb_uint(b, h, "boot", "order", 0, "<boot order>"),
+			    NULL));
 }
 
 void qb_device(struct qb *b, xmlNodePtr dev)

@@ -317,8 +317,9 @@ static const char *bus_device(struct qb *b, struct dk *d)
 	}
 	if (!strcmp(bus, "usb")) {
 		qb_need_usb(b, d->where);
-		return qb_fmt(b, "usb-storage,bus=usb.0%s", vu_node_value_is(d->node, "target",
-			      "removable", "on") ? ",removable=on" : "");
+		return qb_fmt(b, "usb-storage,bus=usb.0%s%s", vu_node_value_is(d->node, "target",
+			      "removable", "on") ? ",removable=on" : "",
+			      qb_usb_addr(b, d->node, d->where));
 	}
 	if (!strcmp(bus, "nvme")) {
 		if (cd)
@@ -358,8 +359,8 @@ static void drive_addr(struct qb *b, struct dk *d)
 	xmlNodePtr a = vu_node_child(d->node, "address");
 	unsigned long long ctl, bus, tgt, unit, want_bus = 0, want_unit = d->index;
 
-	if (!a || !strcmp(d->bus, "virtio") || !strcmp(d->bus, "nvme"))
-		return;	/* bus_device reads the PCI address */
+	if (!a || !strcmp(d->bus, "virtio") || !strcmp(d->bus, "nvme") || !strcmp(d->bus, "usb"))
+		return;	/* bus_device reads the PCI or USB address */
 	if (!vu_node_value_is(a, NULL, "type", "drive")) {
 		qb_fail(b, EOPNOTSUPP, "%s<address>: only type='drive' on bus %s", d->where,
 			d->bus);
@@ -393,9 +394,15 @@ static void check(struct qb *b, struct dk *d)
 		(const char *const[]){ "file", "block", "network", NULL });
 	qb_word(b, d->device, qb_fmt(b, "%s device", d->where),
 		(const char *const[]){ "disk", "cdrom", "floppy", NULL });
+	qb_attrs(b, vu_node_child(d->node, "target"), qb_fmt(b, "%s<target>", d->where),
+		 (const char *const[]){ "dev", "bus", "tray", "removable", NULL });
 	if (tray && strcmp(tray, "closed"))
 		qb_fail(b, EOPNOTSUPP, "%s<target tray='%s'>: not supported", d->where, tray);
 	drive_addr(b, d);
+	/* QEMU's ide-hd refuses a read-only drive, as libvirt does */
+	if (vu_node_has(d->node, "readonly") && !strcmp(d->device, "disk") &&
+	    (!strcmp(d->bus, "ide") || !strcmp(d->bus, "sata")))
+		qb_fail(b, EOPNOTSUPP, "%s<readonly>: not for an IDE or SATA disk", d->where);
 	if (vu_node_child(d->node, "wwn") && (!strcmp(d->bus, "virtio") ||
 					       !strcmp(d->bus, "usb") ||
 					       !strcmp(d->bus, "nvme")))

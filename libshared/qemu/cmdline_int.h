@@ -82,6 +82,9 @@ const char *qb_bootindex(struct qb *b, unsigned order, const char *kind);
 /* ",bus=pci.0,addr=0xS.F" from the device's <address type='pci'>, "" when
  * it has none; other address types or buses are refused. */
 const char *qb_pci_addr(struct qb *b, const xmlNode *dev, const char *where);
+/* ",port=P" from the device's <address type='usb' bus='0' port='P'>, ""
+ * when it has none; other addresses are refused. */
+const char *qb_usb_addr(struct qb *b, const xmlNode *dev, const char *where);
 /* Records an fd to pass: -add-fd fd=N,set=K; returns "/dev/fdset/K". */
 const char *qb_fdset(struct qb *b, int fd);
 

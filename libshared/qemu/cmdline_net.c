@@ -146,9 +146,12 @@ static void check(struct qb *b, struct nic *n)
 			 (const char *const[]){ "name", NULL });
 	qb_word(b, qb_get(b, drv, NULL, "name"), qb_fmt(b, "%s<driver name>", n->where),
 		(const char *const[]){ "qemu", "vhost", NULL });
-	if (vu_node_child(n->node, "source"))
+	if (vu_node_child(n->node, "source")) {
 		qb_only(b, vu_node_child(n->node, "source"), qb_fmt(b, "%s<source>", n->where),
 			(const char *const[]){ NULL });
+		qb_attrs(b, vu_node_child(n->node, "source"), qb_fmt(b, "%s<source>", n->where),
+			 (const char *const[]){ "network", "bridge", "dev", "mode", NULL });
+	}
 }
 
 void qb_interface(struct qb *b, xmlNodePtr iface)

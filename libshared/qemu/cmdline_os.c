@@ -98,50 +98,56 @@ static void features(struct qb *b)
 	qb_only(b, vu_domain_find(b->dom, "features"), "<features>", known);
 }
 
-static void clock_(struct qb *b)
+/* -rtc base=: the offset, a date for offset='variable'. */
+static const char *clock_base(struct qb *b, xmlNodePtr clock)
 {
-	static const char *const known[] = { "timer", NULL };
-	static const char *const timers[] = {
-		"rtc", "pit", "hpet", "kvmclock", "hypervclock", NULL
-	};
-	xmlNodePtr clock = vu_domain_find(b->dom, "clock");
 	const char *offset = qb_get(b, clock, NULL, "offset");
-	const char *base = "utc", *drift = "";
+	long long adj;
+	time_t t;
+	struct tm tm;
+	char buf[32];
 
 	/* sync is the name offset had in libvirt's first releases */
 	if (!offset)
 		offset = qb_get(b, clock, NULL, "sync");
-	qb_only(b, clock, "<clock>", known);
-	if (clock)
-		qb_attrs(b, clock, "<clock>", (const char *const[]){ "offset", "sync",
-			 "adjustment", "basis", "timezone", NULL });
-	if (!offset || !strcmp(offset, "utc")) {
-		base = "utc";
-	} else if (!strcmp(offset, "localtime")) {
-		base = "localtime";
-	} else if (!strcmp(offset, "variable")) {
-		long long adj = strtoll(qb_get(b, clock, NULL, "adjustment") ?: "0", NULL, 10);
-		time_t t = time(NULL) + (time_t)adj;
-		struct tm tm;
-		char buf[32];
-
-		if (vu_node_value_is(clock, NULL, "basis", "localtime"))
-			localtime_r(&t, &tm);
-		else
-			gmtime_r(&t, &tm);
-		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-		base = qb_fmt(b, "%s", buf);
-	} else {
+	if (!offset || !strcmp(offset, "utc") || !strcmp(offset, "localtime"))
+		return offset ? offset : "utc";
+	if (strcmp(offset, "variable")) {
 		qb_fail(b, EOPNOTSUPP, "<clock offset='%s'>: not supported", offset);
+		return "utc";
 	}
+	adj = strtoll(qb_get(b, clock, NULL, "adjustment") ?: "0", NULL, 10);
+	t = time(NULL) + (time_t)adj;
+	if (vu_node_value_is(clock, NULL, "basis", "localtime"))
+		localtime_r(&t, &tm);
+	else
+		gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return qb_fmt(b, "%s", buf);
+}
+
+/* The <timer>s; returns the -rtc drift option. */
+static const char *timers(struct qb *b, xmlNodePtr clock)
+{
+	static const char *const names[] = {
+		"rtc", "pit", "hpet", "kvmclock", "hypervclock", NULL
+	};
+	const char *drift = "";
+
 	for (xmlNodePtr t = vu_node_child(clock, "timer"); t && !b->err;
 	     t = vu_node_next(t, "timer")) {
-		const char *name = qb_get(b, t, NULL, "name");
+		const char *name = qb_get(b, t, NULL, "name") ?: "";
 		const char *tick = qb_get(b, t, NULL, "tickpolicy");
 		bool absent = vu_node_value_is(t, NULL, "present", "no");
 
-		qb_word(b, name, "<clock><timer name>", timers);
-		if (b->err || !name)
+		qb_word(b, name, "<clock><timer name>", names);
+		qb_attrs(b, t, "<clock><timer>", (const char *const[]){ "name", "present",
+			 "tickpolicy", NULL });
+		qb_only(b, t, "<clock><timer>", (const char *const[]){ NULL });
+		if (!strcmp(name, "pit"))
+			qb_word(b, tick, "<clock><timer name='pit' tickpolicy>",
+				(const char *const[]){ "delay", "catchup", "discard", NULL });
+		if (b->err)
 			break;
 		if (!strcmp(name, "rtc") && tick && !strcmp(tick, "catchup"))
 			drift = ",driftfix=slew";
@@ -157,6 +163,20 @@ static void clock_(struct qb *b)
 			qb_fail(b, EOPNOTSUPP, "<clock><timer name='%s' present='no'>: not "
 				"supported", name);
 	}
+	return drift;
+}
+
+static void clock_(struct qb *b)
+{
+	xmlNodePtr clock = vu_domain_find(b->dom, "clock");
+	const char *base, *drift;
+
+	qb_only(b, clock, "<clock>", (const char *const[]){ "timer", NULL });
+	if (clock)
+		qb_attrs(b, clock, "<clock>", (const char *const[]){ "offset", "sync",
+			 "adjustment", "basis", "timezone", NULL });
+	base = clock_base(b, clock);
+	drift = timers(b, clock);
 	qb_opt(b, "-rtc", "base=%s%s", base, drift);
 }
 

@@ -286,6 +286,23 @@ const char *qb_pci_addr(struct qb *b, const xmlNode *dev, const char *where)
 		      ",multifunction=on" : "");
 }
 
+const char *qb_usb_addr(struct qb *b, const xmlNode *dev, const char *where)
+{
+	xmlNodePtr a = vu_node_child(dev, "address");
+	const char *port;
+
+	if (!a)
+		return "";
+	port = qb_get(b, a, NULL, "port");
+	if (!vu_node_value_is(a, NULL, "type", "usb") ||
+	    qb_num(b, a, NULL, "bus", 0, "<address bus>") || !port || !*port ||
+	    strspn(port, "0123456789.") != strlen(port)) {
+		qb_fail(b, EOPNOTSUPP, "%s<address>: only a port of USB bus 0", where);
+		return "";
+	}
+	return qb_fmt(b, ",port=%s", port);
+}
+
 const char *qb_fdset(struct qb *b, int fd)
 {
 	struct vu_qemu_cmd *c = b->cmd;

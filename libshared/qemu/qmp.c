@@ -130,6 +130,7 @@ void vu_qmp_msg_clear(struct vu_qmp_msg *m)
 void vu_qmp_log_tail(const char *path, unsigned nlines, char *buf, size_t len)
 {
 	char tail[4096], *lines[16], *p, *save = NULL;
+	bool skip_argv = false;
 	unsigned n = 0;
 	size_t at = 0;
 	struct stat sb;
@@ -151,10 +152,21 @@ void vu_qmp_log_tail(const char *path, unsigned nlines, char *buf, size_t len)
 	tail[got] = '\0';
 	if (nlines > 16)
 		nlines = 16;
-	/* The last nlines non-empty lines, oldest first. */
+	/* The last nlines non-empty lines, oldest first, of what QEMU wrote
+	 * since the runtime's header of the last start (VU_QMP_LOG_START and
+	 * the command line after it). */
 	for (p = strtok_r(tail, "\r\n", &save); p; p = strtok_r(NULL, "\r\n", &save)) {
-		if (!*p)
+		size_t plen = strlen(p), mlen = strlen(VU_QMP_LOG_START);
+
+		if (plen >= mlen && strcmp(p + plen - mlen, VU_QMP_LOG_START) == 0) {
+			n = 0;
+			skip_argv = true;
 			continue;
+		}
+		if (!*p || skip_argv) {
+			skip_argv = false;
+			continue;
+		}
 		if (n == nlines) {
 			memmove(lines, lines + 1, (nlines - 1) * sizeof(*lines));
 			n--;

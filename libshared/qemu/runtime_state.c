@@ -118,17 +118,43 @@ static void unlink_ext(int dfd, const char *name, const char *ext)
 	free(fn);
 }
 
+/* NAME.d, the builder's secrets and sockets, emptied and removed. */
+static void clean_dir(int dfd, const char *name)
+{
+	char *fn = file_name(name, "d");
+	int fd = fn ? openat(dfd, fn, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (fd >= 0 && !d)
+		close(fd);
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(fd, de->d_name, 0);
+	if (d)
+		closedir(d);
+	if (fn)
+		unlinkat(dfd, fn, AT_REMOVEDIR);
+	free(fn);
+}
+
 void qr_clean(int dfd, const char *name)
 {
-	static const char *const exts[] = { "pid", "qmp", "mon", "xml", "vnc" };
+	static const char *const exts[] = { "pid", "qmp", "mon", "xml" };
 
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
 		unlink_ext(dfd, name, exts[i]);
+	clean_dir(dfd, name);
 }
 
 int qr_lock(int dfd, const char *name, bool nowait)
 {
-	char *fn = file_name(name, "lock");
+	return qr_lock_ext(dfd, name, "lock", nowait);
+}
+
+int qr_lock_ext(int dfd, const char *name, const char *ext, bool nowait)
+{
+	char *fn = file_name(name, ext);
 	int fd, r;
 
 	if (!fn)
@@ -142,6 +168,15 @@ int qr_lock(int dfd, const char *name, bool nowait)
 		return r;
 	}
 	return fd;
+}
+
+static bool has_pidfile(int dfd, const char *name)
+{
+	char *fn = file_name(name, "pid");
+	bool yes = fn && faccessat(dfd, fn, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+
+	free(fn);
+	return yes;
 }
 
 /* QEMU locks its -pidfile with lockf(3), a POSIX record lock: F_GETLK
@@ -212,8 +247,8 @@ static int read_id(int dfd, const char *name)
 	end = p ? strchr(p, '>') : NULL;
 	if (p && end) {
 		*end = '\0';
-		p = strstr(p, " id='");
-		if (p && isdigit((unsigned char)p[5]))
+		p = strstr(p, " id=");
+		if (p && (p[4] == '"' || p[4] == '\'') && isdigit((unsigned char)p[5]))
 			id = strtol(p + 5, NULL, 10);
 	}
 	free(text);
@@ -245,7 +280,7 @@ int vu_qemurun_status(const struct vu_state *st, const char *name, struct vu_dom
 	} else {
 		/* Whoever stopped it (or a kill) left its files: they go now,
 		 * unless a start holds the domain's lock (its QEMU is coming). */
-		int lk = qr_lock(dfd, name, true);
+		int lk = has_pidfile(dfd, name) ? qr_lock(dfd, name, true) : -1;
 
 		if (lk >= 0) {
 			qr_clean(dfd, name);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -140,6 +141,41 @@ static void test_refused(void **state)
 	refused(D("<clock offset='timezone' timezone='Europe/Paris'/>"), "<clock offset='timezone'>");
 	refused(DEV("<memballoon model='virtio'><stats period='10'/></memballoon>"),
 		"<memballoon><stats>: not supported");
+	/* attributes are checked like elements */
+	refused(D("<vcpu>2</vcpu><cpu><topology sockets='1' dies='1' cores='2' threads='1'/>"
+		  "</cpu>"), "<cpu><topology>: attribute 'dies' not supported");
+	refused(D("<clock offset='utc'><timer name='pit' tickpolicy='merge'/></clock>"),
+		"tickpolicy>: 'merge' is not supported");
+	refused(D("<clock offset='utc'><timer name='rtc' track='guest'/></clock>"),
+		"<clock><timer>: attribute 'track' not supported");
+	refused(DEV("<interface type='network'><mac address='52:54:00:00:00:01'/>"
+		    "<source network='default' portgroup='web'/></interface>"),
+		"<interface type='network'><source>: attribute 'portgroup' not supported");
+	refused(DEV("<filesystem type='mount'><driver type='path' wrpolicy='immediate'/>"
+		    "<source dir='/srv'/><target dir='srv'/></filesystem>"),
+		"<filesystem><target dir='srv'><driver>: attribute 'wrpolicy' not supported");
+	refused(DEV("<disk type='file' device='disk'><source file='/x'/>"
+		    "<target dev='sda' bus='sata' rotation_rate='1'/></disk>"),
+		"<disk dev='sda'><target>: attribute 'rotation_rate' not supported");
+	refused(DEV("<disk type='file' device='disk'><source file='/x'/>"
+		    "<target dev='hda' bus='ide'/><address type='drive' controller='0' bus='1' "
+		    "unit='0'/></disk>"), "<disk dev='hda'><address>: differs");
+	refused("<domain type='qemu'><name>t</name><memory>65536</memory><currentMemory>"
+		"32768</currentMemory><os><type>hvm</type></os><devices><memballoon model='none'/>"
+		"</devices></domain>", "<currentMemory>: below <memory> needs a memballoon");
+	refused(D("<vcpu>2</vcpu><cputune><vcpupin vcpu='2' cpuset='0'/></cputune>"),
+		"<cputune><vcpupin vcpu='2'>: no such vCPU");
+	refused(D("<cputune><emulatorpin cpuset='0-x'/></cputune>"),
+		"<cputune><emulatorpin>: cpuset '0-x' is not a CPU list");
+	refused(D("<cputune><shares>2048</shares></cputune>"), "<cputune><shares>: not supported");
+	refused(DEV("<disk type='file' device='disk'><source file='/x'/><readonly/>"
+		    "<target dev='sda' bus='sata'/></disk>"),
+		"<disk dev='sda'><readonly>: not for an IDE or SATA disk");
+	refused(DEV("<interface type='direct'><mac address='52:54:00:00:00:01'/>"
+		    "<source dev='eth0' mode='bridge'/></interface>"),
+		"macvtap needs vm-ctl run as root");
+	refused(DEV("<input type='tablet' bus='usb'><address type='usb' bus='1' port='1'/>"
+		    "</input>"), "<input type='tablet' bus='usb'><address>: only a port of USB bus 0");
 }
 
 static void test_virtiofs_needs_daemon(void **state)
@@ -223,6 +259,44 @@ static void test_tap_callback(void **state)
 		if (!strcmp(cmd.argv[i], "-netdev") && strstr(cmd.argv[i + 1], "hostnet1"))
 			assert_string_equal(cmd.argv[i + 1], want);
 	vu_qemu_cmd_clear(&cmd);
+	vu_domain_free(&dom);
+}
+
+/* macvtap: opened by the runtime, handed over like a tap. */
+static int fake_macvtap(void *opaque, unsigned index, const char *dev, const char *mode,
+			const char *mac, char *ifname, size_t len, struct vu_err *e)
+{
+	(void)e;
+	snprintf(opaque, 200, "%u %s %s %s", index, dev, mode, mac);
+	snprintf(ifname, len, "macvtap%u", index);
+	return open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
+static void test_direct_and_ethernet(void **state)
+{
+	struct vu_domain *dom = dom_parse(DEV(
+		"<interface type='direct'><mac address='52:54:00:00:00:01'/>"
+		"<source dev='eth0' mode='bridge'/><model type='e1000e'/></interface>"
+		"<interface type='ethernet'><mac address='52:54:00:00:00:02'/>"
+		"<target dev='tap7'/><driver name='vhost'/><model type='virtio'/></interface>"
+		"<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
+		"<source protocol='nbd' name='e,x'><host name='nbd.example' port='10810'/>"
+		"</source><target dev='vda' bus='virtio'/></disk>"));
+	struct vu_qemu_env env;
+	char seen[200] = "", *got;
+
+	(void)state;
+	qc_env(&env, RUN);
+	env.open_macvtap = fake_macvtap;
+	env.opaque = seen;
+	got = qc_render(dom, &env);
+	assert_string_equal(seen, "0 eth0 bridge 52:54:00:00:00:01");
+	if (!strstr(got, "-netdev\ntap,ifname=tap7,script=no,downscript=no,vhost=on,"
+		    "id=hostnet1\n") || !strstr(got, "\ne1000e,netdev=hostnet0,") ||
+	    !strstr(got, "-blockdev\ndriver=nbd,server.type=inet,server.host=nbd.example,"
+		    "server.port=10810,export=e,,x,node-name=vu-0-storage,"))
+		fail_msg("%s", got);
+	free(got);
 	vu_domain_free(&dom);
 }
 
@@ -325,6 +399,63 @@ static void test_firmware_efi(void **state)
 	vu_domain_free(&dom);
 }
 
+/* offset='variable': the guest's clock starts adjustment seconds off. */
+static void test_clock_variable(void **state)
+{
+	struct vu_domain *dom = dom_parse(D("<clock offset='variable' adjustment='-86400' "
+					    "basis='utc'/>"));
+	struct vu_qemu_env env;
+	time_t t = time(NULL) - 86400;
+	struct tm tm;
+	char want[64], *got;
+
+	(void)state;
+	gmtime_r(&t, &tm);
+	strftime(want, sizeof(want), "-rtc\nbase=%Y-%m-%dT", &tm);
+	qc_env(&env, RUN);
+	got = qc_render(dom, &env);
+	if (!strstr(got, want))
+		fail_msg("no %s in\n%s", want, got);
+	free(got);
+	vu_domain_free(&dom);
+}
+
+/* With VFIO usable, a PCI host device is passed through by address. */
+/* A USB address (libvirt writes one per USB device) is the port used. */
+static void test_usb_port(void **state)
+{
+	struct vu_domain *dom = dom_parse(DEV("<input type='tablet' bus='usb'>"
+		"<address type='usb' bus='0' port='2'/></input>"));
+	struct vu_qemu_env env;
+	char *got;
+
+	(void)state;
+	qc_env(&env, RUN);
+	got = qc_render(dom, &env);
+	if (!strstr(got, "-device\nusb-tablet,id=input0,bus=usb.0,port=2\n"))
+		fail_msg("%s", got);
+	free(got);
+	vu_domain_free(&dom);
+}
+
+static void test_hostdev_vfio(void **state)
+{
+	struct vu_domain *dom = dom_parse(DEV("<hostdev mode='subsystem' type='pci' "
+		"managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' "
+		"function='0x1'/></source><boot order='1'/></hostdev>"));
+	struct vu_qemu_env env;
+	char *got;
+
+	(void)state;
+	qc_env(&env, RUN);
+	env.vfio = true;
+	got = qc_render(dom, &env);
+	if (!strstr(got, "-device\nvfio-pci,host=0000:01:00.1,id=hostdev0,bootindex=1\n"))
+		fail_msg("%s", got);
+	free(got);
+	vu_domain_free(&dom);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,9 +464,13 @@ int main(void)
 		cmocka_unit_test(test_virtiofs_needs_daemon),
 		cmocka_unit_test(test_password_not_on_argv),
 		cmocka_unit_test(test_tap_callback),
+		cmocka_unit_test(test_direct_and_ethernet),
 		cmocka_unit_test(test_write_files),
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_firmware_efi),
+		cmocka_unit_test(test_hostdev_vfio),
+		cmocka_unit_test(test_usb_port),
+		cmocka_unit_test(test_clock_variable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,6 +95,10 @@ static void adapt(struct run *r, struct vu_domain *dom)
 	if (vu_domain_get_cpu_mode(dom, &mode) == 0 && !strncmp(mode, "host-", 5))
 		assert_int_equal(vu_domain_set_cpu_mode(dom, "maximum"), 0);
 	free(mode);
+	/* a fixed port may be taken here: autoport finds a free one */
+	for (xmlNodePtr g = vu_domain_dev_next(dom, "graphics", NULL); g;
+	     g = vu_domain_dev_next(dom, "graphics", g))
+		assert_int_equal(vu_graphics_set_port(g, -1), 0);
 	for (xmlNodePtr i = vu_domain_dev_next(dom, "interface", NULL); i;
 	     i = vu_domain_dev_next(dom, "interface", i)) {
 		assert_int_equal(vu_node_set(i, NULL, "type", "user"), 0);

@@ -17,6 +17,7 @@ void ic_fmtopts_init(struct ic_fmtopts *cr, const char *fmt)
 	memset(cr, 0, sizeof(*cr));
 	cr->fmt = fmt;
 	cr->qcow2 = strcmp(fmt, "qcow2") == 0;
+	cr->vmdk = strcmp(fmt, "vmdk") == 0;
 }
 
 const char *const ic_prealloc_names[] = {
@@ -50,11 +51,28 @@ static const char *const qcow2_help =
 	"  refcount_bits=<num>    - Width of a reference count entry in bits\n"
 	"  size=<size>            - Virtual disk size\n";
 
+static const char *const vmdk_help =
+	"  adapter_type=<str>     - Virtual adapter type, can be one of ide (default), "
+	"lsilogic, buslogic or legacyESX\n"
+	"  backing_file=<str>     - File name of a base image\n"
+	"  backing_fmt=<str>      - Must be 'vmdk' if present\n"
+	"  compat6=<bool (on/off)> - VMDK version 6 image\n"
+	"  hwversion=<str>        - VMDK hardware version\n"
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)\n"
+	"  size=<size>            - Virtual disk size\n"
+	"  subformat=<str>        - VMDK flat extent format, can be one of {monolithicSparse "
+	"(default) | monolithicFlat | twoGbMaxExtentSparse | twoGbMaxExtentFlat | "
+	"streamOptimized} \n"
+	"  zeroed_grain=<bool (on/off)> - Enable efficient zero writes using the zeroed-grain "
+	"GTE feature\n";
+
 static void print_opts_help(const struct ic_fmtopts *cr)
 {
 	puts("Supported options:");
 	if (cr->qcow2) {
 		fputs(qcow2_help, stdout);
+	} else if (cr->vmdk) {
+		fputs(vmdk_help, stdout);
 	} else {
 		puts("  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)");
 		puts("  size=<size>            - Virtual disk size");
@@ -137,6 +155,31 @@ static bool parse_qcow2_key(struct ic_fmtopts *cr, const char *key, const char *
 	return true;
 }
 
+/* vmdk's keys; the driver checks the values (qemu's words). */
+static bool parse_vmdk_key(struct ic_fmtopts *cr, const char *key, const char *val)
+{
+	if (strcmp(key, "subformat") == 0) {
+		cr->o.subformat = val;
+	} else if (strcmp(key, "adapter_type") == 0) {
+		cr->o.adapter_type = val;
+	} else if (strcmp(key, "hwversion") == 0) {
+		cr->o.hwversion = val;
+	} else if (strcmp(key, "compat6") == 0) {
+		cr->o.compat6 = ic_parse_bool(key, val);
+		cr->sp.compat6 = val;
+	} else if (strcmp(key, "zeroed_grain") == 0) {
+		cr->o.zeroed_grain = ic_parse_bool(key, val);
+		cr->sp.zeroed_grain = val;
+	} else if (strcmp(key, "backing_file") == 0) {
+		cr->o.backing_file = val;
+	} else if (strcmp(key, "backing_fmt") == 0) {
+		cr->o.backing_fmt = val;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* -o key=value[,key=value...]; later values win, as qemu-img's. */
 void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 {
@@ -156,7 +199,8 @@ void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 		} else if (strcmp(kv, "size") == 0) {
 			cr->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);
 			cr->size_given = true;
-		} else if (!cr->qcow2 || !parse_qcow2_key(cr, kv, val)) {
+		} else if (!(cr->qcow2 && parse_qcow2_key(cr, kv, val)) &&
+			   !(cr->vmdk && parse_vmdk_key(cr, kv, val))) {
 			vu_diex(VU_EXIT_FAIL, "-o: invalid option '%s' for format '%s'", kv, cr->fmt);
 		}
 	}

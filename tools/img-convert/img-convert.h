@@ -49,6 +49,7 @@ int ic_cmd_commit(void *ctx, int argc, char **argv);
 int ic_cmd_resize(void *ctx, int argc, char **argv);
 int ic_cmd_amend(void *ctx, int argc, char **argv);
 int ic_cmd_snapshot(void *ctx, int argc, char **argv);
+int ic_cmd_ova(void *ctx, int argc, char **argv);
 
 /* create.c: e for a failed vu_atomic_open_keep of a new image (create,
  * convert); returns r. */
@@ -61,10 +62,11 @@ extern const char *const ic_prealloc_names[];
  * booleans as given, numbers and sizes as parsed. */
 struct ic_spelt {
 	const char *compat, *compression_type, *extended_l2, *lazy_refcounts;
+	const char *compat6, *zeroed_grain;	/* vmdk */
 };
 struct ic_fmtopts {
 	const char *fmt;
-	bool qcow2;
+	bool qcow2, vmdk;
 	struct vu_create_opts o;
 	struct ic_spelt sp;
 	bool prealloc_given;	/* qemu-img echoes it, even "off" */

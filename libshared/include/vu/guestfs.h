@@ -54,15 +54,22 @@ enum {
  * their partition tables (MBR with extended and logical partitions: sda1-4
  * primary, sda5.. logical; GPT: sdaN for entry N) and LVM2 physical volumes
  * (whole disks or partitions; a VG's linear LVs become /dev/VG/LV, a
- * non-linear LV is listed with type "unsupported-lvm-segment"), and probes
- * what each holds. Nothing is mounted yet. A disk image in use by another
- * writer is refused by the image layer's own checks.
+ * non-linear LV is listed with type "unsupported-lvm-segment", an LV on a
+ * PV that is not among the disks is not listed), and probes
+ * what each holds. Nothing is mounted yet. Each image takes QEMU's own
+ * locks, as qemu-img would (read, and write with VU_GUEST_RDWR; others'
+ * writes denied), until it is closed: an image a running VM writes is
+ * refused with -EBUSY "in use (is a VM running on it?)", and QEMU cannot
+ * start on one we hold.
  */
 int vu_guest_open(struct vu_guest **out, const struct vu_guest_disk *disks, size_t n,
 		  unsigned flags, struct vu_err *e);
 /*
  * Unmounts everything (libext2fs writes its dirty metadata), flushes the
- * images and closes them; *g becomes NULL. The first error is returned (and
+ * images and closes them; *g becomes NULL. A filesystem is marked "not
+ * clean" on disk before its first change and clean again here, so a run
+ * killed half-way leaves it for fsck (e2fsck -fy repairs it) rather than
+ * for a kernel that would trust its bitmaps. The first error is returned (and
  * described in e), but everything is released whatever happens.
  */
 int vu_guest_close(struct vu_guest **g, struct vu_err *e);
@@ -77,14 +84,15 @@ struct vu_guest_fs {
 	char label[64];		/* "" when none */
 	uint64_t offset;	/* where it starts on its disk (LVs: first segment) */
 	uint64_t size;		/* bytes */
-	int disk;		/* index in the disks given to vu_guest_open */
+	int disk;		/* index in the disks given to vu_guest_open; -1 for LVs */
 	bool mountable;		/* ext2/3/4 */
 	char mountpoint[256];	/* where it is mounted in the guest, "" if not */
 };
 
-/* Every device found, whole disks first, then partitions, then LVs. The
- * array belongs to g and changes only with mount_all/umount_all and the
- * UUID changes below. */
+/* Every device found: each disk followed by its partitions, then the LVs.
+ * The array belongs to g: a snapshot, valid until the next call (or the
+ * close); mount_all/umount_all and the UUID changes below change what the
+ * next call shows. */
 const struct vu_guest_fs *vu_guest_filesystems(const struct vu_guest *g, size_t *n);
 /* The entry for device (its guest name, also /dev/mapper/VG-LV for an LV,
  * or UUID=... / LABEL=... as fstab writes them), or NULL. */
@@ -248,7 +256,8 @@ void vu_guest_strv_free(char **v, size_t n);
  * tune2fs -U does on a mounted fs); with only uninit_bg/gdt_csum the group
  * descriptor checksums are recomputed. vu_guest_filesystems() shows the
  * new UUID afterwards. The caller rewrites /etc/fstab and the boot loader's
- * configuration. -ENOTSUP for other filesystem types.
+ * configuration. Swap areas get their new UUID too (swaplabel -U's
+ * place). -ENOTSUP for other types.
  */
 int vu_guest_fs_set_uuid(struct vu_guest *g, const char *device, const char *new_uuid,
 			 char old_out[40], char new_out[40], struct vu_err *e);

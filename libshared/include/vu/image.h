@@ -64,6 +64,12 @@ struct vu_create_opts {
 	bool lazy_refcounts;
 	bool extended_l2;
 	int compression_type;		/* 0 zlib, 1 zstd */
+	/* vmdk (NULL / false: qemu-img's defaults) */
+	const char *subformat;		/* monolithicSparse, monolithicFlat, ... */
+	const char *adapter_type;	/* ide, lsilogic, buslogic, legacyESX */
+	const char *hwversion;		/* ddb.virtualHWVersion */
+	bool compat6;			/* hardware version 6 */
+	bool zeroed_grain;		/* zero grains as grain table entries */
 	const char *backing_file;	/* recorded as given, or NULL */
 	const char *backing_fmt;	/* recorded, or NULL */
 	bool backing_unchecked;		/* do not open the backing file (-u) */
@@ -126,14 +132,24 @@ struct vu_snapshot {
 
 /* One entry of qemu-img's "format-specific" data, in qemu-img's order. The
  * JSON key is key; the human label is key with '-' turned into ' '.
- * VU_KV_BITMAPS stands for the info's bitmap list, at its place in the order. */
-enum vu_kv_type { VU_KV_STR, VU_KV_BOOL, VU_KV_INT, VU_KV_BITMAPS };
+ * VU_KV_BITMAPS stands for the info's bitmap list, at its place in the order;
+ * VU_KV_EXTENTS for its extent list (vmdk). */
+enum vu_kv_type { VU_KV_STR, VU_KV_BOOL, VU_KV_INT, VU_KV_BITMAPS, VU_KV_EXTENTS };
 struct vu_kv {
 	const char *key;
 	enum vu_kv_type type;
 	char str[64];
 	bool b;
 	int64_t i;
+};
+
+/* One file of a multi-file image (vmdk), as qemu-img lists its extents. */
+struct vu_extent_info {
+	char *filename;		/* as the descriptor names it */
+	char format[16];	/* the descriptor's type ("SPARSE", "FLAT"), "" when embedded */
+	uint64_t virtual_size;
+	uint64_t cluster_size;	/* 0: none (flat) */
+	bool compressed;
 };
 
 #define VU_INFO_MAX_KV 16
@@ -147,6 +163,8 @@ struct vu_info {
 	struct vu_bitmap *bitmaps;	/* malloc'd with their names */
 	int nsnapshots;
 	struct vu_snapshot *snapshots;	/* malloc'd with their strings */
+	int nextents;
+	struct vu_extent_info *extents;	/* malloc'd with their names */
 };
 
 /*
@@ -262,6 +280,9 @@ int vu_image_resize(struct vu_image *img, uint64_t size, enum vu_prealloc preall
  * halves, for callers that compress on worker threads (see the driver).
  */
 int vu_image_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t off);
+/* Whether the image takes data only as whole compressed clusters (vmdk
+ * streamOptimized): a copy into it must use the compressed path. */
+bool vu_image_compressed_only(const struct vu_image *img);
 ssize_t vu_image_compress_cluster(const struct vu_image *img, const void *cluster, void *out);
 /* len 0: data is the plain cluster (compress_cluster returned 0). */
 int vu_image_write_compressed(struct vu_image *img, const void *data, size_t len,

@@ -101,8 +101,12 @@ int vu_qmp_event(struct vu_qmp *q, json_object **ev, int timeout_ms, struct vu_e
 /*
  * The last lines (at most nlines, at most 1 KiB) of the file at path,
  * joined by "; " for a one-line message, in buf; "" when there is none.
- * What QEMU said before it died (its -D / stderr log).
+ * What QEMU said before it died (its stderr). The runtime starts each run's
+ * part of the log with a line ending in VU_QMP_LOG_START and the command
+ * line: only what follows the last such header counts. Control bytes
+ * become '?'.
  */
+#define VU_QMP_LOG_START ": starting up"
 void vu_qmp_log_tail(const char *path, unsigned nlines, char *buf, size_t len);
 
 #endif
