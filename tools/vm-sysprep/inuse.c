@@ -2,7 +2,6 @@
 /* inuse.c - is a disk in use? QEMU's own image locks, and vm-ctl's
  * record of a running domain */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vu/base.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/qemurun.h"
@@ -41,41 +39,6 @@ int vs_disk_locked(const char *path)
 		r = 1;
 	close(fd);
 	return r;
-}
-
-/*
- * QEMU's lock bytes: 100 + p for each permission it uses, 200 + p for each
- * it does not share with others (p: 0 consistent read, 1 write, 2 write
- * unchanged, 3 resize, 4 graph change), each a shared lock.
- */
-static int lock_byte(int fd, off_t byte)
-{
-	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = byte,
-			    .l_len = 1 };
-
-	return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
-}
-
-int vs_disk_hold(const char *path, bool write)
-{
-	/* A writer uses read and write and shares no change; a reader uses
-	 * read and shares no write. */
-	static const off_t rw[] = { 100, 101, 201, 202, 203, 204 }, ro[] = { 100, 201 };
-	const off_t *bytes = write ? rw : ro;
-	size_t n = write ? ARRAY_SIZE(rw) : ARRAY_SIZE(ro);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = lock_byte(fd, bytes[i]);
-	if (r == -EINVAL)
-		r = 0;		/* no OFD locks here: QEMU cannot take them either */
-	if (r < 0) {
-		close(fd);
-		return r == -EAGAIN || r == -EACCES ? -EBUSY : r;
-	}
-	return fd;
 }
 
 /* RUN/qemu/NAME.pid (vm-ctl's run directory) naming a live process. */
