@@ -272,6 +272,8 @@ check_defaults() {
 	[ "$(dcat "$img" /etc/shadow | cut -d: -f1 | tr '\n' ' ')" = "root bin daemon nobody " ]
 	[ "$(dcat "$img" /etc/group)" = "$(printf 'root:x:0:\nbin:x:1:\nwheel:x:10:\nusers:x:100:\nnobody:x:65534:')" ]
 	[ "$(dcat "$img" /etc/gshadow)" = "$(printf 'root:::\nwheel:::\nusers:::')" ]
+	[ "$(dsize "$img" /etc/subuid)" = 0 ]
+	[ "$(dsize "$img" /etc/subgid)" = 0 ]
 	[ -z "$(dls "$img" /home)" ]
 	[ "$(dls "$img" /var/spool/mail)" = root ]
 	# the mode of shadow is kept
@@ -287,6 +289,7 @@ check_defaults() {
 	[ "$(dls "$img" /home)" = bob ]
 	grep -q '^wheel:x:10:bob$' <(dcat "$img" /etc/group)
 	grep -q '^bob:x:501:$' <(dcat "$img" /etc/group)
+	[ "$(dcat "$img" /etc/subuid)" = "bob:165536:65536" ]
 	img=$(guest rhel6.raw)
 	run vm-sysprep --operations user-account --remove-user-accounts carol,root -a "$img"
 	assert_success
