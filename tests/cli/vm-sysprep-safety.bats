@@ -27,6 +27,12 @@ domain_xml() {
       <source file='$2'/>
       <target dev='vda' bus='virtio'/>
     </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$BATS_TEST_TMPDIR/shared.raw'/>
+      <target dev='vdb' bus='virtio'/>
+      <readonly/>
+    </disk>
     <disk type='file' device='cdrom'>
       <source file='/nonexistent.iso'/>
       <target dev='sda' bus='sata'/>
@@ -39,10 +45,14 @@ EOF
 
 @test "vm-sysprep -: the disks of the XML on stdin, the XML passed on unchanged" {
 	img=$(guest debian.qcow2)
+	# a read-only disk of the domain is left alone
+	cp "$FX/debian.raw" shared.raw
+	before=$(sha256sum <shared.raw)
 	domain_xml tpl "$img" qcow2 >tpl.xml
 	run bash -c 'vm-sysprep -q --hostname web2 - <tpl.xml >out.xml'
 	assert_success
 	cmp tpl.xml out.xml
+	[ "$(sha256sum <shared.raw)" = "$before" ]
 	raw=$(raw_of "$img")
 	[ "$(dcat "$raw" /etc/hostname)" = web2 ]
 	[ "$(dls "$raw" /etc/ssh)" = sshd_config ]

@@ -347,7 +347,9 @@ static void disks_of(struct sysprep *s, struct vu_domain *dom)
 
 		if (vu_disk_get(n, &d) < 0)
 			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-		if ((!d.device || strcmp(d.device, "disk") == 0) && d.source) {
+		/* A read-only disk is not the guest's to change (a shared
+		 * image, a golden copy): left out, as a CD-ROM is. */
+		if ((!d.device || strcmp(d.device, "disk") == 0) && d.source && !d.readonly) {
 			const char *fmt = d.driver_type && (!strcmp(d.driver_type, "raw") ||
 							    !strcmp(d.driver_type, "qcow2")) ?
 					  d.driver_type : NULL;
