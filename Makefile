@@ -59,6 +59,7 @@ LIB_SRCS  := $(sort $(wildcard libshared/*/*.c))
 TOOLS     := $(notdir $(wildcard tools/*))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FIXTURE_SRCS := $(sort $(wildcard tests/fixtures/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
 ASAN_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
@@ -71,10 +72,11 @@ FUZZ_TOOL_LIBS := $(TOOLS:%=build/fuzz/tools/lib%.a)
 BINS      := $(TOOLS:%=bin/%)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/bin/%)
+FIXTURE_BINS := $(FIXTURE_SRCS:tests/fixtures/%.c=build/fixtures/%)
 MANS      := $(wildcard man/*.1 man/*.7)
 COMPS     := $(wildcard completions/bash/*)
 
-.PHONY: all check unit-bins fuzz-bins install deps demo bench fuzz lint clean
+.PHONY: all check unit-bins fuzz-bins fixture-bins install deps demo bench fuzz lint clean
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -146,13 +148,21 @@ build/fuzz/bin/%: tests/fuzz/%.c $(FUZZ_TOOL_LIBS) build/fuzz/libshared.a build/
 	$(Q)$(FUZZCC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
 		$(FUZZ_TOOL_LIBS) build/fuzz/libshared.a $(LIBS)
 
+# Programs the fixture scripts run (tests/fixtures/mkguest.sh's
+# mkinitramfs), on libshared like a tool.
+build/fixtures/%: tests/fixtures/%.c build/libshared.a
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< build/libshared.a $(LIBS)
+
 unit-bins: $(UNIT_BINS)
 fuzz-bins: $(FUZZ_BINS)
+fixture-bins: $(FIXTURE_BINS)
 
 # check and demo first make sure the machine has what they need, then build
 # in a second make so pkg-config is asked only once it is installed.
 check: deps
-	@$(MAKE) --no-print-directory all unit-bins fuzz-bins >build.log 2>&1 || \
+	@$(MAKE) --no-print-directory all unit-bins fuzz-bins fixture-bins >build.log 2>&1 || \
 		{ cat build.log; exit 1; }
 	@tests/run-all
 
@@ -206,4 +216,4 @@ deps:
 	echo "make deps: installing $$missing" >&2; \
 	DEBIAN_FRONTEND=noninteractive sh -c "$$cmd" >&2
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)

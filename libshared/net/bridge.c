@@ -592,3 +592,69 @@ int vu_ip_forward_enable(int family, unsigned int flags, struct vu_err *e)
 		return r;
 	return sysctl_set("/proc/sys/net/ipv6/conf/all/forwarding", 1, e);
 }
+
+/* The bridge's ifindex and MTU; -ENODEV "BR: no such bridge" when absent
+ * or not a bridge. */
+static int bridge_info(struct nl_sock *sk, const char *bridge, int *ifindex, unsigned *mtu,
+		       struct vu_err *e)
+{
+	struct rtnl_link *br = NULL;
+	const char *kind;
+	int r = link_get(sk, bridge, &br, e);
+
+	if (r < 0)
+		return r;
+	kind = r ? rtnl_link_get_type(br) : NULL;
+	if (!kind || strcmp(kind, "bridge")) {
+		rtnl_link_put(br);
+		return vu_err_set(e, ENODEV, "%s: no such bridge", bridge);
+	}
+	*ifindex = rtnl_link_get_ifindex(br);
+	*mtu = rtnl_link_get_mtu(br);
+	rtnl_link_put(br);
+	return 0;
+}
+
+int vu_bridge_add_port(const char *bridge, const char *ifname, const char *mac, unsigned mtu,
+		       struct vu_err *e)
+{
+	struct rtnl_link *port = NULL, *chg = NULL;
+	struct nl_addr *addr = NULL;
+	struct nl_sock *sk;
+	unsigned char hw[6];
+	unsigned brmtu = 0;
+	int brindex = 0, r;
+
+	if (mac && (strlen(mac) != 17 || sscanf(mac, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &hw[0],
+						&hw[1], &hw[2], &hw[3], &hw[4], &hw[5]) != 6))
+		return vu_err_set(e, EINVAL, "%s: invalid MAC address '%s'", ifname, mac);
+	if ((r = sock_open(&sk, ifname, e)) < 0)
+		return r;
+	if (bridge && (r = bridge_info(sk, bridge, &brindex, &brmtu, e)) < 0)
+		goto out;
+	if ((r = link_get(sk, ifname, &port, e)) <= 0) {
+		r = r ? r : vu_err_set(e, ENODEV, "%s: no such interface", ifname);
+		goto out;
+	}
+	chg = rtnl_link_alloc();
+	addr = mac ? nl_addr_build(AF_LLC, hw, sizeof(hw)) : NULL;
+	if (!chg || (mac && !addr)) {
+		r = vu_err_set(e, ENOMEM, "%s: out of memory", ifname);
+		goto out;
+	}
+	if (addr)
+		rtnl_link_set_addr(chg, addr);
+	if (mtu || brmtu)
+		rtnl_link_set_mtu(chg, mtu ? mtu : brmtu);
+	if (brindex)
+		rtnl_link_set_master(chg, brindex);
+	rtnl_link_set_flags(chg, IFF_UP);
+	r = rtnl_link_change(sk, port, chg, 0);
+	r = r < 0 ? fail_nl(e, ifname, r) : 0;
+out:
+	nl_addr_put(addr);
+	rtnl_link_put(chg);
+	rtnl_link_put(port);
+	nl_socket_free(sk);
+	return r;
+}

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,11 +345,22 @@ bool vu_domaindb_is_autostart(const struct vu_state *st, const char *name)
 	return vu_name_check(name) == 0 && st_autostart_get(st, VU_STATE_DOMAINS, name);
 }
 
+bool vu_domaindb_is_defined(const struct vu_state *st, const char *name)
+{
+	char fn[NAME_MAX + 1];
+	int dfd = vu_state_dirfd(st, VU_STATE_DOMAINS);
+
+	if (dfd < 0 || vu_name_check(name) < 0 ||
+	    snprintf(fn, sizeof(fn), "%s.xml", name) >= (int)sizeof(fn))
+		return false;
+	return faccessat(dfd, fn, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 char *vu_domaindb_pidfile(const struct vu_state *st, const char *name)
 {
 	char *p;
 
-	return asprintf(&p, "%s/domains/%s.pid", st->run, name) < 0 ? NULL : p;
+	return asprintf(&p, "%s/qemu/%s.pid", st->run, name) < 0 ? NULL : p;
 }
 
 /* QEMU locks its -pidfile with lockf(3), a POSIX record lock, which flock

@@ -375,10 +375,10 @@ define() {
 
 @test "a running original is refused unless nothing is copied" {
 	define tpl tpl.xml
-	mkdir -p root/run/domains
+	mkdir -p root/run/qemu
 	/usr/bin/python3 -c 'import fcntl, sys, time
 f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); print("ok", flush=True); time.sleep(60)' \
-		root/run/domains/tpl.pid >locker.out &
+		root/run/qemu/tpl.pid >locker.out &
 	LOCKER=$!
 	for _ in $(seq 50); do [ -s locker.out ] && break; sleep 0.1; done
 	rm -f locker.out
@@ -393,11 +393,11 @@ f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); print("ok", flush=Tru
 
 @test "--connect qemu:///session: the user's root, and its run dir for the running check" {
 	export XDG_DATA_HOME=$T/xdg XDG_RUNTIME_DIR=$T/xrun
-	mkdir -p "$XDG_DATA_HOME/virtutils/domains" "$XDG_RUNTIME_DIR/virtutils/domains"
+	mkdir -p "$XDG_DATA_HOME/virtutils/domains" "$XDG_RUNTIME_DIR/virtutils/qemu"
 	cp tpl.xml "$XDG_DATA_HOME/virtutils/domains/tpl.xml"
 	/usr/bin/python3 -c 'import fcntl, sys, time
 f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); print("ok", flush=True); time.sleep(60)' \
-		"$XDG_RUNTIME_DIR/virtutils/domains/tpl.pid" >locker.out &
+		"$XDG_RUNTIME_DIR/virtutils/qemu/tpl.pid" >locker.out &
 	LOCKER=$!
 	for _ in $(seq 50); do [ -s locker.out ] && break; sleep 0.1; done
 	rm -f locker.out

@@ -321,7 +321,7 @@ static void test_running(void **state)
 {
 	struct tu_root *f = *state;
 	char *pid = vu_domaindb_pidfile(&f->st, "web1");
-	char *dir = vu_state_path(&f->st, NULL, "run/domains");
+	char *dir = vu_state_path(&f->st, NULL, "run/qemu");
 	int ready[2];
 	char c;
 	pid_t child;

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inject.c - --initrd-inject: files appended to an initrd as one more
  * newc cpio archive, which the kernel unpacks over the first */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -12,6 +10,7 @@
 #include <unistd.h>
 
 #include "location.h"
+#include "vu/cpio.h"
 #include "vu/file.h"
 
 /* An injected file (a kickstart, a preseed) is small; this only stops a
@@ -69,74 +68,19 @@ static int inj_pad(int fd, off_t size)
 	return size % 4 ? vu_write_all(fd, zeros, (size_t)(4 - size % 4)) : 0;
 }
 
-static int inj_entry(struct archive *a, const struct inj_file *f, long ino, struct vu_err *e)
-{
-	struct archive_entry *ae = archive_entry_new();
-	int r = 0;
-
-	if (!ae)
-		return vu_err_set(e, ENOMEM, NULL);
-	archive_entry_set_pathname(ae, f->name);
-	archive_entry_set_filetype(ae, AE_IFREG);
-	archive_entry_set_perm(ae, 0644);
-	archive_entry_set_uid(ae, 0);
-	archive_entry_set_gid(ae, 0);
-	archive_entry_set_nlink(ae, 1);
-	archive_entry_set_ino(ae, ino);
-	archive_entry_set_size(ae, f->st.st_size);
-	archive_entry_set_mtime(ae, f->st.st_mtim.tv_sec, f->st.st_mtim.tv_nsec);
-	if (archive_write_header(a, ae) != ARCHIVE_OK)
-		r = vu_err_set(e, EIO, "%s: %s", f->path, archive_error_string(a));
-	archive_entry_free(ae);
-	return r;
-}
-
-/* The file's data, exactly the size its header announced. */
-static int inj_data(struct archive *a, const struct inj_file *f, const char *initrd,
-		    struct vu_err *e)
-{
-	char buf[64 * 1024];
-	off_t left = f->st.st_size;
-
-	while (left > 0) {
-		ssize_t n = read(f->fd, buf, left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vu_err_set(e, errno, "%s: %s", f->path, strerror(errno));
-		if (n == 0)
-			return vu_err_set(e, EIO, "%s: file shrank while being read", f->path);
-		if (archive_write_data(a, buf, (size_t)n) != n)
-			return vu_err_set(e, EIO, "%s: %s", initrd, archive_error_string(a));
-		left -= n;
-	}
-	return 0;
-}
-
-/* Writes the archive to fd, unblocked (no padding to 10 KiB records). */
+/* Writes the archive to fd (the shared newc writer, unblocked). */
 static int inj_archive(int fd, const char *initrd, struct inj_file *f, size_t n,
 		       struct vu_err *e)
 {
-	struct archive *a = archive_write_new();
-	int r = 0;
+	struct vu_cpio *c;
+	int r = vu_cpio_open(&c, fd, 0, initrd, e);
 
-	if (!a)
-		return vu_err_set(e, ENOMEM, NULL);
-	if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
-	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK)
-		r = vu_err_set(e, EIO, "%s: %s", initrd, archive_error_string(a));
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		r = inj_entry(a, &f[i], (long)i + 1, e);
-		if (r == 0)
-			r = inj_data(a, &f[i], initrd, e);
-	}
-	/* close writes TRAILER!!! */
-	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
-		r = vu_err_set(e, EIO, "%s: %s", initrd, archive_error_string(a));
-	archive_write_free(a);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = vu_cpio_add_fd(c, f[i].name, f[i].fd, f[i].st.st_size, 0644,
+				   f[i].st.st_mtim.tv_sec, e);
+	if (r == 0)
+		return vu_cpio_finish(c, e);
+	vu_cpio_free(c);
 	return r;
 }
 

@@ -51,6 +51,14 @@ int vu_bridge_create(const struct vu_bridge_spec *spec, struct vu_err *e);
  * interface that is not a bridge (never deletes someone's eth0). */
 int vu_bridge_delete(const char *name, struct vu_err *e);
 
+/*
+ * A guest's tap (or any link) IFNAME made a port: its MAC set (mac, or
+ * NULL to leave it), its MTU (mtu, else the bridge's, as libvirt), put on
+ * bridge (NULL: no bridge, <interface type='ethernet'>) and brought up.
+ * -ENODEV "BR: no such bridge" when bridge is not a bridge.
+ */
+int vu_bridge_add_port(const char *bridge, const char *ifname, const char *mac, unsigned mtu,
+		       struct vu_err *e);
 /* 1 if an interface (of any kind) named NAME exists, 0 if not, or -errno. */
 int vu_link_exists(const char *name, struct vu_err *e);
 

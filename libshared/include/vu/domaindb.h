@@ -68,7 +68,12 @@ int vu_domaindb_autostart(const struct vu_state *st, const char *name, bool on,
 /* Whether the domain is marked to be started at boot. */
 bool vu_domaindb_is_autostart(const struct vu_state *st, const char *name);
 
-/* RUN/domains/NAME.pid: the pidfile a running domain's QEMU holds locked. */
+/* Whether ROOT/domains/NAME.xml exists (without reading it: listings ask
+ * it of every domain). */
+bool vu_domaindb_is_defined(const struct vu_state *st, const char *name);
+
+/* RUN/qemu/NAME.pid: the pidfile a running domain's QEMU holds locked
+ * (the run-dir layout is vu/qemurun.h's). */
 char *vu_domaindb_pidfile(const struct vu_state *st, const char *name);
 /* 1 when a process holds that pidfile's lock, 0 when none does (or there is
  * no pidfile), -errno on error. */

@@ -232,6 +232,30 @@ int vu_vol_create_from(struct vu_storage *s, struct vu_pool *p,
 		       const struct vu_volspec *spec, const struct vu_vol *src,
 		       unsigned flags, const struct vu_show_progress *prog, struct vu_vol **out,
 		       struct vu_err *e);
+/*
+ * A volume whose bytes the caller writes itself (vm-migrate's import): the
+ * name is reserved in a dir or fs pool as vu_vol_create reserves it (-EEXIST
+ * "volume 'N' already exists"), fd is a file with no name yet (mode 0600),
+ * and vu_vol_new_commit links it under its name, flushed, never replacing.
+ * vu_vol_new_abort before the commit leaves nothing; after it, removes the
+ * committed file, for a caller that commits several and must undo them all
+ * when a later one fails. Disk pools: -ENOTSUP.
+ */
+struct vu_vol_new {
+	int fd;			/* write the volume here */
+	char *name;		/* its name in the pool */
+	char *path;		/* its path once committed */
+	bool committed;
+	void *priv;		/* the reservation and the unnamed file */
+};
+int vu_vol_new_begin(struct vu_storage *s, struct vu_pool *p, const char *name,
+		     struct vu_vol_new *nv, struct vu_err *e);
+int vu_vol_new_commit(struct vu_storage *s, struct vu_vol_new *nv, struct vu_err *e);
+/* Harmless on a zeroed or already aborted one. */
+void vu_vol_new_abort(struct vu_storage *s, struct vu_vol_new *nv);
+/* Releases nv, keeping what was committed. */
+void vu_vol_new_free(struct vu_storage *s, struct vu_vol_new *nv);
+
 /* Deletes the file (never through a symlink) or the partition. */
 int vu_vol_delete(struct vu_storage *s, const struct vu_vol *v, struct vu_err *e);
 
