@@ -431,15 +431,17 @@ static int vmdk_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 		*bs = (struct vu_bstat){ .len = len, .flags = VU_BS_ZERO | VU_BS_ALLOCATED };
 		return 0;
 	}
-	if (x->type == VMDK_EXT_SPARSE)
-		return sparse_status(v, x, rel, len, bs);
-	/* Flat: the extent file's holes read as zeros, as qemu finds them. */
-	r = vu_file_block_status(x->fd, false, x->base + x->flat_off + rel, len, bs);
-	if (r < 0)
-		return r;
-	bs->flags = (bs->flags & VU_BS_ZERO) | VU_BS_DATA | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID;
-	bs->offset = x->flat_off + rel;
-	return 0;
+	if (x->type == VMDK_EXT_SPARSE) {
+		r = sparse_status(v, x, rel, len, bs);
+	} else {
+		/* Flat: the extent file's holes read as zeros, as qemu finds them. */
+		r = vu_file_block_status(x->fd, false, x->base + x->flat_off + rel, len, bs);
+		bs->flags = (bs->flags & VU_BS_ZERO) | VU_BS_DATA | VU_BS_ALLOCATED |
+			    VU_BS_OFFSET_VALID;
+		bs->offset = x->flat_off + rel;
+	}
+	bs->file = x->path;
+	return r;
 }
 
 /* The descriptor and every extent file, as qemu-img's disk size. */

@@ -74,6 +74,17 @@ mksrc() {
 	done
 }
 
+@test "vmdk: map's human output names each extent file, as qemu-img's" {
+	local v
+	for v in $(variants); do
+		[ "$v" = streamOptimized ] && continue	# compressed: both refuse
+		diff -u <(qemu-img map "$VMDKS/$v.vmdk") <(img-convert map "$VMDKS/$v.vmdk") ||
+			fail "map differs for $v"
+	done
+	run img-convert map "$VMDKS/twoGbMaxExtentSparse.vmdk"
+	assert_output --partial "twoGbMaxExtentSparse-s001.vmdk"
+}
+
 @test "vmdk: check is clean where qemu-img's is, with its exit status" {
 	local v
 	for v in $(variants); do
