@@ -304,8 +304,21 @@ static struct vmdk_extent *stream_extent(const struct vu_image *img)
 	       &v->ext[0] : NULL;
 }
 
+/* Whether the grain's first 4 KiB do not shrink at deflate's fastest
+ * level: random or already compressed data, which a full deflate would
+ * only find out at the cost of a grain's worth of matching. */
+static bool looks_incompressible(const void *grain, size_t len)
+{
+	uint8_t out[4096 + 64];
+	size_t n;
+
+	if (len < 4096 || deflate_grain(grain, 4096, out, sizeof(out), 1, &n) < 0)
+		return false;
+	return n >= 4096;
+}
+
 /* Reentrant: reads only what open fixed. 0 when the grain does not shrink:
- * the writer then compresses it into a larger buffer of its own. */
+ * the writer then stores it in deflate's stored blocks. */
 ssize_t vmdk_compress_cluster(const struct vu_image *img, const void *cluster, void *out)
 {
 	const struct vmdk_extent *x = stream_extent(img);
@@ -313,6 +326,8 @@ ssize_t vmdk_compress_cluster(const struct vu_image *img, const void *cluster, v
 
 	if (!x)
 		return -ENOTSUP;
+	if (looks_incompressible(cluster, (size_t)x->grain))
+		return 0;
 	if (deflate_grain(cluster, (size_t)x->grain, out, (size_t)x->grain - 1,
 			  Z_DEFAULT_COMPRESSION, &zlen) < 0)
 		return 0;

@@ -443,3 +443,15 @@ ova_fixture() {
 	assert_failure 1
 	assert_output --partial "the parent's CID is not the one recorded"
 }
+
+@test "vmdk convert: incompressible grains are stored, read back equal, as large as qemu-img's" {
+	head -c 3M /dev/urandom >rand.raw
+	qemu-io -f raw -c 'write -P 0x61 1M 64k' rand.raw >/dev/null
+	img-convert convert -O vmdk -o subformat=streamOptimized rand.raw o.vmdk
+	qemu-img convert -O vmdk -o subformat=streamOptimized rand.raw q.vmdk
+	run qemu-img compare rand.raw o.vmdk
+	assert_success
+	run qemu-img check o.vmdk
+	assert_success
+	[ "$(stat -c %s o.vmdk)" -le "$(stat -c %s q.vmdk)" ]
+}
