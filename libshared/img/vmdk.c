@@ -567,6 +567,7 @@ const struct vu_image_driver vu_drv_vmdk = {
 	.pwrite = vmdk_pwrite,
 	.pwrite_zeroes = vmdk_pwrite_zeroes,
 	.truncate = vmdk_truncate,
+	.resize = vmdk_resize,
 	.flush = vmdk_flush,
 	.compress_cluster = vmdk_compress_cluster,
 	.write_compressed = vmdk_write_compressed,

@@ -149,6 +149,8 @@ int vmdk_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off)
 int vmdk_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len, bool may_unmap);
 int vmdk_truncate(struct vu_image *img, uint64_t size);
 int vmdk_flush(struct vu_image *img);
+int vmdk_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
+		struct vu_err *e);
 ssize_t vmdk_compress_cluster(const struct vu_image *img, const void *cluster, void *out);
 int vmdk_write_compressed(struct vu_image *img, const void *data, size_t len, uint64_t off);
 int vmdk_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t off);

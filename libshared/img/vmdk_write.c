@@ -283,6 +283,16 @@ int vmdk_truncate(struct vu_image *img, uint64_t size)
 	return size <= img->size && img->size - size < VMDK_SECTOR ? 0 : -ENOTSUP;
 }
 
+/* qemu cannot resize vmdk images either; its words. */
+int vmdk_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
+		struct vu_err *e)
+{
+	(void)img;
+	(void)size;
+	(void)prealloc;
+	return vu_err_set(e, ENOTSUP, "Image format driver does not support resize");
+}
+
 int vmdk_flush(struct vu_image *img)
 {
 	struct vmdk *v = img->priv;

@@ -455,3 +455,10 @@ ova_fixture() {
 	assert_success
 	[ "$(stat -c %s o.vmdk)" -le "$(stat -c %s q.vmdk)" ]
 }
+
+@test "vmdk resize is refused in qemu-img's words" {
+	img-convert create -q -f vmdk r.vmdk 1M
+	run img-convert resize r.vmdk 2M
+	assert_failure 1
+	assert_output "img-convert: r.vmdk: Image format driver does not support resize"
+}
