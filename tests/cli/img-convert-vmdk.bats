@@ -462,3 +462,23 @@ ova_fixture() {
 	assert_failure 1
 	assert_output "img-convert: r.vmdk: Image format driver does not support resize"
 }
+
+@test "ova: a SHA1 manifest is verified too" {
+	ova_fixture
+	mkdir pkg
+	tar -C pkg -xf "$OVA/app.ova"
+	(cd pkg && sha1sum --tag app.ovf app-disk1.vmdk app-disk2.vmdk |
+		sed 's/ (\(.*\)) = /(\1)= /' >app.mf)
+	tar -C pkg --format=ustar -cf sha1.ova app.ovf app.mf app-disk1.vmdk app-disk2.vmdk
+	run --separate-stderr img-convert ova sha1.ova
+	assert_success
+	[ -z "$stderr" ]
+	img-convert ova --name other sha1.ova >/dev/null
+	sed -i 's/^\(SHA1(app.ovf)= \)./\10/' pkg/app.mf
+	grep -q '^SHA1(app.ovf)= 0' pkg/app.mf
+	head -c 1 <(sha1sum pkg/app.ovf) | grep -q 0 && skip "the sum starts with 0 already"
+	tar -C pkg --format=ustar -cf bad1.ova app.ovf app.mf app-disk1.vmdk app-disk2.vmdk
+	run --separate-stderr img-convert ova --name third bad1.ova
+	assert_failure 1
+	assert_equal "$stderr" "img-convert: bad1.ova: checksum of app.ovf does not match the manifest"
+}
