@@ -77,7 +77,7 @@ struct vmdk {
 	bool embedded;		/* in the first extent (monolithic sparse) */
 	uint64_t desc_at, desc_cap;	/* embedded: where and how much room, bytes */
 	bool stream;		/* streamOptimized: grains are written compressed */
-	bool dirty_desc;	/* the CID must change before the next write lands */
+	bool cid_updated;	/* the CID was changed before this open's first write */
 	uint8_t *gbuf;		/* a compressed grain as read from the file */
 	size_t gbuf_len;
 	uint8_t *ubuf;		/* the last compressed grain read, inflated */

@@ -43,7 +43,7 @@ static int touch_cid(struct vu_image *img, struct vmdk *v)
 	char *text;
 	int r;
 
-	if (v->dirty_desc || !v->desc)
+	if (v->cid_updated || !v->desc)
 		return 0;
 	if (getrandom(&cid, sizeof(cid), 0) != sizeof(cid))
 		cid = v->cid + 1;
@@ -56,7 +56,7 @@ static int touch_cid(struct vu_image *img, struct vmdk *v)
 	free(v->desc);
 	v->desc = text;
 	v->cid = cid;
-	v->dirty_desc = true;
+	v->cid_updated = true;
 	return 0;
 }
 
