@@ -165,3 +165,13 @@ xfs_clean() {
 	assert_failure 1
 	assert_output --partial "in use"
 }
+
+@test "vm-sysprep appliance: an appliance that does not finish in time is stopped" {
+	img=$(guest rhel7-xfs.raw)
+	before=$(sha256sum <"$img")
+	VU_APPLIANCE_TIMEOUT=1 run vm-sysprep -q -a "$img"
+	assert_failure 1
+	assert_output "vm-sysprep: appliance: the appliance did not finish in 1 s: stopped"
+	# Killed before /init ran: nothing was written.
+	[ "$(sha256sum <"$img")" = "$before" ]
+}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <link.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -298,16 +299,38 @@ static int disk_format(const struct vu_guest_disk *d, char *fmt, size_t size, st
 	return 0;
 }
 
+/* How long the appliance may run: $VU_APPLIANCE_TIMEOUT seconds, else 10
+ * minutes (an /init that hangs must not hang vm-sysprep). */
+static long timeout_ms(void)
+{
+	const char *t = getenv("VU_APPLIANCE_TIMEOUT");
+	char *end;
+	long v = t ? strtol(t, &end, 10) : 0;
+
+	return t && *t && !*end && v > 0 && v < 86400 ? v * 1000 : 600 * 1000;
+}
+
 static int spawn_wait(char **argv, struct vu_err *e)
 {
-	pid_t pid;
+	pid_t pid, w;
+	long left = timeout_ms();
 	int st, r = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
 
 	if (r)
 		return vu_err_set(e, r, "%s: %s", argv[0], strerror(r));
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return vu_err_set(e, errno, "waitpid: %s", strerror(errno));
+	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && left > 0) {
+		usleep(20 * 1000);
+		left -= 20;
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		return vu_err_set(e, ETIMEDOUT, "the appliance did not finish in %ld s: stopped",
+				  timeout_ms() / 1000);
+	}
+	if (w < 0)
+		return vu_err_set(e, errno, "waitpid: %s", strerror(errno));
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		return vu_err_set(e, EIO, "the appliance's QEMU failed (status %d)",
 				  WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
