@@ -136,10 +136,6 @@ xfs_clean() {
 	run vm-sysprep -a "$img" --operations fs-uuids
 	assert_failure 1
 	assert_output --partial "fs-uuids: not available on the appliance path (xfs)"
-	echo hello >"$BATS_TEST_TMPDIR/f"
-	run vm-sysprep -a "$img" --upload "$BATS_TEST_TMPDIR/f:/etc/f"
-	assert_failure 1
-	assert_output --partial "--upload: reads a host file"
 	run vm-sysprep -a "$img" --appliance-kernel "$BATS_TEST_TMPDIR/nokernel"
 	assert_failure 1
 	assert_output --partial "appliance: kernel $BATS_TEST_TMPDIR/nokernel: No such file"
@@ -174,4 +170,26 @@ xfs_clean() {
 	assert_output "vm-sysprep: appliance: the appliance did not finish in 1 s: stopped"
 	# Killed before /init ran: nothing was written.
 	[ "$(sha256sum <"$img")" = "$before" ]
+}
+
+@test "vm-sysprep appliance: host files (--upload, --copy-in, --firstboot, file: keys) are carried in" {
+	img=$(guest rhel7-xfs.raw)
+	echo "uploaded" >"$BATS_TEST_TMPDIR/up.txt"
+	mkdir -p "$BATS_TEST_TMPDIR/conf.d/sub"
+	echo "a=1" >"$BATS_TEST_TMPDIR/conf.d/sub/a.conf"
+	printf '#!/bin/sh\necho first\n' >"$BATS_TEST_TMPDIR/setup.sh"
+	echo "ssh-ed25519 AAAAkey me@host" >"$BATS_TEST_TMPDIR/id.pub"
+	run vm-sysprep -q -a "$img" --operations customize \
+		--upload "$BATS_TEST_TMPDIR/up.txt:/etc/motd" \
+		--copy-in "$BATS_TEST_TMPDIR/conf.d:/etc" \
+		--firstboot "$BATS_TEST_TMPDIR/setup.sh" \
+		--ssh-inject "root:file:$BATS_TEST_TMPDIR/id.pub"
+	assert_success
+	x=$(xfs_of "$img")
+	[ "$(xcat "$x" /etc/motd)" = uploaded ]
+	[ "$(xcat "$x" /etc/conf.d/sub/a.conf)" = "a=1" ]
+	[ "$(xls "$x" /usr/lib/virt-sysprep/scripts)" = 0001-setup-sh ]
+	[ "$(xcat "$x" /usr/lib/virt-sysprep/scripts/0001-setup-sh)" = "$(cat "$BATS_TEST_TMPDIR/setup.sh")" ]
+	grep -q 'AAAAkey me@host' <(xcat "$x" /root/.ssh/authorized_keys)
+	xfs_clean "$x"
 }

@@ -126,9 +126,10 @@ static off_t unsigned_size(int fd, off_t size)
 	return size - (off_t)sizeof(tail) - (off_t)sig;
 }
 
-/* The host file src (links followed) as name in the archive; a kernel
- * module (perm 0644 here) without its signature. */
-static int add_file(struct build *b, const char *src, const char *name, mode_t perm)
+/* The host file src (links followed) as name in the archive (perm 0: its
+ * own); a kernel module without its signature. */
+static int add_file_as(struct build *b, const char *src, const char *name, mode_t perm,
+		       bool module)
 {
 	struct stat st;
 	int fd = open(src, O_RDONLY | O_CLOEXEC), r;
@@ -139,13 +140,41 @@ static int add_file(struct build *b, const char *src, const char *name, mode_t p
 			close(fd);
 		return vu_err_set(b->e, r, "%s: %s", src, strerror(r));
 	}
-	if (perm == 0644)
+	if (module)
 		st.st_size = unsigned_size(fd, st.st_size);
 	r = add_parents(b, name);
 	if (r == 0)
 		r = vu_cpio_add_fd(b->c, name, fd, st.st_size, perm ? perm : st.st_mode & 07777,
 				   st.st_mtime, b->e);
 	close(fd);
+	return r;
+}
+
+static int add_file(struct build *b, const char *src, const char *name, mode_t perm)
+{
+	return add_file_as(b, src, name, perm, false);
+}
+
+/* What the customize options read on the host: a file, or a tree. */
+static int add_hostfiles(struct build *b, char *const *files)
+{
+	int r = 0;
+
+	for (size_t i = 0; files && files[i] && r == 0; i += 2) {
+		struct stat st;
+
+		if (stat(files[i], &st) < 0)
+			return vu_err_set(b->e, errno, "%s: %s", files[i], strerror(errno));
+		if (!S_ISDIR(st.st_mode)) {
+			r = add_file(b, files[i], files[i + 1], 0);
+			continue;
+		}
+		r = add_parents(b, files[i + 1]);
+		if (r == 0)
+			r = vu_cpio_add_dir(b->c, files[i + 1], st.st_mode & 07777, b->e);
+		if (r == 0)
+			r = vu_cpio_add_tree(b->c, files[i], files[i + 1], b->e);
+	}
 	return r;
 }
 
@@ -180,7 +209,7 @@ static int add_modules(struct build *b, const char *moddir)
 		const char *base = strrchr(mods[i], '/') + 1;
 
 		snprintf(name, sizeof(name), "lib/modules/%s", base);
-		r = add_file(b, mods[i], name, 0644);
+		r = add_file_as(b, mods[i], name, 0644, true);
 		fprintf(f, "%s\n", base);
 	}
 	fclose(f);
@@ -211,11 +240,12 @@ static int add_args(struct build *b, char *const *args)
 static int build_tree(struct build *b, const struct vs_appliance *ap, const char *busybox,
 		      const char *moddir)
 {
-	static const char *const dirs[] = { "dev", "proc", "sys", "sysroot", "tmp", "vs" };
+	/* The trailing slash makes add_parents add (and remember) the directory. */
+	static const char *const dirs[] = { "dev/", "proc/", "sys/", "sysroot/", "tmp/", "vs/" };
 	int r = 0;
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && r == 0; i++)
-		r = add_parents(b, dirs[i]) ?: vu_cpio_add_dir(b->c, dirs[i], 0755, b->e);
+		r = add_parents(b, dirs[i]);
 	if (r == 0)
 		r = vu_cpio_add_data(b->c, "init", vs_ap_init, strlen(vs_ap_init), 0755, b->e);
 	if (r == 0)
@@ -230,6 +260,8 @@ static int build_tree(struct build *b, const struct vs_appliance *ap, const char
 		r = add_modules(b, moddir);
 	if (r == 0)
 		r = add_args(b, ap->args);
+	if (r == 0)
+		r = add_hostfiles(b, ap->files);
 	if (r == 0 && ap->readonly)
 		r = vu_cpio_add_data(b->c, "vs/readonly", "", 0, 0644, b->e);
 	return r;

@@ -54,7 +54,8 @@ struct sysprep {
 	bool in_appliance;		/* we are inside: the guest is on VS_AP_ROOT */
 	char **ap_args;			/* options for inside, NULL-terminated */
 	size_t nap_args;
-	const char *ap_hostfile;	/* an option reading a host file (not inside) */
+	char **ap_files;		/* host path, name in the appliance, ...; NULL */
+	size_t nap_files;
 };
 
 static noreturn void usage(void)
@@ -161,18 +162,74 @@ static void ap_record(struct sysprep *s, const char *name, const char *arg)
 	s->ap_args[s->nap_args] = NULL;
 }
 
-/* A customize option recorded for the appliance; those that read a host
- * file are noted (the appliance has no host files). */
+/*
+ * A host file or tree an option reads, carried into the appliance as
+ * /vs/files/N/BASENAME (the base name kept: --copy-in and --firstboot use
+ * it); the name inside, malloc'd.
+ */
+static char *ap_hostfile(struct sysprep *s, const char *host)
+{
+	size_t len = strlen(host), n = s->nap_files / 2;
+	const char *base;
+	char *name, *inner;
+
+	while (len > 1 && host[len - 1] == '/')
+		len--;
+	base = memrchr(host, '/', len);
+	base = base ? base + 1 : host;
+	if (asprintf(&name, "vs/files/%zu/%.*s", n, (int)(len - (size_t)(base - host)), base) < 0 ||
+	    asprintf(&inner, "/%s", name) < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	s->ap_files = xrealloc(s->ap_files, (s->nap_files + 3) * sizeof(*s->ap_files));
+	s->ap_files[s->nap_files++] = strndup(host, len);
+	s->ap_files[s->nap_files++] = name;
+	s->ap_files[s->nap_files] = NULL;
+	if (!s->ap_files[s->nap_files - 2])
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	return inner;
+}
+
+/* Where a password selector names a file: after "[locked:]file:". */
+static const char *sel_file(const char *sel)
+{
+	if (sel && !strncmp(sel, "locked:", 7))
+		sel += 7;
+	return sel && !strncmp(sel, "file:", 5) ? sel + 5 : NULL;
+}
+
+/* A customize option recorded for the appliance, the host file it reads
+ * (--upload, --copy-in, --firstboot, file: keys and passwords) renamed to
+ * its copy inside. */
 static void ap_record_cu(struct sysprep *s, enum vs_cu_kind k, const char *name,
 			 const char *arg)
 {
-	bool host = k == VS_CU_UPLOAD || k == VS_CU_COPY_IN || k == VS_CU_FIRSTBOOT ||
-		    ((k == VS_CU_SSH_INJECT || k == VS_CU_PASSWORD) && strstr(arg, ":file:")) ||
-		    (k == VS_CU_ROOT_PASSWORD && strstr(arg, "file:"));
+	const char *p = NULL, *end = NULL, *colon = strchr(arg, ':');
+	char *host, *inner, *rew;
 
-	if (host && !s->ap_hostfile)
-		s->ap_hostfile = name;
-	ap_record(s, name, arg);
+	switch (k) {
+	case VS_CU_UPLOAD: case VS_CU_COPY_IN: p = arg; end = colon; break;
+	case VS_CU_FIRSTBOOT: p = arg; break;
+	case VS_CU_SSH_INJECT:
+		p = colon && !strncmp(colon + 1, "file:", 5) ? colon + 6 : NULL;
+		break;
+	case VS_CU_PASSWORD: p = sel_file(colon ? colon + 1 : NULL); break;
+	case VS_CU_ROOT_PASSWORD: p = sel_file(arg); break;
+	default: break;
+	}
+	if (!p) {
+		ap_record(s, name, arg);
+		return;
+	}
+	host = strndup(p, end ? (size_t)(end - p) : strlen(p));
+	if (!host)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	inner = ap_hostfile(s, host);
+	if (asprintf(&rew, "%.*s%s%s", (int)(p - arg), arg, inner, end ? end : "") < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	ap_record(s, name, rew);
+	free(host);
+	free(inner);
+	free(rew);
 }
 
 /*
@@ -598,7 +655,8 @@ static void run_appliance(struct sysprep *s, const char *type, const char *const
 {
 	struct vs_appliance ap = { .kernel = s->kernel, .disks = s->disks, .ndisks = s->ndisks,
 				   .readonly = s->ctx.dry_run, .verbose = s->ctx.verbose,
-				   .fstypes = { types[0], types[1], types[2] } };
+				   .fstypes = { types[0], types[1], types[2] },
+				   .files = s->ap_files };
 	struct vu_err e = { 0 };
 	int r;
 
@@ -613,9 +671,6 @@ static void run_appliance(struct sysprep *s, const char *type, const char *const
 				vs_ops[i].name, type);
 		s->ops &= ~((vs_opset)1 << i);
 	}
-	if (s->ap_hostfile)
-		vu_diex(VU_EXIT_FAIL, "--%s: reads a host file, which the appliance path (%s) "
-			"does not carry yet", s->ap_hostfile, type);
 	if (!s->ops)
 		return;
 	say(s, "%s: running the operations in the appliance (QEMU, TCG) ...", type);

@@ -26,6 +26,9 @@ struct vs_appliance {
 	size_t ndisks;
 	const char *fstypes[3];	/* vs_ap_fstypes */
 	char **args;		/* the options for inside, NULL-terminated */
+	/* Host files or trees the options read, and their names in the
+	 * initramfs (where args name them): pairs, NULL-terminated, or NULL. */
+	char **files;
 	bool readonly;		/* --dry-run: disks attached read-only */
 	bool verbose;		/* -v: the appliance's kernel console on stderr */
 };
