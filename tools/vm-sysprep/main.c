@@ -220,8 +220,7 @@ static void ap_record_cu(struct sysprep *s, enum vs_cu_kind k, const char *name,
 		ap_record(s, name, arg);
 		return;
 	}
-	host = strndup(p, end ? (size_t)(end - p) : strlen(p));
-	if (!host)
+	if (asprintf(&host, "%.*s", (int)(end ? (size_t)(end - p) : strlen(p)), p) < 0)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	inner = ap_hostfile(s, host);
 	if (asprintf(&rew, "%.*s%s%s", (int)(p - arg), arg, inner, end ? end : "") < 0)
