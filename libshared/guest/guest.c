@@ -87,6 +87,10 @@ int guest_add_fs(struct vu_guest *g, const char *name, int disk, struct gdev *de
 	f->pub.disk = disk;
 	f->pub.size = dev->size;
 	f->pub.offset = dev->next ? dev->ext[0].img_off : 0;
+	f->pub.lv_disk = -1;
+	for (size_t i = 0; disk < 0 && dev->next == 1 && i < g->ndisks; i++)
+		if (g->img[i] == dev->ext[0].img)
+			f->pub.lv_disk = (int)i;
 	f->dev = *dev;
 	memset(dev, 0, sizeof(*dev));
 	g->nfs++;

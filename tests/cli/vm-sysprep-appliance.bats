@@ -193,3 +193,19 @@ xfs_clean() {
 	grep -q 'AAAAkey me@host' <(xcat "$x" /root/.ssh/authorized_keys)
 	xfs_clean "$x"
 }
+
+@test "vm-sysprep appliance: RHEL 7's default layout, XFS on an LVM root LV" {
+	need_root "the fixture: LVM's tools on a loop device"
+	[ -n "$LVM_OFF" ] || skip "no LVM fixture (LVM's tools missing)"
+	img=$(guest rhel7-xfslvm.raw)
+	run vm-sysprep -q -a "$img" --hostname lvm1 --write /boot/marker:lvm
+	assert_success
+	dd if="$img" of="$img.xfs" bs=1M skip="$LVM_OFF" iflag=skip_bytes count=320 conv=sparse \
+		status=none
+	x=$img.xfs
+	[ "$(xcat "$x" /etc/hostname)" = lvm1 ]
+	[ "$(xls "$x" /etc/ssh)" = sshd_config ]
+	[ "$(dcat "$img?offset=$BOOT_OFF" /marker)" = lvm ]
+	xfs_clean "$x"
+	fsck_clean "$img?offset=$BOOT_OFF"
+}

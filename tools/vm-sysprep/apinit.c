@@ -11,7 +11,8 @@
  * leading out of the guest is an error, not a mount over the appliance.
  * fstab's devices: UUID=, LABEL=, /dev/disk/by-uuid|by-label/, and
  * /dev/[shv]dX or /dev/xvdX as the virtio disks /dev/vdX, attached in the
- * order vm-sysprep was given them. LVM is not reached from here.
+ * order vm-sysprep was given them; LVs (/dev/VG/LV, /dev/mapper/VG-LV) as
+ * the loop devices made from /vs/lvs (vs_ap_probe).
  */
 const char vs_ap_init[] =
 	"#!/bin/sh\n"
@@ -38,16 +39,26 @@ const char vs_ap_init[] =
 	"[ -f /vs/readonly ] && rw=ro\n"
 	"n=0\n"
 	"while [ ! -b /dev/vda ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done\n"
+	"lvs=\n"
+	"[ -f /vs/lvs ] && while read -r disk off name alias; do\n"
+	"	lo=; [ $rw = ro ] && lo=-r\n"
+	"	l=$(losetup -f) && losetup $lo -o \"$off\" \"$l\" \"/dev/$disk\" ||\n"
+	"		fail \"appliance: $name: cannot map it\"\n"
+	"	mkdir -p \"${name%/*}\" /dev/mapper\n"
+	"	ln -s \"$l\" \"$name\"\n"
+	"	ln -s \"$l\" \"$alias\"\n"
+	"	lvs=\"$lvs $name\"\n"
+	"done </vs/lvs\n"
 	"root=\n"
-	"for d in $(ls /dev | grep '^vd'); do\n"
-	"	mount -o ro \"/dev/$d\" /sysroot 2>/dev/null || continue\n"
+	"for d in $(ls /dev | grep '^vd' | sed 's,^,/dev/,') $lvs; do\n"
+	"	mount -o ro \"$d\" /sysroot 2>/dev/null || continue\n"
 	"	if [ -f /sysroot/etc/fstab ] || [ -f /sysroot/etc/os-release ] ||\n"
 	"	   [ -f /sysroot/usr/lib/os-release ]; then\n"
 	"		if [ -n \"$root\" ]; then\n"
 	"			umount /sysroot\n"
-	"			fail \"guest: multi-boot guests are not supported ($root and /dev/$d)\"\n"
+	"			fail \"guest: multi-boot guests are not supported ($root and $d)\"\n"
 	"		fi\n"
-	"		root=/dev/$d\n"
+	"		root=$d\n"
 	"	fi\n"
 	"	umount /sysroot\n"
 	"done\n"
@@ -60,6 +71,7 @@ const char vs_ap_init[] =
 	"	/dev/disk/by-label/*) findfs \"LABEL=${1##*/}\" ;;\n"
 	"	/dev/sd*|/dev/hd*|/dev/vd*) echo \"/dev/vd${1#/dev/?d}\" ;;\n"
 	"	/dev/xvd*) echo \"/dev/vd${1#/dev/xvd}\" ;;\n"
+	"	/dev/mapper/*|/dev/*/*) [ -L \"$1\" ] && echo \"$1\" ;;\n"
 	"	*) return 1 ;;\n"
 	"	esac\n"
 	"}\n"

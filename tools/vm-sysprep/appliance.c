@@ -39,19 +39,56 @@ const char *vs_ap_needed(const struct vu_guest *g)
 	return NULL;
 }
 
-void vs_ap_fstypes(const struct vu_guest *g, const char *types[3])
+/* LVM's /dev/mapper name: VG-LV with the dashes inside each doubled. */
+static void mapper_name(FILE *f, const char *dev)
+{
+	const char *vg = dev + strlen("/dev/"), *lv = strchr(vg, '/');
+
+	fputs(" /dev/mapper/", f);
+	for (const char *p = vg; *p; p++) {
+		if (p == lv) {
+			fputc('-', f);
+			continue;
+		}
+		if (*p == '-')
+			fputc('-', f);
+		fputc(*p, f);
+	}
+	fputc('\n', f);
+}
+
+int vs_ap_probe(const struct vu_guest *g, struct vs_appliance *ap)
 {
 	static const char *const known[] = { "xfs", "btrfs" };
-	size_t n, k = 0;
+	size_t n, k = 0, len = 0;
 	const struct vu_guest_fs *fs = vu_guest_filesystems(g, &n);
+	bool lvs = false;
+	FILE *f = open_memstream(&ap->lvs, &len);
 
+	if (!f)
+		return -ENOMEM;
 	for (size_t t = 0; t < 2; t++)
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(fs[i].type, known[t])) {
-				types[k++] = known[t];
+				ap->fstypes[k++] = known[t];
 				break;
 			}
-	types[k] = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strchr(fs[i].device + strlen("/dev/"), '/');
+
+		if (fs[i].disk >= 0 || fs[i].lv_disk < 0 || fs[i].lv_disk >= 26 ||
+		    strncmp(fs[i].device, "/dev/", 5) || !slash || strchr(slash + 1, '/') ||
+		    strpbrk(fs[i].device, " \t\n"))
+			continue;
+		fprintf(f, "vd%c %llu %s", 'a' + fs[i].lv_disk, (unsigned long long)fs[i].offset,
+			fs[i].device);
+		mapper_name(f, fs[i].device);
+		lvs = true;
+	}
+	if (lvs)
+		ap->fstypes[k++] = "loop";
+	ap->fstypes[k] = NULL;
+	return fclose(f) == 0 ? 0 : -ENOMEM;
 }
 
 /* ---- the initramfs ---- */
@@ -262,6 +299,8 @@ static int build_tree(struct build *b, const struct vs_appliance *ap, const char
 		r = add_args(b, ap->args);
 	if (r == 0)
 		r = add_hostfiles(b, ap->files);
+	if (r == 0 && ap->lvs)
+		r = vu_cpio_add_data(b->c, "vs/lvs", ap->lvs, strlen(ap->lvs), 0644, b->e);
 	if (r == 0 && ap->readonly)
 		r = vu_cpio_add_data(b->c, "vs/readonly", "", 0, 0644, b->e);
 	return r;

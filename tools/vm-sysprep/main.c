@@ -650,15 +650,17 @@ static char **ap_argv(struct sysprep *s)
 
 /* XFS or btrfs: the same operations, run by vm-sysprep inside the
  * appliance; its messages are relayed, its exit status is ours. */
-static void run_appliance(struct sysprep *s, const char *type, const char *const types[3])
+static void run_appliance(struct sysprep *s, const char *type, struct vs_appliance *ap)
 {
-	struct vs_appliance ap = { .kernel = s->kernel, .disks = s->disks, .ndisks = s->ndisks,
-				   .readonly = s->ctx.dry_run, .verbose = s->ctx.verbose,
-				   .fstypes = { types[0], types[1], types[2] },
-				   .files = s->ap_files };
 	struct vu_err e = { 0 };
 	int r;
 
+	ap->kernel = s->kernel;
+	ap->disks = s->disks;
+	ap->ndisks = s->ndisks;
+	ap->readonly = s->ctx.dry_run;
+	ap->verbose = s->ctx.verbose;
+	ap->files = s->ap_files;
 	/* The UUID changes work on devices, which the appliance's vm-sysprep
 	 * does not have: asked for, they are refused; on by default, left out. */
 	for (size_t i = 0; i < VS_NOPS; i++) {
@@ -673,9 +675,9 @@ static void run_appliance(struct sysprep *s, const char *type, const char *const
 	if (!s->ops)
 		return;
 	say(s, "%s: running the operations in the appliance (QEMU, TCG) ...", type);
-	ap.args = ap_argv(s);
-	r = vs_ap_run(&ap, &e);
-	vs_strv_free(ap.args);
+	ap->args = ap_argv(s);
+	r = vs_ap_run(ap, &e);
+	vs_strv_free(ap->args);
 	if (r < 0)
 		vu_diex(VU_EXIT_FAIL, "appliance: %s", vu_err_str(&e));
 	if (r != VU_EXIT_OK)
@@ -715,11 +717,13 @@ static void run(struct sysprep *s)
 	say(s, "Examining the guest ...");
 	r = open_guest(s, &e);
 	if (r == 0 && !s->in_appliance && (ap_type = vs_ap_needed(s->ctx.g))) {
-		const char *types[3];
+		struct vs_appliance ap = { 0 };
 
-		vs_ap_fstypes(s->ctx.g, types);
+		if (vs_ap_probe(s->ctx.g, &ap) < 0)
+			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 		vu_guest_close(&s->ctx.g, NULL);	/* QEMU takes the images' locks */
-		run_appliance(s, ap_type, types);
+		run_appliance(s, ap_type, &ap);
+		free(ap.lvs);
 		return;
 	}
 	if (r < 0)

@@ -24,7 +24,8 @@ struct vs_appliance {
 	const char *busybox;	/* NULL: $VU_APPLIANCE_BUSYBOX, else /bin/busybox */
 	const struct vu_guest_disk *disks;
 	size_t ndisks;
-	const char *fstypes[3];	/* vs_ap_fstypes */
+	const char *fstypes[4];	/* vs_ap_probe */
+	char *lvs;		/* vs_ap_probe */
 	char **args;		/* the options for inside, NULL-terminated */
 	/* Host files or trees the options read, and their names in the
 	 * initramfs (where args name them): pairs, NULL-terminated, or NULL. */
@@ -36,9 +37,12 @@ struct vs_appliance {
 /* The filesystem type that sends a guest to the appliance ("xfs",
  * "btrfs"), or NULL when the in-place path can do it all. */
 const char *vs_ap_needed(const struct vu_guest *g);
-/* Those of its types the appliance loads modules for (xfs, btrfs), in
- * types (room for 3: NULL-terminated). */
-void vs_ap_fstypes(const struct vu_guest *g, const char *types[3]);
+/* What the appliance needs to know of the guest before it is closed: the
+ * modules for its filesystem types (xfs, btrfs; loop for LVs) and its
+ * one-segment LVs, which /init maps as loop devices over the disk at the
+ * LV's offset ("vdX OFFSET /dev/VG/LV /dev/mapper/VG-LV" lines, malloc'd).
+ * -ENOMEM. */
+int vs_ap_probe(const struct vu_guest *g, struct vs_appliance *ap);
 /*
  * Builds the appliance, boots it under QEMU (TCG) with the disks attached,
  * relays what vm-sysprep says inside to stderr and returns its exit status

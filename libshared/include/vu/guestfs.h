@@ -99,6 +99,9 @@ struct vu_guest_fs {
 	uint64_t offset;	/* where it starts on its disk (LVs: first segment) */
 	uint64_t size;		/* bytes */
 	int disk;		/* index in the disks given to vu_guest_open; -1 for LVs */
+	/* LVs of one segment: the disk it lies on (offset: where), else -1
+	 * (vm-sysprep's appliance maps them as loop devices) */
+	int lv_disk;
 	bool mountable;		/* ext2/3/4 */
 	char mountpoint[256];	/* where it is mounted in the guest, "" if not */
 };
