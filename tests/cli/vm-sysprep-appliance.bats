@@ -70,6 +70,15 @@ xcat() {
 		b=$((b + 1))
 	done | xxd -r -p | head -c "$size"
 }
+# pv_uuids IMAGE: the PV and VG UUIDs of partition 2, as LVM's pvs reads
+# them on a read-only loop device (nothing activated).
+pv_uuids() {
+	local dev
+	dev=$(losetup -f --show -r -o $((18432 * 512)) "$1")
+	LVM_SUPPRESS_FD_WARNINGS=1 pvs --config "devices { filter=[\"a|^$dev\$|\",\"r|.*|\"]
+		use_devicesfile=0 }" --noheadings -o pv_uuid,vg_uuid "$dev" 2>/dev/null
+	losetup -d "$dev"
+}
 xfs_clean() {
 	run xfs_repair -n -f "$1"
 	[ "$status" -eq 0 ] || fail "xfs_repair -n: $output"
@@ -198,8 +207,12 @@ xfs_clean() {
 	need_root "the fixture: LVM's tools on a loop device"
 	[ -n "$LVM_OFF" ] || skip "no LVM fixture (LVM's tools missing)"
 	img=$(guest rhel7-xfslvm.raw)
+	before=$(pv_uuids "$img")
 	run vm-sysprep -q -a "$img" --hostname lvm1 --write /boot/marker:lvm
 	assert_success
+	# lvm-uuids (a default) ran in place once the appliance was done.
+	after=$(pv_uuids "$img")
+	[ -n "$after" ] && [ "$after" != "$before" ]
 	dd if="$img" of="$img.xfs" bs=1M skip="$LVM_OFF" iflag=skip_bytes count=320 conv=sparse \
 		status=none
 	x=$img.xfs

@@ -604,6 +604,18 @@ static void relabel(struct sysprep *s)
 		op_failed(s, "selinux-relabel");
 }
 
+/* The guest as a whole failed: its one disk named, unless the message
+ * already names a disk. */
+static noreturn void guest_failed(const struct sysprep *s, const struct vu_err *e)
+{
+	const char *msg = vu_err_str(e);
+
+	for (size_t i = 0; i < s->ndisks; i++)
+		if (strncmp(msg, s->disks[i].path, strlen(s->disks[i].path)) == 0)
+			vu_diex(VU_EXIT_FAIL, "%s", msg);
+	vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest", msg);
+}
+
 /* ---- the appliance path ---- */
 
 static void ap_add(char ***v, size_t *n, const char *arg)
@@ -653,6 +665,7 @@ static char **ap_argv(struct sysprep *s)
 static void run_appliance(struct sysprep *s, const char *type, struct vs_appliance *ap)
 {
 	struct vu_err e = { 0 };
+	vs_opset ops = s->ops;
 	int r;
 
 	ap->kernel = s->kernel;
@@ -661,19 +674,19 @@ static void run_appliance(struct sysprep *s, const char *type, struct vs_applian
 	ap->readonly = s->ctx.dry_run;
 	ap->verbose = s->ctx.verbose;
 	ap->files = s->ap_files;
+	int lvm = vs_op_index("lvm-uuids"), fsu = vs_op_index("fs-uuids");
+
 	/* The UUID changes work on devices, which the appliance's vm-sysprep
-	 * does not have: asked for, they are refused; on by default, left out. */
-	for (size_t i = 0; i < VS_NOPS; i++) {
-		if (!(s->ops >> i & 1) || (strcmp(vs_ops[i].name, "fs-uuids") &&
-					   strcmp(vs_ops[i].name, "lvm-uuids")))
-			continue;
-		if (s->ops_given)
-			vu_diex(VU_EXIT_FAIL, "%s: not available on the appliance path (%s)",
-				vs_ops[i].name, type);
-		s->ops &= ~((vs_opset)1 << i);
-	}
+	 * does not have. LVM's metadata is ours to edit in place: lvm-uuids
+	 * runs here once the appliance is done. fs-uuids would have to change
+	 * XFS's superblock: refused. */
+	if (fsu >= 0 && (s->ops >> fsu & 1))
+		vu_diex(VU_EXIT_FAIL, "fs-uuids: not available on the appliance path (%s)", type);
+	if (lvm >= 0)
+		s->ops &= ~((vs_opset)1 << lvm);
+	lvm = lvm >= 0 && (ops >> lvm & 1) ? lvm : -1;
 	if (!s->ops)
-		return;
+		goto host;
 	say(s, "%s: running the operations in the appliance (QEMU, TCG) ...", type);
 	ap->args = ap_argv(s);
 	r = vs_ap_run(ap, &e);
@@ -682,6 +695,15 @@ static void run_appliance(struct sysprep *s, const char *type, struct vs_applian
 		vu_diex(VU_EXIT_FAIL, "appliance: %s", vu_err_str(&e));
 	if (r != VU_EXIT_OK)
 		exit(r == VU_EXIT_USAGE ? VU_EXIT_USAGE : VU_EXIT_FAIL);
+host:
+	if (lvm < 0)
+		return;
+	if (vu_guest_open(&s->ctx.g, s->disks, s->ndisks, s->ctx.dry_run ? 0 : VU_GUEST_RDWR,
+			  &e) < 0)
+		guest_failed(s, &e);
+	run_op(s, (size_t)lvm);
+	if (vu_guest_close(&s->ctx.g, &e) < 0)
+		guest_failed(s, &e);
 }
 
 /* Opens the guest: its images, or, inside the appliance, the tree /init
@@ -693,18 +715,6 @@ static int open_guest(struct sysprep *s, struct vu_err *e)
 	if (s->in_appliance)
 		return vu_guest_open_dir(&s->ctx.g, VS_AP_ROOT, flags, e);
 	return vu_guest_open(&s->ctx.g, s->disks, s->ndisks, flags, e);
-}
-
-/* The guest as a whole failed: its one disk named, unless the message
- * already names a disk. */
-static noreturn void guest_failed(const struct sysprep *s, const struct vu_err *e)
-{
-	const char *msg = vu_err_str(e);
-
-	for (size_t i = 0; i < s->ndisks; i++)
-		if (strncmp(msg, s->disks[i].path, strlen(s->disks[i].path)) == 0)
-			vu_diex(VU_EXIT_FAIL, "%s", msg);
-	vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest", msg);
 }
 
 static void run(struct sysprep *s)
