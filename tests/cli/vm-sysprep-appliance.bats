@@ -222,3 +222,27 @@ xfs_clean() {
 	xfs_clean "$x"
 	fsck_clean "$img?offset=$BOOT_OFF"
 }
+
+@test "vm-sysprep appliance: in a pipe, stdout carries the domain XML alone, even with -v" {
+	img=$(guest rhel7-xfs.qcow2)
+	cat >dom.xml <<XML
+<domain type='kvm'>
+  <name>tpl</name>
+  <memory>524288</memory>
+  <os><type>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$img'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+  </devices>
+</domain>
+XML
+	vm-sysprep -v --operations machine-id - <dom.xml >out.xml 2>err.txt
+	cmp dom.xml out.xml
+	grep -q 'Linux version' err.txt
+	grep -q 'machine-id: empty /etc/machine-id' err.txt
+	x=$(xfs_of "$img")
+	[ "$(xsize "$x" /etc/machine-id)" -eq 0 ]
+}

@@ -423,8 +423,9 @@ static int boot(const struct vs_appliance *ap, const char *kernel, const char *d
 		getenv("VU_QEMU") ? getenv("VU_QEMU") : "qemu-system-x86_64",
 		"-nodefaults", "-no-user-config", "-machine", "pc,accel=tcg", "-cpu", "max",
 		"-m", "768", "-display", "none", "-no-reboot", "-kernel", kernel,
-		"-initrd", initrd, "-append", "console=ttyS0 panic=-1 quiet loglevel=1",
-		"-serial", ap->verbose ? "stdio" : con, "-serial", out,
+		"-initrd", initrd,
+		"-append", ap->verbose ? "console=ttyS0 panic=-1" : "console=ttyS0 panic=-1 quiet",
+		"-serial", con, "-serial", out,
 	};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		argv[a++] = (char *)fixed[i];
@@ -447,13 +448,33 @@ static int boot(const struct vs_appliance *ap, const char *kernel, const char *d
 
 /* ---- the run ---- */
 
+/* -v: the appliance's kernel console, on stderr (stdout may carry the
+ * domain XML). */
+static void show_console(const char *dir)
+{
+	char path[PATH_MAX], *buf;
+	size_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/console", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (vu_read_all(fd, OUT_MAX, &buf, &len) == 0) {
+		fwrite(buf, 1, len, stderr);
+		free(buf);
+	}
+	close(fd);
+}
+
 /* Relays the appliance's words to stderr; its exit status, or -EIO. */
-static int relay(const char *dir, struct vu_err *e)
+static int relay(const char *dir, bool verbose, struct vu_err *e)
 {
 	char path[PATH_MAX], *buf, *save = NULL;
 	size_t len;
 	int fd, r, status = -1;
 
+	if (verbose)
+		show_console(dir);
 	snprintf(path, sizeof(path), "%s/out", dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return vu_err_set(e, EIO, "the appliance said nothing");
@@ -524,7 +545,7 @@ int vs_ap_run(const struct vs_appliance *ap, struct vu_err *e)
 	if (r == 0)
 		r = boot(ap, kernel, dir, e);
 	if (r == 0)
-		r = relay(dir, e);
+		r = relay(dir, ap->verbose, e);
 	rm_dir(dir);
 	return r;
 }
