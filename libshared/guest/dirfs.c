@@ -126,12 +126,36 @@ bool gdir_exists(struct vu_guest *g, const char *path)
 	return gdir_stat(g, path, false, &st, NULL) == 0;
 }
 
+/*
+ * What path leads to is a regular file (0), is missing (-ENOENT), or is
+ * something else (-EISDIR, -EINVAL): looked at through O_PATH first, so a
+ * device node or a FIFO in the guest's tree is never opened.
+ */
+static int regular(const struct vu_guest *g, const char *path)
+{
+	struct stat s;
+	int fd = gopen(g, path, O_PATH, 0), x;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &s) < 0)
+		x = -errno;
+	else if (S_ISREG(s.st_mode))
+		x = 0;
+	else
+		x = S_ISDIR(s.st_mode) ? -EISDIR : -EINVAL;
+	close(fd);
+	return x;
+}
+
 int gdir_read_file(struct vu_guest *g, const char *path, size_t max, char **buf, size_t *len,
 		   struct vu_err *e)
 {
 	struct stat s;
-	int fd = gopen(g, path, O_RDONLY | O_NONBLOCK, 0), x;
+	int fd = regular(g, path), x;
 
+	if (fd == 0)
+		fd = gopen(g, path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0)
 		return err(e, -fd);
 	if (fstat(fd, &s) < 0 || !S_ISREG(s.st_mode)) {
@@ -162,6 +186,9 @@ static int put(struct vu_guest *g, const char *path, const void *data, size_t le
 	if ((x = need_rw(g, e)) < 0)
 		return x;
 	/* O_NOFOLLOW is not wanted: a write follows a final link, as open(2). */
+	x = regular(g, path);
+	if (x < 0 && x != -ENOENT)
+		return err(e, -x);
 	fd = gopen(g, path, O_WRONLY | O_CREAT | O_NONBLOCK | oflags, 0644);
 	if (fd < 0)
 		return err(e, -fd);
@@ -289,25 +316,33 @@ int gdir_lchown(struct vu_guest *g, const char *path, long uid, long gid, struct
 	return x < 0 ? x : at(g, AT_LCHOWN, path, NULL, 0, uid, gid, NULL, e);
 }
 
-/* chmod, chown, truncate: on what path leads to (links followed). */
+/* chmod, chown, truncate: on what path leads to (links followed), which is
+ * opened O_PATH (a device node is not opened): chmod through its
+ * /proc/self/fd link, chown with AT_EMPTY_PATH. */
 int gdir_change(struct vu_guest *g, const char *path, int mode, long uid, long gid,
 		int64_t size, struct vu_err *e)
 {
+	char proc[64];
 	int fd, x;
 
 	if ((x = need_rw(g, e)) < 0)
 		return x;
-	fd = gopen(g, path, size >= 0 ? O_WRONLY | O_NONBLOCK : O_RDONLY | O_NONBLOCK, 0);
-	if (fd == -EISDIR || fd == -ENXIO || fd == -EACCES)
+	if (size >= 0) {
+		if ((x = regular(g, path)) < 0)
+			return err(e, -x);
+		fd = gopen(g, path, O_WRONLY | O_NONBLOCK, 0);
+	} else {
 		fd = gopen(g, path, O_PATH, 0);
+	}
 	if (fd < 0)
 		return err(e, -fd);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if (size >= 0)
 		x = ftruncate(fd, size) < 0 ? -errno : 0;
 	else if (mode != VU_GUEST_KEEP)
-		x = fchmod(fd, (mode_t)mode & 07777) < 0 ? -errno : 0;
+		x = chmod(proc, (mode_t)mode & 07777) < 0 ? -errno : 0;
 	else
-		x = fchown(fd, (uid_t)uid, (gid_t)gid) < 0 ? -errno : 0;
+		x = fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0 ? -errno : 0;
 	close(fd);
 	return x < 0 ? err(e, -x) : 0;
 }
@@ -342,6 +377,8 @@ int gdir_zero_file(struct vu_guest *g, const char *path, struct vu_err *e)
 
 	if (x < 0)
 		return x;
+	if ((x = regular(g, path)) < 0)
+		return err(e, -x);
 	fd = gopen(g, path, O_WRONLY | O_NONBLOCK, 0);
 	if (fd < 0)
 		return err(e, -fd);

@@ -166,6 +166,30 @@ static void test_readonly(void **state)
 	assert_true(vu_guest_exists(g, "/etc/hostname"));
 }
 
+/* A FIFO (or a device node) in the guest is never opened: reads and writes
+ * say it is not a regular file, attributes still change. */
+static void test_special_files(void **state)
+{
+	struct fx *f = *state;
+	struct vu_guest *g;
+	struct vu_err e = { 0 };
+	struct vu_guest_stat st;
+	char p[4300], *buf;
+	size_t len;
+
+	snprintf(p, sizeof(p), "%s/fifo", f->root);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	g = open_dir(f, VU_GUEST_RDWR);
+	assert_int_equal(vu_guest_read_file(g, "/fifo", 4096, &buf, &len, &e), -EINVAL);
+	assert_int_equal(vu_guest_write_file(g, "/fifo", "x", 1, -1, -1, -1, &e), -EINVAL);
+	assert_int_equal(vu_guest_truncate(g, "/fifo", 0, &e), -EINVAL);
+	assert_int_equal(vu_guest_chmod(g, "/fifo", 0600, &e), 0);
+	assert_int_equal(vu_guest_chown(g, "/fifo", VU_GUEST_KEEP, VU_GUEST_KEEP, &e), 0);
+	assert_int_equal(vu_guest_lstat(g, "/fifo", &st, &e), 0);
+	assert_int_equal(st.mode & 07777, 0600);
+	assert_int_equal(vu_guest_unlink(g, "/fifo", &e), 0);
+}
+
 /* The inspection reads the OS from the tree. */
 static void test_inspect(void **state)
 {
@@ -192,6 +216,7 @@ int main(void)
 		T(test_ops),
 		T(test_links_stay_inside),
 		T(test_readonly),
+		T(test_special_files),
 		T(test_inspect),
 	};
 
