@@ -246,3 +246,25 @@ XML
 	x=$(xfs_of "$img")
 	[ "$(xsize "$x" /etc/machine-id)" -eq 0 ]
 }
+
+@test "vm-sysprep appliance: --run and --run-command run the guest's shell, in order" {
+	img=$(guest rhel7-xfs.raw)
+	# The guest has busybox's sh alone: builtins only.
+	printf 'read -r r </etc/ran\necho "scripted $r" >/etc/scripted\n' >script.sh
+	run vm-sysprep -q -a "$img" --operations customize --mkdir /bin \
+		--upload "$VU_APPLIANCE_BUSYBOX:/bin/busybox" --chmod 0755:/bin/busybox \
+		--link busybox:/bin/sh \
+		--run-command 'echo ran >/etc/ran; test -d /proc/self; echo to-stdout' \
+		--run script.sh --write /etc/after:done
+	assert_success
+	assert_output "to-stdout"
+	x=$(xfs_of "$img")
+	[ "$(xcat "$x" /etc/ran)" = ran ]
+	[ "$(xcat "$x" /etc/scripted)" = "scripted ran" ]
+	[ "$(xcat "$x" /etc/after)" = done ]
+	xfs_clean "$x"
+	# A failing command stops the run with one line.
+	run vm-sysprep -q -a "$img" --operations customize --run-command 'exit 3'
+	assert_failure 1
+	assert_output "vm-sysprep: customize: --run-command exit 3: exited with status 3"
+}

@@ -88,5 +88,11 @@ const char vs_ap_init[] =
 	"		mount -o $rw \"$dev\" \"$dir\" || fail \"$mp: ${spec}: cannot mount\"\n"
 	"	done </tmp/fstab\n"
 	"fi\n"
+	"if [ -f /vs/binds ]; then\n"
+	"	for d in dev proc sys; do\n"
+	"		[ -d \"/sysroot/$d\" ] && [ ! -L \"/sysroot/$d\" ] &&\n"
+	"			mount --bind \"/$d\" \"/sysroot/$d\"\n"
+	"	done\n"
+	"fi\n"
 	"/bin/vm-sysprep --in-appliance " VS_AP_ARGS "\n"
 	"fin $?\n";

@@ -301,6 +301,8 @@ static int build_tree(struct build *b, const struct vs_appliance *ap, const char
 		r = add_hostfiles(b, ap->files);
 	if (r == 0 && ap->lvs)
 		r = vu_cpio_add_data(b->c, "vs/lvs", ap->lvs, strlen(ap->lvs), 0644, b->e);
+	if (r == 0 && ap->binds)
+		r = vu_cpio_add_data(b->c, "vs/binds", "", 0, 0644, b->e);
 	if (r == 0 && ap->readonly)
 		r = vu_cpio_add_data(b->c, "vs/readonly", "", 0, 0644, b->e);
 	return r;

@@ -101,6 +101,7 @@ static noreturn void usage(void)
 	     "     --chmod MODE:FILE      --link TARGET:LINK[:LINK...]\n"
 	     "     --truncate FILE        --append-line FILE:LINE\n"
 	     "     --commands-from-file FILE  those options, one a line without '--'\n"
+	     "     --run SCRIPT           --run-command CMD  (the appliance path only)\n"
 	     "\nXFS and btrfs guests are handled in a small appliance booted under QEMU:\n"
 	     "     --appliance-kernel FILE  its kernel (default: the running one's\n"
 	     "                              /boot/vmlinuz-VERSION, modules in\n"
@@ -119,13 +120,14 @@ static const struct { const char *name; enum vs_cu_kind kind; } cu_opts[] = {
 	{ "write", VS_CU_WRITE }, { "upload", VS_CU_UPLOAD }, { "copy-in", VS_CU_COPY_IN },
 	{ "delete", VS_CU_DELETE }, { "touch", VS_CU_TOUCH }, { "chmod", VS_CU_CHMOD },
 	{ "link", VS_CU_LINK }, { "truncate", VS_CU_TRUNCATE },
-	{ "append-line", VS_CU_APPEND_LINE },
+	{ "append-line", VS_CU_APPEND_LINE }, { "run", VS_CU_RUN },
+	{ "run-command", VS_CU_RUN_COMMAND },
 };
 
 /* virt-sysprep options that need the guest's own programs, FUSE or a
  * network: there is no appliance to run them in. */
 static const char *const refused[] = {
-	"run", "run-command", "install", "uninstall", "update", "script", "scriptdir",
+	"install", "uninstall", "update", "script", "scriptdir",
 	"sm-register", "sm-attach", "sm-unregister", "sm-remove", "sm-credentials",
 	"firstboot-install", "mount-options",
 };
@@ -208,7 +210,7 @@ static void ap_record_cu(struct sysprep *s, enum vs_cu_kind k, const char *name,
 
 	switch (k) {
 	case VS_CU_UPLOAD: case VS_CU_COPY_IN: p = arg; end = colon; break;
-	case VS_CU_FIRSTBOOT: p = arg; break;
+	case VS_CU_FIRSTBOOT: case VS_CU_RUN: p = arg; break;
 	case VS_CU_SSH_INJECT:
 		p = colon && !strncmp(colon + 1, "file:", 5) ? colon + 6 : NULL;
 		break;
@@ -618,6 +620,28 @@ static noreturn void guest_failed(const struct sysprep *s, const struct vu_err *
 
 /* ---- the appliance path ---- */
 
+/* The in-place path has no guest programs to run. */
+static void refuse_run(struct sysprep *s)
+{
+	for (size_t i = 0; i < s->cu.n; i++)
+		if (s->cu.v[i].kind == VS_CU_RUN || s->cu.v[i].kind == VS_CU_RUN_COMMAND) {
+			vu_guest_close(&s->ctx.g, NULL);
+			vu_die_usage(VU_EXIT_USAGE, "--%s: needs the guest's own programs, which only "
+				     "the appliance path (XFS, btrfs guests) runs",
+				     s->cu.v[i].kind == VS_CU_RUN ? "run" : "run-command");
+		}
+}
+
+/* Runs of the guest's programs need its /dev, /proc and /sys. */
+static bool has_run(const struct sysprep *s)
+{
+	for (size_t i = 0; i < s->cu.n; i++)
+		if (s->cu.v[i].kind == VS_CU_RUN || s->cu.v[i].kind == VS_CU_RUN_COMMAND)
+			return true;
+	return false;
+}
+
+
 static void ap_add(char ***v, size_t *n, const char *arg)
 {
 	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
@@ -674,6 +698,7 @@ static void run_appliance(struct sysprep *s, const char *type, struct vs_applian
 	ap->readonly = s->ctx.dry_run;
 	ap->verbose = s->ctx.verbose;
 	ap->files = s->ap_files;
+	ap->binds = has_run(s);
 	int lvm = vs_op_index("lvm-uuids"), fsu = vs_op_index("fs-uuids");
 
 	/* The UUID changes work on devices, which the appliance's vm-sysprep
@@ -738,6 +763,8 @@ static void run(struct sysprep *s)
 	}
 	if (r < 0)
 		guest_failed(s, &e);
+	if (!s->in_appliance)
+		refuse_run(s);
 	if (vu_guest_mount_all(s->ctx.g, &e) < 0) {
 		vu_guest_close(&s->ctx.g, NULL);
 		guest_failed(s, &e);

@@ -31,6 +31,7 @@ struct vs_appliance {
 	 * initramfs (where args name them): pairs, NULL-terminated, or NULL. */
 	char **files;
 	bool readonly;		/* --dry-run: disks attached read-only */
+	bool binds;		/* /dev, /proc, /sys bound into the guest (--run) */
 	bool verbose;		/* -v: the appliance's kernel console on stderr */
 };
 
