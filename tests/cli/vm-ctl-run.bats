@@ -531,3 +531,31 @@ in_ns() {
 	done
 	assert_equal "$out" '{"return":{"actual":201326592}}'
 }
+
+@test "bash completion: commands, options, and domain names by the state each command wants" {
+	dom d1
+	dom d2
+	dom d3
+	vm-ctl -q start d1
+	vm-ctl -q start --paused d2
+	run complete_lines vm-ctl \
+		'vm-ctl re' \
+		'vm-ctl start ' \
+		'vm-ctl suspend ' \
+		'vm-ctl resume ' \
+		'vm-ctl shutdown ' \
+		'vm-ctl dominfo ' \
+		'vm-ctl list --st' \
+		'vm-ctl shutdown d1 --' \
+		'vm-ctl start d3 '
+	assert_success
+	assert_line --index 0 "reboot reset resume"
+	assert_line --index 1 "d3"
+	assert_line --index 2 "d1"
+	assert_line --index 3 "d2"
+	assert_line --index 4 "d1 d2"
+	assert_line --index 5 "d1 d2 d3"
+	assert_line --index 6 "--state-running --state-paused --state-shutoff"
+	assert_line --index 7 --partial "--timeout --force"
+	assert_equal "${#lines[@]}" 8
+}
