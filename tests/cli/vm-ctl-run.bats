@@ -336,9 +336,12 @@ qemu_of() {
 	run -0 vm-ctl shutdown g1
 	assert_output "Domain 'g1' is being shutdown"
 	for _ in $(seq 300); do [ "$(vm-ctl domstate g1)" = "shut off" ] && break; sleep 0.1; done
-	run -0 vm-ctl domstate g1
-	assert_output "shut off"
+	run -0 vm-ctl domstate --reason g1
+	assert_output "shut off (shutdown)"
 	marker g1 "VU-GUEST: poweroff"
+	# Once seen, the reason stays.
+	run -0 vm-ctl domstate --reason g1
+	assert_output "shut off (shutdown)"
 }
 
 @test "shutdown --timeout --force destroys a guest that does not power off" {
