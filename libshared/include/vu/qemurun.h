@@ -73,6 +73,8 @@ int vu_qemurun_active(const struct vu_state *st, const char *name);
 /* What vu_qemurun_start does beyond the XML. */
 struct vu_qemurun_opts {
 	bool paused;		/* leave the vCPUs stopped (virsh start --paused) */
+	bool incoming;		/* -incoming defer, never cont: the destination
+				 * of a live migration (vm-migrate) */
 	const char *runas;	/* -runas USER when root; NULL: qemu.conf's user, else
 				 * VU_QEMU_USER_DEFAULT */
 	const char *emulator;	/* NULL: <emulator>, else qemu-system-ARCH on $PATH */
