@@ -248,3 +248,54 @@ on_a() { VIRTUTILS_ROOT=$A vm-migrate "$@"; }
 	run -1 vm-migrate --live --tunnelled --copy-storage-all --transport true g1 x
 	assert_output --partial "not supported"
 }
+
+@test "without --live: paused while it moves, running on the destination" {
+	start_src g1
+	n=$(last_count)
+	on_a --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	alive "$B" g1
+	counts_on "$n"
+}
+
+@test "--copy-storage-inc: only the overlay moves, on the same backing file" {
+	start_src g1
+	qmp "$A" g1 '{"execute":"quit"}' >/dev/null
+	sleep 0.5
+	rm -f "$CONSOLE"
+	qemu-img create -q -f qcow2 -F raw -b "$SRC/disk.raw" "$SRC/top.qcow2"
+	sed -i -e "s|$SRC/disk.raw|$SRC/top.qcow2|" -e "s|type='raw'|type='qcow2'|" "$SRC/g1.xml"
+	run=$A/run/qemu
+	mapfile -t args < <("$TOP/build/fixtures/qemuargv" "$SRC/g1.xml" "$run/g1.qmp" \
+		"$run/g1.pid" "$run/g1.d")
+	"${args[@]}" >"$run/g1.log" 2>&1 </dev/null
+	qmp "$A" g1 '{"execute":"cont"}' >/dev/null
+	cp "$SRC/g1.xml" "$run/g1.xml"
+	wait_console "counter 2" 90
+	on_a --live --copy-storage-inc --suspend --transport "$TRANSPORT" \
+		g1 qemu+ssh://localhost/system
+	run qemu-img info -U "$B/images/top.qcow2"
+	assert_output --partial "backing file: $SRC/disk.raw"
+	qmp "$B" g1 '{"execute":"quit"}' >/dev/null
+	sleep 0.5
+	qemu-img compare "$SRC/top.qcow2" "$B/images/top.qcow2"
+}
+
+@test "--receive: a hostile control channel is refused, nothing left" {
+	mkdir -p "$B/run"
+	run -1 bash -c "printf 'vm-migrate-live 1\nbogus\n' | VIRTUTILS_ROOT=$B vm-migrate --receive"
+	assert_output --partial "error control: unknown request 'bogus'"
+	run -1 bash -c "printf 'vm-migrate-live 1\nxml 99999999999\n' |
+		VIRTUTILS_ROOT=$B vm-migrate --receive"
+	assert_output --partial "bad length"
+	run -1 bash -c "printf 'vm-migrate-live 1\nxml 10\n<domain' | VIRTUTILS_ROOT=$B vm-migrate --receive"
+	assert_output --partial "cut short"
+	run -1 bash -c "printf 'vm-migrate-live 1\nprepare\n' | VIRTUTILS_ROOT=$B vm-migrate --receive"
+	assert_output --partial "no xml before prepare"
+	run -1 bash -c "printf 'vm-migrate-live 1\ndisk vda raw 1 ../../x\n' |
+		VIRTUTILS_ROOT=$B vm-migrate --receive"
+	assert_output --partial "bad disk line"
+	run -1 bash -c "printf 'vm-migrate-live 1\nxml 24\n<domain><name>../x</name>prepare\n' |
+		VIRTUTILS_ROOT=$B vm-migrate --receive"
+	nothing_on_b x
+	[ ! -e "$B/run/qemu/x.pid" ]
+}
