@@ -28,7 +28,7 @@
 
 #define QMP_MS 30000
 #define MAX_DISKS 64
-#define POLL_MS 100
+#define POLL_MS 20
 
 /* Set by SIGINT/SIGTERM (--cancel from another shell sends SIGTERM) and
  * SIGUSR1 (--downtime from another shell: read NAME.migdowntime). */
@@ -496,6 +496,9 @@ static int watch(struct src *s, struct vu_err *e)
 		job_write(s, info);
 		progress(s, info, st);
 		if (!strcmp(st, "completed")) {
+			if (s->o->verbose && json_object_object_get_ex(info, "downtime", &v))
+				fprintf(stderr, "\nMigration: completed in %.2f s, downtime %lld ms",
+					since(&s->t0), (long long)json_object_get_int64(v));
 			json_object_put(info);
 			return 0;
 		}

@@ -395,7 +395,7 @@ static int wait_incoming(struct recv *r, struct vu_err *e)
 		json_object_put(ret);
 		/* the source gives up by closing the channel or saying abort;
 		 * its "done" may come before our own end */
-		if (!r->tunnelled && !r->done && vmg_fd_wait(r->in, 100) > 0) {
+		if (!r->tunnelled && !r->done && vmg_fd_wait(r->in, 20) > 0) {
 			char line[VMG_CTL_LINE_MAX + 1];
 
 			if ((rc = vmg_ctl_recv(r->in, line, sizeof(line), 1000, e)) < 0)
@@ -406,7 +406,7 @@ static int wait_incoming(struct recv *r, struct vu_err *e)
 		} else if (r->done)
 			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
 		if (r->tunnelled)
-			nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
 	}
 }
 
