@@ -37,6 +37,11 @@ static const struct vu_cmd_optdef optdefs[O_COUNT] = {
 	[O_GRACEFUL] = { "graceful", no_argument }, [O_REASON] = { "reason", no_argument },
 	[O_SECURITY_INFO] = { "security-info", no_argument },
 	[O_PRETTY] = { "pretty", no_argument }, [O_HMP] = { "hmp", no_argument },
+	[O_DISABLE] = { "disable", no_argument }, [O_DETAILS] = { "details", no_argument },
+	[O_INTERFACE] = { "interface", required_argument }, [O_FULL] = { "full", no_argument },
+	[O_SOURCE] = { "source", required_argument }, [O_SIZE] = { "size", required_argument },
+	[O_LIVE] = { "live", no_argument }, [O_CONFIG] = { "config", no_argument },
+	[O_CURRENT] = { "current", no_argument }, [O_RUNNING] = { "running", no_argument },
 };
 
 #define D OPT(O_DOMAIN)
@@ -94,6 +99,34 @@ static const struct vu_cmd cmds[] = {
 	{ .name = "qemu-monitor-command", .run = vc_cmd_qemu_monitor_command,
 	  .opts = D | OPT(O_PRETTY) | OPT(O_HMP), .usage = DOM " [--pretty|--hmp] COMMAND...",
 	  .help = "pass a QMP command to QEMU, print its answer", .max_args = VU_CMD_ANY },
+	{ .name = "edit", .run = vc_cmd_edit, .opts = D, .usage = DOM,
+	  .help = "edit a domain's definition in $VISUAL/$EDITOR", .max_args = 1 },
+	{ .name = "autostart", .run = vc_cmd_autostart, .opts = D | OPT(O_DISABLE),
+	  .usage = DOM " [--disable]", .help = "start a domain at boot (start-all), or not",
+	  .max_args = 1 },
+	{ .name = "console", .run = vc_cmd_console, .opts = D | OPT(O_FORCE),
+	  .usage = DOM " [--force]", .help = "the guest's serial console (escape: ^])",
+	  .max_args = 1 },
+	{ .name = "save", .run = vc_cmd_save,
+	  .opts = D | OPT(O_FILE) | OPT(O_RUNNING) | OPT(O_PAUSED),
+	  .usage = DOM " FILE [--running|--paused]",
+	  .help = "save a running domain's state to a file, and stop it", .max_args = 2 },
+	{ .name = "setmem", .run = vc_cmd_setmem,
+	  .opts = D | OPT(O_SIZE) | OPT(O_LIVE) | OPT(O_CONFIG) | OPT(O_CURRENT),
+	  .usage = DOM " SIZE [--live] [--config] [--current]",
+	  .help = "change a domain's balloon target (<currentMemory>)", .max_args = 2 },
+	{ .name = "domblklist", .run = vc_cmd_domblklist,
+	  .opts = D | OPT(O_INACTIVE) | OPT(O_DETAILS) | OPT(O_JSON),
+	  .usage = DOM " [--inactive] [--details] [--json]", .help = "a domain's disks",
+	  .max_args = 1 },
+	{ .name = "domiflist", .run = vc_cmd_domiflist, .opts = D | OPT(O_INACTIVE) | OPT(O_JSON),
+	  .usage = DOM " [--inactive] [--json]", .help = "a domain's network interfaces",
+	  .max_args = 1 },
+	{ .name = "domifaddr", .run = vc_cmd_domifaddr,
+	  .opts = D | OPT(O_INTERFACE) | OPT(O_FULL) | OPT(O_SOURCE) | OPT(O_JSON),
+	  .usage = DOM " [--interface NAME] [--full] [--source lease] [--json]",
+	  .help = "a running domain's addresses, from its networks' DHCP leases",
+	  .max_args = 1 },
 };
 
 static noreturn void usage(void)
@@ -336,6 +369,9 @@ static const vu_excl_t excl[] = {
 	{ X(O_ALL), X(O_INACTIVE) },
 	{ X(O_NAME_FLAG), X(O_UUID), X(O_JSON) },
 	{ X(O_PRETTY), X(O_HMP) },
+	{ X(O_RUNNING), X(O_PAUSED) },
+	{ X(O_CURRENT), X(O_LIVE) },
+	{ X(O_CURRENT), X(O_CONFIG) },
 	{ 0 }
 };
 #undef X

@@ -89,6 +89,9 @@ struct vu_qemurun_opts {
 				 * VU_QEMU_USER_DEFAULT */
 	const char *emulator;	/* NULL: <emulator>, else qemu-system-ARCH on $PATH */
 	int timeout_ms;		/* for QMP to answer after the exec; 0: 30 s */
+	const char *incoming;	/* -incoming URI ("defer": the caller sends
+				 * migrate-incoming, as restore does); the guest
+				 * is left paused, without set-up, for the stream */
 };
 
 /* The user QEMU runs as when started by root and no one said otherwise. */
@@ -176,6 +179,12 @@ int vu_qemurun_shutdown(const struct vu_state *st, const char *name, int wait_ms
 /* The live XML of a running domain. -ESRCH "domain is not running". */
 int vu_qemurun_live_xml(const struct vu_state *st, const char *name, struct vu_domain **out,
 			struct vu_err *e);
+
+/* Replaces the live XML of the running domain NAME with dom (what a
+ * change made to the running guest leaves: setmem --live), under the
+ * domain's lock; -ESRCH "domain is not running" (livexml.c). */
+int vu_qemurun_update_live(const struct vu_state *st, const char *name,
+			   const struct vu_domain *dom, struct vu_err *e);
 
 /* Records why the domain stopped (shut off with that reason), for
  * --reason (RUN/qemu/NAME.state). */
