@@ -563,7 +563,7 @@ in_ns() {
 		'vm-ctl shutdown d1 --' \
 		'vm-ctl start d3 '
 	assert_success
-	assert_line --index 0 "reboot reset resume"
+	assert_line --index 0 "reboot reset resume restore"
 	assert_line --index 1 "d3"
 	assert_line --index 2 "d1"
 	assert_line --index 3 "d2"
