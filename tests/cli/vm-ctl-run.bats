@@ -52,12 +52,13 @@ dom() {
 }
 
 # guest NAME [CMDLINE]: defines the test guest as NAME, its console in
-# NAME.console.
+# NAME.console. no_timer_check: on a loaded host, TCG's timer can miss the
+# kernel's IO-APIC check, which then panics.
 guest() {
 	local g=$BATS_FILE_TMPDIR/guest
 	[ -f "$g/guest.xml" ] || skip "no test guest (see $BATS_FILE_TMPDIR/mkguest.log)"
 	sed -e "s|<name>vu-guest</name>|<name>$1</name>|" \
-		-e "s|console=ttyS0|console=ttyS0 ${2:-}|" \
+		-e "s|console=ttyS0|console=ttyS0 no_timer_check ${2:-}|" \
 		-e "s|<serial type='pty'>|<serial type='file'><source path='$PWD/$1.console'/>|" \
 		-e "s|<console type='pty'>|<console type='file'><source path='$PWD/$1.console'/>|" \
 		-e "s|$g/disk.ext4|$PWD/$1.ext4|" "$g/guest.xml" >"$1.xml"
@@ -396,7 +397,8 @@ qemu_of() {
 	assert_equal "$(marker_count g1 "VU-GUEST: booted")" 2
 	# The same QEMU, running, and a power-off now ends it as before.
 	assert_equal "$(qemu_of g1)" "$pid"
-	run -0 vm-ctl domstate g1
+	run vm-ctl domstate g1
+	assert_success
 	assert_output running
 	run -0 vm-ctl shutdown --timeout 60 g1
 	run -0 vm-ctl domstate g1
