@@ -522,14 +522,14 @@ static char *sandbox_for_runas(const char *opt)
 /* The monitor's own QMP socket (QMP serves one client at a time), and the
  * emulator asked for. */
 static int full_argv(const struct vu_qemu_cmd *cmd, const struct run_paths *p,
-		     const char *emulator, bool runas, struct argv_ext *a)
+		     const char *emulator, const char *incoming, bool runas, struct argv_ext *a)
 {
 	size_t n = 0;
 
 	char *mon;
 
 	*a = (struct argv_ext){ 0 };
-	if (!(a->argv = calloc(cmd->argc + 5, sizeof(char *))) ||
+	if (!(a->argv = calloc(cmd->argc + 7, sizeof(char *))) ||
 	    !(a->own = calloc(cmd->argc + 1, sizeof(char *)))) {
 		argv_free(a);
 		return -ENOMEM;
@@ -557,6 +557,11 @@ static int full_argv(const struct vu_qemu_cmd *cmd, const struct run_paths *p,
 	a->argv[n++] = mon;
 	a->argv[n++] = "-mon";
 	a->argv[n++] = "chardev=vumon,mode=control";
+	/* restore: QEMU waits for the stream (migrate-incoming). */
+	if (incoming) {
+		a->argv[n++] = "-incoming";
+		a->argv[n++] = (char *)incoming;
+	}
 	return 0;
 }
 
@@ -571,7 +576,7 @@ static int launch(const struct vu_state *st, int dfd, const char *name,
 	struct argv_ext av = { 0 };
 	char *user = NULL;
 	int logfd = -1, id, r;
-	bool root = geteuid() == 0;
+	bool root = geteuid() == 0, paused;
 	pid_t pid = 0;
 
 	if (!(p.pid = qr_path(st, name, "pid")) || !(p.qmp = qr_path(st, name, "qmp")) ||
@@ -591,7 +596,8 @@ static int launch(const struct vu_state *st, int dfd, const char *name,
 	if ((r = vu_qemu_cmdline(dom, &env, &cmd, e)) < 0 ||
 	    (r = write_files(&cmd, user, e)) < 0)
 		goto out;
-	if ((r = full_argv(&cmd, &p, o ? o->emulator : NULL, user, &av)) < 0) {
+	if ((r = full_argv(&cmd, &p, o ? o->emulator : NULL, o ? o->incoming : NULL, user,
+			    &av)) < 0) {
 		vu_err_set(e, -r, NULL);
 		goto out;
 	}
@@ -606,7 +612,8 @@ static int launch(const struct vu_state *st, int dfd, const char *name,
 	cmd.nfds = 0;
 	r = qr_wait_ready(pid, p.qmp, p.log,
 			  o && o->timeout_ms ? o->timeout_ms : START_TIMEOUT_MS, &q, e);
-	if (r == 0)
+	/* An incoming guest's balloon comes with its state. */
+	if (r == 0 && !(o && o->incoming))
 		r = set_balloon(q, cmd.balloon_kib, e);
 	if (r == 0)
 		r = apply_pins(q, pid, &cmd, e);
@@ -615,10 +622,11 @@ static int launch(const struct vu_state *st, int dfd, const char *name,
 	id = next_id(dfd);
 	if ((r = write_live(dfd, name, q, dom, &cmd, id, e)) < 0)
 		goto fail;
-	if (!(o && o->paused) && (r = vu_qmp_cmd(q, "cont", NULL, NULL, CMD_TIMEOUT_MS, e)) < 0)
+	paused = o && (o->paused || o->incoming);
+	if (!paused && (r = vu_qmp_cmd(q, "cont", NULL, NULL, CMD_TIMEOUT_MS, e)) < 0)
 		goto fail;
-	qr_set_state(dfd, name, o && o->paused ? VU_DOMSTATE_PAUSED : VU_DOMSTATE_RUNNING,
-		     o && o->paused ? "user" : "booted");
+	qr_set_state(dfd, name, paused ? VU_DOMSTATE_PAUSED : VU_DOMSTATE_RUNNING,
+		     paused ? "user" : "booted");
 	if (idp)
 		*idp = id;
 	*act = (struct vu_qemurun_actions){ cmd.on_poweroff, cmd.on_reboot, cmd.on_crash };

@@ -109,6 +109,7 @@ int vc_console_attach(struct vm_ctl *vc, const char *name, bool force);
 int vc_cmd_edit(void *ctx, int argc, char **argv);
 /* cmd_autostart.c */
 int vc_cmd_autostart(void *ctx, int argc, char **argv);
+int vc_cmd_start_all(void *ctx, int argc, char **argv);
 /* cmd_setmem.c */
 int vc_cmd_setmem(void *ctx, int argc, char **argv);
 /* cmd_save.c */
