@@ -48,6 +48,18 @@ console_to() {
 	kill "$dog"
 }
 
+@test "start --console: started, then straight onto its console until QEMU ends" {
+	guest g1 "" pty
+	vm-ctl start --console g1 </dev/null >g1.console 2>&1 &
+	pid=$!
+	marker g1 "VU-GUEST: booted"
+	run -0 head -n 2 g1.console
+	assert_line --index 0 "Domain 'g1' started"
+	assert_line --index 1 "Connected to domain 'g1'"$'\r'
+	vm-ctl -q shutdown g1
+	wait "$pid"
+}
+
 @test "save stops the guest into a file; restore brings it back where it was" {
 	guest g1 vu.counter=1
 	vm-ctl -q start g1

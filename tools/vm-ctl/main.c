@@ -42,6 +42,7 @@ static const struct vu_cmd_optdef optdefs[O_COUNT] = {
 	[O_SOURCE] = { "source", required_argument }, [O_SIZE] = { "size", required_argument },
 	[O_LIVE] = { "live", no_argument }, [O_CONFIG] = { "config", no_argument },
 	[O_CURRENT] = { "current", no_argument }, [O_RUNNING] = { "running", no_argument },
+	[O_CONSOLE] = { "console", no_argument },
 };
 
 #define D OPT(O_DOMAIN)
@@ -57,8 +58,9 @@ static const struct vu_cmd cmds[] = {
 	  .usage = DOM " [--nvram] [--remove-all-storage]",
 	  .help = "remove a domain's definition (a running one goes on, transient)",
 	  .max_args = 1 },
-	{ .name = "start", .run = vc_cmd_start, .opts = D | OPT(O_PAUSED) | OPT(O_RUNAS),
-	  .usage = DOM " [--paused] [--runas USER]", .help = "start a defined domain",
+	{ .name = "start", .run = vc_cmd_start,
+	  .opts = D | OPT(O_PAUSED) | OPT(O_RUNAS) | OPT(O_CONSOLE),
+	  .usage = DOM " [--paused] [--console] [--runas USER]", .help = "start a defined domain",
 	  .flags = VC_F_RUN, .max_args = 1 },
 	{ .name = "shutdown", .run = vc_cmd_shutdown, .opts = D | OPT(O_TIMEOUT) | OPT(O_FORCE),
 	  .usage = DOM " [--timeout S [--force]]",

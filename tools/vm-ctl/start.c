@@ -26,6 +26,9 @@ int vc_cmd_start(void *ctx, int argc, char **argv)
 		r = vc_fail(name, &e);
 	} else {
 		vc_say(vc, "Domain '%s' started", name);
+		/* virsh start --console: straight onto its serial console. */
+		if (vc->set[O_CONSOLE])
+			r = vc_console_attach(vc, name, false);
 	}
 	free(name);
 	return r;

@@ -22,7 +22,7 @@ enum vc_opt {
 	O_PRETTY, O_HMP,
 	/* console, save/restore, setmem, domblklist, domif*, autostart */
 	O_DISABLE, O_DETAILS, O_INTERFACE, O_FULL, O_SOURCE, O_SIZE, O_LIVE, O_CONFIG,
-	O_CURRENT, O_RUNNING,
+	O_CURRENT, O_RUNNING, O_CONSOLE,
 	O_COUNT
 };
 
