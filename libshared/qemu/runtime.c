@@ -522,14 +522,14 @@ static char *sandbox_for_runas(const char *opt)
 /* The monitor's own QMP socket (QMP serves one client at a time), and the
  * emulator asked for. */
 static int full_argv(const struct vu_qemu_cmd *cmd, const struct run_paths *p,
-		     const char *emulator, const char *incoming, bool runas, struct argv_ext *a)
+		     const char *emulator, bool runas, struct argv_ext *a)
 {
 	size_t n = 0;
 
 	char *mon;
 
 	*a = (struct argv_ext){ 0 };
-	if (!(a->argv = calloc(cmd->argc + 7, sizeof(char *))) ||
+	if (!(a->argv = calloc(cmd->argc + 5, sizeof(char *))) ||
 	    !(a->own = calloc(cmd->argc + 1, sizeof(char *)))) {
 		argv_free(a);
 		return -ENOMEM;
@@ -557,11 +557,6 @@ static int full_argv(const struct vu_qemu_cmd *cmd, const struct run_paths *p,
 	a->argv[n++] = mon;
 	a->argv[n++] = "-mon";
 	a->argv[n++] = "chardev=vumon,mode=control";
-	/* restore: QEMU waits for the stream (migrate-incoming). */
-	if (incoming) {
-		a->argv[n++] = "-incoming";
-		a->argv[n++] = (char *)incoming;
-	}
 	return 0;
 }
 
@@ -589,15 +584,15 @@ static int launch(const struct vu_state *st, int dfd, const char *name,
 		goto out;
 	struct vu_qemu_env env = {
 		.qmp = p.qmp, .pidfile = p.pid, .rundir = p.dir, .runas = user,
-		.daemonize = false, .vfio = access("/dev/vfio/vfio", R_OK | W_OK) == 0,
+		.daemonize = false, .incoming = o && o->incoming,
+		.vfio = access("/dev/vfio/vfio", R_OK | W_OK) == 0,
 		.opaque = &s, .network_bridge = network_bridge,
 		.open_disk = root ? open_disk : NULL, .open_tap = root ? open_tap : NULL,
 	};
 	if ((r = vu_qemu_cmdline(dom, &env, &cmd, e)) < 0 ||
 	    (r = write_files(&cmd, user, e)) < 0)
 		goto out;
-	if ((r = full_argv(&cmd, &p, o ? o->emulator : NULL, o ? o->incoming : NULL, user,
-			    &av)) < 0) {
+	if ((r = full_argv(&cmd, &p, o ? o->emulator : NULL, user, &av)) < 0) {
 		vu_err_set(e, -r, NULL);
 		goto out;
 	}
