@@ -49,12 +49,12 @@ console_to() {
 }
 
 # installed NAME [SECONDS]: waits until NAME's definition has no install
-# record and the watcher is done.
+# record and its install's end is done (RUN/qemu/NAME.installing gone).
 installed() {
-	local i lock=$VIRTUTILS_ROOT/run/qemu/$1.install
+	local i
 	for ((i = 0; i < ${2:-60} * 10; i++)); do
 		if ! vm-ctl dumpxml --inactive "$1" | grep -q "xmlns/install/1" &&
-			flock -n "$lock" true 2>/dev/null; then
+			[ ! -e "$VIRTUTILS_ROOT/run/qemu/$1.installing" ]; then
 			return 0
 		fi
 		sleep 0.1
