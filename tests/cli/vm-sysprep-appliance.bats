@@ -268,3 +268,12 @@ XML
 	assert_failure 1
 	assert_output "vm-sysprep: customize: --run-command exit 3: exited with status 3"
 }
+
+@test "vm-sysprep appliance: --root-password with --password-crypto is hashed inside as asked" {
+	img=$(guest rhel7-xfs.raw)
+	run vm-sysprep -q -a "$img" --operations customize --root-password password:s3cret \
+		--password-crypto md5
+	assert_success
+	x=$(xfs_of "$img")
+	xcat "$x" /etc/shadow | grep -q '^root:\$1\$'
+}
