@@ -269,7 +269,7 @@ static int add_args(struct build *b, char *const *args)
 	for (size_t i = 0; args[i]; i++)
 		fwrite(args[i], 1, strlen(args[i]) + 1, f);
 	fclose(f);
-	r = vu_cpio_add_data(b->c, VS_AP_ARGS + 1, buf, len, 0644, b->e);
+	r = vu_cpio_add_data(b->c, VS_AP_ARGS_NAME, buf, len, 0644, b->e);
 	free(buf);
 	return r;
 }

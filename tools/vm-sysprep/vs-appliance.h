@@ -16,7 +16,8 @@
 /* Where the appliance mounts the guest, and the file holding the options
  * vm-sysprep runs with inside (NUL-separated, the program name excluded). */
 #define VS_AP_ROOT "/sysroot"
-#define VS_AP_ARGS "/vs/args"
+#define VS_AP_ARGS_NAME "vs/args"	/* in the archive */
+#define VS_AP_ARGS "/" VS_AP_ARGS_NAME
 
 struct vs_appliance {
 	const char *kernel;	/* NULL: $VU_APPLIANCE_KERNEL, else /boot/vmlinuz-$(uname -r) */
