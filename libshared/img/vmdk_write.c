@@ -335,7 +335,7 @@ ssize_t vmdk_compress_cluster(const struct vu_image *img, const void *cluster, v
 	size_t zlen;
 
 	if (!x)
-		return -ENOTSUP;
+		return 0;	/* other subformats store -c's clusters plain, as qemu */
 	if (looks_incompressible(cluster, (size_t)x->grain))
 		return 0;
 	if (deflate_grain(cluster, (size_t)x->grain, out, (size_t)x->grain - 1,
@@ -352,6 +352,19 @@ int vmdk_write_compressed(struct vu_image *img, const void *data, size_t len, ui
 	uint32_t gte;
 	int r;
 
+	if (!x && !len) {
+		/* -c into an uncompressed vmdk: the cluster plain (the last
+		 * one cut at the disk's end), as qemu writes it. */
+		uint64_t n = 65536;
+
+		for (int i = 0; i < v->n; i++)
+			if (v->ext[i].type == VMDK_EXT_SPARSE) {
+				n = v->ext[i].grain;
+				break;
+			}
+		return vmdk_pwrite(img, data, (size_t)(img->size - off < n ? img->size - off : n),
+				   off);
+	}
 	if (!x)
 		return -ENOTSUP;
 	v->why = NULL;
@@ -377,7 +390,7 @@ int vmdk_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t o
 	int r;
 
 	if (!x)
-		return -ENOTSUP;
+		return vmdk_write_compressed(img, cluster, 0, off);
 	if (!(out = malloc((size_t)x->grain)))
 		return -ENOMEM;
 	n = vmdk_compress_cluster(img, cluster, out);
