@@ -259,8 +259,7 @@ static void vmdk_close(struct vu_image *img)
 	img->priv = NULL;
 }
 
-/* The extent holding virtual offset off (extents are in order). */
-static struct vmdk_extent *find_extent(const struct vmdk *v, uint64_t off)
+struct vmdk_extent *vmdk_find_extent(const struct vmdk *v, uint64_t off)
 {
 	int lo = 0, hi = v->n - 1;
 
@@ -338,7 +337,7 @@ static int vmdk_pread(struct vu_image *img, void *buf, size_t len, uint64_t off)
 
 	v->why = NULL;
 	while (len) {
-		struct vmdk_extent *x = find_extent(v, off);
+		struct vmdk_extent *x = vmdk_find_extent(v, off);
 		uint64_t rel, n;
 		int r;
 
@@ -417,7 +416,7 @@ static int vmdk_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 			     struct vu_bstat *bs)
 {
 	struct vmdk *v = img->priv;
-	struct vmdk_extent *x = find_extent(v, off);
+	struct vmdk_extent *x = vmdk_find_extent(v, off);
 	uint64_t rel;
 	int r;
 

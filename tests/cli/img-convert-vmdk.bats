@@ -487,3 +487,23 @@ ova_fixture() {
 	assert_failure 1
 	assert_equal "$stderr" "img-convert: bad1.ova: checksum of app.ovf does not match the manifest"
 }
+
+@test "vmdk: zeros over data become zeroed-grain entries where the image has them" {
+	qemu-img create -q -f vmdk -o zeroed_grain=on z.vmdk 1M
+	qemu-io -f vmdk -c 'write -P 0x11 0 1M' z.vmdk >/dev/null
+	qemu-img create -q -f vmdk p.vmdk 1M
+	qemu-io -f vmdk -c 'write -P 0x11 0 1M' p.vmdk >/dev/null
+	qemu-img create -q -f raw src.raw 1M
+	qemu-io -f raw -c 'write -P 0x22 0 64k' src.raw >/dev/null
+	img-convert convert -n -O vmdk src.raw z.vmdk
+	img-convert convert -n -O vmdk src.raw p.vmdk
+	run qemu-img compare src.raw z.vmdk
+	assert_success
+	run qemu-img compare src.raw p.vmdk
+	assert_success
+	# zeroed grains: allocated zeros; without the feature: data written as zeros
+	[ "$(qemu-img map --output=json z.vmdk | jq -c '[.[] | select(.zero)] | length')" -ge 1 ]
+	[ "$(qemu-img map --output=json z.vmdk | jq -c '[.[] | select(.zero and .present)] | length')" -ge 1 ]
+	run qemu-img check z.vmdk
+	assert_success
+}
