@@ -16,6 +16,8 @@
 static const struct vu_image_driver *const drivers[] = {
 	&vu_drv_qcow2,
 	&vu_drv_raw,
+	&vu_drv_vdi,
+	&vu_drv_vpc,
 	&vu_drv_vmdk,
 };
 
@@ -285,6 +287,22 @@ int vu_image_create(int fd, const char *path, const char *fmt,
 			return r;
 	}
 	return drv->create(fd, path, o, e);
+}
+
+int vu_image_measure(const char *fmt, const struct vu_create_opts *o, struct vu_image *src,
+		     struct vu_measure *m, struct vu_err *e)
+{
+	const struct vu_image_driver *drv = vu_image_driver_find(fmt);
+
+	memset(m, 0, sizeof(*m));
+	if (!drv)
+		return vu_err_set(e, EINVAL, "Unknown file format '%s'", fmt);
+	if (!drv->measure)
+		return vu_err_set(e, ENOTSUP, "Block driver '%s' does not support size "
+				  "measurement", fmt);
+	if (!src && o->size > INT64_MAX)
+		return vu_err_set(e, EFBIG, "size too large");
+	return drv->measure(o, src, m, e);
 }
 
 void vu_image_close(struct vu_image **pimg)

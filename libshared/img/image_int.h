@@ -77,6 +77,9 @@ struct vu_image_driver {
 	/* Makes every cluster of this layer unallocated, so that the image
 	 * reads as its backing file (vu_image_make_empty). */
 	int (*make_empty)(struct vu_image *img, struct vu_err *e);
+	/* vu_image_measure for this format; NULL: qemu-img cannot measure it. */
+	int (*measure)(const struct vu_create_opts *o, struct vu_image *src,
+		       struct vu_measure *m, struct vu_err *e);
 	/* Internal snapshots (vu_image_snapshot_*); NULL: the format has none. */
 	int (*snapshot_create)(struct vu_image *img, const char *name, struct vu_err *e);
 	int (*snapshot_apply)(struct vu_image *img, const char *id_or_name, struct vu_err *e);
@@ -114,6 +117,8 @@ int vu_image_open_window(struct vu_image **out, const char *path, const char *fm
 const struct vu_image_driver *vu_image_driver_find(const char *name);
 extern const struct vu_image_driver vu_drv_raw;
 extern const struct vu_image_driver vu_drv_qcow2;
+extern const struct vu_image_driver vu_drv_vdi;
+extern const struct vu_image_driver vu_drv_vpc;
 extern const struct vu_image_driver vu_drv_vmdk;
 
 /* The status of a byte range of a file itself (SEEK_DATA / SEEK_HOLE):

@@ -120,6 +120,12 @@ static void print_formatting(const struct create *cr)
 	}
 	if (!cr->fo.qcow2) {
 		printf("size=%llu", (unsigned long long)o->size);
+		if (strcmp(cr->fo.fmt, "vdi") == 0)
+			printf(" static=%s", sp->fixed ? sp->fixed : "off");
+		if (sp->fixed && strcmp(cr->fo.fmt, "vpc") == 0)
+			printf(" subformat=%s", sp->fixed);
+		if (sp->force_size)
+			printf(" force_size=%s", sp->force_size);
 		if (cr->fo.prealloc_given)
 			printf(" preallocation=%s", ic_prealloc_names[o->prealloc]);
 		putchar('\n');
@@ -164,9 +170,9 @@ static int parse_args(struct create *cr, int argc, char **argv, char **opts)
 		}
 	}
 	ic_fmtopts_init(&cr->fo, fmt);
-	if (!cr->fo.qcow2 && !cr->fo.vmdk && strcmp(cr->fo.fmt, "raw") != 0)
-		vu_diex(VU_EXIT_FAIL, "-f: cannot create format '%s' (raw, qcow2, vmdk)",
-			cr->fo.fmt);
+	if (!ic_fmt_creatable(cr->fo.fmt))
+		vu_diex(VU_EXIT_FAIL, "-f: cannot create format '%s' (%s)", cr->fo.fmt,
+			ic_creatable_list);
 	for (int i = 0; i < nopts; i++)
 		ic_fmtopts_parse(&cr->fo, opts[i]);
 	/* -b and -F win over -o backing_file= and backing_fmt=, as qemu-img's. */

@@ -51,13 +51,11 @@ static int print_entry(const struct map_entry *m, enum ic_output out, bool first
 		putchar('}');
 		return 0;
 	}
-	if (!m->data)
-		return 0;
-	if (!m->has_offset)
+	if (m->data && !m->has_offset)
 		return -1;
 	/* Data that reads as zeros (a hole under a preallocated or flat
 	 * file) is not listed, as qemu-img lists it. */
-	if (m->zero)
+	if (!m->data || m->zero)
 		return 0;
 	printf("%#-16" PRIx64 "%#-16" PRIx64 "%#-16" PRIx64 "%s\n", m->start, m->length,
 	       m->offset, m->file ? m->file : vu_image_filename(m->layer));

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdnoreturn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -346,7 +347,9 @@ static void disks_of(struct sysprep *s, struct vu_domain *dom)
 
 		if (vu_disk_get(n, &d) < 0)
 			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-		if ((!d.device || strcmp(d.device, "disk") == 0) && d.source) {
+		/* A read-only disk is not the guest's to change (a shared
+		 * image, a golden copy): left out, as a CD-ROM is. */
+		if ((!d.device || strcmp(d.device, "disk") == 0) && d.source && !d.readonly) {
 			const char *fmt = d.driver_type && (!strcmp(d.driver_type, "raw") ||
 							    !strcmp(d.driver_type, "qcow2")) ?
 					  d.driver_type : NULL;
@@ -410,7 +413,11 @@ static void load_domain(struct sysprep *s)
 	vu_state_free(&st);
 }
 
-/* As virt-sysprep: a disk QEMU has open is not touched, not even read. */
+/*
+ * As virt-sysprep: a disk QEMU has open is not touched, not even read.
+ * (vu_guest_open then holds QEMU's locks for the run, so that nothing
+ * starts on the disk meanwhile.)
+ */
 static void check_in_use(const struct sysprep *s)
 {
 	for (size_t i = 0; i < s->ndisks; i++) {
@@ -419,8 +426,8 @@ static void check_in_use(const struct sysprep *s)
 		if (r < 0)
 			vu_diec(VU_EXIT_FAIL, -r, "%s", s->disks[i].path);
 		if (r > 0)
-			vu_diex(VU_EXIT_FAIL, "%s: the disk is in use (QEMU holds its lock): shut the "
-				"guest down first", s->disks[i].path);
+			vu_diex(VU_EXIT_FAIL, "%s: the disk is in use (QEMU or another tool holds "
+				"its lock): shut the guest down first", s->disks[i].path);
 	}
 }
 
@@ -490,6 +497,18 @@ static void relabel(struct sysprep *s)
 		op_failed(s, "selinux-relabel");
 }
 
+/* The guest as a whole failed: its one disk named, unless the message
+ * already names a disk. */
+static noreturn void guest_failed(const struct sysprep *s, const struct vu_err *e)
+{
+	const char *msg = vu_err_str(e);
+
+	for (size_t i = 0; i < s->ndisks; i++)
+		if (strncmp(msg, s->disks[i].path, strlen(s->disks[i].path)) == 0)
+			vu_diex(VU_EXIT_FAIL, "%s", msg);
+	vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest", msg);
+}
+
 static void run(struct sysprep *s)
 {
 	struct vu_err e = { 0 };
@@ -499,12 +518,10 @@ static void run(struct sysprep *s)
 	say(s, "Examining the guest ...");
 	r = vu_guest_open(&s->ctx.g, s->disks, s->ndisks, s->ctx.dry_run ? 0 : VU_GUEST_RDWR, &e);
 	if (r < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest",
-			vu_err_str(&e));
+		guest_failed(s, &e);
 	if (vu_guest_mount_all(s->ctx.g, &e) < 0) {
 		vu_guest_close(&s->ctx.g, NULL);
-		vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest",
-			vu_err_str(&e));
+		guest_failed(s, &e);
 	}
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < VS_NOPS; i++)
@@ -512,8 +529,7 @@ static void run(struct sysprep *s)
 				run_op(s, i);
 	relabel(s);
 	if (vu_guest_close(&s->ctx.g, &e) < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest",
-			vu_err_str(&e));
+		guest_failed(s, &e);
 	if (s->ctx.dry_run)
 		say(s, "Dry run: %u change%s would be made; nothing was changed.", s->ctx.changes,
 		    s->ctx.changes == 1 ? "" : "s");

@@ -73,6 +73,12 @@ struct vu_create_opts {
 	const char *backing_file;	/* recorded as given, or NULL */
 	const char *backing_fmt;	/* recorded, or NULL */
 	bool backing_unchecked;		/* do not open the backing file (-u) */
+	/* vdi, vpc, vhdx */
+	bool fixed;			/* vdi static=on; vpc, vhdx subformat=fixed */
+	bool force_size;		/* vpc: the size as given, not rounded to CHS */
+	uint32_t block_size;		/* vhdx: 0 = chosen by the size, as qemu */
+	uint32_t log_size;		/* vhdx: 0 = 1 MiB */
+	bool block_state_zero_off;	/* vhdx: block_state_zero=off */
 };
 
 /* What "amend" changes in an image; zero values leave a property as it is. */
@@ -147,6 +153,15 @@ struct vu_kv {
 	int64_t i;
 };
 
+/* What qemu-img measure prints: the bytes a new image needs for what it
+ * will hold, fully allocated, and (qcow2 from a source that can carry
+ * them) for the source's persistent bitmaps. */
+struct vu_measure {
+	uint64_t required, fully_allocated;
+	bool has_bitmaps;
+	uint64_t bitmaps;
+};
+
 /* One file of a multi-file image (vmdk), as qemu-img lists its extents. */
 struct vu_extent_info {
 	char *filename;		/* as the descriptor names it */
@@ -163,6 +178,7 @@ struct vu_info {
 	bool dirty;
 	int nkv;
 	struct vu_kv kv[VU_INFO_MAX_KV];
+	bool bitmaps_supported;		/* the image can carry persistent bitmaps */
 	int nbitmaps;
 	struct vu_bitmap *bitmaps;	/* malloc'd with their names */
 	int nsnapshots;
@@ -353,6 +369,15 @@ int vu_image_snapshot_delete(struct vu_image *img, const char *id_or_name, struc
  */
 int vu_image_snapshot_load(struct vu_image *img, const char *id, const char *name,
 			   struct vu_err *e);
+/*
+ * qemu-img measure: the size of a new image of format fmt made with o
+ * (options as for vu_image_create), either o->size bytes of nothing
+ * (src NULL) or holding what src (and its backing chain) holds. 0 or
+ * -errno with e filled: -ENOTSUP "Block driver 'FMT' does not support
+ * size measurement", -EINVAL for options qemu refuses, in its words.
+ */
+int vu_image_measure(const char *fmt, const struct vu_create_opts *o, struct vu_image *src,
+		     struct vu_measure *m, struct vu_err *e);
 /* path's directory joined with name, unless name is absolute or path has no
  * directory: how a backing file name recorded in path is found. malloc'd. */
 char *vu_image_relative_path(const char *path, const char *name);
