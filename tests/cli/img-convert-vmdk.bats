@@ -344,6 +344,8 @@ ova_fixture() {
 	grep -q '<target dev="sda" bus="scsi"/>' dom.xml
 	grep -q '<target dev="sdb" bus="sata"/>' dom.xml
 	grep -q '<model type="vmxnet3"/>' dom.xml
+	grep -q '<mac address="00:50:56:12:34:56"/>' dom.xml
+	grep -q '<os firmware="efi">' dom.xml
 	grep -q '<source network="default"/>' dom.xml
 	run qemu-img compare "$OVA/disk1.raw" "$VIRTUTILS_ROOT/images/appliance-disk1.qcow2"
 	assert_success
