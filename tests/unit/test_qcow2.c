@@ -351,9 +351,8 @@ static void compare_kv(const char *name, const struct vu_kv *kv, json_object *v)
 			fail_msg("%s: %s differs", name, kv->key);
 		break;
 	case VU_KV_BITMAPS:
-	case VU_KV_EXTENTS:
 		if (json_object_get_type(v) != json_type_array)
-			fail_msg("%s: qemu-img has no %s list", name, kv->key);
+			fail_msg("%s: qemu-img has no bitmap list", name);
 		/* The entries themselves are compared by the CLI suite. */
 		break;
 	case VU_KV_EXTENTS:
