@@ -153,6 +153,15 @@ mksrc() {
 	assert_line "img-convert: o.vmdk: invalid parameter value: sparse"
 	run img-convert create -f vmdk -o subformat=monolithicFlat,zeroed_grain=on o.vmdk 1M
 	assert_line "img-convert: o.vmdk: Flat image can't enable zeroed grain"
+	# Stricter than qemu-img: nothing that could add lines to the descriptor.
+	run --separate-stderr img-convert create -q -f vmdk -o 'hwversion=4"
+createType="x' o.vmdk 1M
+	assert_failure 1
+	assert_equal "$stderr" "img-convert: o.vmdk: invalid parameter value: 4\"?createType=\"x"
+	run img-convert create -q -f vmdk 'a"b.vmdk' 1M
+	assert_failure 1
+	assert_output --partial "cannot be written into a vmdk descriptor"
+	[ ! -e o.vmdk ] && [ ! -e 'a"b.vmdk' ]
 	qemu-img create -q -f raw b.raw 1M
 	run img-convert create -f vmdk -b b.raw -F raw o.vmdk
 	assert_failure 1

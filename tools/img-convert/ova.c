@@ -15,6 +15,7 @@
 #include "vu/ova.h"
 #include "vu/ovfxml.h"
 #include "vu/storage.h"
+#include "vu/xml.h"
 
 #include "img-convert.h"
 
@@ -109,7 +110,7 @@ static int import_disk(struct import *im, size_t i, struct vu_err *e)
 
 	if (!m)
 		return vu_err_set(e, ENOENT, "the OVF names disk '%s', which the archive lacks",
-				  im->ovf.disks[i].href);
+				  VU_SHOWN(im->ovf.disks[i].href));
 	if ((r = vu_ova_open_disk(&im->ova, m, &src, e)) < 0)
 		return r;
 	snprintf(vname, sizeof(vname), "%s-disk%zu.%s", im->o.name, i + 1,
