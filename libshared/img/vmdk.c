@@ -65,7 +65,12 @@ static int open_monolithic(struct vu_image *img, struct vmdk *v, uint64_t base, 
 			   const char *name, struct vu_err *e)
 {
 	struct vmdk_extent *x;
+	char shown[256];
 	int r;
+
+	/* An archive member's name is anyone's: shown safely in messages. */
+	if (base)
+		name = vu_img_shown(name, shown, sizeof(shown));
 
 	if (!(v->ext = calloc(1, sizeof(*v->ext))))
 		return vu_err_set(e, ENOMEM, NULL);
