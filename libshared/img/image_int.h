@@ -126,6 +126,10 @@ extern const struct vu_image_driver vu_drv_vmdk;
 int vu_file_block_status(int fd, bool is_blockdev, uint64_t off, uint64_t len,
 			 struct vu_bstat *bs);
 
+/* s for a one-line message: cut to cap - 1 bytes, anything unprintable
+ * (newlines included) as '?'. Returns buf. */
+const char *vu_img_shown(const char *s, char *buf, size_t cap);
+
 /* Adds a format-specific entry to info (drivers' helpers). */
 void vu_info_str(struct vu_info *info, const char *key, const char *val);
 void vu_info_bool(struct vu_info *info, const char *key, bool val);
