@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vhdx.c - Hyper-V's VHDX images, read-only: dynamic and fixed, every
- * block size and sector size qemu reads.
+ * vhdx.c - Hyper-V's VHDX images, dynamic and fixed, as qemu reads and
+ * writes them: every block size, 512-byte and 4 KiB sectors read.
  *
  * The file: a 64 KiB identifier ("vhdxfile"), two 4 KiB headers (the one
  * with the higher sequence number and a good CRC-32C counts), two region
@@ -12,8 +12,13 @@
  *
  * A log with entries for this image (its GUID) means a writer died before
  * the metadata it changed was final: qemu replays it when it may write.
- * This driver does not write and so cannot replay: such images are
- * refused, as qemu refuses them read-only.
+ * This driver does not replay logs: such images are refused, for reading
+ * as qemu refuses them read-only, and for writing.
+ *
+ * Writes allocate a block at the end of the file on the first data written
+ * to it (zeros leave it as it is), the data before the BAT entry naming
+ * it; the BAT is written in place, not through the log (qemu reads it
+ * either way). Before the first change both headers get new write GUIDs.
  *
  * As with qemu, every range maps as data without a host offset (qemu's
  * vhdx reports no block status); copies find the zeros by reading.
@@ -23,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vu/file.h"
 #include "fmtutil.h"
@@ -66,8 +72,14 @@ static const uint8_t GUID_LOGICAL_SECTOR[16] = {
 static const uint8_t GUID_PHYSICAL_SECTOR[16] = {
 	0xc7, 0x48, 0xa3, 0xcd, 0x5d, 0x44, 0x71, 0x44,
 	0x9c, 0xc9, 0xe9, 0x88, 0x52, 0x51, 0xc5, 0x56 };
+static const uint8_t GUID_PAGE83[16] = {
+	0xab, 0x12, 0xca, 0xbe, 0xe6, 0xb2, 0x23, 0x45,
+	0x93, 0xef, 0xc3, 0x09, 0xe0, 0x00, 0xc7, 0x46 };
 
 struct vhdx {
+	uint8_t hdr[HEADER_SIZE];	/* the current header */
+	uint64_t bat_offset;
+	bool began;			/* headers updated for this session's writes */
 	uint32_t block_size, logical_sector, physical_sector;
 	uint64_t chunk_ratio;
 	uint64_t bat_entries;
@@ -329,10 +341,6 @@ static int vhdx_open(struct vu_image *img, struct vu_err *e)
 
 	if (!v)
 		return vu_err_set(e, ENOMEM, NULL);
-	if (img->flags & VU_OPEN_RDWR) {
-		r = vu_err_set(e, EROFS, "vhdx images are read-only here");
-		goto fail;
-	}
 	if (fstat(img->fd, &st) < 0) {
 		r = vu_err_set(e, errno, NULL);
 		goto fail;
@@ -349,14 +357,17 @@ static int vhdx_open(struct vu_image *img, struct vu_err *e)
 		goto fail;
 	}
 	if (pending) {
-		r = vu_err_set(e, EPERM, "VHDX image file '%s' opened read-only, but contains a "
-			       "log that needs to be replayed", img->filename);
+		r = vu_err_set(e, EPERM, "VHDX image file '%s' opened %s, but contains a "
+			       "log that needs to be replayed", img->filename,
+			       img->flags & VU_OPEN_RDWR ? "for writing (no replay here)" : "read-only");
 		goto fail;
 	}
+	memcpy(v->hdr, hdr, HEADER_SIZE);
 	if ((r = read_regions(img, &bat_off, &bat_len, &meta_off, &meta_len, e)) < 0 ||
 	    (r = read_metadata(img, v, meta_off, meta_len, e)) < 0 ||
 	    (r = read_bat(img, v, bat_off, bat_len, e)) < 0)
 		goto fail;
+	v->bat_offset = bat_off;
 	img->priv = v;
 	return 0;
 fail:
@@ -421,6 +432,264 @@ static const char *vhdx_last_error(const struct vu_image *img)
 	return ((const struct vhdx *)img->priv)->errmsg;
 }
 
+/* ---- create ---- */
+
+static void put_header(uint8_t *h, uint64_t seq, uint32_t log_len)
+{
+	memset(h, 0, HEADER_SIZE);
+	memcpy(h, "head", 4);
+	fmt_put_le(h + 8, 8, seq);
+	fmt_uuid(h + 16);		/* file write GUID */
+	fmt_uuid(h + 32);		/* data write GUID */
+	fmt_put_le(h + 66, 2, 1);	/* version */
+	fmt_put_le(h + 68, 4, log_len);
+	fmt_put_le(h + 72, 8, MiB);	/* the log follows the header section */
+	fmt_put_le(h + 4, 4, fmt_crc32c(h, HEADER_SIZE));
+}
+
+static void put_region(uint8_t *t, uint64_t bat_off, uint64_t bat_len, uint64_t meta_off)
+{
+	memset(t, 0, REGION_SIZE);
+	memcpy(t, "regi", 4);
+	fmt_put_le(t + 8, 4, 2);
+	memcpy(t + 16, GUID_BAT, 16);
+	fmt_put_le(t + 32, 8, bat_off);
+	fmt_put_le(t + 40, 4, bat_len);
+	fmt_put_le(t + 44, 4, 1);	/* required */
+	memcpy(t + 48, GUID_METADATA, 16);
+	fmt_put_le(t + 64, 8, meta_off);
+	fmt_put_le(t + 72, 4, MiB);
+	fmt_put_le(t + 76, 4, 1);
+	fmt_put_le(t + 4, 4, fmt_crc32c(t, REGION_SIZE));
+}
+
+/* The metadata region: its table and the five items qemu writes. */
+static void put_metadata(uint8_t *m, uint32_t block_size, bool fixed, uint64_t size)
+{
+	static const struct {
+		const uint8_t *guid;
+		uint32_t off, len, flags;
+	} items[] = {
+		{ GUID_FILE_PARAMS, 0, 8, 4 }, { GUID_DISK_SIZE, 8, 8, 6 },
+		{ GUID_PAGE83, 16, 16, 6 }, { GUID_LOGICAL_SECTOR, 32, 4, 6 },
+		{ GUID_PHYSICAL_SECTOR, 36, 4, 6 },
+	};
+	uint8_t *d = m + 64 * KiB;
+
+	memset(m, 0, MiB);
+	memcpy(m, "metadata", 8);
+	fmt_put_le(m + 10, 2, 5);
+	for (int i = 0; i < 5; i++) {
+		memcpy(m + 32 + i * 32, items[i].guid, 16);
+		fmt_put_le(m + 48 + i * 32, 4, 64 * KiB + items[i].off);
+		fmt_put_le(m + 52 + i * 32, 4, items[i].len);
+		fmt_put_le(m + 56 + i * 32, 4, items[i].flags);
+	}
+	fmt_put_le(d, 4, block_size);
+	fmt_put_le(d + 4, 4, fixed ? 1 : 0);	/* leave blocks allocated */
+	fmt_put_le(d + 8, 8, size);
+	fmt_uuid(d + 16);
+	fmt_put_le(d + 32, 4, 512);
+	fmt_put_le(d + 36, 4, 512);
+}
+
+/* qemu's default block size for a disk of size bytes. */
+static uint32_t default_block(uint64_t size)
+{
+	if (size > (32ull << 40))
+		return 64 * MiB;
+	if (size > (100ull << 30))
+		return 32 * MiB;
+	if (size > (1ull << 30))
+		return 16 * MiB;
+	return 8 * MiB;
+}
+
+static int vhdx_create(int fd, const char *path, const struct vu_create_opts *o,
+		       struct vu_err *e)
+{
+	/* qemu rounds the log and block sizes up to MiB. */
+	uint64_t size = (o->size + 511) & ~511ull, log = o->log_size ? o->log_size : MiB;
+	uint64_t bs = o->block_size ? o->block_size : default_block(size);
+	uint64_t blocks, entries, bat_len, bat_off, meta_off, data_off, ratio;
+	uint8_t *buf;
+	int r;
+
+	(void)path;
+	if (o->backing_file)
+		return vu_err_set(e, ENOTSUP, "Backing file not supported for file format 'vhdx'");
+	if (size > DISK_MAX)
+		return vu_err_set(e, EINVAL, "Image size too large; max of 64TB");
+	log = (log + MiB - 1) / MiB * MiB;
+	bs = (bs + MiB - 1) / MiB * MiB;
+	if (log > UINT32_MAX / 2)
+		return vu_err_set(e, EINVAL, "Log size too large");
+	if (bs > BLOCK_MAX)
+		return vu_err_set(e, EINVAL, "Block size too large; max of 256MB");
+	if (bs & (bs - 1))
+		return vu_err_set(e, EINVAL, "Block size must be a power of two");
+	ratio = ((1ull << 23) * 512) / bs;
+	blocks = (size + bs - 1) / bs;
+	entries = blocks ? blocks + (blocks - 1) / ratio : 0;
+	bat_len = (entries * 8 + MiB - 1) / MiB * MiB;
+	bat_len = bat_len ? bat_len : MiB;
+	bat_off = MiB + log;
+	meta_off = bat_off + bat_len;
+	data_off = meta_off + MiB;
+	if (!(buf = calloc(1, MiB > bat_len ? MiB : bat_len)))
+		return vu_err_set(e, ENOMEM, NULL);
+	memcpy(buf, "vhdxfile", 8);
+	for (size_t i = 0; i < strlen("virtutils"); i++)
+		buf[8 + i * 2] = (uint8_t)"virtutils"[i];
+	r = vu_pwrite_all(fd, buf, 64 * KiB, 0);
+	put_header(buf, 0, (uint32_t)log);
+	if (r == 0)
+		r = vu_pwrite_all(fd, buf, HEADER_SIZE, HEADER1);
+	put_header(buf, 1, (uint32_t)log);
+	if (r == 0)
+		r = vu_pwrite_all(fd, buf, HEADER_SIZE, HEADER2);
+	put_region(buf, bat_off, bat_len, meta_off);
+	if (r == 0)
+		r = vu_pwrite_all(fd, buf, REGION_SIZE, REGION1);
+	if (r == 0)
+		r = vu_pwrite_all(fd, buf, REGION_SIZE, REGION1 + REGION_SIZE);
+	put_metadata(buf, (uint32_t)bs, o->fixed, size);
+	if (r == 0)
+		r = vu_pwrite_all(fd, buf, MiB, (off_t)meta_off);
+	/* The BAT: a fixed image's blocks in order after the metadata; a
+	 * dynamic one's zero (or not present with block_state_zero=off). */
+	memset(buf, 0, bat_len);
+	for (uint64_t b = 0, i = 0; b < blocks; b++, i++) {
+		if (i && i % (ratio + 1) == ratio)
+			i++;	/* a sector bitmap's entry, not present */
+		fmt_put_le(buf + i * 8, 8, o->fixed ? ((data_off + b * bs) / MiB) << 20 |
+			   PAYLOAD_FULLY_PRESENT : o->block_state_zero_off ? PAYLOAD_NOT_PRESENT :
+			   PAYLOAD_ZERO);
+	}
+	if (r == 0)
+		r = vu_pwrite_all(fd, buf, bat_len, (off_t)bat_off);
+	free(buf);
+	if (r == 0 && ftruncate(fd, (off_t)(data_off + (o->fixed ? blocks * bs : 0))) < 0)
+		r = -errno;
+	return r < 0 ? vu_err_set(e, -r, "%s", strerror(-r)) : 0;
+}
+
+/* ---- write ---- */
+
+static int fail(struct vhdx *v, int r, const char *what)
+{
+	snprintf(v->errmsg, sizeof(v->errmsg), "%s: %s", what, strerror(-r));
+	return r;
+}
+
+static int sync_unless_unsafe(struct vu_image *img)
+{
+	if (img->flags & VU_OPEN_UNSAFE)
+		return 0;
+	return fdatasync(img->fd) < 0 ? -errno : 0;
+}
+
+/* Before the first change, as the specification asks: new file and data
+ * write GUIDs in both headers, each with a higher sequence number. */
+static int begin(struct vu_image *img)
+{
+	struct vhdx *v = img->priv;
+	uint64_t seq = fmt_get_le(v->hdr + 8, 8);
+	int r = 0;
+
+	if (v->began)
+		return 0;
+	fmt_uuid(v->hdr + 16);
+	fmt_uuid(v->hdr + 32);
+	for (int i = 0; r == 0 && i < 2; i++) {
+		fmt_put_le(v->hdr + 8, 8, ++seq);
+		fmt_put_le(v->hdr + 4, 4, 0);
+		fmt_put_le(v->hdr + 4, 4, fmt_crc32c(v->hdr, HEADER_SIZE));
+		r = vu_pwrite_all(img->fd, v->hdr, HEADER_SIZE, (off_t)(i ? HEADER2 : HEADER1));
+		if (r == 0)
+			r = sync_unless_unsafe(img);
+	}
+	if (r < 0)
+		return fail(v, r, "cannot update the headers");
+	v->began = true;
+	return 0;
+}
+
+/* A new block at the end of the file (1 MiB aligned) for block b, with
+ * data at [in, in + n): data first, its BAT entry after. */
+static int allocate(struct vu_image *img, uint64_t b, const void *data, uint64_t in, size_t n)
+{
+	struct vhdx *v = img->priv;
+	uint64_t idx = b + b / v->chunk_ratio, host = (v->file_size + MiB - 1) / MiB * MiB;
+	uint8_t le[8];
+	int r;
+
+	if ((r = vu_pwrite_all(img->fd, data, n, (off_t)(host + in))) < 0 ||
+	    (in + n < v->block_size && ftruncate(img->fd, (off_t)(host + v->block_size)) < 0 &&
+	     (r = -errno)) || (r = sync_unless_unsafe(img)) < 0)
+		return fail(v, r, "cannot write a new block");
+	v->file_size = host + v->block_size;
+	v->bat[idx] = (host / MiB) << 20 | PAYLOAD_FULLY_PRESENT;
+	fmt_put_le(le, 8, v->bat[idx]);
+	if ((r = vu_pwrite_all(img->fd, le, 8, (off_t)(v->bat_offset + idx * 8))) < 0)
+		return fail(v, r, "cannot write the block allocation table");
+	return 0;
+}
+
+/* data NULL: zeros, which leave a block that holds none as it is. */
+static int write_range(struct vu_image *img, const uint8_t *data, size_t len, uint64_t off)
+{
+	struct vhdx *v = img->priv;
+	int r = begin(img);
+
+	while (r == 0 && len) {
+		uint64_t b = off / v->block_size, in = off % v->block_size;
+		size_t n = v->block_size - in < len ? (size_t)(v->block_size - in) : len;
+		uint64_t en = v->bat[b + b / v->chunk_ratio], state = en & 7;
+
+		if (state == PAYLOAD_FULLY_PRESENT) {
+			uint64_t h = (en >> 20) * MiB + in;
+
+			r = data ? vu_pwrite_all(img->fd, data, n, (off_t)h) : fmt_write_zeros(img->fd, h, n);
+			if (r < 0)
+				r = fail(v, r, "cannot write");
+		} else if (state == PAYLOAD_PARTIALLY_PRESENT) {
+			r = fail(v, -ENOTSUP, "partially present block");
+		} else if (data && !vu_buf_is_zero(data, n)) {
+			r = allocate(img, b, data, in, n);
+		}
+		if (data)
+			data += n;
+		off += n;
+		len -= n;
+	}
+	return r;
+}
+
+static int vhdx_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off)
+{
+	return write_range(img, buf, len, off);
+}
+
+static int vhdx_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len, bool may_unmap)
+{
+	(void)may_unmap;
+	return write_range(img, NULL, (size_t)len, off);
+}
+
+static int vhdx_discard(struct vu_image *img, uint64_t off, uint64_t len)
+{
+	(void)img;
+	(void)off;
+	(void)len;
+	return 0;
+}
+
+static int vhdx_flush(struct vu_image *img)
+{
+	return sync_unless_unsafe(img);
+}
+
 /* What open found wrong refused the image already: a check of an image
  * that opens finds nothing more; repairs (log replay) need writing. */
 static int vhdx_check(struct vu_image *img, unsigned fix, struct vu_check_result *res)
@@ -432,6 +701,7 @@ static int vhdx_check(struct vu_image *img, unsigned fix, struct vu_check_result
 
 const struct vu_image_driver vu_drv_vhdx = {
 	.name = "vhdx",
+	.create = vhdx_create,
 	.probe = vhdx_probe,
 	.open = vhdx_open,
 	.close = vhdx_close,
@@ -440,4 +710,8 @@ const struct vu_image_driver vu_drv_vhdx = {
 	.info = vhdx_info,
 	.last_error = vhdx_last_error,
 	.check = vhdx_check,
+	.pwrite = vhdx_pwrite,
+	.pwrite_zeroes = vhdx_pwrite_zeroes,
+	.discard = vhdx_discard,
+	.flush = vhdx_flush,
 };

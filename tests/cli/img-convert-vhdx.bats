@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# img-convert reading vhdx (Hyper-V) against qemu-img: every subformat and
-# block size qemu-img makes reads, maps and shows the same; a log that needs
-# replaying is refused as qemu-img refuses it read-only.
+# img-convert on vhdx (Hyper-V) against qemu-img: every subformat and block
+# size qemu-img makes reads, maps and shows the same; what we make and write
+# qemu-img reads back the same and checks clean; a log that needs replaying
+# is refused.
 
 load common
 bats_require_minimum_version 1.5.0
@@ -74,14 +75,56 @@ written() {	# written FILE OPTIONS: a 300 MiB vhdx with data, zeros and holes
 	assert_output "img-convert: i.vhdx: Invalid VHDX file identifier"
 }
 
-@test "vhdx: writing is refused (read-only here), nothing changes" {
-	written w.vhdx ""
-	local sum
-	sum=$(md5sum <w.vhdx)
-	qemu-img create -q -f raw s.raw 300M
-	run img-convert convert -n -O vhdx s.raw w.vhdx
+@test "vhdx: create prints qemu-img's line; qemu-img reads what we make and write" {
+	local o a
+	head -c 30M /dev/urandom >src.raw
+	head -c 5M /dev/zero >>src.raw
+	head -c 3000000 /dev/urandom >>src.raw
+	truncate -s 70M src.raw
+	for o in "" subformat=fixed subformat=fixed,block_state_zero=off,block_size=2M,log_size=2M \
+		block_size=1M log_size=1500k block_state_zero=off block_size=256M; do
+		rm -f o.vhdx q.vhdx c.vhdx
+		run img-convert create -f vhdx ${o:+-o "$o"} o.vhdx 300M
+		assert_success
+		a=$output
+		run qemu-img create -f vhdx ${o:+-o "$o"} q.vhdx 300M
+		[ "$a" = "${output//q.vhdx/o.vhdx}" ] || fail "-o $o: '$a' vs '$output'"
+		qemu-img check -q o.vhdx
+		diff <(qemu-img info --output=json o.vhdx | jq -S 'del(.filename, .["actual-size"])') \
+			<(qemu-img info --output=json q.vhdx | jq -S 'del(.filename, .["actual-size"])')
+		img-convert convert -O vhdx ${o:+-o "$o"} src.raw c.vhdx
+		qemu-img check -q c.vhdx
+		qemu-img compare -q src.raw c.vhdx
+	done
+	# Holes kept: a dynamic image holds the data blocks only.
+	img-convert convert -O vhdx -o block_size=1M src.raw c.vhdx
+	[ "$(stat -c %s c.vhdx)" -lt 45000000 ]
+}
+
+@test "vhdx: written in place over qemu-io's blocks; bad options refused" {
+	qemu-img create -q -f vhdx w.vhdx 64M
+	qemu-io -f vhdx -c 'write -P 1 0 10M' w.vhdx >/dev/null
+	qemu-img create -q -f raw s.raw 64M
+	qemu-io -f raw -c 'write -P 5 1M 4k' -c 'write -P 7 50M 2M' s.raw >/dev/null
+	img-convert convert -n -O vhdx s.raw w.vhdx
+	qemu-img check -q w.vhdx
+	qemu-img compare -q s.raw w.vhdx
+	run img-convert create -f vhdx -o block_size=3M x.vhdx 10M
 	assert_failure 1
-	run img-convert create -f vhdx x.vhdx 1M
+	assert_output --partial "Block size must be a power of two"
+	run img-convert create -f vhdx x.vhdx 65T
 	assert_failure 1
-	[ "$(md5sum <w.vhdx)" = "$sum" ]
+	assert_output --partial "Image size too large; max of 64TB"
+	run img-convert create -f vhdx -o subformat=foo x.vhdx 10M
+	assert_failure 1
+	run img-convert create -f vhdx -o help
+	assert_line --partial "  log_size=<size>        - Log size; min 1MB."
+	[ ! -e x.vhdx ]
+}
+
+@test "vhdx: completion offers its -o keys" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
+	run complete_lines img-convert 'img-convert create -f vhdx -o block_st'
+	assert_success
+	assert_line --index 0 "block_state_zero=on block_state_zero=off"
 }

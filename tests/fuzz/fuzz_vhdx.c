@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_vhdx.c - libFuzzer harness: any bytes opened, read, mapped, checked
- * (and refused for writing) as vhdx */
+ * and written as vhdx */
 #include "fuzz_image.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

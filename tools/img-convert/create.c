@@ -120,12 +120,17 @@ static void print_formatting(const struct create *cr)
 	}
 	if (!cr->fo.qcow2) {
 		printf("size=%llu", (unsigned long long)o->size);
+		if (strcmp(cr->fo.fmt, "vhdx") == 0)
+			printf(" log_size=%u block_size=%u", o->log_size ? o->log_size : 1048576,
+			       o->block_size);
 		if (strcmp(cr->fo.fmt, "vdi") == 0)
 			printf(" static=%s", sp->fixed ? sp->fixed : "off");
-		if (sp->fixed && strcmp(cr->fo.fmt, "vpc") == 0)
+		if (sp->fixed && strcmp(cr->fo.fmt, "vdi") != 0)
 			printf(" subformat=%s", sp->fixed);
 		if (sp->force_size)
 			printf(" force_size=%s", sp->force_size);
+		if (sp->block_state_zero)
+			printf(" block_state_zero=%s", sp->block_state_zero);
 		if (cr->fo.prealloc_given)
 			printf(" preallocation=%s", ic_prealloc_names[o->prealloc]);
 		putchar('\n');
