@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * qed.c - QEMU Enhanced Disk images, read-only, with their backing files,
- * and qemu-img check's counts for them.
+ * qed.c - QEMU Enhanced Disk images, with their backing files, as qemu
+ * reads, writes and checks them (qemu-img check's counts, no repairs).
  *
  * The file: a little-endian header ("QED\0", cluster and table sizes, the
  * L1 table's offset, the disk size, a backing file name), an L1 table of
  * L2 table offsets and L2 tables of data cluster offsets, each table
  * table_size clusters. An entry of 0 is unallocated (the backing file
  * shows), 1 a cluster that reads as zeros.
+ *
+ * Writes append: a new cluster (whole: the backing file's data or zeros
+ * around what is written) or L2 table goes at the end of the file, and the
+ * entry naming it is written after it is in the file. As qemu does, the
+ * header's need-check bit is set before the first allocation and cleared
+ * at close: an image whose writer died is checked before it is written
+ * again, and refused when the check finds errors (there are no repairs).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vu/file.h"
 #include "fmtutil.h"
@@ -39,6 +47,9 @@ struct qed {
 	uint64_t *l2;			/* the one L2 table cached */
 	uint64_t l2_offset;		/* its offset; 0 = none */
 	uint64_t file_size;
+	uint64_t features;
+	bool began;			/* need-check bit set for this session */
+	uint8_t *cbuf;			/* a cluster, for writes */
 	char errmsg[128];
 };
 
@@ -75,7 +86,7 @@ static int read_table(struct vu_image *img, struct qed *q, uint64_t off, uint64_
 
 static int parse_header(struct vu_image *img, struct qed *q, const uint8_t *h, struct vu_err *e)
 {
-	uint64_t features = fmt_get_le(h + 16, 8), l1 = fmt_get_le(h + 40, 8);
+	uint64_t features = q->features = fmt_get_le(h + 16, 8), l1 = fmt_get_le(h + 40, 8);
 	uint64_t size = fmt_get_le(h + 48, 8), max;
 	uint32_t header_size = (uint32_t)fmt_get_le(h + 12, 4);
 
@@ -125,8 +136,23 @@ static void qed_free(struct qed *q)
 	if (q) {
 		free(q->l1);
 		free(q->l2);
+		free(q->cbuf);
 		free(q);
 	}
+}
+
+static int qed_check(struct vu_image *img, unsigned fix, struct vu_check_result *res);
+
+/* A writer died (need-check bit): its leaks are harmless, errors are not. */
+static int check_before_write(struct vu_image *img, struct vu_err *e)
+{
+	struct vu_check_result res;
+
+	memset(&res, 0, sizeof(res));
+	if (qed_check(img, 0, &res) < 0 || res.corruptions)
+		return vu_err_set(e, EIO, "image needs a repair (qemu-img check -r all) before "
+				  "it is written");
+	return 0;
 }
 
 static int qed_open(struct vu_image *img, struct vu_err *e)
@@ -138,9 +164,7 @@ static int qed_open(struct vu_image *img, struct vu_err *e)
 
 	if (!q)
 		return vu_err_set(e, ENOMEM, NULL);
-	if (img->flags & VU_OPEN_RDWR)
-		r = vu_err_set(e, EROFS, "qed images are read-only here");
-	else if (fstat(img->fd, &st) < 0)
+	if (fstat(img->fd, &st) < 0)
 		r = vu_err_set(e, errno, NULL);
 	else if ((q->file_size = (uint64_t)st.st_size, r = vu_pread_all(img->fd, h, 64, 0, true)) < 0)
 		r = vu_err_set(e, -r, "cannot read the header: %s", strerror(-r));
@@ -154,11 +178,40 @@ static int qed_open(struct vu_image *img, struct vu_err *e)
 		return r;
 	}
 	img->priv = q;
+	if ((img->flags & VU_OPEN_RDWR) && (q->features & QED_F_NEED_CHECK) &&
+	    (r = check_before_write(img, e)) < 0) {
+		qed_free(q);
+		img->priv = NULL;
+		free(img->backing_file);
+		free(img->backing_fmt);
+		img->backing_file = img->backing_fmt = NULL;
+		return r;
+	}
 	return 0;
+}
+
+static int write_features(struct vu_image *img, uint64_t features)
+{
+	struct qed *q = img->priv;
+	uint8_t le[8];
+	int r;
+
+	fmt_put_le(le, 8, features);
+	if ((r = vu_pwrite_all(img->fd, le, 8, 16)) == 0 && !(img->flags & VU_OPEN_UNSAFE) &&
+	    fdatasync(img->fd) < 0)
+		r = -errno;
+	if (r == 0)
+		q->features = features;
+	return r;
 }
 
 static void qed_close(struct vu_image *img)
 {
+	struct qed *q = img->priv;
+
+	/* Everything is in the file: the image is consistent again. */
+	if (q && q->began && ((img->flags & VU_OPEN_UNSAFE) || fdatasync(img->fd) == 0))
+		write_features(img, q->features & ~QED_F_NEED_CHECK);
 	qed_free(img->priv);
 	img->priv = NULL;
 }
@@ -260,6 +313,205 @@ static const char *qed_last_error(const struct vu_image *img)
 	return ((const struct qed *)img->priv)->errmsg;
 }
 
+/* ---- write ---- */
+
+static int fail(struct qed *q, int r, const char *what)
+{
+	snprintf(q->errmsg, sizeof(q->errmsg), "%s: %s", what, strerror(-r));
+	return r;
+}
+
+static int sync_unless_unsafe(struct vu_image *img)
+{
+	if (img->flags & VU_OPEN_UNSAFE)
+		return 0;
+	return fdatasync(img->fd) < 0 ? -errno : 0;
+}
+
+/* n clusters at the end of the file (cluster aligned). */
+static uint64_t append(struct qed *q, uint64_t n)
+{
+	uint64_t at = (q->file_size + q->cluster_size - 1) / q->cluster_size * q->cluster_size;
+
+	q->file_size = at + n * q->cluster_size;
+	return at;
+}
+
+/* The L2 entry of guest cluster c becomes en, written after what it names
+ * is in the file; a new L2 table (and its L1 entry) when there is none. */
+static int set_entry(struct vu_image *img, uint64_t c, uint64_t en)
+{
+	struct qed *q = img->priv;
+	uint64_t t = c / q->entries, i = c % q->entries, l2 = q->l1[t];
+	uint8_t le[8];
+	int r;
+
+	if ((r = sync_unless_unsafe(img)) < 0)
+		return r;
+	if (!l2) {
+		uint64_t bytes = q->entries * 8;
+		uint8_t *raw = calloc(1, bytes);
+
+		if (!raw)
+			return -ENOMEM;
+		l2 = append(q, q->table_size);
+		fmt_put_le(raw + i * 8, 8, en);
+		r = vu_pwrite_all(img->fd, raw, bytes, (off_t)l2);
+		free(raw);
+		if (r < 0 || (r = sync_unless_unsafe(img)) < 0)
+			return r;
+		q->l1[t] = l2;
+		fmt_put_le(le, 8, l2);
+		return vu_pwrite_all(img->fd, le, 8, (off_t)(q->l1_offset + t * 8));
+	}
+	if (q->l2_offset == l2)
+		q->l2[i] = en;
+	fmt_put_le(le, 8, en);
+	return vu_pwrite_all(img->fd, le, 8, (off_t)(l2 + i * 8));
+}
+
+static int begin(struct vu_image *img)
+{
+	struct qed *q = img->priv;
+	int r;
+
+	if (q->began)
+		return 0;
+	if (!q->cbuf && !(q->cbuf = malloc(q->cluster_size)))
+		return -ENOMEM;
+	if ((r = write_features(img, q->features | QED_F_NEED_CHECK)) < 0)
+		return r;
+	q->began = true;
+	return 0;
+}
+
+/* Guest cluster c, entry en (unallocated or zero), gets a cluster of its
+ * own holding data (NULL: zeros) at [in, in + n). */
+static int allocate(struct vu_image *img, uint64_t c, uint64_t en, const uint8_t *data,
+		    uint64_t in, size_t n)
+{
+	struct qed *q = img->priv;
+	uint64_t start = c * q->cluster_size, host;
+	uint64_t len = img->size - start < q->cluster_size ? img->size - start : q->cluster_size;
+	int r;
+
+	memset(q->cbuf, 0, q->cluster_size);
+	if (en == 0 && (r = vu_image_read_backing(img, q->cbuf, len, start)) < 0)
+		return r;
+	if (data)
+		memcpy(q->cbuf + in, data, n);
+	else
+		memset(q->cbuf + in, 0, n);
+	host = append(q, 1);
+	if ((r = vu_pwrite_all(img->fd, q->cbuf, q->cluster_size, (off_t)host)) < 0)
+		return r;
+	return set_entry(img, c, host);
+}
+
+/* data NULL: zeros. */
+static int write_range(struct vu_image *img, const uint8_t *data, size_t len, uint64_t off)
+{
+	struct qed *q = img->priv;
+	int r = begin(img);
+
+	q->errmsg[0] = '\0';
+	while (r == 0 && len) {
+		uint64_t c = off / q->cluster_size, in = off % q->cluster_size, en;
+		size_t n = q->cluster_size - in < len ? (size_t)(q->cluster_size - in) : len;
+		bool zero = !data || vu_buf_is_zero(data, n);
+		bool whole = in == 0 && (n == q->cluster_size || off + n == img->size);
+
+		if ((r = entry(img, c, &en)) < 0)
+			break;
+		if (en > QED_ZERO)
+			r = data ? vu_pwrite_all(img->fd, data, n, (off_t)(en + in))
+				 : fmt_write_zeros(img->fd, en + in, n);
+		else if (zero && (en == QED_ZERO || !img->backing_file))
+			r = 0;		/* reads as zeros already */
+		else if (zero && whole)
+			r = set_entry(img, c, QED_ZERO);
+		else
+			r = allocate(img, c, en, data, in, n);
+		if (data)
+			data += n;
+		off += n;
+		len -= n;
+	}
+	return r < 0 && !q->errmsg[0] ? fail(q, r, "cannot write") : r;
+}
+
+static int qed_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off)
+{
+	return write_range(img, buf, len, off);
+}
+
+static int qed_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len, bool may_unmap)
+{
+	(void)may_unmap;
+	return write_range(img, NULL, (size_t)len, off);
+}
+
+/* qemu's qed has no discard: a request that changes nothing. */
+static int qed_discard(struct vu_image *img, uint64_t off, uint64_t len)
+{
+	(void)img;
+	(void)off;
+	(void)len;
+	return 0;
+}
+
+static int qed_flush(struct vu_image *img)
+{
+	return sync_unless_unsafe(img);
+}
+
+/* ---- create ---- */
+
+static int qed_create(int fd, const char *path, const struct vu_create_opts *o,
+		      struct vu_err *e)
+{
+	uint64_t cs = o->cluster_size ? o->cluster_size : 65536, ts = o->table_size ? o->table_size : 4;
+	uint64_t size = (o->size + 511) & ~511ull, max, blen;
+	uint8_t *buf;
+	int r;
+
+	(void)path;
+	if (!pow2(cs) || cs < QED_MIN_CLUSTER || cs > QED_MAX_CLUSTER)
+		return vu_err_set(e, EINVAL, "QED cluster size must be within range [%u, %u] and "
+				  "power of 2", QED_MIN_CLUSTER, QED_MAX_CLUSTER);
+	if (!pow2(ts) || ts > QED_MAX_TABLE)
+		return vu_err_set(e, EINVAL, "QED table size must be within range [1, %u] and "
+				  "power of 2", QED_MAX_TABLE);
+	max = (ts * cs / 8) * (ts * cs / 8) * cs;
+	if (size > max)
+		return vu_err_set(e, EINVAL, "QED image size must be a non-zero multiple of cluster "
+				  "size and less than %llu bytes", (unsigned long long)max);
+	blen = o->backing_file ? strlen(o->backing_file) : 0;
+	if (blen > 1023 || 64 + blen > cs)
+		return vu_err_set(e, EINVAL, "Backing file name too long");
+	if (!(buf = calloc(1, cs)))
+		return vu_err_set(e, ENOMEM, NULL);
+	memcpy(buf, QED_MAGIC, 4);
+	fmt_put_le(buf + 4, 4, cs);
+	fmt_put_le(buf + 8, 4, ts);
+	fmt_put_le(buf + 12, 4, 1);
+	fmt_put_le(buf + 16, 8, (blen ? QED_F_BACKING_FILE : 0) |
+		   (blen && o->backing_fmt && strcmp(o->backing_fmt, "raw") == 0 ?
+		    QED_F_BACKING_FORMAT_NO_PROBE : 0));
+	fmt_put_le(buf + 40, 8, cs);
+	fmt_put_le(buf + 48, 8, size);
+	if (blen) {
+		fmt_put_le(buf + 56, 4, 64);
+		fmt_put_le(buf + 60, 4, blen);
+		memcpy(buf + 64, o->backing_file, blen);
+	}
+	r = vu_pwrite_all(fd, buf, cs, 0);
+	free(buf);
+	if (r == 0 && ftruncate(fd, (off_t)(cs + ts * cs)) < 0)
+		r = -errno;
+	return r < 0 ? vu_err_set(e, -r, "%s", strerror(-r)) : 0;
+}
+
 /* ---- check ---- */
 
 struct qck {
@@ -344,6 +596,7 @@ static int qed_check(struct vu_image *img, unsigned fix, struct vu_check_result 
 
 const struct vu_image_driver vu_drv_qed = {
 	.name = "qed",
+	.create = qed_create,
 	.probe = qed_probe,
 	.open = qed_open,
 	.close = qed_close,
@@ -352,4 +605,8 @@ const struct vu_image_driver vu_drv_qed = {
 	.info = qed_info,
 	.last_error = qed_last_error,
 	.check = qed_check,
+	.pwrite = qed_pwrite,
+	.pwrite_zeroes = qed_pwrite_zeroes,
+	.discard = qed_discard,
+	.flush = qed_flush,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_qed.c - libFuzzer harness: any bytes opened, read, mapped, checked
- * as qed (writing refused) */
+ * and written as qed */
 #include "fuzz_image.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -20,8 +20,8 @@ void ic_fmtopts_init(struct ic_fmtopts *cr, const char *fmt)
 	cr->vmdk = strcmp(fmt, "vmdk") == 0;
 }
 
-static const char *const creatable[] = { "raw", "qcow2", "vmdk", "vdi", "vpc", "vhdx" };
-const char ic_creatable_list[] = "raw, qcow2, vmdk, vdi, vpc, vhdx";
+static const char *const creatable[] = { "raw", "qcow2", "vmdk", "vdi", "vpc", "vhdx", "qed" };
+const char ic_creatable_list[] = "raw, qcow2, vmdk, vdi, vpc, vhdx, qed";
 
 bool ic_fmt_creatable(const char *fmt)
 {
@@ -84,6 +84,14 @@ static const char *const vhdx_help =
 	"  subformat=<str>        - VHDX format type, can be either 'dynamic' or 'fixed'. "
 	"Default is 'dynamic'.\n";
 
+static const char *const qed_help =
+	"  backing_file=<str>     - File name of a base image\n"
+	"  backing_fmt=<str>      - Image format of the base image\n"
+	"  cluster_size=<size>    - Cluster size (in bytes)\n"
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)\n"
+	"  size=<size>            - Virtual disk size\n"
+	"  table_size=<size>      - L1/L2 table size (in clusters)\n";
+
 static const char *const vmdk_help =
 	"  adapter_type=<str>     - Virtual adapter type, can be one of ide (default), "
 	"lsilogic, buslogic or legacyESX\n"
@@ -110,6 +118,8 @@ static void print_opts_help(const struct ic_fmtopts *cr)
 		fputs(vpc_help, stdout);
 	} else if (strcmp(cr->fmt, "vhdx") == 0) {
 		fputs(vhdx_help, stdout);
+	} else if (strcmp(cr->fmt, "qed") == 0) {
+		fputs(qed_help, stdout);
 	} else if (cr->vmdk) {
 		fputs(vmdk_help, stdout);
 	} else {
@@ -218,6 +228,26 @@ static bool parse_vhdx_key(struct ic_fmtopts *cr, const char *key, const char *v
 	return true;
 }
 
+static bool parse_qed_key(struct ic_fmtopts *cr, const char *key, const char *val)
+{
+	if (strcmp(key, "cluster_size") == 0 || strcmp(key, "table_size") == 0) {
+		uint64_t n = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, key, IC_EXIT_USAGE);
+
+		n = n > UINT32_MAX ? UINT32_MAX : n;
+		if (key[0] == 'c')
+			cr->o.cluster_size = (uint32_t)n;
+		else
+			cr->o.table_size = (uint32_t)(n ? n : UINT32_MAX);
+	} else if (strcmp(key, "backing_file") == 0) {
+		cr->o.backing_file = val;
+	} else if (strcmp(key, "backing_fmt") == 0) {
+		cr->o.backing_fmt = val;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* The keys of the other formats; false if key is not one of fmt's. */
 static bool parse_other_key(struct ic_fmtopts *cr, const char *key, const char *val)
 {
@@ -227,6 +257,8 @@ static bool parse_other_key(struct ic_fmtopts *cr, const char *key, const char *
 		return true;
 	}
 	if (strcmp(cr->fmt, "vhdx") == 0 && parse_vhdx_key(cr, key, val))
+		return true;
+	if (strcmp(cr->fmt, "qed") == 0 && parse_qed_key(cr, key, val))
 		return true;
 	if (strcmp(cr->fmt, "vpc") == 0 && strcmp(key, "subformat") == 0) {
 		if (strcmp(val, "dynamic") != 0 && strcmp(val, "fixed") != 0)
