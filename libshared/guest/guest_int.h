@@ -49,6 +49,9 @@ struct gpart {
 	uint64_t start, size;	/* bytes */
 	uint8_t mbr_type;	/* 0 for GPT */
 	bool gpt;
+	/* As blkid's PARTUUID: the GPT entry's GUID, or the MBR's disk
+	 * signature and the number ("1b2c3d4e-05"), lower case. */
+	char partuuid[40];
 };
 
 #define GUEST_MAX_PARTS 128
@@ -148,6 +151,7 @@ struct gfs {
 	bool lvm_pv;		/* an LVM PV: its label and areas are in pv */
 	struct lvm_pv pv;
 	char lv_vg[128];	/* an LV: its VG */
+	char partuuid[40];	/* a partition: its PARTUUID */
 	char io_name[64];	/* "vu-guest:%p" for the io_manager */
 };
 

@@ -220,7 +220,8 @@ static int gl_expand(struct globber *gl, const char *base, size_t idx)
 	}
 	if (vu_guest_readdir(gl->g, *base ? base : "/", &ents, &n, NULL) < 0)
 		return 0;
-	qsort(ents, n, sizeof(*ents), cmp_dirent);
+	if (n)	/* an empty directory's list is NULL */
+		qsort(ents, n, sizeof(*ents), cmp_dirent);
 	for (size_t i = 0; i < n && x == 0; i++) {
 		char *p;
 
@@ -427,14 +428,66 @@ static bool below(const char *a, const char *b)
 	return !strncmp(a, b, l) && (b[l] == '\0' || b[l] == '/');
 }
 
+/* Whether o may take n's place, as rename(2) decides; an existing n of
+ * the same kind is removed. *oi is o's inode. */
+static int make_room(struct vu_guest *g, const struct gres *o, const struct gres *n,
+		     const char *newpath, struct ext2_inode *oi, struct vu_err *e)
+{
+	ext2_filsys fs = g->fs[o->fs].efs;
+	struct ext2_inode ni;
+	errcode_t err;
+	bool dir;
+
+	if (o->mnt || n->mnt || !o->name[0] || !n->name[0])
+		return vu_err_set(e, EBUSY, "%s", "");
+	if (o->pfs != n->pfs)
+		return vu_err_set(e, EXDEV, "%s", "");
+	err = ext2fs_read_inode(fs, o->ino, oi);
+	if (err)
+		return guest_ext_err(err, e);
+	dir = LINUX_S_ISDIR(oi->i_mode);
+	if (dir && below(o->canon, n->canon))
+		return vu_err_set(e, EINVAL, "%s", "");
+	if (!n->ino)
+		return 0;
+	err = ext2fs_read_inode(fs, n->ino, &ni);
+	if (err)
+		return guest_ext_err(err, e);
+	if (dir != LINUX_S_ISDIR(ni.i_mode))
+		return vu_err_set(e, dir ? ENOTDIR : EISDIR, "%s", "");
+	return dir ? vu_guest_rmdir(g, newpath, e) : vu_guest_unlink(g, newpath, e);
+}
+
+/* The entry moves; a directory moved to another parent gets its ".." and
+ * both parents their link counts. */
+static int move_entry(ext2_filsys fs, const struct gres *o, const struct gres *n,
+		      const struct ext2_inode *oi, struct vu_err *e)
+{
+	errcode_t err = guest_link(fs, n->pdir, n->name, o->ino, ftype_of(oi->i_mode));
+	int x;
+
+	if (!err)
+		err = ext2fs_unlink(fs, o->pdir, o->name, o->ino, 0);
+	if (err)
+		return guest_ext_err(err, e);
+	if (LINUX_S_ISDIR(oi->i_mode) && o->pdir != n->pdir) {
+		err = set_parent_dir(fs, o->ino, n->pdir);
+		if (err)
+			return guest_ext_err(err, e);
+		x = adjust_links(fs, o->pdir, -1, e);
+		return x < 0 ? x : adjust_links(fs, n->pdir, +1, e);
+	}
+	x = adjust_links(fs, o->pdir, 0, e);
+	if (x == 0 && o->pdir != n->pdir)
+		x = adjust_links(fs, n->pdir, 0, e);
+	return x;
+}
+
 int vu_guest_rename(struct vu_guest *g, const char *oldpath, const char *newpath,
 		    struct vu_err *e)
 {
-	struct ext2_inode oi, ni;
+	struct ext2_inode oi;
 	struct gres o, n;
-	ext2_filsys fs;
-	errcode_t err;
-	bool dir;
 	int x;
 
 	if (!(g->flags & VU_GUEST_RDWR))
@@ -446,45 +499,8 @@ int vu_guest_rename(struct vu_guest *g, const char *oldpath, const char *newpath
 		x = guest_walk(g, newpath, false, &n, e);
 	if (x < 0)
 		return x;
-	if (o.mnt || n.mnt || !o.name[0] || !n.name[0])
-		return vu_err_set(e, EBUSY, "%s", "");
-	if (o.pfs != n.pfs)
-		return vu_err_set(e, EXDEV, "%s", "");
-	if (n.ino == o.ino)
+	if (n.ino == o.ino && n.fs == o.fs)
 		return 0;
-	fs = g->fs[o.fs].efs;
-	err = ext2fs_read_inode(fs, o.ino, &oi);
-	if (err)
-		return guest_ext_err(err, e);
-	dir = LINUX_S_ISDIR(oi.i_mode);
-	if (dir && below(o.canon, n.canon))
-		return vu_err_set(e, EINVAL, "%s", "");
-	if (n.ino) {
-		err = ext2fs_read_inode(fs, n.ino, &ni);
-		if (err)
-			return guest_ext_err(err, e);
-		if (dir != LINUX_S_ISDIR(ni.i_mode))
-			return vu_err_set(e, dir ? ENOTDIR : EISDIR, "%s", "");
-		x = dir ? vu_guest_rmdir(g, newpath, e) : vu_guest_unlink(g, newpath, e);
-		if (x < 0)
-			return x;
-	}
-	err = guest_link(fs, n.pdir, n.name, o.ino, ftype_of(oi.i_mode));
-	if (!err)
-		err = ext2fs_unlink(fs, o.pdir, o.name, o.ino, 0);
-	if (err)
-		return guest_ext_err(err, e);
-	if (dir && o.pdir != n.pdir) {
-		err = set_parent_dir(fs, o.ino, n.pdir);
-		if (err)
-			return guest_ext_err(err, e);
-		x = adjust_links(fs, o.pdir, -1, e);
-		if (x == 0)
-			x = adjust_links(fs, n.pdir, +1, e);
-		return x;
-	}
-	x = adjust_links(fs, o.pdir, 0, e);
-	if (x == 0 && o.pdir != n.pdir)
-		x = adjust_links(fs, n.pdir, 0, e);
-	return x;
+	x = make_room(g, &o, &n, newpath, &oi, e);
+	return x < 0 ? x : move_entry(g->fs[o.fs].efs, &o, &n, &oi, e);
 }

@@ -288,26 +288,47 @@ static bool parent_cid_valid(const struct vu_image *img)
 	return b->drv != &vu_drv_vmdk || ((const struct vmdk *)b->priv)->cid == v->parent_cid;
 }
 
-/* [off, off+len) of a sparse extent, len within one grain. */
-static int read_sparse(struct vu_image *img, struct vmdk_extent *x, void *buf, size_t len,
+/* Whether grain g+1's entry continues a run that grain g's entry began
+ * (data contiguous in the file, or both unallocated, or both zeroed). */
+static bool continues(const struct vmdk_extent *x, uint32_t first, uint32_t next, uint64_t k)
+{
+	if (first == 0 || (x->zero_grain && first == VMDK_GTE_ZEROED))
+		return next == first;
+	return !x->compressed && next == first + k * x->h.grain;
+}
+
+/*
+ * From off in a sparse extent, at most *n bytes: grains whose data lies
+ * contiguous in the file are read with one pread (qemu-img's layout puts
+ * a sequential copy's grains in order), as are runs of unallocated or
+ * zeroed grains. *n becomes what was read.
+ */
+static int read_sparse(struct vu_image *img, struct vmdk_extent *x, void *buf, uint64_t *n,
 		       uint64_t off)
 {
 	struct vmdk *v = img->priv;
-	uint64_t rel = off - x->start, g = rel / x->grain;
-	uint32_t gte;
+	uint64_t rel = off - x->start, g = rel / x->grain, in = rel % x->grain;
+	uint64_t len = x->grain - in < *n ? x->grain - in : *n;
+	uint32_t gte, next;
 	int r = vmdk_gte(v, x, g, &gte);
 
+	for (uint64_t k = 1; r == 0 && len < *n && !x->compressed; k++) {
+		if ((r = vmdk_gte(v, x, g + k, &next)) < 0 || !continues(x, gte, next, k))
+			break;
+		len += x->grain < *n - len ? x->grain : *n - len;
+	}
 	if (r < 0)
 		return r;
+	*n = len;
 	if (gte == 0 && img->backing && !parent_cid_valid(img))
 		return v->why = "the parent's CID is not the one recorded", -EINVAL;
 	if (gte == 0)
-		return vu_image_read_backing(img, buf, len, off);
+		return vu_image_read_backing(img, buf, (size_t)len, off);
 	if (x->zero_grain && gte == VMDK_GTE_ZEROED) {
-		memset(buf, 0, len);
+		memset(buf, 0, (size_t)len);
 		return 0;
 	}
-	return vmdk_grain_read(v, x, gte, g, buf, len, rel % x->grain);
+	return vmdk_grain_read(v, x, gte, g, buf, (size_t)len, in);
 }
 
 static int vmdk_pread(struct vu_image *img, void *buf, size_t len, uint64_t off)
@@ -325,15 +346,13 @@ static int vmdk_pread(struct vu_image *img, void *buf, size_t len, uint64_t off)
 			return -EIO;
 		rel = off - x->start;
 		n = x->len - rel < len ? x->len - rel : len;
-		if (x->type == VMDK_EXT_SPARSE && x->grain - rel % x->grain < n)
-			n = x->grain - rel % x->grain;
 		if (x->type == VMDK_EXT_ZERO) {
 			memset(p, 0, (size_t)n);
 			r = 0;
 		} else if (x->type == VMDK_EXT_FLAT) {
 			r = vmdk_ext_pread(x, p, (size_t)n, x->flat_off + rel);
 		} else {
-			r = read_sparse(img, x, p, (size_t)n, off);
+			r = read_sparse(img, x, p, &n, off);
 		}
 		if (r < 0)
 			return r;
@@ -412,15 +431,17 @@ static int vmdk_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 		*bs = (struct vu_bstat){ .len = len, .flags = VU_BS_ZERO | VU_BS_ALLOCATED };
 		return 0;
 	}
-	if (x->type == VMDK_EXT_SPARSE)
-		return sparse_status(v, x, rel, len, bs);
-	/* Flat: the extent file's holes read as zeros, as qemu finds them. */
-	r = vu_file_block_status(x->fd, false, x->base + x->flat_off + rel, len, bs);
-	if (r < 0)
-		return r;
-	bs->flags = (bs->flags & VU_BS_ZERO) | VU_BS_DATA | VU_BS_ALLOCATED | VU_BS_OFFSET_VALID;
-	bs->offset = x->flat_off + rel;
-	return 0;
+	if (x->type == VMDK_EXT_SPARSE) {
+		r = sparse_status(v, x, rel, len, bs);
+	} else {
+		/* Flat: the extent file's holes read as zeros, as qemu finds them. */
+		r = vu_file_block_status(x->fd, false, x->base + x->flat_off + rel, len, bs);
+		bs->flags = (bs->flags & VU_BS_ZERO) | VU_BS_DATA | VU_BS_ALLOCATED |
+			    VU_BS_OFFSET_VALID;
+		bs->offset = x->flat_off + rel;
+	}
+	bs->file = x->path;
+	return r;
 }
 
 /* The descriptor and every extent file, as qemu-img's disk size. */
@@ -546,6 +567,7 @@ const struct vu_image_driver vu_drv_vmdk = {
 	.pwrite = vmdk_pwrite,
 	.pwrite_zeroes = vmdk_pwrite_zeroes,
 	.truncate = vmdk_truncate,
+	.resize = vmdk_resize,
 	.flush = vmdk_flush,
 	.compress_cluster = vmdk_compress_cluster,
 	.write_compressed = vmdk_write_compressed,

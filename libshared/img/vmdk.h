@@ -77,7 +77,7 @@ struct vmdk {
 	bool embedded;		/* in the first extent (monolithic sparse) */
 	uint64_t desc_at, desc_cap;	/* embedded: where and how much room, bytes */
 	bool stream;		/* streamOptimized: grains are written compressed */
-	bool dirty_desc;	/* the CID must change before the next write lands */
+	bool cid_updated;	/* the CID was changed before this open's first write */
 	uint8_t *gbuf;		/* a compressed grain as read from the file */
 	size_t gbuf_len;
 	uint8_t *ubuf;		/* the last compressed grain read, inflated */
@@ -149,6 +149,8 @@ int vmdk_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off)
 int vmdk_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len, bool may_unmap);
 int vmdk_truncate(struct vu_image *img, uint64_t size);
 int vmdk_flush(struct vu_image *img);
+int vmdk_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
+		struct vu_err *e);
 ssize_t vmdk_compress_cluster(const struct vu_image *img, const void *cluster, void *out);
 int vmdk_write_compressed(struct vu_image *img, const void *data, size_t len, uint64_t off);
 int vmdk_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t off);

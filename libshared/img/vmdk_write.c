@@ -43,7 +43,7 @@ static int touch_cid(struct vu_image *img, struct vmdk *v)
 	char *text;
 	int r;
 
-	if (v->dirty_desc || !v->desc)
+	if (v->cid_updated || !v->desc)
 		return 0;
 	if (getrandom(&cid, sizeof(cid), 0) != sizeof(cid))
 		cid = v->cid + 1;
@@ -56,7 +56,7 @@ static int touch_cid(struct vu_image *img, struct vmdk *v)
 	free(v->desc);
 	v->desc = text;
 	v->cid = cid;
-	v->dirty_desc = true;
+	v->cid_updated = true;
 	return 0;
 }
 
@@ -283,6 +283,16 @@ int vmdk_truncate(struct vu_image *img, uint64_t size)
 	return size <= img->size && img->size - size < VMDK_SECTOR ? 0 : -ENOTSUP;
 }
 
+/* qemu cannot resize vmdk images either; its words. */
+int vmdk_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
+		struct vu_err *e)
+{
+	(void)img;
+	(void)size;
+	(void)prealloc;
+	return vu_err_set(e, ENOTSUP, "Image format driver does not support resize");
+}
+
 int vmdk_flush(struct vu_image *img)
 {
 	struct vmdk *v = img->priv;
@@ -304,8 +314,21 @@ static struct vmdk_extent *stream_extent(const struct vu_image *img)
 	       &v->ext[0] : NULL;
 }
 
+/* Whether the grain's first 4 KiB do not shrink at deflate's fastest
+ * level: random or already compressed data, which a full deflate would
+ * only find out at the cost of a grain's worth of matching. */
+static bool looks_incompressible(const void *grain, size_t len)
+{
+	uint8_t out[4096 + 64];
+	size_t n;
+
+	if (len < 4096 || deflate_grain(grain, 4096, out, sizeof(out), 1, &n) < 0)
+		return false;
+	return n >= 4096;
+}
+
 /* Reentrant: reads only what open fixed. 0 when the grain does not shrink:
- * the writer then compresses it into a larger buffer of its own. */
+ * the writer then stores it in deflate's stored blocks. */
 ssize_t vmdk_compress_cluster(const struct vu_image *img, const void *cluster, void *out)
 {
 	const struct vmdk_extent *x = stream_extent(img);
@@ -313,6 +336,8 @@ ssize_t vmdk_compress_cluster(const struct vu_image *img, const void *cluster, v
 
 	if (!x)
 		return -ENOTSUP;
+	if (looks_incompressible(cluster, (size_t)x->grain))
+		return 0;
 	if (deflate_grain(cluster, (size_t)x->grain, out, (size_t)x->grain - 1,
 			  Z_DEFAULT_COMPRESSION, &zlen) < 0)
 		return 0;

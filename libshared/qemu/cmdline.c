@@ -357,6 +357,8 @@ static void fixed(struct qb *b)
 	qb_opt(b, "-sandbox", "on,obsolete=deny,resourcecontrol=deny%s",
 	       env->daemonize || env->runas ? "" : ",elevateprivileges=deny,spawn=deny");
 	qb_arg(b, "-S");
+	if (env->incoming)
+		qb_opt(b, "-incoming", "defer");
 	if (env->daemonize)
 		qb_arg(b, "-daemonize");
 	qb_opt(b, "-pidfile", "%s", qb_q(b, env->pidfile));

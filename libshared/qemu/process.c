@@ -150,8 +150,10 @@ int qr_wait_ready(pid_t pid, const char *qmp, const char *log, int timeout_ms,
 	for (int waited = 0; waited < timeout_ms; waited += 5) {
 		struct stat sb;
 
-		if (!alive(pid))
+		if (!alive(pid)) {
+			r = -EPIPE;
 			break;
+		}
 		if (stat(qmp, &sb) == 0) {
 			/* The greeting comes once QEMU's set-up is done. */
 			r = vu_qmp_open(q, qmp, log, timeout_ms - waited, e);

@@ -105,7 +105,7 @@ static int conf_line(char *line, char **out)
 int vu_qemurun_conf_user(const struct vu_state *st, char **user, struct vu_err *e)
 {
 	int root = vu_state_dirfd(st, VU_STATE_ROOT), fd, r = 0;
-	char *text = NULL, *line, *save = NULL, *found = NULL;
+	char *text = NULL, *line, *rest, *found = NULL;
 	unsigned n = 0;
 	size_t len;
 
@@ -115,10 +115,11 @@ int vu_qemurun_conf_user(const struct vu_state *st, char **user, struct vu_err *
 		r = vu_read_all(fd, 1 << 20, &text, &len);
 		close(fd);
 	}
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && r >= 0;
-	     line = strtok_r(NULL, "\n", &save)) {
+	/* strsep keeps empty lines, so that line numbers are right. */
+	for (rest = text; rest && r >= 0;) {
 		char *name = NULL;
 
+		line = strsep(&rest, "\n");
 		n++;
 		r = conf_line(line, &name);
 		if (r == -EINVAL)

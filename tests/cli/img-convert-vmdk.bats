@@ -32,7 +32,7 @@ mksrc() {
 
 @test "vmdk: every subformat reads as qemu-img reads it" {
 	local v
-	[ "$(variants | wc -l)" -ge 8 ]
+	[ "$(variants | wc -l)" -ge 9 ]
 	for v in $(variants); do
 		img-convert convert -O raw "$VMDKS/$v.vmdk" out.raw || fail "$v: convert failed"
 		cmp out.raw "$VMDKS/$v.raw" || fail "$v: raw output differs"
@@ -72,6 +72,17 @@ mksrc() {
 			<(img-convert map --output=json "$VMDKS/$v.vmdk") ||
 			fail "map differs for $v"
 	done
+}
+
+@test "vmdk: map's human output names each extent file, as qemu-img's" {
+	local v
+	for v in $(variants); do
+		[ "$v" = streamOptimized ] && continue	# compressed: both refuse
+		diff -u <(qemu-img map "$VMDKS/$v.vmdk") <(img-convert map "$VMDKS/$v.vmdk") ||
+			fail "map differs for $v"
+	done
+	run img-convert map "$VMDKS/twoGbMaxExtentSparse.vmdk"
+	assert_output --partial "twoGbMaxExtentSparse-s001.vmdk"
 }
 
 @test "vmdk: check is clean where qemu-img's is, with its exit status" {
@@ -431,4 +442,43 @@ ova_fixture() {
 	run img-convert convert -O raw top.vmdk o.raw
 	assert_failure 1
 	assert_output --partial "the parent's CID is not the one recorded"
+}
+
+@test "vmdk convert: incompressible grains are stored, read back equal, as large as qemu-img's" {
+	head -c 3M /dev/urandom >rand.raw
+	qemu-io -f raw -c 'write -P 0x61 1M 64k' rand.raw >/dev/null
+	img-convert convert -O vmdk -o subformat=streamOptimized rand.raw o.vmdk
+	qemu-img convert -O vmdk -o subformat=streamOptimized rand.raw q.vmdk
+	run qemu-img compare rand.raw o.vmdk
+	assert_success
+	run qemu-img check o.vmdk
+	assert_success
+	[ "$(stat -c %s o.vmdk)" -le "$(stat -c %s q.vmdk)" ]
+}
+
+@test "vmdk resize is refused in qemu-img's words" {
+	img-convert create -q -f vmdk r.vmdk 1M
+	run img-convert resize r.vmdk 2M
+	assert_failure 1
+	assert_output "img-convert: r.vmdk: Image format driver does not support resize"
+}
+
+@test "ova: a SHA1 manifest is verified too" {
+	ova_fixture
+	mkdir pkg
+	tar -C pkg -xf "$OVA/app.ova"
+	(cd pkg && sha1sum --tag app.ovf app-disk1.vmdk app-disk2.vmdk |
+		sed 's/ (\(.*\)) = /(\1)= /' >app.mf)
+	tar -C pkg --format=ustar -cf sha1.ova app.ovf app.mf app-disk1.vmdk app-disk2.vmdk
+	run --separate-stderr img-convert ova sha1.ova
+	assert_success
+	[ -z "$stderr" ]
+	img-convert ova --name other sha1.ova >/dev/null
+	sed -i 's/^\(SHA1(app.ovf)= \)./\10/' pkg/app.mf
+	grep -q '^SHA1(app.ovf)= 0' pkg/app.mf
+	head -c 1 <(sha1sum pkg/app.ovf) | grep -q 0 && skip "the sum starts with 0 already"
+	tar -C pkg --format=ustar -cf bad1.ova app.ovf app.mf app-disk1.vmdk app-disk2.vmdk
+	run --separate-stderr img-convert ova --name third bad1.ova
+	assert_failure 1
+	assert_equal "$stderr" "img-convert: bad1.ova: checksum of app.ovf does not match the manifest"
 }

@@ -408,3 +408,126 @@ qemu_of() {
 	run flock -n "$VIRTUTILS_ROOT/run/qemu/g1.mlock" true
 	assert_success
 }
+
+# need_netns: root and network namespaces (taps and bridges are made only
+# in a namespace the test makes), and a run dir dnsmasq can reach.
+need_netns() {
+	need_root "taps, bridges and network namespaces"
+	unshare -n true 2>/dev/null || skip "cannot make a network namespace here"
+	local d=$BATS_TEST_TMPDIR
+	while [ "$d" != / ] && [ "$d" != /tmp ]; do
+		chmod o+x "$d"
+		d=${d%/*}
+	done
+	mkdir -p "$VIRTUTILS_ROOT"
+	chmod 0755 "$VIRTUTILS_ROOT"
+}
+
+# in_ns SCRIPT: SCRIPT in a network namespace of its own, lo up.
+in_ns() {
+	unshare -n sh -c "ip link set lo up; $1"
+}
+
+@test "a bridge interface: a tap vnetN on the bridge, up, MAC fe:..., gone with QEMU" {
+	need_netns
+	dom d1 "<interface type='bridge'><mac address='52:54:00:12:34:56'/><source bridge='vbr0'/><model type='virtio'/></interface>"
+	dom d2 "<interface type='bridge'><source bridge='notbr'/><model type='virtio'/></interface>"
+	dom d3 "<interface type='bridge'><source bridge='nobr'/><model type='virtio'/></interface>"
+	run in_ns '
+		ip link add vbr0 type bridge && ip link set vbr0 up || exit 1
+		ip link add notbr type veth peer name notbr-p || exit 1
+		vm-ctl start d1 || exit 1
+		ip -o link show master vbr0
+		vm-ctl dumpxml d1 | grep "<target dev="
+		vm-ctl start d2 2>&1
+		vm-ctl start d3 2>&1
+		vm-ctl destroy d1
+		ip -o link show master vbr0 | wc -l
+		ip -o link show | grep -c vnet || true'
+	assert_success
+	assert_line --index 0 "Domain 'd1' started"
+	assert_line --index 1 --regexp '^[0-9]+: vnet0: .*\bUP\b.*master vbr0 .*link/ether fe:54:00:12:34:56 '
+	assert_line --index 2 --partial '<target dev="vnet0"/>'
+	assert_line --index 3 "vm-ctl: d2: notbr: no such bridge"
+	assert_line --index 4 "vm-ctl: d3: nobr: no such bridge"
+	assert_line --index 5 "Domain 'd1' destroyed"
+	assert_line --index 6 "0"
+	assert_line --index 7 "0"
+	run -0 vm-ctl list --name
+	assert_output ""
+}
+
+@test "a network interface: the tap on net-ctl's bridge; the guest gets its DHCP lease" {
+	need_netns
+	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed"
+	guest g1 vu.dhcp=1
+	sed -i "s|<serial type=|<interface type='network'><source network='tnet'/><model type='virtio'/></interface><serial type=|" g1.xml
+	vm-ctl -q define g1.xml
+	cat >tnet.xml <<-X
+	<network>
+	  <name>tnet</name>
+	  <bridge name='vbr7'/>
+	  <ip address='10.77.0.1' netmask='255.255.255.0'>
+	    <dhcp><range start='10.77.0.10' end='10.77.0.20'/></dhcp>
+	  </ip>
+	</network>
+	X
+	run in_ns '
+		vm-ctl start g1 2>&1
+		net-ctl -q define tnet.xml && net-ctl -q start tnet || exit 1
+		vm-ctl start g1 || exit 1
+		ip -o link show master vbr7 | grep -c vnet
+		for i in $(seq 600); do grep -q "VU-GUEST: ip" g1.console && break; sleep 0.1; done
+		grep "VU-GUEST: ip" g1.console | tr -d "\r"
+		vm-ctl destroy g1
+		net-ctl -q destroy tnet'
+	assert_success
+	assert_line --index 0 "vm-ctl: g1: network 'tnet' is not active"
+	assert_line --index 1 "Domain 'g1' started"
+	assert_line --index 2 "1"
+	assert_line --index 3 --regexp '^VU-GUEST: ip 10\.77\.0\.(1[0-9]|20)$'
+}
+
+@test "<cputune> pins the vCPU threads and the emulator thread" {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	cat >d1.xml <<-X
+	<domain type='qemu'>
+	  <name>d1</name>
+	  <memory unit='MiB'>64</memory>
+	  <currentMemory unit='MiB'>48</currentMemory>
+	  <vcpu placement='static'>2</vcpu>
+	  <cputune>
+	    <vcpupin vcpu='0' cpuset='1'/>
+	    <vcpupin vcpu='1' cpuset='0-1,^1'/>
+	    <emulatorpin cpuset='1'/>
+	  </cputune>
+	  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+	  <devices><memballoon model='virtio'/></devices>
+	</domain>
+	X
+	vm-ctl -q define d1.xml
+	vm-ctl -q start d1
+	cpus=$(vm-ctl qemu-monitor-command d1 '{"execute": "query-cpus-fast"}')
+	t0=$(jq -r '.return[] | select(.["cpu-index"] == 0) | .["thread-id"]' <<<"$cpus")
+	t1=$(jq -r '.return[] | select(.["cpu-index"] == 1) | .["thread-id"]' <<<"$cpus")
+	run -0 taskset -cp "$t0"
+	assert_output --regexp ': 1$'
+	run -0 taskset -cp "$t1"
+	assert_output --regexp ': 0$'
+	run -0 taskset -cp "$(qemu_of d1)"
+	assert_output --regexp ': 1$'
+}
+
+@test "<currentMemory> below <memory> is the balloon target the guest's driver follows" {
+	guest g1
+	sed -i "s|<currentMemory unit='MiB'>256</currentMemory>|<currentMemory unit='MiB'>192</currentMemory>|" g1.xml
+	vm-ctl -q define g1.xml
+	vm-ctl -q start g1
+	marker g1 "VU-GUEST: booted"
+	for _ in $(seq 100); do
+		out=$(vm-ctl qemu-monitor-command g1 '{"execute": "query-balloon"}')
+		[ "$out" = '{"return":{"actual":201326592}}' ] && break
+		sleep 0.1
+	done
+	assert_equal "$out" '{"return":{"actual":201326592}}'
+}

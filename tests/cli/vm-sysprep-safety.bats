@@ -27,6 +27,12 @@ domain_xml() {
       <source file='$2'/>
       <target dev='vda' bus='virtio'/>
     </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$BATS_TEST_TMPDIR/shared.raw'/>
+      <target dev='vdb' bus='virtio'/>
+      <readonly/>
+    </disk>
     <disk type='file' device='cdrom'>
       <source file='/nonexistent.iso'/>
       <target dev='sda' bus='sata'/>
@@ -39,10 +45,14 @@ EOF
 
 @test "vm-sysprep -: the disks of the XML on stdin, the XML passed on unchanged" {
 	img=$(guest debian.qcow2)
+	# a read-only disk of the domain is left alone
+	cp "$FX/debian.raw" shared.raw
+	before=$(sha256sum <shared.raw)
 	domain_xml tpl "$img" qcow2 >tpl.xml
 	run bash -c 'vm-sysprep -q --hostname web2 - <tpl.xml >out.xml'
 	assert_success
 	cmp tpl.xml out.xml
+	[ "$(sha256sum <shared.raw)" = "$before" ]
 	raw=$(raw_of "$img")
 	[ "$(dcat "$raw" /etc/hostname)" = web2 ]
 	[ "$(dls "$raw" /etc/ssh)" = sshd_config ]
@@ -109,11 +119,32 @@ time.sleep(30)' "$VIRTUTILS_ROOT/run/qemu/tpl.pid" locked &
 	kill "$pid"
 	wait "$pid" || :
 	[ "$status" -eq 1 ]
-	assert_output --partial "the disk is in use (QEMU holds its lock)"
+	assert_output --partial "the disk is in use (QEMU or another tool holds its lock)"
 	[ "$(sha256sum <"$img")" = "$before" ]
 	# free again: it runs
 	run vm-sysprep -q -a "$img"
 	assert_success
+}
+
+@test "vm-sysprep holds QEMU's locks while it runs: QEMU and a second run are refused" {
+	cp -a "$FX/tree-debian" tree
+	for i in $(seq 4000); do echo "log $i" >"tree/var/log/app$i.log"; done
+	mke2fs -q -F -t ext4 -d tree g.raw 128M >/dev/null
+	qemu-img convert -f raw -O qcow2 g.raw g.qcow2
+	vm-sysprep -q -a g.qcow2 &
+	pid=$!
+	sleep 0.2
+	run qemu-io -f qcow2 -c 'read 0 512' g.qcow2
+	qemu_status=$status qemu_output=$output
+	run vm-sysprep -q -a g.qcow2
+	kill -0 "$pid" 2>/dev/null || skip "the first run ended too soon to overlap"
+	wait "$pid"
+	[ "$qemu_status" -ne 0 ]
+	[[ $qemu_output == *'Failed to get "write" lock'* ]]
+	[ "$status" -eq 1 ]
+	assert_output --partial "the disk is in use"
+	# released at the end: QEMU opens it again
+	qemu-io -f qcow2 -c 'read 0 512' g.qcow2 >/dev/null
 }
 
 @test "vm-sysprep: an XFS guest is refused by name, unchanged" {

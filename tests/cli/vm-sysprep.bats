@@ -272,6 +272,8 @@ check_defaults() {
 	[ "$(dcat "$img" /etc/shadow | cut -d: -f1 | tr '\n' ' ')" = "root bin daemon nobody " ]
 	[ "$(dcat "$img" /etc/group)" = "$(printf 'root:x:0:\nbin:x:1:\nwheel:x:10:\nusers:x:100:\nnobody:x:65534:')" ]
 	[ "$(dcat "$img" /etc/gshadow)" = "$(printf 'root:::\nwheel:::\nusers:::')" ]
+	[ "$(dsize "$img" /etc/subuid)" = 0 ]
+	[ "$(dsize "$img" /etc/subgid)" = 0 ]
 	[ -z "$(dls "$img" /home)" ]
 	[ "$(dls "$img" /var/spool/mail)" = root ]
 	# the mode of shadow is kept
@@ -287,6 +289,7 @@ check_defaults() {
 	[ "$(dls "$img" /home)" = bob ]
 	grep -q '^wheel:x:10:bob$' <(dcat "$img" /etc/group)
 	grep -q '^bob:x:501:$' <(dcat "$img" /etc/group)
+	[ "$(dcat "$img" /etc/subuid)" = "bob:165536:65536" ]
 	img=$(guest rhel6.raw)
 	run vm-sysprep --operations user-account --remove-user-accounts carol,root -a "$img"
 	assert_success
@@ -301,11 +304,38 @@ check_defaults() {
 	run vm-sysprep --no-selinux-relabel -a "$img"
 	assert_success
 	! dhas "$img" /.autorelabel
-	# nothing changed: no relabel either
+	# one operation that changed something is enough
 	img=$(guest rhel7.raw)
 	run vm-sysprep --operations abrt-data --selinux-relabel -a "$img"
 	assert_success
 	dhas "$img" /.autorelabel
+	# one that changed nothing: no relabel
+	img=$(guest rhel7.raw)
+	run vm-sysprep --operations kerberos-data,firewall-rules -a "$img"
+	assert_success
+	! dhas "$img" /.autorelabel
+	# SELINUX=disabled is no SELinux
+	img=$(guest rhel7.raw)
+	run vm-sysprep --operations customize --no-selinux-relabel \
+		--write '/etc/selinux/config:SELINUX=disabled' -a "$img"
+	assert_success
+	run vm-sysprep -a "$img"
+	assert_success
+	! dhas "$img" /.autorelabel
+}
+
+@test "vm-sysprep -v and -x: every change said, on stderr" {
+	img=$(guest debian.raw)
+	run bash -c 'vm-sysprep -v -a "$1" 2>err >out' sh "$img"
+	assert_success
+	[ ! -s out ]
+	grep -qx 'ssh-hostkeys: remove /etc/ssh/ssh_host_rsa_key' err
+	grep -qx 'machine-id: empty /etc/machine-id' err
+	grep -qx 'customize: write /var/lib/systemd/random-seed' err
+	img=$(guest debian.raw)
+	run vm-sysprep -x --operations bash-history -a "$img"
+	assert_success
+	assert_output --partial "bash-history: remove /root/.bash_history"
 }
 
 @test "vm-sysprep --scrub: a removed file's blocks are zeros" {
@@ -345,7 +375,7 @@ check_defaults() {
 	fsck_clean "$raw"
 }
 
-@test "vm-sysprep: a GPT guest with /boot: both filesystems mounted per fstab" {
+@test "vm-sysprep: a GPT guest with /boot and swap: mounted per fstab, fs-uuids followed" {
 	img=$(guest rhel7-gpt.raw)
 	run vm-sysprep --operations defaults,fs-uuids -a "$img"
 	assert_success
@@ -361,7 +391,11 @@ check_defaults() {
 	grep -q "^UUID=$ur / ext4" <(dcat "$root" /etc/fstab)
 	grep -q "^UUID=$ub /boot ext4" <(dcat "$root" /etc/fstab)
 	grep -q "search --fs-uuid --set=root $ub" <(dcat "$boot" /grub2/grub.cfg)
-	grep -q "root=UUID=$ur ro" <(dcat "$boot" /grub2/grub.cfg)
+	us=$(blkid -p -o value -s UUID -O $((96256 * 512)) "$img")
+	[ -n "$us" ] && [ "$us" != "$ub" ]
+	grep -q "^UUID=$us none swap" <(dcat "$root" /etc/fstab)
+	grep -q "root=UUID=$ur resume=UUID=$us ro" <(dcat "$boot" /grub2/grub.cfg)
+	! grep -q "00000006-0000-4000" <(dcat "$boot" /grub2/grub.cfg)
 	grep -q "root=UUID=$ur ro" <(dcat "$boot" /loader/entries/linux.conf)
 	! grep -q "00000003-0000-4000" <(dcat "$root" /etc/fstab)
 }

@@ -57,6 +57,11 @@ static void test_inspect(void **state)
 	assert_true(m[0].mounted);
 	assert_string_equal(m[0].device, "/dev/sda");
 	assert_non_null(vu_guest_find_fs(f->g, "LABEL=root"));
+	assert_non_null(vu_guest_find_fs(f->g, "LABEL=\"root\""));
+	assert_non_null(vu_guest_find_fs(f->g, "UUID=\"0B3F1E9A-1D2C-4E5F-8A9B-0C1D2E3F4A5B\""));
+	assert_non_null(vu_guest_find_fs(f->g,
+					 "/dev/disk/by-uuid/0b3f1e9a-1d2c-4e5f-8a9b-0c1d2e3f4a5b"));
+	assert_null(vu_guest_find_fs(f->g, "LABEL=roo"));
 	assert_non_null(vu_guest_find_fs(f->g, "/dev/vda"));
 	assert_null(vu_guest_find_fs(f->g, "/dev/sdb"));
 }
@@ -138,6 +143,9 @@ static void test_read_ops(void **state)
 	assert_int_equal(vu_guest_glob(f->g, "/root/*", &v, &n, &e), 0);
 	assert_int_equal(n, 0);
 	vu_guest_strv_free(v, n);
+	assert_int_equal(vu_guest_glob(f->g, "/var/tmp/*", &v, &n, &e), 0);	/* empty */
+	assert_int_equal(n, 0);
+	vu_guest_strv_free(v, n);
 	assert_int_equal(vu_guest_glob(f->g, "/root/.*", &v, &n, &e), 0);
 	assert_int_equal(n, 1);
 	vu_guest_strv_free(v, n);
@@ -179,6 +187,20 @@ static void test_readonly(void **state)
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
+	/* A qcow2 opened for writing and refused (here: unmounted) too. */
+	if (tu_have_qemu()) {
+		char q[PATH_MAX + 16];
+
+		snprintf(q, sizeof(q), "%s/ro.qcow2", f->dir);
+		tu_sh_ok("qemu-img convert -O qcow2 '%s' '%s'", f->img, q);
+		before = sum(q);
+		f->g = gfx_open(q, NULL, VU_GUEST_RDWR);
+		gfx_close(&f->g);
+		after = sum(q);
+		assert_string_equal(before, after);
+		free(before);
+		free(after);
+	}
 }
 
 /* Every write operation, checked by e2fsck -fn and debugfs. */
@@ -208,6 +230,19 @@ static void write_ops(struct gfx *f)
 	assert_int_equal(vu_guest_mkdir(f->g, "/var/log/audit", 0700, &e), -EEXIST);
 	assert_int_equal(vu_guest_mkdir_p(f->g, "/etc/hostname/x", 0700, &e), -ENOTDIR);
 	assert_int_equal(vu_guest_symlink(f->g, "/etc/hostname", "/etc/hn", &e), 0);
+	/* Longer than fits in the inode: the text goes to a block. */
+	{
+		char target[140], *t;
+
+		memset(target, 'L', sizeof(target) - 1);
+		target[sizeof(target) - 1] = '\0';
+		memcpy(target, "../", 3);
+		assert_int_equal(vu_guest_symlink(f->g, target, "/etc/long", &e), 0);
+		assert_int_equal(vu_guest_readlink(f->g, "/etc/long", &t, &e), 0);
+		assert_string_equal(t, target);
+		free(t);
+		assert_int_equal(vu_guest_symlink(f->g, target, "/etc/long", &e), -EEXIST);
+	}
 	assert_int_equal(vu_guest_chmod(f->g, "/etc/hn", 0640, &e), 0);
 	assert_int_equal(vu_guest_chown(f->g, "/etc/appended", 1000, 100, &e), 0);
 	assert_int_equal(vu_guest_lchown(f->g, "/etc/hn", 7, 8, &e), 0);
@@ -321,6 +356,33 @@ static void test_write_ops_1k(void **state)
 {
 	remake(*state, "-t ext4 -b 1024");
 	write_ops(*state);
+}
+
+/* A file with two names: rewritten in place (both see it), one name
+ * removed (the other keeps the data). */
+static void test_hardlink(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_guest_stat st;
+	struct vu_err e = { 0 };
+	char *s;
+
+	tu_sh_ok("debugfs -w -R 'ln /etc/hostname /root/hn' '%s' >/dev/null 2>&1 && "
+		 "debugfs -w -R 'sif /etc/hostname links_count 2' '%s' >/dev/null 2>&1",
+		 f->img, f->img);
+	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	assert_int_equal(vu_guest_write_file(f->g, "/etc/hostname", "h2\n", 3, -1, -1, -1, &e), 0);
+	s = gfx_cat(f->g, "/root/hn");
+	assert_string_equal(s, "h2\n");
+	free(s);
+	assert_int_equal(vu_guest_unlink(f->g, "/etc/hostname", &e), 0);
+	assert_int_equal(vu_guest_stat(f->g, "/root/hn", &st, &e), 0);
+	assert_int_equal(st.nlink, 1);
+	gfx_close(&f->g);
+	assert_int_equal(gfx_fsck(f->img, 0), 0);
+	s = gfx_debugfs(f->img, 0, "cat /root/hn");
+	assert_string_equal(s, "h2\n");
+	free(s);
 }
 
 /* A hashed (htree) directory: entries removed, added and renamed in. */
@@ -512,6 +574,7 @@ int main(void)
 		T(test_write_ops_inline),
 		T(test_write_ops_1k),
 		T(test_htree),
+		T(test_hardlink),
 		T(test_killed),
 		T(test_refuse_dirty),
 		T(test_qcow2_backing),

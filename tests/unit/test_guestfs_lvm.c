@@ -245,6 +245,22 @@ static void test_lvm_missing_pv(void **state)
 	assert_int_equal(n, 4);
 	assert_string_equal(m[3].mountpoint, "/srv");
 	assert_false(m[3].mounted);
+	gfx_close(&f->g);
+	/* New UUIDs need every PV: refused, nothing written. */
+	{
+		char *before = tu_sh_out("sha256sum < '%s'", f->img), *after;
+		struct vu_guest_lvm_change *ch;
+		struct vu_err e = { 0 };
+
+		f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+		assert_int_equal(vu_guest_lvm_change_uuids(f->g, &ch, &n, &e), -ENODEV);
+		assert_non_null(strstr(vu_err_str(&e), "is not on the disks given"));
+		gfx_close(&f->g);
+		after = tu_sh_out("sha256sum < '%s'", f->img);
+		assert_string_equal(before, after);
+		free(before);
+		free(after);
+	}
 }
 
 /* An fstab entry on a striped LV is refused by name. */

@@ -420,6 +420,26 @@ static void test_clock_variable(void **state)
 	vu_domain_free(&dom);
 }
 
+/* A migration's destination waits for migrate-incoming, still stopped. */
+static void test_incoming_defer(void **state)
+{
+	struct vu_domain *dom = dom_parse(D(""));
+	struct vu_qemu_env env;
+	char *got;
+
+	(void)state;
+	qc_env(&env, RUN);
+	got = qc_render(dom, &env);
+	assert_null(strstr(got, "-incoming"));
+	free(got);
+	env.incoming = true;
+	got = qc_render(dom, &env);
+	if (!strstr(got, "-S\n-incoming\ndefer\n"))
+		fail_msg("%s", got);
+	free(got);
+	vu_domain_free(&dom);
+}
+
 /* With VFIO usable, a PCI host device is passed through by address. */
 /* A USB address (libvirt writes one per USB device) is the port used. */
 static void test_usb_port(void **state)
@@ -467,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_direct_and_ethernet),
 		cmocka_unit_test(test_write_files),
 		cmocka_unit_test(test_lifecycle),
+		cmocka_unit_test(test_incoming_defer),
 		cmocka_unit_test(test_firmware_efi),
 		cmocka_unit_test(test_hostdev_vfio),
 		cmocka_unit_test(test_usb_port),

@@ -397,11 +397,14 @@ static struct vu_cmd_parser parser(struct vm_ctl *vc)
  * What QEMU needs to start is kept by the commands that start or signal
  * it: NET_ADMIN for taps, SETUID and SETGID for -runas (QEMU inherits
  * them, and drops them itself), KILL to stop a QEMU running as another
- * user. The others keep the file capabilities alone.
+ * user, SYS_NICE to pin the threads of one (<cputune>). The others keep
+ * the file capabilities alone.
  */
 static void drop_caps(const struct vm_ctl *vc)
 {
-	static const cap_value_t run[] = { CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_KILL };
+	static const cap_value_t run[] = {
+		CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_KILL, CAP_SYS_NICE,
+	};
 	cap_value_t keep[16];
 	int n = 0;
 

@@ -136,4 +136,70 @@ int vmg_transport_finish(struct vmg_transport *t, int r, char **answer, struct v
  * or RUN/domains/NAME.pid is held), 0 when not, -errno. */
 int vmg_domain_running(const struct vu_state *st, const char *name);
 
+/* ---- control.c: the live migration's control channel ---- */
+
+/*
+ * One text line each, at most VMG_CTL_LINE_MAX bytes, "WORD [ARGS]"; a blob
+ * is "WORD LEN" then LEN bytes. The whole protocol is in man/vm-migrate.1
+ * (CONTROL PROTOCOL); VMG_CTL_HELLO opens it both ways.
+ */
+#define VMG_CTL_HELLO "vm-migrate-live 1"
+#define VMG_CTL_LINE_MAX 4000
+#define VMG_CTL_TIMEOUT_MS 120000
+int vmg_ctl_send(int fd, struct vu_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Reads one line (without its \n) within timeout_ms (< 0: for ever);
+ * -EPIPE when the other side closed, -ETIMEDOUT, -EPROTO. */
+int vmg_ctl_recv(int fd, char *line, size_t size, int timeout_ms, struct vu_err *e);
+int vmg_ctl_send_blob(int fd, const char *word, const char *buf, size_t len,
+		      struct vu_err *e);
+/* The LEN bytes after a "WORD LEN" line, lenarg being its LEN. */
+int vmg_ctl_read_blob(int fd, const char *lenarg, char **buf, size_t *len, struct vu_err *e);
+/* Copies until end of file (the tunnel's relays). */
+int vmg_copy_fd(int from, int to);
+/* The arguments after word when line is "word" or "word ARGS", else NULL. */
+const char *vmg_ctl_word(const char *line, const char *word);
+/* poll(2) for input: 1 readable (or closed), 0 timeout, -errno. */
+int vmg_fd_wait(int fd, int timeout_ms);
+
+/* ---- live.c (source), livedest.c (destination) ---- */
+
+enum vmg_copy { VMG_COPY_NONE, VMG_COPY_ALL, VMG_COPY_INC };
+
+struct vmg_live_opts {
+	const char *dname, *xml_file, *migrateuri, *listen, *comp_methods;
+	const char *transport;	/* the command (already chosen from the URI) */
+	const char *host;	/* the destination's address from the URI, or NULL */
+	enum vmg_copy copy;
+	bool live, persistent, undefinesource, suspend, tunnelled, postcopy;
+	bool timeout_postcopy, auto_converge, compressed, parallel, abort_on_error;
+	bool verbose;
+	unsigned timeout_s, parallel_conns;
+	unsigned long bandwidth_mib;	/* 0: unlimited */
+	long downtime_ms;		/* < 0: QEMU's default */
+};
+int vmg_live_migrate(const struct vu_state *st, const char *name,
+		     const struct vmg_live_opts *o, struct vu_err *e);
+/* The receiving side: reads the control channel on in, answers on out. */
+int vmg_live_receive(struct vu_storage *s, const char *pool, int in, int out,
+		     struct vu_err *e);
+struct vu_qmp;
+/* The node names of the guest's writable disks in device order. */
+int vmg_writable_nodes(struct vu_qmp *q, char nodes[][64], unsigned max, unsigned *n,
+		       struct vu_err *e);
+/* --cancel, --info, --downtime on a migration running in another process. */
+int vmg_live_cancel(const struct vu_state *st, const char *name, struct vu_err *e);
+int vmg_live_info(const struct vu_state *st, const char *name, struct vu_err *e);
+int vmg_live_setmaxdowntime(const struct vu_state *st, const char *name, long ms,
+			    struct vu_err *e);
+
+/* ---- destqemu.c: the destination's QEMU ---- */
+
+/* Starts dom stopped with -incoming defer in the state's run directory
+ * (RUN/qemu/NAME.{pid,qmp,log}); *q is its QMP connection. */
+int vmg_dest_start(const struct vu_state *st, const struct vu_domain *dom, struct vu_qmp **q,
+		   struct vu_err *e);
+/* Quits it (QMP quit, then SIGKILL) and removes its run files. */
+void vmg_dest_kill(const struct vu_state *st, const char *name, struct vu_qmp **q);
+
 #endif

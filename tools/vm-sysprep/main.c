@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdnoreturn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@ enum {
 	OPT_FORMAT = CHAR_MAX + 1, OPT_DOMAIN_XML, OPT_OPERATIONS, OPT_LIST_OPERATIONS,
 	OPT_KEEP_USERS, OPT_REMOVE_USERS, OPT_SCRUB, OPT_SELINUX_RELABEL, OPT_NO_SELINUX_RELABEL,
 	OPT_NETWORK, OPT_NO_NETWORK, OPT_ROOT, OPT_CONNECT, OPT_REFUSED, OPT_COMMANDS_FILE,
+	OPT_PASSWORD_CRYPTO,
 	OPT_CU_BASE,	/* + enum vs_cu_kind */
 };
 
@@ -42,6 +44,7 @@ struct sysprep {
 	char *xml;			/* the domain XML as read, passed through */
 	size_t xml_len;
 	bool ops_given, no_relabel;
+	const char *crypto;		/* --password-crypto's crypt(3) prefix */
 	vs_opset ops;
 	struct vs_culist cu;
 	struct vs_ctx ctx;
@@ -82,6 +85,7 @@ static noreturn void usage(void)
 	     "     --root-password SEL    --password USER:SEL\n"
 	     "                              SEL: password:PW, file:FILE, random, disabled,\n"
 	     "                              locked, locked:SEL\n"
+	     "     --password-crypto md5|sha256|sha512  their hash (default sha512)\n"
 	     "     --ssh-inject USER[:file:KEYFILE|:string:KEY]\n"
 	     "     --firstboot SCRIPT     --firstboot-command CMD\n"
 	     "     --mkdir DIR            --write FILE:CONTENT\n"
@@ -258,6 +262,17 @@ static void parse_one(struct sysprep *s, int ch, const struct option *lo, int id
 			     "appliance and no network: use --no-network (the default)");
 	case OPT_NO_NETWORK: break;
 	case OPT_COMMANDS_FILE: commands_from_file(s, optarg); break;
+	case OPT_PASSWORD_CRYPTO:
+		if (strcmp(optarg, "sha512") == 0)
+			s->crypto = "$6$";
+		else if (strcmp(optarg, "sha256") == 0)
+			s->crypto = "$5$";
+		else if (strcmp(optarg, "md5") == 0)
+			s->crypto = "$1$";
+		else
+			vu_die_usage(VU_EXIT_USAGE, "--password-crypto: '%s': use md5, sha256 or "
+				     "sha512", optarg);
+		break;
 	case OPT_REFUSED:
 		vu_die_usage(VU_EXIT_USAGE, "--%s: needs the guest's own programs (an appliance), "
 			     "which the in-place path does not run", lo[idx].name);
@@ -297,6 +312,7 @@ static struct option *long_options(void)
 		{ "network", no_argument, NULL, OPT_NETWORK },
 		{ "no-network", no_argument, NULL, OPT_NO_NETWORK },
 		{ "commands-from-file", required_argument, NULL, OPT_COMMANDS_FILE },
+		{ "password-crypto", required_argument, NULL, OPT_PASSWORD_CRYPTO },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -334,6 +350,8 @@ static void parse_args(struct sysprep *s, int argc, char **argv)
 			     "--domain-xml FILE (one of them)");
 	if (!s->ops_given)
 		s->ops = vs_ops_defaults();
+	for (size_t i = 0; i < s->cu.n; i++)
+		s->cu.v[i].pw.method = s->crypto;
 }
 
 /* ---- the disks ---- */
@@ -346,7 +364,9 @@ static void disks_of(struct sysprep *s, struct vu_domain *dom)
 
 		if (vu_disk_get(n, &d) < 0)
 			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
-		if ((!d.device || strcmp(d.device, "disk") == 0) && d.source) {
+		/* A read-only disk is not the guest's to change (a shared
+		 * image, a golden copy): left out, as a CD-ROM is. */
+		if ((!d.device || strcmp(d.device, "disk") == 0) && d.source && !d.readonly) {
 			const char *fmt = d.driver_type && (!strcmp(d.driver_type, "raw") ||
 							    !strcmp(d.driver_type, "qcow2")) ?
 					  d.driver_type : NULL;
@@ -410,7 +430,11 @@ static void load_domain(struct sysprep *s)
 	vu_state_free(&st);
 }
 
-/* As virt-sysprep: a disk QEMU has open is not touched, not even read. */
+/*
+ * As virt-sysprep: a disk QEMU has open is not touched, not even read.
+ * (vu_guest_open then holds QEMU's locks for the run, so that nothing
+ * starts on the disk meanwhile.)
+ */
 static void check_in_use(const struct sysprep *s)
 {
 	for (size_t i = 0; i < s->ndisks; i++) {
@@ -419,8 +443,8 @@ static void check_in_use(const struct sysprep *s)
 		if (r < 0)
 			vu_diec(VU_EXIT_FAIL, -r, "%s", s->disks[i].path);
 		if (r > 0)
-			vu_diex(VU_EXIT_FAIL, "%s: the disk is in use (QEMU holds its lock): shut the "
-				"guest down first", s->disks[i].path);
+			vu_diex(VU_EXIT_FAIL, "%s: the disk is in use (QEMU or another tool holds "
+				"its lock): shut the guest down first", s->disks[i].path);
 	}
 }
 
@@ -490,6 +514,18 @@ static void relabel(struct sysprep *s)
 		op_failed(s, "selinux-relabel");
 }
 
+/* The guest as a whole failed: its one disk named, unless the message
+ * already names a disk. */
+static noreturn void guest_failed(const struct sysprep *s, const struct vu_err *e)
+{
+	const char *msg = vu_err_str(e);
+
+	for (size_t i = 0; i < s->ndisks; i++)
+		if (strncmp(msg, s->disks[i].path, strlen(s->disks[i].path)) == 0)
+			vu_diex(VU_EXIT_FAIL, "%s", msg);
+	vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest", msg);
+}
+
 static void run(struct sysprep *s)
 {
 	struct vu_err e = { 0 };
@@ -499,12 +535,10 @@ static void run(struct sysprep *s)
 	say(s, "Examining the guest ...");
 	r = vu_guest_open(&s->ctx.g, s->disks, s->ndisks, s->ctx.dry_run ? 0 : VU_GUEST_RDWR, &e);
 	if (r < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest",
-			vu_err_str(&e));
+		guest_failed(s, &e);
 	if (vu_guest_mount_all(s->ctx.g, &e) < 0) {
 		vu_guest_close(&s->ctx.g, NULL);
-		vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest",
-			vu_err_str(&e));
+		guest_failed(s, &e);
 	}
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < VS_NOPS; i++)
@@ -512,8 +546,7 @@ static void run(struct sysprep *s)
 				run_op(s, i);
 	relabel(s);
 	if (vu_guest_close(&s->ctx.g, &e) < 0)
-		vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest",
-			vu_err_str(&e));
+		guest_failed(s, &e);
 	if (s->ctx.dry_run)
 		say(s, "Dry run: %u change%s would be made; nothing was changed.", s->ctx.changes,
 		    s->ctx.changes == 1 ? "" : "s");

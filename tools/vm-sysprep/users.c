@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* users.c - the user-account operation: ordinary users removed with their
- * homes and mail, leaving passwd, shadow, group and gshadow consistent */
+ * homes and mail, leaving passwd, shadow, group, gshadow, subuid and
+ * subgid consistent */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +236,11 @@ int vs_op_user_account(struct vs_ctx *ctx)
 		r = edit_file(ctx, "/etc/group", &v, true);
 	if (r == 0 && v.n)
 		r = edit_file(ctx, "/etc/gshadow", &v, true);
+	/* Their subordinate ID ranges are free again. */
+	if (r == 0 && v.n)
+		r = edit_file(ctx, "/etc/subuid", &v, false);
+	if (r == 0 && v.n)
+		r = edit_file(ctx, "/etc/subgid", &v, false);
 	if (r == 0)
 		r = remove_homes(ctx, &v);
 	if (r == -ENOMEM && !ctx->e.code)

@@ -30,8 +30,11 @@
  *   chmod, chown, truncate, readdir, as their syscalls).
  * - Every write needs a guest opened with VU_GUEST_RDWR: -EROFS otherwise.
  *   A guest opened read-only is left byte-for-byte unchanged.
- * - Filesystems other than ext2/3/4 cannot be mounted: a path on one is
- *   never reached because vu_guest_mount_all refuses it by name.
+ * - Only ext2/3/4 are mounted. xfs and btrfs are refused by name by
+ *   vu_guest_mount_all (as the root or in fstab); others in fstab (a vfat
+ *   /boot/efi) are left unmounted, so paths below their mount point reach
+ *   the directory underneath, as in the guest before it mounts them.
+ * - Partition tables are read with 512-byte sectors, as virtual disks have.
  */
 
 /* An open guest: its disks, their partitions and volumes, the filesystems
@@ -95,7 +98,8 @@ struct vu_guest_fs {
  * next call shows. */
 const struct vu_guest_fs *vu_guest_filesystems(const struct vu_guest *g, size_t *n);
 /* The entry for device (its guest name, also /dev/mapper/VG-LV for an LV,
- * or UUID=... / LABEL=... as fstab writes them), or NULL. */
+ * or UUID=, LABEL=, PARTUUID= and their /dev/disk/by-* forms, as fstab
+ * writes them), or NULL. */
 const struct vu_guest_fs *vu_guest_find_fs(const struct vu_guest *g, const char *spec);
 
 /* What the inspection found. */
@@ -123,9 +127,9 @@ struct vu_guest_mount {
  * guests are not supported"; none: -ENOENT "no operating system found", or
  * "xfs: needs the appliance, not available yet" when an xfs or btrfs
  * filesystem could have been it), mounts it on /, then mounts the fstab's
- * entries in mountpoint order (UUID=, LABEL=, /dev/sdX, /dev/vdX, /dev/hdX,
- * /dev/xvdX as sdX, /dev/mapper/VG-LV, /dev/VG/LV, /dev/disk/by-uuid/ and
- * by-label/). An entry on xfs or btrfs is refused by name, one that needs
+ * entries in mountpoint order (UUID=, LABEL=, PARTUUID=, /dev/sdX,
+ * /dev/vdX, /dev/hdX, /dev/xvdX as sdX, /dev/mapper/VG-LV, /dev/VG/LV,
+ * /dev/disk/by-uuid/, by-label/ and by-partuuid/). An entry on xfs or btrfs is refused by name, one that needs
  * journal recovery or has errors by "run e2fsck"; a missing device, swap,
  * noauto and pseudo filesystems are skipped (mounted false).
  * Calling it twice is -EBUSY.
@@ -272,13 +276,15 @@ struct vu_guest_lvm_change {
 
 /*
  * New random UUIDs for every PV and every VG found (vgchange -u and
- * pvchange -u together, as virt-sysprep's lvm-uuids does): each PV's label
- * header gets its new UUID and each VG a new metadata copy (seqno + 1, the
- * text with the new ids, its CRC) written in every metadata area's circular
- * buffer after the current copy, then the area header pointing at it, so a
- * copy killed part-way leaves the old metadata in force. The changes are
- * returned in *changes (malloc'd, *n entries; free()). No LVM is 0 with *n 0.
- * Filesystems on the LVs are unaffected and may stay mounted.
+ * pvchange -u together, as virt-sysprep's lvm-uuids does): each VG gets a
+ * new metadata copy (seqno + 1, the text with the new ids, its CRC)
+ * written in every metadata area's circular buffer after the current
+ * copy; only when every area holds it are the area headers pointed at it,
+ * then each PV's label gets its new UUID. A VG with a PV that is not among
+ * the disks is refused (-ENODEV) before anything is written, as is one
+ * whose areas lack room (-ENOSPC). The changes are returned in *changes
+ * (malloc'd, *n entries; free()). No LVM is 0 with *n 0. Filesystems on
+ * the LVs are unaffected and may stay mounted.
  */
 int vu_guest_lvm_change_uuids(struct vu_guest *g, struct vu_guest_lvm_change **changes,
 			      size_t *n, struct vu_err *e);

@@ -118,6 +118,10 @@ struct vu_bstat {
 	uint64_t offset;	/* host offset when VU_BS_OFFSET_VALID */
 	int depth;		/* chain walk: 0 = the image itself, 1 = its backing ... */
 	struct vu_image *layer;	/* chain walk: the layer that decided (NULL: none) */
+	/* The file .offset is in when it is not the layer's own (a vmdk
+	 * extent), as qemu-img map names it; NULL: the layer's. Lives as
+	 * long as the layer. */
+	const char *file;
 };
 
 /* A persistent dirty bitmap an image carries (qcow2's bitmaps extension). */

@@ -25,6 +25,9 @@ struct vu_qemu_env {
 				 * the XML leaves unnamed (required) */
 	const char *runas;	/* -runas USER, or NULL */
 	bool daemonize;		/* -daemonize: the runtime always; tests not */
+	bool incoming;		/* -incoming defer: the destination of a live
+				 * migration (vm-migrate), which sets its
+				 * capabilities before migrate-incoming */
 	const char *virtiofsd;	/* virtiofsd found by the runtime; NULL: a
 				 * virtiofs <filesystem> is refused */
 	bool vfio;		/* VFIO usable; false: <hostdev> is refused */

@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* livedest.c - the receiving side of a live migration (vm-migrate
+ * --receive, spoken to by live.c through the transport): pre-flight, the
+ * QEMU waiting with -incoming defer, the NBD exports of the copies, and
+ * either a running domain at the end or nothing at all */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vu/domaindb.h"
+#include "vu/file.h"
+#include "vu/image.h"
+#include "vu/qmp.h"
+#include "vu/xmlnode.h"
+
+#include "vm-migrate.h"
+
+#define QMP_MS 30000
+#define MAX_DISKS 64
+
+struct rdisk {
+	char target[32], format[8];
+	uint64_t size;
+	char *backing;
+	struct vu_vol_new nv;
+};
+
+struct recv {
+	struct vu_storage *s;
+	const char *pool;
+	int in, out;
+	bool persistent, suspend, tunnelled;
+	enum vmg_copy copy;
+	char listen[256];
+	unsigned port;
+	char caps[8][32];
+	unsigned ncaps;
+	unsigned channels;
+	struct rdisk disks[MAX_DISKS];
+	unsigned ndisks;
+	struct vu_domain *dom;
+	char *name;
+	struct vu_qmp *q;
+	bool started, done;
+	pid_t relay;
+	char *sock;
+};
+
+static int parse_disk(struct recv *r, const char *arg, struct vu_err *e)
+{
+	struct rdisk *d = &r->disks[r->ndisks];
+	char back[4096] = "";
+	int n;
+
+	if (r->ndisks >= MAX_DISKS)
+		return vu_err_set(e, E2BIG, "control: too many disks");
+	n = sscanf(arg, "%31s %7s %" SCNu64 " %4095s", d->target, d->format, &d->size, back);
+	if (n < 3 || (strcmp(d->format, "raw") && strcmp(d->format, "qcow2")) ||
+	    vu_name_check(d->target) < 0 || (n == 4 && back[0] != '/'))
+		return vu_err_set(e, EPROTO, "control: bad disk line '%.60s'", arg);
+	if (n == 4 && !(d->backing = strdup(back)))
+		return vu_err_set(e, ENOMEM, NULL);
+	d->nv.fd = -1;
+	r->ndisks++;
+	return 0;
+}
+
+static bool cap_known(const char *c)
+{
+	static const char *const ok[] = { "postcopy-ram", "multifd", "compress", "xbzrle",
+					  "auto-converge", NULL };
+
+	for (size_t i = 0; ok[i]; i++)
+		if (!strcmp(c, ok[i]))
+			return true;
+	return false;
+}
+
+/* The source's request, up to "prepare". */
+static int read_request(struct recv *r, struct vu_err *e)
+{
+	char line[VMG_CTL_LINE_MAX + 1];
+	const char *a;
+	int rc;
+
+	for (;;) {
+		if ((rc = vmg_ctl_recv(r->in, line, sizeof(line), VMG_CTL_TIMEOUT_MS, e)) < 0)
+			return rc;
+		if (!strcmp(line, "prepare"))
+			return r->dom ? 0 : vu_err_set(e, EPROTO, "control: no xml before prepare");
+		if (!strcmp(line, "persistent"))
+			r->persistent = true;
+		else if (!strcmp(line, "suspend"))
+			r->suspend = true;
+		else if (!strcmp(line, "tunnelled"))
+			r->tunnelled = true;
+		else if ((a = vmg_ctl_word(line, "copy-storage")))
+			r->copy = !strcmp(a, "all") ? VMG_COPY_ALL : !strcmp(a, "inc") ? VMG_COPY_INC
+										 : VMG_COPY_NONE;
+		else if ((a = vmg_ctl_word(line, "disk"))) {
+			if ((rc = parse_disk(r, a, e)) < 0)
+				return rc;
+		} else if ((a = vmg_ctl_word(line, "listen")) && strlen(a) < sizeof(r->listen) &&
+			   !strpbrk(a, " ,"))
+			snprintf(r->listen, sizeof(r->listen), "%s", a);
+		else if ((a = vmg_ctl_word(line, "port")))
+			r->port = (unsigned)strtoul(a, NULL, 10) & 0xffff;
+		else if ((a = vmg_ctl_word(line, "cap")) && cap_known(a) && r->ncaps < 8)
+			snprintf(r->caps[r->ncaps++], sizeof(r->caps[0]), "%s", a);
+		else if ((a = vmg_ctl_word(line, "multifd-channels")))
+			r->channels = (unsigned)strtoul(a, NULL, 10);
+		else if ((a = vmg_ctl_word(line, "xml"))) {
+			char *xml = NULL;
+			size_t len;
+
+			if ((rc = vmg_ctl_read_blob(r->in, a, &xml, &len, e)) < 0)
+				return rc;
+			vu_domain_free(&r->dom);
+			rc = vu_domain_parse(&r->dom, xml, len, e);
+			free(xml);
+			if (rc < 0)
+				return rc;
+		} else
+			return vu_err_set(e, EPROTO, "control: unknown request '%.40s'", line);
+	}
+}
+
+/* Name and UUID free here, the XML what libvirt would take. */
+static int preflight(struct recv *r, struct vu_err *e)
+{
+	int rc;
+
+	if (vu_domain_get_name(r->dom, &r->name) < 0 || !r->name || vu_name_check(r->name) < 0)
+		return vu_err_set(e, EINVAL, "the domain has no valid name");
+	if ((rc = vu_domain_check(r->dom, e)) < 0)
+		return rc;
+	if ((rc = vmg_domain_running(&r->s->st, r->name)) != 0)
+		return rc < 0 ? vu_err_set(e, -rc, "%s: %s", r->name, strerror(-rc))
+			      : vu_err_set(e, EEXIST, "domain '%s' is already active here", r->name);
+	return vu_domaindb_check_unique(&r->s->st, r->dom, r->name, e);
+}
+
+/* Shared storage: every disk's file is already here. */
+static int check_shared(struct recv *r, struct vu_err *e)
+{
+	xmlNodePtr devs = vu_domain_find(r->dom, "devices");
+
+	for (xmlNodePtr n = vu_node_child(devs, "disk"); n; n = vu_node_next(n, "disk")) {
+		struct vu_disk d = { 0 };
+		int rc = 0;
+
+		if (vu_disk_get(n, &d) == 0 && d.source && d.type &&
+		    (!strcmp(d.type, "file") || !strcmp(d.type, "block")) &&
+		    access(d.source, F_OK) < 0)
+			rc = vu_err_set(e, ENOENT, "disk %s: %s: not here (without "
+					"--copy-storage-all the storage must be shared)",
+					d.target_dev ? d.target_dev : "?", d.source);
+		vu_disk_clear(&d);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The copies' empty images, as new volumes of the pool, and the XML
+ * pointed at them. */
+static int make_copies(struct recv *r, struct vu_err *e)
+{
+	struct vu_pool *pool = NULL;
+	int rc = vu_pool_lookup(r->s, r->pool ? r->pool : "default", &pool, e);
+
+	for (unsigned i = 0; rc == 0 && i < r->ndisks; i++) {
+		struct rdisk *d = &r->disks[i];
+		xmlNodePtr disk = vu_domain_find_disk(r->dom, d->target);
+		struct vu_disk dd = { 0 };
+		struct vu_create_opts co = { .size = d->size };
+		const char *base;
+
+		if (!disk || vu_disk_get(disk, &dd) < 0 || !dd.source) {
+			vu_disk_clear(&dd);
+			rc = vu_err_set(e, EINVAL, "disk %s: not in the domain", d->target);
+			break;
+		}
+		base = strrchr(dd.source, '/') ? strrchr(dd.source, '/') + 1 : dd.source;
+		if (r->copy == VMG_COPY_INC && d->backing) {
+			if (access(d->backing, R_OK) < 0)
+				rc = vu_err_set(e, ENOENT, "disk %s: backing file %s is not here "
+						"(--copy-storage-inc)", d->target, d->backing);
+			co.backing_file = d->backing;
+		}
+		if (rc == 0)
+			rc = vu_vol_new_begin(r->s, pool, base, &d->nv, e);
+		if (rc == 0)
+			rc = vu_image_create(d->nv.fd, dd.source, d->format, &co, e);
+		if (rc == 0)
+			rc = vu_vol_new_commit(r->s, &d->nv, e);
+		if (rc == 0 && ((rc = vu_disk_set_source(disk, "file", d->nv.path)) < 0 ||
+				(rc = vu_node_set(disk, "driver", "type", d->format)) < 0))
+			rc = vu_err_set(e, -rc, "disk %s: %s", d->target, strerror(-rc));
+		vu_disk_clear(&dd);
+	}
+	if (pool)
+		vu_pool_free(&pool);
+	return rc;
+}
+
+static int qcmd(struct recv *r, const char *cmd, const char *json, json_object **ret,
+		struct vu_err *e)
+{
+	json_object *args = json ? json_tokener_parse(json) : NULL;
+
+	if (json && !args)
+		return vu_err_set(e, EINVAL, "internal: bad JSON for %s", cmd);
+	return vu_qmp_cmd(r->q, cmd, args, ret, QMP_MS, e);
+}
+
+static int set_caps(struct recv *r, struct vu_err *e)
+{
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "{\"capabilities\":["
+			 "{\"capability\":\"events\",\"state\":true},"
+			 "{\"capability\":\"late-block-activate\",\"state\":true}");
+
+	for (unsigned i = 0; i < r->ncaps; i++)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+			      ",{\"capability\":\"%s\",\"state\":true}", r->caps[i]);
+	snprintf(buf + n, sizeof(buf) - (size_t)n, "]}");
+	int rc = qcmd(r, "migrate-set-capabilities", buf, NULL, e);
+
+	if (rc == 0 && r->channels) {
+		snprintf(buf, sizeof(buf), "{\"multifd-channels\":%u}", r->channels);
+		rc = qcmd(r, "migrate-set-parameters", buf, NULL, e);
+	}
+	return rc;
+}
+
+/* A port nobody listens on now, from libvirt's migration range. */
+static unsigned free_port(const char *host, unsigned from)
+{
+	for (unsigned p = from; p < from + 64; p++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p) };
+		int ok;
+
+		(void)host;
+		if (fd < 0)
+			return 0;
+		ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		close(fd);
+		if (ok)
+			return p;
+	}
+	return 0;
+}
+
+/* The node names of the guest's writable disks, in device order (the
+ * source lists its own in the same order: one builder made both). */
+int vmg_writable_nodes(struct vu_qmp *q, char nodes[][64], unsigned max, unsigned *n,
+		       struct vu_err *e)
+{
+	json_object *ret = NULL;
+	int rc = vu_qmp_cmd(q, "query-block", NULL, &ret, QMP_MS, e);
+
+	*n = 0;
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(ret); i++) {
+		json_object *b = json_object_array_get_idx(ret, i), *ins, *v;
+
+		if (!json_object_object_get_ex(b, "inserted", &ins) ||
+		    (json_object_object_get_ex(ins, "ro", &v) && json_object_get_boolean(v)) ||
+		    !json_object_object_get_ex(ins, "node-name", &v))
+			continue;
+		if (*n >= max) {
+			rc = vu_err_set(e, E2BIG, "too many disks");
+			break;
+		}
+		snprintf(nodes[(*n)++], 64, "%s", json_object_get_string(v));
+	}
+	json_object_put(ret);
+	return rc;
+}
+
+static int export_disks(struct recv *r, unsigned *nbd_port, struct vu_err *e)
+{
+	char nodes[MAX_DISKS][64], buf[1024];
+	unsigned n;
+	int rc;
+
+	*nbd_port = free_port(r->listen, 49153);
+	if (!*nbd_port)
+		return vu_err_set(e, EADDRINUSE, "no free port for the NBD server");
+	snprintf(buf, sizeof(buf), "{\"addr\":{\"type\":\"inet\",\"data\":{\"host\":\"%s\","
+		 "\"port\":\"%u\"}}}", r->listen, *nbd_port);
+	if ((rc = qcmd(r, "nbd-server-start", buf, NULL, e)) < 0 ||
+	    (rc = vmg_writable_nodes(r->q, nodes, MAX_DISKS, &n, e)) < 0)
+		return rc;
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		snprintf(buf, sizeof(buf), "{\"type\":\"nbd\",\"id\":\"vmg-%u\",\"node-name\":"
+			 "\"%.63s\",\"writable\":true,\"name\":\"vmg-%u\"}", i, nodes[i], i);
+		rc = qcmd(r, "block-export-add", buf, NULL, e);
+	}
+	return rc;
+}
+
+/* --tunnelled: QEMU takes the stream on a socket in the run directory,
+ * fed by a child of ours from the control channel. */
+static int start_relay(struct recv *r, struct vu_err *e)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (asprintf(&r->sock, "%s/qemu/%s.mig", r->s->st.run, r->name) < 0) {
+		r->sock = NULL;
+		return vu_err_set(e, ENOMEM, NULL);
+	}
+	if (strlen(r->sock) >= sizeof(a.sun_path))
+		return vu_err_set(e, ENAMETOOLONG, "%s: path too long for a socket", r->sock);
+	strcpy(a.sun_path, r->sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return vu_err_set(e, err, "%s: %s", r->sock, strerror(err));
+	}
+	r->relay = fork();
+	if (r->relay < 0) {
+		close(fd);
+		return vu_err_set(e, errno, "fork: %s", strerror(errno));
+	}
+	if (r->relay == 0)
+		_exit(vmg_copy_fd(r->in, fd) < 0 ? 1 : 0);
+	close(fd);
+	return 0;
+}
+
+static int incoming_uri(struct recv *r, const char *uri, struct vu_err *e)
+{
+	json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "uri", json_object_new_string(uri));
+	return vu_qmp_cmd(r->q, "migrate-incoming", args, NULL, QMP_MS, e);
+}
+
+static int incoming(struct recv *r, char *uri, size_t len, struct vu_err *e)
+{
+	char *u = NULL;
+	int rc;
+
+	if (r->tunnelled) {
+		if (asprintf(&u, "unix:%s/qemu/%s.mig", r->s->st.run, r->name) < 0)
+			return vu_err_set(e, ENOMEM, NULL);
+		rc = incoming_uri(r, u, e);
+		free(u);
+		if (rc < 0)
+			return rc;
+		snprintf(uri, len, "tunnel");
+		return start_relay(r, e);
+	}
+	if (!r->port && !(r->port = free_port(r->listen, 49152 + 32)))
+		return vu_err_set(e, EADDRINUSE, "no free port for the migration");
+	snprintf(uri, len, "tcp:%s:%u", r->listen, r->port);
+	return incoming_uri(r, uri, e);
+}
+
+/* The incoming migration's end as this QEMU sees it. */
+static int wait_incoming(struct recv *r, struct vu_err *e)
+{
+	for (;;) {
+		json_object *ret = NULL, *st;
+		const char *s;
+		int rc = qcmd(r, "query-migrate", NULL, &ret, e);
+
+		if (rc < 0)
+			return rc;
+		s = json_object_object_get_ex(ret, "status", &st) ? json_object_get_string(st) : "";
+		if (!strcmp(s, "completed")) {
+			json_object_put(ret);
+			return 0;
+		}
+		if (!strcmp(s, "failed") || !strcmp(s, "cancelled")) {
+			json_object_put(ret);
+			return vu_err_set(e, EIO, "the incoming migration %s", s);
+		}
+		json_object_put(ret);
+		/* the source gives up by closing the channel or saying abort;
+		 * its "done" may come before our own end */
+		if (!r->tunnelled && !r->done && vmg_fd_wait(r->in, 20) > 0) {
+			char line[VMG_CTL_LINE_MAX + 1];
+
+			if ((rc = vmg_ctl_recv(r->in, line, sizeof(line), 1000, e)) < 0)
+				return rc;
+			if (strcmp(line, "done"))
+				return vu_err_set(e, ECANCELED, "the source aborted the migration");
+			r->done = true;
+		} else if (r->done)
+			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+		if (r->tunnelled)
+			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+}
+
+static int finish(struct recv *r, struct vu_err *e)
+{
+	char line[VMG_CTL_LINE_MAX + 1];
+	int rc;
+
+	if ((rc = wait_incoming(r, e)) < 0)
+		return rc;
+	if (!r->tunnelled && !r->done) {
+		/* the source ran to its own end too */
+		if ((rc = vmg_ctl_recv(r->in, line, sizeof(line), VMG_CTL_TIMEOUT_MS, e)) < 0)
+			return rc;
+		if (strcmp(line, "done"))
+			return vu_err_set(e, ECANCELED, "the source did not finish ('%.40s')", line);
+	}
+	if (r->copy != VMG_COPY_NONE && (rc = qcmd(r, "nbd-server-stop", NULL, NULL, e)) < 0)
+		return rc;
+	if (!r->suspend && (rc = qcmd(r, "cont", NULL, NULL, e)) < 0)
+		return rc;
+	if (r->persistent)
+		rc = vu_domaindb_define(&r->s->st, r->dom, VU_DOMAINDB_REPLACE, e);
+	return rc;
+}
+
+static int run(struct recv *r, struct vu_err *e)
+{
+	char uri[600];
+	unsigned nbd = 0;
+	int rc;
+
+	if ((rc = read_request(r, e)) < 0 || (rc = preflight(r, e)) < 0)
+		return rc;
+	if (!r->listen[0])
+		snprintf(r->listen, sizeof(r->listen), "0.0.0.0");
+	rc = r->copy == VMG_COPY_NONE ? check_shared(r, e) : make_copies(r, e);
+	if (rc < 0 || (rc = vmg_dest_start(&r->s->st, r->dom, &r->q, e)) < 0)
+		return rc;
+	r->started = true;
+	if ((rc = set_caps(r, e)) < 0 ||
+	    (r->copy != VMG_COPY_NONE && (rc = export_disks(r, &nbd, e)) < 0) ||
+	    (rc = incoming(r, uri, sizeof(uri), e)) < 0)
+		return rc;
+	if (nbd)
+		rc = vmg_ctl_send(r->out, e, "ready %s nbd %s:%u", uri, r->listen, nbd);
+	else
+		rc = vmg_ctl_send(r->out, e, "ready %s", uri);
+	return rc < 0 ? rc : finish(r, e);
+}
+
+static void undo(struct recv *r)
+{
+	if (r->relay > 0) {
+		kill(r->relay, SIGKILL);
+		waitpid(r->relay, NULL, 0);
+	}
+	if (r->started)
+		vmg_dest_kill(&r->s->st, r->name, &r->q);
+	for (unsigned i = 0; i < r->ndisks; i++)
+		vu_vol_new_abort(r->s, &r->disks[i].nv);
+}
+
+int vmg_live_receive(struct vu_storage *s, const char *pool, int in, int out,
+		     struct vu_err *e)
+{
+	struct recv *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (!r)
+		return vu_err_set(e, ENOMEM, NULL);
+	*r = (struct recv){ .s = s, .pool = pool, .in = in, .out = out };
+	signal(SIGPIPE, SIG_IGN);
+	rc = vmg_ctl_send(out, e, VMG_CTL_HELLO);
+	if (rc == 0)
+		rc = run(r, e);
+	if (rc < 0) {
+		undo(r);
+		vmg_ctl_send(out, &(struct vu_err){ 0 }, "error %s", vu_err_str(e));
+	} else {
+		if (r->relay > 0)
+			waitpid(r->relay, NULL, 0);
+		vu_qmp_close(&r->q);
+		vmg_ctl_send(out, e, "ok %s", r->name);
+	}
+	for (unsigned i = 0; i < r->ndisks; i++) {
+		if (rc == 0)
+			vu_vol_new_free(s, &r->disks[i].nv);
+		free(r->disks[i].backing);
+	}
+	if (r->sock)
+		unlink(r->sock);
+	free(r->sock);
+	free(r->name);
+	vu_domain_free(&r->dom);
+	free(r);
+	return rc;
+}
