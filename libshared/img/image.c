@@ -18,6 +18,8 @@ static const struct vu_image_driver *const drivers[] = {
 	&vu_drv_raw,
 	&vu_drv_vdi,
 	&vu_drv_vpc,
+	&vu_drv_vhdx,
+	&vu_drv_qed,
 	&vu_drv_vmdk,
 };
 

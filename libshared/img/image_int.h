@@ -119,6 +119,8 @@ extern const struct vu_image_driver vu_drv_raw;
 extern const struct vu_image_driver vu_drv_qcow2;
 extern const struct vu_image_driver vu_drv_vdi;
 extern const struct vu_image_driver vu_drv_vpc;
+extern const struct vu_image_driver vu_drv_vhdx;
+extern const struct vu_image_driver vu_drv_qed;
 extern const struct vu_image_driver vu_drv_vmdk;
 
 /* The status of a byte range of a file itself (SEEK_DATA / SEEK_HOLE):
