@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vu/base.h"
 #include "vu/diag.h"
+#include "vu/err.h"
 
 /* A message is one line whatever it quotes (a name given with a newline,
  * a value from a document): control characters are written as escapes. */
@@ -115,4 +117,22 @@ void vu_die_usage(int status, const char *fmt, ...)
 	vmsg(-1, fmt, ap);
 	va_end(ap);
 	vu_die_tryhelp(status);
+}
+
+int vu_fail(const char *object, const struct vu_err *e)
+{
+	vu_warnx("%s: %s", object, vu_err_str(e));
+	return VU_EXIT_FAIL;
+}
+
+void vu_say(bool quiet, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
 }

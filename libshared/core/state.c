@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vu/diag.h"
 #include "vu/file.h"
 #include "vu/state.h"
 
@@ -393,4 +394,17 @@ void vu_state_free(struct vu_state *st)
 	free(st->run);
 	st->root = NULL;
 	st->run = NULL;
+}
+
+void vu_state_open_or_die(struct vu_state *st, const char *root_opt)
+{
+	struct vu_err e = { 0 };
+	int r = vu_state_resolve(st, root_opt);
+
+	if (r < 0) {
+		vu_err_set(&e, -r, "cannot resolve the state root");
+		exit(vu_fail(root_opt ? root_opt : "state root", &e));
+	}
+	if (vu_state_prepare(st, &e) < 0)
+		exit(vu_fail(st->root, &e));
 }

@@ -27,7 +27,7 @@ static struct vu_network *load_file(const char *file)
 	struct vu_network *net;
 
 	if (vu_network_load(&net, file, &e) < 0)
-		exit(nc_fail(strcmp(file, "-") ? file : "stdin", &e));
+		exit(vu_fail(strcmp(file, "-") ? file : "stdin", &e));
 	return net;
 }
 
@@ -46,7 +46,7 @@ static struct vu_network *load_any(struct net_ctl *nc, const char *name, bool li
 	if (r < 0 && !live_first)
 		r = vu_networkdb_load_live(st, name, &net, &e);
 	if (r < 0)
-		exit(nc_fail(name, &e));
+		exit(vu_fail(name, &e));
 	return net;
 }
 
@@ -65,9 +65,9 @@ int nc_cmd_define(void *ctx, int argc, char **argv)
 	r = vu_networkdb_define(nc_state(nc), net, &e);
 	name = vu_network_get_name(net, &name) == 0 ? name : NULL;
 	if (r < 0)
-		r = nc_fail(name ? name : file, &e);
+		r = vu_fail(name ? name : file, &e);
 	else
-		nc_say(nc, "Network %s defined from %s", name, file);
+		vu_say(nc->quiet, "Network %s defined from %s", name, file);
 	free(name);
 	vu_network_free(&net);
 	return r;
@@ -81,9 +81,9 @@ int nc_cmd_undefine(void *ctx, int argc, char **argv)
 	int r = vu_networkdb_undefine(nc_state(nc), name, &e);
 
 	if (r < 0)
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	else
-		nc_say(nc, "Network %s has been undefined", name);
+		vu_say(nc->quiet, "Network %s has been undefined", name);
 	free(name);
 	return r;
 }
@@ -108,7 +108,7 @@ static int need_net_admin(const char *name)
 	if (vu_caps_have(CAP_NET_ADMIN))
 		return 0;
 	vu_err_set(&e, EPERM, "needs %s", vu_caps_name(CAP_NET_ADMIN, buf, sizeof(buf)));
-	return nc_fail(name, &e);
+	return vu_fail(name, &e);
 }
 
 int nc_cmd_create(void *ctx, int argc, char **argv)
@@ -122,21 +122,21 @@ int nc_cmd_create(void *ctx, int argc, char **argv)
 
 	(void)argc;
 	if (vu_network_check(net, &e) < 0)
-		r = nc_fail(file, &e);
+		r = vu_fail(file, &e);
 	else if (vu_network_get_name(net, &name) < 0 || vu_name_check(name) < 0) {
 		vu_err_set(&e, EINVAL, "the network has no valid name");
-		r = nc_fail(file, &e);
+		r = vu_fail(file, &e);
 	} else if (exists(nc, name)) {
 		vu_err_set(&e, EEXIST, "network '%s' already exists", name);
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else if ((r = need_net_admin(name)) != 0) {
 		;
 	} else if (vu_network_ensure_ids(net) < 0) {
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	} else if (nc_run_start(nc, net, &e) < 0) {
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
-		nc_say(nc, "Network %s created from %s", name, file);
+		vu_say(nc->quiet, "Network %s created from %s", name, file);
 	}
 	free(name);
 	vu_network_free(&net);
@@ -153,10 +153,10 @@ static int start_one(struct net_ctl *nc, const char *name)
 
 	if (vu_networkdb_is_active(nc_state(nc), name) == 1) {
 		vu_err_set(&e, EBUSY, "network is already active");
-		return nc_fail(name, &e);
+		return vu_fail(name, &e);
 	}
 	if (vu_networkdb_load(nc_state(nc), name, &net, &e) < 0)
-		return nc_fail(name, &e);
+		return vu_fail(name, &e);
 	if ((r = need_net_admin(name)) != 0) {
 		vu_network_free(&net);
 		return r;
@@ -164,8 +164,8 @@ static int start_one(struct net_ctl *nc, const char *name)
 	r = nc_run_start(nc, net, &e);
 	vu_network_free(&net);
 	if (r < 0)
-		return nc_fail(name, &e);
-	nc_say(nc, "Network %s started", name);
+		return vu_fail(name, &e);
+	vu_say(nc->quiet, "Network %s started", name);
 	return VU_EXIT_OK;
 }
 
@@ -188,13 +188,13 @@ int nc_cmd_destroy(void *ctx, int argc, char **argv)
 
 	if (vu_networkdb_is_active(nc_state(nc), name) != 1) {
 		vu_err_set(&e, EINVAL, "network is not active");
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else if ((r = need_net_admin(name)) != 0) {
 		;
 	} else if (nc_run_destroy(nc, name, &e) < 0) {
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
-		nc_say(nc, "Network %s destroyed", name);
+		vu_say(nc->quiet, "Network %s destroyed", name);
 	}
 	free(name);
 	return r;
@@ -209,9 +209,9 @@ int nc_cmd_autostart(void *ctx, int argc, char **argv)
 	int r = vu_networkdb_autostart(nc_state(nc), name, on, &e);
 
 	if (r < 0)
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	else
-		nc_say(nc, on ? "Network %s marked as autostarted"
+		vu_say(nc->quiet, on ? "Network %s marked as autostarted"
 			      : "Network %s unmarked as autostarted", name);
 	free(name);
 	return r;

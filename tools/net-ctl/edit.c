@@ -22,18 +22,18 @@ static int apply(struct net_ctl *nc, const char *path, bool changed, const char 
 	int r;
 
 	if (!changed) {
-		nc_say(nc, "Network %s XML configuration not changed.", name);
+		vu_say(nc->quiet, "Network %s XML configuration not changed.", name);
 		return VU_EXIT_OK;
 	}
 	if (vu_network_load(&net, path, &e) < 0)
-		return nc_fail(path, &e);
+		return vu_fail(path, &e);
 	r = vu_networkdb_define(nc_state(nc), net, &e);
 	if (r == 0 && vu_network_get_name(net, &newname) < 0)
 		newname = NULL;
 	vu_network_free(&net);
 	if (r < 0)
-		return nc_fail(name, &e);
-	nc_say(nc, "Network %s XML configuration edited.", newname ? newname : name);
+		return vu_fail(name, &e);
+	vu_say(nc->quiet, "Network %s XML configuration edited.", newname ? newname : name);
 	free(newname);
 	return VU_EXIT_OK;
 }
@@ -49,11 +49,11 @@ int nc_cmd_edit(void *ctx, int argc, char **argv)
 	int r;
 
 	if (vu_networkdb_load(nc_state(nc), name, &def, &e) < 0) {
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else if (!(xml = vu_network_format(def))) {
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	} else if (vu_edit_text("net-ctl", name, xml, &path, &changed, &e) < 0) {
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
 		r = apply(nc, path, changed, name);
 		unlink(path);

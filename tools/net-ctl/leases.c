@@ -72,7 +72,7 @@ int nc_cmd_dhcp_leases(void *ctx, int argc, char **argv)
 	if (!t)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (nc->set[O_MAC] && vu_mac_normalize(nc->arg[O_MAC], mac) < 0)
-		nc_die_usage("dhcp-leases: invalid MAC address '%s'", nc->arg[O_MAC]);
+		vu_die_usage(VU_EXIT_USAGE, "dhcp-leases: invalid MAC address '%s'", nc->arg[O_MAC]);
 	if ((r = vu_networkdb_load_live(nc_state(nc), name, &live, &e)) == 0 &&
 	    (r = vu_network_get_bridge(live, &bridge)) == 0 &&
 	    (r = nc_dns_build(live, name, bridge, &d, &e)) == 0 &&
@@ -81,7 +81,7 @@ int nc_cmd_dhcp_leases(void *ctx, int argc, char **argv)
 	if (r == -ENOENT && live && !bridge)
 		r = 0;	/* no bridge of its own: no dnsmasq, no leases */
 	if (r < 0) {
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			if (!nc->set[O_MAC] || strcasecmp(l[i].mac, mac) == 0)

@@ -127,64 +127,31 @@ static noreturn void nc_cmd_usage(const struct vu_cmd *c)
 	exit(VU_EXIT_OK);
 }
 
-void nc_die_usage(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	vu_die_usage(VU_EXIT_USAGE, "%s", msg);
-}
 
-void nc_say(const struct net_ctl *nc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (nc->quiet)
-		return;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-int nc_fail(const char *object, const struct vu_err *e)
-{
-	vu_warnx("%s: %s", object, vu_err_str(e));
-	return VU_EXIT_FAIL;
-}
 
 const struct vu_state *nc_state(struct net_ctl *nc)
 {
 	struct vu_err e = { 0 };
-	int r;
 
 	if (nc->state_open)
 		return &nc->st;
-	r = vu_state_resolve(&nc->st, nc->root);
-	if (r < 0) {
-		vu_err_set(&e, -r, "cannot resolve the state root");
-		exit(nc_fail(nc->root ? nc->root : "state root", &e));
-	}
-	if (vu_state_prepare(&nc->st, &e) < 0)
-		exit(nc_fail(nc->st.root, &e));
+	vu_state_open_or_die(&nc->st, nc->root);
 	nc->state_open = true;
 	/* As libvirt's package: `default` exists until the user undefines it. */
 	if (vu_networkdb_ensure_default(&nc->st, &e) < 0)
-		exit(nc_fail("default", &e));
+		exit(vu_fail("default", &e));
 	return &nc->st;
 }
 
 const char *nc_net_ref(struct net_ctl *nc, int argc, char **argv)
 {
 	if (nc->set[O_NETWORK] && argc)
-		nc_die_usage("%s: unexpected argument '%s'", nc->cmd->name, argv[0]);
+		vu_die_usage(VU_EXIT_USAGE, "%s: unexpected argument '%s'", nc->cmd->name, argv[0]);
 	if (nc->set[O_NETWORK])
 		return nc->arg[O_NETWORK];
 	if (!argc)
-		nc_die_usage("%s: missing network name", nc->cmd->name);
+		vu_die_usage(VU_EXIT_USAGE, "%s: missing network name", nc->cmd->name);
 	return argv[0];
 }
 
@@ -228,7 +195,7 @@ char *nc_lookup(struct net_ctl *nc, const char *ref)
 		return name;
 	}
 	vu_err_set(&e, ENOENT, "network not found");
-	exit(nc_fail(ref, &e));
+	exit(vu_fail(ref, &e));
 }
 
 int nc_print_xml(char *xml)

@@ -41,11 +41,7 @@ struct net_ctl {
 /* The state root, prepared on first use (`default` is defined then). */
 const struct vu_state *nc_state(struct net_ctl *nc);
 /* virsh's confirmation lines, on stdout unless -q. */
-void nc_say(const struct net_ctl *nc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* "net-ctl: object: msg" and status 1. */
-int nc_fail(const char *object, const struct vu_err *e);
-noreturn void nc_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The network operand (--network or the first operand). */
 const char *nc_net_ref(struct net_ctl *nc, int argc, char **argv);
 /* The name of the network REF names (its name or its UUID), malloc'd;

@@ -111,16 +111,16 @@ static void parse_req(struct net_ctl *nc, char **words, struct req *q)
 	char *end;
 
 	if ((q->cmd = vu_net_update_cmd_parse(words[0])) < 0)
-		nc_die_usage("update: unknown command '%s'", words[0]);
+		vu_die_usage(VU_EXIT_USAGE, "update: unknown command '%s'", words[0]);
 	if ((q->section = vu_net_section_parse(words[1])) < 0)
-		nc_die_usage("update: unknown section '%s'", words[1]);
+		vu_die_usage(VU_EXIT_USAGE, "update: unknown section '%s'", words[1]);
 	q->parent = -1;
 	if (nc->set[O_PARENT_INDEX]) {
 		errno = 0;
 		long v = strtol(nc->arg[O_PARENT_INDEX], &end, 10);
 
 		if (errno || end == nc->arg[O_PARENT_INDEX] || *end || v < 0 || v > 1000)
-			nc_die_usage("update: invalid --parent-index '%s'", nc->arg[O_PARENT_INDEX]);
+			vu_die_usage(VU_EXIT_USAGE, "update: invalid --parent-index '%s'", nc->arg[O_PARENT_INDEX]);
 		q->parent = (int)v;
 	}
 }
@@ -136,9 +136,9 @@ int nc_cmd_update(void *ctx, int argc, char **argv)
 	int r = 0;
 
 	if (argc < nwords)
-		nc_die_usage("update: missing argument");
+		vu_die_usage(VU_EXIT_USAGE, "update: missing argument");
 	if (argc > nwords)
-		nc_die_usage("update: unexpected argument '%s'", argv[nwords]);
+		vu_die_usage(VU_EXIT_USAGE, "update: unexpected argument '%s'", argv[nwords]);
 	parse_req(nc, words, &q);
 	name = nc_lookup(nc, nc_net_ref(nc, argc - 3, argv));
 	active = vu_networkdb_is_active(nc_state(nc), name) == 1;
@@ -158,11 +158,11 @@ int nc_cmd_update(void *ctx, int argc, char **argv)
 	if (r == 0 && live)
 		r = update_live(nc, name, &q, &e);
 	if (r < 0)
-		r = nc_fail(name, &e);
+		r = vu_fail(name, &e);
 	else if (config && live)
-		nc_say(nc, "Updated network %s persistent config and live state", name);
+		vu_say(nc->quiet, "Updated network %s persistent config and live state", name);
 	else
-		nc_say(nc, "Updated network %s %s", name, live ? "live state" : "persistent config");
+		vu_say(nc->quiet, "Updated network %s %s", name, live ? "live state" : "persistent config");
 	free(xml);
 	free(name);
 	return r;

@@ -23,16 +23,16 @@ static int apply(struct pool_ctl *pc, const char *path, bool changed,
 	int r;
 
 	if (!changed) {
-		pc_say(pc, "Pool %s XML configuration not changed.", p->name);
+		vu_say(pc->quiet, "Pool %s XML configuration not changed.", p->name);
 		return VU_EXIT_OK;
 	}
 	if (vu_poolxml_load(&doc, path, &e) < 0)
-		return pc_fail(path, &e);
+		return vu_fail(path, &e);
 	r = vu_pool_define(pc_storage(pc), doc, &np, &e);
 	vu_poolxml_free(&doc);
 	if (r < 0)
-		return pc_fail(p->name, &e);
-	pc_say(pc, "Pool %s XML configuration edited.", np->name);
+		return vu_fail(p->name, &e);
+	vu_say(pc->quiet, "Pool %s XML configuration edited.", np->name);
 	vu_pool_free(&np);
 	return VU_EXIT_OK;
 }
@@ -48,12 +48,12 @@ int cmd_edit(void *ctx, int argc, char **argv)
 	int r;
 
 	if (!ref)
-		pc_die_usage(pc, "edit: missing pool name");
+		vu_die_usage(VU_EXIT_USAGE, "edit: missing pool name");
 	p = pc_pool(pc, ref);
 	if (!(xml = vu_pool_xml(pc_storage(pc), p, true, &e))) {
-		r = pc_fail(p->name, &e);
+		r = vu_fail(p->name, &e);
 	} else if (vu_edit_text("pool-ctl", p->name, xml, &path, &changed, &e) < 0) {
-		r = pc_fail(p->name, &e);
+		r = vu_fail(p->name, &e);
 	} else {
 		r = apply(pc, path, changed, p);
 		unlink(path);

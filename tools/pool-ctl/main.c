@@ -210,35 +210,8 @@ static noreturn void cmd_usage(const struct vu_cmd *c)
 	exit(VU_EXIT_OK);
 }
 
-void pc_die_usage(const struct pool_ctl *pc, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
 
-	(void)pc;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	vu_die_usage(VU_EXIT_USAGE, "%s", msg);
-}
 
-void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (pc->quiet)
-		return;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-int pc_fail(const char *object, const struct vu_err *e)
-{
-	vu_warnx("%s: %s", object, vu_err_str(e));
-	return VU_EXIT_FAIL;
-}
 
 struct vu_storage *pc_storage(struct pool_ctl *pc)
 {
@@ -246,7 +219,7 @@ struct vu_storage *pc_storage(struct pool_ctl *pc)
 
 	if (!pc->storage_open) {
 		if (vu_storage_open(&pc->st, pc->root, &e) < 0)
-			exit(pc_fail(pc->root ? pc->root : "state root", &e));
+			exit(vu_fail(pc->root ? pc->root : "state root", &e));
 		pc->storage_open = true;
 	}
 	return &pc->st;
@@ -258,7 +231,7 @@ struct vu_pool *pc_pool(struct pool_ctl *pc, const char *ref)
 	struct vu_err e = { 0 };
 
 	if (vu_pool_lookup(pc_storage(pc), ref, &p, &e) < 0)
-		exit(pc_fail(ref, &e));
+		exit(vu_fail(ref, &e));
 	pc_caps_for(pc, p->type);
 	return p;
 }

@@ -57,12 +57,7 @@ struct pool_ctl {
 /* Opens the state root on first use (the default pool comes with it). */
 struct vu_storage *pc_storage(struct pool_ctl *pc);
 /* virsh's confirmation lines ("Pool x started"), on stdout unless -q. */
-void pc_say(const struct pool_ctl *pc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* "pool-ctl: object: msg" and status 1. */
-int pc_fail(const char *object, const struct vu_err *e);
-noreturn void pc_die_usage(const struct pool_ctl *pc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* The pool named by operand i (or --pool), or dies with status 1; the
  * capabilities are settled for its type (pc_caps_for). */
 struct vu_pool *pc_pool(struct pool_ctl *pc, const char *ref);

@@ -15,11 +15,11 @@
 static const char *pool_ref(struct pool_ctl *pc, int argc, char **argv)
 {
 	if (pc->set[O_POOL] && argc)
-		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, argv[0]);
+		vu_die_usage(VU_EXIT_USAGE, "%s: unexpected argument '%s'", pc->cmd->name, argv[0]);
 	if (pc->set[O_POOL])
 		return pc->arg[O_POOL];
 	if (!argc)
-		pc_die_usage(pc, "%s: missing pool name", pc->cmd->name);
+		vu_die_usage(VU_EXIT_USAGE, "%s: missing pool name", pc->cmd->name);
 	return argv[0];
 }
 
@@ -43,7 +43,7 @@ static struct vu_poolxml *load_xml(const char *file)
 	struct vu_poolxml *doc;
 
 	if (vu_poolxml_load(&doc, file, &e) < 0)
-		exit(pc_fail(strcmp(file, "-") ? file : "stdin", &e));
+		exit(vu_fail(strcmp(file, "-") ? file : "stdin", &e));
 	return doc;
 }
 
@@ -65,11 +65,11 @@ static int define_or_create(struct pool_ctl *pc, struct vu_poolxml *doc, bool cr
 
 	vu_poolxml_free(&doc);
 	if (r < 0)
-		return pc_fail(who, &e);
+		return vu_fail(who, &e);
 	if (file)
-		pc_say(pc, "Pool %s %s from %s", p->name, done, file);
+		vu_say(pc->quiet, "Pool %s %s from %s", p->name, done, file);
 	else
-		pc_say(pc, "Pool %s %s", p->name, done);
+		vu_say(pc->quiet, "Pool %s %s", p->name, done);
 	vu_pool_free(&p);
 	return VU_EXIT_OK;
 }
@@ -98,12 +98,12 @@ static void fill_as(struct pool_ctl *pc, int argc, char **argv, struct vu_pool_a
 			*fields[i] = argv[next++];
 	}
 	if (next < argc)
-		pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name, argv[next]);
+		vu_die_usage(VU_EXIT_USAGE, "%s: unexpected argument '%s'", pc->cmd->name, argv[next]);
 	as->source_format = pc->arg[O_SOURCE_FORMAT];
 	if (!as->name || !strcmp(as->name, "-"))
-		pc_die_usage(pc, "%s: missing pool name", pc->cmd->name);
+		vu_die_usage(VU_EXIT_USAGE, "%s: missing pool name", pc->cmd->name);
 	if (!as->type || !strcmp(as->type, "-"))
-		pc_die_usage(pc, "%s: missing pool type", pc->cmd->name);
+		vu_die_usage(VU_EXIT_USAGE, "%s: missing pool type", pc->cmd->name);
 }
 
 /* The define-as document, checked as define would check it. */
@@ -118,7 +118,7 @@ static struct vu_poolxml *build_as(struct pool_ctl *pc, int argc, char **argv)
 	if (vu_poolxml_new(&doc, &as) < 0)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (vu_poolxml_read(doc, &def, &e) < 0)
-		exit(pc_fail(as.name, &e));
+		exit(vu_fail(as.name, &e));
 	pc_caps_for(pc, def.type);
 	vu_pool_def_free(&def);
 	return doc;
@@ -212,9 +212,9 @@ static int act(struct pool_ctl *pc, int argc, char **argv, enum action a)
 	default: r = vu_pool_refresh(s, p, &e); break;
 	}
 	if (r < 0)
-		r = pc_fail(p->name, &e);
+		r = vu_fail(p->name, &e);
 	else
-		pc_say(pc, done_msg[a], p->name);
+		vu_say(pc->quiet, done_msg[a], p->name);
 	vu_pool_free(&p);
 	return r < 0 ? VU_EXIT_FAIL : r;
 }
@@ -235,9 +235,9 @@ int cmd_autostart(void *ctx, int argc, char **argv)
 	int r = vu_pool_set_autostart(pc_storage(pc), p, on, &e);
 
 	if (r < 0)
-		r = pc_fail(p->name, &e);
+		r = vu_fail(p->name, &e);
 	else
-		pc_say(pc, on ? "Pool %s marked as autostarted" : "Pool %s unmarked as autostarted",
+		vu_say(pc->quiet, on ? "Pool %s marked as autostarted" : "Pool %s unmarked as autostarted",
 		       p->name);
 	vu_pool_free(&p);
 	return r;
@@ -248,9 +248,9 @@ static void started(const struct vu_pool *p, int r, const struct vu_err *e, void
 	const struct pool_ctl *pc = opaque;
 
 	if (r < 0)
-		pc_fail(p ? p->name : "pools", e);
+		vu_fail(p ? p->name : "pools", e);
 	else
-		pc_say(pc, "Pool %s started", p->name);
+		vu_say(pc->quiet, "Pool %s started", p->name);
 }
 
 /* start-all keeps CAP_SYS_ADMIN if one of the pools it starts needs it. */
@@ -296,7 +296,7 @@ int cmd_info(void *ctx, int argc, char **argv)
 	int r = vu_pool_info(pc_storage(pc), p, &info, &e);
 
 	if (r < 0) {
-		r = pc_fail(p->name, &e);
+		r = vu_fail(p->name, &e);
 		vu_pool_free(&p);
 		return r;
 	}
@@ -320,7 +320,7 @@ int cmd_dumpxml(void *ctx, int argc, char **argv)
 	struct vu_pool *p = pc_pool(pc, pool_ref(pc, argc, argv));
 	struct vu_err e = { 0 };
 	char *xml = vu_pool_xml(pc_storage(pc), p, pc->set[O_INACTIVE], &e);
-	int r = xml ? pc_print_xml(xml) : pc_fail(p->name, &e);
+	int r = xml ? pc_print_xml(xml) : vu_fail(p->name, &e);
 
 	vu_pool_free(&p);
 	return r;
@@ -382,7 +382,7 @@ static void parse_types(struct pool_ctl *pc, struct list_filter *f)
 		int ty = vu_pool_type_parse(t);
 
 		if (ty < 0)
-			pc_die_usage(pc, "invalid pool type '%s'", t);
+			vu_die_usage(VU_EXIT_USAGE, "invalid pool type '%s'", t);
 		else
 			f->types[ty] = true;
 	}
@@ -488,7 +488,7 @@ static int print_list(struct pool_ctl *pc, struct vu_pool **pools, size_t n,
 		struct vu_err e = { 0 };
 
 		if (details && vu_pool_info(pc_storage(pc), pools[i], &in, &e) < 0)
-			r = pc_fail(pools[i]->name, &e);
+			r = vu_fail(pools[i]->name, &e);
 		add_row(t, v, pools[i], &in, pc->set[O_DETAILS] || pc->set[O_JSON]);
 	}
 	if (pc->set[O_JSON])
@@ -513,7 +513,7 @@ int cmd_list(void *ctx, int argc, char **argv)
 	(void)argv;
 	parse_filter(pc, &f);
 	if (vu_pool_list(pc_storage(pc), &all, &n, &e) < 0)
-		return pc_fail("pools", &e);
+		return vu_fail("pools", &e);
 	for (size_t i = 0; i < n; i++) {
 		if (matches(&f, all[i]))
 			all[kept++] = all[i];

@@ -35,19 +35,19 @@ void pc_volref(struct pool_ctl *pc, int argc, char **argv, int nrest, struct vol
 
 	if (argc == 1 + nrest || pool) {
 		if (argc != 1 + nrest)
-			pc_die_usage(pc, "%s: unexpected argument '%s'", pc->cmd->name,
+			vu_die_usage(VU_EXIT_USAGE, "%s: unexpected argument '%s'", pc->cmd->name,
 				     argv[argc - 1]);
 		out->vol = try_lookup(pc, pool, argv[0], &e);
 		out->rest = argv + 1;
 		if (!out->vol)
-			exit(pc_fail(argv[0], &e));
+			exit(vu_fail(argv[0], &e));
 	} else if ((out->vol = try_lookup(pc, argv[0], argv[1], &first))) {
 		out->rest = argv + 2;
 	} else {
 		out->vol = try_lookup(pc, argv[argc - 1], argv[0], &e);
 		out->rest = argv + 1;
 		if (!out->vol)
-			exit(pc_fail(argv[1], &first));
+			exit(vu_fail(argv[1], &first));
 	}
 	pc_caps_for(pc, out->vol->pool->type);
 }
@@ -69,7 +69,7 @@ static void read_spec(const char *file, struct vu_volspec *spec)
 		r = vu_volxml_read(doc, spec, &e);
 	vu_volxml_free(&doc);
 	if (r < 0)
-		exit(pc_fail(strcmp(file, "-") ? file : "stdin", &e));
+		exit(vu_fail(strcmp(file, "-") ? file : "stdin", &e));
 }
 
 static unsigned create_flags(const struct pool_ctl *pc)
@@ -85,12 +85,12 @@ static char **pool_first(struct pool_ctl *pc, int argc, char **argv, int nrest,
 	if (pc->set[O_POOL]) {
 		*pool = pc->arg[O_POOL];
 		if (argc != nrest)
-			pc_die_usage(pc, "%s: expected %d arguments after --pool", pc->cmd->name,
+			vu_die_usage(VU_EXIT_USAGE, "%s: expected %d arguments after --pool", pc->cmd->name,
 				     nrest);
 		return argv;
 	}
 	if (argc != nrest + 1)
-		pc_die_usage(pc, "%s: missing argument", pc->cmd->name);
+		vu_die_usage(VU_EXIT_USAGE, "%s: missing argument", pc->cmd->name);
 	*pool = argv[0];
 	return argv + 1;
 }
@@ -121,11 +121,11 @@ static int create_vol(struct pool_ctl *pc, struct vu_pool *p, struct vu_volspec 
 	default_allocation(spec);
 	r = vu_vol_create(pc_storage(pc), p, spec, create_flags(pc), &v, &e);
 	if (r < 0)
-		return pc_fail(spec->name, &e);
+		return vu_fail(spec->name, &e);
 	if (file)
-		pc_say(pc, "Vol %s created from %s", v->name, file);
+		vu_say(pc->quiet, "Vol %s created from %s", v->name, file);
 	else
-		pc_say(pc, "Vol %s created", v->name);
+		vu_say(pc->quiet, "Vol %s created", v->name);
 	vu_vol_free(&v);
 	return VU_EXIT_OK;
 }
@@ -156,7 +156,7 @@ static char *backing_path(struct pool_ctl *pc, const struct vu_pool *p, const ch
 	if (!v)
 		v = try_lookup(pc, NULL, ref, &e);
 	if (!v)
-		exit(pc_fail(ref, &e));
+		exit(vu_fail(ref, &e));
 	path = strdup(v->path);
 	vu_vol_free(&v);
 	if (!path)
@@ -180,7 +180,7 @@ static void as_spec(struct pool_ctl *pc, const struct vu_pool *p, char **a,
 	if (pc->set[O_FORMAT])
 		spec->format = strdup(pc->arg[O_FORMAT]);
 	if (pc->set[O_BACKING_VOL_FORMAT] && !pc->set[O_BACKING_VOL])
-		pc_die_usage(pc, "--backing-vol-format needs --backing-vol");
+		vu_die_usage(VU_EXIT_USAGE, "--backing-vol-format needs --backing-vol");
 	if (pc->set[O_BACKING_VOL])
 		spec->backing_path = backing_path(pc, p, pc->arg[O_BACKING_VOL]);
 	if (pc->set[O_BACKING_VOL_FORMAT])
@@ -233,13 +233,13 @@ int cmd_vol_create_from(void *ctx, int argc, char **argv)
 	if (!src && !pc->set[O_INPUTPOOL])
 		src = try_lookup(pc, NULL, a[1], &e);
 	if (!src)
-		exit(pc_fail(a[1], &e));
+		exit(vu_fail(a[1], &e));
 	read_spec(a[0], &spec);
 	r = vu_vol_create_from(pc_storage(pc), p, &spec, src, create_flags(pc), &prog, &v, &e);
 	if (r < 0)
-		r = pc_fail(spec.name, &e);
+		r = vu_fail(spec.name, &e);
 	else
-		pc_say(pc, "Vol %s created from input vol %s", v->name, src->name);
+		vu_say(pc->quiet, "Vol %s created from input vol %s", v->name, src->name);
 	vu_vol_free(&v);
 	vu_vol_free(&src);
 	free_spec_strings(&spec);
@@ -279,9 +279,9 @@ int cmd_vol_clone(void *ctx, int argc, char **argv)
 	r = vu_vol_create_from(pc_storage(pc), ref.vol->pool, &spec, ref.vol, create_flags(pc),
 			       &prog, &v, &e);
 	if (r < 0)
-		r = pc_fail(spec.name, &e);
+		r = vu_fail(spec.name, &e);
 	else
-		pc_say(pc, "Vol %s cloned from %s", v->name, ref.vol->name);
+		vu_say(pc->quiet, "Vol %s cloned from %s", v->name, ref.vol->name);
 	vu_vol_free(&v);
 	vu_vol_free(&ref.vol);
 	free_spec_strings(&spec);
@@ -295,9 +295,9 @@ static int vol_done(struct pool_ctl *pc, struct volref *ref, int r, const struct
 		    const char *done)
 {
 	if (r < 0)
-		r = pc_fail(ref->vol->name, e);
+		r = vu_fail(ref->vol->name, e);
 	else
-		pc_say(pc, "Vol %s %s", ref->vol->name, done);
+		vu_say(pc->quiet, "Vol %s %s", ref->vol->name, done);
 	vu_vol_free(&ref->vol);
 	return r;
 }
@@ -323,7 +323,7 @@ int cmd_vol_wipe(void *ctx, int argc, char **argv)
 	int alg = VU_WIPE_ZERO, r;
 
 	if (pc->set[O_ALGORITHM] && (alg = vu_wipe_alg_parse(pc->arg[O_ALGORITHM])) < 0)
-		pc_die_usage(pc, "unsupported algorithm '%s'", pc->arg[O_ALGORITHM]);
+		vu_die_usage(VU_EXIT_USAGE, "unsupported algorithm '%s'", pc->arg[O_ALGORITHM]);
 	pc_volref(pc, argc, argv, 0, &ref);
 	r = vu_vol_wipe(pc_storage(pc), ref.vol, (enum vu_wipe_alg)alg, &prog, &e);
 	return vol_done(pc, &ref, r, &e, "wiped");
@@ -346,16 +346,16 @@ int cmd_vol_resize(void *ctx, int argc, char **argv)
 	/* As virsh: "-1G" with --shrink means shrink by 1G. */
 	if (cap[0] == '-') {
 		if (!pc->set[O_SHRINK])
-			pc_die_usage(pc, "negative size requires --shrink");
+			vu_die_usage(VU_EXIT_USAGE, "negative size requires --shrink");
 		cap++;
 		flags |= VU_VOL_RESIZE_DELTA;
 	}
 	size = pc_size(pc, cap, "capacity");
 	r = vu_vol_resize(pc_storage(pc), ref.vol, size, flags, NULL, &e);
 	if (r < 0)
-		r = pc_fail(ref.vol->name, &e);
+		r = vu_fail(ref.vol->name, &e);
 	else
-		pc_say(pc, (flags & VU_VOL_RESIZE_DELTA) ?
+		vu_say(pc->quiet, (flags & VU_VOL_RESIZE_DELTA) ?
 		       "Size of volume '%s' successfully changed by %s" :
 		       "Size of volume '%s' successfully changed to %s", ref.vol->name, cap);
 	vu_vol_free(&ref.vol);
@@ -423,7 +423,7 @@ int cmd_vol_list(void *ctx, int argc, char **argv)
 	p = pc_pool(pc, pool);
 	if (vu_vol_list(pc_storage(pc), p, &vols, &n, &e) < 0) {
 		vu_pool_free(&p);
-		return pc_fail(pool, &e);
+		return vu_fail(pool, &e);
 	}
 	t = vu_table_new(ncols == V_COUNT ? vol_cols : details, ncols);
 	if (!t)
@@ -464,7 +464,7 @@ int cmd_vol_dumpxml(void *ctx, int argc, char **argv)
 
 	pc_volref(pc, argc, argv, 0, &ref);
 	xml = vu_vol_xml(ref.vol, &e);
-	r = xml ? pc_print_xml(xml) : pc_fail(ref.vol->name, &e);
+	r = xml ? pc_print_xml(xml) : vu_fail(ref.vol->name, &e);
 	vu_vol_free(&ref.vol);
 	return r;
 }

@@ -46,7 +46,7 @@ int cmd_vol_upload(void *ctx, int argc, char **argv)
 	}
 	r = vu_vol_upload(pc_storage(pc), ref.vol, fd, &x, &e);
 	if (r < 0)
-		r = pc_fail(ref.vol->name, &e);
+		r = vu_fail(ref.vol->name, &e);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	vu_vol_free(&ref.vol);
@@ -101,7 +101,7 @@ int cmd_vol_download(void *ctx, int argc, char **argv)
 	} else if (r < 0) {
 		if (atomic)
 			vu_atomic_abort(&a);
-		r = pc_fail(ref.vol->name, &e);
+		r = vu_fail(ref.vol->name, &e);
 	} else if (!atomic && fd != STDOUT_FILENO) {
 		close(fd);
 	}

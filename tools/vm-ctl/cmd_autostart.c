@@ -26,9 +26,9 @@ int vc_cmd_autostart(void *ctx, int argc, char **argv)
 	if (r == -ENOENT)
 		vu_err_set(&e, EINVAL, "cannot set autostart for transient domain");
 	if (r < 0)
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	else
-		vc_say(vc, on ? "Domain '%s' marked as autostarted"
+		vu_say(vc->quiet, on ? "Domain '%s' marked as autostarted"
 			      : "Domain '%s' unmarked as autostarted", name);
 	free(name);
 	return r;
@@ -42,8 +42,8 @@ static int start_one(struct vm_ctl *vc, const char *name)
 	struct vu_err e = { 0 };
 
 	if (vu_install_start(vc_state(vc), name, &opts, 0, NULL, NULL, &e) < 0)
-		return vc_fail(name, &e);
-	vc_say(vc, "Domain '%s' started", name);
+		return vu_fail(name, &e);
+	vu_say(vc->quiet, "Domain '%s' started", name);
 	return VU_EXIT_OK;
 }
 

@@ -47,7 +47,7 @@ int vc_console_attach(struct vm_ctl *vc, const char *name, bool force)
 	r = vu_console_attach(vc_state(vc), name, force, STDIN_FILENO, STDOUT_FILENO,
 			      vc->quiet ? NULL : banner, &stop, &e);
 	if (r < 0)
-		return vc_fail(name, &e);
+		return vu_fail(name, &e);
 	if (!vc->quiet)
 		putchar('\n');
 	return VU_EXIT_OK;

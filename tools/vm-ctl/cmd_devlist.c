@@ -128,11 +128,11 @@ int vc_cmd_domifaddr(void *ctx, int argc, char **argv)
 	int r;
 
 	if (strcmp(source, "lease") != 0)
-		vc_die_usage("domifaddr: --source %s: only 'lease' is supported (no guest agent, "
+		vu_die_usage(VU_EXIT_USAGE, "domifaddr: --source %s: only 'lease' is supported (no guest agent, "
 			     "no ARP table)", source);
 	if (vu_qemurun_live_xml(vc_state(vc), name, &dom, &e) < 0 ||
 	    collect(vc, dom, &a, &e) < 0) {
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else if (vc->set[O_JSON]) {
 		r = vctl_ifaddr_print_json(&a, stdout) < 0 ? VU_EXIT_FAIL : VU_EXIT_OK;
 	} else {

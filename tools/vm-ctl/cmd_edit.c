@@ -25,20 +25,20 @@ static int apply(struct vm_ctl *vc, const char *path, bool changed, const char *
 	int r;
 
 	if (!changed) {
-		vc_say(vc, "Domain '%s' XML configuration not changed.", name);
+		vu_say(vc->quiet, "Domain '%s' XML configuration not changed.", name);
 		return VU_EXIT_OK;
 	}
 	if (vu_domain_load(&dom, path, &e) < 0)
-		return vc_fail(name, &e);
+		return vu_fail(name, &e);
 	if (vu_domain_get_name(dom, &newname) < 0 || vu_name_check(newname) < 0) {
 		vu_err_set(&e, EINVAL, "<name>: '%s' is not a valid domain name",
 			   newname ? newname : "");
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else if (vc_complete_ids(vc, dom, newname, &e) < 0 ||
 		   vu_domaindb_define(vc_state(vc), dom, VU_DOMAINDB_REPLACE, &e) < 0) {
-		r = vc_fail(newname, &e);
+		r = vu_fail(newname, &e);
 	} else {
-		vc_say(vc, "Domain '%s' XML configuration edited.", newname);
+		vu_say(vc->quiet, "Domain '%s' XML configuration edited.", newname);
 		r = VU_EXIT_OK;
 	}
 	free(newname);
@@ -59,7 +59,7 @@ int vc_cmd_edit(void *ctx, int argc, char **argv)
 	if (!xml)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (vu_edit_text("vm-ctl", name, xml, &path, &changed, &e) < 0) {
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
 		r = apply(vc, path, changed, name);
 		unlink(path);

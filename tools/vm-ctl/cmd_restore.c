@@ -123,11 +123,11 @@ int vc_cmd_restore(void *ctx, int argc, char **argv)
 	struct vu_err e = { 0 };
 
 	if (!file)
-		vc_die_usage("restore: missing file name");
+		vu_die_usage(VU_EXIT_USAGE, "restore: missing file name");
 	if (argc > !vc->set[O_FILE])
-		vc_die_usage("restore: unexpected argument '%s'", argv[!vc->set[O_FILE]]);
+		vu_die_usage(VU_EXIT_USAGE, "restore: unexpected argument '%s'", argv[!vc->set[O_FILE]]);
 	if (restore(vc, file, &e) < 0)
-		return vc_fail(file, &e);
-	vc_say(vc, "Domain restored from %s", file);
+		return vu_fail(file, &e);
+	vu_say(vc->quiet, "Domain restored from %s", file);
 	return VU_EXIT_OK;
 }

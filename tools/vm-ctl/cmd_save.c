@@ -138,17 +138,17 @@ int vc_cmd_save(void *ctx, int argc, char **argv)
 	int r;
 
 	if (!file)
-		vc_die_usage("save: missing file name");
+		vu_die_usage(VU_EXIT_USAGE, "save: missing file name");
 	if (argc > at + !vc->set[O_FILE])
-		vc_die_usage("save: unexpected argument '%s'", argv[at + !vc->set[O_FILE]]);
+		vu_die_usage(VU_EXIT_USAGE, "save: unexpected argument '%s'", argv[at + !vc->set[O_FILE]]);
 	name = vc_lookup(vc, ref);
 	r = save(vc, name, file, &running, &e);
 	if (r == 0 && (r = vu_qemurun_destroy(vc_state(vc), name, VU_STOP_DESTROY, &e)) == 0)
 		vu_qemurun_set_reason(vc_state(vc), name, "saved");
 	if (r < 0) {
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
-		vc_say(vc, "\nDomain '%s' saved to %s", name, file);
+		vu_say(vc->quiet, "\nDomain '%s' saved to %s", name, file);
 		r = VU_EXIT_OK;
 	}
 	free(name);

@@ -82,11 +82,11 @@ static uint64_t size_arg(struct vm_ctl *vc, int argc, char **argv)
 	uint64_t bytes;
 
 	if (!s)
-		vc_die_usage("setmem: missing memory size");
+		vu_die_usage(VU_EXIT_USAGE, "setmem: missing memory size");
 	if (argc > nargs)
-		vc_die_usage("setmem: unexpected argument '%s'", argv[nargs]);
+		vu_die_usage(VU_EXIT_USAGE, "setmem: unexpected argument '%s'", argv[nargs]);
 	if (vu_parse_size(s, VU_SIZE_VIRSH, 1024, &bytes) < 0 || bytes == 0)
-		vc_die_usage("setmem: invalid memory size '%s'", s);
+		vu_die_usage(VU_EXIT_USAGE, "setmem: invalid memory size '%s'", s);
 	return bytes / 1024 + (bytes % 1024 != 0);
 }
 
@@ -111,7 +111,7 @@ int vc_cmd_setmem(void *ctx, int argc, char **argv)
 		r = set_live(vc, name, kib, &e);
 	if (r == 0 && config)
 		r = set_config(vc, name, kib, &e);
-	r = r < 0 ? vc_fail(name, &e) : VU_EXIT_OK;
+	r = r < 0 ? vu_fail(name, &e) : VU_EXIT_OK;
 	free(name);
 	return r;
 }

@@ -80,23 +80,23 @@ int vc_cmd_define(void *ctx, int argc, char **argv)
 	int r;
 
 	if (!file)
-		vc_die_usage("define: missing file name");
+		vu_die_usage(VU_EXIT_USAGE, "define: missing file name");
 	if (vc->set[O_FILE] && argc)
-		vc_die_usage("define: unexpected argument '%s'", argv[0]);
+		vu_die_usage(VU_EXIT_USAGE, "define: unexpected argument '%s'", argv[0]);
 	shown = strcmp(file, "-") ? file : "stdin";
 	if (vu_domain_load(&dom, file, &e) < 0)
-		return vc_fail(shown, &e);
+		return vu_fail(shown, &e);
 	if (vu_domain_get_name(dom, &name) < 0) {
 		vu_err_set(&e, EINVAL, "the domain has no <name>");
-		r = vc_fail(shown, &e);
+		r = vu_fail(shown, &e);
 	} else if (vu_name_check(name) < 0) {
 		vu_err_set(&e, EINVAL, "<name>: '%s' is not a valid domain name", name);
-		r = vc_fail(shown, &e);
+		r = vu_fail(shown, &e);
 	} else if (vc_complete_ids(vc, dom, name, &e) < 0 ||
 		   vu_domaindb_define(vc_state(vc), dom, VU_DOMAINDB_REPLACE, &e) < 0) {
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
-		vc_say(vc, "Domain '%s' defined from %s", name, file);
+		vu_say(vc->quiet, "Domain '%s' defined from %s", name, file);
 		r = VU_EXIT_OK;
 	}
 	free(name);
@@ -123,7 +123,7 @@ static int remove_storage(struct vm_ctl *vc, const struct vu_domain *dom)
 			vu_warn("%s", disk.source);
 			r = -1;
 		} else {
-			vc_say(vc, "Volume '%s'(%s) removed.", disk.target_dev ? disk.target_dev : "",
+			vu_say(vc->quiet, "Volume '%s'(%s) removed.", disk.target_dev ? disk.target_dev : "",
 			       disk.source);
 		}
 		vu_disk_clear(&disk);
@@ -142,16 +142,16 @@ int vc_cmd_undefine(void *ctx, int argc, char **argv)
 	if (vu_domaindb_load(vc_state(vc), name, &dom, &e) < 0) {
 		if (e.code == ENOENT)
 			vu_err_set(&e, EINVAL, "cannot undefine transient domain");
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 		goto out;
 	}
 	if (vu_domain_get_nvram(dom, &nvram, NULL) == 0 && nvram && !vc->set[O_NVRAM]) {
 		vu_err_set(&e, EINVAL, "cannot undefine domain with nvram (use --nvram)");
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 		goto out;
 	}
 	if (vu_domaindb_undefine(vc_state(vc), name, &e) < 0) {
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 		goto out;
 	}
 	if (nvram && unlink(nvram) < 0 && errno != ENOENT) {
@@ -160,7 +160,7 @@ int vc_cmd_undefine(void *ctx, int argc, char **argv)
 	}
 	if (vc->set[O_REMOVE_ALL_STORAGE] && remove_storage(vc, dom) < 0)
 		r = VU_EXIT_FAIL;
-	vc_say(vc, "Domain '%s' has been undefined", name);
+	vu_say(vc->quiet, "Domain '%s' has been undefined", name);
 out:
 	free(nvram);
 	vu_domain_free(&dom);
@@ -206,7 +206,7 @@ int vc_cmd_domuuid(void *ctx, int argc, char **argv)
 
 	if (vu_domain_get_uuid(dom, uuid) < 0) {
 		vu_err_set(&e, EINVAL, "the domain has no UUID");
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
 		printf("%s\n", uuid);
 	}

@@ -23,7 +23,7 @@ static char *running_arg(struct vm_ctl *vc, int argc, char **argv)
 
 	if (vu_qemurun_active(vc_state(vc), name) != 1) {
 		vu_err_set(&e, EINVAL, "domain is not running");
-		exit(vc_fail(name, &e));
+		exit(vu_fail(name, &e));
 	}
 	return name;
 }
@@ -37,13 +37,13 @@ static int timeout_arg(struct vm_ctl *vc)
 
 	if (!vc->set[O_TIMEOUT]) {
 		if (vc->set[O_FORCE])
-			vc_die_usage("shutdown: --force needs --timeout");
+			vu_die_usage(VU_EXIT_USAGE, "shutdown: --force needs --timeout");
 		return 0;
 	}
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < 1 || v > 86400)
-		vc_die_usage("--timeout: '%s' is not a number of seconds (1 to 86400)", s);
+		vu_die_usage(VU_EXIT_USAGE, "--timeout: '%s' is not a number of seconds (1 to 86400)", s);
 	return (int)v;
 }
 
@@ -57,19 +57,19 @@ int vc_cmd_shutdown(void *ctx, int argc, char **argv)
 
 	/* virsh's line comes first: the guest may take its time. */
 	if (vu_qemurun_shutdown(vc_state(vc), name, 0, &e) < 0) {
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 		goto out;
 	}
-	vc_say(vc, "Domain '%s' is being shutdown", name);
+	vu_say(vc->quiet, "Domain '%s' is being shutdown", name);
 	fflush(stdout);
 	if (secs && vu_qemurun_shutdown(vc_state(vc), name, secs * 1000, &e) < 0) {
 		if (!vc->set[O_FORCE] || e.code != ETIMEDOUT) {
-			r = vc_fail(name, &e);
+			r = vu_fail(name, &e);
 		} else if (vu_qemurun_destroy(vc_state(vc), name, VU_STOP_DESTROY, &e) < 0) {
-			r = vc_fail(name, &e);
+			r = vu_fail(name, &e);
 		} else {
 			vu_warnx("%s: did not shut down in %d s: destroyed", name, secs);
-			vc_say(vc, "Domain '%s' destroyed", name);
+			vu_say(vc->quiet, "Domain '%s' destroyed", name);
 		}
 	}
 out:
@@ -86,9 +86,9 @@ int vc_cmd_destroy(void *ctx, int argc, char **argv)
 
 	if (vu_qemurun_destroy(vc_state(vc), name,
 			       vc->set[O_GRACEFUL] ? VU_STOP_GRACEFUL : VU_STOP_DESTROY, &e) < 0)
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	else
-		vc_say(vc, "Domain '%s' destroyed", name);
+		vu_say(vc->quiet, "Domain '%s' destroyed", name);
 	free(name);
 	return r;
 }
@@ -102,11 +102,11 @@ static int simple(struct vm_ctl *vc, int argc, char **argv, const char *cmd,
 	int r = VU_EXIT_OK;
 
 	if (vu_qemurun_simple(vc_state(vc), name, cmd, &e) < 0) {
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
 		if (reason)
 			vu_qemurun_set_state(vc_state(vc), name, s, reason);
-		vc_say(vc, say, name);
+		vu_say(vc->quiet, say, name);
 	}
 	free(name);
 	return r;
@@ -120,9 +120,9 @@ int vc_cmd_reboot(void *ctx, int argc, char **argv)
 	int r = VU_EXIT_OK;
 
 	if (vu_qemurun_reboot(vc_state(vc), name, &e) < 0)
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	else
-		vc_say(vc, "Domain '%s' is being rebooted", name);
+		vu_say(vc->quiet, "Domain '%s' is being rebooted", name);
 	free(name);
 	return r;
 }

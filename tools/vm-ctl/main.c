@@ -164,49 +164,14 @@ static noreturn void cmd_usage(const struct vu_cmd *c)
 	exit(VU_EXIT_OK);
 }
 
-void vc_die_usage(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	vu_die_usage(VU_EXIT_USAGE, "%s", msg);
-}
 
-void vc_say(const struct vm_ctl *vc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (vc->quiet)
-		return;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-int vc_fail(const char *object, const struct vu_err *e)
-{
-	vu_warnx("%s: %s", object, vu_err_str(e));
-	return VU_EXIT_FAIL;
-}
 
 const struct vu_state *vc_state(struct vm_ctl *vc)
 {
-	struct vu_err e = { 0 };
-	int r;
-
 	if (vc->state_open)
 		return &vc->st;
-	r = vu_state_resolve(&vc->st, vc->root);
-	if (r < 0) {
-		vu_err_set(&e, -r, "cannot resolve the state root");
-		exit(vc_fail(vc->root ? vc->root : "state root", &e));
-	}
-	if (vu_state_prepare(&vc->st, &e) < 0)
-		exit(vc_fail(vc->st.root, &e));
+	vu_state_open_or_die(&vc->st, vc->root);
 	vc->state_open = true;
 	return &vc->st;
 }
@@ -214,11 +179,11 @@ const struct vu_state *vc_state(struct vm_ctl *vc)
 const char *vc_dom_ref(struct vm_ctl *vc, int argc, char **argv)
 {
 	if (vc->set[O_DOMAIN] && argc)
-		vc_die_usage("%s: unexpected argument '%s'", vc->cmd->name, argv[0]);
+		vu_die_usage(VU_EXIT_USAGE, "%s: unexpected argument '%s'", vc->cmd->name, argv[0]);
 	if (vc->set[O_DOMAIN])
 		return vc->arg[O_DOMAIN];
 	if (!argc)
-		vc_die_usage("%s: missing domain name", vc->cmd->name);
+		vu_die_usage(VU_EXIT_USAGE, "%s: missing domain name", vc->cmd->name);
 	return argv[0];
 }
 
@@ -316,7 +281,7 @@ char *vc_lookup(struct vm_ctl *vc, const char *ref)
 		return name;
 	}
 	vu_err_set(&e, ENOENT, "domain not found");
-	exit(vc_fail(ref, &e));
+	exit(vu_fail(ref, &e));
 }
 
 char *vc_domain_arg(struct vm_ctl *vc, int argc, char **argv)
@@ -340,7 +305,7 @@ struct vu_domain *vc_load(struct vm_ctl *vc, const char *name, bool inactive)
 		r = 0;
 	}
 	if (r < 0)
-		exit(vc_fail(name, &e));
+		exit(vu_fail(name, &e));
 	return dom;
 }
 
@@ -350,7 +315,7 @@ struct vu_domstatus vc_status(struct vm_ctl *vc, const char *name)
 	struct vu_err e = { 0 };
 
 	if (vu_qemurun_status(vc_state(vc), name, &s, &e) < 0)
-		exit(vc_fail(name, &e));
+		exit(vu_fail(name, &e));
 	return s;
 }
 

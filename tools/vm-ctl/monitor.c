@@ -81,7 +81,7 @@ int vc_cmd_qemu_monitor_command(void *ctx, int argc, char **argv)
 	int r;
 
 	if (argc - skip < 1)
-		vc_die_usage("qemu-monitor-command: missing the command");
+		vu_die_usage(VU_EXIT_USAGE, "qemu-monitor-command: missing the command");
 	cmd = joined(argc - skip, argv + skip);
 	r = vu_qemurun_qmp(vc_state(vc), name, &q, &e);
 	if (r == 0 && vc->set[O_HMP]) {
@@ -97,7 +97,7 @@ int vc_cmd_qemu_monitor_command(void *ctx, int argc, char **argv)
 	if (q)
 		refresh_state(vc, name, q);
 	if (r < 0 && e.code)
-		vc_fail(name, &e);
+		vu_fail(name, &e);
 	json_object_put(reply);
 	vu_qmp_close(&q);
 	free(cmd);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "vu/diag.h"
 #include "vu/base.h"
 #include "vu/qemuinstall.h"
 #include "vu/qemurun.h"
@@ -21,11 +22,11 @@ int vc_cmd_start(void *ctx, int argc, char **argv)
 
 	if (vu_qemurun_active(vc_state(vc), name) == 1) {
 		vu_err_set(&e, EEXIST, "domain is already active");
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else if (vu_install_start(vc_state(vc), name, &o, 0, NULL, NULL, &e) < 0) {
-		r = vc_fail(name, &e);
+		r = vu_fail(name, &e);
 	} else {
-		vc_say(vc, "Domain '%s' started", name);
+		vu_say(vc->quiet, "Domain '%s' started", name);
 		/* virsh start --console: straight onto its serial console. */
 		if (vc->set[O_CONSOLE])
 			r = vc_console_attach(vc, name, false);

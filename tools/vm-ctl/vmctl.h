@@ -48,11 +48,7 @@ struct vm_ctl {
 /* The state root, prepared on first use. */
 const struct vu_state *vc_state(struct vm_ctl *vc);
 /* virsh's confirmation lines, on stdout unless -q. */
-void vc_say(const struct vm_ctl *vc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* "vm-ctl: object: msg" and status 1. */
-int vc_fail(const char *object, const struct vu_err *e);
-noreturn void vc_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The domain operand (--domain or the first operand). */
 const char *vc_dom_ref(struct vm_ctl *vc, int argc, char **argv);
 /* The name of the domain REF names (its name, id or UUID), defined or

@@ -3,7 +3,10 @@
 #ifndef VU_DIAG_H
 #define VU_DIAG_H
 
+#include <stdbool.h>
 #include <stdnoreturn.h>
+
+struct vu_err;
 
 /*
  * The program name is glibc's program_invocation_short_name, so there is no
@@ -18,6 +21,12 @@
  * or positive).
  */
 void vu_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "tool: object: message of e" on stderr; returns VU_EXIT_FAIL, so that a
+ * command ends with `return vu_fail(name, &e);`. */
+int vu_fail(const char *object, const struct vu_err *e);
+/* A line on stdout (newline added) unless quiet: a command's report of
+ * what it did, which -q silences. */
+void vu_say(bool quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vu_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vu_warnc(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 noreturn void vu_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

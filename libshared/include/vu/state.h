@@ -69,6 +69,9 @@ bool vu_state_uri_known(const char *uri);
  * May be called again: the directories are checked and opened afresh.
  */
 int vu_state_prepare(struct vu_state *st, struct vu_err *e);
+/* vu_state_resolve then vu_state_prepare, for a tool's main: a failure is
+ * one line naming the root and the end of the program (VU_EXIT_FAIL). */
+void vu_state_open_or_die(struct vu_state *st, const char *root_opt);
 /* The checked directory d, open (O_PATH is not used: files are created and
  * listed through it), or -EBADF before vu_state_prepare. The fd stays st's. */
 int vu_state_dirfd(const struct vu_state *st, enum vu_state_dir d);
