@@ -299,3 +299,21 @@ on_a() { VIRTUTILS_ROOT=$A vm-migrate "$@"; }
 	nothing_on_b x
 	[ ! -e "$B/run/qemu/x.pid" ]
 }
+
+@test "completion: live options, running domains for DOMAIN, --cancel and --info" {
+	mkdir -p "$A/run/qemu"
+	touch "$A/run/qemu/r1.pid"
+	cp /dev/null "$A/domains/off1.xml"
+	run complete_lines vm-migrate "vm-migrate --copy-storage-i"
+	assert_line --index 0 "--copy-storage-inc"
+	VIRTUTILS_ROOT=$A run complete_lines vm-migrate "vm-migrate --live "
+	assert_output "r1"
+	VIRTUTILS_ROOT=$A run complete_lines vm-migrate "vm-migrate --cancel "
+	assert_output "r1"
+	VIRTUTILS_ROOT=$A run complete_lines vm-migrate "vm-migrate --offline "
+	assert_output "off1"
+	VIRTUTILS_ROOT=$A run complete_lines vm-migrate "vm-migrate --live r1 q"
+	assert_output "qemu+ssh://"
+	run complete_lines vm-migrate "vm-migrate --comp-methods z"
+	assert_output "zstd"
+}
