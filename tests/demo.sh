@@ -71,6 +71,52 @@ echo "what the clone changed (both laid out by xmllint):"
 diff <(xmllint --format "$root/domains/$demo_vm.xml") \
 	<(xmllint --format "$root/domains/$demo_vm-clone.xml") || true
 echo
+echo "== vm-sysprep: a template guest cloned, and the clone's identity scrubbed in place"
+echo "   (the guest's files are made by mke2fs -d: a small imitation of a RHEL 7 install)"
+tree=$root/tpl-tree
+mkdir -p "$tree/etc/ssh" "$tree/etc/sysconfig/network-scripts" "$tree/var/log" \
+	"$tree/root" "$tree/tmp"
+echo tpl >"$tree/etc/hostname"
+echo 0123456789abcdef0123456789abcdef >"$tree/etc/machine-id"
+printf 'DEVICE=eth0\nHWADDR=52:54:00:12:34:56\nONBOOT=yes\n' \
+	>"$tree/etc/sysconfig/network-scripts/ifcfg-eth0"
+echo 'NAME="Red Hat Enterprise Linux"' >"$tree/etc/os-release"
+printf 'root:x:0:0:root:/root:/bin/bash\n' >"$tree/etc/passwd"
+printf 'root:*:19000:0:99999:7:::\n' >"$tree/etc/shadow"
+echo '/dev/sda / ext4 defaults 1 1' >"$tree/etc/fstab"
+for k in rsa ed25519; do echo "private $k key" >"$tree/etc/ssh/ssh_host_${k}_key"; done
+echo "Dec  7 sshd: accepted" >"$tree/var/log/messages"
+echo "history" >"$tree/root/.bash_history"
+echo junk >"$tree/tmp/junk"
+mke2fs -q -F -t ext4 -d "$tree" tpl.raw 64M >/dev/null
+rm -rf "$tree"
+step "$bin/img-convert" convert -O qcow2 tpl.raw tpl.qcow2
+rm -f tpl.raw
+printf '%s\n' "<domain type='kvm'>" "  <name>tpl</name>" "  <memory unit='MiB'>512</memory>" \
+	"  <os><type arch='x86_64'>hvm</type></os>" "  <devices>" \
+	"    <disk type='file' device='disk'>" "      <driver name='qemu' type='qcow2'/>" \
+	"      <source file='$root/images/tpl.qcow2'/>" "      <target dev='vda' bus='virtio'/>" \
+	"    </disk>" "  </devices>" "</domain>" >tpl.xml
+step "$bin/vm-sysprep" --list-operations
+step "$bin/vm-sysprep" -n -q -a tpl.qcow2
+printf '\n\033[1m$ %s\033[0m\n' \
+	"vm-clone --original-xml - --auto-clone < tpl.xml | vm-sysprep --hostname web2 - > web2.xml"
+"$bin/vm-clone" -q --original-xml - --auto-clone <tpl.xml |
+	"$bin/vm-sysprep" -q --hostname web2 - >web2.xml
+step grep -e '<name>' -e 'source file' web2.xml
+echo "what the clone's disk holds now (read by debugfs from a raw copy):"
+"$bin/img-convert" convert -O raw tpl-clone.qcow2 clone.raw
+for f in /etc/hostname /etc/machine-id /etc/sysconfig/network-scripts/ifcfg-eth0 /etc/ssh; do
+	printf '  %s: ' "$f"
+	if [ "$f" = /etc/ssh ]; then
+		debugfs -R "ls $f" clone.raw 2>/dev/null | tr -s ' \n' ' '
+	else
+		debugfs -R "cat $f" clone.raw 2>/dev/null | tr '\n' ' '
+	fi
+	echo
+done
+rm -f clone.raw
+echo
 echo "== a virtual network: libvirt's default, started inside a network namespace"
 echo "   the demo makes (unshare -n), so nothing of this host's network changes"
 if [ ! -x "$bin/net-ctl" ]; then

@@ -28,15 +28,122 @@ static errcode_t to_errcode(int r)
 	return r == -ENOMEM ? EXT2_ET_NO_MEMORY : (errcode_t)-r;
 }
 
+/* Blocks kept by a channel: libext2fs reads the same directory and inode
+ * table blocks again and again (a lookup, then the unlink, of each of
+ * thousands of log files), and each read through a qcow2 costs a table
+ * walk. Direct-mapped, write-through: every write updates what it
+ * overlaps, so reads never see stale data. */
+#define CACHE_SLOTS 2048
+#define CACHE_MAX_BLOCK 65536
+
 /* A channel's private data. */
 struct gchan {
 	struct gdev *dev;
 	bool rw;
+	bool marked;	/* the superblock says "not clean" on disk (or need not) */
+	int bs;		/* the cache's block size, 0: no cache */
+	char *buf;	/* CACHE_SLOTS blocks */
+	unsigned long long blk[CACHE_SLOTS];
+	bool valid[CACHE_SLOTS];
 };
 
-static struct gdev *chdev(io_channel ch)
+static void cache_reset(struct gchan *gc, int bs)
 {
-	return ((struct gchan *)ch->private_data)->dev;
+	free(gc->buf);
+	gc->buf = NULL;
+	gc->bs = 0;
+	memset(gc->valid, 0, sizeof(gc->valid));
+	if (bs > 0 && bs <= CACHE_MAX_BLOCK) {
+		gc->buf = malloc((size_t)CACHE_SLOTS * (size_t)bs);
+		gc->bs = gc->buf ? bs : 0;
+	}
+}
+
+/* Writes len bytes at off and refreshes the cached blocks they touch. */
+static int chan_write(struct gchan *gc, const void *data, size_t len, uint64_t off)
+{
+	int r = gdev_pwrite(gc->dev, data, len, off);
+
+	if (!gc->bs || !len)
+		return r;
+	for (uint64_t b = off / (uint64_t)gc->bs; b <= (off + len - 1) / (uint64_t)gc->bs; b++) {
+		size_t slot = b % CACHE_SLOTS;
+		uint64_t start = b * (uint64_t)gc->bs;
+
+		if (!gc->valid[slot] || gc->blk[slot] != b)
+			continue;
+		if (r < 0 || start < off || start + (uint64_t)gc->bs > off + len)
+			gc->valid[slot] = false;
+		else
+			memcpy(gc->buf + slot * (size_t)gc->bs, (const char *)data + (start - off),
+			       (size_t)gc->bs);
+	}
+	return r;
+}
+
+static int chan_read(struct gchan *gc, void *data, size_t len, uint64_t off)
+{
+	uint64_t b;
+	size_t slot;
+	int r;
+
+	if (!gc->bs || len != (size_t)gc->bs || off % (uint64_t)gc->bs)
+		return gdev_pread(gc->dev, data, len, off);
+	b = off / (uint64_t)gc->bs;
+	slot = b % CACHE_SLOTS;
+	if (gc->valid[slot] && gc->blk[slot] == b) {
+		memcpy(data, gc->buf + slot * (size_t)gc->bs, len);
+		return 0;
+	}
+	r = gdev_pread(gc->dev, data, len, off);
+	if (r == 0) {
+		memcpy(gc->buf + slot * (size_t)gc->bs, data, len);
+		gc->blk[slot] = b;
+		gc->valid[slot] = true;
+	}
+	return r;
+}
+
+/*
+ * Before the first write to a filesystem, the superblock on disk loses its
+ * "cleanly unmounted" state (and gets it back at close), so that a run
+ * killed half-way leaves a filesystem that fsck checks before the kernel
+ * mounts it, rather than bitmaps that silently disagree with the inodes.
+ * Written here, not through ext2fs_flush, as libext2fs may be in the middle
+ * of an operation. app_data is the filesystem: ext2fs_open2 sets it.
+ */
+static int mark_in_use(io_channel ch)
+{
+	struct gchan *gc = ch->private_data;
+	ext2_filsys fs = ch->app_data;
+	struct ext2_super_block sb;
+	int r;
+
+	if (gc->marked || !fs || fs->magic != EXT2_ET_MAGIC_EXT2FS_FILSYS || !fs->super)
+		return 0;
+	gc->marked = true;
+	if (!(fs->super->s_state & EXT2_VALID_FS))
+		return 0;
+	fs->super->s_state &= ~EXT2_VALID_FS;
+	sb = *fs->super;
+	ext2fs_superblock_csum_set(fs, &sb);
+	/* libext2fs writes only what differs from orig_super: it must know
+	 * what the disk holds now. */
+	if (fs->orig_super)
+		*fs->orig_super = sb;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	ext2fs_swap_super(&sb);
+#endif
+	r = chan_write(gc, &sb, SUPERBLOCK_SIZE, SUPERBLOCK_OFFSET);
+	if (r == 0)
+		r = gdev_flush(gc->dev);
+	ext2fs_mark_super_dirty(fs);
+	return r;
+}
+
+static struct gchan *chan(io_channel ch)
+{
+	return ch->private_data;
 }
 
 static bool chrw(io_channel ch)
@@ -48,6 +155,7 @@ static errcode_t gio_close(io_channel ch)
 {
 	if (--ch->refcount > 0)
 		return 0;
+	cache_reset(chan(ch), 0);
 	free(ch->private_data);
 	free(ch->name);
 	free(ch);
@@ -56,6 +164,8 @@ static errcode_t gio_close(io_channel ch)
 
 static errcode_t gio_set_blksize(io_channel ch, int blksize)
 {
+	if (blksize != ch->block_size)
+		cache_reset(chan(ch), blksize);
 	ch->block_size = blksize;
 	return 0;
 }
@@ -63,7 +173,7 @@ static errcode_t gio_set_blksize(io_channel ch, int blksize)
 static errcode_t gio_read64(io_channel ch, unsigned long long block, int count, void *data)
 {
 	size_t len = count < 0 ? (size_t)-count : (size_t)count * (size_t)ch->block_size;
-	int r = gdev_pread(chdev(ch), data, len, block * (uint64_t)ch->block_size);
+	int r = chan_read(chan(ch), data, len, block * (uint64_t)ch->block_size);
 
 	return r < 0 ? to_errcode(r) : 0;
 }
@@ -76,7 +186,9 @@ static errcode_t gio_write64(io_channel ch, unsigned long long block, int count,
 
 	if (!chrw(ch))
 		return EXT2_ET_RO_FILSYS;
-	r = gdev_pwrite(chdev(ch), data, len, block * (uint64_t)ch->block_size);
+	r = mark_in_use(ch);
+	if (r == 0)
+		r = chan_write(chan(ch), data, len, block * (uint64_t)ch->block_size);
 	return r < 0 ? to_errcode(r) : 0;
 }
 
@@ -98,13 +210,15 @@ static errcode_t gio_write_byte(io_channel ch, unsigned long off, int count, con
 		return EXT2_ET_INVALID_ARGUMENT;
 	if (!chrw(ch))
 		return EXT2_ET_RO_FILSYS;
-	r = gdev_pwrite(chdev(ch), data, (size_t)count, off);
+	r = mark_in_use(ch);
+	if (r == 0)
+		r = chan_write(chan(ch), data, (size_t)count, off);
 	return r < 0 ? to_errcode(r) : 0;
 }
 
 static errcode_t gio_flush(io_channel ch)
 {
-	int r = chrw(ch) ? gdev_flush(chdev(ch)) : 0;
+	int r = chrw(ch) ? gdev_flush(chan(ch)->dev) : 0;
 
 	return r < 0 ? to_errcode(r) : 0;
 }
@@ -155,6 +269,7 @@ static errcode_t gio_open(const char *name, int flags, io_channel *out)
 	}
 	gc->dev = d;
 	gc->rw = flags & IO_FLAG_RW;
+	cache_reset(gc, 1024);
 	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
 	ch->manager = &guest_io;
 	ch->block_size = 1024;
@@ -242,10 +357,17 @@ int guest_ext_open(struct vu_guest *g, int i, struct vu_err *e)
 
 int guest_ext_close(struct gfs *f, struct vu_err *e)
 {
+	struct gchan *gc;
 	errcode_t err;
 
 	if (!f->efs)
 		return 0;
+	gc = f->efs->io->private_data;
+	if (gc->rw && gc->marked) {
+		f->efs->super->s_state |= EXT2_VALID_FS;
+		ext2fs_mark_super_dirty(f->efs);
+	}
+	gc->marked = true;	/* close's own writes need no mark */
 	err = ext2fs_close_free(&f->efs);
 	f->efs = NULL;
 	if (err)

@@ -71,7 +71,7 @@ static uint32_t now32(void)
 }
 
 errcode_t guest_link(ext2_filsys fs, ext2_ino_t dir, const char *name, ext2_ino_t ino,
-			    int ftype)
+		     int ftype)
 {
 	errcode_t err = ext2fs_link(fs, dir, name, ino, ftype);
 
@@ -120,6 +120,38 @@ static int create_file(struct vu_guest *g, const struct gres *r, int mode, long 
 	return 0;
 }
 
+/*
+ * An inline-data file emptied becomes an empty file with blocks (extents
+ * when the filesystem has them), as a new file is: libext2fs empties the
+ * inode but leaves the inline flag without its attribute, which e2fsck
+ * calls corrupt.
+ */
+static errcode_t empty_inline(ext2_filsys fs, ext2_ino_t ino)
+{
+	struct ext2_inode inode;
+	errcode_t err = ext2fs_read_inode(fs, ino, &inode);
+
+	if (err || !(inode.i_flags & EXT4_INLINE_DATA_FL))
+		return err;
+	err = ext2fs_punch(fs, ino, &inode, NULL, 0, ~0ULL);
+	if (!err)
+		err = ext2fs_read_inode(fs, ino, &inode);
+	if (err)
+		return err;
+	inode.i_flags &= ~EXT4_INLINE_DATA_FL;
+	memset(inode.i_block, 0, sizeof(inode.i_block));
+	inode.i_size = inode.i_size_high = 0;
+	if (ext2fs_has_feature_extents(fs->super)) {
+		ext2_extent_handle_t h;
+
+		err = ext2fs_extent_open2(fs, ino, &inode, &h);
+		if (err)
+			return err;
+		ext2fs_extent_free(h);
+	}
+	return ext2fs_write_inode(fs, ino, &inode);
+}
+
 /* The file's content becomes data (truncate, then write). */
 static int put_content(ext2_filsys fs, ext2_ino_t ino, const void *data, size_t len, bool append,
 		       struct vu_err *e)
@@ -128,7 +160,9 @@ static int put_content(ext2_filsys fs, ext2_ino_t ino, const void *data, size_t 
 	errcode_t err, cerr;
 	size_t done = 0;
 
-	err = ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &f);
+	err = append ? 0 : empty_inline(fs, ino);
+	if (!err)
+		err = ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &f);
 	if (err)
 		return ext_err(err, e);
 	if (append)
@@ -374,7 +408,9 @@ int vu_guest_truncate(struct vu_guest *g, const char *path, uint64_t size, struc
 		x = regular(g, path, &r, &inode, e);
 	if (x < 0)
 		return x;
-	err = ext2fs_file_open(FS(g, r.fs), r.ino, EXT2_FILE_WRITE, &f);
+	err = size ? 0 : empty_inline(FS(g, r.fs), r.ino);
+	if (!err)
+		err = ext2fs_file_open(FS(g, r.fs), r.ino, EXT2_FILE_WRITE, &f);
 	if (!err) {
 		errcode_t cerr;
 
@@ -521,11 +557,10 @@ static int count_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int 
 	int *n = priv;
 
 	(void)dir;
-	(void)d;
 	(void)offset;
 	(void)blocksize;
 	(void)buf;
-	if (entry != DIRENT_DOT_FILE && entry != DIRENT_DOT_DOT_FILE) {
+	if (entry != DIRENT_DOT_FILE && entry != DIRENT_DOT_DOT_FILE && !guest_dot_entry(d)) {
 		(*n)++;
 		return DIRENT_ABORT;
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fsuuid.c - a new UUID for an ext2/3/4 filesystem (fs-uuids), keeping
- * every checksum that depends on the UUID valid, as tune2fs -U does */
+ * every checksum that depends on the UUID valid, as tune2fs -U does, or
+ * for a swap area */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,25 @@ static void uuid_text(char out[40], const uint8_t u[16])
 		 u[12], u[13], u[14], u[15]);
 }
 
+/* Linux swap keeps its UUID at byte 1036 (swaplabel -U writes it there). */
+#define SWAP_UUID_OFFSET (1024 + 12)
+
+static int swap_set_uuid(struct gfs *f, const uint8_t u[16], char old_out[40],
+			 char new_out[40], struct vu_err *e)
+{
+	uint8_t old[16];
+	int r = gdev_pread(&f->dev, old, sizeof(old), SWAP_UUID_OFFSET);
+
+	if (r == 0)
+		r = gdev_pwrite(&f->dev, u, 16, SWAP_UUID_OFFSET);
+	if (r < 0)
+		return vu_err_set(e, -r, "%s: %s", f->pub.device, strerror(-r));
+	uuid_text(old_out, old);
+	uuid_text(new_out, u);
+	snprintf(f->pub.uuid, sizeof(f->pub.uuid), "%s", new_out);
+	return 0;
+}
+
 int vu_guest_fs_set_uuid(struct vu_guest *g, const char *device, const char *new_uuid,
 			 char old_out[40], char new_out[40], struct vu_err *e)
 {
@@ -57,7 +77,7 @@ int vu_guest_fs_set_uuid(struct vu_guest *g, const char *device, const char *new
 	if (i < 0)
 		return vu_err_set(e, ENOENT, "%s: no such device", device);
 	f = &g->fs[i];
-	if (!f->pub.mountable)
+	if (!f->pub.mountable && strcmp(f->pub.type, "swap"))
 		return vu_err_set(e, ENOTSUP, "%s: changing the UUID of %s is not supported",
 				  f->pub.device, f->pub.type[0] ? f->pub.type : "this device");
 	if (!new_uuid) {
@@ -66,6 +86,8 @@ int vu_guest_fs_set_uuid(struct vu_guest *g, const char *device, const char *new
 	}
 	if (uuid_bytes(new_uuid, u) < 0)
 		return vu_err_set(e, EINVAL, "%s: not a UUID", new_uuid);
+	if (!f->pub.mountable)
+		return swap_set_uuid(f, u, old_out, new_out, e);
 	x = guest_ext_open(g, i, e);
 	if (x < 0)
 		return x;

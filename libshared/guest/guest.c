@@ -127,6 +127,7 @@ static int add_disk(struct vu_guest *g, int i, struct vu_err *e)
 			r = guest_add_fs(g, pname, i, &d);
 		if (r < 0)
 			return vu_err_set(e, -r, "%s", strerror(-r));
+		memcpy(g->fs[g->nfs - 1].partuuid, parts[k].partuuid, sizeof(parts[k].partuuid));
 	}
 	/* A disk with partitions holds no filesystem of its own. */
 	if (n) {
@@ -168,6 +169,7 @@ int vu_guest_open(struct vu_guest **out, const struct vu_guest_disk *disks, size
 			break;
 		}
 		g->ndisks++;
+		r = guest_lock(g->img[i], flags & VU_GUEST_RDWR, e);
 	}
 	for (size_t i = 0; i < g->ndisks && r == 0; i++)
 		r = add_disk(g, (int)i, e);
@@ -260,34 +262,65 @@ static bool mapper_name(const char *spec, const char *vg, const char *lvpath)
 	return !strncmp(spec, "/dev/mapper/", 12) && !strcmp(spec + 12, want);
 }
 
+enum spec_key { SPEC_DEVICE, SPEC_UUID, SPEC_LABEL, SPEC_PARTUUID };
+
+/* How fstab (and udev's links) name a filesystem other than by device. */
+static const struct {
+	const char *prefix;
+	enum spec_key key;
+} spec_keys[] = {
+	{ "UUID=", SPEC_UUID },
+	{ "LABEL=", SPEC_LABEL },
+	{ "PARTUUID=", SPEC_PARTUUID },
+	{ "/dev/disk/by-uuid/", SPEC_UUID },
+	{ "/dev/disk/by-label/", SPEC_LABEL },
+	{ "/dev/disk/by-partuuid/", SPEC_PARTUUID },
+};
+
+static bool spec_matches(const struct gfs *f, enum spec_key key, const char *v,
+			 const char *spec)
+{
+	switch (key) {
+	case SPEC_UUID:
+		return f->pub.uuid[0] && !f->lvm_pv && !strcasecmp(v, f->pub.uuid);
+	case SPEC_LABEL:
+		return f->pub.label[0] && !strcmp(v, f->pub.label);
+	case SPEC_PARTUUID:
+		return f->partuuid[0] && !strcasecmp(v, f->partuuid);
+	case SPEC_DEVICE:
+		break;
+	}
+	if (!strcmp(spec, f->pub.device))
+		return true;
+	if (f->lv_vg[0])
+		return mapper_name(spec, f->lv_vg, f->pub.device);
+	return same_disk_name(spec, f->pub.device);
+}
+
 int guest_find(const struct vu_guest *g, const char *spec)
 {
-	const char *uuid = NULL, *label = NULL;
+	enum spec_key key = SPEC_DEVICE;
+	char v[256] = "";
+	size_t len;
 
-	if (!strncmp(spec, "UUID=", 5))
-		uuid = spec + 5;
-	else if (!strncmp(spec, "/dev/disk/by-uuid/", 18))
-		uuid = spec + 18;
-	else if (!strncmp(spec, "LABEL=", 6))
-		label = spec + 6;
-	else if (!strncmp(spec, "/dev/disk/by-label/", 19))
-		label = spec + 19;
-	for (size_t i = 0; i < g->nfs; i++) {
-		const struct gfs *f = &g->fs[i];
+	for (size_t k = 0; k < sizeof(spec_keys) / sizeof(spec_keys[0]); k++) {
+		size_t l = strlen(spec_keys[k].prefix);
 
-		if (uuid && f->pub.uuid[0] && !strcasecmp(uuid, f->pub.uuid) && !f->lvm_pv)
-			return (int)i;
-		if (label && f->pub.label[0] && !strcmp(label, f->pub.label))
-			return (int)i;
-		if (uuid || label)
-			continue;
-		if (!strcmp(spec, f->pub.device))
-			return (int)i;
-		if (!f->lv_vg[0] && same_disk_name(spec, f->pub.device))
-			return (int)i;
-		if (f->lv_vg[0] && mapper_name(spec, f->lv_vg, f->pub.device))
-			return (int)i;
+		if (!strncmp(spec, spec_keys[k].prefix, l)) {
+			key = spec_keys[k].key;
+			snprintf(v, sizeof(v), "%s", spec + l);
+			break;
+		}
 	}
+	/* UUID="..." is fstab too: mount takes the quotes off. */
+	len = strlen(v);
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+		memmove(v, v + 1, len - 2);
+		v[len - 2] = '\0';
+	}
+	for (size_t i = 0; i < g->nfs; i++)
+		if (spec_matches(&g->fs[i], key, v, spec))
+			return (int)i;
 	return -1;
 }
 

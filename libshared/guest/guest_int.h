@@ -49,6 +49,9 @@ struct gpart {
 	uint64_t start, size;	/* bytes */
 	uint8_t mbr_type;	/* 0 for GPT */
 	bool gpt;
+	/* As blkid's PARTUUID: the GPT entry's GUID, or the MBR's disk
+	 * signature and the number ("1b2c3d4e-05"), lower case. */
+	char partuuid[40];
 };
 
 #define GUEST_MAX_PARTS 128
@@ -148,6 +151,7 @@ struct gfs {
 	bool lvm_pv;		/* an LVM PV: its label and areas are in pv */
 	struct lvm_pv pv;
 	char lv_vg[128];	/* an LV: its VG */
+	char partuuid[40];	/* a partition: its PARTUUID */
 	char io_name[64];	/* "vu-guest:%p" for the io_manager */
 };
 
@@ -177,6 +181,9 @@ struct vu_guest {
 int guest_lvm_scan(struct vu_guest *g, struct vu_err *e);
 void guest_lvm_free(struct vu_guest *g);
 
+/* QEMU's locks on the image's file: -EBUSY when a VM (or another writer)
+ * has it; then held until the image is closed (lock.c). */
+int guest_lock(struct vu_image *img, bool rw, struct vu_err *e);
 /* Registers a device; -ENOMEM. */
 int guest_add_fs(struct vu_guest *g, const char *name, int disk, struct gdev *dev);
 /* Fills type, uuid and label by the device's magic numbers. */
@@ -213,6 +220,15 @@ int guest_walk(struct vu_guest *g, const char *path, bool follow, struct gres *r
 	       struct vu_err *e);
 /* The fs index mounted on canonical path, or -1. */
 int guest_mount_at(const struct vu_guest *g, const char *canon);
+/* "." or "..": by name, as libext2fs marks them only in block
+ * directories, not in inline ones. */
+static inline bool guest_dot_entry(const struct ext2_dir_entry *d)
+{
+	int n = ext2fs_dirent_name_len(d);
+
+	return (n == 1 && d->name[0] == '.') || (n == 2 && d->name[0] == '.' && d->name[1] == '.');
+}
+
 /* ext2fs_link, growing the directory when it is full. */
 errcode_t guest_link(ext2_filsys fs, ext2_ino_t dir, const char *name, ext2_ino_t ino,
 		     int ftype);

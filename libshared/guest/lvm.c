@@ -279,8 +279,6 @@ static int add_lvs(struct vu_guest *g, const struct gvg *v, struct vu_err *e)
 			snprintf(f->pub.type, sizeof(f->pub.type), "unsupported-lvm-segment");
 			f->pub.mountable = false;
 			f->pub.uuid[0] = f->pub.label[0] = '\0';
-		} else {
-			g->fs[g->nfs - 1].pub.disk = g->fs[g->nfs - 1].dev.ext ? 0 : -1;
 		}
 	}
 	return 0;
@@ -384,34 +382,45 @@ static char *bump_seqno(const char *text, uint64_t seqno, size_t *len)
 	return out;
 }
 
-/* Writes text as the area's next copy, then the header pointing at it.
- * len counts the text's NUL, which LVM writes and checksums too. */
-static int mda_write(struct gfs *f, int m, const char *text, size_t len, struct vu_err *e)
-{
-	uint64_t mo = f->pv.mda_off[m], ms = f->pv.mda_size[m], L = ms - MDA_HEADER_SIZE;
-	uint64_t old_i, old_size, new_i, avail, first;
+/*
+ * An update is staged in every area first: the text goes after the current
+ * copy in the area's circular buffer (wrapping past its end), and the new
+ * header pointing at it is prepared; nothing points at the text yet, so an
+ * area that cannot take it (-ENOSPC) or a run killed here leaves the old
+ * metadata in force everywhere. Then every header is written. len counts
+ * the text's NUL, which LVM writes and checksums too.
+ */
+struct mda_stage {
+	struct gfs *f;
+	int m;
+	bool skip;		/* an area that holds no metadata */
 	uint8_t h[MDA_HEADER_SIZE];
+};
+
+static int mda_stage(struct mda_stage *st, const char *text, size_t len, struct vu_err *e)
+{
+	struct gfs *f = st->f;
+	uint64_t mo = f->pv.mda_off[st->m], ms = f->pv.mda_size[st->m], L = ms - MDA_HEADER_SIZE;
+	uint64_t old_i, new_i, first;
+	uint8_t *h = st->h;
 	int r = mda_header(dev_read, &f->dev, mo, ms, h, e);
 
 	if (r < 0)
 		return r;
-	if (!le64(h + 40) || le32(h + 60) & RAW_LOCN_IGNORED)
+	st->skip = !le64(h + 40) || le32(h + 60) & RAW_LOCN_IGNORED;
+	if (st->skip)
 		return 0;
 	old_i = le64(h + 40) - MDA_HEADER_SIZE;
-	old_size = le64(h + 48);
-	new_i = (old_i + old_size) % L;
+	new_i = (old_i + le64(h + 48)) % L;
 	new_i = (new_i + GUEST_SECTOR - 1) / GUEST_SECTOR * GUEST_SECTOR;
 	if (new_i >= L)
 		new_i = 0;
-	avail = (old_i + L - new_i) % L;
-	if (len > avail)
+	if (len > (old_i + L - new_i) % L)
 		return vu_err_set(e, ENOSPC, "%s: LVM metadata area is full", f->pub.device);
 	first = len < L - new_i ? len : L - new_i;
 	r = gdev_pwrite(&f->dev, text, (size_t)first, mo + MDA_HEADER_SIZE + new_i);
 	if (r == 0 && first < len)
 		r = gdev_pwrite(&f->dev, text + first, len - (size_t)first, mo + MDA_HEADER_SIZE);
-	if (r == 0)
-		r = gdev_flush(&f->dev);
 	if (r < 0)
 		return vu_err_set(e, -r, "%s: LVM metadata: %s", f->pub.device, strerror(-r));
 	put64(h + 40, MDA_HEADER_SIZE + new_i);
@@ -419,9 +428,18 @@ static int mda_write(struct gfs *f, int m, const char *text, size_t len, struct 
 	put32(h + 56, lvm_crc(LVM_INITIAL_CRC, text, len));
 	put32(h + 60, 0);
 	put32(h, lvm_crc(LVM_INITIAL_CRC, h + 4, MDA_HEADER_SIZE - 4));
-	r = gdev_pwrite(&f->dev, h, sizeof(h), mo);
+	return 0;
+}
+
+static int mda_commit(const struct mda_stage *st, struct vu_err *e)
+{
+	int r;
+
+	if (st->skip)
+		return 0;
+	r = gdev_pwrite(&st->f->dev, st->h, MDA_HEADER_SIZE, st->f->pv.mda_off[st->m]);
 	if (r < 0)
-		return vu_err_set(e, -r, "%s: LVM metadata: %s", f->pub.device, strerror(-r));
+		return vu_err_set(e, -r, "%s: LVM metadata: %s", st->f->pub.device, strerror(-r));
 	return 0;
 }
 
@@ -460,69 +478,118 @@ static int add_change(struct vu_guest_lvm_change **v, size_t *n, const char *wha
 	return 0;
 }
 
+#define MAX_VG_PVS 64
+
+/* New ids for a VG: raw (no dashes, as labels hold them) and dashed (as
+ * the text writes them); [0] is the VG's, [1 + i] PV i's. */
+struct vg_ids {
+	char raw[MAX_VG_PVS + 1][33];
+	char dashed[MAX_VG_PVS + 1][40];
+};
+
+/* The VG's in-memory state follows the text now on disk. */
+static void commit_ids(struct gvg *v, char *text, size_t len, const struct vg_ids *ids)
+{
+	free(v->text);
+	v->text = text;
+	v->len = len;
+	v->vg.seqno++;
+	snprintf(v->vg.id, sizeof(v->vg.id), "%s", ids->dashed[0]);
+	for (size_t k = 0; k < v->vg.nlv; k++) {
+		for (size_t s = 0; s < v->vg.lv[k].nseg; s++) {
+			struct lvm_seg *seg = &v->vg.lv[k].seg[s];
+
+			for (size_t i = 0; i < v->vg.npv; i++)
+				if (!strcmp(seg->pv_id, v->vg.pv[i].id)) {
+					snprintf(seg->pv_id, sizeof(seg->pv_id), "%s",
+						 ids->dashed[i + 1]);
+					break;
+				}
+		}
+	}
+	for (size_t i = 0; i < v->vg.npv; i++)
+		snprintf(v->vg.pv[i].id, sizeof(v->vg.pv[i].id), "%s", ids->dashed[i + 1]);
+}
+
+/* The PVs of the VG, every one of which must be among the disks: a PV left
+ * with the old ids would make a second VG of the same name. */
+static int vg_pvs(struct vu_guest *g, const struct gvg *v, struct gfs **pvs, struct vu_err *e)
+{
+	if (v->vg.npv > MAX_VG_PVS)
+		return vu_err_set(e, ENOTSUP, "VG %s: more than %d PVs", v->vg.name, MAX_VG_PVS);
+	for (size_t i = 0; i < v->vg.npv; i++) {
+		pvs[i] = pv_by_id(g, v->vg.pv[i].id);
+		if (!pvs[i])
+			return vu_err_set(e, ENODEV, "VG %s: PV %s is not on the disks given",
+					  v->vg.name, v->vg.pv[i].id);
+	}
+	return 0;
+}
+
+/* The text in every metadata area of the VG's PVs: staged everywhere,
+ * flushed, then committed everywhere. */
+static int write_areas(struct vu_guest *g, const struct gvg *v, struct gfs **pvs,
+		       const char *text, size_t len, struct vu_err *e)
+{
+	struct mda_stage st[2 * MAX_VG_PVS];
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < v->vg.npv && r == 0; i++)
+		for (size_t m = 0; m < pvs[i]->pv.nmda && r == 0; m++) {
+			st[n] = (struct mda_stage){ .f = pvs[i], .m = (int)m };
+			r = mda_stage(&st[n++], text, len, e);
+		}
+	for (size_t i = 0; i < g->ndisks && r == 0; i++)
+		r = vu_image_flush(g->img[i]);
+	for (size_t k = 0; k < n && r == 0; k++)
+		r = mda_commit(&st[k], e);
+	if (r < 0 && !(e && e->code))
+		vu_err_set(e, -r, "LVM metadata: %s", strerror(-r));
+	return r;
+}
+
 /* One VG: its new text in every area, then the PV labels. */
 static int change_vg(struct vu_guest *g, struct gvg *v, struct vu_guest_lvm_change **ch,
 		     size_t *nch, struct vu_err *e)
 {
-	struct gfs *pvs[64];
-	char raw[65][33], ids[65][40];
+	struct gfs *pvs[MAX_VG_PVS];
+	struct vg_ids ids = { 0 };
 	size_t len;
 	char *text;
-	int r = 0;
+	int r = vg_pvs(g, v, pvs, e);
 
-	if (v->vg.npv > 64)
-		return vu_err_set(e, ENOTSUP, "VG %s: more than 64 PVs", v->vg.name);
 	for (size_t i = 0; i <= v->vg.npv && r == 0; i++) {
-		r = new_lvm_id(raw[i]);
-		dashed(ids[i], raw[i]);
+		if (new_lvm_id(ids.raw[i]) < 0)
+			return vu_err_set(e, EIO, "no random numbers");
+		dashed(ids.dashed[i], ids.raw[i]);
 	}
 	if (r < 0)
-		return vu_err_set(e, EIO, "no random numbers");
+		return r;
 	text = bump_seqno(v->text, v->vg.seqno, &len);
 	if (!text)
 		return vu_err_set(e, EINVAL, "VG %s: no seqno in its metadata", v->vg.name);
-	replace_id(text, v->vg.id, ids[0]);
-	for (size_t i = 0; i < v->vg.npv; i++) {
-		replace_id(text, v->vg.pv[i].id, ids[i + 1]);
-		pvs[i] = pv_by_id(g, v->vg.pv[i].id);
-	}
-	/* Every copy first; the labels only once the metadata names them. */
-	for (size_t i = 0; i < v->vg.npv && r == 0; i++)
-		for (size_t m = 0; pvs[i] && m < pvs[i]->pv.nmda && r == 0; m++)
-			r = mda_write(pvs[i], (int)m, text, len + 1, e);
+	replace_id(text, v->vg.id, ids.dashed[0]);
+	for (size_t i = 0; i < v->vg.npv; i++)
+		replace_id(text, v->vg.pv[i].id, ids.dashed[i + 1]);
+	r = write_areas(g, v, pvs, text, len + 1, e);
+	/* The labels only once the metadata names them. */
 	for (size_t i = 0; i < v->vg.npv && r == 0; i++) {
-		if (!pvs[i])
-			continue;
-		r = label_write(pvs[i], raw[i + 1], e);
+		r = label_write(pvs[i], ids.raw[i + 1], e);
 		if (r == 0)
 			r = add_change(ch, nch, "pv", pvs[i]->pub.device, v->vg.pv[i].id,
-				       ids[i + 1]);
+				       ids.dashed[i + 1]);
 	}
 	if (r == 0)
-		r = add_change(ch, nch, "vg", v->vg.name, v->vg.id, ids[0]);
-	if (r == -ENOMEM)
-		vu_err_set(e, ENOMEM, "%s", "");
-	if (r == 0) {
-		free(v->text);
-		v->text = text;
-		v->len = len;
-		v->vg.seqno++;
-		snprintf(v->vg.id, sizeof(v->vg.id), "%s", ids[0]);
-		for (size_t k = 0; k < v->vg.nlv; k++)
-			for (size_t s = 0; s < v->vg.lv[k].nseg; s++)
-				for (size_t i = 0; i < v->vg.npv; i++)
-					if (!strcmp(v->vg.lv[k].seg[s].pv_id, v->vg.pv[i].id)) {
-						snprintf(v->vg.lv[k].seg[s].pv_id,
-							 sizeof(v->vg.lv[k].seg[s].pv_id), "%s",
-							 ids[i + 1]);
-						break;
-					}
-		for (size_t i = 0; i < v->vg.npv; i++)
-			snprintf(v->vg.pv[i].id, sizeof(v->vg.pv[i].id), "%s", ids[i + 1]);
-	} else {
+		r = add_change(ch, nch, "vg", v->vg.name, v->vg.id, ids.dashed[0]);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			vu_err_set(e, ENOMEM, "%s", "");
 		free(text);
+		return r;
 	}
-	return r;
+	commit_ids(v, text, len, &ids);
+	return 0;
 }
 
 int vu_guest_lvm_change_uuids(struct vu_guest *g, struct vu_guest_lvm_change **changes,

@@ -3,6 +3,7 @@
  * chain of EBRs) and GPT (primary header, else the backup), 512-byte
  * sectors. Pure over a read callback, so the fuzzer drives it. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,22 +29,41 @@ static bool is_extended(uint8_t t)
 	return t == 0x05 || t == 0x0f || t == 0x85;
 }
 
-/* Adds [start, start+size) sectors as partition num when it lies on the disk. */
-static void add(struct gpart *parts, size_t max, size_t *n, unsigned num, uint64_t start,
+/* Adds [start, start+size) sectors as partition num when it lies on the
+ * disk; true when it did. */
+static bool add(struct gpart *parts, size_t max, size_t *n, unsigned num, uint64_t start,
 		uint64_t size, uint8_t type, bool gpt, uint64_t disk_size)
 {
 	uint64_t sectors = disk_size / GUEST_SECTOR;
 
 	if (*n >= max || size == 0 || start == 0 || start >= sectors || size > sectors - start)
-		return;
-	parts[*n] = (struct gpart){ num, start * GUEST_SECTOR, size * GUEST_SECTOR, type, gpt };
+		return false;
+	parts[*n] = (struct gpart){ num, start * GUEST_SECTOR, size * GUEST_SECTOR, type, gpt,
+				    "" };
 	(*n)++;
+	return true;
+}
+
+/* An MBR partition's PARTUUID: the disk signature, "-", the number. */
+static void mbr_partuuid(struct gpart *p, const uint8_t *mbr)
+{
+	snprintf(p->partuuid, sizeof(p->partuuid), "%08x-%02x", le32(mbr + 440), p->num);
+}
+
+/* A GPT GUID as text: its first three fields are little-endian. */
+static void gpt_partuuid(struct gpart *p, const uint8_t *g)
+{
+	snprintf(p->partuuid, sizeof(p->partuuid),
+		 "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", le32(g),
+		 g[4] | g[5] << 8, g[6] | g[7] << 8, g[8], g[9], g[10], g[11], g[12], g[13],
+		 g[14], g[15]);
 }
 
 /* The logical partitions: EBR k at ext + next; its entry 0 is relative to
  * the EBR, entry 1 (the next EBR) to the extended partition's start. */
 static int parse_logical(guest_read_fn rd, void *ctx, uint64_t disk_size, uint64_t ext,
-			 uint64_t ext_size, struct gpart *parts, size_t max, size_t *n)
+			 uint64_t ext_size, const uint8_t *mbr, struct gpart *parts, size_t max,
+			 size_t *n)
 {
 	uint64_t ebr = ext;
 	uint8_t s[GUEST_SECTOR];
@@ -60,9 +80,9 @@ static int parse_logical(guest_read_fn rd, void *ctx, uint64_t disk_size, uint64
 			return r;
 		if (s[510] != 0x55 || s[511] != 0xaa)
 			return 0;
-		if (e0[4])
-			add(parts, max, n, num, ebr + le32(e0 + 8), le32(e0 + 12), e0[4], false,
-			    disk_size);
+		if (e0[4] && add(parts, max, n, num, ebr + le32(e0 + 8), le32(e0 + 12), e0[4],
+				 false, disk_size))
+			mbr_partuuid(&parts[*n - 1], mbr);
 		next = le32(e1 + 8);
 		if (!is_extended(e1[4]) || next == 0 || next >= ext_size)
 			return 0;
@@ -116,8 +136,9 @@ static int parse_gpt_at(guest_read_fn rd, void *ctx, uint64_t disk_size, uint64_
 		const uint8_t *ent = ents + (size_t)i * esize;
 		uint64_t first = le64(ent + 32), last = le64(ent + 40);
 
-		if (!vu_buf_is_zero(ent, 16) && last >= first)
-			add(parts, max, n, i + 1, first, last - first + 1, 0, true, disk_size);
+		if (!vu_buf_is_zero(ent, 16) && last >= first &&
+		    add(parts, max, n, i + 1, first, last - first + 1, 0, true, disk_size))
+			gpt_partuuid(&parts[*n - 1], ent + 16);
 	}
 	free(ents);
 	return r;
@@ -164,13 +185,14 @@ int guest_parts_parse(guest_read_fn rd, void *ctx, uint64_t disk_size, struct gp
 		if (!e[4])
 			continue;
 		if (is_extended(e[4])) {
-			r = parse_logical(rd, ctx, disk_size, le32(e + 8), le32(e + 12), parts,
-					  max, n);
+			r = parse_logical(rd, ctx, disk_size, le32(e + 8), le32(e + 12), mbr,
+					  parts, max, n);
 			if (r < 0)
 				return r;
 			continue;
 		}
-		add(parts, max, n, i + 1, le32(e + 8), le32(e + 12), e[4], false, disk_size);
+		if (add(parts, max, n, i + 1, le32(e + 8), le32(e + 12), e[4], false, disk_size))
+			mbr_partuuid(&parts[*n - 1], mbr);
 	}
 	return 0;
 }

@@ -104,102 +104,145 @@ static void result(struct gres *r, const struct walk *w, int fs, ext2_ino_t ino)
 		strcpy(r->canon, "/");
 }
 
+/* One component of the rest of the path, from *pos: its start and length;
+ * *pos moves past it and its slashes. false at the end of the path. */
+struct comp {
+	const char *name;
+	size_t len;
+	bool last;	/* nothing but slashes follows */
+	bool slash;	/* a slash follows: it must be a directory */
+};
+
+static bool next_comp(const char *rest, size_t *pos, struct comp *c)
+{
+	const char *s = rest + *pos;
+
+	while (*s == '/')
+		s++;
+	if (!*s)
+		return false;
+	c->name = s;
+	c->len = strcspn(s, "/");
+	s += c->len;
+	c->slash = *s == '/';
+	while (*s == '/')
+		s++;
+	c->last = !*s;
+	*pos = (size_t)(s - rest);
+	return true;
+}
+
+static void set_parent(struct gres *r, const struct frame *dir, const struct comp *c)
+{
+	r->pfs = dir->fs;
+	r->pdir = dir->ino;
+	memcpy(r->name, c->name, c->len);
+	r->name[c->len] = '\0';
+}
+
+/* The rest of the path becomes the link's text, then what followed the
+ * link; an absolute link starts again at the guest's root. */
+static int take_link(struct vu_guest *g, struct walk *w, char **rest, size_t *pos,
+		     ext2_ino_t ino, unsigned *links)
+{
+	const struct frame *top = &w->st[w->depth - 1];
+	char *target = NULL;
+	int x;
+
+	if (++*links > GUEST_MAX_LINKS)
+		return -ELOOP;
+	x = guest_ext_readlink(g->fs[top->fs].efs, ino, &target);
+	if (x == 0)
+		x = splice_link(rest, target, *rest + *pos);
+	free(target);
+	if (x < 0)
+		return x;
+	*pos = 0;
+	if ((*rest)[0] == '/') {
+		w->depth = 1;
+		w->canon[0] = '\0';
+	}
+	return 0;
+}
+
+/* Steps into component c of directory top: a mount point switches to the
+ * root of what is mounted there. */
+static int enter(struct vu_guest *g, struct walk *w, const struct comp *c, ext2_ino_t ino,
+		 struct gres *r)
+{
+	struct frame *f;
+	int m, x = push(w, w->st[w->depth - 1].fs, ino, c->name, c->len);
+
+	if (x < 0)
+		return x;
+	f = &w->st[w->depth - 1];
+	m = guest_mount_at(g, w->canon);
+	r->mnt = m >= 0;
+	if (m >= 0) {
+		f->fs = m;
+		f->ino = EXT2_ROOT_INO;
+	}
+	return 0;
+}
+
 /* The walk proper; w holds the root frame. */
 static int walk(struct vu_guest *g, struct walk *w, char **rest, bool follow, struct gres *r)
 {
 	unsigned links = 0;
 	size_t pos = 0;
+	struct comp c;
 
-	for (;;) {
-		char *s = *rest + pos, *c, *end;
+	while (next_comp(*rest, &pos, &c)) {
+		const struct frame *top = &w->st[w->depth - 1];
 		struct ext2_inode inode;
-		struct frame *top = &w->st[w->depth - 1];
-		size_t nlen;
-		bool last, dir_slash;
 		ext2_ino_t ino;
-		int m, x;
+		int x;
 
-		while (*s == '/')
-			s++;
-		if (!*s) {
-			/* The path ended on a directory of the stack. */
-			r->pfs = top->fs;
-			r->pdir = top->ino;
-			r->name[0] = '\0';
-			r->mnt = top->ino == EXT2_ROOT_INO;
-			result(r, w, top->fs, top->ino);
-			return 0;
-		}
-		c = s;
-		end = strchr(c, '/');
-		nlen = end ? (size_t)(end - c) : strlen(c);
-		if (nlen > EXT2_NAME_LEN)
+		if (c.len > EXT2_NAME_LEN)
 			return -ENAMETOOLONG;
-		s = c + nlen;
-		dir_slash = *s == '/';
-		while (*s == '/')
-			s++;
-		last = !*s;
-		pos = (size_t)(s - *rest);
-		if (nlen == 1 && c[0] == '.')
+		if (c.len == 1 && c.name[0] == '.')
 			continue;
-		if (nlen == 2 && c[0] == '.' && c[1] == '.') {
+		if (c.len == 2 && c.name[0] == '.' && c.name[1] == '.') {
 			if (w->depth > 1)
 				w->depth--;
 			w->canon[w->st[w->depth - 1].clen] = '\0';
 			continue;
 		}
-		x = lookup(g, top, c, nlen, &ino, &inode);
-		if (x == -ENOENT && last) {
-			r->pfs = top->fs;
-			r->pdir = top->ino;
-			memcpy(r->name, c, nlen);
-			r->name[nlen] = '\0';
+		x = lookup(g, top, c.name, c.len, &ino, &inode);
+		if (x == -ENOENT && c.last) {
+			set_parent(r, top, &c);
 			r->mnt = false;
-			x = push(w, top->fs, 0, c, nlen);
-			if (x < 0)
-				return x;
-			result(r, w, top->fs, 0);
-			return 0;
+			/* push may move the stack: top is not used after it. */
+			x = push(w, r->pfs, 0, c.name, c.len);
+			if (x == 0)
+				result(r, w, r->pfs, 0);
+			return x;
 		}
 		if (x < 0)
 			return x;
-		if (LINUX_S_ISLNK(inode.i_mode) && (!last || follow || dir_slash)) {
-			char *target = NULL;
-
-			if (++links > GUEST_MAX_LINKS)
-				return -ELOOP;
-			x = guest_ext_readlink(g->fs[top->fs].efs, ino, &target);
-			if (x == 0)
-				x = splice_link(rest, target, s);
-			free(target);
+		if (LINUX_S_ISLNK(inode.i_mode) && (!c.last || follow || c.slash)) {
+			x = take_link(g, w, rest, &pos, ino, &links);
 			if (x < 0)
 				return x;
-			pos = 0;
-			if ((*rest)[0] == '/') {
-				w->depth = 1;
-				w->canon[0] = '\0';
-			}
 			continue;
 		}
-		r->pfs = top->fs;
-		r->pdir = top->ino;
-		memcpy(r->name, c, nlen);
-		r->name[nlen] = '\0';
-		x = push(w, top->fs, ino, c, nlen);
+		set_parent(r, top, &c);
+		x = enter(g, w, &c, ino, r);
 		if (x < 0)
 			return x;
-		m = guest_mount_at(g, w->canon);
-		r->mnt = m >= 0;
-		if (m >= 0) {
-			w->st[w->depth - 1].fs = m;
-			w->st[w->depth - 1].ino = EXT2_ROOT_INO;
-		}
-		if (last) {
-			result(r, w, w->st[w->depth - 1].fs, w->st[w->depth - 1].ino);
+		if (c.last) {
+			top = &w->st[w->depth - 1];
+			result(r, w, top->fs, top->ino);
 			return 0;
 		}
 	}
+	/* The path ended on a directory of the stack: "/", "." or "..". */
+	r->pfs = w->st[w->depth - 1].fs;
+	r->pdir = w->st[w->depth - 1].ino;
+	r->name[0] = '\0';
+	r->mnt = r->pdir == EXT2_ROOT_INO;
+	result(r, w, r->pfs, r->pdir);
+	return 0;
 }
 
 int guest_walk(struct vu_guest *g, const char *path, bool follow, struct gres *r,

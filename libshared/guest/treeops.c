@@ -66,7 +66,7 @@ static int add_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int of
 	(void)offset;
 	(void)blocksize;
 	(void)buf;
-	if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE)
+	if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE || guest_dot_entry(d))
 		return 0;
 	type = dt_of_ft(ext2fs_dirent_file_type(d));
 	if (type == DT_UNKNOWN) {
@@ -360,7 +360,28 @@ static int set_dotdot(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int o
 		return 0;
 	d->inode = dd->newparent;
 	dd->done = true;
-	return DIRENT_CHANGED | DIRENT_ABORT;
+	return DIRENT_CHANGED;
+}
+
+/* The ".." of directory ino becomes parent. An inline directory keeps
+ * its parent's number in its first four bytes, which libext2fs's
+ * iterator shows as ".." but does not write back. */
+static errcode_t set_parent_dir(ext2_filsys fs, ext2_ino_t ino, ext2_ino_t parent)
+{
+	struct dotdot dd = { parent, false };
+	struct ext2_inode inode;
+	errcode_t err = ext2fs_read_inode(fs, ino, &inode);
+
+	if (err)
+		return err;
+	if (inode.i_flags & EXT4_INLINE_DATA_FL) {
+		inode.i_block[0] = ext2fs_cpu_to_le32(parent);
+		return ext2fs_write_inode(fs, ino, &inode);
+	}
+	err = ext2fs_dir_iterate2(fs, ino, DIRENT_FLAG_INCLUDE_EMPTY, NULL, set_dotdot, &dd);
+	if (!err && !dd.done)
+		err = EXT2_ET_DIR_CORRUPTED;
+	return err;
 }
 
 static int adjust_links(ext2_filsys fs, ext2_ino_t ino, int delta, struct vu_err *e)
@@ -406,14 +427,66 @@ static bool below(const char *a, const char *b)
 	return !strncmp(a, b, l) && (b[l] == '\0' || b[l] == '/');
 }
 
+/* Whether o may take n's place, as rename(2) decides; an existing n of
+ * the same kind is removed. *oi is o's inode. */
+static int make_room(struct vu_guest *g, const struct gres *o, const struct gres *n,
+		     const char *newpath, struct ext2_inode *oi, struct vu_err *e)
+{
+	ext2_filsys fs = g->fs[o->fs].efs;
+	struct ext2_inode ni;
+	errcode_t err;
+	bool dir;
+
+	if (o->mnt || n->mnt || !o->name[0] || !n->name[0])
+		return vu_err_set(e, EBUSY, "%s", "");
+	if (o->pfs != n->pfs)
+		return vu_err_set(e, EXDEV, "%s", "");
+	err = ext2fs_read_inode(fs, o->ino, oi);
+	if (err)
+		return guest_ext_err(err, e);
+	dir = LINUX_S_ISDIR(oi->i_mode);
+	if (dir && below(o->canon, n->canon))
+		return vu_err_set(e, EINVAL, "%s", "");
+	if (!n->ino)
+		return 0;
+	err = ext2fs_read_inode(fs, n->ino, &ni);
+	if (err)
+		return guest_ext_err(err, e);
+	if (dir != LINUX_S_ISDIR(ni.i_mode))
+		return vu_err_set(e, dir ? ENOTDIR : EISDIR, "%s", "");
+	return dir ? vu_guest_rmdir(g, newpath, e) : vu_guest_unlink(g, newpath, e);
+}
+
+/* The entry moves; a directory moved to another parent gets its ".." and
+ * both parents their link counts. */
+static int move_entry(ext2_filsys fs, const struct gres *o, const struct gres *n,
+		      const struct ext2_inode *oi, struct vu_err *e)
+{
+	errcode_t err = guest_link(fs, n->pdir, n->name, o->ino, ftype_of(oi->i_mode));
+	int x;
+
+	if (!err)
+		err = ext2fs_unlink(fs, o->pdir, o->name, o->ino, 0);
+	if (err)
+		return guest_ext_err(err, e);
+	if (LINUX_S_ISDIR(oi->i_mode) && o->pdir != n->pdir) {
+		err = set_parent_dir(fs, o->ino, n->pdir);
+		if (err)
+			return guest_ext_err(err, e);
+		x = adjust_links(fs, o->pdir, -1, e);
+		return x < 0 ? x : adjust_links(fs, n->pdir, +1, e);
+	}
+	x = adjust_links(fs, o->pdir, 0, e);
+	if (x == 0 && o->pdir != n->pdir)
+		x = adjust_links(fs, n->pdir, 0, e);
+	return x;
+}
+
 int vu_guest_rename(struct vu_guest *g, const char *oldpath, const char *newpath,
 		    struct vu_err *e)
 {
-	struct ext2_inode oi, ni;
+	struct ext2_inode oi;
 	struct gres o, n;
-	ext2_filsys fs;
-	errcode_t err;
-	bool dir;
 	int x;
 
 	if (!(g->flags & VU_GUEST_RDWR))
@@ -425,48 +498,8 @@ int vu_guest_rename(struct vu_guest *g, const char *oldpath, const char *newpath
 		x = guest_walk(g, newpath, false, &n, e);
 	if (x < 0)
 		return x;
-	if (o.mnt || n.mnt || !o.name[0] || !n.name[0])
-		return vu_err_set(e, EBUSY, "%s", "");
-	if (o.pfs != n.pfs)
-		return vu_err_set(e, EXDEV, "%s", "");
-	if (n.ino == o.ino)
+	if (n.ino == o.ino && n.fs == o.fs)
 		return 0;
-	fs = g->fs[o.fs].efs;
-	err = ext2fs_read_inode(fs, o.ino, &oi);
-	if (err)
-		return guest_ext_err(err, e);
-	dir = LINUX_S_ISDIR(oi.i_mode);
-	if (dir && below(o.canon, n.canon))
-		return vu_err_set(e, EINVAL, "%s", "");
-	if (n.ino) {
-		err = ext2fs_read_inode(fs, n.ino, &ni);
-		if (err)
-			return guest_ext_err(err, e);
-		if (dir != LINUX_S_ISDIR(ni.i_mode))
-			return vu_err_set(e, dir ? ENOTDIR : EISDIR, "%s", "");
-		x = dir ? vu_guest_rmdir(g, newpath, e) : vu_guest_unlink(g, newpath, e);
-		if (x < 0)
-			return x;
-	}
-	err = guest_link(fs, n.pdir, n.name, o.ino, ftype_of(oi.i_mode));
-	if (!err)
-		err = ext2fs_unlink(fs, o.pdir, o.name, o.ino, 0);
-	if (err)
-		return guest_ext_err(err, e);
-	if (dir && o.pdir != n.pdir) {
-		struct dotdot dd = { n.pdir, false };
-
-		err = ext2fs_dir_iterate2(fs, o.ino, DIRENT_FLAG_INCLUDE_EMPTY, NULL, set_dotdot,
-					  &dd);
-		if (err)
-			return guest_ext_err(err, e);
-		x = adjust_links(fs, o.pdir, -1, e);
-		if (x == 0)
-			x = adjust_links(fs, n.pdir, +1, e);
-		return x;
-	}
-	x = adjust_links(fs, o.pdir, 0, e);
-	if (x == 0 && o.pdir != n.pdir)
-		x = adjust_links(fs, n.pdir, 0, e);
-	return x;
+	x = make_room(g, &o, &n, newpath, &oi, e);
+	return x < 0 ? x : move_entry(g->fs[o.fs].efs, &o, &n, &oi, e);
 }

@@ -557,8 +557,11 @@ static int image_sink_finish(struct vu_sink *s)
 {
 	int r = 0;
 
+	/* Formats that cannot be resized (vdi) made the image at least as
+	 * large as asked, rounded up to their unit, as qemu-img does. */
 	if (s->img->size != s->size && !s->img->is_blockdev)
-		r = s->img->drv->truncate(s->img, s->size);
+		r = s->img->drv->truncate ? s->img->drv->truncate(s->img, s->size)
+		    : s->img->size > s->size ? 0 : -ENOTSUP;
 	/* Always: a format's cached metadata must reach the file, and an
 	 * error writing it be seen, before the image counts as written. An
 	 * image opened VU_OPEN_UNSAFE writes without syncing. */
@@ -577,7 +580,7 @@ static const struct vu_sink_ops image_sink_ops = {
 int vu_sink_image_init(struct vu_sink *s, struct vu_image *img, uint64_t size,
 		       bool zero_init, bool sync)
 {
-	if (!img->drv->pwrite || !img->drv->pwrite_zeroes || !img->drv->truncate)
+	if (!img->drv->pwrite || !img->drv->pwrite_zeroes)
 		return -EROFS;
 	*s = (struct vu_sink){ .ops = &image_sink_ops, .size = size, .img = img,
 			       .zero_init = zero_init, .sync = sync };

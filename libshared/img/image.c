@@ -16,6 +16,9 @@
 static const struct vu_image_driver *const drivers[] = {
 	&vu_drv_qcow2,
 	&vu_drv_raw,
+	&vu_drv_vdi,
+	&vu_drv_vpc,
+	&vu_drv_vmdk,
 };
 
 #define PROBE_LEN 4096
@@ -220,6 +223,37 @@ int vu_image_open_fd(struct vu_image **out, int fd, const char *filename,
 	return open_chain(out, filename, fmt, flags, copy, NULL, e);
 }
 
+int vu_image_open_window(struct vu_image **out, const char *path, const char *fmt,
+			 uint64_t off, uint64_t len, const char *member, struct vu_err *e)
+{
+	struct vu_image *img = calloc(1, sizeof(*img));
+	struct chain_seen seen = { .n = 0 };
+	int r;
+
+	*out = NULL;
+	if (!img || !(img->filename = strdup(path)) || !(img->win_name = strdup(member))) {
+		if (img)
+			free(img->filename);
+		free(img);
+		return vu_err_set(e, ENOMEM, NULL);
+	}
+	img->fd = -1;
+	img->flags = VU_OPEN_NO_BACKING;
+	img->win_off = off;
+	img->win_len = len;
+	r = open_file(img, &seen, e);
+	if (r == 0 && !(img->drv = vu_image_driver_find(fmt)))
+		r = vu_err_set(e, EINVAL, "unknown file format '%s'", fmt);
+	if (r == 0 && (r = img->drv->open(img, e)) < 0)
+		img->drv = NULL;
+	if (r < 0) {
+		vu_image_close(&img);
+		return r;
+	}
+	*out = img;
+	return 0;
+}
+
 /* The backing file a new image will name opens, in the format it records. */
 static int check_backing(const char *path, const struct vu_create_opts *o, struct vu_err *e)
 {
@@ -255,6 +289,22 @@ int vu_image_create(int fd, const char *path, const char *fmt,
 	return drv->create(fd, path, o, e);
 }
 
+int vu_image_measure(const char *fmt, const struct vu_create_opts *o, struct vu_image *src,
+		     struct vu_measure *m, struct vu_err *e)
+{
+	const struct vu_image_driver *drv = vu_image_driver_find(fmt);
+
+	memset(m, 0, sizeof(*m));
+	if (!drv)
+		return vu_err_set(e, EINVAL, "Unknown file format '%s'", fmt);
+	if (!drv->measure)
+		return vu_err_set(e, ENOTSUP, "Block driver '%s' does not support size "
+				  "measurement", fmt);
+	if (!src && o->size > INT64_MAX)
+		return vu_err_set(e, EFBIG, "size too large");
+	return drv->measure(o, src, m, e);
+}
+
 void vu_image_close(struct vu_image **pimg)
 {
 	struct vu_image *img = *pimg;
@@ -270,6 +320,7 @@ void vu_image_close(struct vu_image **pimg)
 	free(img->backing_file);
 	free(img->backing_fmt);
 	free(img->backing_path);
+	free(img->win_name);
 	free(img);
 	*pimg = NULL;
 }
@@ -422,17 +473,23 @@ void vu_info_free(struct vu_info *info)
 		free(info->snapshots[i].id);
 		free(info->snapshots[i].name);
 	}
+	for (int i = 0; i < info->nextents; i++)
+		free(info->extents[i].filename);
 	free(info->bitmaps);
 	free(info->snapshots);
+	free(info->extents);
 	info->bitmaps = NULL;
 	info->snapshots = NULL;
-	info->nbitmaps = info->nsnapshots = 0;
+	info->extents = NULL;
+	info->nbitmaps = info->nsnapshots = info->nextents = 0;
 }
 
 int64_t vu_image_actual_size(const struct vu_image *img)
 {
 	struct stat st;
 
+	if (img->drv->actual_size)
+		return img->drv->actual_size(img);
 	if (fstat(img->fd, &st) < 0)
 		return -errno;
 	return (int64_t)st.st_blocks * 512;
@@ -479,6 +536,11 @@ void vu_info_bool(struct vu_info *info, const char *key, bool val)
 void vu_info_bitmaps(struct vu_info *info)
 {
 	info_add(info, "bitmaps", VU_KV_BITMAPS);
+}
+
+void vu_info_extents(struct vu_info *info)
+{
+	info_add(info, "extents", VU_KV_EXTENTS);
 }
 
 void vu_info_int(struct vu_info *info, const char *key, int64_t val)

@@ -60,6 +60,12 @@ struct vu_image_driver {
 	ssize_t (*compress_cluster)(const struct vu_image *img, const void *cluster, void *out);
 	int (*write_compressed)(struct vu_image *img, const void *data, size_t len, uint64_t off);
 	int (*pwrite_compressed)(struct vu_image *img, const void *cluster, uint64_t off);
+	/* Whether every data cluster must be written compressed (vmdk's
+	 * streamOptimized); NULL: no. */
+	bool (*compressed_only)(const struct vu_image *img);
+	/* Bytes all the image's files occupy, where it has more than one
+	 * (vmdk extents); NULL: its own file's. */
+	int64_t (*actual_size)(const struct vu_image *img);
 	/* Changes format options in place (vu_image_amend). */
 	int (*amend)(struct vu_image *img, const struct vu_amend_opts *o, struct vu_err *e);
 	/* Consistency check and repair (vu_image_check); NULL: cannot be checked. */
@@ -71,6 +77,9 @@ struct vu_image_driver {
 	/* Makes every cluster of this layer unallocated, so that the image
 	 * reads as its backing file (vu_image_make_empty). */
 	int (*make_empty)(struct vu_image *img, struct vu_err *e);
+	/* vu_image_measure for this format; NULL: qemu-img cannot measure it. */
+	int (*measure)(const struct vu_create_opts *o, struct vu_image *src,
+		       struct vu_measure *m, struct vu_err *e);
 	/* Internal snapshots (vu_image_snapshot_*); NULL: the format has none. */
 	int (*snapshot_create)(struct vu_image *img, const char *name, struct vu_err *e);
 	int (*snapshot_apply)(struct vu_image *img, const char *id_or_name, struct vu_err *e);
@@ -91,13 +100,26 @@ struct vu_image {
 	char *backing_path;	/* backing_file resolved against our directory */
 	struct vu_image *backing;
 	void *priv;		/* the driver's */
+	/* The image is the window [win_off, win_off+win_len) of the file, the
+	 * archive member win_name (OVA disks); win_len 0: the whole file. */
+	uint64_t win_off, win_len;
+	char *win_name;
 	const char *why;	/* the generic layer's reason for its last error */
 };
+
+/* Opens the member [off, off+len) of the archive at path, named member,
+ * read-only, as an image of format fmt, whose driver must honour windows
+ * (vmdk). 0 or -errno with e filled. */
+int vu_image_open_window(struct vu_image **out, const char *path, const char *fmt,
+			 uint64_t off, uint64_t len, const char *member, struct vu_err *e);
 
 /* The drivers, for lookup by name (NULL: unknown) and for probing. */
 const struct vu_image_driver *vu_image_driver_find(const char *name);
 extern const struct vu_image_driver vu_drv_raw;
 extern const struct vu_image_driver vu_drv_qcow2;
+extern const struct vu_image_driver vu_drv_vdi;
+extern const struct vu_image_driver vu_drv_vpc;
+extern const struct vu_image_driver vu_drv_vmdk;
 
 /* The status of a byte range of a file itself (SEEK_DATA / SEEK_HOLE):
  * holes read as zeros; block devices are all data. */
@@ -110,5 +132,7 @@ void vu_info_bool(struct vu_info *info, const char *key, bool val);
 void vu_info_int(struct vu_info *info, const char *key, int64_t val);
 /* Marks where the bitmap list goes in the format-specific order. */
 void vu_info_bitmaps(struct vu_info *info);
+/* Marks where the extent list goes (vmdk). */
+void vu_info_extents(struct vu_info *info);
 
 #endif

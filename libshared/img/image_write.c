@@ -89,6 +89,11 @@ int vu_image_pwrite_compressed(struct vu_image *img, const void *cluster, uint64
 	return img->drv->pwrite_compressed(img, cluster, off);
 }
 
+bool vu_image_compressed_only(const struct vu_image *img)
+{
+	return img->drv->compressed_only && img->drv->compressed_only(img);
+}
+
 ssize_t vu_image_compress_cluster(const struct vu_image *img, const void *cluster, void *out)
 {
 	if (!img->drv->compress_cluster)

@@ -457,6 +457,7 @@ static int qcow2_info(struct vu_image *img, struct vu_info *info)
 	vu_info_str(info, "compression-type",
 		    h->compression_type == QCOW2_COMPRESS_ZSTD ? "zstd" : "zlib");
 	vu_info_bool(info, "lazy-refcounts", h->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS);
+	info->bitmaps_supported = h->version >= 3;
 	if (q->bitmaps_nb && (h->autoclear_features & QCOW2_AUTOCLEAR_BITMAPS)) {
 		if ((r = qcow2_bitmaps_read(img, info)) < 0)
 			return r;
@@ -493,6 +494,7 @@ const struct vu_image_driver vu_drv_qcow2 = {
 	.make_empty = qcow2_make_empty,
 	.snapshot_create = qcow2_snapshot_create,
 	.snapshot_apply = qcow2_snapshot_apply,
+	.measure = qcow2_measure,
 	.snapshot_delete = qcow2_snapshot_delete,
 	.snapshot_load = qcow2_snapshot_load,
 };

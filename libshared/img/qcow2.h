@@ -264,6 +264,9 @@ int qcow2_amend(struct vu_image *img, const struct vu_amend_opts *o, struct vu_e
 /* qcow2_backing.c: the backing file names rewritten, and the image emptied. */
 int qcow2_set_backing(struct vu_image *img, struct vu_err *e);
 int qcow2_make_empty(struct vu_image *img, struct vu_err *e);
+/* qcow2_measure.c: qemu-img measure for qcow2. */
+int qcow2_measure(const struct vu_create_opts *o, struct vu_image *src, struct vu_measure *m,
+		  struct vu_err *e);
 /* Why the last read of img failed ("" if it did not say); for tools' messages. */
 const char *qcow2_last_error(const struct vu_image *img);
 

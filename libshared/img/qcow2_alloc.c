@@ -150,7 +150,8 @@ int qcow2_rc_add(struct vu_image *img, uint64_t cluster, int64_t delta)
 static int find_free(struct vu_image *img, uint64_t n, uint64_t *start)
 {
 	struct qcow2_wr *w = ((struct qcow2 *)img->priv)->wr;
-	uint64_t s = w->free_hint, i = s, rc;
+	/* Cluster 0 is the header whatever a corrupt refcount says. */
+	uint64_t s = w->free_hint ? w->free_hint : 1, i = s, rc;
 	int r;
 
 	while (i - s < n) {

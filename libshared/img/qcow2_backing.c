@@ -50,6 +50,7 @@ int qcow2_make_empty(struct vu_image *img, struct vu_err *e)
 		return vu_err_set(e, EROFS, "image not open for writing");
 	if ((r = qcow2_begin_write(img)) < 0)
 		return vu_err_set(e, -r, "%s", q->errmsg[0] ? q->errmsg : strerror(-r));
+	qcow2_bitmaps_mark(img, 0, img->size);
 	for (uint64_t t = 0; r == 0 && t < q->l1_size; t++) {
 		r = qcow2_l2_drop(img, t, t << q->l2_bits);
 		/* Pending frees are kept in memory: apply them now and then. */

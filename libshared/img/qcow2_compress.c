@@ -115,6 +115,7 @@ int qcow2_write_compressed(struct vu_image *img, const void *data, size_t len, u
 	}
 	if ((r = qcow2_begin_write(img)) < 0)
 		return r;
+	qcow2_bitmaps_mark(img, off, cs);
 	return store(img, data, len, off >> q->cluster_bits);
 }
 

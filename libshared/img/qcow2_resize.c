@@ -307,6 +307,8 @@ int qcow2_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prealloc,
 				  "(try using a larger cluster size)");
 	if ((r = qcow2_begin_write(img)) < 0)
 		return vu_err_set(e, -r, "%s", q->errmsg);
+	if ((r = qcow2_bitmaps_resize(img, img->size, size)) < 0)
+		return vu_err_set(e, -r, "cannot resize the bitmaps: %s", strerror(-r));
 	r = size < img->size ? shrink(img, size) : grow(img, size, prealloc);
 	if (r < 0)
 		return vu_err_set(e, -r, "%s", q->errmsg[0] ? q->errmsg : strerror(-r));

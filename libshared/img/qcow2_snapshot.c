@@ -603,9 +603,17 @@ out:
 	return r;
 }
 
+/* The disk changes wholesale: the bitmaps take its size and see it all written. */
 int qcow2_snapshot_apply(struct vu_image *img, const char *id_or_name, struct vu_err *e)
 {
-	return change(img, id_or_name, true, e);
+	uint64_t old = img->size;
+	int r = change(img, id_or_name, true, e);
+
+	if (r == 0 && (r = qcow2_bitmaps_resize(img, old, img->size)) < 0)
+		return vu_err_set(e, -r, "cannot resize the bitmaps: %s", strerror(-r));
+	if (r == 0)
+		qcow2_bitmaps_mark(img, 0, img->size);
+	return r;
 }
 
 int qcow2_snapshot_delete(struct vu_image *img, const char *id_or_name, struct vu_err *e)

@@ -71,6 +71,7 @@ struct qcow2_wr {
 	struct qcow2_ext *exts;		/* extensions kept on header rewrites */
 	int nexts;
 	uint8_t *hdr_extra;		/* v3 header fields past byte 112, kept */
+	struct qcow2_bms *bms;		/* persistent bitmaps kept up to date, or NULL */
 	uint32_t hdr_extra_len;
 };
 
@@ -126,6 +127,18 @@ void qcow2_l2e_set(struct qcow2 *q, struct qcow2_l2_slot *s, uint64_t g, uint64_
 		   uint64_t bitmap);
 /* Drops what a host cluster entry holds (later), whatever its kind. */
 int qcow2_entry_release(struct vu_image *img, uint64_t entry);
+
+/* qcow2_bitmap.c: persistent dirty bitmaps kept up to date. begin (from
+ * qcow2_begin_write) loads them and marks them in use in the file; *keep
+ * says whether the autoclear bit may stay. mark sets the bits of a guest
+ * range in the enabled bitmaps; resize follows a new disk size; store writes them back at close and
+ * clears the in-use flags. */
+struct qcow2_bms;
+int qcow2_bitmaps_begin(struct vu_image *img, bool *keep);
+void qcow2_bitmaps_mark(struct vu_image *img, uint64_t off, uint64_t len);
+int qcow2_bitmaps_resize(struct vu_image *img, uint64_t old, uint64_t size);
+int qcow2_bitmaps_store(struct vu_image *img);
+void qcow2_bitmaps_free(struct qcow2_bms *b);
 
 /* qcow2_resize.c */
 int qcow2_l1_grow(struct vu_image *img, uint64_t entries);

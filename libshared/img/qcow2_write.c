@@ -127,15 +127,17 @@ int qcow2_header_update(struct vu_image *img, unsigned from, unsigned to)
 
 /*
  * Before the first change: under lazy refcounts the dirty bit goes to the
- * file first (refcounts may then lag behind); autoclear bits are cleared,
- * as the specification asks of a writer that does not keep their data
- * (we keep no bitmaps up to date).
+ * file first (refcounts may then lag behind). Persistent bitmaps are
+ * marked in use and kept up to date (qcow2_bitmap.c); other autoclear bits,
+ * and the bitmaps' where they cannot be kept, are cleared, as the
+ * specification asks of a writer that does not keep what they stand for.
  */
 int qcow2_begin_write(struct vu_image *img)
 {
 	struct qcow2 *q = img->priv;
 	struct qcow2_wr *w = q->wr;
-	uint64_t incompat = q->h.incompatible_features;
+	uint64_t incompat = q->h.incompatible_features, autoclear;
+	bool keep;
 	int r;
 
 	q->errmsg[0] = '\0';
@@ -143,10 +145,13 @@ int qcow2_begin_write(struct vu_image *img)
 		return 0;
 	if (w->lazy)
 		incompat |= QCOW2_INCOMPAT_DIRTY;
+	if ((r = qcow2_bitmaps_begin(img, &keep)) < 0)
+		return fail(q, r, "cannot mark the bitmaps in use: %s", strerror(-r));
+	autoclear = keep ? QCOW2_AUTOCLEAR_BITMAPS : 0;
 	if (q->h.version >= 3 && (incompat != q->h.incompatible_features ||
-				  q->h.autoclear_features)) {
+				  q->h.autoclear_features != autoclear)) {
 		q->h.incompatible_features = incompat;
-		q->h.autoclear_features = 0;
+		q->h.autoclear_features = autoclear;
 		if ((r = qcow2_header_update(img, 72, 96)) < 0 || (r = qcow2_sync(img)) < 0)
 			return fail(q, r, "cannot update the header: %s", strerror(-r));
 	}
@@ -525,6 +530,8 @@ int qcow2_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off
 	const uint8_t *p = buf;
 	int r = start_op(img);
 
+	if (r == 0)
+		qcow2_bitmaps_mark(img, off, len);
 	while (r == 0 && len) {
 		size_t done = 0;
 
@@ -640,6 +647,8 @@ int qcow2_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len, bool m
 	struct qcow2 *q = img->priv;
 	int r = start_op(img);
 
+	if (r == 0)
+		qcow2_bitmaps_mark(img, off, len);
 	while (r == 0 && len) {
 		bool whole;
 		uint64_t n = piece(img, off, len, &whole);
@@ -662,6 +671,8 @@ int qcow2_discard(struct vu_image *img, uint64_t off, uint64_t len)
 	struct qcow2 *q = img->priv;
 	int r = start_op(img);
 
+	if (r == 0)
+		qcow2_bitmaps_mark(img, off, len);
 	while (r == 0 && len) {
 		bool whole;
 		uint64_t n = piece(img, off, len, &whole), g = off >> q->cluster_bits;
@@ -744,6 +755,7 @@ static void wr_free(struct qcow2_wr *w)
 	if (!w)
 		return;
 	qcow2_rc_drop(w);
+	qcow2_bitmaps_free(w->bms);
 	for (int i = 0; i < w->nexts; i++)
 		free(w->exts[i].data);
 	free(w->exts);
@@ -816,7 +828,9 @@ void qcow2_wr_close(struct vu_image *img)
 
 	if (!w)
 		return;
-	if (w->began && qcow2_meta_flush(img, true) == 0 && w->lazy) {
+	/* Bitmaps that cannot be stored stay in use: qemu knows they are stale. */
+	if (w->began && qcow2_bitmaps_store(img) == 0 && qcow2_meta_flush(img, true) == 0 &&
+	    w->lazy) {
 		q->h.incompatible_features &= ~QCOW2_INCOMPAT_DIRTY;
 		if (qcow2_header_update(img, 72, 80) == 0)
 			qcow2_sync(img);

@@ -197,6 +197,16 @@ static int raw_flush(struct vu_image *img)
 	return fdatasync(img->fd) < 0 ? -errno : 0;
 }
 
+/* Every byte of the disk is in the file (holes count, as qemu counts them). */
+static int raw_measure(const struct vu_create_opts *o, struct vu_image *src,
+		       struct vu_measure *m, struct vu_err *e)
+{
+	(void)e;
+	m->required = src ? vu_image_size(src) : (o->size + 511) & ~511ull;
+	m->fully_allocated = m->required;
+	return 0;
+}
+
 const struct vu_image_driver vu_drv_raw = {
 	.name = "raw",
 	.create = raw_create,
@@ -210,4 +220,5 @@ const struct vu_image_driver vu_drv_raw = {
 	.truncate = raw_truncate,
 	.flush = raw_flush,
 	.resize = raw_resize,
+	.measure = raw_measure,
 };

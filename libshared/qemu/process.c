@@ -119,6 +119,27 @@ int qr_kill(int dfd, const char *name, bool graceful, struct vu_err *e)
 	return 0;
 }
 
+/* Whether pid lives: a zombie does not (init may be slow to reap). */
+static bool alive(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	bool yes = kill(pid, 0) == 0;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!yes || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return yes;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		yes = !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+	}
+	return yes;
+}
+
 int qr_wait_ready(pid_t pid, const char *qmp, const char *log, int timeout_ms,
 		  struct vu_qmp **q, struct vu_err *e)
 {
@@ -129,8 +150,10 @@ int qr_wait_ready(pid_t pid, const char *qmp, const char *log, int timeout_ms,
 	for (int waited = 0; waited < timeout_ms; waited += 5) {
 		struct stat sb;
 
-		if (kill(pid, 0) < 0)
+		if (!alive(pid)) {
+			r = -EPIPE;
 			break;
+		}
 		if (stat(qmp, &sb) == 0) {
 			/* The greeting comes once QEMU's set-up is done. */
 			r = vu_qmp_open(q, qmp, log, timeout_ms - waited, e);

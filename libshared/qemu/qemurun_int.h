@@ -29,6 +29,8 @@ pid_t qr_pid(int dfd, const char *name);
 /* Takes NAME.lock (flock, exclusive): the fd holding it, -EWOULDBLOCK
  * when nowait and someone starts or stops the domain, -errno. */
 int qr_lock(int dfd, const char *name, bool nowait);
+/* The same on NAME.EXT (the monitor's: "mlock"). */
+int qr_lock_ext(int dfd, const char *name, const char *ext, bool nowait);
 
 /* The state line of NAME.state ("running booted"). */
 int qr_set_state(int dfd, const char *name, enum vu_domstate s, const char *reason);

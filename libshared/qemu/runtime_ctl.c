@@ -104,3 +104,36 @@ int vu_qemurun_shutdown(const struct vu_state *st, const char *name, int wait_ms
 	close(dfd);
 	return r;
 }
+
+int vu_qemurun_reboot(const struct vu_state *st, const char *name, struct vu_err *e)
+{
+	struct vu_qmp *q = NULL;
+	json_object *args;
+	int dfd, lk, r;
+
+	if ((r = vu_qemurun_qmp(st, name, &q, e)) < 0)
+		return r;
+	if ((dfd = r = qr_dirfd(st, false, e)) < 0)
+		goto out;
+	/* The flag first: whichever monitor sees the power-off resets. */
+	if ((r = qr_write(dfd, name, "reboot", "")) < 0) {
+		vu_err_set(e, -r, "cannot record the reboot: %s", strerror(-r));
+		goto out;
+	}
+	lk = qr_lock_ext(dfd, name, "mlock", true);
+	if (lk >= 0) {
+		close(lk);
+		if ((r = vu_qemurun_monitor_spawn(st, name, NULL, NULL, e)) < 0)
+			goto out;
+	}
+	args = json_object_new_object();
+	json_object_object_add(args, "shutdown", json_object_new_string("pause"));
+	r = vu_qmp_cmd(q, "set-action", args, NULL, CMD_TIMEOUT_MS, e);
+	if (r == 0)
+		r = vu_qmp_cmd(q, "system_powerdown", NULL, NULL, CMD_TIMEOUT_MS, e);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	vu_qmp_close(&q);
+	return r;
+}

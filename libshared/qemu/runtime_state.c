@@ -149,7 +149,12 @@ void qr_clean(int dfd, const char *name)
 
 int qr_lock(int dfd, const char *name, bool nowait)
 {
-	char *fn = file_name(name, "lock");
+	return qr_lock_ext(dfd, name, "lock", nowait);
+}
+
+int qr_lock_ext(int dfd, const char *name, const char *ext, bool nowait)
+{
+	char *fn = file_name(name, ext);
 	int fd, r;
 
 	if (!fn)

@@ -89,3 +89,16 @@ if "$top/bin/img-convert" convert -O qcow2 src.qcow2 probe.qcow2 2>/dev/null; th
 	theirs_size=$(qemu-img convert -c -O qcow2 text.raw t.qcow2 && stat -c %s t.qcow2)
 	awk -v a="$ours_size" -v b="$theirs_size" 'BEGIN { printf "  compressed size: %d against qemu-img %d bytes (%.3f)\n", a, b, a / b }'
 fi
+
+# vmdk: the formats VMware hands over, both ways (qemu-img makes the sources).
+echo "building vmdk sources (monolithicSparse, streamOptimized) from the 2 GiB qcow2"
+qemu-img convert -O vmdk src.qcow2 src.vmdk
+qemu-img convert -O vmdk -o subformat=streamOptimized src.qcow2 src-stream.vmdk
+compare "vmdk monolithicSparse -> qcow2 (2 GiB, 40% data)" out.qcow2 -O qcow2 src.vmdk
+qemu-img compare src.vmdk out.qcow2 >/dev/null
+compare "vmdk streamOptimized -> qcow2 (2 GiB, 40% data)" out.qcow2 -O qcow2 src-stream.vmdk
+qemu-img compare src-stream.vmdk out.qcow2 >/dev/null
+compare "qcow2 -> vmdk streamOptimized (2 GiB, 40% data)" out.vmdk -O vmdk \
+	-o subformat=streamOptimized src.qcow2
+qemu-img compare src.qcow2 out.vmdk >/dev/null
+rm -f out.qcow2 out.vmdk

@@ -34,6 +34,14 @@ teardown() {
 	assert_output --partial "VU-GUEST disk"
 }
 
+@test "vm-ctl defines guest.xml as it is" {
+	[ -x "$TOP/bin/vm-ctl" ] || skip "vm-ctl is not built"
+	run vm-ctl define "$GUEST/guest.xml"
+	assert_success
+	run vm-ctl list --all --name
+	assert_output vu-guest
+}
+
 @test "the initrd is our gzipped newc archive: root-owned /init, busybox, modules, /dev/console" {
 	run python3 "$TOP/tests/fixtures/newc-walk.py" "$GUEST/initrd.img"
 	assert_success

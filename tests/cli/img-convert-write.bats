@@ -438,3 +438,24 @@ mkdata() {
 	assert_line --index 3 "refcount_bits="
 	assert_line --index 4 "--shrink"
 }
+
+@test "bitmaps are kept: resize, convert -n, commit and snapshot -a leave them listed, consistent and counted" {
+	local bms
+	qemu-img create -q -f qcow2 a.qcow2 64M
+	qemu-img bitmap --add a.qcow2 b0
+	qemu-img bitmap --add --granularity 4k --disable a.qcow2 b1
+	bms=$(qemu-img info --output=json a.qcow2 | jq -c '."format-specific".data.bitmaps')
+	qemu-io -c 'write -P 1 0 1M' a.qcow2 >/dev/null
+	img-convert resize a.qcow2 +16M
+	qemu-img create -q -f raw src.raw 80M
+	qemu-io -f raw -c 'write -P 2 4M 1M' src.raw >/dev/null
+	img-convert convert -n -O qcow2 src.raw a.qcow2
+	img-convert snapshot -c s1 a.qcow2
+	img-convert snapshot -a s1 a.qcow2
+	qemu-img create -q -f qcow2 -b a.qcow2 -F qcow2 top.qcow2
+	qemu-io -c 'write -P 3 8M 64k' top.qcow2 >/dev/null
+	img-convert commit top.qcow2
+	clean a.qcow2
+	[ "$(qemu-img info --output=json a.qcow2 | jq -c '."format-specific".data.bitmaps')" = "$bms" ]
+	qemu-img compare -q top.qcow2 a.qcow2
+}

@@ -833,9 +833,9 @@ deep_chain() {
 	run img-convert create -q -f raw q.raw 1M
 	assert_success
 	assert_output ""
-	run img-convert create -f vmdk q.vmdk 1M
+	run img-convert create -f bochs q.bochs 1M
 	assert_failure 1
-	[ ! -e q.vmdk ]
+	[ ! -e q.bochs ]
 }
 
 @test "create replaces an existing file, as qemu-img" {

@@ -4,6 +4,7 @@
 # refused when truncated or corrupted, and --offline through a transport.
 
 load common
+load guest
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -12,6 +13,10 @@ setup() {
 	B=$BATS_TEST_TMPDIR/b
 	SRC=$BATS_TEST_TMPDIR/src
 	mkdir -p "$A/domains" "$SRC"
+}
+
+teardown() {
+	guest_kill vm
 }
 
 # src_domain NAME: NAME defined in A with vda a qcow2 overlay on a qcow2
@@ -393,4 +398,111 @@ XML
 	assert_failure 1
 	assert_output --partial "the domain has no disk vdz"
 	nothing_left
+}
+
+@test "--offline to qemu+ssh://USER@HOST:PORT/system runs ssh with vm-migrate --receive" {
+	src_domain g1
+	VIRTUTILS_ROOT=$B pool-ctl list --all >/dev/null
+	mkdir -p "$BATS_TEST_TMPDIR/p2" fakebin
+	VIRTUTILS_ROOT=$B pool-ctl create-as p2 dir --target "$BATS_TEST_TMPDIR/p2" >/dev/null
+	# an ssh that records its arguments and runs the command here, in B
+	cat >fakebin/ssh <<SH
+#!/bin/bash
+printf '%s\n' "\$*" >"$BATS_TEST_TMPDIR/ssh.args"
+shift 3
+VIRTUTILS_ROOT=$B exec "\$@"
+SH
+	chmod +x fakebin/ssh
+	PATH=$PWD/fakebin:$PATH on_a --offline --persistent --copy-storage-all --pool p2 \
+		g1 qemu+ssh://admin@host2:2222/system
+	run cat ssh.args
+	assert_output "-p 2222 admin@host2 vm-migrate --receive --pool p2"
+	run disk_of "$B/domains/g1.xml" vdb
+	assert_output "$BATS_TEST_TMPDIR/p2/data.raw"
+}
+
+@test "an import killed half way leaves no volume and no domain; the next one works" {
+	src_domain g1
+	on_a --export g1 >s
+	mkfifo f
+	# not through on_b: $! must be vm-migrate itself, not a subshell
+	VIRTUTILS_ROOT=$B "$TOP/bin/vm-migrate" --import <f 3>&- &
+	pid=$!
+	exec 4>f
+	head -c $(($(stat -c %s s) / 2)) s >&4
+	sleep 0.5
+	kill -9 "$pid"
+	exec 4>&-
+	wait "$pid" || :
+	[ ! -e "$B/domains/g1.xml" ]
+	run ls -A "$B/images"
+	assert_output ""
+	on_b --import <s
+	qemu-img compare "$SRC/top.qcow2" "$B/images/top.qcow2"
+}
+
+@test "the test guest, exported and imported, boots from its new disk" {
+	guest_make "$BATS_TEST_TMPDIR/guest"
+	guest_need
+	sed "s|<name>vu-guest</name>|<name>g1</name>|" "$GUEST/guest.xml" >"$A/domains/g1.xml"
+	on_a --export g1 --compress | on_b --import
+	disk=$(disk_of "$B/domains/g1.xml" vda)
+	[ "$disk" = "$B/images/disk.ext4" ]
+	cmp "$GUEST/disk.ext4" "$disk"
+	guest_boot vm 'console=ttyS0' -drive "file=$disk,format=raw,if=virtio"
+	guest_wait vm '^VU-GUEST: disk mounted'
+	guest_qmp vm '{"execute":"system_powerdown"}' >/dev/null
+	guest_wait vm '^VU-GUEST: poweroff'
+	guest_gone vm
+}
+
+@test "disks with no data at all: a small stream, identical on arrival" {
+	truncate -s 64M "$SRC/empty.raw"
+	qemu-img create -q -f qcow2 "$SRC/fresh.qcow2" 64M
+	cat >"$A/domains/e.xml" <<XML
+<domain type='qemu'>
+  <name>e</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$SRC/empty.raw'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$SRC/fresh.qcow2'/>
+      <target dev='vdb' bus='virtio'/>
+    </disk>
+  </devices>
+</domain>
+XML
+	on_a --export e >s
+	[ "$(stat -c %s s)" -lt $((1 << 20)) ]
+	on_b --import <s
+	qemu-img compare -f raw -F raw "$SRC/empty.raw" "$B/images/empty.raw"
+	qemu-img compare "$SRC/fresh.qcow2" "$B/images/fresh.qcow2"
+	[ "$(du -k "$B/images/empty.raw" | cut -f1)" -le 8 ]
+}
+
+@test "--offline of a running domain: its definition may go, its disks may not" {
+	src_domain g1
+	mkdir -p "$A/run/qemu"
+	sleep 60 &
+	echo $! >"$A/run/qemu/g1.pid"
+	run on_a --offline --persistent --copy-storage-all \
+		--transport "VIRTUTILS_ROOT=$B vm-migrate --receive" g1 qemu+ssh://h/system
+	assert_failure 1
+	assert_output --partial "domain 'g1' is running"
+	run on_a --offline --persistent --undefinesource \
+		--transport "VIRTUTILS_ROOT=$B vm-migrate --receive" g1 qemu+ssh://h/system
+	assert_failure 1
+	assert_output --partial "domain 'g1' is running"
+	[ ! -e "$B/domains/g1.xml" ]
+	run on_a --offline --persistent \
+		--transport "VIRTUTILS_ROOT=$B vm-migrate --receive" g1 qemu+ssh://h/system
+	kill %1
+	assert_success
+	[ -f "$B/domains/g1.xml" ] && [ -f "$A/domains/g1.xml" ]
 }

@@ -10,6 +10,7 @@ if [ $# -ne 1 ]; then
 	echo "usage: mkcorpus_guest_lvm.sh OUTDIR" >&2
 	exit 2
 fi
+here=$(cd "$(dirname "$0")" && pwd)
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 
 cat >"$out/vg.txt" <<'T'
@@ -112,35 +113,7 @@ printf 'vg {\nid = "x"\nseqno = \n' >"$out/cut.txt"
 
 # pv NAME TEXT: a PV's first 16 KiB with TEXT as its current metadata.
 pv() {
-	python3 - "$out/$1" "$2" <<'P'
-import struct, sys, zlib
-def crc(data, seed=0xf597a6cf):
-    return ~zlib.crc32(data, ~seed & 0xffffffff) & 0xffffffff
-path, textfile = sys.argv[1], sys.argv[2]
-text = open(textfile, 'rb').read() + b'\0'
-size, mda_off, mda_size = 16384, 4096, 12288
-img = bytearray(size)
-hdr = bytearray(512)
-hdr[32:64] = b'wX1WsSD5jDK8SThqxpUyHViEOrPiMeD8'
-struct.pack_into('<Q', hdr, 64, 126976 * 512)
-struct.pack_into('<QQ', hdr, 72, 1 << 20, 0)	# data area, then the list's end
-struct.pack_into('<QQ', hdr, 104, mda_off, mda_size)	# metadata area, then the end
-lab = bytearray(hdr)
-lab[0:8] = b'LABELONE'
-struct.pack_into('<Q', lab, 8, 1)
-struct.pack_into('<I', lab, 20, 32)
-lab[24:32] = b'LVM2 001'
-struct.pack_into('<I', lab, 16, crc(bytes(lab[20:512])))
-img[512:1024] = lab
-mda = bytearray(512)
-mda[4:20] = b' LVM2 x[5A%r0N*>'
-struct.pack_into('<IQQ', mda, 20, 1, mda_off, mda_size)
-struct.pack_into('<QQII', mda, 40, 512, len(text), crc(text), 0)
-struct.pack_into('<I', mda, 0, crc(bytes(mda[4:512])))
-img[mda_off:mda_off + 512] = mda
-img[mda_off + 512:mda_off + 512 + len(text)] = text
-open(path, 'wb').write(img)
-P
+	"$here/../fixtures/mklvmpv.py" "$out/$1" "$2" 16384 12288
 }
 pv pv-vg.img "$out/vg.txt"
 pv pv-thin.img "$out/thin.txt"

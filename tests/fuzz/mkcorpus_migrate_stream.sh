@@ -2,7 +2,7 @@
 # mkcorpus_migrate_stream.sh OUTDIR - seed corpus for fuzz_migrate_stream:
 # streams bin/vm-migrate exports of a small domain (a qcow2 overlay on a
 # base, a sparse raw disk): plain, zstd, flattened, definition only, and a
-# truncated one.
+# truncated one; and a dense one tests/fixtures/mkstream.py writes.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -46,6 +46,9 @@ XML
 "$vmm" --export s --compress >"$out/zstd.stream"
 "$vmm" --export s --flatten --dname t >"$out/flat.stream"
 head -c 3000 "$out/plain.stream" >"$out/truncated.stream"
+# dense entries written by hand (the man page's format), one after END
+python3 "$here/../fixtures/mkstream.py" "$out/dense.stream" "$VIRTUTILS_ROOT/domains/s.xml" \
+	"$work/top.qcow2:qcow2:top.qcow2:vda" --after-end
 # the definition alone: a stream of no files
 rm "$work/top.qcow2" "$work/base.qcow2" "$work/data.raw"
 sed -i '/<disk/,/<\/disk>/d' "$VIRTUTILS_ROOT/domains/s.xml"

@@ -5,6 +5,7 @@
  * nothing, filesystems e2fsck must see first */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "guestfs_test.h"
@@ -53,8 +57,37 @@ static void test_inspect(void **state)
 	assert_true(m[0].mounted);
 	assert_string_equal(m[0].device, "/dev/sda");
 	assert_non_null(vu_guest_find_fs(f->g, "LABEL=root"));
+	assert_non_null(vu_guest_find_fs(f->g, "LABEL=\"root\""));
+	assert_non_null(vu_guest_find_fs(f->g, "UUID=\"0B3F1E9A-1D2C-4E5F-8A9B-0C1D2E3F4A5B\""));
+	assert_non_null(vu_guest_find_fs(f->g,
+					 "/dev/disk/by-uuid/0b3f1e9a-1d2c-4e5f-8a9b-0c1d2e3f4a5b"));
+	assert_null(vu_guest_find_fs(f->g, "LABEL=roo"));
 	assert_non_null(vu_guest_find_fs(f->g, "/dev/vda"));
 	assert_null(vu_guest_find_fs(f->g, "/dev/sdb"));
+}
+
+/* RHEL 6 has no os-release: /etc/redhat-release says it. SELinux set to
+ * disabled is not in use. */
+static void test_inspect_rhel6(void **state)
+{
+	struct gfx *f = *state;
+	static const char cfg[] = "SELINUX=disabled\n";
+	static const char rel[] = "CentOS release 6.10 (Final)\n";
+	struct vu_err e = { 0 };
+	const struct vu_guest_os *os;
+
+	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	assert_int_equal(vu_guest_unlink(f->g, "/etc/os-release", &e), 0);
+	assert_int_equal(vu_guest_write_file(f->g, "/etc/redhat-release", rel, strlen(rel), -1,
+					     -1, -1, &e), 0);
+	assert_int_equal(vu_guest_write_file(f->g, "/etc/selinux/config", cfg, strlen(cfg), -1,
+					     -1, -1, &e), 0);
+	gfx_close(&f->g);
+	f->g = gfx_open(f->img, "raw", 0);
+	os = vu_guest_os(f->g);
+	assert_string_equal(os->id, "centos");
+	assert_string_equal(os->version_id, "6.10");
+	assert_false(os->selinux);
 }
 
 static void test_read_ops(void **state)
@@ -151,11 +184,25 @@ static void test_readonly(void **state)
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
+	/* A qcow2 opened for writing and refused (here: unmounted) too. */
+	if (tu_have_qemu()) {
+		char q[PATH_MAX + 16];
+
+		snprintf(q, sizeof(q), "%s/ro.qcow2", f->dir);
+		tu_sh_ok("qemu-img convert -O qcow2 '%s' '%s'", f->img, q);
+		before = sum(q);
+		f->g = gfx_open(q, NULL, VU_GUEST_RDWR);
+		gfx_close(&f->g);
+		after = sum(q);
+		assert_string_equal(before, after);
+		free(before);
+		free(after);
+	}
 }
 
-static void test_write_ops(void **state)
+/* Every write operation, checked by e2fsck -fn and debugfs. */
+static void write_ops(struct gfx *f)
 {
-	struct gfx *f = *state;
 	struct vu_guest_stat st;
 	struct vu_err e = { 0 };
 	char big[70000], *s;
@@ -180,6 +227,19 @@ static void test_write_ops(void **state)
 	assert_int_equal(vu_guest_mkdir(f->g, "/var/log/audit", 0700, &e), -EEXIST);
 	assert_int_equal(vu_guest_mkdir_p(f->g, "/etc/hostname/x", 0700, &e), -ENOTDIR);
 	assert_int_equal(vu_guest_symlink(f->g, "/etc/hostname", "/etc/hn", &e), 0);
+	/* Longer than fits in the inode: the text goes to a block. */
+	{
+		char target[140], *t;
+
+		memset(target, 'L', sizeof(target) - 1);
+		target[sizeof(target) - 1] = '\0';
+		memcpy(target, "../", 3);
+		assert_int_equal(vu_guest_symlink(f->g, target, "/etc/long", &e), 0);
+		assert_int_equal(vu_guest_readlink(f->g, "/etc/long", &t, &e), 0);
+		assert_string_equal(t, target);
+		free(t);
+		assert_int_equal(vu_guest_symlink(f->g, target, "/etc/long", &e), -EEXIST);
+	}
 	assert_int_equal(vu_guest_chmod(f->g, "/etc/hn", 0640, &e), 0);
 	assert_int_equal(vu_guest_chown(f->g, "/etc/appended", 1000, 100, &e), 0);
 	assert_int_equal(vu_guest_lchown(f->g, "/etc/hn", 7, 8, &e), 0);
@@ -197,6 +257,23 @@ static void test_write_ops(void **state)
 		assert_int_equal(vu_guest_write_file(f->g, p, p, strlen(p), -1, -1, -1, &e), 0);
 	}
 	assert_int_equal(vu_guest_rm_rf(f->g, "/tmp", &e), 0);
+	/* Deeper than the walk's first stack; a missing file at the bottom. */
+	{
+		char deep[200] = "/d";
+		char file[220];
+
+		for (int i = 0; i < 40; i++)
+			strcat(deep, "/x");
+		assert_int_equal(vu_guest_mkdir_p(f->g, deep, 0755, &e), 0);
+		snprintf(file, sizeof(file), "%s/../x/f", deep);
+		assert_int_equal(vu_guest_write_file(f->g, file, "deep", 4, -1, -1, -1, &e), 0);
+		snprintf(file, sizeof(file), "%s/f", deep);
+		s = gfx_cat(f->g, file);
+		assert_string_equal(s, "deep");
+		free(s);
+		assert_int_equal(vu_guest_rm_rf(f->g, "/d", &e), 0);
+		assert_false(vu_guest_exists(f->g, "/d"));
+	}
 	assert_int_equal(vu_guest_stat(f->g, "/etc/hostname", &st, &e), 0);
 	assert_int_equal(st.mode & 07777, 0640);
 	s = gfx_cat(f->g, "/etc/hn");
@@ -205,6 +282,10 @@ static void test_write_ops(void **state)
 	gfx_close(&f->g);
 
 	assert_int_equal(gfx_fsck(f->img, 0), 0);
+	s = tu_sh_out("dumpe2fs -h '%s' 2>/dev/null | grep '^Filesystem state:'", f->img);
+	assert_non_null(strstr(s, "clean"));
+	assert_null(strstr(s, "not clean"));
+	free(s);
 	s = gfx_debugfs(f->img, 0, "cat /etc/hostname");
 	assert_string_equal(s, "web2\n");
 	free(s);
@@ -234,6 +315,147 @@ static void test_write_ops(void **state)
 	free(s);
 	s = gfx_debugfs(f->img, 0, "stat /.autorelabel");
 	assert_non_null(strstr(s, "Type: regular"));
+	free(s);
+}
+
+static void test_write_ops(void **state)
+{
+	write_ops(*state);
+}
+
+/* The same on the other layouts libext2fs knows: no extents (ext2, ext3),
+ * small files and directories inside the inode, 1 KiB blocks. */
+static void remake(const struct gfx *f, const char *opts)
+{
+	tu_sh_ok("mke2fs -q -F %s -E root_owner=0:0 -d '%s/tree-root' '%s' 64M", opts, f->dir,
+		 f->img);
+}
+
+static void test_write_ops_ext2(void **state)
+{
+	remake(*state, "-t ext2");
+	write_ops(*state);
+}
+
+static void test_write_ops_ext3(void **state)
+{
+	remake(*state, "-t ext3");
+	write_ops(*state);
+}
+
+static void test_write_ops_inline(void **state)
+{
+	remake(*state, "-t ext4 -O inline_data");
+	write_ops(*state);
+}
+
+static void test_write_ops_1k(void **state)
+{
+	remake(*state, "-t ext4 -b 1024");
+	write_ops(*state);
+}
+
+/* A file with two names: rewritten in place (both see it), one name
+ * removed (the other keeps the data). */
+static void test_hardlink(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_guest_stat st;
+	struct vu_err e = { 0 };
+	char *s;
+
+	tu_sh_ok("debugfs -w -R 'ln /etc/hostname /root/hn' '%s' >/dev/null 2>&1 && "
+		 "debugfs -w -R 'sif /etc/hostname links_count 2' '%s' >/dev/null 2>&1",
+		 f->img, f->img);
+	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	assert_int_equal(vu_guest_write_file(f->g, "/etc/hostname", "h2\n", 3, -1, -1, -1, &e), 0);
+	s = gfx_cat(f->g, "/root/hn");
+	assert_string_equal(s, "h2\n");
+	free(s);
+	assert_int_equal(vu_guest_unlink(f->g, "/etc/hostname", &e), 0);
+	assert_int_equal(vu_guest_stat(f->g, "/root/hn", &st, &e), 0);
+	assert_int_equal(st.nlink, 1);
+	gfx_close(&f->g);
+	assert_int_equal(gfx_fsck(f->img, 0), 0);
+	s = gfx_debugfs(f->img, 0, "cat /root/hn");
+	assert_string_equal(s, "h2\n");
+	free(s);
+}
+
+/* A hashed (htree) directory: entries removed, added and renamed in. */
+static void test_htree(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_err e = { 0 };
+	char p[80], *s;
+
+	tu_sh_ok("cd '%s' && mkdir -p tree-root/var/spool/many && for i in $(seq 600); do "
+		 ": > tree-root/var/spool/many/entry-with-a-long-name-$i; done", f->dir);
+	remake(f, "-t ext4");
+	tu_sh_ok("e2fsck -fyD '%s' >/dev/null 2>&1; [ $? -le 1 ]", f->img);
+	s = gfx_debugfs(f->img, 0, "htree /var/spool/many");
+	assert_non_null(strstr(s, "Root node dump"));
+	free(s);
+	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	for (int i = 1; i <= 600; i += 3) {
+		snprintf(p, sizeof(p), "/var/spool/many/entry-with-a-long-name-%d", i);
+		assert_int_equal(vu_guest_unlink(f->g, p, &e), 0);
+	}
+	for (int i = 0; i < 400; i++) {
+		snprintf(p, sizeof(p), "/var/spool/many/new-%d", i);
+		assert_int_equal(vu_guest_write_file(f->g, p, "n", 1, -1, -1, -1, &e), 0);
+	}
+	assert_int_equal(vu_guest_rename(f->g, "/etc/hostname", "/var/spool/many/hn", &e), 0);
+	s = gfx_cat(f->g, "/var/spool/many/new-399");
+	assert_string_equal(s, "n");
+	free(s);
+	assert_false(vu_guest_exists(f->g, "/var/spool/many/entry-with-a-long-name-1"));
+	assert_true(vu_guest_exists(f->g, "/var/spool/many/entry-with-a-long-name-2"));
+	gfx_close(&f->g);
+	assert_int_equal(gfx_fsck(f->img, 0), 0);
+	s = gfx_debugfs(f->img, 0, "cat /var/spool/many/hn");
+	assert_string_equal(s, "template.example.com\n");
+	free(s);
+}
+
+/* A run killed half-way: the superblock already says "not clean", so
+ * fsck runs before the kernel mounts it; e2fsck -fy repairs it and the
+ * files nothing removed are intact. */
+static void test_killed(void **state)
+{
+	struct gfx *f = *state;
+	char *s;
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vu_guest_disk d = { f->img, "raw" };
+		struct vu_guest *g;
+		char big[100000];
+
+		memset(big, 'b', sizeof(big));
+		if (vu_guest_open(&g, &d, 1, VU_GUEST_RDWR, NULL) < 0 ||
+		    vu_guest_mount_all(g, NULL) < 0 ||
+		    vu_guest_write_file(g, "/etc/new", big, sizeof(big), -1, -1, -1, NULL) < 0 ||
+		    vu_guest_rm_rf(g, "/var/log", NULL) < 0 ||
+		    vu_guest_mkdir(g, "/srv", 0755, NULL) < 0)
+			_exit(1);
+		_exit(0);	/* no close: as if killed */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	s = tu_sh_out("dumpe2fs -h '%s' 2>/dev/null | grep '^Filesystem state:'", f->img);
+	assert_non_null(strstr(s, "not clean"));
+	free(s);
+	assert_true(tu_sh("e2fsck -fy '%s' >/dev/null 2>&1", f->img) <= 1);
+	assert_int_equal(gfx_fsck(f->img, 0), 0);
+	s = gfx_debugfs(f->img, 0, "cat /etc/hostname");
+	assert_string_equal(s, "template.example.com\n");
+	free(s);
+	s = gfx_debugfs(f->img, 0, "cat /root/.bash_history");
+	assert_string_equal(s, "hist\n");
 	free(s);
 }
 
@@ -291,17 +513,69 @@ static void test_qcow2_backing(void **state)
 	free(after);
 }
 
+/* QEMU's image locks: a disk qemu writes is refused, and qemu cannot
+ * take one we hold. */
+static void test_locks(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_guest_disk d = { f->img, "raw" };
+	struct vu_err e = { 0 };
+	struct vu_guest *g = NULL;
+	char *s, fifo[PATH_MAX + 8];
+	int wfd;
+
+	if (!tu_have_qemu())
+		skip();
+	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	s = tu_sh_out("qemu-io -f raw -c quit '%s' 2>&1", f->img);
+	assert_non_null(strstr(s, "Failed to get \"write\" lock"));
+	free(s);
+	gfx_close(&f->g);
+	tu_sh_ok("qemu-io -f raw -c quit '%s' >/dev/null", f->img);
+	/* qemu-io keeps the image open for writing until its stdin ends: the
+	 * fifo's writer is ours, so closing it ends qemu-io. */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	wfd = open(fifo, O_RDWR | O_CLOEXEC);
+	assert_true(wfd >= 0);
+	tu_sh_ok("qemu-io -f raw '%s' <'%s' >/dev/null 2>&1 &", f->img, fifo);
+	/* Wait for its locks without taking ours: a qemu-io that found the
+	 * image locked would wait with no image at all. */
+	tu_sh_ok("i=$(stat -c %%i '%s'); for n in $(seq 100); do "
+		 "grep -q \":$i 100 101\" /proc/locks && exit 0; sleep 0.1; done; exit 1", f->img);
+	assert_int_equal(vu_guest_open(&g, &d, 1, VU_GUEST_RDWR, &e), -EBUSY);
+	assert_non_null(strstr(vu_err_str(&e), "in use"));
+	assert_int_equal(vu_guest_open(&g, &d, 1, 0, &e), -EBUSY);
+	close(wfd);	/* qemu-io reads the end of its input and quits */
+	for (int i = 0; i < 100; i++) {
+		if (vu_guest_open(&g, &d, 1, VU_GUEST_RDWR, &e) == 0)
+			break;
+		usleep(100000);
+	}
+	assert_non_null(g);
+	vu_guest_close(&g, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, gfx_teardown)
 		T(test_inspect),
+		T(test_inspect_rhel6),
 		T(test_read_ops),
 		T(test_no_escape),
 		T(test_readonly),
 		T(test_write_ops),
+		T(test_write_ops_ext2),
+		T(test_write_ops_ext3),
+		T(test_write_ops_inline),
+		T(test_write_ops_1k),
+		T(test_htree),
+		T(test_hardlink),
+		T(test_killed),
 		T(test_refuse_dirty),
 		T(test_qcow2_backing),
+		T(test_locks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

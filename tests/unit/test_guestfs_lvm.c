@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -52,16 +53,31 @@ static unsigned long long env_num(const struct gfx *f, const char *key)
 	return v;
 }
 
-/* Runs an LVM reporting command on the image's PV through a loop device;
- * its output. */
+/* Runs an LVM reporting command on the two PVs through loop devices; its
+ * output. */
 static char *lvm_report(const struct gfx *f, const char *cmd)
 {
 	return tu_sh_out("export LVM_SUPPRESS_FD_WARNINGS=1; "
 			 "d=$(losetup -f --show -o %llu --sizelimit %llu '%s') || exit 1; "
-			 "%s --config \"devices { filter=[\\\"a|^$d\\$|\\\",\\\"r|.*|\\\"] "
-			 "use_devicesfile=0 } global { locking_dir=\\\"%s\\\" }\" 2>&1; "
-			 "losetup -d $d",
-			 env_num(f, "PV_OFF"), 126976ULL * 512, f->img, cmd, f->dir);
+			 "d2=$(losetup -f --show '%s/disk2.raw') || { losetup -d $d; exit 1; }; "
+			 "%s --config \"devices { filter=[\\\"a|^$d\\$|\\\",\\\"a|^$d2\\$|\\\","
+			 "\\\"r|.*|\\\"] use_devicesfile=0 } global { locking_dir=\\\"%s\\\" }\" 2>&1; "
+			 "losetup -d $d; losetup -d $d2",
+			 env_num(f, "PV_OFF"), 126976ULL * 512, f->img, f->dir, cmd, f->dir);
+}
+
+/* Both disks, mounted. */
+static struct vu_guest *open2(const struct gfx *f, unsigned flags)
+{
+	char disk2[PATH_MAX + 16];
+	struct vu_guest_disk d[2] = { { f->img, "raw" }, { disk2, NULL } };
+	struct vu_err e = { 0 };
+	struct vu_guest *g = NULL;
+
+	snprintf(disk2, sizeof(disk2), "%s/disk2.raw", f->dir);
+	if (vu_guest_open(&g, d, 2, flags, &e) < 0 || vu_guest_mount_all(g, &e) < 0)
+		fail_msg("open: %s", vu_err_str(&e));
+	return g;
 }
 
 static void test_lvm_mount(void **state)
@@ -76,7 +92,7 @@ static void test_lvm_mount(void **state)
 		skip();
 	base = env_num(f, "PE_BASE");
 	ext = env_num(f, "EXTENT");
-	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	f->g = open2(f, VU_GUEST_RDWR);
 	pv = vu_guest_find_fs(f->g, "/dev/sda2");
 	assert_non_null(pv);
 	assert_string_equal(pv->type, "LVM2_member");
@@ -86,9 +102,19 @@ static void test_lvm_mount(void **state)
 	assert_non_null(var);
 	assert_string_equal(root->type, "ext4");
 	assert_int_equal(root->size, 6 * ext);
+	assert_int_equal(root->disk, -1);
 	assert_string_equal(root->mountpoint, "/");
 	assert_string_equal(var->mountpoint, "/var");
 	assert_string_equal(vu_guest_find_fs(f->g, "LABEL=boot")->mountpoint, "/boot");
+	/* The second disk: a whole-disk PV, its LV on /srv; a striped LV. */
+	assert_string_equal(vu_guest_find_fs(f->g, "/dev/sdb")->type, "LVM2_member");
+	assert_string_equal(vu_guest_find_fs(f->g, "/dev/vg-guest/data")->mountpoint, "/srv");
+	assert_string_equal(vu_guest_find_fs(f->g, "/dev/vg-guest/stripes")->type,
+			    "unsupported-lvm-segment");
+	s = gfx_cat(f->g, "/srv/data");
+	assert_string_equal(s, "data on the second disk\n");
+	free(s);
+	assert_int_equal(vu_guest_write_file(f->g, "/srv/new", "s\n", 2, -1, -1, -1, &e), 0);
 	s = gfx_cat(f->g, "/var/log/messages");
 	assert_string_equal(s, "var on an LV\n");
 	free(s);
@@ -117,6 +143,15 @@ static void test_lvm_mount(void **state)
 	assert_non_null(strstr(s, "Size: 12582912"));
 	free(s);
 	assert_int_equal(gfx_fsck(f->img, base + 5 * ext), 0);
+	{
+		char disk2[PATH_MAX + 16];
+
+		snprintf(disk2, sizeof(disk2), "%s/disk2.raw", f->dir);
+		assert_int_equal(gfx_fsck(disk2, env_num(f, "PE_BASE2")), 0);
+		s = gfx_debugfs(disk2, env_num(f, "PE_BASE2"), "cat /new");
+		assert_string_equal(s, "s\n");
+		free(s);
+	}
 	s = gfx_debugfs(f->img, base + 5 * ext, "cat /log/new");
 	assert_string_equal(s, "n\n");
 	free(s);
@@ -134,22 +169,27 @@ static void test_lvm_uuids(void **state)
 	if (f->skip)
 		skip();
 	before = lvm_report(f, "pvs --noheadings -o pv_uuid,vg_uuid,vg_seqno");
-	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	f->g = open2(f, VU_GUEST_RDWR);
 	assert_int_equal(vu_guest_lvm_change_uuids(f->g, &ch, &n, &e), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_string_equal(ch[0].what, "pv");
 	assert_string_equal(ch[0].name, "/dev/sda2");
-	assert_string_equal(ch[1].what, "vg");
-	assert_string_equal(ch[1].name, "vg-guest");
+	assert_string_equal(ch[1].what, "pv");
+	assert_string_equal(ch[1].name, "/dev/sdb");
+	assert_string_equal(ch[2].what, "vg");
+	assert_string_equal(ch[2].name, "vg-guest");
 	assert_non_null(strstr(before, ch[0].old_uuid));
 	assert_non_null(strstr(before, ch[1].old_uuid));
+	assert_non_null(strstr(before, ch[2].old_uuid));
 	assert_string_equal(vu_guest_find_fs(f->g, "/dev/sda2")->uuid, ch[0].new_uuid);
 	/* The LVs are still there and still mounted. */
 	s = gfx_cat(f->g, "/var/log/messages");
 	free(s);
 	gfx_close(&f->g);
 	after = lvm_report(f, "pvs --noheadings -o pv_uuid,vg_uuid,vg_seqno");
-	snprintf(want, sizeof(want), "%s %s", ch[0].new_uuid, ch[1].new_uuid);
+	snprintf(want, sizeof(want), "%s %s", ch[0].new_uuid, ch[2].new_uuid);
+	assert_non_null(strstr(after, want));
+	snprintf(want, sizeof(want), "%s %s", ch[1].new_uuid, ch[2].new_uuid);
 	assert_non_null(strstr(after, want));
 	assert_null(strstr(after, "WARNING"));
 	free(after);
@@ -160,11 +200,11 @@ static void test_lvm_uuids(void **state)
 	free(after);
 	/* Twice: the next copy goes after this one in the circular buffer. */
 	free(ch);
-	f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+	f->g = open2(f, VU_GUEST_RDWR);
 	assert_int_equal(vu_guest_lvm_change_uuids(f->g, &ch, &n, &e), 0);
 	gfx_close(&f->g);
 	after = lvm_report(f, "pvs --noheadings -o pv_uuid,vg_uuid");
-	snprintf(want, sizeof(want), "%s %s", ch[0].new_uuid, ch[1].new_uuid);
+	snprintf(want, sizeof(want), "%s %s", ch[0].new_uuid, ch[2].new_uuid);
 	assert_non_null(strstr(after, want));
 	free(after);
 	free(ch);
@@ -181,8 +221,69 @@ static void test_lvm_readonly(void **state)
 
 	if (f->skip)
 		skip();
-	f->g = gfx_open(f->img, "raw", 0);
+	f->g = open2(f, 0);
 	assert_int_equal(vu_guest_lvm_change_uuids(f->g, &ch, &n, &e), -EROFS);
+}
+
+/* The second disk missing: the LVs all on the first still work, /srv is
+ * not mounted (its device is not there). */
+static void test_lvm_missing_pv(void **state)
+{
+	struct gfx *f = *state;
+	const struct vu_guest_mount *m;
+	size_t n;
+	char *s;
+
+	if (f->skip)
+		skip();
+	f->g = gfx_open(f->img, "raw", 0);
+	s = gfx_cat(f->g, "/var/log/messages");
+	assert_string_equal(s, "var on an LV\n");
+	free(s);
+	assert_null(vu_guest_find_fs(f->g, "/dev/vg-guest/data"));
+	m = vu_guest_mounts(f->g, &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(m[3].mountpoint, "/srv");
+	assert_false(m[3].mounted);
+	gfx_close(&f->g);
+	/* New UUIDs need every PV: refused, nothing written. */
+	{
+		char *before = tu_sh_out("sha256sum < '%s'", f->img), *after;
+		struct vu_guest_lvm_change *ch;
+		struct vu_err e = { 0 };
+
+		f->g = gfx_open(f->img, "raw", VU_GUEST_RDWR);
+		assert_int_equal(vu_guest_lvm_change_uuids(f->g, &ch, &n, &e), -ENODEV);
+		assert_non_null(strstr(vu_err_str(&e), "is not on the disks given"));
+		gfx_close(&f->g);
+		after = tu_sh_out("sha256sum < '%s'", f->img);
+		assert_string_equal(before, after);
+		free(before);
+		free(after);
+	}
+}
+
+/* An fstab entry on a striped LV is refused by name. */
+static void test_lvm_nonlinear(void **state)
+{
+	static const char line[] = "/dev/vg-guest/stripes /mnt ext4 defaults 0 0\n";
+	struct gfx *f = *state;
+	struct vu_err e = { 0 };
+	char disk2[PATH_MAX + 16];
+	struct vu_guest_disk d[2] = { { f->img, "raw" }, { disk2, NULL } };
+	struct vu_guest *g;
+
+	if (f->skip)
+		skip();
+	f->g = open2(f, VU_GUEST_RDWR);
+	assert_int_equal(vu_guest_append(f->g, "/etc/fstab", line, strlen(line), &e), 0);
+	gfx_close(&f->g);
+	snprintf(disk2, sizeof(disk2), "%s/disk2.raw", f->dir);
+	assert_int_equal(vu_guest_open(&g, d, 2, 0, &e), 0);
+	assert_int_equal(vu_guest_mount_all(g, &e), -ENOTSUP);
+	assert_string_equal(vu_err_str(&e),
+			    "/mnt: /dev/vg-guest/stripes: only linear logical volumes are supported");
+	vu_guest_close(&g, NULL);
 }
 
 int main(void)
@@ -191,6 +292,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lvm_mount, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lvm_uuids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lvm_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_missing_pv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_nonlinear, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

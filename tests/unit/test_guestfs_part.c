@@ -53,6 +53,17 @@ static void test_gpt(void **state)
 	assert_string_equal(fs_named(f->g, "/dev/sda1")->mountpoint, "/boot");
 	assert_string_equal(fs_named(f->g, "/dev/sda")->type, "");
 	assert_string_equal(vu_guest_os(f->g)->root, "/dev/sda2");
+	assert_non_null(vu_guest_find_fs(f->g,
+					 "/dev/disk/by-partuuid/6a8d2c1e-3b4f-4c5d-9e6f-7a8b9c0d1e2f"));
+	/* A random GUID, as sfdisk reads it (upper case; we match any case). */
+	{
+		char spec[64], *u = tu_sh_out("sfdisk --part-uuid '%s' 2", f->img);
+
+		u[strcspn(u, "\n")] = '\0';
+		snprintf(spec, sizeof(spec), "PARTUUID=%s", u);
+		assert_string_equal(fs_named(f->g, spec)->device, "/dev/sda2");
+		free(u);
+	}
 	m = vu_guest_mounts(f->g, &n);
 	assert_int_equal(n, 4);
 	assert_true(m[0].mounted);
@@ -106,6 +117,8 @@ static void test_mbr(void **state)
 	assert_int_equal(fs_named(f->g, "/dev/sda6")->offset, 112640 * SECT);
 	assert_string_equal(fs_named(f->g, "/dev/sda6")->mountpoint, "/var");
 	assert_string_equal(fs_named(f->g, "/dev/sda1")->mountpoint, "/boot");
+	assert_string_equal(fs_named(f->g, "PARTUUID=1b2c3d4e-05")->device, "/dev/sda5");
+	assert_string_equal(fs_named(f->g, "PARTUUID=1b2c3d4e-01")->device, "/dev/sda1");
 	s = gfx_cat(f->g, "/var/log/messages");
 	assert_string_equal(s, "var log on its own fs\n");
 	free(s);
@@ -141,12 +154,41 @@ static void test_gpt_backup(void **state)
 	assert_string_equal(vu_guest_os(f->g)->root, "/dev/sda2");
 }
 
+/* Unmount and mount again: the same tree. Two roots: refused. */
+static void test_remount_multiboot(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_err e = { 0 };
+	char *s;
+
+	f->g = gfx_open(f->img, "raw", 0);
+	assert_int_equal(vu_guest_mount_all(f->g, &e), -EBUSY);
+	assert_int_equal(vu_guest_umount_all(f->g, &e), 0);
+	assert_false(vu_guest_exists(f->g, "/etc"));
+	assert_int_equal(vu_guest_mount_all(f->g, &e), 0);
+	s = gfx_cat(f->g, "/boot/grub2/grub.cfg");
+	free(s);
+	gfx_close(&f->g);
+	tu_sh_ok("debugfs -w -R 'mkdir /etc' '%s?offset=%llu' >/dev/null 2>&1", f->img,
+		 2048 * SECT);
+	tu_sh_ok("debugfs -w -R 'write /dev/null /etc/fstab' '%s?offset=%llu' >/dev/null 2>&1",
+		 f->img, 2048 * SECT);
+	{
+		struct vu_guest_disk d = { f->img, "raw" };
+
+		assert_int_equal(vu_guest_open(&f->g, &d, 1, 0, &e), 0);
+		assert_int_equal(vu_guest_mount_all(f->g, &e), -ENOTSUP);
+		assert_non_null(strstr(vu_err_str(&e), "multi-boot"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gpt, setup_gpt, gfx_teardown),
 		cmocka_unit_test_setup_teardown(test_gpt_backup, setup_gpt, gfx_teardown),
 		cmocka_unit_test_setup_teardown(test_mbr, setup_mbr, gfx_teardown),
+		cmocka_unit_test_setup_teardown(test_remount_multiboot, setup_gpt, gfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

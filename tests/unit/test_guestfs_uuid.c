@@ -85,6 +85,28 @@ static void test_ext2(void **state)
 	change_and_check(f, NULL);
 }
 
+/* A swap area's UUID, as blkid reads it. */
+static void test_swap(void **state)
+{
+	struct gfx *f = *state;
+	struct vu_guest_disk d = { f->img, "raw" };
+	struct vu_err e = { 0 };
+	char old[40], neu[40], *s;
+	struct vu_guest *g;
+
+	if (tu_sh("command -v mkswap >/dev/null && command -v blkid >/dev/null") != 0)
+		skip();
+	tu_sh_ok("mkswap -U 01234567-89ab-4def-8123-456789abcdef '%s' >/dev/null 2>&1", f->img);
+	assert_int_equal(vu_guest_open(&g, &d, 1, VU_GUEST_RDWR, &e), 0);
+	assert_string_equal(vu_guest_find_fs(g, "/dev/sda")->type, "swap");
+	assert_int_equal(vu_guest_fs_set_uuid(g, "/dev/sda", NULL, old, neu, &e), 0);
+	assert_string_equal(old, "01234567-89ab-4def-8123-456789abcdef");
+	assert_int_equal(vu_guest_close(&g, &e), 0);
+	s = tu_sh_out("blkid -p -o value -s UUID '%s'", f->img);
+	assert_int_equal(strncmp(s, neu, 36), 0);
+	free(s);
+}
+
 static void test_readonly(void **state)
 {
 	struct gfx *f = *state;
@@ -102,6 +124,7 @@ int main(void)
 		T(test_metadata_csum),
 		T(test_uninit_bg),
 		T(test_ext2),
+		T(test_swap),
 		T(test_readonly),
 	};
 

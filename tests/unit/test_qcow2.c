@@ -355,6 +355,9 @@ static void compare_kv(const char *name, const struct vu_kv *kv, json_object *v)
 			fail_msg("%s: qemu-img has no bitmap list", name);
 		/* The entries themselves are compared by the CLI suite. */
 		break;
+	case VU_KV_EXTENTS:
+		fail_msg("%s: a qcow2 image has no extent list", name);
+		break;
 	}
 }
 

@@ -955,6 +955,42 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(e.msg, "unsupported qcow2 feature"));
 }
 
+/* A refcount of 0 on the header's cluster (a corrupt image) never hands
+ * the header out to new data (it crashed the writer, fuzz_qcow2_write). */
+static void test_header_never_allocated(void **state)
+{
+	struct fixture *f = *state;
+	char p[PATH_MAX];
+	struct vu_create_opts o = { .size = MiB, .cluster_size = 4096 };
+	struct vu_image *img;
+	uint8_t b[4096], be[8], zero[2] = { 0, 0 };
+	uint64_t rt = 0, rb = 0;
+	int fd;
+
+	SKIP_IF_NO_QEMU(f);
+	memset(b, 0x5a, sizeof(b));
+	path(p, f, "rc0.qcow2");
+	create_ours(p, &o);
+	fd = open(p, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, be, 8, 48), 8);
+	for (int i = 0; i < 8; i++)
+		rt = rt << 8 | be[i];
+	assert_int_equal(pread(fd, be, 8, (off_t)rt), 8);
+	for (int i = 0; i < 8; i++)
+		rb = rb << 8 | be[i];
+	assert_int_equal(pwrite(fd, zero, 2, (off_t)rb), 2);
+	close(fd);
+	img = open_rw(p, 0);
+	assert_int_equal(vu_image_pwrite(img, b, sizeof(b), 0), 0);
+	vu_image_close(&img);
+	fd = open(p, O_RDONLY);
+	assert_int_equal(pread(fd, be, 4, 0), 4);
+	close(fd);
+	assert_memory_equal(be, "QFI\xfb", 4);
+	tu_sh_ok("qemu-io -c 'read -P 0x5a 0 4k' '%s' | grep -q '^read 4096/4096'", p);
+}
+
 /* O_DIRECT: metadata and unaligned data go through aligned buffers. */
 static void test_direct(void **state)
 {
@@ -1263,6 +1299,7 @@ int main(void)
 		cmocka_unit_test(test_amend_refusals),
 		cmocka_unit_test(test_unknown_extension),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_header_never_allocated),
 		cmocka_unit_test(test_direct),
 		cmocka_unit_test(test_dirty_repair),
 		cmocka_unit_test(test_crash),

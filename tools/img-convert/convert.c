@@ -183,6 +183,9 @@ static int run_copy(struct convert *cv, struct vu_image *dst, bool zero_init,
 
 	o.min_sparse = cv->min_sparse;
 	o.progress = &p;
+	/* streamOptimized vmdk takes whole compressed grains only. */
+	if (vu_image_compressed_only(dst))
+		o.compress = true;
 	r = vu_sink_image_init(&sink, dst, size, zero_init, cv->sync);
 	if (r < 0)
 		return vu_err_set(e, -r, "cannot write format '%s'", vu_image_format_name(dst));

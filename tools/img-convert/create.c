@@ -84,14 +84,48 @@ static void check_backing(struct create *cr)
 	free(full);
 }
 
+/* qemu-img's order: its option list, the defaults it always shows. */
+static void print_vmdk(const struct create *cr)
+{
+	const struct vu_create_opts *o = &cr->fo.o;
+	const struct ic_spelt *sp = &cr->fo.sp;
+
+	printf("size=%llu", (unsigned long long)o->size);
+	if (o->adapter_type)
+		printf(" adapter_type=%s", o->adapter_type);
+	if (o->backing_file)
+		printf(" backing_file=%s", o->backing_file);
+	if (o->backing_fmt)
+		printf(" backing_fmt=%s", o->backing_fmt);
+	printf(" compat6=%s hwversion=%s", sp->compat6 ? sp->compat6 : "off",
+	       o->hwversion ? o->hwversion : "undefined");
+	if (o->subformat)
+		printf(" subformat=%s", o->subformat);
+	if (sp->zeroed_grain)
+		printf(" zeroed_grain=%s", sp->zeroed_grain);
+	if (cr->fo.prealloc_given)
+		printf(" preallocation=%s", ic_prealloc_names[o->prealloc]);
+	putchar('\n');
+}
+
 static void print_formatting(const struct create *cr)
 {
 	const struct vu_create_opts *o = &cr->fo.o;
 	const struct ic_spelt *sp = &cr->fo.sp;
 
 	printf("Formatting '%s', fmt=%s ", cr->file, cr->fo.fmt);
+	if (cr->fo.vmdk) {
+		print_vmdk(cr);
+		return;
+	}
 	if (!cr->fo.qcow2) {
 		printf("size=%llu", (unsigned long long)o->size);
+		if (strcmp(cr->fo.fmt, "vdi") == 0)
+			printf(" static=%s", sp->fixed ? sp->fixed : "off");
+		if (sp->fixed && strcmp(cr->fo.fmt, "vpc") == 0)
+			printf(" subformat=%s", sp->fixed);
+		if (sp->force_size)
+			printf(" force_size=%s", sp->force_size);
 		if (cr->fo.prealloc_given)
 			printf(" preallocation=%s", ic_prealloc_names[o->prealloc]);
 		putchar('\n');
@@ -136,8 +170,9 @@ static int parse_args(struct create *cr, int argc, char **argv, char **opts)
 		}
 	}
 	ic_fmtopts_init(&cr->fo, fmt);
-	if (!cr->fo.qcow2 && strcmp(cr->fo.fmt, "raw") != 0)
-		vu_diex(VU_EXIT_FAIL, "-f: cannot create format '%s' (raw, qcow2)", cr->fo.fmt);
+	if (!ic_fmt_creatable(cr->fo.fmt))
+		vu_diex(VU_EXIT_FAIL, "-f: cannot create format '%s' (%s)", cr->fo.fmt,
+			ic_creatable_list);
 	for (int i = 0; i < nopts; i++)
 		ic_fmtopts_parse(&cr->fo, opts[i]);
 	/* -b and -F win over -o backing_file= and backing_fmt=, as qemu-img's. */
@@ -171,7 +206,7 @@ int ic_cmd_create(void *ctx, int argc, char **argv)
 	}
 	if (optind + 2 < argc)
 		vu_die_usage(IC_EXIT_USAGE, "unexpected argument '%s'", argv[optind + 2]);
-	if (cr.fo.qcow2)
+	if (cr.fo.qcow2 || cr.fo.vmdk)
 		check_backing(&cr);
 	if (!cr.fo.size_given)
 		vu_die_usage(IC_EXIT_USAGE, "image creation needs a size parameter");

@@ -17,6 +17,15 @@ void ic_fmtopts_init(struct ic_fmtopts *cr, const char *fmt)
 	memset(cr, 0, sizeof(*cr));
 	cr->fmt = fmt;
 	cr->qcow2 = strcmp(fmt, "qcow2") == 0;
+	cr->vmdk = strcmp(fmt, "vmdk") == 0;
+}
+
+static const char *const creatable[] = { "raw", "qcow2", "vmdk", "vdi", "vpc" };
+const char ic_creatable_list[] = "raw, qcow2, vmdk, vdi, vpc";
+
+bool ic_fmt_creatable(const char *fmt)
+{
+	return vu_word_index(fmt, creatable, ARRAY_SIZE(creatable)) >= 0;
 }
 
 const char *const ic_prealloc_names[] = {
@@ -50,11 +59,45 @@ static const char *const qcow2_help =
 	"  refcount_bits=<num>    - Width of a reference count entry in bits\n"
 	"  size=<size>            - Virtual disk size\n";
 
+static const char *const vdi_help =
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)\n"
+	"  size=<size>            - Virtual disk size\n"
+	"  static=<bool (on/off)> - VDI static (pre-allocated) image\n";
+
+static const char *const vpc_help =
+	"  force_size=<bool (on/off)> - Force disk size calculation to use the actual size "
+	"specified, rather than using the nearest CHS-based calculation\n"
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)\n"
+	"  size=<size>            - Virtual disk size\n"
+	"  subformat=<str>        - Type of virtual hard disk format. Supported formats are "
+	"{dynamic (default) | fixed} \n";
+
+static const char *const vmdk_help =
+	"  adapter_type=<str>     - Virtual adapter type, can be one of ide (default), "
+	"lsilogic, buslogic or legacyESX\n"
+	"  backing_file=<str>     - File name of a base image\n"
+	"  backing_fmt=<str>      - Must be 'vmdk' if present\n"
+	"  compat6=<bool (on/off)> - VMDK version 6 image\n"
+	"  hwversion=<str>        - VMDK hardware version\n"
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)\n"
+	"  size=<size>            - Virtual disk size\n"
+	"  subformat=<str>        - VMDK flat extent format, can be one of {monolithicSparse "
+	"(default) | monolithicFlat | twoGbMaxExtentSparse | twoGbMaxExtentFlat | "
+	"streamOptimized} \n"
+	"  zeroed_grain=<bool (on/off)> - Enable efficient zero writes using the zeroed-grain "
+	"GTE feature\n";
+
 static void print_opts_help(const struct ic_fmtopts *cr)
 {
 	puts("Supported options:");
 	if (cr->qcow2) {
 		fputs(qcow2_help, stdout);
+	} else if (strcmp(cr->fmt, "vdi") == 0) {
+		fputs(vdi_help, stdout);
+	} else if (strcmp(cr->fmt, "vpc") == 0) {
+		fputs(vpc_help, stdout);
+	} else if (cr->vmdk) {
+		fputs(vmdk_help, stdout);
 	} else {
 		puts("  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)");
 		puts("  size=<size>            - Virtual disk size");
@@ -137,6 +180,54 @@ static bool parse_qcow2_key(struct ic_fmtopts *cr, const char *key, const char *
 	return true;
 }
 
+/* The keys of the other formats; false if key is not one of fmt's. */
+static bool parse_other_key(struct ic_fmtopts *cr, const char *key, const char *val)
+{
+	if (strcmp(cr->fmt, "vdi") == 0 && strcmp(key, "static") == 0) {
+		cr->o.fixed = ic_parse_bool(key, val);
+		cr->sp.fixed = val;
+		return true;
+	}
+	if (strcmp(cr->fmt, "vpc") == 0 && strcmp(key, "subformat") == 0) {
+		if (strcmp(val, "dynamic") != 0 && strcmp(val, "fixed") != 0)
+			vu_diex(VU_EXIT_FAIL, "-o: subformat: invalid value '%s' (dynamic, fixed)", val);
+		cr->o.fixed = strcmp(val, "fixed") == 0;
+		cr->sp.fixed = val;
+		return true;
+	}
+	if (strcmp(cr->fmt, "vpc") == 0 && strcmp(key, "force_size") == 0) {
+		cr->o.force_size = ic_parse_bool(key, val);
+		cr->sp.force_size = val;
+		return true;
+	}
+	return false;
+}
+
+/* vmdk's keys; the driver checks the values (qemu's words). */
+static bool parse_vmdk_key(struct ic_fmtopts *cr, const char *key, const char *val)
+{
+	if (strcmp(key, "subformat") == 0) {
+		cr->o.subformat = val;
+	} else if (strcmp(key, "adapter_type") == 0) {
+		cr->o.adapter_type = val;
+	} else if (strcmp(key, "hwversion") == 0) {
+		cr->o.hwversion = val;
+	} else if (strcmp(key, "compat6") == 0) {
+		cr->o.compat6 = ic_parse_bool(key, val);
+		cr->sp.compat6 = val;
+	} else if (strcmp(key, "zeroed_grain") == 0) {
+		cr->o.zeroed_grain = ic_parse_bool(key, val);
+		cr->sp.zeroed_grain = val;
+	} else if (strcmp(key, "backing_file") == 0) {
+		cr->o.backing_file = val;
+	} else if (strcmp(key, "backing_fmt") == 0) {
+		cr->o.backing_fmt = val;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* -o key=value[,key=value...]; later values win, as qemu-img's. */
 void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 {
@@ -156,7 +247,9 @@ void ic_fmtopts_parse(struct ic_fmtopts *cr, char *arg)
 		} else if (strcmp(kv, "size") == 0) {
 			cr->o.size = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, "size", IC_EXIT_USAGE);
 			cr->size_given = true;
-		} else if (!cr->qcow2 || !parse_qcow2_key(cr, kv, val)) {
+		} else if (!(cr->qcow2 && parse_qcow2_key(cr, kv, val)) &&
+			   !(cr->vmdk && parse_vmdk_key(cr, kv, val)) &&
+			   !(!cr->qcow2 && !cr->vmdk && parse_other_key(cr, kv, val))) {
 			vu_diex(VU_EXIT_FAIL, "-o: invalid option '%s' for format '%s'", kv, cr->fmt);
 		}
 	}

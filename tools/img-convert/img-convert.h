@@ -49,6 +49,8 @@ int ic_cmd_commit(void *ctx, int argc, char **argv);
 int ic_cmd_resize(void *ctx, int argc, char **argv);
 int ic_cmd_amend(void *ctx, int argc, char **argv);
 int ic_cmd_snapshot(void *ctx, int argc, char **argv);
+int ic_cmd_measure(void *ctx, int argc, char **argv);
+int ic_cmd_ova(void *ctx, int argc, char **argv);
 
 /* create.c: e for a failed vu_atomic_open_keep of a new image (create,
  * convert); returns r. */
@@ -61,16 +63,24 @@ extern const char *const ic_prealloc_names[];
  * booleans as given, numbers and sizes as parsed. */
 struct ic_spelt {
 	const char *compat, *compression_type, *extended_l2, *lazy_refcounts;
+	const char *fixed;		/* vdi static=, vpc and vhdx subformat= */
+	const char *force_size;		/* vpc */
+	const char *block_state_zero;	/* vhdx */
+	const char *compat6, *zeroed_grain;	/* vmdk */
 };
 struct ic_fmtopts {
 	const char *fmt;
-	bool qcow2;
+	bool qcow2, vmdk;
 	struct vu_create_opts o;
 	struct ic_spelt sp;
 	bool prealloc_given;	/* qemu-img echoes it, even "off" */
 	bool size_given;	/* by -o size= */
 };
 void ic_fmtopts_init(struct ic_fmtopts *fo, const char *fmt);
+/* Whether create and convert -O can make images of format fmt. */
+bool ic_fmt_creatable(const char *fmt);
+/* The list of those formats, for messages ("raw, qcow2, ..."). */
+extern const char ic_creatable_list[];
 /* One -o argument, key=value[,key=value...]; later values win. */
 void ic_fmtopts_parse(struct ic_fmtopts *fo, char *arg);
 /* -o values as qemu-img reads them; bad values end the program. */

@@ -35,6 +35,7 @@ static void print_kv_human(const struct vu_kv *kv)
 			*p = ' ';
 	switch (kv->type) {
 	case VU_KV_BITMAPS:
+	case VU_KV_EXTENTS:
 		break;	/* printed by the caller, which has the list */
 	case VU_KV_STR:
 		printf("    %s: %s\n", label, kv->str);
@@ -62,6 +63,25 @@ static void print_bitmaps_human(const struct vu_info *info)
 			printf("                [%d]: auto\n", k++);
 		printf("            name: %s\n", b->name);
 		printf("            granularity: %llu\n", (unsigned long long)b->granularity);
+	}
+}
+
+/* qemu-img's order; "format: " keeps its space when the format is "". */
+static void print_extents_human(const struct vu_info *info)
+{
+	puts("    extents:");
+	for (int i = 0; i < info->nextents; i++) {
+		const struct vu_extent_info *x = &info->extents[i];
+
+		printf("        [%d]:\n", i);
+		if (x->compressed)
+			puts("            compressed: true");
+		printf("            virtual size: %llu\n", (unsigned long long)x->virtual_size);
+		printf("            filename: %s\n", x->filename);
+		if (x->cluster_size)
+			printf("            cluster size: %llu\n",
+			       (unsigned long long)x->cluster_size);
+		printf("            format: %s\n", x->format);
 	}
 }
 
@@ -97,6 +117,8 @@ static void print_human(const struct image_facts *f)
 		for (int i = 0; i < f->info.nkv; i++) {
 			if (f->info.kv[i].type == VU_KV_BITMAPS)
 				print_bitmaps_human(&f->info);
+			else if (f->info.kv[i].type == VU_KV_EXTENTS)
+				print_extents_human(&f->info);
 			else
 				print_kv_human(&f->info.kv[i]);
 		}
@@ -119,6 +141,28 @@ static json_object *bitmaps_json(const struct vu_info *info)
 		json_object_object_add(o, "name", json_object_new_string(b->name));
 		json_object_object_add(o, "granularity",
 				       json_object_new_int64((int64_t)b->granularity));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static json_object *extents_json(const struct vu_info *info)
+{
+	json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < info->nextents; i++) {
+		const struct vu_extent_info *x = &info->extents[i];
+		json_object *o = json_object_new_object();
+
+		if (x->compressed)
+			json_object_object_add(o, "compressed", json_object_new_boolean(true));
+		json_object_object_add(o, "virtual-size",
+				       json_object_new_int64((int64_t)x->virtual_size));
+		json_object_object_add(o, "filename", json_object_new_string(x->filename));
+		if (x->cluster_size)
+			json_object_object_add(o, "cluster-size",
+					       json_object_new_int64((int64_t)x->cluster_size));
+		json_object_object_add(o, "format", json_object_new_string(x->format));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -154,6 +198,8 @@ static json_object *kv_json(const struct vu_info *info, const struct vu_kv *kv)
 	switch (kv->type) {
 	case VU_KV_BITMAPS:
 		return bitmaps_json(info);
+	case VU_KV_EXTENTS:
+		return extents_json(info);
 	case VU_KV_STR:
 		return json_object_new_string(kv->str);
 	case VU_KV_BOOL:

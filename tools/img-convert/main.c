@@ -40,6 +40,12 @@ static const struct vu_cmd cmds[] = {
 	  .usage = "[-f FMT] [-t CACHE] [-b BASE] [-d] [-p] [-q] FILE" },
 	{ .name = "snapshot", .run = ic_cmd_snapshot,
 	  .usage = "[-f FMT] [-q] [-U] -l | -c NAME | -a NAME | -d NAME FILE" },
+	{ .name = "measure", .run = ic_cmd_measure,
+	  .usage = "[--output=human|json] [-O FMT] [-o OPTIONS]\n"
+		   "                [--size SIZE | [-f FMT] FILE]" },
+	{ .name = "ova", .run = ic_cmd_ova,
+	  .usage = "[--pool POOL] [--name NAME] [--network NET] [-O qcow2|raw] [--root DIR]\n"
+		   "                [-p] [-q] FILE.ova" },
 };
 
 static void usage(void)
@@ -48,14 +54,15 @@ static void usage(void)
 	printf(" %s [options] COMMAND [command options]\n",
 	       program_invocation_short_name);
 	fputs(VU_USAGE_SEPARATOR, stdout);
-	puts("Create, inspect, compare, map and convert disk images (raw, qcow2).");
+	puts("Create, inspect, compare, map and convert disk images (raw, qcow2, vmdk, vdi, vpc;\n"
+	     "OVA read).");
 	fputs(VU_USAGE_COMMANDS, stdout);
 	vu_cmd_print_list(stdout, cmds, ARRAY_SIZE(cmds), 0, false);
 	fputs(VU_USAGE_OPTIONS, stdout);
 	puts(" -h, --help               display this help");
 	puts(" -V, --version            display version");
 	fputs(VU_USAGE_ARGUMENTS, stdout);
-	puts(" FMT     image format: raw, qcow2 (probed when not given)");
+	puts(" FMT     image format: raw, qcow2, vmdk, vdi, vpc (probed when not given)");
 	puts(" SIZE    bytes, or with a suffix k, M, G, T, P, E (powers of 1024)");
 	puts(" CACHE   none, writeback, unsafe (convert's default), directsync, writethrough");
 	puts("\nExit status: 0 success, 1 failure or usage error; compare: 0 identical,");

@@ -14,6 +14,7 @@ struct map_entry {
 	bool present, zero, data, has_offset;
 	uint64_t offset;
 	const struct vu_image *layer;
+	const char *file;	/* where the offset is, when not the layer's file */
 };
 
 static void entry_from(struct map_entry *m, uint64_t off, const struct vu_bstat *bs)
@@ -24,7 +25,7 @@ static void entry_from(struct map_entry *m, uint64_t off, const struct vu_bstat 
 		.zero = bs->flags & VU_BS_ZERO,
 		.data = bs->flags & VU_BS_DATA,
 		.has_offset = (bs->flags & VU_BS_OFFSET_VALID) != 0,
-		.offset = bs->offset, .layer = bs->layer,
+		.offset = bs->offset, .layer = bs->layer, .file = bs->file,
 	};
 }
 
@@ -33,7 +34,7 @@ static bool can_merge(const struct map_entry *a, const struct map_entry *b)
 {
 	return a->depth == b->depth && a->present == b->present && a->zero == b->zero &&
 	       a->data == b->data && a->has_offset == b->has_offset &&
-	       a->layer == b->layer &&
+	       a->layer == b->layer && a->file == b->file &&
 	       (!a->has_offset || a->offset + a->length == b->offset);
 }
 
@@ -50,12 +51,14 @@ static int print_entry(const struct map_entry *m, enum ic_output out, bool first
 		putchar('}');
 		return 0;
 	}
-	if (!m->data)
-		return 0;
-	if (!m->has_offset)
+	if (m->data && !m->has_offset)
 		return -1;
+	/* Data that reads as zeros (a hole under a preallocated or flat
+	 * file) is not listed, as qemu-img lists it. */
+	if (!m->data || m->zero)
+		return 0;
 	printf("%#-16" PRIx64 "%#-16" PRIx64 "%#-16" PRIx64 "%s\n", m->start, m->length,
-	       m->offset, vu_image_filename(m->layer));
+	       m->offset, m->file ? m->file : vu_image_filename(m->layer));
 	return 0;
 }
 

@@ -39,8 +39,8 @@ static void existing_uuid(struct vm_ctl *vc, const char *name, char uuid[VU_UUID
 /* What libvirt adds at define: a UUID (the existing domain's, when one of
  * that name is there), a MAC for each interface without one; and the
  * runtime id a dumpxml of a running domain carries goes. */
-static int complete_ids(struct vm_ctl *vc, struct vu_domain *dom, const char *name,
-			struct vu_err *e)
+int vc_complete_ids(struct vm_ctl *vc, struct vu_domain *dom, const char *name,
+		    struct vu_err *e)
 {
 	char old[VU_UUID_STRLEN], uuid[VU_UUID_STRLEN];
 	xmlNodePtr i = NULL;
@@ -92,7 +92,7 @@ int vc_cmd_define(void *ctx, int argc, char **argv)
 	} else if (vu_name_check(name) < 0) {
 		vu_err_set(&e, EINVAL, "<name>: '%s' is not a valid domain name", name);
 		r = vc_fail(shown, &e);
-	} else if (complete_ids(vc, dom, name, &e) < 0 ||
+	} else if (vc_complete_ids(vc, dom, name, &e) < 0 ||
 		   vu_domaindb_define(vc_state(vc), dom, VU_DOMAINDB_REPLACE, &e) < 0) {
 		r = vc_fail(name, &e);
 	} else {

@@ -112,6 +112,21 @@ static int simple(struct vm_ctl *vc, int argc, char **argv, const char *cmd,
 	return r;
 }
 
+int vc_cmd_reboot(void *ctx, int argc, char **argv)
+{
+	struct vm_ctl *vc = ctx;
+	char *name = running_arg(vc, argc, argv);
+	struct vu_err e = { 0 };
+	int r = VU_EXIT_OK;
+
+	if (vu_qemurun_reboot(vc_state(vc), name, &e) < 0)
+		r = vc_fail(name, &e);
+	else
+		vc_say(vc, "Domain '%s' is being rebooted", name);
+	free(name);
+	return r;
+}
+
 int vc_cmd_reset(void *ctx, int argc, char **argv)
 {
 	return simple(ctx, argc, argv, "system_reset", 0, NULL, "Domain '%s' was reset");

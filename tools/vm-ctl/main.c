@@ -37,6 +37,11 @@ static const struct vu_cmd_optdef optdefs[O_COUNT] = {
 	[O_GRACEFUL] = { "graceful", no_argument }, [O_REASON] = { "reason", no_argument },
 	[O_SECURITY_INFO] = { "security-info", no_argument },
 	[O_PRETTY] = { "pretty", no_argument }, [O_HMP] = { "hmp", no_argument },
+	[O_DISABLE] = { "disable", no_argument }, [O_DETAILS] = { "details", no_argument },
+	[O_INTERFACE] = { "interface", required_argument }, [O_FULL] = { "full", no_argument },
+	[O_SOURCE] = { "source", required_argument }, [O_SIZE] = { "size", required_argument },
+	[O_LIVE] = { "live", no_argument }, [O_CONFIG] = { "config", no_argument },
+	[O_CURRENT] = { "current", no_argument }, [O_RUNNING] = { "running", no_argument },
 };
 
 #define D OPT(O_DOMAIN)
@@ -52,6 +57,9 @@ static const struct vu_cmd cmds[] = {
 	  .usage = DOM " [--nvram] [--remove-all-storage]",
 	  .help = "remove a domain's definition (a running one goes on, transient)",
 	  .max_args = 1 },
+	{ .name = "start", .run = vc_cmd_start, .opts = D | OPT(O_PAUSED) | OPT(O_RUNAS),
+	  .usage = DOM " [--paused] [--runas USER]", .help = "start a defined domain",
+	  .flags = VC_F_RUN, .max_args = 1 },
 	{ .name = "shutdown", .run = vc_cmd_shutdown, .opts = D | OPT(O_TIMEOUT) | OPT(O_FORCE),
 	  .usage = DOM " [--timeout S [--force]]",
 	  .help = "ask the guest to power off (ACPI power button)", .flags = VC_F_RUN,
@@ -59,6 +67,9 @@ static const struct vu_cmd cmds[] = {
 	{ .name = "destroy", .run = vc_cmd_destroy, .opts = D | OPT(O_GRACEFUL),
 	  .usage = DOM " [--graceful]", .help = "stop a domain's QEMU at once",
 	  .flags = VC_F_RUN, .max_args = 1 },
+	{ .name = "reboot", .run = vc_cmd_reboot, .opts = D, .usage = DOM,
+	  .help = "ask the guest to reboot (ACPI power-off, then a reset)", .flags = VC_F_RUN,
+	  .max_args = 1 },
 	{ .name = "reset", .run = vc_cmd_reset, .opts = D, .usage = DOM,
 	  .help = "reset a domain as its reset button would", .max_args = 1 },
 	{ .name = "suspend", .run = vc_cmd_suspend, .opts = D, .usage = DOM,
@@ -88,6 +99,34 @@ static const struct vu_cmd cmds[] = {
 	{ .name = "qemu-monitor-command", .run = vc_cmd_qemu_monitor_command,
 	  .opts = D | OPT(O_PRETTY) | OPT(O_HMP), .usage = DOM " [--pretty|--hmp] COMMAND...",
 	  .help = "pass a QMP command to QEMU, print its answer", .max_args = VU_CMD_ANY },
+	{ .name = "edit", .run = vc_cmd_edit, .opts = D, .usage = DOM,
+	  .help = "edit a domain's definition in $VISUAL/$EDITOR", .max_args = 1 },
+	{ .name = "autostart", .run = vc_cmd_autostart, .opts = D | OPT(O_DISABLE),
+	  .usage = DOM " [--disable]", .help = "start a domain at boot (start-all), or not",
+	  .max_args = 1 },
+	{ .name = "console", .run = vc_cmd_console, .opts = D | OPT(O_FORCE),
+	  .usage = DOM " [--force]", .help = "the guest's serial console (escape: ^])",
+	  .max_args = 1 },
+	{ .name = "save", .run = vc_cmd_save,
+	  .opts = D | OPT(O_FILE) | OPT(O_RUNNING) | OPT(O_PAUSED),
+	  .usage = DOM " FILE [--running|--paused]",
+	  .help = "save a running domain's state to a file, and stop it", .max_args = 2 },
+	{ .name = "setmem", .run = vc_cmd_setmem,
+	  .opts = D | OPT(O_SIZE) | OPT(O_LIVE) | OPT(O_CONFIG) | OPT(O_CURRENT),
+	  .usage = DOM " SIZE [--live] [--config] [--current]",
+	  .help = "change a domain's balloon target (<currentMemory>)", .max_args = 2 },
+	{ .name = "domblklist", .run = vc_cmd_domblklist,
+	  .opts = D | OPT(O_INACTIVE) | OPT(O_DETAILS) | OPT(O_JSON),
+	  .usage = DOM " [--inactive] [--details] [--json]", .help = "a domain's disks",
+	  .max_args = 1 },
+	{ .name = "domiflist", .run = vc_cmd_domiflist, .opts = D | OPT(O_INACTIVE) | OPT(O_JSON),
+	  .usage = DOM " [--inactive] [--json]", .help = "a domain's network interfaces",
+	  .max_args = 1 },
+	{ .name = "domifaddr", .run = vc_cmd_domifaddr,
+	  .opts = D | OPT(O_INTERFACE) | OPT(O_FULL) | OPT(O_SOURCE) | OPT(O_JSON),
+	  .usage = DOM " [--interface NAME] [--full] [--source lease] [--json]",
+	  .help = "a running domain's addresses, from its networks' DHCP leases",
+	  .max_args = 1 },
 };
 
 static noreturn void usage(void)
@@ -330,6 +369,9 @@ static const vu_excl_t excl[] = {
 	{ X(O_ALL), X(O_INACTIVE) },
 	{ X(O_NAME_FLAG), X(O_UUID), X(O_JSON) },
 	{ X(O_PRETTY), X(O_HMP) },
+	{ X(O_RUNNING), X(O_PAUSED) },
+	{ X(O_CURRENT), X(O_LIVE) },
+	{ X(O_CURRENT), X(O_CONFIG) },
 	{ 0 }
 };
 #undef X
@@ -355,11 +397,14 @@ static struct vu_cmd_parser parser(struct vm_ctl *vc)
  * What QEMU needs to start is kept by the commands that start or signal
  * it: NET_ADMIN for taps, SETUID and SETGID for -runas (QEMU inherits
  * them, and drops them itself), KILL to stop a QEMU running as another
- * user. The others keep the file capabilities alone.
+ * user, SYS_NICE to pin the threads of one (<cputune>). The others keep
+ * the file capabilities alone.
  */
 static void drop_caps(const struct vm_ctl *vc)
 {
-	static const cap_value_t run[] = { CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_KILL };
+	static const cap_value_t run[] = {
+		CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_KILL, CAP_SYS_NICE,
+	};
 	cap_value_t keep[16];
 	int n = 0;
 

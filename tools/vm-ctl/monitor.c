@@ -62,8 +62,10 @@ static int hmp(struct vu_qmp *q, const char *line, struct vu_err *e)
 
 	json_object_object_add(args, "command-line", json_object_new_string(line));
 	r = vu_qmp_cmd(q, "human-monitor-command", args, &ret, TIMEOUT_MS, e);
-	if (r == 0)
-		fputs(json_object_get_string(ret), stdout);
+	/* HMP ends its lines with CR LF, for its telnet clients. */
+	for (const char *p = r == 0 ? json_object_get_string(ret) : ""; *p; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			putchar(*p);
 	json_object_put(ret);
 	return r;
 }

@@ -20,6 +20,9 @@ enum vc_opt {
 	O_STATE_RUNNING, O_STATE_PAUSED, O_STATE_SHUTOFF, O_NVRAM, O_REMOVE_ALL_STORAGE,
 	O_PAUSED, O_RUNAS, O_TIMEOUT, O_FORCE, O_GRACEFUL, O_REASON, O_SECURITY_INFO,
 	O_PRETTY, O_HMP,
+	/* console, save/restore, setmem, domblklist, domif*, autostart */
+	O_DISABLE, O_DETAILS, O_INTERFACE, O_FULL, O_SOURCE, O_SIZE, O_LIVE, O_CONFIG,
+	O_CURRENT, O_RUNNING,
 	O_COUNT
 };
 
@@ -76,6 +79,11 @@ int vc_cmd_domid(void *ctx, int argc, char **argv);
 int vc_cmd_domstate(void *ctx, int argc, char **argv);
 int vc_cmd_dominfo(void *ctx, int argc, char **argv);
 
+/* What define adds to a document before it is stored (a UUID, the
+ * existing domain's when there is one; MACs); edit does it too. */
+int vc_complete_ids(struct vm_ctl *vc, struct vu_domain *dom, const char *name,
+		    struct vu_err *e);
+
 /* list.c */
 int vc_cmd_list(void *ctx, int argc, char **argv);
 
@@ -92,5 +100,23 @@ int vc_cmd_resume(void *ctx, int argc, char **argv);
 
 /* monitor.c */
 int vc_cmd_qemu_monitor_command(void *ctx, int argc, char **argv);
+
+/* cmd_console.c */
+int vc_cmd_console(void *ctx, int argc, char **argv);
+/* The console session of vm-ctl console (and start --console): 0 or 1. */
+int vc_console_attach(struct vm_ctl *vc, const char *name, bool force);
+/* cmd_edit.c */
+int vc_cmd_edit(void *ctx, int argc, char **argv);
+/* cmd_autostart.c */
+int vc_cmd_autostart(void *ctx, int argc, char **argv);
+/* cmd_setmem.c */
+int vc_cmd_setmem(void *ctx, int argc, char **argv);
+/* cmd_save.c */
+int vc_cmd_save(void *ctx, int argc, char **argv);
+int vc_cmd_restore(void *ctx, int argc, char **argv);
+/* cmd_devlist.c */
+int vc_cmd_domblklist(void *ctx, int argc, char **argv);
+int vc_cmd_domiflist(void *ctx, int argc, char **argv);
+int vc_cmd_domifaddr(void *ctx, int argc, char **argv);
 
 #endif

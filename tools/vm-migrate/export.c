@@ -336,6 +336,15 @@ static int write_data(struct xport *x, const struct xfile *xf, char hex[65], str
 	r = vu_image_open(&img, xf->path, xf->fmt, x->o->flatten ? 0 : VU_OPEN_NO_BACKING, e);
 	if (r == 0)
 		r = extents(img, xf->f.size, &v, &n, e);
+	/* libarchive writes an entry with no extents as a dense one (all of it
+	 * zeros in the stream): its last byte stands in for the data */
+	if (r == 0 && n == 0 && xf->f.size > 0) {
+		free(v);
+		if (!(v = malloc(sizeof(*v))))
+			r = vu_err_set(e, ENOMEM, NULL);
+		else
+			v[n++] = (struct extent){ xf->f.size - 1, 1 };
+	}
 	snprintf(name, sizeof(name), "%u.data", xf->f.idx);
 	if (r == 0 && (!(ae = entry_new(x, name, xf->f.size)) || vmg_digest_init(&d) < 0))
 		r = vu_err_set(e, ENOMEM, NULL);
@@ -422,7 +431,8 @@ int vmg_export(const struct vu_state *st, const char *name, int fd,
 
 	vu_err_clear(e);
 	r = vu_domaindb_load(st, name, &dom, e);
-	if (r == 0 && (r = vmg_domain_running(st, name)) != 0)
+	if (r == 0 && !(o->no_disks && o->allow_running) &&
+	    (r = vmg_domain_running(st, name)) != 0)
 		r = r > 0 ? vu_err_set(e, EBUSY, "domain '%s' is running: stop it, or migrate it "
 					      "live", name)
 			  : vu_err_set(e, -r, "domain '%s': %s", name, strerror(-r));

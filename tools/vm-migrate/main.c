@@ -48,7 +48,7 @@ static noreturn void usage(void)
 	printf(" %s --export DOMAIN [--flatten] [--compress] [--dname NAME] > STREAM\n"
 	       " %s --import [--pool POOL] < STREAM\n"
 	       " %s --offline --persistent [--copy-storage-all] [--undefinesource]\n"
-	       "            [--dname NAME] [--transport CMD] DOMAIN DESTURI\n"
+	       "            [--dname NAME] [--pool POOL] [--transport CMD] DOMAIN DESTURI\n"
 	       " %s --receive [--pool POOL]\n"
 	       " %s [--live] [OPTION]... DOMAIN DESTURI\n"
 	       " %s --cancel|--info DOMAIN\n"
@@ -99,7 +99,8 @@ static noreturn void usage(void)
 	     "                            destination (default from DESTURI: ssh HOST ...)\n"
 	     "     --flatten            each disk as raw, its backing chain merged\n"
 	     "     --compress           compress the stream with zstd\n"
-	     "     --pool POOL          where imported disks go (default: default)\n"
+	     "     --pool POOL          where imported disks go (default: default); with\n"
+	     "                            --offline, passed to the ssh receiver\n"
 	     "     --root DIR           the state root (default $VIRTUTILS_ROOT, else\n"
 	     "                            /var/lib/virtutils for root)");
 	fputs(VU_USAGE_COMMON, stdout);
@@ -229,10 +230,24 @@ static int do_offline(struct mig *m, const char *name, const char *uri)
 	else if ((r = vmg_transport_from_uri(uri, &cmd)) < 0)
 		vu_die_usage(VU_EXIT_USAGE, "%s: unsupported destination URI (qemu+ssh://HOST/system, "
 			     "or give --transport)", uri);
+	if (cmd && m->pool && !m->transport) {
+		char *with;
+
+		/* a pool name is a checked name: safe in a shell command */
+		if (vu_name_check(m->pool) < 0)
+			vu_die_usage(VU_EXIT_USAGE, "--pool: invalid name '%s'", m->pool);
+		if (asprintf(&with, "%s --pool %s", cmd, m->pool) < 0)
+			with = NULL;
+		free(cmd);
+		cmd = with;
+	}
 	if (!cmd)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	open_root(m);
 	m->x.no_disks = !m->copy_storage;
+	/* As virsh: the definition of a running domain may go (it keeps
+	 * running here), but not its disks in use, nor may it be undefined. */
+	m->x.allow_running = !m->undefinesource;
 	vu_err_clear(&e);
 	r = vmg_transport_start(&t, cmd, &e);
 	if (r == 0)

@@ -103,9 +103,12 @@ struct vmg_export_opts {
 	bool flatten;		/* each disk as raw through its backing chain */
 	bool compress;		/* zstd */
 	bool no_disks;		/* the definition alone (shared storage) */
+	bool allow_running;	/* with no_disks: virsh --offline copies a running
+				 * domain's definition without stopping it */
 	bool verbose;
 };
-/* Writes the stream of the defined domain name to fd. -EBUSY when it runs. */
+/* Writes the stream of the defined domain name to fd. -EBUSY when it runs
+ * (unless allow_running with no_disks). */
 int vmg_export(const struct vu_state *st, const char *name, int fd,
 	       const struct vmg_export_opts *o, struct vu_err *e);
 

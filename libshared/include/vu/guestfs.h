@@ -30,8 +30,11 @@
  *   chmod, chown, truncate, readdir, as their syscalls).
  * - Every write needs a guest opened with VU_GUEST_RDWR: -EROFS otherwise.
  *   A guest opened read-only is left byte-for-byte unchanged.
- * - Filesystems other than ext2/3/4 cannot be mounted: a path on one is
- *   never reached because vu_guest_mount_all refuses it by name.
+ * - Only ext2/3/4 are mounted. xfs and btrfs are refused by name by
+ *   vu_guest_mount_all (as the root or in fstab); others in fstab (a vfat
+ *   /boot/efi) are left unmounted, so paths below their mount point reach
+ *   the directory underneath, as in the guest before it mounts them.
+ * - Partition tables are read with 512-byte sectors, as virtual disks have.
  */
 
 /* An open guest: its disks, their partitions and volumes, the filesystems
@@ -54,15 +57,22 @@ enum {
  * their partition tables (MBR with extended and logical partitions: sda1-4
  * primary, sda5.. logical; GPT: sdaN for entry N) and LVM2 physical volumes
  * (whole disks or partitions; a VG's linear LVs become /dev/VG/LV, a
- * non-linear LV is listed with type "unsupported-lvm-segment"), and probes
- * what each holds. Nothing is mounted yet. A disk image in use by another
- * writer is refused by the image layer's own checks.
+ * non-linear LV is listed with type "unsupported-lvm-segment", an LV on a
+ * PV that is not among the disks is not listed), and probes
+ * what each holds. Nothing is mounted yet. Each image takes QEMU's own
+ * locks, as qemu-img would (read, and write with VU_GUEST_RDWR; others'
+ * writes denied), until it is closed: an image a running VM writes is
+ * refused with -EBUSY "in use (is a VM running on it?)", and QEMU cannot
+ * start on one we hold.
  */
 int vu_guest_open(struct vu_guest **out, const struct vu_guest_disk *disks, size_t n,
 		  unsigned flags, struct vu_err *e);
 /*
  * Unmounts everything (libext2fs writes its dirty metadata), flushes the
- * images and closes them; *g becomes NULL. The first error is returned (and
+ * images and closes them; *g becomes NULL. A filesystem is marked "not
+ * clean" on disk before its first change and clean again here, so a run
+ * killed half-way leaves it for fsck (e2fsck -fy repairs it) rather than
+ * for a kernel that would trust its bitmaps. The first error is returned (and
  * described in e), but everything is released whatever happens.
  */
 int vu_guest_close(struct vu_guest **g, struct vu_err *e);
@@ -77,17 +87,19 @@ struct vu_guest_fs {
 	char label[64];		/* "" when none */
 	uint64_t offset;	/* where it starts on its disk (LVs: first segment) */
 	uint64_t size;		/* bytes */
-	int disk;		/* index in the disks given to vu_guest_open */
+	int disk;		/* index in the disks given to vu_guest_open; -1 for LVs */
 	bool mountable;		/* ext2/3/4 */
 	char mountpoint[256];	/* where it is mounted in the guest, "" if not */
 };
 
-/* Every device found, whole disks first, then partitions, then LVs. The
- * array belongs to g and changes only with mount_all/umount_all and the
- * UUID changes below. */
+/* Every device found: each disk followed by its partitions, then the LVs.
+ * The array belongs to g: a snapshot, valid until the next call (or the
+ * close); mount_all/umount_all and the UUID changes below change what the
+ * next call shows. */
 const struct vu_guest_fs *vu_guest_filesystems(const struct vu_guest *g, size_t *n);
 /* The entry for device (its guest name, also /dev/mapper/VG-LV for an LV,
- * or UUID=... / LABEL=... as fstab writes them), or NULL. */
+ * or UUID=, LABEL=, PARTUUID= and their /dev/disk/by-* forms, as fstab
+ * writes them), or NULL. */
 const struct vu_guest_fs *vu_guest_find_fs(const struct vu_guest *g, const char *spec);
 
 /* What the inspection found. */
@@ -115,9 +127,9 @@ struct vu_guest_mount {
  * guests are not supported"; none: -ENOENT "no operating system found", or
  * "xfs: needs the appliance, not available yet" when an xfs or btrfs
  * filesystem could have been it), mounts it on /, then mounts the fstab's
- * entries in mountpoint order (UUID=, LABEL=, /dev/sdX, /dev/vdX, /dev/hdX,
- * /dev/xvdX as sdX, /dev/mapper/VG-LV, /dev/VG/LV, /dev/disk/by-uuid/ and
- * by-label/). An entry on xfs or btrfs is refused by name, one that needs
+ * entries in mountpoint order (UUID=, LABEL=, PARTUUID=, /dev/sdX,
+ * /dev/vdX, /dev/hdX, /dev/xvdX as sdX, /dev/mapper/VG-LV, /dev/VG/LV,
+ * /dev/disk/by-uuid/, by-label/ and by-partuuid/). An entry on xfs or btrfs is refused by name, one that needs
  * journal recovery or has errors by "run e2fsck"; a missing device, swap,
  * noauto and pseudo filesystems are skipped (mounted false).
  * Calling it twice is -EBUSY.
@@ -248,7 +260,8 @@ void vu_guest_strv_free(char **v, size_t n);
  * tune2fs -U does on a mounted fs); with only uninit_bg/gdt_csum the group
  * descriptor checksums are recomputed. vu_guest_filesystems() shows the
  * new UUID afterwards. The caller rewrites /etc/fstab and the boot loader's
- * configuration. -ENOTSUP for other filesystem types.
+ * configuration. Swap areas get their new UUID too (swaplabel -U's
+ * place). -ENOTSUP for other types.
  */
 int vu_guest_fs_set_uuid(struct vu_guest *g, const char *device, const char *new_uuid,
 			 char old_out[40], char new_out[40], struct vu_err *e);
@@ -263,13 +276,15 @@ struct vu_guest_lvm_change {
 
 /*
  * New random UUIDs for every PV and every VG found (vgchange -u and
- * pvchange -u together, as virt-sysprep's lvm-uuids does): each PV's label
- * header gets its new UUID and each VG a new metadata copy (seqno + 1, the
- * text with the new ids, its CRC) written in every metadata area's circular
- * buffer after the current copy, then the area header pointing at it, so a
- * copy killed part-way leaves the old metadata in force. The changes are
- * returned in *changes (malloc'd, *n entries; free()). No LVM is 0 with *n 0.
- * Filesystems on the LVs are unaffected and may stay mounted.
+ * pvchange -u together, as virt-sysprep's lvm-uuids does): each VG gets a
+ * new metadata copy (seqno + 1, the text with the new ids, its CRC)
+ * written in every metadata area's circular buffer after the current
+ * copy; only when every area holds it are the area headers pointed at it,
+ * then each PV's label gets its new UUID. A VG with a PV that is not among
+ * the disks is refused (-ENODEV) before anything is written, as is one
+ * whose areas lack room (-ENOSPC). The changes are returned in *changes
+ * (malloc'd, *n entries; free()). No LVM is 0 with *n 0. Filesystems on
+ * the LVs are unaffected and may stay mounted.
  */
 int vu_guest_lvm_change_uuids(struct vu_guest *g, struct vu_guest_lvm_change **changes,
 			      size_t *n, struct vu_err *e);

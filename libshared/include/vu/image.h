@@ -64,9 +64,21 @@ struct vu_create_opts {
 	bool lazy_refcounts;
 	bool extended_l2;
 	int compression_type;		/* 0 zlib, 1 zstd */
+	/* vmdk (NULL / false: qemu-img's defaults) */
+	const char *subformat;		/* monolithicSparse, monolithicFlat, ... */
+	const char *adapter_type;	/* ide, lsilogic, buslogic, legacyESX */
+	const char *hwversion;		/* ddb.virtualHWVersion */
+	bool compat6;			/* hardware version 6 */
+	bool zeroed_grain;		/* zero grains as grain table entries */
 	const char *backing_file;	/* recorded as given, or NULL */
 	const char *backing_fmt;	/* recorded, or NULL */
 	bool backing_unchecked;		/* do not open the backing file (-u) */
+	/* vdi, vpc, vhdx */
+	bool fixed;			/* vdi static=on; vpc, vhdx subformat=fixed */
+	bool force_size;		/* vpc: the size as given, not rounded to CHS */
+	uint32_t block_size;		/* vhdx: 0 = chosen by the size, as qemu */
+	uint32_t log_size;		/* vhdx: 0 = 1 MiB */
+	bool block_state_zero_off;	/* vhdx: block_state_zero=off */
 };
 
 /* What "amend" changes in an image; zero values leave a property as it is. */
@@ -105,6 +117,10 @@ struct vu_bstat {
 	uint64_t offset;	/* host offset when VU_BS_OFFSET_VALID */
 	int depth;		/* chain walk: 0 = the image itself, 1 = its backing ... */
 	struct vu_image *layer;	/* chain walk: the layer that decided (NULL: none) */
+	/* The file .offset is in when it is not the layer's own (a vmdk
+	 * extent), as qemu-img map names it; NULL: the layer's. Lives as
+	 * long as the layer. */
+	const char *file;
 };
 
 /* A persistent dirty bitmap an image carries (qcow2's bitmaps extension). */
@@ -126,14 +142,33 @@ struct vu_snapshot {
 
 /* One entry of qemu-img's "format-specific" data, in qemu-img's order. The
  * JSON key is key; the human label is key with '-' turned into ' '.
- * VU_KV_BITMAPS stands for the info's bitmap list, at its place in the order. */
-enum vu_kv_type { VU_KV_STR, VU_KV_BOOL, VU_KV_INT, VU_KV_BITMAPS };
+ * VU_KV_BITMAPS stands for the info's bitmap list, at its place in the order;
+ * VU_KV_EXTENTS for its extent list (vmdk). */
+enum vu_kv_type { VU_KV_STR, VU_KV_BOOL, VU_KV_INT, VU_KV_BITMAPS, VU_KV_EXTENTS };
 struct vu_kv {
 	const char *key;
 	enum vu_kv_type type;
 	char str[64];
 	bool b;
 	int64_t i;
+};
+
+/* What qemu-img measure prints: the bytes a new image needs for what it
+ * will hold, fully allocated, and (qcow2 from a source that can carry
+ * them) for the source's persistent bitmaps. */
+struct vu_measure {
+	uint64_t required, fully_allocated;
+	bool has_bitmaps;
+	uint64_t bitmaps;
+};
+
+/* One file of a multi-file image (vmdk), as qemu-img lists its extents. */
+struct vu_extent_info {
+	char *filename;		/* as the descriptor names it */
+	char format[16];	/* the descriptor's type ("SPARSE", "FLAT"), "" when embedded */
+	uint64_t virtual_size;
+	uint64_t cluster_size;	/* 0: none (flat) */
+	bool compressed;
 };
 
 #define VU_INFO_MAX_KV 16
@@ -143,10 +178,13 @@ struct vu_info {
 	bool dirty;
 	int nkv;
 	struct vu_kv kv[VU_INFO_MAX_KV];
+	bool bitmaps_supported;		/* the image can carry persistent bitmaps */
 	int nbitmaps;
 	struct vu_bitmap *bitmaps;	/* malloc'd with their names */
 	int nsnapshots;
 	struct vu_snapshot *snapshots;	/* malloc'd with their strings */
+	int nextents;
+	struct vu_extent_info *extents;	/* malloc'd with their names */
 };
 
 /*
@@ -262,6 +300,9 @@ int vu_image_resize(struct vu_image *img, uint64_t size, enum vu_prealloc preall
  * halves, for callers that compress on worker threads (see the driver).
  */
 int vu_image_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t off);
+/* Whether the image takes data only as whole compressed clusters (vmdk
+ * streamOptimized): a copy into it must use the compressed path. */
+bool vu_image_compressed_only(const struct vu_image *img);
 ssize_t vu_image_compress_cluster(const struct vu_image *img, const void *cluster, void *out);
 /* len 0: data is the plain cluster (compress_cluster returned 0). */
 int vu_image_write_compressed(struct vu_image *img, const void *data, size_t len,
@@ -328,6 +369,15 @@ int vu_image_snapshot_delete(struct vu_image *img, const char *id_or_name, struc
  */
 int vu_image_snapshot_load(struct vu_image *img, const char *id, const char *name,
 			   struct vu_err *e);
+/*
+ * qemu-img measure: the size of a new image of format fmt made with o
+ * (options as for vu_image_create), either o->size bytes of nothing
+ * (src NULL) or holding what src (and its backing chain) holds. 0 or
+ * -errno with e filled: -ENOTSUP "Block driver 'FMT' does not support
+ * size measurement", -EINVAL for options qemu refuses, in its words.
+ */
+int vu_image_measure(const char *fmt, const struct vu_create_opts *o, struct vu_image *src,
+		     struct vu_measure *m, struct vu_err *e);
 /* path's directory joined with name, unless name is absolute or path has no
  * directory: how a backing file name recorded in path is found. malloc'd. */
 char *vu_image_relative_path(const char *path, const char *name);

@@ -70,15 +70,28 @@ int vu_qemurun_list(const struct vu_state *st, char ***names, size_t *n);
 /* 1 when NAME's QEMU runs (the pidfile lock alone: no QMP), 0, -errno. */
 int vu_qemurun_active(const struct vu_state *st, const char *name);
 
+/* What the monitor calls; see vu_qemurun_monitor. */
+struct vu_qemurun_hooks {
+	/* In the monitor's process, once QEMU has exited after the guest shut
+	 * down (powered off, a reboot turned into a power-off by
+	 * <on_reboot>destroy</on_reboot>, a crash): the install phase starts
+	 * the final configuration from here. Not called when QEMU was
+	 * destroyed or killed. */
+	void (*guest_shutdown)(void *ctx, const struct vu_state *st, const char *name);
+	void *ctx;
+};
+
 /* What vu_qemurun_start does beyond the XML. */
 struct vu_qemurun_opts {
+	const struct vu_qemurun_hooks *hooks;	/* a monitor with these, or NULL */
 	bool paused;		/* leave the vCPUs stopped (virsh start --paused) */
-	bool incoming;		/* -incoming defer, never cont: the destination
-				 * of a live migration (vm-migrate) */
 	const char *runas;	/* -runas USER when root; NULL: qemu.conf's user, else
 				 * VU_QEMU_USER_DEFAULT */
 	const char *emulator;	/* NULL: <emulator>, else qemu-system-ARCH on $PATH */
 	int timeout_ms;		/* for QMP to answer after the exec; 0: 30 s */
+	const char *incoming;	/* -incoming URI ("defer": the caller sends
+				 * migrate-incoming, as restore does); the guest
+				 * is left paused, without set-up, for the stream */
 };
 
 /* The user QEMU runs as when started by root and no one said otherwise. */
@@ -105,6 +118,38 @@ int vu_qemurun_conf_user(const struct vu_state *st, char **user, struct vu_err *
  */
 int vu_qemurun_start(const struct vu_state *st, const struct vu_domain *dom,
 		     const struct vu_qemurun_opts *opts, int *id, struct vu_err *e);
+
+/*
+ * The monitor: a process per running domain, only where needed. It talks
+ * to QEMU on RUN/qemu/NAME.mon (QMP serves one client per socket, and
+ * NAME.qmp stays vm-ctl's) and acts on events: the <on_*> actions
+ * QEMU's -action cannot take (what vu/qemucmd.h hands back: restart after
+ * a power-off or a crash, preserve after a reboot), vm-ctl reboot's reset
+ * after the guest's power-off, and hooks->guest_shutdown. It holds
+ * RUN/qemu/NAME.mlock while it runs (-EWOULDBLOCK: one runs already),
+ * cleans the run files when QEMU exits, and returns then.
+ */
+struct vu_qemurun_actions {
+	const char *on_poweroff, *on_reboot, *on_crash;	/* NULL: QEMU does it */
+};
+/* Runs it in this process until QEMU exits; writes a byte to ready_fd (if
+ * >= 0, then closed) once it listens. act and hooks NULL: a monitor for a
+ * reboot only, which ends after it. */
+int vu_qemurun_monitor(const struct vu_state *st, const char *name,
+		       const struct vu_qemurun_actions *act, const struct vu_qemurun_hooks *hooks,
+		       int ready_fd, struct vu_err *e);
+/* Runs it detached (a session of its own) and returns once it listens. */
+int vu_qemurun_monitor_spawn(const struct vu_state *st, const char *name,
+			     const struct vu_qemurun_actions *act,
+			     const struct vu_qemurun_hooks *hooks, struct vu_err *e);
+
+/*
+ * virsh reboot without a guest agent, as libvirt does it: the guest is
+ * asked to power off (ACPI) with QEMU told to pause rather than exit, and
+ * the monitor (a transient one when none runs) resets and resumes it once
+ * it has. Returns when the request is made; the guest reboots in its time.
+ */
+int vu_qemurun_reboot(const struct vu_state *st, const char *name, struct vu_err *e);
 
 /* Connects to NAME's QMP socket (-EPIPE/"domain is not running" when it
  * does not run). */
@@ -134,6 +179,12 @@ int vu_qemurun_shutdown(const struct vu_state *st, const char *name, int wait_ms
 /* The live XML of a running domain. -ESRCH "domain is not running". */
 int vu_qemurun_live_xml(const struct vu_state *st, const char *name, struct vu_domain **out,
 			struct vu_err *e);
+
+/* Replaces the live XML of the running domain NAME with dom (what a
+ * change made to the running guest leaves: setmem --live), under the
+ * domain's lock; -ESRCH "domain is not running" (livexml.c). */
+int vu_qemurun_update_live(const struct vu_state *st, const char *name,
+			   const struct vu_domain *dom, struct vu_err *e);
 
 /* Records why the domain stopped (shut off with that reason), for
  * --reason (RUN/qemu/NAME.state). */

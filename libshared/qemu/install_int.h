@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* install_int.h - what install.c and install_run.c share */
+#ifndef VU_INSTALL_INT_H
+#define VU_INSTALL_INT_H
+
+#include <stdbool.h>
+
+#include "vu/err.h"
+#include "vu/state.h"
+
+/* RUN/qemu/NAME.install, the watcher's lock file, open (0600, created);
+ * taken (flock, exclusive, not waiting: -EBUSY "domain is already being
+ * installed") when lock. An fd or -errno with e. */
+int in_watch_file(const struct vu_state *st, const char *name, bool lock, struct vu_err *e);
+void in_sleep_ms(long ms);
+
+#endif
