@@ -37,7 +37,7 @@ teardown() {
 # appended to $CONSOLE by whichever QEMU runs it, its disk a copy in $SRC.
 guest_xml() {
 	cp "$GUEST/disk.ext4" "$SRC/disk.raw"
-	sed -e "s|<name>vu-guest</name>|<name>$1</name>|" \
+	sed -e "s|<name>vu-guest</name>|<name>$1</name><uuid>6c0a1e4e-3a35-4b8f-9d0e-2f1a6a2c8b10</uuid>|" \
 		-e "s|<cmdline>console=ttyS0</cmdline>|<cmdline>console=ttyS0 vu.counter=1</cmdline>|" \
 		-e "s|$GUEST/disk.ext4|$SRC/disk.raw|" \
 		-e "s|<serial type='pty'>|<serial type='file'><source path='$CONSOLE' append='on'/>|" \
@@ -231,6 +231,60 @@ on_a() { VIRTUTILS_ROOT=$A vm-migrate "$@"; }
 	nothing_on_b
 	run -2 on_a --live g1 qemu+tcp://h/system
 	assert_output --partial "unsupported destination URI"
+	# a g1 already running there (its pidfile names a live process)
+	mkdir -p -m 700 "$B/run/qemu"
+	sleep 60 &
+	sp=$!
+	echo $sp >"$B/run/qemu/g1.pid"
+	run -1 on_a --live --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	assert_output --partial "domain 'g1' is already active here"
+	kill $sp
+	rm "$B/run/qemu/g1.pid"
+	# another running domain there holds the UUID (its pidfile locked, as
+	# QEMU locks it, and its live XML)
+	sed -e "s|<name>g1</name>|<name>other</name>|" "$SRC/g1.xml" >"$B/run/qemu/other.xml"
+	python3 -c 'import fcntl, os, sys, time
+f = open(sys.argv[1], "w"); f.write("%d\n" % os.getpid()); f.flush()
+fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(60)' "$B/run/qemu/other.pid" &
+	lp=$!
+	for ((i = 0; i < 50; i++)); do [ -s "$B/run/qemu/other.pid" ] && break; sleep 0.1; done
+	run -1 on_a --live --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	kill $lp
+	assert_output --partial "is used by running domain 'other'"
+	alive "$A" g1
+	[ ! -e "$B/run/qemu/g1.pid" ]
+}
+
+@test "--xml: the destination's own console file; another guest's XML refused" {
+	start_src g1
+	n=$(last_count)
+	sed -e "s|$CONSOLE|$BATS_TEST_TMPDIR/console2|" "$SRC/g1.xml" >dest.xml
+	sed -e "s|<uuid>[^<]*</uuid>||" -e "s|<name>g1</name>|<name>g1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>|" \
+		"$SRC/g1.xml" >other.xml
+	run -1 on_a --live --xml other.xml --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	assert_output --partial "is not the running domain's"
+	on_a --live --xml dest.xml --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	CONSOLE=$BATS_TEST_TMPDIR/console2
+	wait_console "counter $((n + 3))" 30
+	! console | grep -q "counter 1$" || fail "the counter started again"
+}
+
+@test "there and back: --parallel zstd, --compressed --auto-converge, --postcopy" {
+	start_src g1
+	n=$(last_count)
+	on_a --live --parallel --parallel-connections 2 --comp-methods zstd \
+		--transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	alive "$B" g1
+	# back to A, from the domain vm-migrate started in B (its live XML there)
+	VIRTUTILS_ROOT=$B vm-migrate --live --compressed --auto-converge --downtime 500 \
+		--transport "VIRTUTILS_ROOT=$A vm-migrate --receive" g1 qemu+ssh://localhost/system
+	alive "$A" g1
+	! alive "$B" g1
+	on_a --live --verbose --postcopy --timeout 1 --timeout-postcopy --bandwidth 20 \
+		--transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	alive "$B" g1
+	! alive "$A" g1
+	counts_on "$n"
 }
 
 @test "usage: bad options and shut-off domains" {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,12 +33,13 @@
 
 /* Set by SIGINT/SIGTERM (--cancel from another shell sends SIGTERM) and
  * SIGUSR1 (--downtime from another shell: read NAME.migdowntime). */
-static volatile sig_atomic_t cancelled, downtime_asked;
+volatile sig_atomic_t vmg_cancelled;
+static volatile sig_atomic_t downtime_asked;
 
 static void on_cancel(int sig)
 {
 	(void)sig;
-	cancelled = 1;
+	vmg_cancelled = 1;
 }
 
 static void on_usr1(int sig)
@@ -124,6 +126,38 @@ static void job_remove(struct src *s)
 
 /* ---- pre-flight ---- */
 
+static struct vu_domain *running_xml(struct src *s, struct vu_err *e)
+{
+	struct vu_domain *d = NULL;
+
+	if (vu_qemurun_live_xml(s->st, s->name, &d, e) < 0 &&
+	    vu_domaindb_load(s->st, s->name, &d, e) < 0)
+		return NULL;
+	return d;
+}
+
+/* --xml describes the guest that runs (its name and UUID; the rest of
+ * the ABI is QEMU's to refuse at the switch-over). */
+static int same_guest(struct src *s, struct vu_err *e)
+{
+	struct vu_domain *run = running_xml(s, e);
+	char u1[VU_UUID_STRLEN] = "", u2[VU_UUID_STRLEN] = "", *n = NULL;
+	int r = 0;
+
+	if (!run)
+		return -ENOENT;
+	vu_domain_get_uuid(run, u1);
+	vu_domain_get_uuid(s->dom, u2);
+	if (vu_domain_get_name(s->dom, &n) < 0 || !n || strcmp(n, s->name))
+		r = vu_err_set(e, EINVAL, "--xml: the domain's name is not '%s' (use --dname "
+			       "to rename it)", s->name);
+	else if (strcmp(u1, u2))
+		r = vu_err_set(e, EINVAL, "--xml: UUID %s is not the running domain's", u2);
+	free(n);
+	vu_domain_free(&run);
+	return r;
+}
+
 static int load_xml(struct src *s, struct vu_err *e)
 {
 	int r;
@@ -141,13 +175,45 @@ static int load_xml(struct src *s, struct vu_err *e)
 			return vu_err_set(e, -r, "%s: %s", s->o->xml_file, strerror(-r));
 		r = vu_domain_parse(&s->dom, buf, len, e);
 		free(buf);
-	} else if ((r = vu_qemurun_live_xml(s->st, s->name, &s->dom, e)) < 0)
-		r = vu_domaindb_load(s->st, s->name, &s->dom, e);
+		if (r == 0)
+			r = same_guest(s, e);
+	} else if (!(s->dom = running_xml(s, e)))
+		r = -ENOENT;
+	else
+		r = 0;
 	if (r < 0)
 		return r;
 	if (s->o->dname && vu_domain_set_name(s->dom, s->o->dname) < 0)
 		return vu_err_set(e, ENOMEM, NULL);
 	return vu_domain_check(s->dom, e);
+}
+
+/* The bytes a copy of the image at path may take: its file's, and with
+ * chain those of its backing files too (a full copy merges them). */
+static uint64_t allocated(const char *path, bool chain)
+{
+	struct vu_image *img = NULL;
+	struct vu_err e;
+	struct stat sb;
+	uint64_t sum = 0;
+	char *p = strdup(path);
+
+	for (int depth = 0; p && depth < 64; depth++) {
+		const char *back;
+		char *next = NULL;
+
+		if (stat(p, &sb) == 0)
+			sum += (uint64_t)sb.st_blocks * 512;
+		if (!chain || vu_image_open(&img, p, NULL, VU_OPEN_NO_BACKING, &e) < 0)
+			break;
+		back = vu_image_backing_path(img);
+		next = back ? strdup(back) : NULL;
+		vu_image_close(&img);
+		free(p);
+		p = next;
+	}
+	free(p);
+	return sum;
 }
 
 /* The disks to copy: file disks the guest writes, as "disk" lines. */
@@ -169,10 +235,11 @@ static int send_disks(struct src *s, struct vu_err *e)
 		if (r == 0) {
 			const char *back = s->o->copy == VMG_COPY_INC ? vu_image_backing_path(img)
 								     : NULL;
+			uint64_t alloc = allocated(d.source, s->o->copy == VMG_COPY_ALL);
 
-			r = vmg_ctl_send(s->t.in, e, "disk %s %s %" PRIu64 "%s%s", d.target_dev,
-					 vu_image_format_name(img), vu_image_size(img),
-					 back ? " " : "", back ? back : "");
+			r = vmg_ctl_send(s->t.in, e, "disk %s %s %" PRIu64 " %" PRIu64 "%s%s",
+					 d.target_dev, vu_image_format_name(img), vu_image_size(img),
+					 alloc, back ? " " : "", back ? back : "");
 		}
 		vu_image_close(&img);
 		vu_disk_clear(&d);
@@ -210,6 +277,8 @@ static int send_request(struct src *s, struct vu_err *e)
 		r = vmg_ctl_send(s->t.in, e, "multifd-channels %u", o->parallel_conns);
 	if (r == 0 && o->compressed && o->comp_methods && strstr(o->comp_methods, "mt"))
 		r = vmg_ctl_send(s->t.in, e, "cap compress");
+	if (r == 0 && o->compressed && o->comp_methods && strstr(o->comp_methods, "zstd"))
+		r = vmg_ctl_send(s->t.in, e, "multifd-compression zstd");
 	if (r == 0 && o->copy != VMG_COPY_NONE) {
 		r = vmg_ctl_send(s->t.in, e, "copy-storage %s",
 				 o->copy == VMG_COPY_ALL ? "all" : "inc");
@@ -277,7 +346,7 @@ static int start_mirrors(struct src *s, const char *nbd, struct vu_err *e)
 /* All mirrors ready (in sync, following the guest's writes). */
 static int mirrors_ready(struct src *s, struct vu_err *e)
 {
-	while (!cancelled) {
+	while (!vmg_cancelled) {
 		json_object *ret = NULL;
 		unsigned ready = 0;
 		int r = qcmd(s, "query-block-jobs", NULL, &ret, e);
@@ -486,7 +555,7 @@ static int watch(struct src *s, struct vu_err *e)
 		char line[VMG_CTL_LINE_MAX + 1];
 		int r;
 
-		if (cancelled)
+		if (vmg_cancelled)
 			return vu_err_set(e, ECANCELED, "migration cancelled");
 		if (downtime_asked)
 			apply_downtime(s);

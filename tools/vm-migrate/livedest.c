@@ -20,6 +20,7 @@
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/image.h"
+#include "vu/qemurun.h"
 #include "vu/qmp.h"
 #include "vu/xmlnode.h"
 
@@ -30,7 +31,7 @@
 
 struct rdisk {
 	char target[32], format[8];
-	uint64_t size;
+	uint64_t size, alloc;
 	char *backing;
 	struct vu_vol_new nv;
 };
@@ -46,6 +47,7 @@ struct recv {
 	char caps[8][32];
 	unsigned ncaps;
 	unsigned channels;
+	bool zstd;
 	struct rdisk disks[MAX_DISKS];
 	unsigned ndisks;
 	struct vu_domain *dom;
@@ -64,11 +66,12 @@ static int parse_disk(struct recv *r, const char *arg, struct vu_err *e)
 
 	if (r->ndisks >= MAX_DISKS)
 		return vu_err_set(e, E2BIG, "control: too many disks");
-	n = sscanf(arg, "%31s %7s %" SCNu64 " %4095s", d->target, d->format, &d->size, back);
-	if (n < 3 || (strcmp(d->format, "raw") && strcmp(d->format, "qcow2")) ||
-	    vu_name_check(d->target) < 0 || (n == 4 && back[0] != '/'))
+	n = sscanf(arg, "%31s %7s %" SCNu64 " %" SCNu64 " %4095s", d->target, d->format,
+		   &d->size, &d->alloc, back);
+	if (n < 4 || (strcmp(d->format, "raw") && strcmp(d->format, "qcow2")) ||
+	    vu_name_check(d->target) < 0 || (n == 5 && back[0] != '/'))
 		return vu_err_set(e, EPROTO, "control: bad disk line '%.60s'", arg);
-	if (n == 4 && !(d->backing = strdup(back)))
+	if (n == 5 && !(d->backing = strdup(back)))
 		return vu_err_set(e, ENOMEM, NULL);
 	d->nv.fd = -1;
 	r->ndisks++;
@@ -118,7 +121,9 @@ static int read_request(struct recv *r, struct vu_err *e)
 		else if ((a = vmg_ctl_word(line, "cap")) && cap_known(a) && r->ncaps < 8)
 			snprintf(r->caps[r->ncaps++], sizeof(r->caps[0]), "%s", a);
 		else if ((a = vmg_ctl_word(line, "multifd-channels")))
-			r->channels = (unsigned)strtoul(a, NULL, 10);
+			r->channels = (unsigned)strtoul(a, NULL, 10) & 0xff;
+		else if ((a = vmg_ctl_word(line, "multifd-compression")) && !strcmp(a, "zstd"))
+			r->zstd = true;
 		else if ((a = vmg_ctl_word(line, "xml"))) {
 			char *xml = NULL;
 			size_t len;
@@ -135,6 +140,49 @@ static int read_request(struct recv *r, struct vu_err *e)
 	}
 }
 
+/* A running domain here (defined or transient) with the same UUID. */
+static int uuid_active(struct recv *r, struct vu_err *e)
+{
+	char want[VU_UUID_STRLEN], got[VU_UUID_STRLEN];
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (vu_domain_get_uuid(r->dom, want) < 0 || vu_qemurun_list(&r->s->st, &names, &n) < 0)
+		return 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct vu_domain *d = NULL;
+		struct vu_err ign;
+
+		if (vu_qemurun_live_xml(&r->s->st, names[i], &d, &ign) == 0 &&
+		    vu_domain_get_uuid(d, got) == 0 && !strcmp(got, want))
+			rc = vu_err_set(e, EEXIST, "UUID %s is used by running domain '%s'", want,
+					names[i]);
+		vu_domain_free(&d);
+	}
+	vu_domaindb_names_free(names);
+	return rc;
+}
+
+/* The copies' allocated sizes fit in the pool. */
+static int check_room(struct recv *r, struct vu_err *e)
+{
+	struct vu_pool *pool = NULL;
+	struct vu_pool_info info;
+	uint64_t need = 0;
+	int rc = vu_pool_lookup(r->s, r->pool ? r->pool : "default", &pool, e);
+
+	for (unsigned i = 0; i < r->ndisks; i++)
+		need += r->disks[i].alloc;
+	if (rc == 0 && (rc = vu_pool_info(r->s, pool, &info, e)) == 0 && info.available &&
+	    need > info.available)
+		rc = vu_err_set(e, ENOSPC, "pool '%s': %" PRIu64 " bytes free, the copies need %"
+				PRIu64, r->pool ? r->pool : "default", info.available, need);
+	if (pool)
+		vu_pool_free(&pool);
+	return rc;
+}
+
 /* Name and UUID free here, the XML what libvirt would take. */
 static int preflight(struct recv *r, struct vu_err *e)
 {
@@ -147,6 +195,8 @@ static int preflight(struct recv *r, struct vu_err *e)
 	if ((rc = vmg_domain_running(&r->s->st, r->name)) != 0)
 		return rc < 0 ? vu_err_set(e, -rc, "%s: %s", r->name, strerror(-rc))
 			      : vu_err_set(e, EEXIST, "domain '%s' is already active here", r->name);
+	if ((rc = uuid_active(r, e)) < 0)
+		return rc;
 	return vu_domaindb_check_unique(&r->s->st, r->dom, r->name, e);
 }
 
@@ -241,6 +291,8 @@ static int set_caps(struct recv *r, struct vu_err *e)
 		snprintf(buf, sizeof(buf), "{\"multifd-channels\":%u}", r->channels);
 		rc = qcmd(r, "migrate-set-parameters", buf, NULL, e);
 	}
+	if (rc == 0 && r->zstd)
+		rc = qcmd(r, "migrate-set-parameters", "{\"multifd-compression\":\"zstd\"}", NULL, e);
 	return rc;
 }
 
@@ -428,6 +480,11 @@ static int finish(struct recv *r, struct vu_err *e)
 		return rc;
 	if (!r->suspend && (rc = qcmd(r, "cont", NULL, NULL, e)) < 0)
 		return rc;
+	/* what vm-ctl reads of a running domain: its XML, its state */
+	if ((rc = vu_qemurun_update_live(&r->s->st, r->name, r->dom, e)) < 0)
+		return rc;
+	vu_qemurun_set_state(&r->s->st, r->name, r->suspend ? VU_DOMSTATE_PAUSED
+							    : VU_DOMSTATE_RUNNING, "migrated");
 	if (r->persistent)
 		rc = vu_domaindb_define(&r->s->st, r->dom, VU_DOMAINDB_REPLACE, e);
 	return rc;
@@ -443,7 +500,10 @@ static int run(struct recv *r, struct vu_err *e)
 		return rc;
 	if (!r->listen[0])
 		snprintf(r->listen, sizeof(r->listen), "0.0.0.0");
-	rc = r->copy == VMG_COPY_NONE ? check_shared(r, e) : make_copies(r, e);
+	if (r->copy == VMG_COPY_NONE)
+		rc = check_shared(r, e);
+	else if ((rc = check_room(r, e)) == 0)
+		rc = make_copies(r, e);
 	if (rc < 0 || (rc = vmg_dest_start(&r->s->st, r->dom, &r->q, e)) < 0)
 		return rc;
 	r->started = true;

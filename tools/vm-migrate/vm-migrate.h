@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <openssl/evp.h>
 
@@ -159,10 +160,15 @@ int vmg_ctl_read_blob(int fd, const char *lenarg, char **buf, size_t *len, struc
 int vmg_copy_fd(int from, int to);
 /* The arguments after word when line is "word" or "word ARGS", else NULL. */
 const char *vmg_ctl_word(const char *line, const char *word);
-/* poll(2) for input: 1 readable (or closed), 0 timeout, -errno. */
+/* poll(2) for input: 1 readable (or closed), 0 timeout, -errno (-EINTR
+ * on a signal: the caller looks at vmg_cancelled). */
 int vmg_fd_wait(int fd, int timeout_ms);
 
 /* ---- live.c (source), livedest.c (destination) ---- */
+
+/* Set by SIGINT and SIGTERM during a live migration (--cancel sends
+ * SIGTERM): every wait of the sender gives up. */
+extern volatile sig_atomic_t vmg_cancelled;
 
 enum vmg_copy { VMG_COPY_NONE, VMG_COPY_ALL, VMG_COPY_INC };
 
