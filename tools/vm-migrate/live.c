@@ -58,8 +58,6 @@ struct src {
 	bool t_started, mirrors, migrating, stopped_by_us;
 	unsigned nmirror;
 	char host[256];			/* where the destination listens, for us */
-	pid_t relay;
-	char *sock;
 	struct timespec t0;
 	long long downtime;		/* QEMU's downtime-limit once read, else -1 */
 };
@@ -448,41 +446,15 @@ static int set_caps(struct src *s, struct vu_err *e)
 	return qcmd(s, "migrate-set-parameters", params, NULL, e);
 }
 
-/* --tunnelled: QEMU writes to a socket of ours whose other end we copy
- * into the control channel; the destination feeds its QEMU from it. */
+/* --tunnelled: QEMU writes the stream straight into the transport's
+ * stdin, an fd handed over QMP, after the control lines; the destination
+ * hands its stdin to its QEMU the same way. */
 static int tunnel(struct src *s, char *uri, size_t len, struct vu_err *e)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int ls, fd;
+	int r = vu_qmp_getfd(s->q, s->t.in, "vmgtunnel", QMP_MS, e);
 
-	if (!(s->sock = job_path(s->st, s->name, "migout")))
-		return vu_err_set(e, ENOMEM, NULL);
-	if (strlen(s->sock) >= sizeof(a.sun_path))
-		return vu_err_set(e, ENAMETOOLONG, "%s: path too long for a socket", s->sock);
-	strcpy(a.sun_path, s->sock);
-	unlink(s->sock);
-	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 1) < 0) {
-		int err = errno;
-
-		if (ls >= 0)
-			close(ls);
-		return vu_err_set(e, err, "%s: %s", s->sock, strerror(err));
-	}
-	s->relay = fork();
-	if (s->relay < 0) {
-		close(ls);
-		return vu_err_set(e, errno, "fork: %s", strerror(errno));
-	}
-	if (s->relay == 0) {
-		signal(SIGINT, SIG_IGN);
-		signal(SIGTERM, SIG_DFL);
-		fd = accept(ls, NULL, NULL);
-		_exit(fd < 0 || vmg_copy_fd(fd, s->t.in) < 0 ? 1 : 0);
-	}
-	close(ls);
-	snprintf(uri, len, "unix:%s", s->sock);
-	return 0;
+	snprintf(uri, len, "fd:vmgtunnel");
+	return r;
 }
 
 static void progress(struct src *s, json_object *info, const char *status)
@@ -707,8 +679,6 @@ static int migrate(struct src *s, struct vu_err *e)
 		fputc('\n', stderr);
 	if (s->o->tunnelled) {
 		/* the stream is all in the channel: the destination reads to its end */
-		waitpid(s->relay, NULL, 0);
-		s->relay = 0;
 		close(s->t.in);
 		s->t.in = -1;
 	} else if ((r = vmg_ctl_send(s->t.in, e, "done")) < 0)
@@ -763,10 +733,6 @@ int vmg_live_migrate(const struct vu_state *st, const char *name,
 	if (r < 0)
 		rollback(&s);
 out:
-	if (s.relay > 0) {
-		kill(s.relay, SIGTERM);
-		waitpid(s.relay, NULL, 0);
-	}
 	if (s.t_started) {
 		struct vu_err te;
 		/* closing the channel is how the destination learns we gave up */
@@ -781,9 +747,6 @@ out:
 	}
 	vu_qmp_close(&s.q);
 	job_remove(&s);
-	if (s.sock)
-		unlink(s.sock);
-	free(s.sock);
 	vu_domain_free(&s.dom);
 	if (r == 0 && o->undefinesource) {
 		struct vu_domain *d = NULL;

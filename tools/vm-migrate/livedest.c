@@ -54,8 +54,6 @@ struct recv {
 	char *name;
 	struct vu_qmp *q;
 	bool started, done;
-	pid_t relay;
-	char *sock;
 };
 
 static int parse_disk(struct recv *r, const char *arg, struct vu_err *e)
@@ -363,39 +361,6 @@ static int export_disks(struct recv *r, unsigned *nbd_port, struct vu_err *e)
 	return rc;
 }
 
-/* --tunnelled: QEMU takes the stream on a socket in the run directory,
- * fed by a child of ours from the control channel. */
-static int start_relay(struct recv *r, struct vu_err *e)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (asprintf(&r->sock, "%s/qemu/%s.mig", r->s->st.run, r->name) < 0) {
-		r->sock = NULL;
-		return vu_err_set(e, ENOMEM, NULL);
-	}
-	if (strlen(r->sock) >= sizeof(a.sun_path))
-		return vu_err_set(e, ENAMETOOLONG, "%s: path too long for a socket", r->sock);
-	strcpy(a.sun_path, r->sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		int err = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return vu_err_set(e, err, "%s: %s", r->sock, strerror(err));
-	}
-	r->relay = fork();
-	if (r->relay < 0) {
-		close(fd);
-		return vu_err_set(e, errno, "fork: %s", strerror(errno));
-	}
-	if (r->relay == 0)
-		_exit(vmg_copy_fd(r->in, fd) < 0 ? 1 : 0);
-	close(fd);
-	return 0;
-}
-
 static int incoming_uri(struct recv *r, const char *uri, struct vu_err *e)
 {
 	json_object *args = json_object_new_object();
@@ -406,18 +371,14 @@ static int incoming_uri(struct recv *r, const char *uri, struct vu_err *e)
 
 static int incoming(struct recv *r, char *uri, size_t len, struct vu_err *e)
 {
-	char *u = NULL;
 	int rc;
 
+	/* --tunnelled: the rest of our stdin is QEMU's, read by QEMU itself */
 	if (r->tunnelled) {
-		if (asprintf(&u, "unix:%s/qemu/%s.mig", r->s->st.run, r->name) < 0)
-			return vu_err_set(e, ENOMEM, NULL);
-		rc = incoming_uri(r, u, e);
-		free(u);
-		if (rc < 0)
+		if ((rc = vu_qmp_getfd(r->q, r->in, "vmgtunnel", QMP_MS, e)) < 0)
 			return rc;
 		snprintf(uri, len, "tunnel");
-		return start_relay(r, e);
+		return incoming_uri(r, "fd:vmgtunnel", e);
 	}
 	if (!r->port && !(r->port = free_port(r->listen, 49152 + 32)))
 		return vu_err_set(e, EADDRINUSE, "no free port for the migration");
@@ -520,10 +481,6 @@ static int run(struct recv *r, struct vu_err *e)
 
 static void undo(struct recv *r)
 {
-	if (r->relay > 0) {
-		kill(r->relay, SIGKILL);
-		waitpid(r->relay, NULL, 0);
-	}
 	if (r->started)
 		vmg_dest_kill(&r->s->st, r->name, &r->q);
 	for (unsigned i = 0; i < r->ndisks; i++)
@@ -547,8 +504,6 @@ int vmg_live_receive(struct vu_storage *s, const char *pool, int in, int out,
 		undo(r);
 		vmg_ctl_send(out, &(struct vu_err){ 0 }, "error %s", vu_err_str(e));
 	} else {
-		if (r->relay > 0)
-			waitpid(r->relay, NULL, 0);
 		vu_qmp_close(&r->q);
 		vmg_ctl_send(out, e, "ok %s", r->name);
 	}
@@ -557,9 +512,6 @@ int vmg_live_receive(struct vu_storage *s, const char *pool, int in, int out,
 			vu_vol_new_free(s, &r->disks[i].nv);
 		free(r->disks[i].backing);
 	}
-	if (r->sock)
-		unlink(r->sock);
-	free(r->sock);
 	free(r->name);
 	vu_domain_free(&r->dom);
 	free(r);
