@@ -374,3 +374,25 @@ fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(60)' "$B/run/qemu/other.pid" &
 	run complete_lines vm-migrate "vm-migrate --comp-methods z"
 	assert_output "zstd"
 }
+
+@test "--live to qemu+ssh://USER@HOST:PORT/system: ssh runs the receiver, --pool with it" {
+	start_src g1
+	n=$(last_count)
+	VIRTUTILS_ROOT=$B pool-ctl list --all >/dev/null
+	mkdir -p "$BATS_TEST_TMPDIR/p2" fakebin
+	VIRTUTILS_ROOT=$B pool-ctl create-as p2 dir --target "$BATS_TEST_TMPDIR/p2" >/dev/null
+	# an ssh that records its arguments and runs the command here, in B
+	cat >fakebin/ssh <<SH
+#!/bin/bash
+printf '%s\n' "\$*" >"$BATS_TEST_TMPDIR/ssh.args"
+shift 3
+VIRTUTILS_ROOT=$B exec "\$@"
+SH
+	chmod +x fakebin/ssh
+	PATH=$PWD/fakebin:$PATH on_a --live --copy-storage-all --pool p2 \
+		g1 qemu+ssh://admin@localhost:2222/system
+	run cat ssh.args
+	assert_output "-p 2222 admin@localhost vm-migrate --receive --pool p2"
+	[ -f "$BATS_TEST_TMPDIR/p2/disk.raw" ]
+	counts_on "$n"
+}
