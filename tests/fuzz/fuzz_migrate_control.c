@@ -3,7 +3,6 @@
  * request a live migration's receiver gets on its control channel (up to
  * "prepare"); what it accepts must keep the promises the receiver relies
  * on before it builds paths, QMP arguments and volumes from it */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "vu/base.h"
+#include "vu/diag.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/image.h"
@@ -56,6 +57,7 @@ struct src {
 	struct vu_qmp *q;
 	struct vmg_transport t;
 	bool t_started, mirrors, migrating, stopped_by_us;
+	bool postcopy;			/* post-copy began: the destination has the guest */
 	unsigned nmirror;
 	char host[256];			/* where the destination listens, for us */
 	struct timespec t0;
@@ -536,6 +538,8 @@ static int watch(struct src *s, struct vu_err *e)
 		st = json_object_object_get_ex(info, "status", &v) ? json_object_get_string(v) : "";
 		job_write(s, info);
 		progress(s, info, st);
+		if (!strncmp(st, "postcopy", 8))
+			s->postcopy = true;
 		if (!strcmp(st, "completed")) {
 			if (s->o->verbose && json_object_object_get_ex(info, "downtime", &v))
 				fprintf(stderr, "\nMigration: completed in %.2f s, downtime %lld ms",
@@ -566,8 +570,10 @@ static int watch(struct src *s, struct vu_err *e)
 		}
 		if (s->o->timeout_s && !timed_out && since(&s->t0) >= s->o->timeout_s) {
 			timed_out = true;
-			if (s->o->timeout_postcopy)
+			if (s->o->timeout_postcopy) {
 				r = qcmd(s, "migrate-start-postcopy", NULL, NULL, e);
+				s->postcopy = r == 0;
+			}
 			else if ((r = qcmd(s, "stop", NULL, NULL, e)) == 0)
 				s->stopped_by_us = true;
 			if (r < 0)
@@ -595,6 +601,13 @@ static void rollback(struct src *s)
 
 	if (!s->q)
 		return;
+	/* after the switch to post-copy the guest's state is split between
+	 * the two sides: resuming the source would run a stale copy */
+	if (s->postcopy) {
+		vu_warnx("%s: post-copy failed: the domain stays paused here; recover it at "
+			 "the destination or restart it", s->name);
+		return;
+	}
 	if (s->migrating) {
 		qcmd(s, "migrate_cancel", NULL, NULL, &e);
 		for (int k = 0; k < 100; k++) {
