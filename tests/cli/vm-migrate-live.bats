@@ -85,7 +85,7 @@ qmp() { # qmp ROOT NAME JSON
 # The counter goes on from where it was: no reboot, no second "counter 1".
 counts_on() {
 	local n=$1
-	wait_console "counter $((n + 3))" 30
+	wait_console "counter $((n + 3))" 60 || { qmp "$B" g1 '{"execute":"query-status"}'; return 1; }
 	[ "$(console | grep -c '^VU-GUEST: counter 1$')" -eq 1 ] || fail "the guest restarted"
 	[ "$(console | grep -c '^VU-GUEST: booted$')" -eq 1 ] || fail "the guest rebooted"
 }

@@ -36,6 +36,7 @@ struct recv {
 	struct vmg_request rq;
 	struct vu_vol_new nv[VMG_MAX_DISKS];	/* the copies, by disk */
 	char *name;
+	unsigned nexports;
 	struct vu_qmp *q;
 	bool started, done;
 };
@@ -366,6 +367,8 @@ static int export_disks(struct recv *r, unsigned *nbd_port, struct vu_err *e)
 		snprintf(buf, sizeof(buf), "{\"type\":\"nbd\",\"id\":\"vmg-%u\",\"node-name\":"
 			 "\"%.63s\",\"writable\":true,\"name\":\"vmg-%u\"}", i, nodes[i], i);
 		rc = qcmd(r, "block-export-add", buf, NULL, e);
+		if (rc == 0)
+			r->nexports = i + 1;
 	}
 	return rc;
 }
@@ -432,6 +435,32 @@ static int wait_incoming(struct recv *r, struct vu_err *e)
 	}
 }
 
+/* The copies' exports gone (they hold the disks open for writing) before
+ * the guest runs on them, then the NBD server. */
+static int stop_exports(struct recv *r, struct vu_err *e)
+{
+	char buf[128];
+	int rc = 0;
+
+	for (unsigned i = 0; rc == 0 && i < r->nexports; i++) {
+		snprintf(buf, sizeof(buf), "{\"id\":\"vmg-%u\"}", i);
+		rc = qcmd(r, "block-export-del", buf, NULL, e);
+	}
+	for (int k = 0; rc == 0 && k < 500; k++) {
+		json_object *ret = NULL;
+		size_t n;
+
+		if ((rc = qcmd(r, "query-block-exports", NULL, &ret, e)) < 0)
+			break;
+		n = json_object_array_length(ret);
+		json_object_put(ret);
+		if (!n)
+			break;
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	return rc < 0 ? rc : qcmd(r, "nbd-server-stop", NULL, NULL, e);
+}
+
 static int finish(struct recv *r, struct vu_err *e)
 {
 	char line[VMG_CTL_LINE_MAX + 1];
@@ -446,7 +475,7 @@ static int finish(struct recv *r, struct vu_err *e)
 		if (strcmp(line, "done"))
 			return vu_err_set(e, ECANCELED, "the source did not finish ('%.40s')", line);
 	}
-	if (r->rq.copy != VMG_COPY_NONE && (rc = qcmd(r, "nbd-server-stop", NULL, NULL, e)) < 0)
+	if (r->rq.copy != VMG_COPY_NONE && (rc = stop_exports(r, e)) < 0)
 		return rc;
 	if (!r->rq.suspend && (rc = qcmd(r, "cont", NULL, NULL, e)) < 0)
 		return rc;
