@@ -220,7 +220,8 @@ static int gl_expand(struct globber *gl, const char *base, size_t idx)
 	}
 	if (vu_guest_readdir(gl->g, *base ? base : "/", &ents, &n, NULL) < 0)
 		return 0;
-	qsort(ents, n, sizeof(*ents), cmp_dirent);
+	if (n)	/* an empty directory's list is NULL */
+		qsort(ents, n, sizeof(*ents), cmp_dirent);
 	for (size_t i = 0; i < n && x == 0; i++) {
 		char *p;
 

@@ -143,6 +143,9 @@ static void test_read_ops(void **state)
 	assert_int_equal(vu_guest_glob(f->g, "/root/*", &v, &n, &e), 0);
 	assert_int_equal(n, 0);
 	vu_guest_strv_free(v, n);
+	assert_int_equal(vu_guest_glob(f->g, "/var/tmp/*", &v, &n, &e), 0);	/* empty */
+	assert_int_equal(n, 0);
+	vu_guest_strv_free(v, n);
 	assert_int_equal(vu_guest_glob(f->g, "/root/.*", &v, &n, &e), 0);
 	assert_int_equal(n, 1);
 	vu_guest_strv_free(v, n);
