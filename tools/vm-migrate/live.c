@@ -756,6 +756,10 @@ out:
 		struct vu_err qe;
 
 		vu_qmp_cmd(s.q, "quit", NULL, NULL, 5000, &qe);
+		vu_qmp_close(&s.q);
+		/* gone when we return: a migration back may follow at once */
+		for (int k = 0; k < 500 && vmg_domain_running(st, name) == 1; k++)
+			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
 		vu_qemurun_set_reason(st, name, "migrated");
 	}
 	vu_qmp_close(&s.q);
