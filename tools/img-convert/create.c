@@ -120,12 +120,26 @@ static void print_formatting(const struct create *cr)
 	}
 	if (!cr->fo.qcow2) {
 		printf("size=%llu", (unsigned long long)o->size);
+		if (strcmp(cr->fo.fmt, "qed") == 0) {
+			if (o->backing_file)
+				printf(" backing_file=%s", o->backing_file);
+			if (o->backing_fmt)
+				printf(" backing_fmt=%s", o->backing_fmt);
+			printf(" cluster_size=%u", o->cluster_size ? o->cluster_size : 65536);
+			if (o->table_size)
+				printf(" table_size=%u", o->table_size);
+		}
+		if (strcmp(cr->fo.fmt, "vhdx") == 0)
+			printf(" log_size=%u block_size=%u", o->log_size ? o->log_size : 1048576,
+			       o->block_size);
 		if (strcmp(cr->fo.fmt, "vdi") == 0)
 			printf(" static=%s", sp->fixed ? sp->fixed : "off");
-		if (sp->fixed && strcmp(cr->fo.fmt, "vpc") == 0)
+		if (sp->fixed && strcmp(cr->fo.fmt, "vdi") != 0)
 			printf(" subformat=%s", sp->fixed);
 		if (sp->force_size)
 			printf(" force_size=%s", sp->force_size);
+		if (sp->block_state_zero)
+			printf(" block_state_zero=%s", sp->block_state_zero);
 		if (cr->fo.prealloc_given)
 			printf(" preallocation=%s", ic_prealloc_names[o->prealloc]);
 		putchar('\n');
@@ -206,7 +220,7 @@ int ic_cmd_create(void *ctx, int argc, char **argv)
 	}
 	if (optind + 2 < argc)
 		vu_die_usage(IC_EXIT_USAGE, "unexpected argument '%s'", argv[optind + 2]);
-	if (cr.fo.qcow2 || cr.fo.vmdk)
+	if (cr.fo.qcow2 || cr.fo.vmdk || strcmp(cr.fo.fmt, "qed") == 0)
 		check_backing(&cr);
 	if (!cr.fo.size_given)
 		vu_die_usage(IC_EXIT_USAGE, "image creation needs a size parameter");

@@ -62,7 +62,8 @@ static void usage(void)
 	puts(" -h, --help               display this help");
 	puts(" -V, --version            display version");
 	fputs(VU_USAGE_ARGUMENTS, stdout);
-	puts(" FMT     image format: raw, qcow2, vmdk, vdi, vpc (probed when not given)");
+	puts(" FMT     image format: raw, qcow2, vmdk, vdi, vpc, vhdx, qed (probed when\n"
+	     "         not given)");
 	puts(" SIZE    bytes, or with a suffix k, M, G, T, P, E (powers of 1024)");
 	puts(" CACHE   none, writeback, unsafe (convert's default), directsync, writethrough");
 	puts("\nExit status: 0 success, 1 failure or usage error; compare: 0 identical,");
