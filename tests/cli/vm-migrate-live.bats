@@ -37,7 +37,7 @@ teardown() {
 # appended to $CONSOLE by whichever QEMU runs it, its disk a copy in $SRC.
 guest_xml() {
 	cp "$GUEST/disk.ext4" "$SRC/disk.raw"
-	sed -e "s|<name>vu-guest</name>|<name>$1</name>|" \
+	sed -e "s|<name>vu-guest</name>|<name>$1</name><uuid>6c0a1e4e-3a35-4b8f-9d0e-2f1a6a2c8b10</uuid>|" \
 		-e "s|<cmdline>console=ttyS0</cmdline>|<cmdline>console=ttyS0 vu.counter=1</cmdline>|" \
 		-e "s|$GUEST/disk.ext4|$SRC/disk.raw|" \
 		-e "s|<serial type='pty'>|<serial type='file'><source path='$CONSOLE' append='on'/>|" \
@@ -85,7 +85,7 @@ qmp() { # qmp ROOT NAME JSON
 # The counter goes on from where it was: no reboot, no second "counter 1".
 counts_on() {
 	local n=$1
-	wait_console "counter $((n + 3))" 30
+	wait_console "counter $((n + 3))" 60 || { qmp "$B" g1 '{"execute":"query-status"}'; return 1; }
 	[ "$(console | grep -c '^VU-GUEST: counter 1$')" -eq 1 ] || fail "the guest restarted"
 	[ "$(console | grep -c '^VU-GUEST: booted$')" -eq 1 ] || fail "the guest rebooted"
 }
@@ -134,17 +134,20 @@ on_a() { VIRTUTILS_ROOT=$A vm-migrate "$@"; }
 	n=$(last_count)
 	on_a --live --copy-storage-all --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
 	counts_on "$n"
-	run qmp "$B" g1 '{"execute":"query-block"}'
-	assert_output --partial "$B/images/disk.raw"
+	# the runtime's live XML there names the copy
+	grep -q "$B/images/disk.raw" "$B/run/qemu/g1.xml"
 }
 
 @test "--live --tunnelled: the memory goes through the transport" {
 	start_src g1
 	n=$(last_count)
-	on_a --live --tunnelled --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	# dd counts what goes through the transport
+	on_a --live --tunnelled --transport "dd bs=64k 2>$BATS_TEST_TMPDIR/dd.err | $TRANSPORT" \
+		g1 qemu+ssh://localhost/system
 	! alive "$A" g1
 	counts_on "$n"
-	! grep -q "tcp:" "$B/run/qemu/g1.log" || :
+	bytes=$(sed -n 's/^\([0-9]*\) bytes.*/\1/p' "$BATS_TEST_TMPDIR/dd.err")
+	[ "$bytes" -gt $((10 << 20)) ] || fail "only $bytes bytes went through the transport"
 }
 
 @test "--live --persistent --undefinesource --dname: the definition moves, renamed" {
@@ -231,6 +234,60 @@ on_a() { VIRTUTILS_ROOT=$A vm-migrate "$@"; }
 	nothing_on_b
 	run -2 on_a --live g1 qemu+tcp://h/system
 	assert_output --partial "unsupported destination URI"
+	# a g1 already running there (its pidfile names a live process)
+	mkdir -p -m 700 "$B/run/qemu"
+	sleep 60 &
+	sp=$!
+	echo $sp >"$B/run/qemu/g1.pid"
+	run -1 on_a --live --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	assert_output --partial "domain 'g1' is already active here"
+	kill $sp
+	rm "$B/run/qemu/g1.pid"
+	# another running domain there holds the UUID (its pidfile locked, as
+	# QEMU locks it, and its live XML)
+	sed -e "s|<name>g1</name>|<name>other</name>|" "$SRC/g1.xml" >"$B/run/qemu/other.xml"
+	python3 -c 'import fcntl, os, sys, time
+f = open(sys.argv[1], "w"); f.write("%d\n" % os.getpid()); f.flush()
+fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(60)' "$B/run/qemu/other.pid" &
+	lp=$!
+	for ((i = 0; i < 50; i++)); do [ -s "$B/run/qemu/other.pid" ] && break; sleep 0.1; done
+	run -1 on_a --live --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	kill $lp
+	assert_output --partial "is used by running domain 'other'"
+	alive "$A" g1
+	[ ! -e "$B/run/qemu/g1.pid" ]
+}
+
+@test "--xml: the destination's own console file; another guest's XML refused" {
+	start_src g1
+	n=$(last_count)
+	sed -e "s|$CONSOLE|$BATS_TEST_TMPDIR/console2|" "$SRC/g1.xml" >dest.xml
+	sed -e "s|<uuid>[^<]*</uuid>||" -e "s|<name>g1</name>|<name>g1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>|" \
+		"$SRC/g1.xml" >other.xml
+	run -1 on_a --live --xml other.xml --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	assert_output --partial "is not the running domain's"
+	on_a --live --xml dest.xml --transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	CONSOLE=$BATS_TEST_TMPDIR/console2
+	wait_console "counter $((n + 3))" 30
+	! console | grep -q "counter 1$" || fail "the counter started again"
+}
+
+@test "there and back: --parallel zstd, --compressed --auto-converge, --postcopy" {
+	start_src g1
+	n=$(last_count)
+	on_a --live --parallel --parallel-connections 2 --comp-methods zstd \
+		--transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	alive "$B" g1
+	# back to A, from the domain vm-migrate started in B (its live XML there)
+	VIRTUTILS_ROOT=$B vm-migrate --live --compressed --auto-converge --downtime 500 \
+		--transport "VIRTUTILS_ROOT=$A vm-migrate --receive" g1 qemu+ssh://localhost/system
+	alive "$A" g1
+	! alive "$B" g1
+	on_a --live --verbose --postcopy --timeout 1 --timeout-postcopy --bandwidth 20 \
+		--transport "$TRANSPORT" g1 qemu+ssh://localhost/system
+	alive "$B" g1
+	! alive "$A" g1
+	counts_on "$n"
 }
 
 @test "usage: bad options and shut-off domains" {
@@ -298,4 +355,44 @@ on_a() { VIRTUTILS_ROOT=$A vm-migrate "$@"; }
 		VIRTUTILS_ROOT=$B vm-migrate --receive"
 	nothing_on_b x
 	[ ! -e "$B/run/qemu/x.pid" ]
+}
+
+@test "completion: live options, running domains for DOMAIN, --cancel and --info" {
+	mkdir -p "$A/run/qemu"
+	touch "$A/run/qemu/r1.pid"
+	cp /dev/null "$A/domains/off1.xml"
+	run complete_lines vm-migrate "vm-migrate --copy-storage-i"
+	assert_line --index 0 "--copy-storage-inc"
+	VIRTUTILS_ROOT=$A run complete_lines vm-migrate "vm-migrate --live "
+	assert_output "r1"
+	VIRTUTILS_ROOT=$A run complete_lines vm-migrate "vm-migrate --cancel "
+	assert_output "r1"
+	VIRTUTILS_ROOT=$A run complete_lines vm-migrate "vm-migrate --offline "
+	assert_output "off1"
+	VIRTUTILS_ROOT=$A run complete_lines vm-migrate "vm-migrate --live r1 q"
+	assert_output "qemu+ssh://"
+	run complete_lines vm-migrate "vm-migrate --comp-methods z"
+	assert_output "zstd"
+}
+
+@test "--live to qemu+ssh://USER@HOST:PORT/system: ssh runs the receiver, --pool with it" {
+	start_src g1
+	n=$(last_count)
+	VIRTUTILS_ROOT=$B pool-ctl list --all >/dev/null
+	mkdir -p "$BATS_TEST_TMPDIR/p2" fakebin
+	VIRTUTILS_ROOT=$B pool-ctl create-as p2 dir --target "$BATS_TEST_TMPDIR/p2" >/dev/null
+	# an ssh that records its arguments and runs the command here, in B
+	cat >fakebin/ssh <<SH
+#!/bin/bash
+printf '%s\n' "\$*" >"$BATS_TEST_TMPDIR/ssh.args"
+shift 3
+VIRTUTILS_ROOT=$B exec "\$@"
+SH
+	chmod +x fakebin/ssh
+	PATH=$PWD/fakebin:$PATH on_a --live --copy-storage-all --pool p2 \
+		g1 qemu+ssh://admin@localhost:2222/system
+	run cat ssh.args
+	assert_output "-p 2222 admin@localhost vm-migrate --receive --pool p2"
+	[ -f "$BATS_TEST_TMPDIR/p2/disk.raw" ]
+	counts_on "$n"
 }

@@ -315,13 +315,15 @@ f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); print("locked", flus
 	assert_failure 2
 }
 
-@test "--help, and live migration says it is not there yet" {
+@test "--help, and a shut-off domain is not migrated live" {
 	run vm-migrate --help
 	assert_success
 	assert_output --partial "--export DOMAIN"
-	run vm-migrate g1 qemu+ssh://h/system
-	assert_failure 2
-	assert_output --partial "live migration is not implemented"
+	assert_output --partial "--live"
+	src_domain g1
+	run on_a g1 qemu+ssh://h/system
+	assert_failure 1
+	assert_output --partial "domain is not running (use --offline)"
 }
 
 @test "completion offers the options and the defined domains" {

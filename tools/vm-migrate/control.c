@@ -55,10 +55,17 @@ int vmg_ctl_recv(int fd, char *line, size_t size, int timeout_ms, struct vu_err 
 		char c;
 		int r;
 
-		if (timeout_ms >= 0 && (r = vmg_fd_wait(fd, timeout_ms)) <= 0)
+		r = timeout_ms >= 0 ? vmg_fd_wait(fd, timeout_ms) : 1;
+		if (r == -EINTR && vmg_cancelled)
+			return vu_err_set(e, ECANCELED, "migration cancelled");
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
 			return r == 0 ? vu_err_set(e, ETIMEDOUT, "control channel: no answer")
 				      : vu_err_set(e, -r, "control channel: %s", strerror(-r));
 		rd = read(fd, &c, 1);
+		if (rd < 0 && errno == EINTR && vmg_cancelled)
+			return vu_err_set(e, ECANCELED, "migration cancelled");
 		if (rd < 0 && errno == EINTR)
 			continue;
 		if (rd < 0)
@@ -152,10 +159,7 @@ const char *vmg_ctl_word(const char *line, const char *word)
 int vmg_fd_wait(int fd, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int r;
+	int r = poll(&p, 1, timeout_ms);
 
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : r;
 }

@@ -3,10 +3,13 @@
  * defer where vm-ctl's runtime keeps its domains (RUN/qemu/NAME.*), so
  * that vm-ctl sees it run once the migration is done.
  *
- * The argv is the runtime's builder's (vu/qemucmd.h); the process is
- * started here because vu_qemurun_start has no definition in libshared
- * yet: once it has, this file becomes vu_qemurun_start with
- * opts.incoming and vu_qemurun_qmp. */
+ * The argv is the runtime's builder's (vu/qemucmd.h, env.incoming), the
+ * process started here. vu_qemurun_start with opts.incoming is meant to
+ * replace this file (start, then vu_qemurun_qmp; vu_qemurun_destroy to
+ * undo), but with it a raw backing file under an overlay is refused as
+ * root (the fdset chain's raw layer gets "backing": null), and a domain
+ * migrated away and back is still seen active at its first destination:
+ * both to settle in the runtime first. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

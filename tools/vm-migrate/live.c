@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vu/base.h"
+#include "vu/diag.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/image.h"
@@ -32,12 +34,13 @@
 
 /* Set by SIGINT/SIGTERM (--cancel from another shell sends SIGTERM) and
  * SIGUSR1 (--downtime from another shell: read NAME.migdowntime). */
-static volatile sig_atomic_t cancelled, downtime_asked;
+volatile sig_atomic_t vmg_cancelled;
+static volatile sig_atomic_t downtime_asked;
 
 static void on_cancel(int sig)
 {
 	(void)sig;
-	cancelled = 1;
+	vmg_cancelled = 1;
 }
 
 static void on_usr1(int sig)
@@ -54,10 +57,9 @@ struct src {
 	struct vu_qmp *q;
 	struct vmg_transport t;
 	bool t_started, mirrors, migrating, stopped_by_us;
+	bool postcopy;			/* post-copy began: the destination has the guest */
 	unsigned nmirror;
 	char host[256];			/* where the destination listens, for us */
-	pid_t relay;
-	char *sock;
 	struct timespec t0;
 	long long downtime;		/* QEMU's downtime-limit once read, else -1 */
 };
@@ -124,6 +126,38 @@ static void job_remove(struct src *s)
 
 /* ---- pre-flight ---- */
 
+static struct vu_domain *running_xml(struct src *s, struct vu_err *e)
+{
+	struct vu_domain *d = NULL;
+
+	if (vu_qemurun_live_xml(s->st, s->name, &d, e) < 0 &&
+	    vu_domaindb_load(s->st, s->name, &d, e) < 0)
+		return NULL;
+	return d;
+}
+
+/* --xml describes the guest that runs (its name and UUID; the rest of
+ * the ABI is QEMU's to refuse at the switch-over). */
+static int same_guest(struct src *s, struct vu_err *e)
+{
+	struct vu_domain *run = running_xml(s, e);
+	char u1[VU_UUID_STRLEN] = "", u2[VU_UUID_STRLEN] = "", *n = NULL;
+	int r = 0;
+
+	if (!run)
+		return -ENOENT;
+	vu_domain_get_uuid(run, u1);
+	vu_domain_get_uuid(s->dom, u2);
+	if (vu_domain_get_name(s->dom, &n) < 0 || !n || strcmp(n, s->name))
+		r = vu_err_set(e, EINVAL, "--xml: the domain's name is not '%s' (use --dname "
+			       "to rename it)", s->name);
+	else if (strcmp(u1, u2))
+		r = vu_err_set(e, EINVAL, "--xml: UUID %s is not the running domain's", u2);
+	free(n);
+	vu_domain_free(&run);
+	return r;
+}
+
 static int load_xml(struct src *s, struct vu_err *e)
 {
 	int r;
@@ -141,13 +175,45 @@ static int load_xml(struct src *s, struct vu_err *e)
 			return vu_err_set(e, -r, "%s: %s", s->o->xml_file, strerror(-r));
 		r = vu_domain_parse(&s->dom, buf, len, e);
 		free(buf);
-	} else if ((r = vu_qemurun_live_xml(s->st, s->name, &s->dom, e)) < 0)
-		r = vu_domaindb_load(s->st, s->name, &s->dom, e);
+		if (r == 0)
+			r = same_guest(s, e);
+	} else if (!(s->dom = running_xml(s, e)))
+		r = -ENOENT;
+	else
+		r = 0;
 	if (r < 0)
 		return r;
 	if (s->o->dname && vu_domain_set_name(s->dom, s->o->dname) < 0)
 		return vu_err_set(e, ENOMEM, NULL);
 	return vu_domain_check(s->dom, e);
+}
+
+/* The bytes a copy of the image at path may take: its file's, and with
+ * chain those of its backing files too (a full copy merges them). */
+static uint64_t allocated(const char *path, bool chain)
+{
+	struct vu_image *img = NULL;
+	struct vu_err e;
+	struct stat sb;
+	uint64_t sum = 0;
+	char *p = strdup(path);
+
+	for (int depth = 0; p && depth < 64; depth++) {
+		const char *back;
+		char *next = NULL;
+
+		if (stat(p, &sb) == 0)
+			sum += (uint64_t)sb.st_blocks * 512;
+		if (!chain || vu_image_open(&img, p, NULL, VU_OPEN_NO_BACKING, &e) < 0)
+			break;
+		back = vu_image_backing_path(img);
+		next = back ? strdup(back) : NULL;
+		vu_image_close(&img);
+		free(p);
+		p = next;
+	}
+	free(p);
+	return sum;
 }
 
 /* The disks to copy: file disks the guest writes, as "disk" lines. */
@@ -169,10 +235,11 @@ static int send_disks(struct src *s, struct vu_err *e)
 		if (r == 0) {
 			const char *back = s->o->copy == VMG_COPY_INC ? vu_image_backing_path(img)
 								     : NULL;
+			uint64_t alloc = allocated(d.source, s->o->copy == VMG_COPY_ALL);
 
-			r = vmg_ctl_send(s->t.in, e, "disk %s %s %" PRIu64 "%s%s", d.target_dev,
-					 vu_image_format_name(img), vu_image_size(img),
-					 back ? " " : "", back ? back : "");
+			r = vmg_ctl_send(s->t.in, e, "disk %s %s %" PRIu64 " %" PRIu64 "%s%s",
+					 d.target_dev, vu_image_format_name(img), vu_image_size(img),
+					 alloc, back ? " " : "", back ? back : "");
 		}
 		vu_image_close(&img);
 		vu_disk_clear(&d);
@@ -210,6 +277,8 @@ static int send_request(struct src *s, struct vu_err *e)
 		r = vmg_ctl_send(s->t.in, e, "multifd-channels %u", o->parallel_conns);
 	if (r == 0 && o->compressed && o->comp_methods && strstr(o->comp_methods, "mt"))
 		r = vmg_ctl_send(s->t.in, e, "cap compress");
+	if (r == 0 && o->compressed && o->comp_methods && strstr(o->comp_methods, "zstd"))
+		r = vmg_ctl_send(s->t.in, e, "multifd-compression zstd");
 	if (r == 0 && o->copy != VMG_COPY_NONE) {
 		r = vmg_ctl_send(s->t.in, e, "copy-storage %s",
 				 o->copy == VMG_COPY_ALL ? "all" : "inc");
@@ -277,7 +346,7 @@ static int start_mirrors(struct src *s, const char *nbd, struct vu_err *e)
 /* All mirrors ready (in sync, following the guest's writes). */
 static int mirrors_ready(struct src *s, struct vu_err *e)
 {
-	while (!cancelled) {
+	while (!vmg_cancelled) {
 		json_object *ret = NULL;
 		unsigned ready = 0;
 		int r = qcmd(s, "query-block-jobs", NULL, &ret, e);
@@ -379,41 +448,15 @@ static int set_caps(struct src *s, struct vu_err *e)
 	return qcmd(s, "migrate-set-parameters", params, NULL, e);
 }
 
-/* --tunnelled: QEMU writes to a socket of ours whose other end we copy
- * into the control channel; the destination feeds its QEMU from it. */
+/* --tunnelled: QEMU writes the stream straight into the transport's
+ * stdin, an fd handed over QMP, after the control lines; the destination
+ * hands its stdin to its QEMU the same way. */
 static int tunnel(struct src *s, char *uri, size_t len, struct vu_err *e)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int ls, fd;
+	int r = vu_qmp_getfd(s->q, s->t.in, "vmgtunnel", QMP_MS, e);
 
-	if (!(s->sock = job_path(s->st, s->name, "migout")))
-		return vu_err_set(e, ENOMEM, NULL);
-	if (strlen(s->sock) >= sizeof(a.sun_path))
-		return vu_err_set(e, ENAMETOOLONG, "%s: path too long for a socket", s->sock);
-	strcpy(a.sun_path, s->sock);
-	unlink(s->sock);
-	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 1) < 0) {
-		int err = errno;
-
-		if (ls >= 0)
-			close(ls);
-		return vu_err_set(e, err, "%s: %s", s->sock, strerror(err));
-	}
-	s->relay = fork();
-	if (s->relay < 0) {
-		close(ls);
-		return vu_err_set(e, errno, "fork: %s", strerror(errno));
-	}
-	if (s->relay == 0) {
-		signal(SIGINT, SIG_IGN);
-		signal(SIGTERM, SIG_DFL);
-		fd = accept(ls, NULL, NULL);
-		_exit(fd < 0 || vmg_copy_fd(fd, s->t.in) < 0 ? 1 : 0);
-	}
-	close(ls);
-	snprintf(uri, len, "unix:%s", s->sock);
-	return 0;
+	snprintf(uri, len, "fd:vmgtunnel");
+	return r;
 }
 
 static void progress(struct src *s, json_object *info, const char *status)
@@ -486,7 +529,7 @@ static int watch(struct src *s, struct vu_err *e)
 		char line[VMG_CTL_LINE_MAX + 1];
 		int r;
 
-		if (cancelled)
+		if (vmg_cancelled)
 			return vu_err_set(e, ECANCELED, "migration cancelled");
 		if (downtime_asked)
 			apply_downtime(s);
@@ -495,6 +538,8 @@ static int watch(struct src *s, struct vu_err *e)
 		st = json_object_object_get_ex(info, "status", &v) ? json_object_get_string(v) : "";
 		job_write(s, info);
 		progress(s, info, st);
+		if (!strncmp(st, "postcopy", 8))
+			s->postcopy = true;
 		if (!strcmp(st, "completed")) {
 			if (s->o->verbose && json_object_object_get_ex(info, "downtime", &v))
 				fprintf(stderr, "\nMigration: completed in %.2f s, downtime %lld ms",
@@ -525,8 +570,10 @@ static int watch(struct src *s, struct vu_err *e)
 		}
 		if (s->o->timeout_s && !timed_out && since(&s->t0) >= s->o->timeout_s) {
 			timed_out = true;
-			if (s->o->timeout_postcopy)
+			if (s->o->timeout_postcopy) {
 				r = qcmd(s, "migrate-start-postcopy", NULL, NULL, e);
+				s->postcopy = r == 0;
+			}
 			else if ((r = qcmd(s, "stop", NULL, NULL, e)) == 0)
 				s->stopped_by_us = true;
 			if (r < 0)
@@ -554,6 +601,13 @@ static void rollback(struct src *s)
 
 	if (!s->q)
 		return;
+	/* after the switch to post-copy the guest's state is split between
+	 * the two sides: resuming the source would run a stale copy */
+	if (s->postcopy) {
+		vu_warnx("%s: post-copy failed: the domain stays paused here; recover it at "
+			 "the destination or restart it", s->name);
+		return;
+	}
 	if (s->migrating) {
 		qcmd(s, "migrate_cancel", NULL, NULL, &e);
 		for (int k = 0; k < 100; k++) {
@@ -638,8 +692,6 @@ static int migrate(struct src *s, struct vu_err *e)
 		fputc('\n', stderr);
 	if (s->o->tunnelled) {
 		/* the stream is all in the channel: the destination reads to its end */
-		waitpid(s->relay, NULL, 0);
-		s->relay = 0;
 		close(s->t.in);
 		s->t.in = -1;
 	} else if ((r = vmg_ctl_send(s->t.in, e, "done")) < 0)
@@ -694,10 +746,6 @@ int vmg_live_migrate(const struct vu_state *st, const char *name,
 	if (r < 0)
 		rollback(&s);
 out:
-	if (s.relay > 0) {
-		kill(s.relay, SIGTERM);
-		waitpid(s.relay, NULL, 0);
-	}
 	if (s.t_started) {
 		struct vu_err te;
 		/* closing the channel is how the destination learns we gave up */
@@ -708,13 +756,14 @@ out:
 		struct vu_err qe;
 
 		vu_qmp_cmd(s.q, "quit", NULL, NULL, 5000, &qe);
+		vu_qmp_close(&s.q);
+		/* gone when we return: a migration back may follow at once */
+		for (int k = 0; k < 500 && vmg_domain_running(st, name) == 1; k++)
+			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
 		vu_qemurun_set_reason(st, name, "migrated");
 	}
 	vu_qmp_close(&s.q);
 	job_remove(&s);
-	if (s.sock)
-		unlink(s.sock);
-	free(s.sock);
 	vu_domain_free(&s.dom);
 	if (r == 0 && o->undefinesource) {
 		struct vu_domain *d = NULL;

@@ -17,68 +17,53 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vu/base.h"
 #include "vu/domaindb.h"
 #include "vu/file.h"
 #include "vu/image.h"
+#include "vu/qemurun.h"
 #include "vu/qmp.h"
 #include "vu/xmlnode.h"
 
 #include "vm-migrate.h"
 
 #define QMP_MS 30000
-#define MAX_DISKS 64
-
-struct rdisk {
-	char target[32], format[8];
-	uint64_t size;
-	char *backing;
-	struct vu_vol_new nv;
-};
 
 struct recv {
 	struct vu_storage *s;
 	const char *pool;
 	int in, out;
-	bool persistent, suspend, tunnelled;
-	enum vmg_copy copy;
-	char listen[256];
-	unsigned port;
-	char caps[8][32];
-	unsigned ncaps;
-	unsigned channels;
-	struct rdisk disks[MAX_DISKS];
-	unsigned ndisks;
-	struct vu_domain *dom;
+	struct vmg_request rq;
+	struct vu_vol_new nv[VMG_MAX_DISKS];	/* the copies, by disk */
 	char *name;
+	unsigned nexports;
 	struct vu_qmp *q;
 	bool started, done;
-	pid_t relay;
-	char *sock;
 };
 
-static int parse_disk(struct recv *r, const char *arg, struct vu_err *e)
+static int parse_disk(struct vmg_request *q, const char *arg, struct vu_err *e)
 {
-	struct rdisk *d = &r->disks[r->ndisks];
+	struct vmg_rdisk *d = &q->disks[q->ndisks];
 	char back[4096] = "";
 	int n;
 
-	if (r->ndisks >= MAX_DISKS)
+	if (q->ndisks >= VMG_MAX_DISKS)
 		return vu_err_set(e, E2BIG, "control: too many disks");
-	n = sscanf(arg, "%31s %7s %" SCNu64 " %4095s", d->target, d->format, &d->size, back);
-	if (n < 3 || (strcmp(d->format, "raw") && strcmp(d->format, "qcow2")) ||
-	    vu_name_check(d->target) < 0 || (n == 4 && back[0] != '/'))
+	memset(d, 0, sizeof(*d));
+	n = sscanf(arg, "%31s %7s %" SCNu64 " %" SCNu64 " %4095s", d->target, d->format,
+		   &d->size, &d->alloc, back);
+	if (n < 4 || (strcmp(d->format, "raw") && strcmp(d->format, "qcow2")) ||
+	    vu_name_check(d->target) < 0 || (n == 5 && back[0] != '/'))
 		return vu_err_set(e, EPROTO, "control: bad disk line '%.60s'", arg);
-	if (n == 4 && !(d->backing = strdup(back)))
+	if (n == 5 && !(d->backing = strdup(back)))
 		return vu_err_set(e, ENOMEM, NULL);
-	d->nv.fd = -1;
-	r->ndisks++;
+	q->ndisks++;
 	return 0;
 }
 
 static bool cap_known(const char *c)
 {
-	static const char *const ok[] = { "postcopy-ram", "multifd", "compress", "xbzrle",
-					  "auto-converge", NULL };
+	static const char *const ok[] = { "postcopy-ram", "multifd", "compress", NULL };
 
 	for (size_t i = 0; ok[i]; i++)
 		if (!strcmp(c, ok[i]))
@@ -86,53 +71,123 @@ static bool cap_known(const char *c)
 	return false;
 }
 
-/* The source's request, up to "prepare". */
-static int read_request(struct recv *r, struct vu_err *e)
+/* A number of at most digits digits, from 1 to max. */
+static bool small_num(const char *a, size_t digits, unsigned max)
 {
-	char line[VMG_CTL_LINE_MAX + 1];
+	size_t n = strspn(a, "0123456789");
+
+	return n && n <= digits && !a[n] && atoi(a) > 0 && (unsigned)atoi(a) <= max;
+}
+
+/* One line of the request; 1 on "prepare". */
+static int request_line(int fd, struct vmg_request *q, const char *line, struct vu_err *e)
+{
 	const char *a;
 	int rc;
 
-	for (;;) {
-		if ((rc = vmg_ctl_recv(r->in, line, sizeof(line), VMG_CTL_TIMEOUT_MS, e)) < 0)
-			return rc;
-		if (!strcmp(line, "prepare"))
-			return r->dom ? 0 : vu_err_set(e, EPROTO, "control: no xml before prepare");
-		if (!strcmp(line, "persistent"))
-			r->persistent = true;
-		else if (!strcmp(line, "suspend"))
-			r->suspend = true;
-		else if (!strcmp(line, "tunnelled"))
-			r->tunnelled = true;
-		else if ((a = vmg_ctl_word(line, "copy-storage")))
-			r->copy = !strcmp(a, "all") ? VMG_COPY_ALL : !strcmp(a, "inc") ? VMG_COPY_INC
-										 : VMG_COPY_NONE;
-		else if ((a = vmg_ctl_word(line, "disk"))) {
-			if ((rc = parse_disk(r, a, e)) < 0)
-				return rc;
-		} else if ((a = vmg_ctl_word(line, "listen")) && strlen(a) < sizeof(r->listen) &&
-			   !strpbrk(a, " ,"))
-			snprintf(r->listen, sizeof(r->listen), "%s", a);
-		else if ((a = vmg_ctl_word(line, "port")))
-			r->port = (unsigned)strtoul(a, NULL, 10) & 0xffff;
-		else if ((a = vmg_ctl_word(line, "cap")) && cap_known(a) && r->ncaps < 8)
-			snprintf(r->caps[r->ncaps++], sizeof(r->caps[0]), "%s", a);
-		else if ((a = vmg_ctl_word(line, "multifd-channels")))
-			r->channels = (unsigned)strtoul(a, NULL, 10);
-		else if ((a = vmg_ctl_word(line, "xml"))) {
-			char *xml = NULL;
-			size_t len;
+	if (!strcmp(line, "prepare"))
+		return q->dom ? 1 : vu_err_set(e, EPROTO, "control: no xml before prepare");
+	if (!strcmp(line, "persistent"))
+		q->persistent = true;
+	else if (!strcmp(line, "suspend"))
+		q->suspend = true;
+	else if (!strcmp(line, "tunnelled"))
+		q->tunnelled = true;
+	else if ((a = vmg_ctl_word(line, "copy-storage")) && (!strcmp(a, "all") || !strcmp(a, "inc")))
+		q->copy = !strcmp(a, "all") ? VMG_COPY_ALL : VMG_COPY_INC;
+	else if ((a = vmg_ctl_word(line, "disk")))
+		return parse_disk(q, a, e);
+	else if ((a = vmg_ctl_word(line, "listen")) && *a && strlen(a) < sizeof(q->listen) &&
+		 !strpbrk(a, " ,\"\\"))
+		snprintf(q->listen, sizeof(q->listen), "%s", a);
+	else if ((a = vmg_ctl_word(line, "port")) && small_num(a, 5, 65535))
+		q->port = (unsigned)atoi(a);
+	else if ((a = vmg_ctl_word(line, "cap")) && cap_known(a)) {
+		if (q->ncaps >= ARRAY_SIZE(q->caps))
+			return vu_err_set(e, E2BIG, "control: too many capabilities");
+		snprintf(q->caps[q->ncaps++], sizeof(q->caps[0]), "%s", a);
+	} else if ((a = vmg_ctl_word(line, "multifd-channels")) && small_num(a, 3, 255))
+		q->channels = (unsigned)atoi(a);
+	else if ((a = vmg_ctl_word(line, "multifd-compression")) && !strcmp(a, "zstd"))
+		q->zstd = true;
+	else if ((a = vmg_ctl_word(line, "xml"))) {
+		char *xml = NULL;
+		size_t len;
 
-			if ((rc = vmg_ctl_read_blob(r->in, a, &xml, &len, e)) < 0)
-				return rc;
-			vu_domain_free(&r->dom);
-			rc = vu_domain_parse(&r->dom, xml, len, e);
-			free(xml);
-			if (rc < 0)
-				return rc;
-		} else
-			return vu_err_set(e, EPROTO, "control: unknown request '%.40s'", line);
+		if ((rc = vmg_ctl_read_blob(fd, a, &xml, &len, e)) < 0)
+			return rc;
+		vu_domain_free(&q->dom);
+		rc = vu_domain_parse(&q->dom, xml, len, e);
+		free(xml);
+		return rc;
+	} else
+		return vu_err_set(e, EPROTO, "control: unknown request '%.40s'", line);
+	return 0;
+}
+
+int vmg_request_read(int fd, struct vmg_request *q, int timeout_ms, struct vu_err *e)
+{
+	char line[VMG_CTL_LINE_MAX + 1];
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	do {
+		if ((rc = vmg_ctl_recv(fd, line, sizeof(line), timeout_ms, e)) < 0)
+			return rc;
+		rc = request_line(fd, q, line, e);
+	} while (rc == 0);
+	return rc < 0 ? rc : 0;
+}
+
+void vmg_request_free(struct vmg_request *q)
+{
+	for (unsigned i = 0; i < q->ndisks; i++)
+		free(q->disks[i].backing);
+	vu_domain_free(&q->dom);
+	memset(q, 0, sizeof(*q));
+}
+
+/* A running domain here (defined or transient) with the same UUID. */
+static int uuid_active(struct recv *r, struct vu_err *e)
+{
+	char want[VU_UUID_STRLEN], got[VU_UUID_STRLEN];
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (vu_domain_get_uuid(r->rq.dom, want) < 0 || vu_qemurun_list(&r->s->st, &names, &n) < 0)
+		return 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct vu_domain *d = NULL;
+		struct vu_err ign;
+
+		if (vu_qemurun_live_xml(&r->s->st, names[i], &d, &ign) == 0 &&
+		    vu_domain_get_uuid(d, got) == 0 && !strcmp(got, want))
+			rc = vu_err_set(e, EEXIST, "UUID %s is used by running domain '%s'", want,
+					names[i]);
+		vu_domain_free(&d);
 	}
+	vu_domaindb_names_free(names);
+	return rc;
+}
+
+/* The copies' allocated sizes fit in the pool. */
+static int check_room(struct recv *r, struct vu_err *e)
+{
+	struct vu_pool *pool = NULL;
+	struct vu_pool_info info;
+	uint64_t need = 0;
+	int rc = vu_pool_lookup(r->s, r->pool ? r->pool : "default", &pool, e);
+
+	for (unsigned i = 0; i < r->rq.ndisks; i++)
+		need += r->rq.disks[i].alloc;
+	if (rc == 0 && (rc = vu_pool_info(r->s, pool, &info, e)) == 0 && info.available &&
+	    need > info.available)
+		rc = vu_err_set(e, ENOSPC, "pool '%s': %" PRIu64 " bytes free, the copies need %"
+				PRIu64, r->pool ? r->pool : "default", info.available, need);
+	if (pool)
+		vu_pool_free(&pool);
+	return rc;
 }
 
 /* Name and UUID free here, the XML what libvirt would take. */
@@ -140,20 +195,22 @@ static int preflight(struct recv *r, struct vu_err *e)
 {
 	int rc;
 
-	if (vu_domain_get_name(r->dom, &r->name) < 0 || !r->name || vu_name_check(r->name) < 0)
+	if (vu_domain_get_name(r->rq.dom, &r->name) < 0 || !r->name || vu_name_check(r->name) < 0)
 		return vu_err_set(e, EINVAL, "the domain has no valid name");
-	if ((rc = vu_domain_check(r->dom, e)) < 0)
+	if ((rc = vu_domain_check(r->rq.dom, e)) < 0)
 		return rc;
 	if ((rc = vmg_domain_running(&r->s->st, r->name)) != 0)
 		return rc < 0 ? vu_err_set(e, -rc, "%s: %s", r->name, strerror(-rc))
 			      : vu_err_set(e, EEXIST, "domain '%s' is already active here", r->name);
-	return vu_domaindb_check_unique(&r->s->st, r->dom, r->name, e);
+	if ((rc = uuid_active(r, e)) < 0)
+		return rc;
+	return vu_domaindb_check_unique(&r->s->st, r->rq.dom, r->name, e);
 }
 
 /* Shared storage: every disk's file is already here. */
 static int check_shared(struct recv *r, struct vu_err *e)
 {
-	xmlNodePtr devs = vu_domain_find(r->dom, "devices");
+	xmlNodePtr devs = vu_domain_find(r->rq.dom, "devices");
 
 	for (xmlNodePtr n = vu_node_child(devs, "disk"); n; n = vu_node_next(n, "disk")) {
 		struct vu_disk d = { 0 };
@@ -179,9 +236,10 @@ static int make_copies(struct recv *r, struct vu_err *e)
 	struct vu_pool *pool = NULL;
 	int rc = vu_pool_lookup(r->s, r->pool ? r->pool : "default", &pool, e);
 
-	for (unsigned i = 0; rc == 0 && i < r->ndisks; i++) {
-		struct rdisk *d = &r->disks[i];
-		xmlNodePtr disk = vu_domain_find_disk(r->dom, d->target);
+	for (unsigned i = 0; rc == 0 && i < r->rq.ndisks; i++) {
+		struct vmg_rdisk *d = &r->rq.disks[i];
+		struct vu_vol_new *nv = &r->nv[i];
+		xmlNodePtr disk = vu_domain_find_disk(r->rq.dom, d->target);
 		struct vu_disk dd = { 0 };
 		struct vu_create_opts co = { .size = d->size };
 		const char *base;
@@ -192,19 +250,19 @@ static int make_copies(struct recv *r, struct vu_err *e)
 			break;
 		}
 		base = strrchr(dd.source, '/') ? strrchr(dd.source, '/') + 1 : dd.source;
-		if (r->copy == VMG_COPY_INC && d->backing) {
+		if (r->rq.copy == VMG_COPY_INC && d->backing) {
 			if (access(d->backing, R_OK) < 0)
 				rc = vu_err_set(e, ENOENT, "disk %s: backing file %s is not here "
 						"(--copy-storage-inc)", d->target, d->backing);
 			co.backing_file = d->backing;
 		}
 		if (rc == 0)
-			rc = vu_vol_new_begin(r->s, pool, base, &d->nv, e);
+			rc = vu_vol_new_begin(r->s, pool, base, nv, e);
 		if (rc == 0)
-			rc = vu_image_create(d->nv.fd, dd.source, d->format, &co, e);
+			rc = vu_image_create(nv->fd, dd.source, d->format, &co, e);
 		if (rc == 0)
-			rc = vu_vol_new_commit(r->s, &d->nv, e);
-		if (rc == 0 && ((rc = vu_disk_set_source(disk, "file", d->nv.path)) < 0 ||
+			rc = vu_vol_new_commit(r->s, nv, e);
+		if (rc == 0 && ((rc = vu_disk_set_source(disk, "file", nv->path)) < 0 ||
 				(rc = vu_node_set(disk, "driver", "type", d->format)) < 0))
 			rc = vu_err_set(e, -rc, "disk %s: %s", d->target, strerror(-rc));
 		vu_disk_clear(&dd);
@@ -231,16 +289,18 @@ static int set_caps(struct recv *r, struct vu_err *e)
 			 "{\"capability\":\"events\",\"state\":true},"
 			 "{\"capability\":\"late-block-activate\",\"state\":true}");
 
-	for (unsigned i = 0; i < r->ncaps; i++)
+	for (unsigned i = 0; i < r->rq.ncaps; i++)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
-			      ",{\"capability\":\"%s\",\"state\":true}", r->caps[i]);
+			      ",{\"capability\":\"%s\",\"state\":true}", r->rq.caps[i]);
 	snprintf(buf + n, sizeof(buf) - (size_t)n, "]}");
 	int rc = qcmd(r, "migrate-set-capabilities", buf, NULL, e);
 
-	if (rc == 0 && r->channels) {
-		snprintf(buf, sizeof(buf), "{\"multifd-channels\":%u}", r->channels);
+	if (rc == 0 && r->rq.channels) {
+		snprintf(buf, sizeof(buf), "{\"multifd-channels\":%u}", r->rq.channels);
 		rc = qcmd(r, "migrate-set-parameters", buf, NULL, e);
 	}
+	if (rc == 0 && r->rq.zstd)
+		rc = qcmd(r, "migrate-set-parameters", "{\"multifd-compression\":\"zstd\"}", NULL, e);
 	return rc;
 }
 
@@ -291,57 +351,26 @@ int vmg_writable_nodes(struct vu_qmp *q, char nodes[][64], unsigned max, unsigne
 
 static int export_disks(struct recv *r, unsigned *nbd_port, struct vu_err *e)
 {
-	char nodes[MAX_DISKS][64], buf[1024];
+	char nodes[VMG_MAX_DISKS][64], buf[1024];
 	unsigned n;
 	int rc;
 
-	*nbd_port = free_port(r->listen, 49153);
+	*nbd_port = free_port(r->rq.listen, 49153);
 	if (!*nbd_port)
 		return vu_err_set(e, EADDRINUSE, "no free port for the NBD server");
 	snprintf(buf, sizeof(buf), "{\"addr\":{\"type\":\"inet\",\"data\":{\"host\":\"%s\","
-		 "\"port\":\"%u\"}}}", r->listen, *nbd_port);
+		 "\"port\":\"%u\"}}}", r->rq.listen, *nbd_port);
 	if ((rc = qcmd(r, "nbd-server-start", buf, NULL, e)) < 0 ||
-	    (rc = vmg_writable_nodes(r->q, nodes, MAX_DISKS, &n, e)) < 0)
+	    (rc = vmg_writable_nodes(r->q, nodes, VMG_MAX_DISKS, &n, e)) < 0)
 		return rc;
 	for (unsigned i = 0; rc == 0 && i < n; i++) {
 		snprintf(buf, sizeof(buf), "{\"type\":\"nbd\",\"id\":\"vmg-%u\",\"node-name\":"
 			 "\"%.63s\",\"writable\":true,\"name\":\"vmg-%u\"}", i, nodes[i], i);
 		rc = qcmd(r, "block-export-add", buf, NULL, e);
+		if (rc == 0)
+			r->nexports = i + 1;
 	}
 	return rc;
-}
-
-/* --tunnelled: QEMU takes the stream on a socket in the run directory,
- * fed by a child of ours from the control channel. */
-static int start_relay(struct recv *r, struct vu_err *e)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (asprintf(&r->sock, "%s/qemu/%s.mig", r->s->st.run, r->name) < 0) {
-		r->sock = NULL;
-		return vu_err_set(e, ENOMEM, NULL);
-	}
-	if (strlen(r->sock) >= sizeof(a.sun_path))
-		return vu_err_set(e, ENAMETOOLONG, "%s: path too long for a socket", r->sock);
-	strcpy(a.sun_path, r->sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		int err = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return vu_err_set(e, err, "%s: %s", r->sock, strerror(err));
-	}
-	r->relay = fork();
-	if (r->relay < 0) {
-		close(fd);
-		return vu_err_set(e, errno, "fork: %s", strerror(errno));
-	}
-	if (r->relay == 0)
-		_exit(vmg_copy_fd(r->in, fd) < 0 ? 1 : 0);
-	close(fd);
-	return 0;
 }
 
 static int incoming_uri(struct recv *r, const char *uri, struct vu_err *e)
@@ -354,22 +383,18 @@ static int incoming_uri(struct recv *r, const char *uri, struct vu_err *e)
 
 static int incoming(struct recv *r, char *uri, size_t len, struct vu_err *e)
 {
-	char *u = NULL;
 	int rc;
 
-	if (r->tunnelled) {
-		if (asprintf(&u, "unix:%s/qemu/%s.mig", r->s->st.run, r->name) < 0)
-			return vu_err_set(e, ENOMEM, NULL);
-		rc = incoming_uri(r, u, e);
-		free(u);
-		if (rc < 0)
+	/* --tunnelled: the rest of our stdin is QEMU's, read by QEMU itself */
+	if (r->rq.tunnelled) {
+		if ((rc = vu_qmp_getfd(r->q, r->in, "vmgtunnel", QMP_MS, e)) < 0)
 			return rc;
 		snprintf(uri, len, "tunnel");
-		return start_relay(r, e);
+		return incoming_uri(r, "fd:vmgtunnel", e);
 	}
-	if (!r->port && !(r->port = free_port(r->listen, 49152 + 32)))
+	if (!r->rq.port && !(r->rq.port = free_port(r->rq.listen, 49152 + 32)))
 		return vu_err_set(e, EADDRINUSE, "no free port for the migration");
-	snprintf(uri, len, "tcp:%s:%u", r->listen, r->port);
+	snprintf(uri, len, "tcp:%s:%u", r->rq.listen, r->rq.port);
 	return incoming_uri(r, uri, e);
 }
 
@@ -395,7 +420,7 @@ static int wait_incoming(struct recv *r, struct vu_err *e)
 		json_object_put(ret);
 		/* the source gives up by closing the channel or saying abort;
 		 * its "done" may come before our own end */
-		if (!r->tunnelled && !r->done && vmg_fd_wait(r->in, 20) > 0) {
+		if (!r->rq.tunnelled && !r->done && vmg_fd_wait(r->in, 20) > 0) {
 			char line[VMG_CTL_LINE_MAX + 1];
 
 			if ((rc = vmg_ctl_recv(r->in, line, sizeof(line), 1000, e)) < 0)
@@ -405,9 +430,35 @@ static int wait_incoming(struct recv *r, struct vu_err *e)
 			r->done = true;
 		} else if (r->done)
 			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
-		if (r->tunnelled)
+		if (r->rq.tunnelled)
 			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
 	}
+}
+
+/* The copies' exports gone (they hold the disks open for writing) before
+ * the guest runs on them, then the NBD server. */
+static int stop_exports(struct recv *r, struct vu_err *e)
+{
+	char buf[128];
+	int rc = 0;
+
+	for (unsigned i = 0; rc == 0 && i < r->nexports; i++) {
+		snprintf(buf, sizeof(buf), "{\"id\":\"vmg-%u\"}", i);
+		rc = qcmd(r, "block-export-del", buf, NULL, e);
+	}
+	for (int k = 0; rc == 0 && k < 500; k++) {
+		json_object *ret = NULL;
+		size_t n;
+
+		if ((rc = qcmd(r, "query-block-exports", NULL, &ret, e)) < 0)
+			break;
+		n = json_object_array_length(ret);
+		json_object_put(ret);
+		if (!n)
+			break;
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	return rc < 0 ? rc : qcmd(r, "nbd-server-stop", NULL, NULL, e);
 }
 
 static int finish(struct recv *r, struct vu_err *e)
@@ -417,19 +468,24 @@ static int finish(struct recv *r, struct vu_err *e)
 
 	if ((rc = wait_incoming(r, e)) < 0)
 		return rc;
-	if (!r->tunnelled && !r->done) {
+	if (!r->rq.tunnelled && !r->done) {
 		/* the source ran to its own end too */
 		if ((rc = vmg_ctl_recv(r->in, line, sizeof(line), VMG_CTL_TIMEOUT_MS, e)) < 0)
 			return rc;
 		if (strcmp(line, "done"))
 			return vu_err_set(e, ECANCELED, "the source did not finish ('%.40s')", line);
 	}
-	if (r->copy != VMG_COPY_NONE && (rc = qcmd(r, "nbd-server-stop", NULL, NULL, e)) < 0)
+	if (r->rq.copy != VMG_COPY_NONE && (rc = stop_exports(r, e)) < 0)
 		return rc;
-	if (!r->suspend && (rc = qcmd(r, "cont", NULL, NULL, e)) < 0)
+	if (!r->rq.suspend && (rc = qcmd(r, "cont", NULL, NULL, e)) < 0)
 		return rc;
-	if (r->persistent)
-		rc = vu_domaindb_define(&r->s->st, r->dom, VU_DOMAINDB_REPLACE, e);
+	/* what vm-ctl reads of a running domain: its XML, its state */
+	if ((rc = vu_qemurun_update_live(&r->s->st, r->name, r->rq.dom, e)) < 0)
+		return rc;
+	vu_qemurun_set_state(&r->s->st, r->name, r->rq.suspend ? VU_DOMSTATE_PAUSED
+							    : VU_DOMSTATE_RUNNING, "migrated");
+	if (r->rq.persistent)
+		rc = vu_domaindb_define(&r->s->st, r->rq.dom, VU_DOMAINDB_REPLACE, e);
 	return rc;
 }
 
@@ -439,20 +495,23 @@ static int run(struct recv *r, struct vu_err *e)
 	unsigned nbd = 0;
 	int rc;
 
-	if ((rc = read_request(r, e)) < 0 || (rc = preflight(r, e)) < 0)
+	if ((rc = vmg_request_read(r->in, &r->rq, VMG_CTL_TIMEOUT_MS, e)) < 0 || (rc = preflight(r, e)) < 0)
 		return rc;
-	if (!r->listen[0])
-		snprintf(r->listen, sizeof(r->listen), "0.0.0.0");
-	rc = r->copy == VMG_COPY_NONE ? check_shared(r, e) : make_copies(r, e);
-	if (rc < 0 || (rc = vmg_dest_start(&r->s->st, r->dom, &r->q, e)) < 0)
+	if (!r->rq.listen[0])
+		snprintf(r->rq.listen, sizeof(r->rq.listen), "0.0.0.0");
+	if (r->rq.copy == VMG_COPY_NONE)
+		rc = check_shared(r, e);
+	else if ((rc = check_room(r, e)) == 0)
+		rc = make_copies(r, e);
+	if (rc < 0 || (rc = vmg_dest_start(&r->s->st, r->rq.dom, &r->q, e)) < 0)
 		return rc;
 	r->started = true;
 	if ((rc = set_caps(r, e)) < 0 ||
-	    (r->copy != VMG_COPY_NONE && (rc = export_disks(r, &nbd, e)) < 0) ||
+	    (r->rq.copy != VMG_COPY_NONE && (rc = export_disks(r, &nbd, e)) < 0) ||
 	    (rc = incoming(r, uri, sizeof(uri), e)) < 0)
 		return rc;
 	if (nbd)
-		rc = vmg_ctl_send(r->out, e, "ready %s nbd %s:%u", uri, r->listen, nbd);
+		rc = vmg_ctl_send(r->out, e, "ready %s nbd %s:%u", uri, r->rq.listen, nbd);
 	else
 		rc = vmg_ctl_send(r->out, e, "ready %s", uri);
 	return rc < 0 ? rc : finish(r, e);
@@ -460,14 +519,10 @@ static int run(struct recv *r, struct vu_err *e)
 
 static void undo(struct recv *r)
 {
-	if (r->relay > 0) {
-		kill(r->relay, SIGKILL);
-		waitpid(r->relay, NULL, 0);
-	}
 	if (r->started)
 		vmg_dest_kill(&r->s->st, r->name, &r->q);
-	for (unsigned i = 0; i < r->ndisks; i++)
-		vu_vol_new_abort(r->s, &r->disks[i].nv);
+	for (unsigned i = 0; i < r->rq.ndisks; i++)
+		vu_vol_new_abort(r->s, &r->nv[i]);
 }
 
 int vmg_live_receive(struct vu_storage *s, const char *pool, int in, int out,
@@ -479,6 +534,8 @@ int vmg_live_receive(struct vu_storage *s, const char *pool, int in, int out,
 	if (!r)
 		return vu_err_set(e, ENOMEM, NULL);
 	*r = (struct recv){ .s = s, .pool = pool, .in = in, .out = out };
+	for (unsigned i = 0; i < VMG_MAX_DISKS; i++)
+		r->nv[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	rc = vmg_ctl_send(out, e, VMG_CTL_HELLO);
 	if (rc == 0)
@@ -487,21 +544,15 @@ int vmg_live_receive(struct vu_storage *s, const char *pool, int in, int out,
 		undo(r);
 		vmg_ctl_send(out, &(struct vu_err){ 0 }, "error %s", vu_err_str(e));
 	} else {
-		if (r->relay > 0)
-			waitpid(r->relay, NULL, 0);
 		vu_qmp_close(&r->q);
 		vmg_ctl_send(out, e, "ok %s", r->name);
 	}
-	for (unsigned i = 0; i < r->ndisks; i++) {
+	for (unsigned i = 0; i < r->rq.ndisks; i++) {
 		if (rc == 0)
-			vu_vol_new_free(s, &r->disks[i].nv);
-		free(r->disks[i].backing);
+			vu_vol_new_free(s, &r->nv[i]);
 	}
-	if (r->sock)
-		unlink(r->sock);
-	free(r->sock);
 	free(r->name);
-	vu_domain_free(&r->dom);
+	vmg_request_free(&r->rq);
 	free(r);
 	return rc;
 }

@@ -279,6 +279,17 @@ static int do_live(struct mig *m, const char *name, const char *uri)
 	else if (vmg_transport_from_uri(uri, &cmd) < 0)
 		vu_die_usage(VU_EXIT_USAGE, "%s: unsupported destination URI (qemu+ssh://HOST/system, "
 			     "or give --transport)", uri);
+	/* the receiver's pool for the copies, as --offline passes it */
+	if (cmd && m->pool && !m->transport) {
+		char *with;
+
+		if (vu_name_check(m->pool) < 0)
+			vu_die_usage(VU_EXIT_USAGE, "--pool: invalid name '%s'", m->pool);
+		if (asprintf(&with, "%s --pool %s", cmd, m->pool) < 0)
+			with = NULL;
+		free(cmd);
+		cmd = with;
+	}
 	if (!cmd)
 		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
 	if (!strncmp(uri, "qemu+ssh://", 11) || !strncmp(uri, "qemu+tcp://", 11)) {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <openssl/evp.h>
 
@@ -159,10 +160,15 @@ int vmg_ctl_read_blob(int fd, const char *lenarg, char **buf, size_t *len, struc
 int vmg_copy_fd(int from, int to);
 /* The arguments after word when line is "word" or "word ARGS", else NULL. */
 const char *vmg_ctl_word(const char *line, const char *word);
-/* poll(2) for input: 1 readable (or closed), 0 timeout, -errno. */
+/* poll(2) for input: 1 readable (or closed), 0 timeout, -errno (-EINTR
+ * on a signal: the caller looks at vmg_cancelled). */
 int vmg_fd_wait(int fd, int timeout_ms);
 
 /* ---- live.c (source), livedest.c (destination) ---- */
+
+/* Set by SIGINT and SIGTERM during a live migration (--cancel sends
+ * SIGTERM): every wait of the sender gives up. */
+extern volatile sig_atomic_t vmg_cancelled;
 
 enum vmg_copy { VMG_COPY_NONE, VMG_COPY_ALL, VMG_COPY_INC };
 
@@ -178,6 +184,29 @@ struct vmg_live_opts {
 	unsigned long bandwidth_mib;	/* 0: unlimited */
 	long downtime_ms;		/* < 0: QEMU's default */
 };
+/* What the sender asks of the receiver (CONTROL PROTOCOL, up to
+ * "prepare"), checked: formats, names, absolute backing paths, numbers in
+ * range, capabilities from a fixed list. */
+#define VMG_MAX_DISKS 64
+struct vmg_rdisk {
+	char target[32], format[8];	/* a checked name; "raw" or "qcow2" */
+	uint64_t size, alloc;
+	char *backing;			/* absolute, or NULL */
+};
+struct vmg_request {
+	bool persistent, suspend, tunnelled, zstd;
+	enum vmg_copy copy;
+	char listen[256];		/* "" or an address without , " \ or space */
+	unsigned port, channels;	/* 0: not given */
+	char caps[4][32];
+	unsigned ncaps;
+	struct vmg_rdisk disks[VMG_MAX_DISKS];
+	unsigned ndisks;
+	struct vu_domain *dom;		/* parsed, not yet checked */
+};
+int vmg_request_read(int fd, struct vmg_request *q, int timeout_ms, struct vu_err *e);
+void vmg_request_free(struct vmg_request *q);
+
 int vmg_live_migrate(const struct vu_state *st, const char *name,
 		     const struct vmg_live_opts *o, struct vu_err *e);
 /* The receiving side: reads the control channel on in, answers on out. */

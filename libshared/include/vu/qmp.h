@@ -99,6 +99,14 @@ int vu_qmp_cmd_json(struct vu_qmp *q, const char *json, json_object **reply, int
 int vu_qmp_event(struct vu_qmp *q, json_object **ev, int timeout_ms, struct vu_err *e);
 
 /*
+ * Hands fd to QEMU under fdname (QMP's getfd: the fd rides on the socket
+ * with SCM_RIGHTS), for "fd:NAME" URIs (migrate, migrate-incoming). fd
+ * stays ours too.
+ */
+int vu_qmp_getfd(struct vu_qmp *q, int fd, const char *fdname, int timeout_ms,
+		 struct vu_err *e);
+
+/*
  * The last lines (at most nlines, at most 1 KiB) of the file at path,
  * joined by "; " for a one-line message, in buf; "" when there is none.
  * What QEMU said before it died (its stderr). The runtime starts each run's
