@@ -23,12 +23,12 @@ command -v virsh >/dev/null || skip "virsh not found (Debian package libvirt-cli
 	ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so >/dev/null 2>&1 ||
 	skip "libvirt's QEMU driver not found (Debian package libvirt-daemon-driver-qemu)"
 
-dir=$(mktemp -d "${TMPDIR:-/var/tmp}/vu-bench-virsh.XXXXXX")
 user=$(id -un)
 if [ "$(id -u)" = 0 ]; then
 	user=${BENCH_USER:-nobody}
 	id "$user" >/dev/null 2>&1 || skip "user $user does not exist (BENCH_USER)"
 fi
+dir=$(mktemp -d "${TMPDIR:-/var/tmp}/vu-bench-virsh.XXXXXX")
 export HOME=$dir/home XDG_CONFIG_HOME=$dir/config XDG_RUNTIME_DIR=$dir/run \
 	XDG_CACHE_HOME=$dir/cache XDG_DATA_HOME=$dir/data VIRTUTILS_ROOT=$dir/root
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR" "$XDG_CACHE_HOME" \
