@@ -195,7 +195,11 @@ clean:
 
 # Debian packages the build, the tests, the fuzzers and the benchmarks need
 # (gcc and make are assumed). A second run finds nothing missing and only
-# asks dpkg once.
+# asks dpkg once. guestfs-tools (and kmod's depmod) run virt-sysprep beside
+# vm-sysprep (tests/cli/vm-sysprep-peer.bats, the bench); libvirt's daemon,
+# QEMU driver and virsh run a session libvirtd beside vm-ctl in the bench,
+# by hand: libvirt-daemon-system, which starts system daemons and a default
+# network at install, is deliberately not listed.
 DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	libjson-c-dev libcmocka-dev bats bats-assert bats-support qemu-utils \
 	clang libclang-rt-14-dev mandoc cppcheck libvirt0 libxml2-utils strace \
@@ -203,7 +207,7 @@ DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	libcurl4-openssl-dev libarchive-dev osinfo-db ovmf virtinst xorriso cpio xfsprogs \
 	python3 libcap2-bin acl libnl-3-dev libnl-route-3-dev libnftables-dev nftables iproute2 \
 	dnsmasq-base busybox qemu-system-x86 qemu-block-extra libext2fs-dev lvm2 socat \
-	libssl-dev
+	libssl-dev guestfs-tools kmod libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \
