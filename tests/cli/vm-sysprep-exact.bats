@@ -25,8 +25,6 @@ common_removed() {
 ./etc/krb5.keytab
 ./etc/motd~
 ./etc/passwd-
-./etc/pki/consumer/cert.pem
-./etc/pki/entitlement/1.pem
 ./etc/shadow-
 ./etc/smolt/uuid
 ./etc/ssh/ssh_host_ecdsa_key
@@ -37,7 +35,6 @@ common_removed() {
 ./etc/ssh/ssh_host_rsa_key.pub
 ./etc/subgid-
 ./etc/subuid-
-./etc/sysconfig/rhn/systemid
 ./etc/udev/rules.d/70-persistent-net.rules
 ./etc/yum.conf.bak
 ./home/alice/.bash_history
@@ -59,19 +56,15 @@ common_removed() {
 ./tmp/sub
 ./tmp/sub/dir
 ./tmp/sub/dir/file
-./var/account/pacct-20261201
 ./var/cache/man/index.db
 ./var/crash/127.0.0.1-2026
 ./var/crash/127.0.0.1-2026/vmcore
 ./var/lib/dhcpd/dhcpd.leases
 ./var/lib/dovecot/instances
 ./var/lib/logrotate.status
-./var/lib/puppet/ssl/certs
 ./var/lib/puppet/ssl/certs/host.pem
-./var/lib/samba/private
 ./var/lib/samba/private/secrets.tdb
 ./var/lib/sss/db/cache_default.ldb
-./var/lib/yum/uuid
 ./var/log/audit/audit.log
 ./var/log/boot.log
 ./var/log/btmp
@@ -142,6 +135,8 @@ expect_exactly() {
 		-./var/cache/yum/x86_64/base/packages/pkg.rpm \
 		-./var/lib/dhclient/dhclient-eth0.leases -./var/lib/rpm/__db.001 \
 		-./var/lib/rpm/__db.002 -./var/log/yum.log -./var/spool/cron/root \
+		-./etc/pki/consumer/cert.pem -./etc/pki/entitlement/1.pem \
+		-./etc/sysconfig/rhn/systemid -./var/lib/yum/uuid -./var/account/pacct-20261201 \
 		'~./etc/machine-id' '~./etc/sysconfig/network-scripts/ifcfg-eth0' \
 		'~./var/account/pacct' '~./var/lib/random-seed' '~./var/lib/systemd/random-seed' \
 		+./.autorelabel
@@ -152,6 +147,5 @@ expect_exactly() {
 	expect_exactly "$img" debian.raw \
 		-./var/cache/apt/archives/pkg_1.0_amd64.deb -./var/lib/dhcp/dhclient.eth0.leases \
 		-./var/log/apt/history.log -./var/log/syslog -./var/spool/cron/crontabs/root \
-		'~./etc/machine-id' '~./var/account/pacct' '~./var/lib/random-seed' \
-		'~./var/lib/systemd/random-seed'
+		'~./etc/machine-id' '~./var/lib/random-seed' '~./var/lib/systemd/random-seed'
 }

@@ -155,19 +155,35 @@ check_defaults() {
 	! dhas "$img" /etc/krb5.keytab
 	! dhas "$img" /etc/blkid/blkid.tab
 	[ -z "$(dls "$img" /var/lib/sss/db)" ]
-	[ -z "$(dls "$img" /var/lib/samba)" ]
+	# samba-db-log, puppet-data-log: the files go, the directories stay
+	[ "$(dls "$img" /var/lib/samba)" = private ]
+	[ -z "$(dls "$img" /var/lib/samba/private)" ]
 	[ -z "$(dls "$img" /var/lib/dovecot)" ]
 	[ -z "$(dls "$img" /var/lib/dhcpd)" ]
 	! dhas "$img" /etc/ipa/default.conf
-	[ -z "$(dls "$img" /etc/pki/consumer)" ]
-	! dhas "$img" /etc/sysconfig/rhn/systemid
 	! dhas "$img" /etc/smolt/uuid
-	! dhas "$img" /var/lib/yum/uuid
 	! dhas "$img" /var/run/utmp
 	[ -z "$(dls "$img" /var/run/console)" ]
-	# pacct-log: the live file emptied, the rotated one gone
-	[ "$(dls "$img" /var/account)" = pacct ]
-	[ "$(dsize "$img" /var/account/pacct)" = 0 ]
+	# Red Hat's own files go only from Red Hat guests, as virt-sysprep
+	# decides by distribution: rh-subscription-manager and pacct-log (its
+	# /var/account: the live file emptied, the rotated one gone) on the
+	# family, rhn-systemid on RHEL, yum-uuid where yum (not dnf) manages
+	# packages; Debian and SUSE keep them.
+	case $f in
+	rhel* | fedora)
+		[ -z "$(dls "$img" /etc/pki/consumer)" ]
+		[ "$(dls "$img" /var/account)" = pacct ]
+		[ "$(dsize "$img" /var/account/pacct)" = 0 ] ;;
+	*)
+		dhas "$img" /etc/pki/consumer/cert.pem
+		dhas "$img" /var/account/pacct-20261201 ;;
+	esac
+	case $f in
+	rhel*) ! dhas "$img" /etc/sysconfig/rhn/systemid
+	       ! dhas "$img" /var/lib/yum/uuid ;;
+	*)     dhas "$img" /etc/sysconfig/rhn/systemid
+	       dhas "$img" /var/lib/yum/uuid ;;
+	esac
 	# customize: a new random seed, same size
 	[ "$(dsize "$img" /var/lib/random-seed)" = 512 ]
 	[ "$(dcat "$img" /var/lib/random-seed | tr -d S | wc -c)" -gt 400 ]

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "vu/guestfs.h"
+#include "vu/strutil.h"
 
 #include "vm-sysprep.h"
 
@@ -346,6 +347,38 @@ static int touch_path(struct vs_ctx *ctx, const char *path)
 	return vs_touch(ctx, path);
 }
 
+/* The release's major number: "7.9" is 7, "" is 0. */
+static long version_major(const char *v)
+{
+	return strtol(v, NULL, 10);
+}
+
+bool vs_distro_is(const struct vs_ctx *ctx, enum vs_distro d)
+{
+	static const char *const redhat[] = {
+		"rhel", "centos", "fedora", "scientific", "ol", "rocky", "almalinux", NULL,
+	};
+	const struct vu_guest_os *os = vu_guest_os(ctx->g);
+	const char *id = os ? os->id : "";
+	long major = os ? version_major(os->version_id) : 0;
+
+	switch (d) {
+	case VS_ANY:
+		return true;
+	case VS_REDHAT:
+		return *id && vu_word_in(id, redhat);
+	case VS_RHEL:
+		return strcmp(id, "rhel") == 0;
+	case VS_YUM:	/* dnf from Fedora 22 and RHEL 8 on */
+		if (strcmp(id, "fedora") == 0)
+			return major < 22;
+		return *id && vu_word_in(id, redhat) && major < 8;
+	case VS_DEBIAN:
+		return strcmp(id, "debian") == 0 || strcmp(id, "ubuntu") == 0;
+	}
+	return false;
+}
+
 int vs_run_paths(struct vs_ctx *ctx, const struct vs_path *paths)
 {
 	for (const struct vs_path *p = paths; p && p->act != VS_END; p++) {
@@ -353,6 +386,8 @@ int vs_run_paths(struct vs_ctx *ctx, const struct vs_path *paths)
 		size_t n;
 		int r = 0;
 
+		if (p->only != VS_ANY && !vs_distro_is(ctx, p->only))
+			continue;
 		if (p->act == VS_TOUCH) {
 			if ((r = touch_path(ctx, p->glob)) < 0)
 				return r;

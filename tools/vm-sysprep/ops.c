@@ -8,8 +8,9 @@
 
 #include "vm-sysprep.h"
 
-#define P(act, glob) { act, glob, NULL }
-#define END { VS_END, NULL, NULL }
+#define P(act, glob) { act, glob, NULL, VS_ANY }
+#define PD(act, glob, only) { act, glob, NULL, only }
+#define END { VS_END, NULL, NULL, VS_ANY }
 
 static const struct vs_path abrt_data[] = { P(VS_RMRF, "/var/spool/abrt/*"), END };
 
@@ -30,7 +31,7 @@ static const char *const ca_bundles[] = {
 static const struct vs_path ca_certificates[] = {
 	P(VS_RM, "/etc/pki/CA/certs/*.crt"), P(VS_RM, "/etc/pki/CA/crl/*.crt"),
 	P(VS_RM, "/etc/pki/CA/newcerts/*.crt"), P(VS_RM, "/etc/pki/CA/private/*.key"),
-	{ VS_RM, "/etc/pki/tls/certs/*.crt", ca_bundles }, P(VS_RM, "/etc/pki/tls/private/*.key"),
+	{ VS_RM, "/etc/pki/tls/certs/*.crt", ca_bundles, VS_ANY }, P(VS_RM, "/etc/pki/tls/private/*.key"),
 	END,
 };
 
@@ -43,8 +44,8 @@ static const char *const at_seq[] = {
 	"/var/spool/cron/atjobs/.SEQ", "/var/spool/at/.SEQ", "/var/spool/atjobs/.SEQ", NULL,
 };
 static const struct vs_path cron_spool[] = {
-	{ VS_FILES, "/var/spool/cron", at_seq }, P(VS_RM, "/var/spool/atjobs/*"),
-	P(VS_RM, "/var/spool/atspool/*"), { VS_FILES, "/var/spool/at", at_seq }, END,
+	{ VS_FILES, "/var/spool/cron", at_seq, VS_ANY }, P(VS_RM, "/var/spool/atjobs/*"),
+	P(VS_RM, "/var/spool/atspool/*"), { VS_FILES, "/var/spool/at", at_seq, VS_ANY }, END,
 };
 
 static const struct vs_path dhcp_client_state[] = {
@@ -73,7 +74,7 @@ static const char *const kdc_conf[] = {
 	"/var/kerberos/krb5kdc/kadm5.acl", "/var/kerberos/krb5kdc/kdc.conf", NULL,
 };
 static const struct vs_path kerberos_data[] = {
-	{ VS_RMRF, "/var/kerberos/krb5kdc/*", kdc_conf }, END,
+	{ VS_RMRF, "/var/kerberos/krb5kdc/*", kdc_conf, VS_ANY }, END,
 };
 static const struct vs_path kerberos_hostkeytab[] = { P(VS_RM, "/etc/krb5.keytab"), END };
 
@@ -133,8 +134,10 @@ static const struct vs_path net_nmconn[] = {
 /* The live accounting file is emptied (psacct appends to it and does not
  * make it), the rotated ones removed. */
 static const struct vs_path pacct_log[] = {
-	P(VS_TRUNC, "/var/account/pacct"), P(VS_RM, "/var/account/pacct?*"),
-	P(VS_TRUNC, "/var/log/account/pacct"), P(VS_RM, "/var/log/account/pacct?*"), END,
+	PD(VS_TRUNC, "/var/account/pacct", VS_REDHAT),
+	PD(VS_RM, "/var/account/pacct?*", VS_REDHAT),
+	PD(VS_TRUNC, "/var/log/account/pacct", VS_DEBIAN),
+	PD(VS_RM, "/var/log/account/pacct?*", VS_DEBIAN), END,
 };
 
 static const struct vs_path package_manager_cache[] = {
@@ -153,23 +156,27 @@ static const struct vs_path passwd_backups[] = {
 };
 
 static const struct vs_path puppet_data_log[] = {
-	P(VS_RMRF, "/var/log/puppet/*"), P(VS_RMRF, "/var/lib/puppet/*/*"),
-	P(VS_RMRF, "/var/lib/puppet/*/*/*"), END,
+	/* Files only: virt-sysprep keeps the directories (ssl/certs ...). */
+	P(VS_RM, "/var/log/puppet/*"), P(VS_RM, "/var/lib/puppet/*/*"),
+	P(VS_RM, "/var/lib/puppet/*/*/*"), END,
 };
 
 static const struct vs_path rh_subscription_manager[] = {
-	P(VS_RMRF, "/etc/pki/consumer/*"), P(VS_RMRF, "/etc/pki/entitlement/*"), END,
+	PD(VS_RMRF, "/etc/pki/consumer/*", VS_REDHAT),
+	PD(VS_RMRF, "/etc/pki/entitlement/*", VS_REDHAT), END,
 };
 
 static const struct vs_path rhn_systemid[] = {
-	P(VS_RM, "/etc/sysconfig/rhn/systemid"), P(VS_RM, "/etc/sysconfig/rhn/osad-auth.conf"), END,
+	PD(VS_RM, "/etc/sysconfig/rhn/systemid", VS_RHEL),
+	PD(VS_RM, "/etc/sysconfig/rhn/osad-auth.conf", VS_RHEL), END,
 };
 
 static const struct vs_path rpm_db[] = { P(VS_RM, "/var/lib/rpm/__db.*"), END };
 
 static const struct vs_path samba_db_log[] = {
-	P(VS_RMRF, "/var/log/samba/old/*"), P(VS_RMRF, "/var/log/samba/*"),
-	P(VS_RMRF, "/var/lib/samba/*/*"), P(VS_RMRF, "/var/lib/samba/*"), END,
+	/* Files only, as puppet's: the directories (private/ ...) stay. */
+	P(VS_RM, "/var/log/samba/old/*"), P(VS_RM, "/var/log/samba/*"),
+	P(VS_RM, "/var/lib/samba/*/*"), P(VS_RM, "/var/lib/samba/*"), END,
 };
 
 static const struct vs_path smolt_uuid[] = {
@@ -196,7 +203,7 @@ static const struct vs_path udev_persistent_net[] = {
 };
 
 static const struct vs_path utmp[] = { P(VS_RM, "/var/run/utmp"), END };
-static const struct vs_path yum_uuid[] = { P(VS_RM, "/var/lib/yum/uuid"), END };
+static const struct vs_path yum_uuid[] = { PD(VS_RM, "/var/lib/yum/uuid", VS_YUM), END };
 
 /* In name order, as --list-operations prints them and as they run (but
  * see main.c: the identity changes come last). */

@@ -78,12 +78,26 @@ enum vs_act {
 	VS_TOUCH,	/* an empty file is made, when its directory exists */
 };
 
+/* The guests a path applies to: virt-sysprep decides some operations by
+ * the distribution its inspection finds, and so do we (os-release ID). */
+enum vs_distro {
+	VS_ANY = 0,
+	VS_REDHAT,	/* rhel, centos, fedora, scientific, ol, rocky, almalinux */
+	VS_RHEL,	/* rhel alone (RHN) */
+	VS_YUM,		/* a Red Hat guest whose package manager is yum, not dnf */
+	VS_DEBIAN,	/* debian, ubuntu */
+};
+
 struct vs_path {
 	enum vs_act act;
 	const char *glob;
 	/* Paths the glob matches that stay (NULL-terminated, or NULL). */
 	const char *const *keep;
+	enum vs_distro only;
 };
+
+/* Whether the inspected guest is one of d (vs_path.only). */
+bool vs_distro_is(const struct vs_ctx *ctx, enum vs_distro d);
 
 /* Returns 0 or -errno with ctx's error set. */
 typedef int (*vs_opfn)(struct vs_ctx *ctx);
