@@ -19,6 +19,7 @@ static const struct vu_image_driver *const drivers[] = {
 	&vu_drv_vdi,
 	&vu_drv_vpc,
 	&vu_drv_vmdk,
+	&vu_drv_qed,
 };
 
 #define PROBE_LEN 4096

@@ -120,6 +120,7 @@ extern const struct vu_image_driver vu_drv_qcow2;
 extern const struct vu_image_driver vu_drv_vdi;
 extern const struct vu_image_driver vu_drv_vpc;
 extern const struct vu_image_driver vu_drv_vmdk;
+extern const struct vu_image_driver vu_drv_qed;
 
 /* The status of a byte range of a file itself (SEEK_DATA / SEEK_HOLE):
  * holes read as zeros; block devices are all data. */

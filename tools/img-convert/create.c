@@ -108,6 +108,23 @@ static void print_vmdk(const struct create *cr)
 	putchar('\n');
 }
 
+static void print_qed(const struct create *cr)
+{
+	const struct vu_create_opts *o = &cr->fo.o;
+
+	printf("size=%llu", (unsigned long long)o->size);
+	if (o->backing_file)
+		printf(" backing_file=%s", o->backing_file);
+	if (o->backing_fmt)
+		printf(" backing_fmt=%s", o->backing_fmt);
+	printf(" cluster_size=%u", o->cluster_size ? o->cluster_size : 65536);
+	if (o->table_size)
+		printf(" table_size=%u", o->table_size);
+	if (cr->fo.prealloc_given)
+		printf(" preallocation=%s", ic_prealloc_names[o->prealloc]);
+	putchar('\n');
+}
+
 static void print_formatting(const struct create *cr)
 {
 	const struct vu_create_opts *o = &cr->fo.o;
@@ -116,6 +133,10 @@ static void print_formatting(const struct create *cr)
 	printf("Formatting '%s', fmt=%s ", cr->file, cr->fo.fmt);
 	if (cr->fo.vmdk) {
 		print_vmdk(cr);
+		return;
+	}
+	if (strcmp(cr->fo.fmt, "qed") == 0) {
+		print_qed(cr);
 		return;
 	}
 	if (!cr->fo.qcow2) {
@@ -206,7 +227,7 @@ int ic_cmd_create(void *ctx, int argc, char **argv)
 	}
 	if (optind + 2 < argc)
 		vu_die_usage(IC_EXIT_USAGE, "unexpected argument '%s'", argv[optind + 2]);
-	if (cr.fo.qcow2 || cr.fo.vmdk)
+	if (cr.fo.qcow2 || cr.fo.vmdk || strcmp(cr.fo.fmt, "qed") == 0)
 		check_backing(&cr);
 	if (!cr.fo.size_given)
 		vu_die_usage(IC_EXIT_USAGE, "image creation needs a size parameter");

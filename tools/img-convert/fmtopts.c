@@ -20,8 +20,8 @@ void ic_fmtopts_init(struct ic_fmtopts *cr, const char *fmt)
 	cr->vmdk = strcmp(fmt, "vmdk") == 0;
 }
 
-static const char *const creatable[] = { "raw", "qcow2", "vmdk", "vdi", "vpc" };
-const char ic_creatable_list[] = "raw, qcow2, vmdk, vdi, vpc";
+static const char *const creatable[] = { "raw", "qcow2", "vmdk", "vdi", "vpc", "qed" };
+const char ic_creatable_list[] = "raw, qcow2, vmdk, vdi, vpc, qed";
 
 bool ic_fmt_creatable(const char *fmt)
 {
@@ -87,6 +87,13 @@ static const char *const vmdk_help =
 	"  zeroed_grain=<bool (on/off)> - Enable efficient zero writes using the zeroed-grain "
 	"GTE feature\n";
 
+static const char *const qed_help =
+	"  backing_file=<str>     - File name of a base image\n"
+	"  backing_fmt=<str>      - Image format of the base image\n"
+	"  cluster_size=<size>    - Cluster size (in bytes)\n"
+	"  size=<size>            - Virtual disk size\n"
+	"  table_size=<size>      - L1/L2 table size (in clusters)\n";
+
 static void print_opts_help(const struct ic_fmtopts *cr)
 {
 	puts("Supported options:");
@@ -98,6 +105,8 @@ static void print_opts_help(const struct ic_fmtopts *cr)
 		fputs(vpc_help, stdout);
 	} else if (cr->vmdk) {
 		fputs(vmdk_help, stdout);
+	} else if (strcmp(cr->fmt, "qed") == 0) {
+		fputs(qed_help, stdout);
 	} else {
 		puts("  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)");
 		puts("  size=<size>            - Virtual disk size");
@@ -180,9 +189,33 @@ static bool parse_qcow2_key(struct ic_fmtopts *cr, const char *key, const char *
 	return true;
 }
 
+/* qed's keys; sizes kept as given for the driver to check (qemu's words). */
+static bool parse_qed_key(struct ic_fmtopts *cr, const char *key, const char *val)
+{
+	uint64_t v;
+
+	if (strcmp(key, "backing_file") == 0) {
+		cr->o.backing_file = val;
+	} else if (strcmp(key, "backing_fmt") == 0) {
+		cr->o.backing_fmt = val;
+	} else if (strcmp(key, "cluster_size") == 0 || strcmp(key, "table_size") == 0) {
+		v = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, key, IC_EXIT_USAGE);
+		v = v > UINT32_MAX ? UINT32_MAX : v;
+		if (key[0] == 'c')
+			cr->o.cluster_size = (uint32_t)v;
+		else
+			cr->o.table_size = (uint32_t)v;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* The keys of the other formats; false if key is not one of fmt's. */
 static bool parse_other_key(struct ic_fmtopts *cr, const char *key, const char *val)
 {
+	if (strcmp(cr->fmt, "qed") == 0)
+		return parse_qed_key(cr, key, val);
 	if (strcmp(cr->fmt, "vdi") == 0 && strcmp(key, "static") == 0) {
 		cr->o.fixed = ic_parse_bool(key, val);
 		cr->sp.fixed = val;
