@@ -422,9 +422,8 @@ static int qed_info(struct vu_image *img, struct vu_info *info)
 {
 	struct qed *q = img->priv;
 
+	/* need-check is not qemu-img's dirty flag: it prints false. */
 	info->cluster_size = q->cluster_size;
-	info->has_dirty_flag = true;
-	info->dirty = q->features & QED_F_NEED_CHECK;
 	return 0;
 }
 
