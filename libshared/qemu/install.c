@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* install.c - the install phase's record and its end: whether a domain
  * still installs, the record removed when the guest finished, and the
- * wait for the watcher (install_run.c) that does it. The watcher holds
- * RUN/qemu/NAME.install (flock) while it lives, which is how
- * vu_install_wait knows the end is still coming. */
+ * wait for the end. RUN/qemu/NAME.installing marks an install started
+ * whose end is still to come: install_run.c's hook removes it once the
+ * final configuration is started; a wait that finds the install QEMU gone
+ * with no monitor and no hook at work removes it too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -76,6 +77,73 @@ int in_watch_file(const struct vu_state *st, const char *name, bool lock, struct
 	return fd;
 }
 
+int in_marker(const struct vu_state *st, const char *name, bool create)
+{
+	char file[300];
+	int dfd = qr_dirfd(st, create, NULL), fd, r = 0;
+
+	if (dfd < 0)
+		return create ? dfd : 0;
+	snprintf(file, sizeof(file), "%s.installing", name);
+	if (!create) {
+		unlinkat(dfd, file, 0);
+	} else if ((fd = openat(dfd, file, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				0600)) < 0) {
+		r = -errno;
+	} else {
+		close(fd);
+	}
+	close(dfd);
+	return r;
+}
+
+static bool marked(const struct vu_state *st, const char *name)
+{
+	char file[300];
+	int dfd = qr_dirfd(st, false, NULL);
+	bool yes;
+
+	if (dfd < 0)
+		return false;
+	snprintf(file, sizeof(file), "%s.installing", name);
+	yes = faccessat(dfd, file, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	close(dfd);
+	return yes;
+}
+
+/* Whether someone still works on the install: its QEMU runs, its monitor
+ * (RUN/qemu/NAME.mlock) or the hook (NAME.install) holds its lock. */
+static bool at_work(const struct vu_state *st, const char *name)
+{
+	int dfd, lk, fd;
+	bool busy;
+
+	if (vu_qemurun_active(st, name) == 1)
+		return true;
+	if ((dfd = qr_dirfd(st, false, NULL)) < 0)
+		return false;
+	lk = qr_lock_ext(dfd, name, "mlock", true);
+	busy = lk == -EWOULDBLOCK;
+	if (lk >= 0)
+		close(lk);
+	close(dfd);
+	if (!busy && (fd = in_watch_file(st, name, false, NULL)) >= 0) {
+		busy = flock(fd, LOCK_EX | LOCK_NB) < 0;
+		close(fd);
+	}
+	return busy;
+}
+
+/* The install ended without its hook: no QEMU and nobody at work, seen
+ * twice a moment apart (the monitor hands over to the hook in between). */
+static bool abandoned(const struct vu_state *st, const char *name)
+{
+	if (at_work(st, name))
+		return false;
+	in_sleep_ms(200);
+	return !at_work(st, name) && vu_install_pending(st, name);
+}
+
 int vu_install_wait(const struct vu_state *st, const char *name, int timeout_ms,
 		    struct vu_err *e)
 {
@@ -83,18 +151,13 @@ int vu_install_wait(const struct vu_state *st, const char *name, int timeout_ms,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		int fd = in_watch_file(st, name, false, e);
-		bool watcher;
-
-		if (fd < 0)
-			return fd;
-		watcher = flock(fd, LOCK_EX | LOCK_NB) < 0;
-		close(fd);
-		if (!watcher)
+		if (!marked(st, name) || (vu_install_pending(st, name) && abandoned(st, name))) {
+			in_marker(st, name, false);
 			return vu_install_pending(st, name)
 				       ? vu_err_set(e, ECANCELED, "the install phase ended before "
 						    "the guest finished it")
 				       : 0;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (timeout_ms >= 0 && (now.tv_sec - t0.tv_sec) * 1000 +
 				(now.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms)

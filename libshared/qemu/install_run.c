@@ -1,134 +1,52 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* install_run.c - starting a defined domain, its install phase first, as
- * virt-install runs it: the install document, and a watcher process that,
- * when the guest ends that QEMU, removes the record and starts the final
- * configuration (vm-ctl start returns at once, so a process of its own
- * does the second half). */
+ * virt-install runs it: the install document, with the runtime's monitor
+ * calling us back (vu_qemurun_hooks.guest_shutdown) once the guest has
+ * ended that QEMU; then the record goes and the final configuration
+ * starts, from the monitor's process (vm-ctl start returns at once). */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vu/domaindb.h"
 #include "vu/qemuinstall.h"
-#include "vu/qmp.h"
 
 #include "install_int.h"
 #include "qemurun_int.h"
 
-/* How long the watcher waits for the install QEMU to be gone after the
- * guest said it powers off, and for the event socket to answer. */
-#define GONE_MS 60000
-#define CONNECT_MS 30000
+/* What the hook needs, copied into the monitor's process with it. */
+struct install_hook {
+	char uuid[VU_UUID_STRLEN];
+	unsigned flags;
+	struct vu_qemurun_opts opts;	/* the start's, for the final one */
+};
 
 /*
- * Whether the guest ended the install QEMU: its SHUTDOWN event says
- * guest:true (it powered off, or rebooted into QEMU's -action
- * reboot=shutdown), or a RESET event does (a runtime that carries out
- * on_reboot destroy itself). The host's stop ("host-signal",
- * "host-qmp-quit") or QEMU vanishing without the event (a crash, SIGKILL)
- * is false.
+ * The guest ended the install (the monitor saw it power off, or reboot
+ * into on_reboot destroy, and QEMU is gone): the record goes, under
+ * NAME.install so that vu_install_wait never sees the QEMU gone with the
+ * record still there and nobody at work; then the final configuration
+ * starts; then the marker goes, which ends the wait.
  */
-static bool guest_ended(const struct vu_state *st, const char *name)
+static void install_done(void *ctx, const struct vu_state *st, const char *name)
 {
-	char *mon = qr_path(st, name, "mon"), *log = qr_path(st, name, "log");
-	struct vu_qmp *q = NULL;
-	bool guest = false;
-
-	if (mon && log && vu_qmp_open(&q, mon, log, CONNECT_MS, NULL) == 0) {
-		for (;;) {
-			json_object *ev = NULL, *ename, *data, *g;
-			const char *what = "";
-			bool by_guest, done;
-
-			if (vu_qmp_event(q, &ev, -1, NULL) < 0)
-				break;
-			if (json_object_object_get_ex(ev, "event", &ename))
-				what = json_object_get_string(ename);
-			by_guest = json_object_object_get_ex(ev, "data", &data) &&
-				   json_object_object_get_ex(data, "guest", &g) &&
-				   json_object_get_boolean(g);
-			/* A reset from the host (vm-ctl reset) goes on installing. */
-			done = !strcmp(what, "SHUTDOWN") || (!strcmp(what, "RESET") && by_guest);
-			json_object_put(ev);
-			if (done) {
-				guest = by_guest;
-				break;
-			}
-		}
-	}
-	vu_qmp_close(&q);
-	free(mon);
-	free(log);
-	return guest;
-}
-
-/* The watcher's work, in a process of its own. */
-static void watch(const struct vu_state *st, const char *name, const char *uuid,
-		  const struct vu_qemurun_opts *opts, unsigned flags)
-{
+	const struct install_hook *h = ctx;
+	struct vu_qemurun_opts o = h->opts;
 	struct vu_domain *final = NULL;
+	int fd = in_watch_file(st, name, true, NULL), r;
 
-	if (!guest_ended(st, name))
-		return;
-	for (int waited = 0; vu_qemurun_active(st, name) == 1 && waited < GONE_MS; waited += 50)
-		in_sleep_ms(50);
-	if (vu_qemurun_active(st, name) == 1 || vu_install_finish(st, name, uuid, NULL) < 0)
-		return;
-	if (!(flags & VU_INSTALL_NOREBOOT) && vu_domaindb_load(st, name, &final, NULL) == 0)
-		vu_qemurun_start(st, final, opts, NULL, NULL);
+	r = vu_install_finish(st, name, h->uuid, NULL);
+	/* Not inherited by what the final start forks. */
+	if (fd >= 0)
+		close(fd);
+	o.hooks = NULL;
+	if (r == 0 && !(h->flags & VU_INSTALL_NOREBOOT) &&
+	    vu_domaindb_load(st, name, &final, NULL) == 0)
+		vu_qemurun_start(st, final, &o, NULL, NULL);
 	vu_domain_free(&final);
-}
-
-/* The watcher leaves the caller's stdio (a pipe a test reads to its end
- * must close) and every fd but the lock and the state root's. */
-static void detach_fds(const struct vu_state *st, int keep)
-{
-	int null = open("/dev/null", O_RDWR);
-
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	for (int fd = 3; fd < 1024; fd++) {
-		bool ours = fd == keep;
-
-		for (int d = 0; d < VU_STATE_NDIRS && !ours; d++)
-			ours = st->opened && st->dirfd[d] == fd;
-		if (!ours)
-			close(fd);
-	}
-}
-
-/* Forks the watcher, detached (double fork, its own session), holding
- * lockfd; the caller's copy of lockfd stays the caller's to close. */
-static int spawn_watcher(const struct vu_state *st, const char *name, const char *uuid,
-			 const struct vu_qemurun_opts *opts, unsigned flags, int lockfd,
-			 struct vu_err *e)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		return vu_err_set(e, errno, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		setsid();
-		signal(SIGHUP, SIG_IGN);
-		if (fork() != 0)
-			_exit(0);
-		detach_fds(st, lockfd);
-		watch(st, name, uuid, opts, flags);
-		_exit(0);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return 0;
+	in_marker(st, name, false);
 }
 
 static int start_install(const struct vu_state *st, const char *name,
@@ -136,19 +54,23 @@ static int start_install(const struct vu_state *st, const char *name,
 			 const struct vu_qemurun_opts *opts, unsigned flags, int *id,
 			 struct vu_err *e)
 {
-	char uuid[VU_UUID_STRLEN];
-	int lock, r;
+	struct install_hook h = { .flags = flags };
+	struct vu_qemurun_hooks hooks = { .guest_shutdown = install_done, .ctx = &h };
+	struct vu_qemurun_opts o = { 0 };
+	int r;
 
-	if (vu_domain_get_uuid(def, uuid) < 0)
+	if (opts)
+		o = *opts;
+	h.opts = o;
+	o.hooks = &hooks;
+	if (vu_domain_get_uuid(def, h.uuid) < 0)
 		return vu_err_set(e, EINVAL, "the domain has no UUID");
-	if ((lock = in_watch_file(st, name, true, e)) < 0)
-		return lock;
-	r = vu_qemurun_start(st, inst, opts, id, e);
-	if (r == 0 && spawn_watcher(st, name, uuid, opts, flags, lock, e) < 0) {
-		vu_qemurun_destroy(st, name, VU_STOP_DESTROY, NULL);
-		r = -e->code;
-	}
-	close(lock);
+	if ((r = in_marker(st, name, true)) < 0)
+		return vu_err_set(e, -r, "%s/qemu/%s.installing: %s", st->run, name, strerror(-r));
+	/* The monitor is forked inside: h and hooks are copied with it. */
+	r = vu_qemurun_start(st, inst, &o, id, e);
+	if (r < 0)
+		in_marker(st, name, false);
 	return r;
 }
 
@@ -174,4 +96,3 @@ int vu_install_start(const struct vu_state *st, const char *name,
 	vu_domain_free(&def);
 	return r;
 }
-

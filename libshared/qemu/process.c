@@ -147,7 +147,9 @@ int qr_wait_ready(pid_t pid, const char *qmp, const char *log, int timeout_ms,
 	int r = -ETIMEDOUT;
 
 	*q = NULL;
-	for (int waited = 0; waited < timeout_ms; waited += 5) {
+	/* 1 ms steps: QEMU's socket appears within tens of ms, and each step
+	 * of lag is lag of the start. */
+	for (int waited = 0; waited < timeout_ms; waited += 1) {
 		struct stat sb;
 
 		if (!alive(pid)) {
@@ -160,7 +162,7 @@ int qr_wait_ready(pid_t pid, const char *qmp, const char *log, int timeout_ms,
 			if (r != -ECONNREFUSED && r != -ENOENT)
 				break;
 		}
-		sleep_ms(5);
+		sleep_ms(1);
 	}
 	if (r == 0)
 		return 0;

@@ -571,7 +571,7 @@ static int launch(const struct vu_state *st, int dfd, const char *name,
 	struct argv_ext av = { 0 };
 	char *user = NULL;
 	int logfd = -1, id, r;
-	bool root = geteuid() == 0;
+	bool root = geteuid() == 0, paused;
 	pid_t pid = 0;
 
 	if (!(p.pid = qr_path(st, name, "pid")) || !(p.qmp = qr_path(st, name, "qmp")) ||
@@ -584,7 +584,8 @@ static int launch(const struct vu_state *st, int dfd, const char *name,
 		goto out;
 	struct vu_qemu_env env = {
 		.qmp = p.qmp, .pidfile = p.pid, .rundir = p.dir, .runas = user,
-		.daemonize = false, .vfio = access("/dev/vfio/vfio", R_OK | W_OK) == 0,
+		.daemonize = false, .incoming = o && o->incoming,
+		.vfio = access("/dev/vfio/vfio", R_OK | W_OK) == 0,
 		.opaque = &s, .network_bridge = network_bridge,
 		.open_disk = root ? open_disk : NULL, .open_tap = root ? open_tap : NULL,
 	};
@@ -606,7 +607,8 @@ static int launch(const struct vu_state *st, int dfd, const char *name,
 	cmd.nfds = 0;
 	r = qr_wait_ready(pid, p.qmp, p.log,
 			  o && o->timeout_ms ? o->timeout_ms : START_TIMEOUT_MS, &q, e);
-	if (r == 0)
+	/* An incoming guest's balloon comes with its state. */
+	if (r == 0 && !(o && o->incoming))
 		r = set_balloon(q, cmd.balloon_kib, e);
 	if (r == 0)
 		r = apply_pins(q, pid, &cmd, e);
@@ -615,10 +617,11 @@ static int launch(const struct vu_state *st, int dfd, const char *name,
 	id = next_id(dfd);
 	if ((r = write_live(dfd, name, q, dom, &cmd, id, e)) < 0)
 		goto fail;
-	if (!(o && o->paused) && (r = vu_qmp_cmd(q, "cont", NULL, NULL, CMD_TIMEOUT_MS, e)) < 0)
+	paused = o && (o->paused || o->incoming);
+	if (!paused && (r = vu_qmp_cmd(q, "cont", NULL, NULL, CMD_TIMEOUT_MS, e)) < 0)
 		goto fail;
-	qr_set_state(dfd, name, o && o->paused ? VU_DOMSTATE_PAUSED : VU_DOMSTATE_RUNNING,
-		     o && o->paused ? "user" : "booted");
+	qr_set_state(dfd, name, paused ? VU_DOMSTATE_PAUSED : VU_DOMSTATE_RUNNING,
+		     paused ? "user" : "booted");
 	if (idp)
 		*idp = id;
 	*act = (struct vu_qemurun_actions){ cmd.on_poweroff, cmd.on_reboot, cmd.on_crash };

@@ -90,10 +90,17 @@ int vu_qemurun_shutdown(const struct vu_state *st, const char *name, int wait_ms
 {
 	int r = vu_qemurun_simple(st, name, "system_powerdown", e), dfd;
 
-	if (r < 0 || wait_ms <= 0)
+	if (r < 0)
 		return r;
 	if ((dfd = qr_dirfd(st, false, e)) < 0)
 		return dfd;
+	/* When QEMU is found gone, the guest went because it was asked:
+	 * "shut off (shutdown)", as libvirt says. */
+	qr_write(dfd, name, "shutdown", "");
+	if (wait_ms <= 0) {
+		close(dfd);
+		return 0;
+	}
 	r = qr_wait_gone(dfd, name, wait_ms);
 	if (r == 0) {
 		qr_clean(dfd, name);

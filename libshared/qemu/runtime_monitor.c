@@ -78,7 +78,10 @@ static void on_shutdown(struct mon *m, struct vu_qmp *q, const char *reason)
 		m->done = m->transient;
 		return;
 	}
-	if (!strcmp(reason, "guest-shutdown") || !strcmp(reason, "guest-panic"))
+	/* A reboot QEMU turns into its end itself (-action reboot=shutdown:
+	 * <on_reboot>destroy</on_reboot>) is the guest's doing too. */
+	if (!strcmp(reason, "guest-shutdown") || !strcmp(reason, "guest-panic") ||
+	    (!strcmp(reason, "guest-reset") && !m->act.on_reboot))
 		m->guest_off = true;
 	if (!strcmp(reason, "guest-shutdown") && m->act.on_poweroff) {
 		if (!strcmp(m->act.on_poweroff, "restart")) {

@@ -140,7 +140,7 @@ static void clean_dir(int dfd, const char *name)
 
 void qr_clean(int dfd, const char *name)
 {
-	static const char *const exts[] = { "pid", "qmp", "mon", "xml" };
+	static const char *const exts[] = { "pid", "qmp", "mon", "xml", "reboot", "shutdown" };
 
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
 		unlink_ext(dfd, name, exts[i]);
@@ -170,13 +170,18 @@ int qr_lock_ext(int dfd, const char *name, const char *ext, bool nowait)
 	return fd;
 }
 
-static bool has_pidfile(int dfd, const char *name)
+static bool has_file(int dfd, const char *name, const char *ext)
 {
-	char *fn = file_name(name, "pid");
+	char *fn = file_name(name, ext);
 	bool yes = fn && faccessat(dfd, fn, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 
 	free(fn);
 	return yes;
+}
+
+static bool has_pidfile(int dfd, const char *name)
+{
+	return has_file(dfd, name, "pid");
 }
 
 /* QEMU locks its -pidfile with lockf(3), a POSIX record lock: F_GETLK
@@ -281,16 +286,20 @@ int vu_qemurun_status(const struct vu_state *st, const char *name, struct vu_dom
 		/* Whoever stopped it (or a kill) left its files: they go now,
 		 * unless a start holds the domain's lock (its QEMU is coming). */
 		int lk = has_pidfile(dfd, name) ? qr_lock(dfd, name, true) : -1;
+		bool asked = has_file(dfd, name, "shutdown");
 
+		read_state(dfd, name, out);
+		if (out->state != VU_DOMSTATE_SHUTOFF) {
+			/* It was running and nobody of ours stopped it: the guest,
+			 * when vm-ctl shutdown asked it to, else who knows. */
+			out->state = VU_DOMSTATE_SHUTOFF;
+			snprintf(out->reason, sizeof(out->reason), "%s", asked ? "shutdown" : "unknown");
+			if (lk >= 0)
+				qr_set_state(dfd, name, out->state, out->reason);
+		}
 		if (lk >= 0) {
 			qr_clean(dfd, name);
 			close(lk);
-		}
-		read_state(dfd, name, out);
-		if (out->state != VU_DOMSTATE_SHUTOFF) {
-			/* It was running and nobody of ours stopped it. */
-			out->state = VU_DOMSTATE_SHUTOFF;
-			snprintf(out->reason, sizeof(out->reason), "unknown");
 		}
 	}
 	close(dfd);

@@ -50,3 +50,58 @@ stop_everything() {
 		kill -9 "$(cat "$f")" 2>/dev/null || true
 	done
 }
+
+# The test guest (tests/fixtures/mkguest.sh), made once per file:
+#   setup_file() { guest_setup_file; }
+guest_setup_file() {
+	command -v qemu-system-x86_64 >/dev/null || return 0
+	"$BATS_TEST_DIRNAME/../fixtures/mkguest.sh" "$BATS_FILE_TMPDIR/guest" \
+		>"$BATS_FILE_TMPDIR/mkguest.log" 2>&1 || true
+}
+
+need_qemu() {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+}
+
+# guest NAME [CMDLINE] [pty]: defines the test guest as NAME with its own
+# copy of the disk; its console is the file NAME.console, or a pty for
+# vm-ctl console with "pty".
+guest() {
+	local g=$BATS_FILE_TMPDIR/guest
+	[ -f "$g/guest.xml" ] || skip "no test guest (see $BATS_FILE_TMPDIR/mkguest.log)"
+	sed -e "s|<name>vu-guest</name>|<name>$1</name>|" \
+		-e "s|console=ttyS0|console=ttyS0 ${2:-}|" \
+		-e "s|$g/disk.ext4|$PWD/$1.ext4|" "$g/guest.xml" >"$1.xml"
+	if [ "${3:-}" != pty ]; then
+		sed -i -e "s|<serial type='pty'>|<serial type='file'><source path='$PWD/$1.console'/>|" \
+			-e "s|<console type='pty'>|<console type='file'><source path='$PWD/$1.console'/>|" \
+			"$1.xml"
+	fi
+	cp --sparse=always "$g/disk.ext4" "$1.ext4"
+	vm-ctl -q define "$1.xml"
+}
+
+# marker NAME TEXT [SECONDS]: waits for TEXT (grep -E) in the file NAME.console.
+marker() {
+	local i
+	for ((i = 0; i < ${3:-60} * 10; i++)); do
+		grep -aqE "$2" "$1.console" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "no '$2' on $1's console: $(tail -n 20 "$1.console" 2>/dev/null)"
+}
+
+# The highest counter NAME's console shows (vu.counter=1), 0 for none.
+last_counter() {
+	grep -ao 'VU-GUEST: counter [0-9]*' "$1.console" 2>/dev/null | awk '{ n = $3 } END { print n + 0 }'
+}
+
+# state_is NAME STATE [SECONDS]: waits for `vm-ctl domstate NAME` to say STATE.
+state_is() {
+	local i
+	for ((i = 0; i < ${3:-30} * 10; i++)); do
+		[ "$(vm-ctl domstate "$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 is '$(vm-ctl domstate "$1" 2>&1)', not '$2'"
+}

@@ -197,3 +197,16 @@ cust() {
 	[ "$status" -eq 2 ]
 	assert_output --partial "'frobnicate' is not a customize command"
 }
+
+@test "vm-sysprep --password-crypto sha256: a \$5\$ hash; an unknown method is a usage error" {
+	img=$(guest debian.raw)
+	cust --password-crypto sha256 --root-password password:pw -a "$img"
+	assert_success
+	hash=$(dcat "$img" /etc/shadow | grep '^root:' | cut -d: -f2)
+	[ "${hash:0:3}" = '$5$' ]
+	[ "$(python3 -c 'import crypt, sys; print(crypt.crypt(sys.argv[1], sys.argv[2]))' \
+		pw "$hash" 2>/dev/null)" = "$hash" ]
+	cust --password-crypto des --root-password password:pw -a "$img"
+	[ "$status" -eq 2 ]
+	assert_output --partial "--password-crypto: 'des': use md5, sha256 or sha512"
+}

@@ -375,7 +375,7 @@ check_defaults() {
 	fsck_clean "$raw"
 }
 
-@test "vm-sysprep: a GPT guest with /boot: both filesystems mounted per fstab" {
+@test "vm-sysprep: a GPT guest with /boot and swap: mounted per fstab, fs-uuids followed" {
 	img=$(guest rhel7-gpt.raw)
 	run vm-sysprep --operations defaults,fs-uuids -a "$img"
 	assert_success
@@ -391,7 +391,11 @@ check_defaults() {
 	grep -q "^UUID=$ur / ext4" <(dcat "$root" /etc/fstab)
 	grep -q "^UUID=$ub /boot ext4" <(dcat "$root" /etc/fstab)
 	grep -q "search --fs-uuid --set=root $ub" <(dcat "$boot" /grub2/grub.cfg)
-	grep -q "root=UUID=$ur ro" <(dcat "$boot" /grub2/grub.cfg)
+	us=$(blkid -p -o value -s UUID -O $((96256 * 512)) "$img")
+	[ -n "$us" ] && [ "$us" != "$ub" ]
+	grep -q "^UUID=$us none swap" <(dcat "$root" /etc/fstab)
+	grep -q "root=UUID=$ur resume=UUID=$us ro" <(dcat "$boot" /grub2/grub.cfg)
+	! grep -q "00000006-0000-4000" <(dcat "$boot" /grub2/grub.cfg)
 	grep -q "root=UUID=$ur ro" <(dcat "$boot" /loader/entries/linux.conf)
 	! grep -q "00000003-0000-4000" <(dcat "$root" /etc/fstab)
 }

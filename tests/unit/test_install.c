@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_install.c - the install phase's end in the state root: whether a
  * domain still installs, the record removed (and only from the domain it
- * was for), and the wait for the watcher */
+ * was for), and the wait for its end */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -80,18 +81,40 @@ static void test_finish_other_domain(void **state)
 	assert_int_equal(vu_install_finish(&r->st, "nosuch", UUID, &e), -ENOENT);
 }
 
-/* Holds the watcher's lock as the watcher does, in a child, until told
- * (a byte on the pipe), then finishes the install if finish and exits. */
-static pid_t fake_watcher(const struct vu_state *st, int *tell, bool finish)
+/* RUN/qemu/g.FILE made (an empty file). */
+static void touch(const struct vu_state *st, const char *file)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/qemu", st->run);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/qemu/g.%s", st->run, file);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static bool exists(const struct vu_state *st, const char *file)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/qemu/g.%s", st->run, file);
+	return access(path, F_OK) == 0;
+}
+
+/* The hook at work, as install_run.c's: holds NAME.install in a child
+ * until told (a byte on the pipe), then finishes the install if finish,
+ * removes the marker and exits. */
+static pid_t fake_hook(const struct vu_state *st, int *tell, bool finish)
 {
 	char path[4096];
 	int p[2], fd;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s/qemu", st->run);
-	mkdir(path, 0700);
+	touch(st, "install");
 	snprintf(path, sizeof(path), "%s/qemu/g.install", st->run);
-	fd = open(path, O_RDWR | O_CREAT, 0600);
+	fd = open(path, O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(flock(fd, LOCK_EX), 0);
 	assert_int_equal(pipe(p), 0);
@@ -100,8 +123,11 @@ static pid_t fake_watcher(const struct vu_state *st, int *tell, bool finish)
 		char c;
 
 		close(p[1]);
-		if (read(p[0], &c, 1) == 1 && finish)
+		if (read(p[0], &c, 1) == 1 && finish) {
 			vu_install_finish(st, "g", UUID, NULL);
+			snprintf(path, sizeof(path), "%s/qemu/g.installing", st->run);
+			unlink(path);
+		}
 		_exit(0);
 	}
 	close(fd);	/* the child's copy holds the lock now */
@@ -117,27 +143,28 @@ static void test_wait(void **state)
 	int tell;
 	pid_t pid;
 
-	/* Nothing installs, nothing watches: done. */
+	/* Nothing installs: done at once. */
 	define(&r->st, false, UUID);
 	assert_int_equal(vu_install_wait(&r->st, "g", 0, &e), 0);
-	/* A record and no watcher: the install QEMU went without finishing. */
+	/* A record, no install under way: it ended without finishing. */
 	define(&r->st, true, UUID);
 	assert_int_equal(vu_install_wait(&r->st, "g", 1000, &e), -ECANCELED);
-	/* A watcher still waiting: the wait times out. */
-	pid = fake_watcher(&r->st, &tell, true);
+	/* An install under way, its hook at work: the wait times out... */
+	touch(&r->st, "installing");
+	pid = fake_hook(&r->st, &tell, true);
 	assert_int_equal(vu_install_wait(&r->st, "g", 300, &e), -ETIMEDOUT);
 	assert_string_equal(e.msg, "the install is still in progress");
-	/* It finishes and goes: the wait returns. */
+	/* ... and returns once the record and the marker are gone. */
 	assert_int_equal(write(tell, "x", 1), 1);
 	assert_int_equal(vu_install_wait(&r->st, "g", 10000, &e), 0);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	close(tell);
-	/* A watcher that goes without finishing (the host destroyed QEMU). */
+	/* Marked, but no QEMU, no monitor, no hook (the host destroyed the
+	 * install): cancelled, and the marker goes. */
 	define(&r->st, true, UUID);
-	pid = fake_watcher(&r->st, &tell, false);
-	close(tell);
+	touch(&r->st, "installing");
 	assert_int_equal(vu_install_wait(&r->st, "g", 10000, &e), -ECANCELED);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_false(exists(&r->st, "installing"));
 }
 
 int main(void)

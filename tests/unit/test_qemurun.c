@@ -4,6 +4,7 @@
  * start through the API that fails half-way leaving nothing */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -164,6 +165,88 @@ static void test_start_refused(void **state)
 	vu_domain_free(&dom);
 }
 
+/* The hook the install phase uses: here it leaves a file naming the domain. */
+static void hook(void *ctx, const struct vu_state *st, const char *name)
+{
+	/* In the monitor's process: no cmocka there, plain calls. */
+	int fd = open(ctx, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	(void)st;
+	if (fd >= 0) {
+		(void)!write(fd, name, strlen(name));
+		close(fd);
+	}
+}
+
+/* Waits up to secs for path to hold text. */
+static bool wait_for(const char *path, const char *text, int secs)
+{
+	for (int i = 0; i < secs * 10; i++) {
+		size_t len;
+		char *data = access(path, R_OK) == 0 ? tu_read(path, &len) : NULL;
+		bool found = data && strstr(data, text);
+
+		free(data);
+		if (found)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* With hooks, a monitor runs; when the guest powers off, QEMU exits and
+ * the hook is called with the domain's name (the test guest: an OS that
+ * powers off on the ACPI button). */
+static void test_hook_after_guest_poweroff(void **state)
+{
+	struct tu_root *f = *state;
+	char mk[PATH_MAX], xml[600], con[600], done[600];
+	struct vu_qemurun_hooks h = { .guest_shutdown = hook, .ctx = done };
+	struct vu_qemurun_opts o = { .hooks = &h };
+	struct vu_domain *dom = NULL;
+	struct vu_domstatus s;
+	struct vu_err e = { 0 };
+	int r;
+
+	tu_path(con, sizeof(con), f->dir, "hk.console");
+	tu_path(done, sizeof(done), f->dir, "hook-called");
+	tu_path(xml, sizeof(xml), f->dir, "hk.xml");
+	if (tu_sh("command -v qemu-system-x86_64 >/dev/null") != 0 ||
+	    !tu_fixture_script("mkguest.sh", mk, sizeof(mk))) {
+		print_message("no QEMU or no mkguest.sh: skip\n");
+		skip();
+	}
+	r = tu_sh("%s %s/guest >/dev/null 2>&1", mk, f->dir);
+	if (r == 77) {
+		print_message("no test guest: skip\n");
+		skip();
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(tu_sh("sed -e 's|<name>vu-guest|<name>hk|' "
+			       "-e \"s|<serial type='pty'>|<serial type='file'><source path='%s'/>|\" "
+			       "-e \"s|<console type='pty'>|<console type='file'><source path='%s'/>|\" "
+			       "%s/guest/guest.xml >%s", con, con, f->dir, xml), 0);
+	assert_int_equal(vu_domain_load(&dom, xml, &e), 0);
+	assert_int_equal(vu_qemurun_start(&f->st, dom, &o, NULL, &e), 0);
+	assert_true(wait_for(con, "VU-GUEST: booted", 120));
+	assert_int_equal(vu_qemurun_shutdown(&f->st, "hk", 0, &e), 0);
+	assert_true(wait_for(done, "hk", 120));
+	assert_int_equal(vu_qemurun_status(&f->st, "hk", &s, &e), 0);
+	assert_int_equal(s.state, VU_DOMSTATE_SHUTOFF);
+	assert_string_equal(s.reason, "shutdown");
+	vu_domain_free(&dom);
+}
+
+/* What a failed test left running goes with it. */
+static int teardown_qemu(void **state)
+{
+	struct tu_root *f = *state;
+
+	tu_sh("for p in %s/run/qemu/*.pid; do [ -f \"$p\" ] && kill -9 $(cat \"$p\") 2>/dev/null; "
+	      "done; true", f->dir);
+	return tu_root_teardown(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +256,8 @@ int main(void)
 						tu_root_teardown),
 		cmocka_unit_test_setup_teardown(test_start_refused, tu_root_setup,
 						tu_root_teardown),
+		cmocka_unit_test_setup_teardown(test_hook_after_guest_poweroff, tu_root_setup,
+						teardown_qemu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

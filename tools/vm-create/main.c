@@ -30,7 +30,7 @@ enum {
 	OPT_NONSPARSE, OPT_NODISKS, OPT_NONETWORKS, OPT_VNC, OPT_NOGRAPHICS, OPT_BOOT,
 	OPT_PXE, OPT_IMPORT, OPT_INJECT, OPT_AUTOSTART, OPT_NOAUTOCONSOLE, OPT_METADATA,
 	OPT_UUID, OPT_PRINT_XML, OPT_DRY_RUN, OPT_DEFINE, OPT_NOREBOOT, OPT_MEMBACKING,
-	OPT_CHECK, OPT_DEV,
+	OPT_CHECK, OPT_START, OPT_WAIT, OPT_AUTOCONSOLE, OPT_DEV,
 };
 
 static const char *const dev_names[] = {
@@ -94,7 +94,13 @@ static noreturn void usage(void)
 	     "     --define               define the domain in the state root\n"
 	     "     --autostart            with --define: start it at boot (vm-ctl start-all)\n"
 	     "     --check path_in_use=off|all=off   allow a disk another domain uses\n"
-	     "     --noautoconsole        accepted; there is no console to attach\n"
+	     "     --start                define the domain and start it (its install first)\n"
+	     "     --autoconsole text|none   with --start: attach the serial console or not\n"
+	     "                            (default text with --graphics none)\n"
+	     "     --noautoconsole        the same as --autoconsole none\n"
+	     "     --wait MIN             with --start: wait MIN minutes (-1: for ever) for\n"
+	     "                            the install to end\n"
+	     "     --noreboot             with --start: leave the domain off after its install\n"
 	     " -d, --debug, --verbose     say what is decided, on stderr\n"
 	     " -q, --quiet                print nothing but errors\n"
 	     " -h, --help                 display this help\n"
@@ -242,6 +248,29 @@ static int print_step(struct vmc *c, int argc, char **argv)
 	return v[0] - '0';
 }
 
+/* --wait MIN: whole minutes, negative for ever (virt-install's -1). */
+static int wait_arg(struct vmc *c, const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v > 35000 || v < -35000)
+		vmc_usage(c, "--wait", "MIN is a number of minutes, not '%s'", s);
+	return (int)v;
+}
+
+/* --autoconsole text|none (no graphical viewer here). */
+static int autoconsole_arg(struct vmc *c, const char *s)
+{
+	if (!strcmp(s, "text"))
+		return 1;
+	if (!strcmp(s, "none"))
+		return -1;
+	vmc_usage(c, "--autoconsole", "text or none, not '%s'", s);
+}
+
 static void parse_args(struct vmc *c, int argc, char **argv)
 {
 	static const char shortopts[] = "n:r:c:l:x:f:s:b:w:m:vqdhV";
@@ -284,6 +313,9 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		{ "autostart", no_argument, NULL, OPT_AUTOSTART },
 		{ "noautoconsole", no_argument, NULL, OPT_NOAUTOCONSOLE },
 		{ "noreboot", no_argument, NULL, OPT_NOREBOOT },
+		{ "start", no_argument, NULL, OPT_START },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "autoconsole", required_argument, NULL, OPT_AUTOCONSOLE },
 		{ "metadata", required_argument, NULL, OPT_METADATA },
 		{ "uuid", required_argument, NULL, OPT_UUID },
 		{ "print-xml", optional_argument, NULL, OPT_PRINT_XML },
@@ -319,7 +351,12 @@ static void parse_args(struct vmc *c, int argc, char **argv)
 		case OPT_MACHINE: c->machine = optarg; break;
 		case OPT_ARCH: c->arch = optarg; break;
 		case OPT_VIRT_TYPE: c->virt_type = optarg; break;
-		case OPT_ACCELERATE: case 'v': case OPT_NOAUTOCONSOLE: case OPT_NOREBOOT: break;
+		case OPT_ACCELERATE: case 'v': break;
+		case OPT_NOAUTOCONSOLE: c->autoconsole_opt = -1; break;
+		case OPT_NOREBOOT: c->noreboot = true; break;
+		case OPT_START: c->start = c->define = true; break;
+		case OPT_WAIT: c->wait_set = true; c->wait_min = wait_arg(c, optarg); break;
+		case OPT_AUTOCONSOLE: c->autoconsole_opt = autoconsole_arg(c, optarg); break;
 		case OPT_CONNECT: if (!c->root) c->root = connect_root(c, optarg); break;
 		case OPT_ROOT: c->root = optarg; break;
 		case OPT_OSINFO:
@@ -491,7 +528,12 @@ static void check_required(struct vmc *c)
 	if (c->print_step == 2 && !phase_has_install(c))
 		vmc_usage(c, "--print-xml", "there is no install phase: only step 1");
 	if (c->define && c->print_xml)
-		vmc_usage(c, NULL, "options --define and --print-xml cannot be combined");
+		vmc_usage(c, NULL, "options --%s and --print-xml cannot be combined",
+			  c->start ? "start" : "define");
+	if (c->wait_set && !c->start)
+		vmc_usage(c, "--wait", "needs --start");
+	if (c->autoconsole_opt > 0 && !c->start)
+		vmc_usage(c, "--autoconsole", "needs --start");
 }
 
 /* kvm when a KVM VM can really be made here, else qemu (TCG). */
@@ -679,16 +721,35 @@ static void build(struct vmc *c, struct vu_domain **out)
 	*out = dom;
 }
 
+/*
+ * The file capabilities; with --start also what QEMU needs from its
+ * starter, as vm-ctl start keeps: NET_ADMIN for taps, SETUID and SETGID
+ * for -runas, KILL to stop a QEMU that failed its set-up.
+ */
+static void drop_caps(const struct vmc *c)
+{
+	static const cap_value_t run[] = { CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_KILL };
+	cap_value_t keep[16];
+	int n = 0;
+
+	for (int i = 0; i < vu_caps_file_n; i++)
+		keep[n++] = vu_caps_file[i];
+	for (size_t i = 0; c->start && i < ARRAY_SIZE(run); i++)
+		keep[n++] = run[i];
+	if (vu_caps_keep(keep, n) < 0)
+		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
+}
+
 int main(int argc, char **argv)
 {
 	struct vmc c = { .arch = "x86_64" };
 	struct vu_domain *dom;
 	struct vu_err e = { 0 };
+	int rc = VU_EXIT_OK;
 
 	atexit(vu_close_stdout_atexit);
-	if (vu_caps_keep(vu_caps_file, vu_caps_file_n) < 0)
-		vu_die(VU_EXIT_FAIL, "cannot drop capabilities");
 	parse_args(&c, argc, argv);
+	drop_caps(&c);
 	if (c.os_variant && !strcmp(c.os_variant, "list"))
 		resolve_os(&c);
 	check_required(&c);
@@ -719,6 +780,16 @@ int main(int argc, char **argv)
 	else if (!c.quiet)
 		fprintf(stderr, "Dry run: domain '%s' not defined\n", c.name);
 	vu_domain_free(&dom);
+	if (c.start && !c.dry_run) {
+		char gfx[32];
+
+		/* virt-install's default: the text console when there is no
+		 * display to show; the user's choice otherwise. */
+		c.autoconsole_text = c.autoconsole_opt > 0 ||
+				     (!c.autoconsole_opt &&
+				      !strcmp(graphics_type(&c, gfx, sizeof(gfx)), "none"));
+		rc = start_run(&c);
+	}
 	vmc_free(&c);
-	return VU_EXIT_OK;
+	return rc;
 }

@@ -62,6 +62,11 @@ struct vmc {
 	size_t ndevs;
 	bool nonsparse, nodisks, nonetworks, pxe, import, autostart;
 	bool print_xml, dry_run, define, quiet, debug;
+	bool start, noreboot;		/* --start, --noreboot */
+	bool autoconsole_text;		/* --autoconsole text (default with --graphics none) */
+	int autoconsole_opt;		/* 0 unset, 1 text, -1 none (--noautoconsole) */
+	bool wait_set;			/* --wait MIN given */
+	int wait_min;			/* < 0: for ever */
 	bool skip_path_in_use;		/* --check path_in_use=off */
 	int print_step;			/* --print-xml STEP; 0: every phase */
 
@@ -132,6 +137,12 @@ extern const char *const memorybacking_keys[];
 /* <memoryBacking> from every --memorybacking, and the shared memory a
  * virtiofs filesystem needs; after the devices. */
 void build_memorybacking(struct vmc *c, struct vu_domain *dom);
+
+/* start.c */
+/* --start, after the domain is defined: start it, then the console or the
+ * wait as the options say; the exit status. A start that fails undefines
+ * the domain and exits after removing what was created. */
+int start_run(struct vmc *c);
 
 /* phase.c */
 /* Records the install phase (--cdrom, --location, --pxe) under <metadata>

@@ -89,7 +89,7 @@ static int stream_in(struct vm_ctl *vc, const char *name, int fd, bool run, stru
 static int restore(struct vm_ctl *vc, const char *file, struct vu_err *e)
 {
 	struct vctl_save_header h = { 0 };
-	struct vu_qemurun_opts opts = { .paused = true, .incoming = "defer" };
+	struct vu_qemurun_opts opts = { .paused = true, .incoming = true };
 	struct vu_domain *dom = NULL;
 	char *name = NULL;
 	int fd = open(file, O_RDONLY | O_CLOEXEC), r;

@@ -22,7 +22,7 @@ enum vc_opt {
 	O_PRETTY, O_HMP,
 	/* console, save/restore, setmem, domblklist, domif*, autostart */
 	O_DISABLE, O_DETAILS, O_INTERFACE, O_FULL, O_SOURCE, O_SIZE, O_LIVE, O_CONFIG,
-	O_CURRENT, O_RUNNING,
+	O_CURRENT, O_RUNNING, O_CONSOLE,
 	O_COUNT
 };
 
@@ -109,6 +109,7 @@ int vc_console_attach(struct vm_ctl *vc, const char *name, bool force);
 int vc_cmd_edit(void *ctx, int argc, char **argv);
 /* cmd_autostart.c */
 int vc_cmd_autostart(void *ctx, int argc, char **argv);
+int vc_cmd_start_all(void *ctx, int argc, char **argv);
 /* cmd_setmem.c */
 int vc_cmd_setmem(void *ctx, int argc, char **argv);
 /* cmd_save.c */

@@ -32,6 +32,7 @@ enum {
 	OPT_FORMAT = CHAR_MAX + 1, OPT_DOMAIN_XML, OPT_OPERATIONS, OPT_LIST_OPERATIONS,
 	OPT_KEEP_USERS, OPT_REMOVE_USERS, OPT_SCRUB, OPT_SELINUX_RELABEL, OPT_NO_SELINUX_RELABEL,
 	OPT_NETWORK, OPT_NO_NETWORK, OPT_ROOT, OPT_CONNECT, OPT_REFUSED, OPT_COMMANDS_FILE,
+	OPT_PASSWORD_CRYPTO,
 	OPT_CU_BASE,	/* + enum vs_cu_kind */
 };
 
@@ -43,6 +44,7 @@ struct sysprep {
 	char *xml;			/* the domain XML as read, passed through */
 	size_t xml_len;
 	bool ops_given, no_relabel;
+	const char *crypto;		/* --password-crypto's crypt(3) prefix */
 	vs_opset ops;
 	struct vs_culist cu;
 	struct vs_ctx ctx;
@@ -83,6 +85,7 @@ static noreturn void usage(void)
 	     "     --root-password SEL    --password USER:SEL\n"
 	     "                              SEL: password:PW, file:FILE, random, disabled,\n"
 	     "                              locked, locked:SEL\n"
+	     "     --password-crypto md5|sha256|sha512  their hash (default sha512)\n"
 	     "     --ssh-inject USER[:file:KEYFILE|:string:KEY]\n"
 	     "     --firstboot SCRIPT     --firstboot-command CMD\n"
 	     "     --mkdir DIR            --write FILE:CONTENT\n"
@@ -259,6 +262,17 @@ static void parse_one(struct sysprep *s, int ch, const struct option *lo, int id
 			     "appliance and no network: use --no-network (the default)");
 	case OPT_NO_NETWORK: break;
 	case OPT_COMMANDS_FILE: commands_from_file(s, optarg); break;
+	case OPT_PASSWORD_CRYPTO:
+		if (strcmp(optarg, "sha512") == 0)
+			s->crypto = "$6$";
+		else if (strcmp(optarg, "sha256") == 0)
+			s->crypto = "$5$";
+		else if (strcmp(optarg, "md5") == 0)
+			s->crypto = "$1$";
+		else
+			vu_die_usage(VU_EXIT_USAGE, "--password-crypto: '%s': use md5, sha256 or "
+				     "sha512", optarg);
+		break;
 	case OPT_REFUSED:
 		vu_die_usage(VU_EXIT_USAGE, "--%s: needs the guest's own programs (an appliance), "
 			     "which the in-place path does not run", lo[idx].name);
@@ -298,6 +312,7 @@ static struct option *long_options(void)
 		{ "network", no_argument, NULL, OPT_NETWORK },
 		{ "no-network", no_argument, NULL, OPT_NO_NETWORK },
 		{ "commands-from-file", required_argument, NULL, OPT_COMMANDS_FILE },
+		{ "password-crypto", required_argument, NULL, OPT_PASSWORD_CRYPTO },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -335,6 +350,8 @@ static void parse_args(struct sysprep *s, int argc, char **argv)
 			     "--domain-xml FILE (one of them)");
 	if (!s->ops_given)
 		s->ops = vs_ops_defaults();
+	for (size_t i = 0; i < s->cu.n; i++)
+		s->cu.v[i].pw.method = s->crypto;
 }
 
 /* ---- the disks ---- */

@@ -150,7 +150,8 @@ int vs_op_fs_uuids(struct vs_ctx *ctx)
 		char dev[sizeof(fs[i].device)];
 		int r;
 
-		if (!fs[i].mountable || !fs[i].uuid[0])
+		/* ext2/3/4 and swap areas (fstab and resume= name them too) */
+		if ((!fs[i].mountable && strcmp(fs[i].type, "swap")) || !fs[i].uuid[0])
 			continue;
 		ctx->changes++;
 		if (ctx->dry_run) {

@@ -116,7 +116,7 @@ static int random_password(char **out, struct vu_err *e)
 	return 0;
 }
 
-static int hash(const char *clear, char **out, struct vu_err *e)
+static int hash(const char *clear, const char *method, char **out, struct vu_err *e)
 {
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	struct crypt_data *cd = calloc(1, sizeof(*cd));
@@ -124,14 +124,15 @@ static int hash(const char *clear, char **out, struct vu_err *e)
 
 	if (!cd)
 		return vu_err_set(e, ENOMEM, "cannot allocate memory");
-	if (!crypt_gensalt_rn("$6$", 0, NULL, 0, salt, sizeof(salt))) {
+	if (!crypt_gensalt_rn(method, 0, NULL, 0, salt, sizeof(salt))) {
 		free(cd);
-		return vu_err_set(e, errno ? errno : EINVAL, "crypt: cannot make a SHA-512 salt");
+		return vu_err_set(e, errno ? errno : EINVAL, "crypt: cannot make a '%s' salt",
+				  method);
 	}
 	h = crypt_r(clear, salt, cd);
 	if (!h || h[0] == '*') {
 		free(cd);
-		return vu_err_set(e, EINVAL, "crypt: SHA-512 hashing failed");
+		return vu_err_set(e, EINVAL, "crypt: '%s' hashing failed", method);
 	}
 	*out = strdup(h);
 	explicit_bzero(cd, sizeof(*cd));
@@ -154,7 +155,7 @@ int vs_pw_field(const struct vs_pw *pw, char **field, char **clear, struct vu_er
 	else if (pw->kind == VS_PW_RANDOM)
 		r = random_password(&text, e);
 	if (r == 0 && text)
-		r = hash(text, &h, e);
+		r = hash(text, pw->method ? pw->method : "$6$", &h, e);
 	if (r == 0 && !h)
 		r = vu_err_set(e, ENOMEM, "cannot allocate memory");
 	if (r == 0 && pw->locked && asprintf(field, "!%s", h) < 0)

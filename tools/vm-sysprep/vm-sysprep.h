@@ -166,13 +166,15 @@ struct vs_pw {
 	enum vs_pw_kind kind;
 	bool locked;		/* "!" before the hash: passwd -l */
 	char *value;		/* the password or the file name */
+	const char *method;	/* crypt(3) prefix: "$6$" (SHA-512, NULL), "$5$", "$1$" */
 };
 /* Parses a selector: password:P, file:F, random, disabled, locked,
  * locked:SELECTOR. -EINVAL with e saying why. */
 int vs_pw_parse(const char *sel, struct vs_pw *pw, struct vu_err *e);
 void vs_pw_clear(struct vs_pw *pw);
 /*
- * The shadow field for pw: a SHA-512 crypt(3) hash with a fresh salt, "*"
+ * The shadow field for pw: a crypt(3) hash (SHA-512 unless pw->method
+ * says otherwise) with a fresh salt, "*"
  * for disabled, "!" before it when locked; the clear-text password of a
  * random one in *clear (malloc'd, else NULL) for the caller to tell.
  */

@@ -89,9 +89,10 @@ struct vu_qemurun_opts {
 				 * VU_QEMU_USER_DEFAULT */
 	const char *emulator;	/* NULL: <emulator>, else qemu-system-ARCH on $PATH */
 	int timeout_ms;		/* for QMP to answer after the exec; 0: 30 s */
-	const char *incoming;	/* -incoming URI ("defer": the caller sends
-				 * migrate-incoming, as restore does); the guest
-				 * is left paused, without set-up, for the stream */
+	bool incoming;		/* -incoming defer: the caller sends migrate-incoming
+				 * (restore, a migration's destination); the guest
+				 * is left paused, without balloon set-up, for the
+				 * stream */
 };
 
 /* The user QEMU runs as when started by root and no one said otherwise. */
