@@ -472,6 +472,41 @@ static int qed_resize(struct vu_image *img, uint64_t size, enum vu_prealloc prea
 	return 0;
 }
 
+/* The header and the new name in one write, as qemu's; what was written
+ * before (a safe rebase's copies) is durable first. */
+static int qed_set_backing(struct vu_image *img, struct vu_err *e)
+{
+	struct qed *q = img->priv;
+	size_t len = img->backing_file ? strlen(img->backing_file) : 0;
+	uint64_t features = q->features & ~(uint64_t)(QED_F_BACKING_FILE |
+						      QED_F_BACKING_FORMAT_NO_PROBE);
+	uint8_t *buf;
+	int r;
+
+	if (QED_HEADER_BYTES + len > (uint64_t)q->header_size * q->cluster_size)
+		return vu_err_set(e, ENOSPC, "No space left on device");
+	if (img->backing_file)
+		features |= QED_F_BACKING_FILE | (img->backing_fmt &&
+			    strcmp(img->backing_fmt, "raw") == 0 ? QED_F_BACKING_FORMAT_NO_PROBE : 0);
+	if (!(buf = malloc(QED_HEADER_BYTES + len)))
+		return vu_err_set(e, ENOMEM, NULL);
+	memcpy(buf, q->hdr, QED_HEADER_BYTES);
+	fmt_put_le(buf + QH_FEATURES, 8, features);
+	fmt_put_le(buf + QH_IMAGE_SIZE, 8, img->size);
+	fmt_put_le(buf + QH_BACKING_OFF, 4, QED_HEADER_BYTES);
+	fmt_put_le(buf + QH_BACKING_LEN, 4, (uint32_t)len);
+	if (len)
+		memcpy(buf + QED_HEADER_BYTES, img->backing_file, len);
+	if ((r = qed_sync(img)) == 0 && (r = vu_pwrite_all(img->fd, buf, QED_HEADER_BYTES + len, 0)) == 0)
+		r = qed_sync(img);
+	if (r == 0) {
+		memcpy(q->hdr, buf, QED_HEADER_BYTES);
+		q->features = features;
+	}
+	free(buf);
+	return r < 0 ? vu_err_set(e, -r, "%s", strerror(-r)) : 0;
+}
+
 const struct vu_image_driver vu_drv_qed = {
 	.name = "qed",
 	.create = qed_create,
@@ -488,4 +523,5 @@ const struct vu_image_driver vu_drv_qed = {
 	.flush = qed_flush,
 	.resize = qed_resize,
 	.check = qed_check,
+	.set_backing = qed_set_backing,
 };

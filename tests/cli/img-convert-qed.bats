@@ -149,6 +149,24 @@ l2_of() {
 	diff <(ours s.qed) <(info s.qed)
 }
 
+@test "qed: rebase rewrites the backing name as qemu-img; a safe one copies first" {
+	qemu-img create -q -f raw b2.raw 4M
+	qemu-io -f raw -c 'write -P 2 0 2M' b2.raw >/dev/null
+	qemu-img convert -O raw t.qed want.raw
+	cp t.qed u.qed
+	cp t.qed v.qed
+	img-convert rebase -u -b b2.raw -F qcow2 u.qed
+	qemu-img rebase -u -b b2.raw -F qcow2 v.qed
+	cmp u.qed v.qed
+	img-convert rebase -b b2.raw -F raw t.qed
+	qemu-img compare -q -f raw -F qed want.raw t.qed
+	qemu-img check -q t.qed
+	[ "$(info t.qed | jq -r '.["backing-filename"]')" = b2.raw ]
+	img-convert rebase -b "" t.qed
+	qemu-img compare -q -f raw -F qed want.raw t.qed
+	[ "$(info t.qed | jq -r '.["backing-filename"]')" = null ]
+}
+
 @test "qed: check finds leaks and corruptions and repairs as qemu-img" {
 	local l2
 	cp s.qed l.qed
