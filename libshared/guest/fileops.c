@@ -233,17 +233,23 @@ static int do_stat(struct vu_guest *g, const char *path, bool follow, struct vu_
 int vu_guest_lstat(struct vu_guest *g, const char *path, struct vu_guest_stat *st,
 		   struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_stat(g, path, false, st, e);
 	return do_stat(g, path, false, st, e);
 }
 
 int vu_guest_stat(struct vu_guest *g, const char *path, struct vu_guest_stat *st,
 		  struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_stat(g, path, true, st, e);
 	return do_stat(g, path, true, st, e);
 }
 
 bool vu_guest_exists(struct vu_guest *g, const char *path)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_exists(g, path);
 	struct gres r;
 
 	return guest_walk(g, path, false, &r, NULL) == 0 && r.ino;
@@ -267,6 +273,8 @@ static int regular(struct vu_guest *g, const char *path, struct gres *r,
 int vu_guest_read_file(struct vu_guest *g, const char *path, size_t max, char **buf,
 		       size_t *len, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_read_file(g, path, max, buf, len, e);
 	struct ext2_inode inode;
 	struct gres r;
 	ext2_file_t f;
@@ -308,6 +316,8 @@ int vu_guest_read_file(struct vu_guest *g, const char *path, size_t max, char **
 
 int vu_guest_readlink(struct vu_guest *g, const char *path, char **target, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_readlink(g, path, target, e);
 	struct gres r;
 	int x = walk_obj(g, path, false, &r, e);
 
@@ -324,6 +334,8 @@ int vu_guest_readlink(struct vu_guest *g, const char *path, char **target, struc
 int vu_guest_write_file(struct vu_guest *g, const char *path, const void *data, size_t len,
 			int mode, long uid, long gid, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_write_file(g, path, data, len, mode, uid, gid, e);
 	struct ext2_inode inode;
 	struct gres r;
 	int x = need_rw(g, e);
@@ -358,6 +370,8 @@ int vu_guest_write_file(struct vu_guest *g, const char *path, const void *data, 
 int vu_guest_append(struct vu_guest *g, const char *path, const void *data, size_t len,
 		    struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_append(g, path, data, len, e);
 	struct ext2_inode inode;
 	struct gres r;
 	int x = need_rw(g, e);
@@ -383,6 +397,8 @@ int vu_guest_append(struct vu_guest *g, const char *path, const void *data, size
 
 int vu_guest_touch(struct vu_guest *g, const char *path, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_touch(g, path, e);
 	struct gres r;
 	ext2_ino_t ino;
 	int x = need_rw(g, e);
@@ -398,6 +414,8 @@ int vu_guest_touch(struct vu_guest *g, const char *path, struct vu_err *e)
 
 int vu_guest_truncate(struct vu_guest *g, const char *path, uint64_t size, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_change(g, path, VU_GUEST_KEEP, 0, 0, (int64_t)size, e);
 	struct ext2_inode inode;
 	struct gres r;
 	ext2_file_t f;
@@ -444,6 +462,8 @@ static int zero_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt, bl
 
 int vu_guest_zero_file(struct vu_guest *g, const char *path, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_zero_file(g, path, e);
 	struct ext2_inode inode;
 	struct zero_ctx z = { 0 };
 	struct gres r;
@@ -533,6 +553,8 @@ static int unlink_entry(ext2_filsys fs, ext2_ino_t dir, const char *name, ext2_i
 
 int vu_guest_unlink(struct vu_guest *g, const char *path, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_unlink(g, path, e);
 	struct ext2_inode inode;
 	struct gres r;
 	int x = need_rw(g, e);
@@ -602,6 +624,8 @@ static int remove_dir(struct vu_guest *g, const struct gres *r, struct vu_err *e
 
 int vu_guest_rmdir(struct vu_guest *g, const char *path, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_rmdir(g, path, e);
 	struct ext2_inode inode;
 	struct gres r;
 	int x = need_rw(g, e);
@@ -650,6 +674,8 @@ static int new_dir(struct vu_guest *g, const struct gres *r, int mode, struct vu
 
 int vu_guest_mkdir(struct vu_guest *g, const char *path, int mode, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_mkdir(g, path, mode, e);
 	struct gres r;
 	int x = need_rw(g, e);
 
@@ -664,6 +690,8 @@ int vu_guest_mkdir(struct vu_guest *g, const char *path, int mode, struct vu_err
 
 int vu_guest_mkdir_p(struct vu_guest *g, const char *path, int mode, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_mkdir_p(g, path, mode, e);
 	size_t len = strlen(path);
 	char *p;
 	int x = need_rw(g, e);
@@ -702,6 +730,8 @@ int vu_guest_mkdir_p(struct vu_guest *g, const char *path, int mode, struct vu_e
 int vu_guest_symlink(struct vu_guest *g, const char *target, const char *linkpath,
 		     struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_symlink(g, target, linkpath, e);
 	struct gres r;
 	ext2_filsys fs;
 	errcode_t err;
@@ -749,6 +779,8 @@ static int change(struct vu_guest *g, const char *path, bool follow, int mode, l
 
 int vu_guest_chmod(struct vu_guest *g, const char *path, int mode, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_change(g, path, mode, 0, 0, -1, e);
 	if (mode < 0)
 		return vu_err_set(e, EINVAL, "%s", "");
 	return change(g, path, true, mode, -1, -1, e);
@@ -757,11 +789,15 @@ int vu_guest_chmod(struct vu_guest *g, const char *path, int mode, struct vu_err
 int vu_guest_chown(struct vu_guest *g, const char *path, long uid, long gid,
 		   struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_change(g, path, VU_GUEST_KEEP, uid, gid, -1, e);
 	return change(g, path, true, -1, uid, gid, e);
 }
 
 int vu_guest_lchown(struct vu_guest *g, const char *path, long uid, long gid,
 		    struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_lchown(g, path, uid, gid, e);
 	return change(g, path, false, -1, uid, gid, e);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guest_int.h"
 
@@ -86,6 +87,10 @@ int guest_add_fs(struct vu_guest *g, const char *name, int disk, struct gdev *de
 	f->pub.disk = disk;
 	f->pub.size = dev->size;
 	f->pub.offset = dev->next ? dev->ext[0].img_off : 0;
+	f->pub.lv_disk = -1;
+	for (size_t i = 0; disk < 0 && dev->next == 1 && i < g->ndisks; i++)
+		if (g->img[i] == dev->ext[0].img)
+			f->pub.lv_disk = (int)i;
 	f->dev = *dev;
 	memset(dev, 0, sizeof(*dev));
 	g->nfs++;
@@ -191,6 +196,11 @@ int vu_guest_close(struct vu_guest **gp, struct vu_err *e)
 	if (!g)
 		return 0;
 	first = vu_guest_umount_all(g, e);
+	if (g->dirmode) {
+		if (g->flags & VU_GUEST_RDWR)
+			syncfs(g->rootfd);
+		close(g->rootfd);
+	}
 	for (size_t i = 0; i < g->ndisks; i++) {
 		if (g->flags & VU_GUEST_RDWR) {
 			r = vu_image_flush(g->img[i]);

@@ -175,6 +175,8 @@ struct vu_guest {
 	struct vu_guest_mount *fstab;
 	size_t nvg;
 	struct gvg *vgs;
+	bool dirmode;		/* vu_guest_open_dir: paths under rootfd (dirfs.c) */
+	int rootfd;
 };
 
 /* Finds the PVs' VGs and registers their LVs (lvm.c); frees them. */
@@ -234,5 +236,36 @@ errcode_t guest_link(ext2_filsys fs, ext2_ino_t dir, const char *name, ext2_ino_
 		     int ftype);
 /* The text of a symbolic link (malloc'd). */
 int guest_ext_readlink(ext2_filsys fs, ext2_ino_t ino, char **out);
+
+/* ---- the directory backend (dirfs.c): the same operations on a tree a
+ * kernel mounted; the public functions hand over to these in dirmode ---- */
+
+int gdir_stat(struct vu_guest *g, const char *path, bool follow, struct vu_guest_stat *st,
+	      struct vu_err *e);
+bool gdir_exists(struct vu_guest *g, const char *path);
+int gdir_read_file(struct vu_guest *g, const char *path, size_t max, char **buf, size_t *len,
+		   struct vu_err *e);
+int gdir_write_file(struct vu_guest *g, const char *path, const void *data, size_t len,
+		    int mode, long uid, long gid, struct vu_err *e);
+int gdir_append(struct vu_guest *g, const char *path, const void *data, size_t len,
+		struct vu_err *e);
+int gdir_touch(struct vu_guest *g, const char *path, struct vu_err *e);
+int gdir_unlink(struct vu_guest *g, const char *path, struct vu_err *e);
+int gdir_rmdir(struct vu_guest *g, const char *path, struct vu_err *e);
+int gdir_mkdir(struct vu_guest *g, const char *path, int mode, struct vu_err *e);
+int gdir_mkdir_p(struct vu_guest *g, const char *path, int mode, struct vu_err *e);
+int gdir_symlink(struct vu_guest *g, const char *target, const char *linkpath,
+		 struct vu_err *e);
+int gdir_readlink(struct vu_guest *g, const char *path, char **target, struct vu_err *e);
+int gdir_lchown(struct vu_guest *g, const char *path, long uid, long gid, struct vu_err *e);
+/* chmod (mode >= 0), truncate (size >= 0), else chown; links followed. */
+int gdir_change(struct vu_guest *g, const char *path, int mode, long uid, long gid,
+		int64_t size, struct vu_err *e);
+int gdir_rename(struct vu_guest *g, const char *oldpath, const char *newpath,
+		struct vu_err *e);
+int gdir_zero_file(struct vu_guest *g, const char *path, struct vu_err *e);
+int gdir_readdir(struct vu_guest *g, const char *path, struct vu_guest_dirent **ents,
+		 size_t *n, struct vu_err *e);
+int gdir_rm_rf(struct vu_guest *g, const char *path, struct vu_err *e);
 
 #endif

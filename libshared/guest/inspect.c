@@ -305,6 +305,12 @@ int vu_guest_mount_all(struct vu_guest *g, struct vu_err *e)
 
 	if (g->mounted)
 		return vu_err_set(e, EBUSY, "already mounted");
+	if (g->dirmode) {	/* mounted already, by the appliance's kernel */
+		g->mounted = true;
+		strcpy(g->os.root, "/");
+		inspect_os(g);
+		return 0;
+	}
 	root = find_root(g, e);
 	if (root < 0)
 		return root;

@@ -127,6 +127,8 @@ static int list_dir(struct vu_guest *g, const struct gres *r, struct vu_guest_di
 int vu_guest_readdir(struct vu_guest *g, const char *path, struct vu_guest_dirent **ents,
 		     size_t *n, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_readdir(g, path, ents, n, e);
 	struct gres r;
 	int x = guest_walk(g, path, true, &r, e);
 
@@ -326,6 +328,8 @@ static int rm_tree(struct vu_guest *g, const char *path, unsigned depth, struct 
 
 int vu_guest_rm_rf(struct vu_guest *g, const char *path, struct vu_err *e)
 {
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_rm_rf(g, path, e);
 	struct gres r;
 	int x;
 
@@ -490,6 +494,8 @@ int vu_guest_rename(struct vu_guest *g, const char *oldpath, const char *newpath
 	struct gres o, n;
 	int x;
 
+	if (g->dirmode)	/* the appliance: a mounted tree */
+		return gdir_rename(g, oldpath, newpath, e);
 	if (!(g->flags & VU_GUEST_RDWR))
 		return vu_err_set(e, EROFS, "%s", "");
 	x = guest_walk(g, oldpath, false, &o, e);

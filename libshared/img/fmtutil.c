@@ -8,6 +8,19 @@
 #include "vu/ident.h"
 #include "fmtutil.h"
 
+uint32_t fmt_crc32c(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t crc = 0xffffffffu;
+
+	while (len--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
 void fmt_uuid(uint8_t out[16])
 {
 	char s[VU_UUID_STRLEN];

@@ -38,6 +38,8 @@ static inline void fmt_put_be(uint8_t *p, unsigned bytes, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* CRC-32C (Castagnoli) of len bytes, as VHDX checksums its structures. */
+uint32_t fmt_crc32c(const void *buf, size_t len);
 /* 16 bytes of a new random (version 4) UUID, in its text order. */
 void fmt_uuid(uint8_t out[16]);
 /* Zeros over [off, off + len) of fd; 0 or -errno. */

@@ -18,8 +18,9 @@ static const struct vu_image_driver *const drivers[] = {
 	&vu_drv_raw,
 	&vu_drv_vdi,
 	&vu_drv_vpc,
-	&vu_drv_vmdk,
+	&vu_drv_vhdx,
 	&vu_drv_qed,
+	&vu_drv_vmdk,
 };
 
 #define PROBE_LEN 4096
@@ -550,6 +551,16 @@ void vu_info_int(struct vu_info *info, const char *key, int64_t val)
 
 	if (kv)
 		kv->i = val;
+}
+
+const char *vu_img_shown(const char *s, char *buf, size_t cap)
+{
+	size_t i = 0;
+
+	for (; s[i] && i + 1 < cap; i++)
+		buf[i] = s[i] >= ' ' && s[i] < 127 ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
 }
 
 bool vu_buf_is_zero(const void *buf, size_t len)

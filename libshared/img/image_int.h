@@ -119,13 +119,18 @@ extern const struct vu_image_driver vu_drv_raw;
 extern const struct vu_image_driver vu_drv_qcow2;
 extern const struct vu_image_driver vu_drv_vdi;
 extern const struct vu_image_driver vu_drv_vpc;
-extern const struct vu_image_driver vu_drv_vmdk;
+extern const struct vu_image_driver vu_drv_vhdx;
 extern const struct vu_image_driver vu_drv_qed;
+extern const struct vu_image_driver vu_drv_vmdk;
 
 /* The status of a byte range of a file itself (SEEK_DATA / SEEK_HOLE):
  * holes read as zeros; block devices are all data. */
 int vu_file_block_status(int fd, bool is_blockdev, uint64_t off, uint64_t len,
 			 struct vu_bstat *bs);
+
+/* s for a one-line message: cut to cap - 1 bytes, anything unprintable
+ * (newlines included) as '?'. Returns buf. */
+const char *vu_img_shown(const char *s, char *buf, size_t cap);
 
 /* Adds a format-specific entry to info (drivers' helpers). */
 void vu_info_str(struct vu_info *info, const char *key, const char *val);

@@ -156,16 +156,18 @@ const struct vu_ova_member *vu_ova_find_suffix(const struct vu_ova *o, const cha
 int vu_ova_read_text(const struct vu_ova *o, const struct vu_ova_member *m, char **out,
 		     struct vu_err *e)
 {
+	char sb[65];
 	int r;
 
 	if (m->len > VU_OVA_MAX_TEXT)
-		return vu_err_set(e, EFBIG, "%s: too large", m->name);
+		return vu_err_set(e, EFBIG, "%s: too large", vu_img_shown(m->name, sb, sizeof(sb)));
 	if (!(*out = calloc(1, (size_t)m->len + 1)))
 		return vu_err_set(e, ENOMEM, NULL);
 	if ((r = vu_pread_all(o->fd, *out, (size_t)m->len, (off_t)m->off, false)) < 0) {
 		free(*out);
 		*out = NULL;
-		return vu_err_set(e, -r, "%s: %s", m->name, strerror(-r));
+		return vu_err_set(e, -r, "%s: %s", vu_img_shown(m->name, sb, sizeof(sb)),
+				  strerror(-r));
 	}
 	return 0;
 }
@@ -218,17 +220,6 @@ static int parse_mf_line(char *line, const EVP_MD **md, char **name, char **sum)
 	return 0;
 }
 
-/* s cut to 64 bytes with anything unprintable as '?', for a message. */
-static const char *shown(const char *s, char *buf, size_t cap)
-{
-	size_t i = 0;
-
-	for (; s[i] && i + 1 < cap; i++)
-		buf[i] = s[i] > ' ' && s[i] < 127 ? s[i] : '?';
-	buf[i] = '\0';
-	return buf;
-}
-
 static int verify_line(const struct vu_ova *o, char *line, struct vu_err *e)
 {
 	char sb[65];
@@ -239,17 +230,19 @@ static int verify_line(const struct vu_ova *o, char *line, struct vu_err *e)
 	int r = parse_mf_line(line, &md, &name, &sum);
 
 	if (r == -ENOTSUP)
-		return vu_err_set(e, ENOTSUP, "manifest: unsupported digest '%s'", shown(line, sb, sizeof(sb)));
+		return vu_err_set(e, ENOTSUP, "manifest: unsupported digest '%s'",
+				  vu_img_shown(line, sb, sizeof(sb)));
 	if (r < 0)
 		return vu_err_set(e, EINVAL, "manifest: invalid line");
 	if (!(m = vu_ova_find(o, name)))
 		return vu_err_set(e, ENOENT, "manifest names '%s', which the archive lacks",
-				  shown(name, sb, sizeof(sb)));
+				  vu_img_shown(name, sb, sizeof(sb)));
 	if ((r = digest_hex(o, m, md, hex, sizeof(hex))) < 0)
-		return vu_err_set(e, -r, "%s: %s", m->name, strerror(-r));
+		return vu_err_set(e, -r, "%s: %s", vu_img_shown(m->name, sb, sizeof(sb)),
+				  strerror(-r));
 	if (strcasecmp(hex, sum) != 0)
 		return vu_err_set(e, EBADMSG, "checksum of %s does not match the manifest",
-				  m->name);
+				  vu_img_shown(m->name, sb, sizeof(sb)));
 	return 0;
 }
 

@@ -65,7 +65,12 @@ static int open_monolithic(struct vu_image *img, struct vmdk *v, uint64_t base, 
 			   const char *name, struct vu_err *e)
 {
 	struct vmdk_extent *x;
+	char shown[256];
 	int r;
+
+	/* An archive member's name is anyone's: shown safely in messages. */
+	if (base)
+		name = vu_img_shown(name, shown, sizeof(shown));
 
 	if (!(v->ext = calloc(1, sizeof(*v->ext))))
 		return vu_err_set(e, ENOMEM, NULL);
@@ -259,8 +264,7 @@ static void vmdk_close(struct vu_image *img)
 	img->priv = NULL;
 }
 
-/* The extent holding virtual offset off (extents are in order). */
-static struct vmdk_extent *find_extent(const struct vmdk *v, uint64_t off)
+struct vmdk_extent *vmdk_find_extent(const struct vmdk *v, uint64_t off)
 {
 	int lo = 0, hi = v->n - 1;
 
@@ -338,7 +342,7 @@ static int vmdk_pread(struct vu_image *img, void *buf, size_t len, uint64_t off)
 
 	v->why = NULL;
 	while (len) {
-		struct vmdk_extent *x = find_extent(v, off);
+		struct vmdk_extent *x = vmdk_find_extent(v, off);
 		uint64_t rel, n;
 		int r;
 
@@ -417,7 +421,7 @@ static int vmdk_block_status(struct vu_image *img, uint64_t off, uint64_t len,
 			     struct vu_bstat *bs)
 {
 	struct vmdk *v = img->priv;
-	struct vmdk_extent *x = find_extent(v, off);
+	struct vmdk_extent *x = vmdk_find_extent(v, off);
 	uint64_t rel;
 	int r;
 

@@ -103,6 +103,9 @@ static inline void vmdk_put_le(uint8_t *p, unsigned bytes, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* vmdk.c: the extent holding virtual offset off (they are in order), or NULL. */
+struct vmdk_extent *vmdk_find_extent(const struct vmdk *v, uint64_t off);
+
 /* vmdk_desc.c: the text descriptor */
 /* Parses text into v (CID, parent CID, create type) and, when ext is not
  * NULL, the extent lines into v->ext (names copied, files not opened).

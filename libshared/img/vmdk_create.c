@@ -36,14 +36,41 @@ static bool one_of(const char *s, const char *const *set, size_t n)
 	return false;
 }
 
+/* What goes between quotes on a descriptor line: no quote, no control
+ * character (a newline would add lines of the caller's choosing). */
+static bool quotable(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || (unsigned char)*s < ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static bool all_digits(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && n <= 4 && !s[n];
+}
+
 static int layout_of(const struct vu_create_opts *o, struct layout *l, struct vu_err *e)
 {
+	char sb[65];
+
 	l->subformat = o->subformat ? o->subformat : "monolithicSparse";
 	if (!one_of(l->subformat, subformats, sizeof(subformats) / sizeof(*subformats)))
-		return vu_err_set(e, EINVAL, "invalid parameter value: %s", l->subformat);
+		return vu_err_set(e, EINVAL, "invalid parameter value: %s",
+				  vu_img_shown(l->subformat, sb, sizeof(sb)));
 	if (o->adapter_type && !one_of(o->adapter_type, adapters,
 				       sizeof(adapters) / sizeof(*adapters)))
-		return vu_err_set(e, EINVAL, "invalid parameter value: %s", o->adapter_type);
+		return vu_err_set(e, EINVAL, "invalid parameter value: %s",
+				  vu_img_shown(o->adapter_type, sb, sizeof(sb)));
+	if (o->hwversion && !all_digits(o->hwversion))
+		return vu_err_set(e, EINVAL, "invalid parameter value: %s",
+				  vu_img_shown(o->hwversion, sb, sizeof(sb)));
+	if (o->backing_file && !quotable(o->backing_file))
+		return vu_err_set(e, EINVAL, "a backing file name with quotes or control "
+				  "characters cannot be written into a vmdk descriptor");
 	if (o->compat6 && o->hwversion)
 		return vu_err_set(e, EINVAL, "compat6 cannot be enabled with hwversion set");
 	l->flat = strstr(l->subformat, "Flat") != NULL;
@@ -216,6 +243,9 @@ int vmdk_create(int fd, const char *path, const struct vu_create_opts *o, struct
 
 	if ((r = layout_of(o, &l, e)) < 0)
 		return r;
+	if (!quotable(path))
+		return vu_err_set(e, EINVAL, "a file name with quotes or control characters "
+				  "cannot be written into a vmdk descriptor");
 	if (o->backing_file && (r = parent_cid(path, o->backing_file, &d.parent_cid, e)) < 0)
 		return r;
 	if (getrandom(&d.cid, sizeof(d.cid), 0) != sizeof(d.cid))

@@ -10,9 +10,13 @@
 
 /* Extent names come from a file anyone may have written: only a plain
  * file name beside the descriptor is opened, never a path that climbs out
- * of its directory or an absolute one (qemu follows both; we refuse). */
+ * of its directory or an absolute one (qemu follows both; we refuse), nor
+ * one with control characters. */
 bool vmdk_extent_name_ok(const char *name)
 {
+	for (const char *p = name; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return false;	/* and messages naming it stay one line */
 	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 &&
 	       strcmp(name, "..") != 0;
 }

@@ -200,14 +200,13 @@ static int write_range(struct vu_image *img, const uint8_t *buf, size_t len, uin
 	int r = touch_cid(img, v);
 
 	while (r == 0 && len) {
-		struct vmdk_extent *x = NULL;
+		struct vmdk_extent *x = vmdk_find_extent(v, off);
+		uint64_t rel, n;
 
-		for (int i = 0; i < v->n && !x; i++)
-			if (off >= v->ext[i].start && off - v->ext[i].start < v->ext[i].len)
-				x = &v->ext[i];
 		if (!x)
 			return -EIO;
-		uint64_t rel = off - x->start, n = x->len - rel < len ? x->len - rel : len;
+		rel = off - x->start;
+		n = x->len - rel < len ? x->len - rel : len;
 
 		if (x->type == VMDK_EXT_SPARSE && x->grain - rel % x->grain < n)
 			n = x->grain - rel % x->grain;
@@ -233,8 +232,30 @@ int vmdk_pwrite(struct vu_image *img, const void *buf, size_t len, uint64_t off)
 	return write_range(img, buf, len, off);
 }
 
-/* Whole grains that read as zeros without a backing file stay unallocated,
- * or become zeroed-grain entries (zeroed_grain=on); the rest is written. */
+/* One whole grain of zeros: a zeroed-grain entry where the image has them;
+ * else nothing where it already reads as zeros (unallocated, no parent);
+ * else written. */
+static int zero_grain(struct vu_image *img, struct vmdk_extent *x, uint64_t off)
+{
+	static const uint8_t zeros[1 << 16];
+	struct vmdk *v = img->priv;
+	uint64_t g = (off - x->start) / x->grain;
+	uint32_t gte;
+	int r = vmdk_gte(v, x, g, &gte);
+
+	if (r < 0)
+		return r;
+	if (x->zero_grain)
+		return gte == VMDK_GTE_ZEROED ? 0 : (r = touch_cid(img, v)) < 0 ? r :
+		       set_gte(x, g, VMDK_GTE_ZEROED);
+	if (!gte && !img->backing)
+		return 0;
+	for (uint64_t d = 0; r == 0 && d < x->grain; d += sizeof(zeros))
+		r = write_range(img, zeros, x->grain - d < sizeof(zeros) ?
+				(size_t)(x->grain - d) : sizeof(zeros), off + d);
+	return r;
+}
+
 int vmdk_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len, bool may_unmap)
 {
 	static const uint8_t zeros[1 << 16];
@@ -244,31 +265,22 @@ int vmdk_pwrite_zeroes(struct vu_image *img, uint64_t off, uint64_t len, bool ma
 	(void)may_unmap;
 	v->why = NULL;
 	while (r == 0 && len) {
-		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-		struct vmdk_extent *x = NULL;
+		struct vmdk_extent *x = vmdk_find_extent(v, off);
+		uint64_t rel, n;
 
-		for (int i = 0; i < v->n && !x; i++)
-			if (off >= v->ext[i].start && off - v->ext[i].start < v->ext[i].len)
-				x = &v->ext[i];
-		if (x && x->type == VMDK_EXT_SPARSE && (off - x->start) % x->grain == 0 &&
-		    len >= x->grain && x->grain <= UINT32_MAX) {
-			uint64_t g = (off - x->start) / x->grain;
-			uint32_t gte;
-
-			n = (size_t)x->grain;
-			if ((r = vmdk_gte(v, x, g, &gte)) < 0)
-				break;
-			if (x->zero_grain && (r = touch_cid(img, v)) == 0)
-				r = gte == VMDK_GTE_ZEROED ? 0 : set_gte(x, g, VMDK_GTE_ZEROED);
-			else if (gte || img->backing)
-				for (uint64_t d = 0; r == 0 && d < x->grain; d += sizeof(zeros))
-					r = write_range(img, zeros, x->grain - d < sizeof(zeros) ?
-							(size_t)(x->grain - d) : sizeof(zeros), off + d);
-		} else if (!x || x->type != VMDK_EXT_ZERO) {
-			if (x && x->type == VMDK_EXT_SPARSE &&
-			    x->grain - (off - x->start) % x->grain < n)
-				n = (size_t)(x->grain - (off - x->start) % x->grain);
-			r = write_range(img, zeros, n, off);
+		if (!x)
+			return -EIO;
+		rel = off - x->start;
+		n = x->len - rel < len ? x->len - rel : len;
+		if (x->type == VMDK_EXT_SPARSE && rel % x->grain == 0 && n >= x->grain) {
+			n = x->grain;
+			r = zero_grain(img, x, off);
+		} else if (x->type != VMDK_EXT_ZERO) {
+			if (n > sizeof(zeros))
+				n = sizeof(zeros);
+			if (x->type == VMDK_EXT_SPARSE && x->grain - rel % x->grain < n)
+				n = x->grain - rel % x->grain;
+			r = write_range(img, zeros, (size_t)n, off);
 		}
 		off += n;
 		len -= n;
@@ -335,7 +347,7 @@ ssize_t vmdk_compress_cluster(const struct vu_image *img, const void *cluster, v
 	size_t zlen;
 
 	if (!x)
-		return -ENOTSUP;
+		return 0;	/* other subformats store -c's clusters plain, as qemu */
 	if (looks_incompressible(cluster, (size_t)x->grain))
 		return 0;
 	if (deflate_grain(cluster, (size_t)x->grain, out, (size_t)x->grain - 1,
@@ -352,6 +364,19 @@ int vmdk_write_compressed(struct vu_image *img, const void *data, size_t len, ui
 	uint32_t gte;
 	int r;
 
+	if (!x && !len) {
+		/* -c into an uncompressed vmdk: the cluster plain (the last
+		 * one cut at the disk's end), as qemu writes it. */
+		uint64_t n = 65536;
+
+		for (int i = 0; i < v->n; i++)
+			if (v->ext[i].type == VMDK_EXT_SPARSE) {
+				n = v->ext[i].grain;
+				break;
+			}
+		return vmdk_pwrite(img, data, (size_t)(img->size - off < n ? img->size - off : n),
+				   off);
+	}
 	if (!x)
 		return -ENOTSUP;
 	v->why = NULL;
@@ -377,7 +402,7 @@ int vmdk_pwrite_compressed(struct vu_image *img, const void *cluster, uint64_t o
 	int r;
 
 	if (!x)
-		return -ENOTSUP;
+		return vmdk_write_compressed(img, cluster, 0, off);
 	if (!(out = malloc((size_t)x->grain)))
 		return -ENOMEM;
 	n = vmdk_compress_cluster(img, cluster, out);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vu/ident.h"
 #include "vu/ovfxml.h"
 #include "vu/xml.h"
 
@@ -184,8 +185,15 @@ static int nic_item(struct vu_ovf *o, const xmlNode *item)
 	struct vu_ovf_nic *n = &o->nics[o->nnics];
 	char *sub = text_of(item, "ResourceSubType");
 
+	char *addr = text_of(item, "Address");
+	char mac[VU_MAC_STRLEN];
+
 	nic_model(sub, n->model, sizeof(n->model));
 	free(sub);
+	/* Exporters put the MAC there, or nothing, or a bus address. */
+	if (addr && vu_mac_normalize(addr, mac) == 0)
+		snprintf(n->mac, sizeof(n->mac), "%s", mac);
+	free(addr);
 	n->network = text_of(item, "Connection");
 	o->nnics++;
 	return 0;
@@ -236,9 +244,13 @@ static int parse_system(struct vu_ovf *o, const xmlNode *env, const xmlNode *vs,
 	o->nics = calloc(VU_OVF_MAX_DEVICES, sizeof(*o->nics));
 	if (!o->disks || !o->nics)
 		return vu_err_set(e, ENOMEM, NULL);
-	for (xmlNode *it = hw->children; it && r == 0; it = it->next)
+	for (xmlNode *it = hw->children; it && r == 0; it = it->next) {
 		if (is(it, "Item"))
 			r = hw_item(o, env, hw, it, e);
+		else if (is(it, "Config") && attr(it, "key") && attr(it, "value") &&
+			 strcmp(attr(it, "key"), "firmware") == 0)
+			o->efi = strcmp(attr(it, "value"), "efi") == 0;
+	}
 	if (r == 0 && (!o->vcpus || !o->memory))
 		r = vu_err_set(e, EINVAL, "OVF: the hardware section gives no %s",
 			       o->vcpus ? "memory" : "processors");

@@ -153,6 +153,15 @@ mksrc() {
 	assert_line "img-convert: o.vmdk: invalid parameter value: sparse"
 	run img-convert create -f vmdk -o subformat=monolithicFlat,zeroed_grain=on o.vmdk 1M
 	assert_line "img-convert: o.vmdk: Flat image can't enable zeroed grain"
+	# Stricter than qemu-img: nothing that could add lines to the descriptor.
+	run --separate-stderr img-convert create -q -f vmdk -o 'hwversion=4"
+createType="x' o.vmdk 1M
+	assert_failure 1
+	assert_equal "$stderr" "img-convert: o.vmdk: invalid parameter value: 4\"?createType=\"x"
+	run img-convert create -q -f vmdk 'a"b.vmdk' 1M
+	assert_failure 1
+	assert_output --partial "cannot be written into a vmdk descriptor"
+	[ ! -e o.vmdk ] && [ ! -e 'a"b.vmdk' ]
 	qemu-img create -q -f raw b.raw 1M
 	run img-convert create -f vmdk -b b.raw -F raw o.vmdk
 	assert_failure 1
@@ -208,11 +217,16 @@ mksrc() {
 	assert_success
 }
 
-@test "vmdk convert -c: only streamOptimized compresses" {
+@test "vmdk convert -c: other sparse subformats store the grains plain, as qemu-img" {
 	mksrc src.raw
 	run img-convert convert -c -O vmdk src.raw o.vmdk
-	assert_failure 1
-	[ ! -e o.vmdk ]
+	assert_success
+	qemu-img convert -c -O vmdk src.raw q.vmdk
+	run qemu-img compare src.raw o.vmdk
+	assert_success
+	diff <(qemu-img map --output=json o.vmdk) <(qemu-img map --output=json q.vmdk)
+	run qemu-img check o.vmdk
+	assert_success
 }
 
 @test "vmdk: an overlay over a vmdk parent is written and read as qemu-img does" {
@@ -339,6 +353,8 @@ ova_fixture() {
 	grep -q '<target dev="sda" bus="scsi"/>' dom.xml
 	grep -q '<target dev="sdb" bus="sata"/>' dom.xml
 	grep -q '<model type="vmxnet3"/>' dom.xml
+	grep -q '<mac address="00:50:56:12:34:56"/>' dom.xml
+	grep -q '<os firmware="efi">' dom.xml
 	grep -q '<source network="default"/>' dom.xml
 	run qemu-img compare "$OVA/disk1.raw" "$VIRTUTILS_ROOT/images/appliance-disk1.qcow2"
 	assert_success
@@ -481,4 +497,24 @@ ova_fixture() {
 	run --separate-stderr img-convert ova --name third bad1.ova
 	assert_failure 1
 	assert_equal "$stderr" "img-convert: bad1.ova: checksum of app.ovf does not match the manifest"
+}
+
+@test "vmdk: zeros over data become zeroed-grain entries where the image has them" {
+	qemu-img create -q -f vmdk -o zeroed_grain=on z.vmdk 1M
+	qemu-io -f vmdk -c 'write -P 0x11 0 1M' z.vmdk >/dev/null
+	qemu-img create -q -f vmdk p.vmdk 1M
+	qemu-io -f vmdk -c 'write -P 0x11 0 1M' p.vmdk >/dev/null
+	qemu-img create -q -f raw src.raw 1M
+	qemu-io -f raw -c 'write -P 0x22 0 64k' src.raw >/dev/null
+	img-convert convert -n -O vmdk src.raw z.vmdk
+	img-convert convert -n -O vmdk src.raw p.vmdk
+	run qemu-img compare src.raw z.vmdk
+	assert_success
+	run qemu-img compare src.raw p.vmdk
+	assert_success
+	# zeroed grains: allocated zeros; without the feature: data written as zeros
+	[ "$(qemu-img map --output=json z.vmdk | jq -c '[.[] | select(.zero)] | length')" -ge 1 ]
+	[ "$(qemu-img map --output=json z.vmdk | jq -c '[.[] | select(.zero and .present)] | length')" -ge 1 ]
+	run qemu-img check z.vmdk
+	assert_success
 }

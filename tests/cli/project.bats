@@ -58,7 +58,7 @@ tools() {
 		'img-convert convert -O '
 	assert_success
 	assert_line --index 0 "convert compare commit"
-	assert_line --index 1 "raw qcow2 vmdk vdi vpc qed"
+	assert_line --index 1 "raw qcow2 vmdk vdi vpc vhdx qed"
 }
 
 @test "make install honours DESTDIR and PREFIX" {

@@ -62,9 +62,17 @@ setup() {
 	run vm-sysprep --network -a x.img
 	[ "$status" -eq 2 ]
 	assert_output --partial "--network: vm-sysprep edits the image in place"
-	run vm-sysprep --run script.sh -a x.img
+	# Only the appliance path (XFS, btrfs) runs the guest's programs.
+	touch script.sh
+	img=$(guest rhel7.raw)
+	before=$(sha256sum <"$img")
+	run vm-sysprep --run script.sh -a "$img"
 	[ "$status" -eq 2 ]
 	assert_output --partial "--run: needs the guest's own programs"
+	run vm-sysprep --run-command true -a "$img"
+	[ "$status" -eq 2 ]
+	assert_output --partial "--run-command: needs the guest's own programs"
+	[ "$(sha256sum <"$img")" = "$before" ]
 	run vm-sysprep --install vim -a x.img
 	[ "$status" -eq 2 ]
 	assert_output --partial "--install: needs the guest's own programs"

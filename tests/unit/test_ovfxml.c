@@ -39,8 +39,12 @@ static void test_hardware(void **state)
 		ITEM(17, "<rasd:Parent>7</rasd:Parent><rasd:HostResource>ovf:/disk/vd1"
 			 "</rasd:HostResource>")
 		ITEM(10, "<rasd:ResourceSubType>E1000e</rasd:ResourceSubType>"
-			 "<rasd:Connection>VM Network</rasd:Connection>")
-		ITEM(10, "<rasd:ResourceSubType>Flexible</rasd:ResourceSubType>")
+			 "<rasd:Connection>VM Network</rasd:Connection>"
+			 "<rasd:Address>00:50:56:AB:CD:EF</rasd:Address>")
+		ITEM(10, "<rasd:ResourceSubType>Flexible</rasd:ResourceSubType>"
+			 "<rasd:Address>7</rasd:Address>")
+		"<vmw:Config xmlns:vmw='http://www.vmware.com/schema/ovf' vmw:key='firmware' "
+		"vmw:value='efi'/>"
 		"</VirtualHardwareSection></VirtualSystem></Envelope>";
 	struct vu_ovf o;
 	struct vu_err e;
@@ -57,8 +61,11 @@ static void test_hardware(void **state)
 	assert_int_equal(o.nnics, 2);
 	assert_string_equal(o.nics[0].model, "e1000e");
 	assert_string_equal(o.nics[0].network, "VM Network");
+	assert_string_equal(o.nics[0].mac, "00:50:56:ab:cd:ef");
 	assert_string_equal(o.nics[1].model, "e1000");
+	assert_string_equal(o.nics[1].mac, "");
 	assert_null(o.nics[1].network);
+	assert_true(o.efi);
 	vu_ovf_free(&o);
 }
 
@@ -75,6 +82,7 @@ static void test_collection(void **state)
 	assert_int_equal(parse(&o, xml, &e), 0);
 	assert_string_equal(o.name, "vm2");
 	assert_int_equal(o.memory, 512ull << 20);
+	assert_false(o.efi);
 	assert_int_equal(o.ndisks, 0);
 	vu_ovf_free(&o);
 }

@@ -102,6 +102,8 @@ static void test_extent_names(void **state)
 	assert_false(vmdk_extent_name_ok(".."));
 	assert_false(vmdk_extent_name_ok("."));
 	assert_false(vmdk_extent_name_ok(""));
+	assert_false(vmdk_extent_name_ok("a\tb"));
+	assert_false(vmdk_extent_name_ok("\x1b[2Jx"));
 }
 
 static void test_format_and_set_cid(void **state)

@@ -108,23 +108,6 @@ static void print_vmdk(const struct create *cr)
 	putchar('\n');
 }
 
-static void print_qed(const struct create *cr)
-{
-	const struct vu_create_opts *o = &cr->fo.o;
-
-	printf("size=%llu", (unsigned long long)o->size);
-	if (o->backing_file)
-		printf(" backing_file=%s", o->backing_file);
-	if (o->backing_fmt)
-		printf(" backing_fmt=%s", o->backing_fmt);
-	printf(" cluster_size=%u", o->cluster_size ? o->cluster_size : 65536);
-	if (o->table_size)
-		printf(" table_size=%u", o->table_size);
-	if (cr->fo.prealloc_given)
-		printf(" preallocation=%s", ic_prealloc_names[o->prealloc]);
-	putchar('\n');
-}
-
 static void print_formatting(const struct create *cr)
 {
 	const struct vu_create_opts *o = &cr->fo.o;
@@ -135,18 +118,28 @@ static void print_formatting(const struct create *cr)
 		print_vmdk(cr);
 		return;
 	}
-	if (strcmp(cr->fo.fmt, "qed") == 0) {
-		print_qed(cr);
-		return;
-	}
 	if (!cr->fo.qcow2) {
 		printf("size=%llu", (unsigned long long)o->size);
+		if (strcmp(cr->fo.fmt, "qed") == 0) {
+			if (o->backing_file)
+				printf(" backing_file=%s", o->backing_file);
+			if (o->backing_fmt)
+				printf(" backing_fmt=%s", o->backing_fmt);
+			printf(" cluster_size=%u", o->cluster_size ? o->cluster_size : 65536);
+			if (o->table_size)
+				printf(" table_size=%u", o->table_size);
+		}
+		if (strcmp(cr->fo.fmt, "vhdx") == 0)
+			printf(" log_size=%u block_size=%u", o->log_size ? o->log_size : 1048576,
+			       o->block_size);
 		if (strcmp(cr->fo.fmt, "vdi") == 0)
 			printf(" static=%s", sp->fixed ? sp->fixed : "off");
-		if (sp->fixed && strcmp(cr->fo.fmt, "vpc") == 0)
+		if (sp->fixed && strcmp(cr->fo.fmt, "vdi") != 0)
 			printf(" subformat=%s", sp->fixed);
 		if (sp->force_size)
 			printf(" force_size=%s", sp->force_size);
+		if (sp->block_state_zero)
+			printf(" block_state_zero=%s", sp->block_state_zero);
 		if (cr->fo.prealloc_given)
 			printf(" preallocation=%s", ic_prealloc_names[o->prealloc]);
 		putchar('\n');

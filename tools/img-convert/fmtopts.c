@@ -20,8 +20,8 @@ void ic_fmtopts_init(struct ic_fmtopts *cr, const char *fmt)
 	cr->vmdk = strcmp(fmt, "vmdk") == 0;
 }
 
-static const char *const creatable[] = { "raw", "qcow2", "vmdk", "vdi", "vpc", "qed" };
-const char ic_creatable_list[] = "raw, qcow2, vmdk, vdi, vpc, qed";
+static const char *const creatable[] = { "raw", "qcow2", "vmdk", "vdi", "vpc", "vhdx", "qed" };
+const char ic_creatable_list[] = "raw, qcow2, vmdk, vdi, vpc, vhdx, qed";
 
 bool ic_fmt_creatable(const char *fmt)
 {
@@ -72,6 +72,26 @@ static const char *const vpc_help =
 	"  subformat=<str>        - Type of virtual hard disk format. Supported formats are "
 	"{dynamic (default) | fixed} \n";
 
+static const char *const vhdx_help =
+	"  block_size=<size>      - Block Size; min 1MB, max 256MB. 0 means auto-calculate "
+	"based on image size.\n"
+	"  block_state_zero=<bool (on/off)> - Force use of payload blocks of type 'ZERO'. "
+	"Non-standard, but default.  Do not set to 'off' when using 'qemu-img convert' with "
+	"subformat=dynamic.\n"
+	"  log_size=<size>        - Log size; min 1MB.\n"
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)\n"
+	"  size=<size>            - Virtual disk size; max of 64TB.\n"
+	"  subformat=<str>        - VHDX format type, can be either 'dynamic' or 'fixed'. "
+	"Default is 'dynamic'.\n";
+
+static const char *const qed_help =
+	"  backing_file=<str>     - File name of a base image\n"
+	"  backing_fmt=<str>      - Image format of the base image\n"
+	"  cluster_size=<size>    - Cluster size (in bytes)\n"
+	"  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)\n"
+	"  size=<size>            - Virtual disk size\n"
+	"  table_size=<size>      - L1/L2 table size (in clusters)\n";
+
 static const char *const vmdk_help =
 	"  adapter_type=<str>     - Virtual adapter type, can be one of ide (default), "
 	"lsilogic, buslogic or legacyESX\n"
@@ -87,13 +107,6 @@ static const char *const vmdk_help =
 	"  zeroed_grain=<bool (on/off)> - Enable efficient zero writes using the zeroed-grain "
 	"GTE feature\n";
 
-static const char *const qed_help =
-	"  backing_file=<str>     - File name of a base image\n"
-	"  backing_fmt=<str>      - Image format of the base image\n"
-	"  cluster_size=<size>    - Cluster size (in bytes)\n"
-	"  size=<size>            - Virtual disk size\n"
-	"  table_size=<size>      - L1/L2 table size (in clusters)\n";
-
 static void print_opts_help(const struct ic_fmtopts *cr)
 {
 	puts("Supported options:");
@@ -103,10 +116,12 @@ static void print_opts_help(const struct ic_fmtopts *cr)
 		fputs(vdi_help, stdout);
 	} else if (strcmp(cr->fmt, "vpc") == 0) {
 		fputs(vpc_help, stdout);
-	} else if (cr->vmdk) {
-		fputs(vmdk_help, stdout);
+	} else if (strcmp(cr->fmt, "vhdx") == 0) {
+		fputs(vhdx_help, stdout);
 	} else if (strcmp(cr->fmt, "qed") == 0) {
 		fputs(qed_help, stdout);
+	} else if (cr->vmdk) {
+		fputs(vmdk_help, stdout);
 	} else {
 		puts("  preallocation=<str>    - Preallocation mode (allowed values: off, falloc, full)");
 		puts("  size=<size>            - Virtual disk size");
@@ -189,22 +204,44 @@ static bool parse_qcow2_key(struct ic_fmtopts *cr, const char *key, const char *
 	return true;
 }
 
-/* qed's keys; sizes kept as given for the driver to check (qemu's words). */
+static bool parse_vhdx_key(struct ic_fmtopts *cr, const char *key, const char *val)
+{
+	if (strcmp(key, "subformat") == 0) {
+		if (strcmp(val, "dynamic") != 0 && strcmp(val, "fixed") != 0)
+			vu_diex(VU_EXIT_FAIL, "-o: subformat: invalid value '%s' (dynamic, fixed)", val);
+		cr->o.fixed = strcmp(val, "fixed") == 0;
+		cr->sp.fixed = val;
+	} else if (strcmp(key, "block_size") == 0 || strcmp(key, "log_size") == 0) {
+		uint64_t n = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, key, IC_EXIT_USAGE);
+
+		n = n > UINT32_MAX ? UINT32_MAX : n;
+		if (key[0] == 'b')
+			cr->o.block_size = (uint32_t)n;
+		else
+			cr->o.log_size = (uint32_t)n;
+	} else if (strcmp(key, "block_state_zero") == 0) {
+		cr->o.block_state_zero_off = !ic_parse_bool(key, val);
+		cr->sp.block_state_zero = val;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static bool parse_qed_key(struct ic_fmtopts *cr, const char *key, const char *val)
 {
-	uint64_t v;
+	if (strcmp(key, "cluster_size") == 0 || strcmp(key, "table_size") == 0) {
+		uint64_t n = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, key, IC_EXIT_USAGE);
 
-	if (strcmp(key, "backing_file") == 0) {
+		n = n > UINT32_MAX ? UINT32_MAX : n;
+		if (key[0] == 'c')
+			cr->o.cluster_size = (uint32_t)n;
+		else
+			cr->o.table_size = (uint32_t)(n ? n : UINT32_MAX);
+	} else if (strcmp(key, "backing_file") == 0) {
 		cr->o.backing_file = val;
 	} else if (strcmp(key, "backing_fmt") == 0) {
 		cr->o.backing_fmt = val;
-	} else if (strcmp(key, "cluster_size") == 0 || strcmp(key, "table_size") == 0) {
-		v = vu_parse_size_or_die(val, VU_SIZE_QEMU, 1, key, IC_EXIT_USAGE);
-		v = v > UINT32_MAX ? UINT32_MAX : v;
-		if (key[0] == 'c')
-			cr->o.cluster_size = (uint32_t)v;
-		else
-			cr->o.table_size = (uint32_t)v;
 	} else {
 		return false;
 	}
@@ -214,13 +251,15 @@ static bool parse_qed_key(struct ic_fmtopts *cr, const char *key, const char *va
 /* The keys of the other formats; false if key is not one of fmt's. */
 static bool parse_other_key(struct ic_fmtopts *cr, const char *key, const char *val)
 {
-	if (strcmp(cr->fmt, "qed") == 0)
-		return parse_qed_key(cr, key, val);
 	if (strcmp(cr->fmt, "vdi") == 0 && strcmp(key, "static") == 0) {
 		cr->o.fixed = ic_parse_bool(key, val);
 		cr->sp.fixed = val;
 		return true;
 	}
+	if (strcmp(cr->fmt, "vhdx") == 0 && parse_vhdx_key(cr, key, val))
+		return true;
+	if (strcmp(cr->fmt, "qed") == 0 && parse_qed_key(cr, key, val))
+		return true;
 	if (strcmp(cr->fmt, "vpc") == 0 && strcmp(key, "subformat") == 0) {
 		if (strcmp(val, "dynamic") != 0 && strcmp(val, "fixed") != 0)
 			vu_diex(VU_EXIT_FAIL, "-o: subformat: invalid value '%s' (dynamic, fixed)", val);

@@ -54,15 +54,16 @@ static void usage(void)
 	printf(" %s [options] COMMAND [command options]\n",
 	       program_invocation_short_name);
 	fputs(VU_USAGE_SEPARATOR, stdout);
-	puts("Create, inspect, compare, map and convert disk images (raw, qcow2, vmdk, vdi, vpc,\n"
-	     "qed; OVA read).");
+	puts("Create, inspect, compare, map and convert disk images (raw, qcow2, vmdk, vdi, vpc;\n"
+	     "OVA read).");
 	fputs(VU_USAGE_COMMANDS, stdout);
 	vu_cmd_print_list(stdout, cmds, ARRAY_SIZE(cmds), 0, false);
 	fputs(VU_USAGE_OPTIONS, stdout);
 	puts(" -h, --help               display this help");
 	puts(" -V, --version            display version");
 	fputs(VU_USAGE_ARGUMENTS, stdout);
-	puts(" FMT     image format: raw, qcow2, vmdk, vdi, vpc, qed (probed when not given)");
+	puts(" FMT     image format: raw, qcow2, vmdk, vdi, vpc, vhdx, qed (probed when\n"
+	     "         not given)");
 	puts(" SIZE    bytes, or with a suffix k, M, G, T, P, E (powers of 1024)");
 	puts(" CACHE   none, writeback, unsafe (convert's default), directsync, writethrough");
 	puts("\nExit status: 0 success, 1 failure or usage error; compare: 0 identical,");

@@ -15,6 +15,7 @@
 #include "vu/ova.h"
 #include "vu/ovfxml.h"
 #include "vu/storage.h"
+#include "vu/xml.h"
 
 #include "img-convert.h"
 
@@ -109,7 +110,7 @@ static int import_disk(struct import *im, size_t i, struct vu_err *e)
 
 	if (!m)
 		return vu_err_set(e, ENOENT, "the OVF names disk '%s', which the archive lacks",
-				  im->ovf.disks[i].href);
+				  VU_SHOWN(im->ovf.disks[i].href));
 	if ((r = vu_ova_open_disk(&im->ova, m, &src, e)) < 0)
 		return r;
 	snprintf(vname, sizeof(vname), "%s-disk%zu.%s", im->o.name, i + 1,
@@ -146,7 +147,8 @@ static int add_devices(struct import *im, struct vu_domain *dom, struct vu_err *
 	}
 	for (size_t i = 0; i < im->ovf.nnics; i++) {
 		struct vu_iface_spec n = { .type = "network", .source = im->o.network,
-					   .model = im->ovf.nics[i].model };
+					   .model = im->ovf.nics[i].model,
+					   .mac = im->ovf.nics[i].mac[0] ? im->ovf.nics[i].mac : NULL };
 
 		if (vu_domain_add_iface(dom, &n, NULL) < 0)
 			return vu_err_set(e, EINVAL, "network adapter %zu: cannot be added", i + 1);
@@ -167,6 +169,9 @@ static int make_domain(struct import *im, struct vu_domain **dom, struct vu_err 
 		r = vu_domain_set_vcpus(*dom, im->ovf.vcpus, 0);
 	if (r == 0)
 		r = vu_domain_set_os_type(*dom, "hvm", "x86_64", NULL);
+	/* libvirt picks the firmware files for <os firmware='efi'>. */
+	if (r == 0 && im->ovf.efi)
+		r = vu_domain_set(*dom, "os", "firmware", "efi");
 	if (r == 0 && im->ovf.os)
 		r = vu_domain_set_description(*dom, im->ovf.os);
 	if (r < 0)

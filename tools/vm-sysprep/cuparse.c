@@ -18,7 +18,8 @@ static const char *const names[] = {
 	[VS_CU_WRITE] = "--write", [VS_CU_UPLOAD] = "--upload", [VS_CU_COPY_IN] = "--copy-in",
 	[VS_CU_DELETE] = "--delete", [VS_CU_TOUCH] = "--touch", [VS_CU_CHMOD] = "--chmod",
 	[VS_CU_LINK] = "--link", [VS_CU_TRUNCATE] = "--truncate",
-	[VS_CU_APPEND_LINE] = "--append-line",
+	[VS_CU_APPEND_LINE] = "--append-line", [VS_CU_RUN] = "--run",
+	[VS_CU_RUN_COMMAND] = "--run-command",
 };
 
 /* Which argument is a guest path that must be absolute: 0 none, 1 a, 2 b. */
@@ -76,7 +77,7 @@ static int check(struct vs_cu *c, const char *arg, struct vu_err *e)
 		return vu_err_set(e, EINVAL, "%s: '%s' is not an octal mode", opt, c->a);
 	if (c->kind == VS_CU_TIMEZONE && (strstr(c->a, "..") || c->a[0] == '/'))
 		return vu_err_set(e, EINVAL, "%s: '%s' is not a time zone name", opt, c->a);
-	if ((c->kind == VS_CU_FIRSTBOOT || c->kind == VS_CU_UPLOAD ||
+	if ((c->kind == VS_CU_FIRSTBOOT || c->kind == VS_CU_UPLOAD || c->kind == VS_CU_RUN ||
 	     c->kind == VS_CU_COPY_IN) && access(c->a, R_OK) < 0)
 		return vu_err_set(e, errno, "%s: %s: %s", opt, c->a, strerror(errno));
 	if (c->kind == VS_CU_SSH_INJECT && c->b && strncmp(c->b, "file:", 5) &&

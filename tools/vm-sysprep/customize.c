@@ -580,6 +580,7 @@ static int one(struct vs_ctx *ctx, const struct vs_cu *c)
 		return vs_is_file(ctx, c->a) ? vs_trunc(ctx, c->a) : vs_write(ctx, c->a, "", 0,
 						VU_GUEST_KEEP, VU_GUEST_KEEP, VU_GUEST_KEEP);
 	case VS_CU_APPEND_LINE: return append_line(ctx, c->a, c->b);
+	case VS_CU_RUN: case VS_CU_RUN_COMMAND: return vs_cu_run(ctx, c);
 	default: return 0;	/* the first-boot ones come last */
 	}
 }

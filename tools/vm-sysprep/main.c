@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vm-sysprep - reset a guest's machine-specific state offline, in place
- * (virt-sysprep's options and operations, without an appliance) */
+ * (virt-sysprep's options and operations: in place for ext2/3/4, in a small
+ * QEMU appliance for XFS and btrfs, vs-appliance.h) */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +23,7 @@
 #include "vu/state.h"
 
 #include "vm-sysprep.h"
+#include "vs-appliance.h"
 #include "vs-inuse.h"
 
 /* A domain XML read for its disks. */
@@ -32,6 +34,7 @@ enum {
 	OPT_FORMAT = CHAR_MAX + 1, OPT_DOMAIN_XML, OPT_OPERATIONS, OPT_LIST_OPERATIONS,
 	OPT_KEEP_USERS, OPT_REMOVE_USERS, OPT_SCRUB, OPT_SELINUX_RELABEL, OPT_NO_SELINUX_RELABEL,
 	OPT_NETWORK, OPT_NO_NETWORK, OPT_ROOT, OPT_CONNECT, OPT_REFUSED, OPT_COMMANDS_FILE,
+	OPT_APPLIANCE_KERNEL,
 	OPT_PASSWORD_CRYPTO,
 	OPT_CU_BASE,	/* + enum vs_cu_kind */
 };
@@ -48,6 +51,13 @@ struct sysprep {
 	vs_opset ops;
 	struct vs_culist cu;
 	struct vs_ctx ctx;
+	/* The appliance path: what runs inside gets the same options. */
+	const char *kernel;		/* --appliance-kernel */
+	bool in_appliance;		/* we are inside: the guest is on VS_AP_ROOT */
+	char **ap_args;			/* options for inside, NULL-terminated */
+	size_t nap_args;
+	char **ap_files;		/* host path, name in the appliance, ...; NULL */
+	size_t nap_files;
 };
 
 static noreturn void usage(void)
@@ -93,7 +103,12 @@ static noreturn void usage(void)
 	     "     --delete PATH          --touch FILE\n"
 	     "     --chmod MODE:FILE      --link TARGET:LINK[:LINK...]\n"
 	     "     --truncate FILE        --append-line FILE:LINE\n"
-	     "     --commands-from-file FILE  those options, one a line without '--'");
+	     "     --commands-from-file FILE  those options, one a line without '--'\n"
+	     "     --run SCRIPT           --run-command CMD  (the appliance path only)\n"
+	     "\nXFS and btrfs guests are handled in a small appliance booted under QEMU:\n"
+	     "     --appliance-kernel FILE  its kernel (default: the running one's\n"
+	     "                              /boot/vmlinuz-VERSION, modules in\n"
+	     "                              /lib/modules/VERSION)");
 	fputs(VU_USAGE_COMMON, stdout);
 	puts("\nExit status: 0 success, 1 failure, 2 usage error.");
 	fputs(VU_USAGE_MAN_TAIL("vm-sysprep(1)"), stdout);
@@ -108,13 +123,14 @@ static const struct { const char *name; enum vs_cu_kind kind; } cu_opts[] = {
 	{ "write", VS_CU_WRITE }, { "upload", VS_CU_UPLOAD }, { "copy-in", VS_CU_COPY_IN },
 	{ "delete", VS_CU_DELETE }, { "touch", VS_CU_TOUCH }, { "chmod", VS_CU_CHMOD },
 	{ "link", VS_CU_LINK }, { "truncate", VS_CU_TRUNCATE },
-	{ "append-line", VS_CU_APPEND_LINE },
+	{ "append-line", VS_CU_APPEND_LINE }, { "run", VS_CU_RUN },
+	{ "run-command", VS_CU_RUN_COMMAND },
 };
 
 /* virt-sysprep options that need the guest's own programs, FUSE or a
  * network: there is no appliance to run them in. */
 static const char *const refused[] = {
-	"run", "run-command", "install", "uninstall", "update", "script", "scriptdir",
+	"install", "uninstall", "update", "script", "scriptdir",
 	"sm-register", "sm-attach", "sm-unregister", "sm-remove", "sm-credentials",
 	"firstboot-install", "mount-options",
 };
@@ -134,6 +150,90 @@ static bool is_refused(const char *name)
 		if (strcmp(refused[i], name) == 0)
 			return true;
 	return false;
+}
+
+static void *xrealloc(void *p, size_t size);
+static char *xstrdup(const char *s);
+
+/* An option as the appliance's vm-sysprep gets it. */
+static void ap_record(struct sysprep *s, const char *name, const char *arg)
+{
+	s->ap_args = xrealloc(s->ap_args, (s->nap_args + 3) * sizeof(*s->ap_args));
+	if (asprintf(&s->ap_args[s->nap_args], "--%s", name) < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	s->nap_args++;
+	if (arg)
+		s->ap_args[s->nap_args++] = xstrdup(arg);
+	s->ap_args[s->nap_args] = NULL;
+}
+
+/*
+ * A host file or tree an option reads, carried into the appliance as
+ * /vs/files/N/BASENAME (the base name kept: --copy-in and --firstboot use
+ * it); the name inside, malloc'd.
+ */
+static char *ap_hostfile(struct sysprep *s, const char *host)
+{
+	size_t len = strlen(host), n = s->nap_files / 2;
+	const char *base;
+	char *name, *inner;
+
+	while (len > 1 && host[len - 1] == '/')
+		len--;
+	base = memrchr(host, '/', len);
+	base = base ? base + 1 : host;
+	if (asprintf(&name, "vs/files/%zu/%.*s", n, (int)(len - (size_t)(base - host)), base) < 0 ||
+	    asprintf(&inner, "/%s", name) < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	s->ap_files = xrealloc(s->ap_files, (s->nap_files + 3) * sizeof(*s->ap_files));
+	s->ap_files[s->nap_files++] = strndup(host, len);
+	s->ap_files[s->nap_files++] = name;
+	s->ap_files[s->nap_files] = NULL;
+	if (!s->ap_files[s->nap_files - 2])
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	return inner;
+}
+
+/* Where a password selector names a file: after "[locked:]file:". */
+static const char *sel_file(const char *sel)
+{
+	if (sel && !strncmp(sel, "locked:", 7))
+		sel += 7;
+	return sel && !strncmp(sel, "file:", 5) ? sel + 5 : NULL;
+}
+
+/* A customize option recorded for the appliance, the host file it reads
+ * (--upload, --copy-in, --firstboot, file: keys and passwords) renamed to
+ * its copy inside. */
+static void ap_record_cu(struct sysprep *s, enum vs_cu_kind k, const char *name,
+			 const char *arg)
+{
+	const char *p = NULL, *end = NULL, *colon = strchr(arg, ':');
+	char *host, *inner, *rew;
+
+	switch (k) {
+	case VS_CU_UPLOAD: case VS_CU_COPY_IN: p = arg; end = colon; break;
+	case VS_CU_FIRSTBOOT: case VS_CU_RUN: p = arg; break;
+	case VS_CU_SSH_INJECT:
+		p = colon && !strncmp(colon + 1, "file:", 5) ? colon + 6 : NULL;
+		break;
+	case VS_CU_PASSWORD: p = sel_file(colon ? colon + 1 : NULL); break;
+	case VS_CU_ROOT_PASSWORD: p = sel_file(arg); break;
+	default: break;
+	}
+	if (!p) {
+		ap_record(s, name, arg);
+		return;
+	}
+	if (asprintf(&host, "%.*s", (int)(end ? (size_t)(end - p) : strlen(p)), p) < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	inner = ap_hostfile(s, host);
+	if (asprintf(&rew, "%.*s%s%s", (int)(p - arg), arg, inner, end ? end : "") < 0)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	ap_record(s, name, rew);
+	free(host);
+	free(inner);
+	free(rew);
 }
 
 /*
@@ -174,6 +274,7 @@ static void commands_from_file(struct sysprep *s, const char *path)
 			vu_die_usage(VU_EXIT_USAGE, "%s: '%s' is not a customize command", path, l);
 		if (vs_cu_add(&s->cu, (enum vs_cu_kind)k, arg, &e) < 0)
 			vu_die_usage(VU_EXIT_USAGE, "%s: %s", path, vu_err_str(&e));
+		ap_record_cu(s, (enum vs_cu_kind)k, l, arg);
 	}
 	free(buf);
 }
@@ -250,13 +351,18 @@ static void parse_one(struct sysprep *s, int ch, const struct option *lo, int id
 		break;
 	case OPT_LIST_OPERATIONS: vs_ops_list(stdout); exit(VU_EXIT_OK);
 	case 'n': s->ctx.dry_run = true; break;
-	case OPT_KEEP_USERS: s->ctx.keep_users = split_users("--keep-user-accounts", optarg); break;
+	case OPT_KEEP_USERS:
+		s->ctx.keep_users = split_users("--keep-user-accounts", optarg);
+		ap_record(s, lo[idx].name, optarg);
+		break;
 	case OPT_REMOVE_USERS:
 		s->ctx.remove_users = split_users("--remove-user-accounts", optarg);
+		ap_record(s, lo[idx].name, optarg);
 		break;
 	case OPT_SCRUB: s->ctx.scrub = true; break;
 	case OPT_SELINUX_RELABEL: s->no_relabel = false; break;
 	case OPT_NO_SELINUX_RELABEL: s->no_relabel = true; break;
+	case OPT_APPLIANCE_KERNEL: s->kernel = optarg; break;
 	case OPT_NETWORK:
 		vu_die_usage(VU_EXIT_USAGE, "--network: vm-sysprep edits the image in place, with no "
 			     "appliance and no network: use --no-network (the default)");
@@ -272,6 +378,7 @@ static void parse_one(struct sysprep *s, int ch, const struct option *lo, int id
 		else
 			vu_die_usage(VU_EXIT_USAGE, "--password-crypto: '%s': use md5, sha256 or "
 				     "sha512", optarg);
+		ap_record(s, lo[idx].name, optarg);	/* the appliance hashes too */
 		break;
 	case OPT_REFUSED:
 		vu_die_usage(VU_EXIT_USAGE, "--%s: needs the guest's own programs (an appliance), "
@@ -284,6 +391,8 @@ static void parse_one(struct sysprep *s, int ch, const struct option *lo, int id
 		if (ch >= OPT_CU_BASE && vs_cu_add(&s->cu, (enum vs_cu_kind)(ch - OPT_CU_BASE),
 						   optarg, &e) < 0)
 			vu_die_usage(VU_EXIT_USAGE, "%s", vu_err_str(&e));
+		if (ch >= OPT_CU_BASE)
+			ap_record_cu(s, (enum vs_cu_kind)(ch - OPT_CU_BASE), lo[idx].name, optarg);
 		if (ch < OPT_CU_BASE)
 			vu_die_tryhelp(VU_EXIT_USAGE);
 	}
@@ -312,6 +421,7 @@ static struct option *long_options(void)
 		{ "network", no_argument, NULL, OPT_NETWORK },
 		{ "no-network", no_argument, NULL, OPT_NO_NETWORK },
 		{ "commands-from-file", required_argument, NULL, OPT_COMMANDS_FILE },
+		{ "appliance-kernel", required_argument, NULL, OPT_APPLIANCE_KERNEL },
 		{ "password-crypto", required_argument, NULL, OPT_PASSWORD_CRYPTO },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -345,7 +455,7 @@ static void parse_args(struct sysprep *s, int argc, char **argv)
 	}
 	if (optind < argc)
 		vu_die_usage(VU_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (!!s->ndisks + !!s->domain + !!s->xml_path != 1)
+	if (!s->in_appliance && !!s->ndisks + !!s->domain + !!s->xml_path != 1)
 		vu_die_usage(VU_EXIT_USAGE, "give the guest's disks with -a, or -d DOMAIN, or "
 			     "--domain-xml FILE (one of them)");
 	if (!s->ops_given)
@@ -526,16 +636,153 @@ static noreturn void guest_failed(const struct sysprep *s, const struct vu_err *
 	vu_diex(VU_EXIT_FAIL, "%s: %s", s->ndisks == 1 ? s->disks[0].path : "guest", msg);
 }
 
+/* ---- the appliance path ---- */
+
+/* The in-place path has no guest programs to run. */
+static void refuse_run(struct sysprep *s)
+{
+	for (size_t i = 0; i < s->cu.n; i++)
+		if (s->cu.v[i].kind == VS_CU_RUN || s->cu.v[i].kind == VS_CU_RUN_COMMAND) {
+			vu_guest_close(&s->ctx.g, NULL);
+			vu_die_usage(VU_EXIT_USAGE, "--%s: needs the guest's own programs, which only "
+				     "the appliance path (XFS, btrfs guests) runs",
+				     s->cu.v[i].kind == VS_CU_RUN ? "run" : "run-command");
+		}
+}
+
+/* Runs of the guest's programs need its /dev, /proc and /sys. */
+static bool has_run(const struct sysprep *s)
+{
+	for (size_t i = 0; i < s->cu.n; i++)
+		if (s->cu.v[i].kind == VS_CU_RUN || s->cu.v[i].kind == VS_CU_RUN_COMMAND)
+			return true;
+	return false;
+}
+
+
+static void ap_add(char ***v, size_t *n, const char *arg)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(arg);
+	(*v)[*n] = NULL;
+}
+
+/* The options the appliance's vm-sysprep runs with: the operations chosen
+ * here as a list, the flags, then the recorded options in their order. */
+static char **ap_argv(struct sysprep *s)
+{
+	char **v = NULL, *ops = NULL;
+	size_t n = 0, len = 0;
+	FILE *f = open_memstream(&ops, &len);
+	bool first = true;
+
+	if (!f)
+		vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+	for (size_t i = 0; i < VS_NOPS; i++)
+		if (s->ops >> i & 1) {
+			fprintf(f, "%s%s", first ? "" : ",", vs_ops[i].name);
+			first = false;
+		}
+	fclose(f);
+	ap_add(&v, &n, "--operations");
+	ap_add(&v, &n, ops);
+	free(ops);
+	if (s->ctx.dry_run)
+		ap_add(&v, &n, "--dry-run");
+	if (s->ctx.quiet)
+		ap_add(&v, &n, "--quiet");
+	if (s->ctx.verbose)
+		ap_add(&v, &n, "--verbose");
+	if (s->ctx.scrub)
+		ap_add(&v, &n, "--scrub");
+	if (s->no_relabel)
+		ap_add(&v, &n, "--no-selinux-relabel");
+	for (size_t i = 0; i < s->nap_args; i++)
+		ap_add(&v, &n, s->ap_args[i]);
+	return v;
+}
+
+/* XFS or btrfs: the same operations, run by vm-sysprep inside the
+ * appliance; its messages are relayed, its exit status is ours. */
+static void run_appliance(struct sysprep *s, const char *type, struct vs_appliance *ap)
+{
+	struct vu_err e = { 0 };
+	vs_opset ops = s->ops;
+	int r;
+
+	ap->kernel = s->kernel;
+	ap->disks = s->disks;
+	ap->ndisks = s->ndisks;
+	ap->readonly = s->ctx.dry_run;
+	ap->verbose = s->ctx.verbose;
+	ap->files = s->ap_files;
+	ap->binds = has_run(s);
+	int lvm = vs_op_index("lvm-uuids"), fsu = vs_op_index("fs-uuids");
+
+	/* The UUID changes work on devices, which the appliance's vm-sysprep
+	 * does not have. LVM's metadata is ours to edit in place: lvm-uuids
+	 * runs here once the appliance is done. fs-uuids would have to change
+	 * XFS's superblock: refused. */
+	if (fsu >= 0 && (s->ops >> fsu & 1))
+		vu_diex(VU_EXIT_FAIL, "fs-uuids: not available on the appliance path (%s)", type);
+	if (lvm >= 0)
+		s->ops &= ~((vs_opset)1 << lvm);
+	lvm = lvm >= 0 && (ops >> lvm & 1) ? lvm : -1;
+	if (!s->ops)
+		goto host;
+	say(s, "%s: running the operations in the appliance (QEMU, TCG) ...", type);
+	ap->args = ap_argv(s);
+	r = vs_ap_run(ap, &e);
+	vs_strv_free(ap->args);
+	if (r < 0)
+		vu_diex(VU_EXIT_FAIL, "appliance: %s", vu_err_str(&e));
+	if (r != VU_EXIT_OK)
+		exit(r == VU_EXIT_USAGE ? VU_EXIT_USAGE : VU_EXIT_FAIL);
+host:
+	if (lvm < 0)
+		return;
+	if (vu_guest_open(&s->ctx.g, s->disks, s->ndisks, s->ctx.dry_run ? 0 : VU_GUEST_RDWR,
+			  &e) < 0)
+		guest_failed(s, &e);
+	run_op(s, (size_t)lvm);
+	if (vu_guest_close(&s->ctx.g, &e) < 0)
+		guest_failed(s, &e);
+}
+
+/* Opens the guest: its images, or, inside the appliance, the tree /init
+ * mounted. */
+static int open_guest(struct sysprep *s, struct vu_err *e)
+{
+	unsigned flags = s->ctx.dry_run ? 0 : VU_GUEST_RDWR;
+
+	if (s->in_appliance)
+		return vu_guest_open_dir(&s->ctx.g, VS_AP_ROOT, flags, e);
+	return vu_guest_open(&s->ctx.g, s->disks, s->ndisks, flags, e);
+}
+
 static void run(struct sysprep *s)
 {
 	struct vu_err e = { 0 };
+	const char *ap_type;
 	int r;
 
 	s->ctx.cu = &s->cu;
 	say(s, "Examining the guest ...");
-	r = vu_guest_open(&s->ctx.g, s->disks, s->ndisks, s->ctx.dry_run ? 0 : VU_GUEST_RDWR, &e);
+	r = open_guest(s, &e);
+	if (r == 0 && !s->in_appliance && (ap_type = vs_ap_needed(s->ctx.g))) {
+		struct vs_appliance ap = { 0 };
+
+		if (vs_ap_probe(s->ctx.g, &ap) < 0)
+			vu_diex(VU_EXIT_FAIL, "cannot allocate memory");
+		vu_guest_close(&s->ctx.g, NULL);	/* QEMU takes the images' locks */
+		run_appliance(s, ap_type, &ap);
+		free(ap.lvs);
+		return;
+	}
 	if (r < 0)
 		guest_failed(s, &e);
+	if (!s->in_appliance)
+		refuse_run(s);
 	if (vu_guest_mount_all(s->ctx.g, &e) < 0) {
 		vu_guest_close(&s->ctx.g, NULL);
 		guest_failed(s, &e);
@@ -557,12 +804,21 @@ int main(int argc, char **argv)
 	struct sysprep s = { 0 };
 
 	atexit(vu_close_stdout_atexit);
+	/* Inside the appliance: /init passes the options file (vs_ap_run). */
+	if (argc == 3 && !strcmp(argv[1], "--in-appliance")) {
+		int r = vs_ap_read_args(argv[2], argv[0], &argv, &argc);
+
+		if (r < 0)
+			vu_diec(VU_EXIT_FAIL, -r, "%s", VS_AP_ARGS);
+		s.in_appliance = true;
+	}
 	parse_args(&s, argc, argv);
 	if (s.xml_path)
 		read_xml(&s);
 	else if (s.domain)
 		load_domain(&s);
-	check_in_use(&s);
+	if (!s.in_appliance)
+		check_in_use(&s);
 	run(&s);
 	/* The pipe goes on: the domain XML, as it came. */
 	if (s.xml && vu_write_all(STDOUT_FILENO, s.xml, s.xml_len) < 0)

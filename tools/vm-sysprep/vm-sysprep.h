@@ -203,6 +203,7 @@ enum vs_cu_kind {
 	VS_CU_TIMEZONE, VS_CU_FIRSTBOOT, VS_CU_FIRSTBOOT_COMMAND, VS_CU_MKDIR,
 	VS_CU_WRITE, VS_CU_UPLOAD, VS_CU_COPY_IN, VS_CU_DELETE, VS_CU_TOUCH,
 	VS_CU_CHMOD, VS_CU_LINK, VS_CU_TRUNCATE, VS_CU_APPEND_LINE,
+	VS_CU_RUN, VS_CU_RUN_COMMAND,	/* the appliance path only (aprun.c) */
 };
 struct vs_cu {
 	enum vs_cu_kind kind;
@@ -216,6 +217,9 @@ struct vs_culist {
 /* Parses the option's argument into a new entry, in command-line order.
  * -EINVAL with e saying why (a usage error). */
 int vs_cu_add(struct vs_culist *l, enum vs_cu_kind kind, const char *arg, struct vu_err *e);
+/* --run SCRIPT / --run-command CMD: the guest's /bin/sh, chrooted into the
+ * tree the appliance mounted (aprun.c). */
+int vs_cu_run(struct vs_ctx *ctx, const struct vs_cu *c);
 void vs_cu_free(struct vs_culist *l);
 
 #endif

@@ -68,6 +68,17 @@ enum {
 int vu_guest_open(struct vu_guest **out, const struct vu_guest_disk *disks, size_t n,
 		  unsigned flags, struct vu_err *e);
 /*
+ * The directory backend: a guest whose filesystems a kernel has already
+ * mounted under root (vm-sysprep's appliance mounts them on /sysroot as
+ * the guest's fstab says). The path operations below then work on that
+ * tree through openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): an
+ * absolute link or ".." never leaves root. vu_guest_mount_all only
+ * inspects the OS; there are no devices (vu_guest_filesystems is empty,
+ * so the UUID changes below find nothing).
+ */
+int vu_guest_open_dir(struct vu_guest **out, const char *root, unsigned flags,
+		      struct vu_err *e);
+/*
  * Unmounts everything (libext2fs writes its dirty metadata), flushes the
  * images and closes them; *g becomes NULL. A filesystem is marked "not
  * clean" on disk before its first change and clean again here, so a run
@@ -88,6 +99,9 @@ struct vu_guest_fs {
 	uint64_t offset;	/* where it starts on its disk (LVs: first segment) */
 	uint64_t size;		/* bytes */
 	int disk;		/* index in the disks given to vu_guest_open; -1 for LVs */
+	/* LVs of one segment: the disk it lies on (offset: where), else -1
+	 * (vm-sysprep's appliance maps them as loop devices) */
+	int lv_disk;
 	bool mountable;		/* ext2/3/4 */
 	char mountpoint[256];	/* where it is mounted in the guest, "" if not */
 };

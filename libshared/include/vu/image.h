@@ -79,8 +79,7 @@ struct vu_create_opts {
 	uint32_t block_size;		/* vhdx: 0 = chosen by the size, as qemu */
 	uint32_t log_size;		/* vhdx: 0 = 1 MiB */
 	bool block_state_zero_off;	/* vhdx: block_state_zero=off */
-	/* qed (cluster_size above: 0 = 64 KiB) */
-	uint32_t table_size;		/* clusters per L1/L2 table: 0 = 4 */
+	uint32_t table_size;		/* qed: clusters per table, 0 = 4 (cluster_size above) */
 };
 
 /* What "amend" changes in an image; zero values leave a property as it is. */

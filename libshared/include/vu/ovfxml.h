@@ -4,6 +4,7 @@
 #ifndef VU_OVFXML_H
 #define VU_OVFXML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ struct vu_ovf_disk {
 struct vu_ovf_nic {
 	char *network;		/* rasd:Connection, or NULL */
 	char model[16];		/* libvirt's: "e1000", "vmxnet3", "virtio", ... */
+	char mac[18];		/* rasd:Address when it is a MAC address, else "" */
 };
 
 struct vu_ovf {
@@ -24,6 +26,7 @@ struct vu_ovf {
 	char *os;		/* OperatingSystemSection's Description, or NULL */
 	unsigned vcpus;
 	uint64_t memory;	/* bytes */
+	bool efi;		/* VMware's vmw:Config firmware=efi */
 	size_t ndisks, nnics;
 	struct vu_ovf_disk *disks;	/* in the hardware section's order */
 	struct vu_ovf_nic *nics;
@@ -38,8 +41,9 @@ struct vu_ovf {
  * found by local name, whatever their namespace prefixes). The first
  * VirtualSystem is read: processors (3), memory (4, in its
  * AllocationUnits), IDE/SCSI/SATA controllers (5, 6, 20), disks (17, whose
- * HostResource names a DiskSection disk and through it a file) and network
- * adapters (10). -EINVAL with one line in e for what does not fit (no
+ * HostResource names a DiskSection disk and through it a file), network
+ * adapters (10, with their MAC address when rasd:Address holds one) and
+ * VMware's firmware setting (vmw:Config key firmware). -EINVAL with one line in e for what does not fit (no
  * VirtualSystem, a disk naming no file, counts out of range).
  */
 int vu_ovf_parse(struct vu_ovf *out, const char *buf, size_t len, struct vu_err *e);

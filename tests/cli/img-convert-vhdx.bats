@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# img-convert on vhdx (Hyper-V) against qemu-img: every subformat and block
+# size qemu-img makes reads, maps and shows the same; what we make and write
+# qemu-img reads back the same and checks clean; a log that needs replaying
+# is refused.
+
+load common
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	. "$TOP/tests/fixtures/lib.sh"
+}
+
+written() {	# written FILE OPTIONS: a 300 MiB vhdx with data, zeros and holes
+	qemu-img create -q -f vhdx ${2:+-o "$2"} "$1" 300M
+	qemu-io -f vhdx -c 'write -P 0xab 40M 8k' -c 'write -P 0x11 0 4k' \
+		-c 'write -P 0x22 3M 5M' -c 'write -z 4M 64k' -c 'write -P 3 299M 1M' "$1" >/dev/null
+}
+
+@test "vhdx: what qemu-io wrote reads, maps and shows as qemu-img's" {
+	local o
+	for o in "" subformat=fixed block_size=1M block_size=256M,log_size=4M \
+		subformat=fixed,block_size=32M block_state_zero=off; do
+		rm -f q.vhdx
+		written q.vhdx "$o"
+		qemu-img convert -O raw q.vhdx q.raw
+		img-convert convert -O raw q.vhdx o.raw
+		cmp q.raw o.raw || fail "-o $o: raw output differs"
+		diff <(img-convert map --output=json q.vhdx) <(qemu-img map --output=json q.vhdx)
+		diff <(img-convert info --output=json q.vhdx | jq -S 'del(.filename, .["actual-size"])') \
+			<(qemu-img info --output=json q.vhdx | jq -S 'del(.filename, .["actual-size"])')
+		run img-convert check q.vhdx
+		assert_success
+		assert_output "No errors were found on the image."
+	done
+	# To qcow2, holes kept.
+	img-convert convert -O qcow2 q.vhdx q.qcow2
+	qemu-img compare -q q.vhdx q.qcow2
+	[ "$(qemu-img info --output=json q.qcow2 | jq '.["actual-size"]')" -lt 20000000 ]
+}
+
+@test "vhdx: a log that needs replaying is refused, as qemu-img refuses it read-only" {
+	qemu-img create -q -f vhdx l.vhdx 64M
+	"$TOP/tests/fixtures/vhdx-log.py" l.vhdx
+	run -1 qemu-img info l.vhdx
+	local want=${lines[0]#qemu-img: Could not open \'l.vhdx\': }
+	run -1 img-convert info l.vhdx
+	assert_output "img-convert: l.vhdx: $want"
+	# Replayed by qemu-img, it reads.
+	qemu-img check -q -r all l.vhdx || true
+	img-convert info l.vhdx
+}
+
+@test "vhdx: hostile files are refused with one line" {
+	local want
+	written b.vhdx ""
+	cp b.vhdx t.vhdx
+	truncate -s 8M t.vhdx
+	run -1 img-convert info t.vhdx
+	want=$(qemu-img info t.vhdx 2>&1 | head -1)
+	assert_output "img-convert: t.vhdx: ${want#qemu-img: }"
+	cp b.vhdx h.vhdx
+	wrhex h.vhdx 65536 00
+	wrhex h.vhdx 131072 00
+	run -1 img-convert info h.vhdx
+	assert_output "img-convert: h.vhdx: No valid VHDX header found"
+	cp b.vhdx r.vhdx
+	wrhex r.vhdx 196608 00
+	run -1 img-convert info r.vhdx
+	assert_output "img-convert: r.vhdx: Invalid VHDX region table"
+	cp b.vhdx i.vhdx
+	wrhex i.vhdx 0 00
+	run -1 img-convert info -f vhdx i.vhdx
+	assert_output "img-convert: i.vhdx: Invalid VHDX file identifier"
+}
+
+@test "vhdx: create prints qemu-img's line; qemu-img reads what we make and write" {
+	local o a
+	head -c 30M /dev/urandom >src.raw
+	head -c 5M /dev/zero >>src.raw
+	head -c 3000000 /dev/urandom >>src.raw
+	truncate -s 70M src.raw
+	for o in "" subformat=fixed subformat=fixed,block_state_zero=off,block_size=2M,log_size=2M \
+		block_size=1M log_size=1500k block_state_zero=off block_size=256M; do
+		rm -f o.vhdx q.vhdx c.vhdx
+		run img-convert create -f vhdx ${o:+-o "$o"} o.vhdx 300M
+		assert_success
+		a=$output
+		run qemu-img create -f vhdx ${o:+-o "$o"} q.vhdx 300M
+		[ "$a" = "${output//q.vhdx/o.vhdx}" ] || fail "-o $o: '$a' vs '$output'"
+		qemu-img check -q o.vhdx
+		diff <(qemu-img info --output=json o.vhdx | jq -S 'del(.filename, .["actual-size"])') \
+			<(qemu-img info --output=json q.vhdx | jq -S 'del(.filename, .["actual-size"])')
+		img-convert convert -O vhdx ${o:+-o "$o"} src.raw c.vhdx
+		qemu-img check -q c.vhdx
+		qemu-img compare -q src.raw c.vhdx
+	done
+	# Holes kept: a dynamic image holds the data blocks only.
+	img-convert convert -O vhdx -o block_size=1M src.raw c.vhdx
+	[ "$(stat -c %s c.vhdx)" -lt 45000000 ]
+}
+
+@test "vhdx: written in place over qemu-io's blocks; bad options refused" {
+	qemu-img create -q -f vhdx w.vhdx 64M
+	qemu-io -f vhdx -c 'write -P 1 0 10M' w.vhdx >/dev/null
+	qemu-img create -q -f raw s.raw 64M
+	qemu-io -f raw -c 'write -P 5 1M 4k' -c 'write -P 7 50M 2M' s.raw >/dev/null
+	img-convert convert -n -O vhdx s.raw w.vhdx
+	qemu-img check -q w.vhdx
+	qemu-img compare -q s.raw w.vhdx
+	run img-convert create -f vhdx -o block_size=3M x.vhdx 10M
+	assert_failure 1
+	assert_output --partial "Block size must be a power of two"
+	run img-convert create -f vhdx x.vhdx 65T
+	assert_failure 1
+	assert_output --partial "Image size too large; max of 64TB"
+	run img-convert create -f vhdx -o subformat=foo x.vhdx 10M
+	assert_failure 1
+	run img-convert create -f vhdx -o help
+	assert_line --partial "  log_size=<size>        - Log size; min 1MB."
+	[ ! -e x.vhdx ]
+}
+
+@test "vhdx: completion offers its -o keys" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
+	run complete_lines img-convert 'img-convert create -f vhdx -o block_st'
+	assert_success
+	assert_line --index 0 "block_state_zero=on block_state_zero=off"
+}
