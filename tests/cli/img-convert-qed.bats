@@ -75,7 +75,7 @@ same() {	# same CMD FILE: img-convert's output and status as qemu-img's
 	[ "$status" = 2 ]
 	run img-convert convert -O raw bad.qed x.raw
 	assert_failure 1
-	assert_output --partial "invalid cluster offset 12345"
+	assert_output --partial "QED cluster offset 0x3039 invalid"
 }
 
 @test "qed: hostile headers are refused with one line" {
@@ -92,7 +92,7 @@ same() {	# same CMD FILE: img-convert's output and status as qemu-img's
 	cp q.qed l.qed
 	wrhex l.qed 40 0000000001000000
 	run -1 img-convert info l.qed
-	assert_output "img-convert: l.qed: Invalid QED L1 table offset"
+	assert_output "img-convert: l.qed: QED table offset is invalid"
 }
 
 @test "qed: create prints qemu-img's line and makes its bytes; bad options as qemu-img" {
@@ -150,7 +150,8 @@ same() {	# same CMD FILE: img-convert's output and status as qemu-img's
 	qemu-img create -q -f raw s.raw 64M
 	img-convert convert -n -O qed s.raw q.qed
 	[ "$(od -An -tx1 -j16 -N1 q.qed | tr -d ' ')" = 00 ]
-	# A writer died: leaks only, written again; an error, refused.
+	# A writer died: leaks only, written again; a bad L1 entry, dropped
+	# (as qemu repairs an unclean image it opens for writing), then written.
 	cp q.qed leak.qed
 	wrhex leak.qed 16 02
 	truncate -s $(($(stat -c %s leak.qed) + 65536)) leak.qed
@@ -164,7 +165,7 @@ same() {	# same CMD FILE: img-convert's output and status as qemu-img's
 	d[l1 + 8:l1 + 16] = struct.pack('<Q', 12345)
 	open(sys.argv[1], 'wb').write(d)
 	PY
-	run img-convert convert -n -O qed s.raw bad.qed
-	assert_failure 1
-	assert_output --partial "needs a repair"
+	img-convert convert -n -O qed s.raw bad.qed
+	[ "$(od -An -tx1 -j16 -N1 bad.qed | tr -d ' ')" = 00 ]
+	qemu-img compare -q -f raw -F qed s.raw bad.qed
 }
