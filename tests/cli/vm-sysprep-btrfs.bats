@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# vm-sysprep's appliance path on btrfs: a Fedora guest with / on btrfs and
+# /boot on ext4 (tests/fixtures/mkbtrfsguest.sh), scrubbed inside the QEMU
+# (TCG) appliance (tests/fixtures/mkappliance.sh). The results are read
+# with `btrfs restore` (no root, no mount) and debugfs, never with
+# vm-sysprep; `btrfs check --readonly` and e2fsck -fn must be clean.
+# Skipped when the kernel package cannot be downloaded.
+
+load common
+load vm-sysprep-lib
+
+BOOT_OFF=$((2048 * 512))
+
+setup_file() {
+	local rc=0
+	export FX=$BATS_FILE_TMPDIR/fx
+	mkdir -p "$FX"
+	"$TOP/tests/fixtures/mkappliance.sh" "$FX/appliance.env" >"$FX/mkappliance.log" 2>&1 ||
+		rc=$?
+	echo "$rc" >"$FX/appliance.rc"
+	[ "$rc" -ne 0 ] || "$TOP/tests/fixtures/mkbtrfsguest.sh" "$FX" >"$FX/mkbtrfs.log" 2>&1 ||
+		echo "$?" >"$FX/appliance.rc"
+}
+
+setup() {
+	common_setup
+	local rc
+	rc=$(cat "$FX/appliance.rc")
+	[ "$rc" -ne 77 ] || skip "no appliance kernel or btrfs-progs"
+	[ "$rc" -eq 0 ] || fail "fixtures: $(cat "$FX/mkappliance.log" "$FX/mkbtrfs.log" 2>/dev/null)"
+	set -a
+	. "$FX/appliance.env"
+	set +a
+	. "$FX/btrfs.env"
+}
+
+# btrfs_of IMAGE: the btrfs partition of a copy of the guest, as a file of
+# its own (qcow2 converted first); its path.
+btrfs_of() {
+	local raw=$1
+	case $1 in *.qcow2) raw=$(raw_of "$1") ;; esac
+	dd if="$raw" of="$1.btrfs" bs=1M skip="$ROOT_OFF" count=$((ROOT_SIZE >> 20)) \
+		iflag=skip_bytes conv=sparse status=none
+	echo "$1.btrfs"
+}
+# tree_of BTRFS: the files of the filesystem's top level, extracted by
+# `btrfs restore` (with xattrs and symlinks) into a directory; its path.
+tree_of() {
+	rm -rf "$1.tree"
+	mkdir "$1.tree"
+	btrfs restore -x -S "$1" "$1.tree" >/dev/null 2>&1 || fail "btrfs restore $1"
+	echo "$1.tree"
+}
+btrfs_clean() {
+	run btrfs check --readonly "$1"
+	[ "$status" -eq 0 ] || fail "btrfs check --readonly: $output"
+}
+boot_of() {
+	local raw=$1
+	case $1 in *.qcow2) raw=$1.raw ;; esac
+	echo "$raw?offset=$BOOT_OFF"
+}
+
+@test "vm-sysprep btrfs: Fedora, btrfs root, ext4 /boot (raw): default operations and customize" {
+	img=$(guest fedora-btrfs.raw)
+	run vm-sysprep -a "$img" --hostname web2.example.com --write /boot/marker:booted
+	assert_success
+	assert_output --partial "btrfs: running the operations in the appliance"
+	assert_output --partial 'Performing "ssh-hostkeys" ...'
+	b=$(btrfs_of "$img")
+	btrfs_clean "$b"
+	t=$(tree_of "$b")
+	[ "$(ls -A "$t/etc/ssh")" = sshd_config ]
+	[ -f "$t/etc/machine-id" ] && [ ! -s "$t/etc/machine-id" ]
+	[ "$(cat "$t/etc/hostname")" = web2.example.com ]
+	[ ! -e "$t/etc/udev/rules.d/70-persistent-net.rules" ]
+	[ ! -e "$t/var/cache/dnf/fedora/packages/pkg.rpm" ]
+	[ -z "$(ls -A "$t/tmp")" ]
+	[ -e "$t/.autorelabel" ]
+	# /boot was mounted where the fstab says, by UUID.
+	[ "$(dcat "$(boot_of "$img")" /marker)" = booted ]
+	fsck_clean "$(boot_of "$img")"
+}
+
+@test "vm-sysprep btrfs: qcow2, the files outside the operations' paths unchanged" {
+	img=$(guest fedora-btrfs.qcow2)
+	run vm-sysprep -q -a "$img"
+	assert_success
+	run qemu-img check "$img"
+	assert_success
+	b=$(btrfs_of "$img")
+	btrfs_clean "$b"
+	t=$(tree_of "$b")
+	[ ! -s "$t/etc/machine-id" ]
+	[ "$(ls -A "$t/etc/ssh")" = sshd_config ]
+	while read -r p; do
+		cmp -s "$t$p" "$FX/tree-fedora$p" || fail "$p changed"
+	done <"$FX/tree-fedora.keep"
+}
+
+@test "vm-sysprep btrfs: --dry-run changes nothing; fs-uuids refused before booting" {
+	img=$(guest fedora-btrfs.qcow2)
+	before=$(sha256sum <"$img")
+	run vm-sysprep -n -a "$img" --operations ssh-hostkeys,machine-id
+	assert_success
+	assert_output --partial "ssh-hostkeys: would remove /etc/ssh/ssh_host_rsa_key"
+	run vm-sysprep -a "$img" --operations fs-uuids
+	assert_failure 1
+	assert_output --partial "fs-uuids: not available on the appliance path (btrfs)"
+	[ "$(sha256sum <"$img")" = "$before" ]
+}
