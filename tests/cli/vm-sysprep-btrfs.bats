@@ -43,13 +43,15 @@ btrfs_of() {
 		iflag=skip_bytes conv=sparse status=none
 	echo "$1.btrfs"
 }
-# tree_of BTRFS: the files of the filesystem's top level, extracted by
-# `btrfs restore` (with xattrs and symlinks) into a directory; its path.
+# tree_of BTRFS [ROOTID]: the files of the filesystem's top level (or of
+# subvolume ROOTID), extracted by `btrfs restore` (with xattrs and symlinks)
+# into a directory; its path.
 tree_of() {
-	rm -rf "$1.tree"
-	mkdir "$1.tree"
-	btrfs restore -x -S "$1" "$1.tree" >/dev/null 2>&1 || fail "btrfs restore $1"
-	echo "$1.tree"
+	local d=$1.tree${2:+-$2}
+	rm -rf "$d"
+	mkdir "$d"
+	btrfs restore -x -S ${2:+-r "$2"} "$1" "$d" >/dev/null 2>&1 || fail "btrfs restore $1"
+	echo "$d"
 }
 btrfs_clean() {
 	run btrfs check --readonly "$1"
@@ -108,4 +110,28 @@ boot_of() {
 	assert_failure 1
 	assert_output --partial "fs-uuids: not available on the appliance path (btrfs)"
 	[ "$(sha256sum <"$img")" = "$before" ]
+}
+
+@test "vm-sysprep btrfs: Fedora's subvolumes, / in subvol=root and /home in subvol=home" {
+	need_root "the fixture: subvolumes made on a loop mount"
+	[ -n "$SUBVOL" ] || skip "no subvolume fixture"
+	img=$(guest fedora-subvol.raw)
+	run vm-sysprep -q -a "$img" --hostname sv1 --write /boot/marker:sv
+	assert_success
+	b=$(btrfs_of "$img")
+	btrfs_clean "$b"
+	# Subvolume "root" is 256, "home" 257 (made in that order).
+	r=$(tree_of "$b" 256)
+	h=$(tree_of "$b" 257)
+	[ "$(cat "$r/etc/hostname")" = sv1 ]
+	[ "$(ls -A "$r/etc/ssh")" = sshd_config ]
+	[ ! -s "$r/etc/machine-id" ]
+	[ -e "$r/.autorelabel" ]
+	# /home, its own subvolume, was mounted and scrubbed (ssh-userdir,
+	# bash-history) and kept what no operation touches.
+	[ "$(ls -A "$h/alice")" = notes.txt ]
+	cmp "$h/alice/notes.txt" "$FX/tree-fedora/home/alice/notes.txt"
+	[ -z "$(ls -A "$r/home")" ]
+	[ "$(dcat "$img?offset=$BOOT_OFF" /marker)" = sv ]
+	fsck_clean "$img?offset=$BOOT_OFF"
 }
