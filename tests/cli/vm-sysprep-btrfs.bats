@@ -135,3 +135,17 @@ boot_of() {
 	[ "$(dcat "$img?offset=$BOOT_OFF" /marker)" = sv ]
 	fsck_clean "$img?offset=$BOOT_OFF"
 }
+
+@test "vm-sysprep btrfs: a btrfs checksummed with blake2 (its crypto module loaded up front)" {
+	# One btrfs over the whole disk, made with --csum blake2: the kernel
+	# asks modprobe for blake2b-256 at mount, and the appliance has none.
+	img=$BATS_TEST_TMPDIR/blake2.raw
+	truncate -s 256M "$img"
+	mkfs.btrfs -q -f --csum blake2 -r "$FX/tree-fedora" "$img" >/dev/null
+	run vm-sysprep -q -a "$img" --hostname b2
+	assert_success
+	btrfs_clean "$img"
+	t=$(tree_of "$img")
+	[ "$(cat "$t/etc/hostname")" = b2 ]
+	[ "$(ls -A "$t/etc/ssh")" = sshd_config ]
+}
