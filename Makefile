@@ -207,7 +207,8 @@ DEB_PKGS := pkg-config libxml2-dev zlib1g-dev libzstd-dev libcap-dev uuid-dev \
 	libcurl4-openssl-dev libarchive-dev osinfo-db ovmf virtinst xorriso cpio xfsprogs \
 	python3 libcap2-bin acl libnl-3-dev libnl-route-3-dev libnftables-dev nftables iproute2 \
 	dnsmasq-base busybox qemu-system-x86 qemu-block-extra libext2fs-dev lvm2 socat \
-	libssl-dev guestfs-tools kmod libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+	libssl-dev guestfs-tools kmod libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
+	btrfs-progs
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \

@@ -117,6 +117,34 @@ for f in /etc/hostname /etc/machine-id /etc/sysconfig/network-scripts/ifcfg-eth0
 done
 rm -f clone.raw
 echo
+echo "== vm-ctl: the test guest (Debian's cloud kernel, a busybox initramfs written by"
+echo "   our cpio code, an ext4 disk) booted on QEMU under TCG, then shut down by ACPI"
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	echo "(qemu-system-x86_64 is not installed: skipped)"
+elif ! "$top/tests/fixtures/mkguest.sh" "$root/guest" >"$root/guest.log" 2>&1; then
+	echo "(no test guest: $(tail -n 1 "$root/guest.log"); skipped)"
+else
+	cp --sparse=always "$root/guest/disk.ext4" "$root/images/demo-guest.ext4"
+	sed -e "s|<name>vu-guest</name>|<name>demo-guest</name>|" \
+		-e "s|$root/guest/disk.ext4|$root/images/demo-guest.ext4|" \
+		-e "s|<serial type='pty'>|<serial type='file'><source path='$root/demo-guest.console'/>|" \
+		-e "s|<console type='pty'>|<console type='file'><source path='$root/demo-guest.console'/>|" \
+		"$root/guest/guest.xml" >demo-guest.xml
+	step "$bin/vm-ctl" define demo-guest.xml
+	step "$bin/vm-ctl" start demo-guest
+	for ((i = 0; i < 600; i++)); do
+		grep -aq 'VU-GUEST: disk mounted' "$root/demo-guest.console" 2>/dev/null && break
+		sleep 0.1
+	done
+	echo "its console so far:"
+	grep -a 'VU-GUEST' "$root/demo-guest.console" | tr -d '\r' | sed 's/^/  /' || true
+	step "$bin/vm-ctl" list --all
+	step "$bin/vm-ctl" dominfo demo-guest
+	step "$bin/vm-ctl" shutdown demo-guest --timeout 60 --force
+	grep -a 'VU-GUEST: poweroff' "$root/demo-guest.console" | tr -d '\r' | sed 's/^/  /' || true
+	step "$bin/vm-ctl" domstate demo-guest --reason
+fi
+echo
 echo "== a virtual network: libvirt's default, started inside a network namespace"
 echo "   the demo makes (unshare -n), so nothing of this host's network changes"
 if [ ! -x "$bin/net-ctl" ]; then

@@ -181,8 +181,14 @@ static const char *layer(struct qb *b, struct dk *d, const char *storage, const 
 	qb_opt(b, "-blockdev", "%s,node-name=vu-%u-storage,%s%s%s%s", storage, n,
 	       fdset ? (ro ? "read-only=on" : "read-only=off") : "auto-read-only=on",
 	       d->discard, d->cache_opts, strncmp(storage, "driver=nbd", 10) ? d->aio : "");
-	if (!backing)
+	/* Only formats that can have a backing file take "backing": QEMU's
+	 * raw driver refuses the option, so a raw bottom layer goes without. */
+	if (!backing && vu_word_in(fmt, (const char *const[]){ "qcow2", "qed", "vmdk", NULL }))
 		format_json(b, d, n, fmt, ro);
+	else if (!backing)
+		qb_opt(b, "-blockdev", "node-name=vu-%u-format,read-only=%s,driver=%s%s%s%s,"
+		       "file=vu-%u-storage", n, ro ? "on" : "off", fmt, d->discard,
+		       d->cache_opts, d->dzero, n);
 	else
 		qb_opt(b, "-blockdev", "node-name=vu-%u-format,read-only=%s,driver=%s%s%s%s,"
 		       "file=vu-%u-storage%s%s", n, ro ? "on" : "off", fmt, d->discard,

@@ -52,6 +52,46 @@ written() {	# written FILE OPTIONS: a 300 MiB vhdx with data, zeros and holes
 	img-convert info l.vhdx
 }
 
+@test "vhdx: a log that needs replaying is replayed by an open for writing, as qemu replays it" {
+	qemu-img create -q -f vhdx -o block_size=1M l.vhdx 64M
+	qemu-io -f vhdx -c 'write -P 0x11 0 64k' l.vhdx >/dev/null
+	"$TOP/tests/fixtures/vhdx-log.py" l.vhdx data
+	cp l.vhdx q.vhdx
+	# The oracle: qemu's own replay of a copy.
+	qemu-img check -q -r all q.vhdx
+	qemu-img convert -O raw q.vhdx q.raw
+	# Read-only, refused; nothing changed.
+	run -1 img-convert convert -O raw l.vhdx o.raw
+	assert_output --partial "opened read-only, but contains a log that needs to be replayed"
+	run -1 qemu-img info l.vhdx
+	# Our open for repairs replays it, and says so as qemu-img does.
+	run -0 img-convert check -r all l.vhdx
+	assert_output --partial "1 corruptions"
+	assert_output --partial "No errors were found on the image."
+	run -0 qemu-img check l.vhdx
+	assert_output "No errors were found on the image."
+	img-convert convert -O raw l.vhdx o.raw
+	cmp o.raw q.raw
+	qemu-img convert -O raw l.vhdx p.raw
+	cmp p.raw q.raw
+	# The log's data landed (the sector of 0x5a, the zeros, the new block).
+	[ "$(od -An -tx1 -j 4096 -N 1 o.raw)" = " 5a" ]
+	[ "$(od -An -tx1 -j 8192 -N 1 o.raw)" = " 00" ]
+	[ "$(od -An -tx1 -j $((2 * 1048576 - 1)) -N 1 o.raw)" = " 77" ]
+	# Spent: a second open for writing finds nothing more to replay.
+	run -0 img-convert check -r all l.vhdx
+	assert_output "No errors were found on the image."
+}
+
+@test "vhdx: a log that would write over the headers is refused, the file left as it was" {
+	qemu-img create -q -f vhdx h.vhdx 64M
+	"$TOP/tests/fixtures/vhdx-log.py" h.vhdx hostile
+	cp h.vhdx k.vhdx
+	run -1 img-convert check -r all h.vhdx
+	assert_output "img-convert: h.vhdx: cannot replay the VHDX log: Invalid argument"
+	cmp h.vhdx k.vhdx
+}
+
 @test "vhdx: hostile files are refused with one line" {
 	local want
 	written b.vhdx ""

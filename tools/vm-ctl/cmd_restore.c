@@ -77,7 +77,7 @@ static int stream_in(struct vm_ctl *vc, const char *name, int fd, bool run, stru
 
 	if ((r = vu_qemurun_qmp(vc_state(vc), name, &q, e)) < 0)
 		return r;
-	if ((r = vctl_qmp_getfd(q, fd, FDNAME, e)) == 0 &&
+	if ((r = vu_qmp_getfd(q, fd, FDNAME, 10000, e)) == 0 &&
 	    (r = vu_qmp_cmd(q, "migrate-incoming",
 			    vctl_json1("uri", json_object_new_string("fd:" FDNAME)), NULL, 10000, e)) == 0 &&
 	    (r = wait_incoming(q, e)) == 0 && run)

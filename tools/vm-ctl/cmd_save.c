@@ -64,7 +64,7 @@ static int stream_out(struct vu_qmp *q, int fd, struct vu_err *e)
 	if ((r = vu_qmp_cmd(q, "migrate-set-parameters",
 			    vctl_json1("max-bandwidth", json_object_new_int64(INT64_C(1) << 50)),
 			    NULL, 10000, e)) < 0 ||
-	    (r = vctl_qmp_getfd(q, fd, FDNAME, e)) < 0)
+	    (r = vu_qmp_getfd(q, fd, FDNAME, 10000, e)) < 0)
 		return r;
 	r = vu_qmp_cmd(q, "migrate", vctl_json1("uri", json_object_new_string("fd:" FDNAME)), NULL,
 		       10000, e);

@@ -10,12 +10,6 @@
 
 /* A JSON object with one member (v is taken); dies when out of memory. */
 json_object *vctl_json1(const char *key, json_object *v);
-/*
- * Hands fd to QEMU under fdname: the fd travels as SCM_RIGHTS with one
- * space (which QMP's parser skips between commands), then getfd names the
- * fd QEMU received last on this connection. 0 or -errno with e.
- */
-int vctl_qmp_getfd(struct vu_qmp *q, int fd, const char *fdname, struct vu_err *e);
 /* The pace of polling QEMU: 20 ms. */
 void vctl_tick(void);
 

@@ -13,6 +13,10 @@
  * /dev/[shv]dX or /dev/xvdX as the virtio disks /dev/vdX, attached in the
  * order vm-sysprep was given them; LVs (/dev/VG/LV, /dev/mapper/VG-LV) as
  * the loop devices made from /vs/lvs (vs_ap_probe).
+ * btrfs: a root whose top level holds no system is looked for in the
+ * subvolumes Fedora ("root") and Ubuntu ("@") put it in, and an fstab
+ * entry's subvol=/subvolid= options are kept (Fedora mounts / and /home
+ * from two subvolumes of one filesystem); its other options are not used.
  */
 const char vs_ap_init[] =
 	"#!/bin/sh\n"
@@ -49,21 +53,31 @@ const char vs_ap_init[] =
 	"	ln -s \"$l\" \"$alias\"\n"
 	"	lvs=\"$lvs $name\"\n"
 	"done </vs/lvs\n"
+	"isos() {\n"
+	"	[ -f \"$1/etc/fstab\" ] || [ -f \"$1/etc/os-release\" ] || [ -f \"$1/usr/lib/os-release\" ]\n"
+	"}\n"
 	"root=\n"
+	"rootopt=\n"
 	"for d in $(ls /dev | grep '^vd' | sed 's,^,/dev/,') $lvs; do\n"
 	"	mount -o ro \"$d\" /sysroot 2>/dev/null || continue\n"
-	"	if [ -f /sysroot/etc/fstab ] || [ -f /sysroot/etc/os-release ] ||\n"
-	"	   [ -f /sysroot/usr/lib/os-release ]; then\n"
+	"	sv=\n"
+	"	if ! isos /sysroot && grep -q ' /sysroot btrfs ' /proc/mounts; then\n"
+	"		for s in root @; do\n"
+	"			isos \"/sysroot/$s\" && { sv=,subvol=$s; break; }\n"
+	"		done\n"
+	"	fi\n"
+	"	if [ -n \"$sv\" ] || isos /sysroot; then\n"
 	"		if [ -n \"$root\" ]; then\n"
 	"			umount /sysroot\n"
 	"			fail \"guest: multi-boot guests are not supported ($root and $d)\"\n"
 	"		fi\n"
 	"		root=$d\n"
+	"		rootopt=$sv\n"
 	"	fi\n"
 	"	umount /sysroot\n"
 	"done\n"
 	"[ -n \"$root\" ] || fail \"guest: no operating system found\"\n"
-	"mount -o $rw \"$root\" /sysroot || fail \"guest: ${root}: cannot mount\"\n"
+	"mount -o $rw$rootopt \"$root\" /sysroot || fail \"guest: ${root}: cannot mount\"\n"
 	"resolve() {\n"
 	"	case $1 in\n"
 	"	UUID=*|LABEL=*) findfs \"$1\" ;;\n"
@@ -85,7 +99,11 @@ const char vs_ap_init[] =
 	"			{ echo \"vm-sysprep: $mp: $spec: not found, not mounted\"; continue; }\n"
 	"		dir=$(realpath \"/sysroot$mp\") || fail \"$mp: mount point not found\"\n"
 	"		case $dir/ in /sysroot/*) ;; *) fail \"$mp: mount point leads out of the guest\" ;; esac\n"
-	"		mount -o $rw \"$dev\" \"$dir\" || fail \"$mp: ${spec}: cannot mount\"\n"
+	"		sv=\n"
+	"		[ \"$type\" = btrfs ] && for o in $(echo \"$opts\" | tr , ' '); do\n"
+	"			case $o in subvol=*|subvolid=*) sv=\"$sv,$o\" ;; esac\n"
+	"		done\n"
+	"		mount -o $rw$sv \"$dev\" \"$dir\" || fail \"$mp: ${spec}: cannot mount\"\n"
 	"	done </tmp/fstab\n"
 	"fi\n"
 	"if [ -f /vs/binds ]; then\n"

@@ -26,6 +26,14 @@ static const char *const roots[] = {
 	"virtio_pci", "virtio_blk", "crc32c_generic", "ext4",
 };
 
+/* btrfs's checksums other than crc32c: its modinfo names them as
+ * "softdep=pre:" crypto aliases (blake2b-256, xxhash64, sha256), which the
+ * kernel asks modprobe for at mount; the appliance has no modprobe, so the
+ * modules that provide them are loaded up front, when the kernel has them. */
+static const char *const btrfs_csums[] = {
+	"blake2b_generic", "xxhash_generic", "sha256_generic",
+};
+
 #define KO_MAX (64u << 20)
 #define DEPTH_MAX 16
 
@@ -198,6 +206,9 @@ int vs_ap_modules(const char *moddir, const char *const *fstypes, char ***paths,
 				       moddir, fstypes[i]);
 		else
 			r = take(&s, fstypes[i], 0, paths, n, e);
+		for (size_t j = 0; !strcmp(fstypes[i], "btrfs") && j < ARRAY_SIZE(btrfs_csums) &&
+		     r == 0; j++)
+			r = take(&s, btrfs_csums[j], 0, paths, n, e);
 	}
 	for (size_t i = 0; i < s.n; i++) {
 		free(s.v[i].name);
