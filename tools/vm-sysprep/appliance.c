@@ -20,6 +20,8 @@
 #include "vu/cpio.h"
 #include "vu/file.h"
 #include "vu/image.h"
+#include "vu/qemucmd.h"
+#include "vu/qmp.h"
 
 #include "vs-appliance.h"
 
@@ -333,25 +335,29 @@ static int make_initrd(const struct vs_appliance *ap, const char *path, const ch
 
 /* ---- QEMU ---- */
 
-/* -drive's value: commas in the file name doubled, as QEMU's parser wants. */
-static char *drive_opt(const char *path, const char *fmt, bool ro)
+/* Text for an XML attribute or element. */
+static void xml_text(FILE *f, const char *s)
 {
-	size_t n = strlen(path);
-	char *esc = malloc(2 * n + 1), *out = NULL, *p = esc;
+	for (; *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+}
 
-	if (!esc)
-		return NULL;
-	for (const char *s = path; *s; s++) {
-		*p++ = *s;
-		if (*s == ',')
-			*p++ = ',';
-	}
-	*p = '\0';
-	if (asprintf(&out, "file=%s,format=%s,if=virtio,cache=writeback%s", esc, fmt,
-		     ro ? ",readonly=on" : "") < 0)
-		out = NULL;
-	free(esc);
-	return out;
+/* <tag attr='path'/>, or <tag>path</tag> for attr NULL. */
+static void xml_path(FILE *f, const char *tag, const char *attr, const char *path)
+{
+	fprintf(f, attr ? "<%s %s='" : "<%s>", tag, attr);
+	xml_text(f, path);
+	if (attr)
+		fputs("'/>\n", f);
+	else
+		fprintf(f, "</%s>\n", tag);
 }
 
 /* The format of each disk: as given, else probed (as the in-place path did). */
@@ -383,22 +389,132 @@ static long timeout_ms(void)
 	return t && *t && !*end && v > 0 && v < 86400 ? v * 1000 : 600 * 1000;
 }
 
-static int spawn_wait(char **argv, struct vu_err *e)
+/*
+ * The appliance as a transient domain: the kernel booted directly with our
+ * initrd, the console on the first serial port and what vm-sysprep says on
+ * the second (files in dir), the guest's disks as vda, vdb... in order (the
+ * names /init and vs/lvs use). A reboot (panic=-1) ends it, as a poweroff.
+ */
+static int appliance_xml(const struct vs_appliance *ap, const char *kernel, const char *dir,
+			 char **xml, size_t *len, struct vu_err *e)
+{
+	FILE *f = open_memstream(xml, len);
+	char p[PATH_MAX];
+	int r = 0;
+
+	if (!f)
+		return vu_err_set(e, ENOMEM, "cannot allocate memory");
+	fputs("<domain type='qemu'>\n<name>vm-sysprep-appliance</name>\n"
+	      "<memory unit='MiB'>768</memory>\n<vcpu>1</vcpu>\n"
+	      "<os>\n<type arch='x86_64' machine='pc'>hvm</type>\n", f);
+	xml_path(f, "kernel", NULL, kernel);
+	snprintf(p, sizeof(p), "%s/initrd", dir);
+	xml_path(f, "initrd", NULL, p);
+	fprintf(f, "<cmdline>console=ttyS0 panic=-1%s</cmdline>\n</os>\n",
+		ap->verbose ? "" : " quiet");
+	/* ACPI: the appliance's poweroff -f is what ends QEMU. */
+	fputs("<features><acpi/></features>\n<cpu mode='maximum'/>\n<on_poweroff>destroy</on_poweroff>\n"
+	      "<on_reboot>destroy</on_reboot>\n<on_crash>destroy</on_crash>\n<devices>\n", f);
+	if (getenv("VU_QEMU") && *getenv("VU_QEMU"))
+		xml_path(f, "emulator", NULL, getenv("VU_QEMU"));
+	for (size_t i = 0; i < ap->ndisks && r == 0; i++) {
+		char fmt[16];
+
+		if ((r = disk_format(&ap->disks[i], fmt, sizeof(fmt), e)) < 0)
+			break;
+		fputs("<disk type='file' device='disk'>\n<driver name='qemu' type='", f);
+		xml_text(f, fmt);
+		fputs("' cache='writeback'/>\n", f);
+		xml_path(f, "source", "file", ap->disks[i].path);
+		fprintf(f, "<target dev='vd%c' bus='virtio'/>\n%s</disk>\n", 'a' + (int)i,
+			ap->readonly ? "<readonly/>\n" : "");
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, i ? "out" : "console");
+		fputs("<serial type='file'>\n", f);
+		xml_path(f, "source", "path", p);
+		fprintf(f, "<target port='%d'/>\n</serial>\n", i);
+	}
+	fputs("</devices>\n</domain>\n", f);
+	if (fclose(f) != 0 && r == 0)
+		r = vu_err_set(e, ENOMEM, "cannot allocate memory");
+	if (r < 0) {
+		free(*xml);
+		*xml = NULL;
+	}
+	return r;
+}
+
+/* As vm-ctl's runtime: as root the images go to QEMU as fds we opened. */
+static int open_disk(void *opaque, const char *path, const char *format, bool readonly,
+		     struct vu_err *e)
+{
+	int fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+
+	(void)opaque;
+	(void)format;
+	if (fd < 0)
+		return vu_err_set(e, errno, "%s: %s", path, strerror(errno));
+	return fd;
+}
+
+static void stop(pid_t pid)
+{
+	int st;
+
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * QEMU starts paused (-S): once its QMP socket answers, `cont`. 1 when it
+ * ran, 0 when it is not listening yet (or went away: waitpid says how),
+ * -errno.
+ */
+static int try_cont(const char *sock, struct vu_err *e)
+{
+	struct vu_qmp *q = NULL;
+	struct vu_err tmp = { 0 };
+	int r = vu_qmp_open(&q, sock, NULL, 10000, &tmp);
+
+	if (r == -ENOENT || r == -ECONNREFUSED || r == -EPIPE)
+		return 0;
+	if (r == 0)
+		r = vu_qmp_cmd(q, "cont", NULL, NULL, 10000, &tmp);
+	vu_qmp_close(&q);
+	if (r == -EPIPE)
+		return 0;
+	if (r < 0)
+		return vu_err_set(e, -r, "appliance: QMP: %s", vu_err_str(&tmp));
+	return 1;
+}
+
+static int spawn_wait(const struct vu_qemu_cmd *cmd, const char *sock, struct vu_err *e)
 {
 	pid_t pid, w;
 	long left = timeout_ms();
-	int st, r = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	bool running = false;
+	int st, r;
 
+	/* The fds the builder put in fdsets must survive the exec. */
+	for (size_t i = 0; i < cmd->nfds; i++)
+		if (fcntl(cmd->fds[i], F_SETFD, 0) < 0)
+			return vu_err_set(e, errno, "fcntl: %s", strerror(errno));
+	r = posix_spawnp(&pid, cmd->argv[0], NULL, NULL, cmd->argv, environ);
 	if (r)
-		return vu_err_set(e, r, "%s: %s", argv[0], strerror(r));
+		return vu_err_set(e, r, "%s: %s", cmd->argv[0], strerror(r));
 	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && left > 0) {
+		if (!running && (r = try_cont(sock, e)) < 0) {
+			stop(pid);
+			return r;
+		}
+		running = r == 1;
 		usleep(20 * 1000);
 		left -= 20;
 	}
 	if (w == 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
+		stop(pid);
 		return vu_err_set(e, ETIMEDOUT, "the appliance did not finish in %ld s: stopped",
 				  timeout_ms() / 1000);
 	}
@@ -413,38 +529,28 @@ static int spawn_wait(char **argv, struct vu_err *e)
 static int boot(const struct vs_appliance *ap, const char *kernel, const char *dir,
 		struct vu_err *e)
 {
-	char *argv[64 + 2 * 26], initrd[PATH_MAX], out[PATH_MAX], con[PATH_MAX];
-	char *drives[26] = { 0 };
-	size_t a = 0;
-	int r = 0;
+	char qmp[PATH_MAX], pidfile[PATH_MAX], *xml = NULL;
+	size_t len = 0;
+	struct vu_domain *dom = NULL;
+	struct vu_qemu_cmd cmd = { 0 };
+	int r;
 
-	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
-	snprintf(out, sizeof(out), "file:%s/out", dir);
-	snprintf(con, sizeof(con), "file:%s/console", dir);
-	const char *fixed[] = {
-		getenv("VU_QEMU") ? getenv("VU_QEMU") : "qemu-system-x86_64",
-		"-nodefaults", "-no-user-config", "-machine", "pc,accel=tcg", "-cpu", "max",
-		"-m", "768", "-display", "none", "-no-reboot", "-kernel", kernel,
-		"-initrd", initrd,
-		"-append", ap->verbose ? "console=ttyS0 panic=-1" : "console=ttyS0 panic=-1 quiet",
-		"-serial", con, "-serial", out,
+	snprintf(qmp, sizeof(qmp), "%s/qmp", dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
+	struct vu_qemu_env env = {
+		.qmp = qmp, .pidfile = pidfile, .rundir = dir, .daemonize = false,
+		.open_disk = geteuid() == 0 ? open_disk : NULL,
 	};
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		argv[a++] = (char *)fixed[i];
-	for (size_t i = 0; i < ap->ndisks && r == 0; i++) {
-		char fmt[16];
-
-		r = disk_format(&ap->disks[i], fmt, sizeof(fmt), e);
-		if (r == 0 && !(drives[i] = drive_opt(ap->disks[i].path, fmt, ap->readonly)))
-			r = vu_err_set(e, ENOMEM, "cannot allocate memory");
-		argv[a++] = "-drive";
-		argv[a++] = drives[i];
-	}
-	argv[a] = NULL;
+	r = appliance_xml(ap, kernel, dir, &xml, &len, e);
 	if (r == 0)
-		r = spawn_wait(argv, e);
-	for (size_t i = 0; i < ap->ndisks; i++)
-		free(drives[i]);
+		r = vu_domain_parse(&dom, xml, len, e);
+	if (r == 0)
+		r = vu_qemu_cmdline(dom, &env, &cmd, e);
+	if (r == 0)
+		r = spawn_wait(&cmd, qmp, e);
+	vu_qemu_cmd_clear(&cmd);
+	vu_domain_free(&dom);
+	free(xml);
 	return r;
 }
 
@@ -499,7 +605,7 @@ static int relay(const char *dir, bool verbose, struct vu_err *e)
 
 static void rm_dir(const char *dir)
 {
-	static const char *const files[] = { "initrd", "out", "console" };
+	static const char *const files[] = { "initrd", "out", "console", "qmp", "pid" };
 	char p[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
