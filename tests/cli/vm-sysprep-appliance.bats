@@ -132,6 +132,22 @@ xfs_clean() {
 	[ "$(sha256sum <"$img")" = "$before" ]
 }
 
+@test "vm-sysprep appliance: QEMU gets libshared/qemu's command line (sandboxed, paused, disks as fds when root)" {
+	img=$(guest rhel7-xfs.raw)
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s/qemu.args"\nexec qemu-system-x86_64 "$@"\n' \
+		"$PWD" >qemu-wrap
+	chmod +x qemu-wrap
+	VU_QEMU=$PWD/qemu-wrap run vm-sysprep -q -a "$img" --operations machine-id
+	assert_success
+	grep -qx -- -S qemu.args
+	grep -qx -- -sandbox qemu.args
+	grep -qx -- -no-user-config qemu.args
+	if [ "$(id -u)" = 0 ]; then
+		grep -q '^fd=[0-9]*,set=' qemu.args
+		grep -q 'filename=/dev/fdset/' qemu.args
+	fi
+}
+
 @test "vm-sysprep appliance: an error inside comes back as one line, status 1" {
 	img=$(guest rhel7-xfs.raw)
 	run vm-sysprep -q -a "$img" --operations customize --chmod 0600:/no/such/file
