@@ -111,10 +111,14 @@ time.sleep(30)' "$VIRTUTILS_ROOT/run/qemu/tpl.pid" locked &
 	before=$(sha256sum <"$img")
 	qemu-io -f qcow2 -c 'sleep 20000' "$img" &
 	pid=$!
-	for _ in $(seq 50); do
-		vm-sysprep -n -q -a "$img" 2>/dev/null || break
+	# Wait for QEMU's lock without taking one: a probe that locks (as
+	# vm-sysprep -n does) could make qemu-io itself fail to start.
+	ino=$(stat -c %i "$img")
+	for _ in $(seq 100); do
+		grep -q ":$ino " /proc/locks && break
 		sleep 0.1
 	done
+	grep -q ":$ino " /proc/locks
 	run vm-sysprep -a "$img"
 	kill "$pid"
 	wait "$pid" || :
